@@ -1,0 +1,1 @@
+"""Shared foundations: settings, typed records and token counting. Imports nothing from the project."""

