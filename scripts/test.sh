@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The test command (README, `make test`, .ci/run): set-up, lint, the fast offline suite, the retrieval-only
+# eval on the sample corpus with a threshold, then the model-heavy suites while the time budget allows.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+start=$(date +%s)
+BUDGET_S="${TEST_BUDGET_S:-4200}"   # CI gives 90 minutes; leave a margin
+bash scripts/setup.sh --dev --browser
+# shellcheck source=scripts/env.sh
+source scripts/env.sh
+PY=.venv/bin/python
+
+echo "== lint"
+.venv/bin/ruff check .
+
+echo "== fast offline tests"
+$PY -m pytest -q
+
+echo "== retrieval-only eval on the sample corpus (threshold)"
+out="$(mktemp -d)"
+$PY -m evals run --gold evals/gold/contracts.jsonl --retrieval-only --out "$out" \
+  --min "evidence_recall@5=${EVAL_MIN_RECALL:-0.90}"
+rm -rf "$out"
+
+elapsed=$(( $(date +%s) - start ))
+if [ "${SKIP_SLOW:-0}" != 1 ] && [ "$elapsed" -lt $(( BUDGET_S - 1800 )) ]; then
+  echo "== model-heavy, browser and reliability suites (elapsed ${elapsed}s)"
+  $PY -m pytest -q -m "slow or browser or reliability" -p no:cacheprovider
+else
+  echo "== skipping the model-heavy suites (elapsed ${elapsed}s of ${BUDGET_S}s budget, or SKIP_SLOW=1)"
+fi
