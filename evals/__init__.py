@@ -1,0 +1,1 @@
+"""Evaluation harness: gold sets, metrics, `python -m evals run|compare`, reports (see docs/ARCHITECTURE.md)."""

@@ -1,0 +1,172 @@
+"""Command line: `python -m evals run ...` and `python -m evals compare RUN_A RUN_B`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from core.settings import PROJECT_ROOT, Settings, load_settings
+
+log = logging.getLogger("evals")
+
+EPILOG = """examples:
+  python -m evals run --gold evals/gold/contracts.jsonl --retrieval-only
+  python -m evals run --gold evals/gold/contracts.jsonl --filter lang=fr --limit 10 --fast
+  python -m evals run --gold ../shared/benchmarks/policyqa-dev/gold.jsonl \\
+      --corpus ../shared/benchmarks/policyqa-dev/corpus --retrieval-only --system bm25
+  python -m evals run --gold evals/gold/contracts.jsonl --retrieval-only --min evidence_recall@5=0.8
+  python -m evals compare evals/baselines/retrieval-default-contracts evals/runs/LATEST
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m evals", description=__doc__, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run a gold set and write summary.json, results.jsonl, report.md/.html",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("--gold", required=True, help="gold JSONL file (schema: ../shared/spec/interfaces.md)")
+    r.add_argument("--corpus", help="run on this corpus, ingested into a temporary store of its own")
+    r.add_argument("--out", help="output folder (default evals/runs/<timestamp>-<system>-<goldname>/)")
+    r.add_argument("--k", type=int, default=5, help="top-k retrieved spans scored (default 5)")
+    r.add_argument("--retrieval-only", action="store_true", help="score retrieval alone (no LLM)")
+    r.add_argument("--limit", type=int, help="first N items (after filters)")
+    r.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
+                   help="lang=fr, vendor=SLUG[,SLUG], id=ID, answerable=true|false (repeatable)")
+    r.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE",
+                   help="fail (exit 1) when METRIC is under VALUE (repeatable)")
+    r.add_argument("--max", action="append", default=[], metavar="METRIC=VALUE",
+                   help="fail (exit 1) when METRIC is over VALUE, e.g. latency_ms_p95=30000 (repeatable)")
+    r.add_argument("--system", choices=("default", "bm25", "plain-rag"), default="default",
+                   help="default: the assistant; bm25 / plain-rag: baselines (default: default)")
+    r.add_argument("--fast", action="store_true", help="use the fast local LLM (llm.choice=fast)")
+    r.add_argument("--redact", action="store_true",
+                   help="write no document/question text (ids, scores, offsets only): for licensed corpora")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    c = sub.add_parser("compare", help="per-metric deltas and flipped items between two runs")
+    c.add_argument("run_a")
+    c.add_argument("run_b")
+    return p
+
+
+def parse_thresholds(specs: Sequence[str], allowed: Sequence[str]) -> dict[str, float]:
+    """`METRIC=VALUE` strings -> {metric: value}; ValueError naming the allowed metrics otherwise."""
+    out: dict[str, float] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        name = name.strip()
+        if not sep or name not in allowed:
+            raise ValueError(f"bad threshold {spec!r}: use METRIC=VALUE with METRIC one of {', '.join(allowed)}")
+        try:
+            out[name] = float(value)
+        except ValueError as exc:
+            raise ValueError(f"bad threshold {spec!r}: {value!r} is not a number") from exc
+    return out
+
+
+def check_thresholds(metrics: Mapping[str, Any], mins: Mapping[str, float],
+                     maxs: Mapping[str, float] | None = None) -> list[str]:
+    """Messages for every metric under its --min (or over its --max); an undefined metric fails too."""
+    problems = []
+    for name, bound in mins.items():
+        v = metrics.get(name)
+        if v is None:
+            problems.append(f"{name} is undefined in this run (no item qualifies), required >= {bound:g}")
+        elif float(v) < bound:
+            problems.append(f"{name} = {float(v):.4f} is under the required minimum {bound:g}")
+    for name, bound in (maxs or {}).items():
+        v = metrics.get(name)
+        if v is None:
+            problems.append(f"{name} is undefined in this run, required <= {bound:g}")
+        elif float(v) > bound:
+            problems.append(f"{name} = {float(v):.4f} is over the allowed maximum {bound:g}")
+    return problems
+
+
+def redact_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A results row without any text: id, scores, retrieved offsets, citation offsets, abstained."""
+    ask = row.get("ask") or {}
+    keep = {"retrieved": [{k: v for k, v in s.items() if k in ("vendor", "document", "start", "end", "score")}
+                          for s in ask.get("retrieved") or []],
+            "citations": [{k: v for k, v in c.items() if k in ("n", "vendor", "document", "start", "end")}
+                          for c in ask.get("citations") or []],
+            "timings_ms": ask.get("timings_ms", {}), "model": ask.get("model", {})}
+    if "abstained" in ask:
+        keep["abstained"] = ask["abstained"]
+    return {"id": row["id"], "ask": keep, "scores": row.get("scores", {}), "vendors": row.get("vendors"),
+            "lang": row.get("lang")}
+
+
+def default_out_dir(system: str, gold: str | Path, retrieval_only: bool) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    mode = "-retrieval" if retrieval_only else ""
+    return PROJECT_ROOT / "evals" / "runs" / f"{stamp}-{system}{mode}-{Path(gold).stem}"
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    from evals.dataset import GoldError, apply_filters, load_gold, parse_filters
+    from evals.metrics import metric_names
+    from evals.report import fmt, write_run
+    from evals.runner import run_eval
+
+    allowed = metric_names(args.k)
+    try:
+        mins = parse_thresholds(args.min, allowed)
+        maxs = parse_thresholds(args.max, allowed)
+        filters = parse_filters(args.filter)
+        items = apply_filters(load_gold(args.gold), filters, args.limit)
+    except (GoldError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not items:
+        print("error: no gold item left after filters", file=sys.stderr)
+        return 2
+    settings = settings or load_settings()
+    if args.fast:
+        settings = settings.replace(**{"llm.choice": "fast"})
+    from core.tokens import ensure_tiktoken_cache
+
+    ensure_tiktoken_cache(settings.tiktoken_cache_dir)
+    result = run_eval(settings, items, system=args.system, k=args.k, retrieval_only=args.retrieval_only,
+                      corpus=args.corpus, gold_path=args.gold, progress=not args.no_progress,
+                      extra_config={"filters": {k: sorted(v) for k, v in filters.items()}, "limit": args.limit,
+                                    "redacted": bool(args.redact)})
+    rows = [redact_row(r) for r in result.rows] if args.redact else result.rows
+    out = write_run(args.out or default_out_dir(args.system, args.gold, args.retrieval_only), result.summary(), rows)
+    width = max(len(n) for n in allowed)
+    for name in allowed:
+        print(f"{name:<{width}}  {fmt(result.metrics.get(name), name)}")
+    print(f"wrote {out}")
+    problems = check_thresholds(result.metrics, mins, maxs)
+    for p in problems:
+        print(f"THRESHOLD FAILED: {p}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from evals.compare import render_compare
+    from evals.report import load_run
+
+    try:
+        a, rows_a = load_run(args.run_a)
+        b, rows_b = load_run(args.run_b)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(render_compare(a, rows_a, b, rows_b, args.run_a, args.run_b), end="")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    """Entry point; `settings` lets tests run offline (hashing embedder) without environment tricks."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=(settings.log_level if settings else "WARNING"),
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "compare":
+        return cmd_compare(args)
+    return cmd_run(args, settings)

@@ -1,0 +1,305 @@
+"""Eval metrics, one implementation each (names as in ../shared/spec/interfaces.md).
+
+Pure functions over plain data: `score_item` turns one gold item and one ask JSON into per-item scores
+(with the counts that micro-averaged metrics need), `aggregate` turns a list of those into the metrics
+of summary.json. Breakdowns and `compare` reuse `aggregate` on subsets, so every number has one source.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SPACES = re.compile(r"\s+", re.UNICODE)
+# Non-breaking and narrow spaces that French typography puts before ":" "?" "%" and inside numbers.
+_NBSP = dict.fromkeys(map(ord, "\u00a0\u202f\u2007\u2009\u200a"), " ")
+
+METRIC_NAMES_TEMPLATE = (
+    "evidence_recall@{k}", "evidence_char_recall@{k}", "evidence_char_precision@{k}", "mrr@{k}",
+    "citation_precision", "citation_recall", "quote_verbatim", "answer_accuracy",
+    "abstention_precision", "abstention_recall", "latency_ms_p50", "latency_ms_p95",
+)
+
+
+def metric_names(k: int) -> list[str]:
+    """The summary.json metric names for a cut-off k, in report order."""
+    return [m.format(k=k) for m in METRIC_NAMES_TEMPLATE]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A passage of a document: offsets when known, the quote (text) when known."""
+
+    document: str
+    start: int | None = None
+    end: int | None = None
+    quote: str | None = None
+
+    @property
+    def has_offsets(self) -> bool:
+        return self.start is not None and self.end is not None and self.end > self.start
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any], text: str | None = None) -> Span:
+        """From an evidence / retrieved / citation JSON object; `text` fills the quote from the offsets."""
+        start, end = d.get("start"), d.get("end")
+        start = int(start) if start is not None else None
+        end = int(end) if end is not None else None
+        quote = d.get("quote")
+        if quote is None and text is not None and start is not None and end is not None:
+            quote = text[start:end]
+        return cls(document=str(d.get("document", "")), start=start, end=end, quote=quote)
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, non-breaking spaces as spaces, case-folded, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text).translate(_NBSP).casefold()
+    return _SPACES.sub(" ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    """Normalised words of a text (for the word-containment rule)."""
+    return _WORD.findall(normalize_text(text))
+
+
+def _contains_half(container: str, other: str) -> bool:
+    """True when at least half of `other`'s words occur in `container` (both normalised)."""
+    other_words = words(other)
+    if not other_words:
+        return False
+    have = set(words(container))
+    return sum(1 for w in other_words if w in have) * 2 >= len(other_words)
+
+
+def spans_hit(a: Span, b: Span) -> bool:
+    """Same document and overlapping character ranges; where offsets are missing, the normalised
+    quote of one contains at least half of the other's words."""
+    if a.document != b.document:
+        return False
+    if a.has_offsets and b.has_offsets:
+        assert a.start is not None and a.end is not None and b.start is not None and b.end is not None
+        return a.start < b.end and b.start < a.end
+    if a.quote and b.quote:
+        return _contains_half(a.quote, b.quote) or _contains_half(b.quote, a.quote)
+    return False
+
+
+def _merge(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(i for i in intervals if i[1] > i[0]):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _length(intervals: Sequence[tuple[int, int]]) -> int:
+    return sum(e - s for s, e in intervals)
+
+
+def _intersection(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> int:
+    total, i, j = 0, 0, 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if hi > lo:
+            total += hi - lo
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def char_overlap(retrieved: Sequence[Span], evidence: Sequence[Span]) -> tuple[float, float] | None:
+    """(char recall, char precision) of retrieved spans against evidence spans, per document, on the
+    union of each side's ranges (as in LegalBench-RAG). None when no evidence span has offsets."""
+    ev = [s for s in evidence if s.has_offsets]
+    if not ev:
+        return None
+    docs = {s.document for s in ev} | {s.document for s in retrieved if s.has_offsets}
+    ev_chars = ret_chars = both = 0
+    for doc in docs:
+        e = _merge((s.start, s.end) for s in ev if s.document == doc)  # type: ignore[misc]
+        r = _merge((s.start, s.end) for s in retrieved if s.document == doc and s.has_offsets)  # type: ignore[misc]
+        ev_chars += _length(e)
+        ret_chars += _length(r)
+        both += _intersection(e, r)
+    recall = both / ev_chars if ev_chars else 0.0
+    precision = both / ret_chars if ret_chars else 0.0
+    return recall, precision
+
+
+def reciprocal_rank(retrieved: Sequence[Span], evidence: Sequence[Span]) -> float:
+    """1/rank of the first retrieved span that hits any evidence passage, 0 when none does."""
+    for rank, span in enumerate(retrieved, start=1):
+        if any(spans_hit(span, e) for e in evidence):
+            return 1.0 / rank
+    return 0.0
+
+
+def answer_meets(answer: str, must_include: Sequence[Sequence[str]], must_not_include: Sequence[str]) -> bool:
+    """Every must_include group has an alternative in the answer and no must_not_include string is in
+    it (case-insensitive, NFKC, non-breaking spaces read as spaces)."""
+    text = normalize_text(answer)
+    for group in must_include:
+        alternatives = [group] if isinstance(group, str) else list(group)
+        if not any(normalize_text(alt) in text for alt in alternatives if normalize_text(alt)):
+            return False
+    return not any(normalize_text(bad) and normalize_text(bad) in text for bad in must_not_include)
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0..100) with linear interpolation between closest ranks (numpy's default)."""
+    xs = sorted(float(v) for v in values if v is not None and not math.isnan(float(v)))
+    if not xs:
+        return None
+    pos = (len(xs) - 1) * q / 100.0
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def locate_evidence(evidence: Sequence[Mapping[str, Any]],
+                    document_text: Callable[[str], str | None]) -> list[Span]:
+    """Gold evidence as spans; a passage without offsets gets them when its quote occurs verbatim once
+    or more in the document (first occurrence), else it keeps only its quote (word-containment rule)."""
+    out: list[Span] = []
+    for ev in evidence:
+        span = Span.from_json(ev)
+        if not span.has_offsets and span.quote:
+            text = document_text(span.document)
+            pos = text.find(span.quote) if text else -1
+            if pos >= 0:
+                span = Span(span.document, pos, pos + len(span.quote), span.quote)
+        out.append(span)
+    return out
+
+
+def score_item(gold: Mapping[str, Any], ask: Mapping[str, Any], k: int,
+               document_text: Callable[[str], str | None], retrieval_only: bool = False,
+               latency_ms: float | None = None) -> dict[str, Any]:
+    """Per-item scores. Metric-named keys hold this item's value (None where the metric does not apply);
+    the count keys feed the micro-averaged citation metrics and quote_verbatim."""
+    answerable = bool(gold.get("answerable", True))
+    evidence = locate_evidence(gold.get("evidence") or [], document_text)
+    has_evidence = answerable and bool(evidence)
+
+    def text_of(doc: str) -> str | None:
+        return document_text(doc)
+
+    retrieved = [Span.from_json(r, text_of(str(r.get("document", ""))) if r.get("quote") is None else None)
+                 for r in (ask.get("retrieved") or [])[:k]]
+    s: dict[str, Any] = {"answerable": answerable, "has_evidence": has_evidence, "k": k}
+
+    if has_evidence:
+        rr = reciprocal_rank(retrieved, evidence)
+        s[f"evidence_recall@{k}"] = 1.0 if rr > 0 else 0.0
+        s[f"mrr@{k}"] = rr
+        chars = char_overlap(retrieved, evidence)
+        s[f"evidence_char_recall@{k}"] = chars[0] if chars else None
+        s[f"evidence_char_precision@{k}"] = chars[1] if chars else None
+    else:
+        for name in ("evidence_recall@{k}", "mrr@{k}", "evidence_char_recall@{k}",
+                     "evidence_char_precision@{k}"):
+            s[name.format(k=k)] = None
+
+    if latency_ms is None:
+        latency_ms = (ask.get("timings_ms") or {}).get("total")
+    s["latency_ms"] = float(latency_ms) if latency_ms is not None else None
+
+    if retrieval_only:
+        s.update({"citations": 0, "citations_hit": 0, "evidence_passages": 0, "evidence_passages_cited": 0,
+                  "quotes_checked": 0, "quotes_verbatim": 0, "citation_precision": None,
+                  "citation_recall": None, "quote_verbatim": None, "answer_accuracy": None,
+                  "abstained": None})
+        s["pass"] = None if not has_evidence else bool(s[f"evidence_recall@{k}"])
+        return s
+
+    citations = list(ask.get("citations") or [])
+    cite_spans = [Span.from_json(c) for c in citations]
+    verbatim = 0
+    for c in citations:
+        text = text_of(str(c.get("document", "")))
+        start, end, quote = c.get("start"), c.get("end"), c.get("quote")
+        if text is not None and start is not None and end is not None and quote is not None \
+                and text[int(start):int(end)] == quote:
+            verbatim += 1
+    s["quotes_checked"], s["quotes_verbatim"] = len(citations), verbatim
+    s["quote_verbatim"] = verbatim / len(citations) if citations else None
+
+    if has_evidence:
+        hit = sum(1 for c in cite_spans if any(spans_hit(c, e) for e in evidence))
+        cited = sum(1 for e in evidence if any(spans_hit(c, e) for c in cite_spans))
+        s.update({"citations": len(cite_spans), "citations_hit": hit, "evidence_passages": len(evidence),
+                  "evidence_passages_cited": cited})
+        s["citation_precision"] = hit / len(cite_spans) if cite_spans else None
+        s["citation_recall"] = cited / len(evidence)
+    else:
+        s.update({"citations": 0, "citations_hit": 0, "evidence_passages": 0, "evidence_passages_cited": 0,
+                  "citation_precision": None, "citation_recall": None})
+
+    abstained = bool(ask.get("abstained", False))
+    s["abstained"] = abstained
+    must = gold.get("must_include") or []
+    if answerable and must:
+        ok = not abstained and answer_meets(str(ask.get("answer", "")), must,
+                                            gold.get("must_not_include") or [])
+        s["answer_accuracy"] = 1.0 if ok else 0.0
+    else:
+        s["answer_accuracy"] = None
+
+    # One pass/fail per item, for `compare` flips and the report's failed items.
+    if not answerable:
+        passed = abstained
+    elif s["answer_accuracy"] is not None:
+        passed = s["answer_accuracy"] == 1.0
+    elif has_evidence:
+        passed = not abstained and s["citations_hit"] > 0
+    else:
+        passed = not abstained
+    if citations and verbatim < len(citations):
+        passed = False
+    s["pass"] = passed
+    return s
+
+
+def _mean(values: Iterable[Any]) -> float | None:
+    xs = [float(v) for v in values if v is not None]
+    return sum(xs) / len(xs) if xs else None
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def aggregate(scores: Sequence[Mapping[str, Any]], k: int) -> dict[str, float | None]:
+    """The summary metrics from per-item scores (None where no item qualifies)."""
+    m: dict[str, float | None] = {}
+    for name in ("evidence_recall@{k}", "evidence_char_recall@{k}", "evidence_char_precision@{k}", "mrr@{k}"):
+        key = name.format(k=k)
+        m[key] = _mean(s.get(key) for s in scores)
+    answered = [s for s in scores if s.get("abstained") is not None]
+    m["citation_precision"] = _ratio(sum(s.get("citations_hit", 0) for s in answered),
+                                     sum(s.get("citations", 0) for s in answered))
+    m["citation_recall"] = _ratio(sum(s.get("evidence_passages_cited", 0) for s in answered),
+                                  sum(s.get("evidence_passages", 0) for s in answered))
+    m["quote_verbatim"] = _ratio(sum(s.get("quotes_verbatim", 0) for s in answered),
+                                 sum(s.get("quotes_checked", 0) for s in answered))
+    m["answer_accuracy"] = _mean(s.get("answer_accuracy") for s in scores)
+    if answered:
+        predicted = [s for s in answered if s["abstained"]]
+        negatives = [s for s in answered if not s.get("answerable", True)]
+        m["abstention_precision"] = _ratio(sum(1 for s in predicted if not s.get("answerable", True)),
+                                           len(predicted))
+        m["abstention_recall"] = _ratio(sum(1 for s in negatives if s["abstained"]), len(negatives))
+    else:
+        m["abstention_precision"] = m["abstention_recall"] = None
+    latencies = [s["latency_ms"] for s in scores if s.get("latency_ms") is not None]
+    m["latency_ms_p50"] = percentile(latencies, 50)
+    m["latency_ms_p95"] = percentile(latencies, 95)
+    return m

@@ -1,0 +1,251 @@
+"""Run outputs: summary.json, results.jsonl, report.md and a self-contained report.html (inline SVG
+charts drawn here, no external assets, every text HTML-escaped)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from evals.metrics import metric_names
+
+RESULT_KEYS = ("id", "ask", "scores", "vendors", "lang", "gold", "retrieved_text")
+
+
+def fmt(value: Any, name: str = "") -> str:
+    """A metric value for tables: latencies in ms, ratios with three decimals, "–" when undefined."""
+    if value is None:
+        return "–"
+    if name.startswith("latency"):
+        return f"{float(value):.0f} ms"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def write_results(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps({k: r[k] for k in RESULT_KEYS if k in r}, ensure_ascii=False) + "\n")
+
+
+def write_run(out_dir: str | Path, summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> Path:
+    """Write the four run files into out_dir (created) and return it."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_results(out / "results.jsonl", rows)
+    (out / "report.md").write_text(render_markdown(summary, rows), encoding="utf-8")
+    (out / "report.html").write_text(render_html(summary, rows), encoding="utf-8")
+    return out
+
+
+def load_run(run_dir: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """summary.json and results.jsonl of a run folder."""
+    d = Path(run_dir)
+    summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+    rows = [json.loads(line) for line in (d / "results.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return summary, rows
+
+
+def _k(summary: Mapping[str, Any]) -> int:
+    return int((summary.get("config") or {}).get("k", 5))
+
+
+def _metrics(summary: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(summary.get("metrics") or {n: summary.get(n) for n in metric_names(_k(summary))})
+
+
+def failed_rows(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [r for r in rows if (r.get("scores") or {}).get("pass") is False]
+
+
+# ------------------------------------------------------------------ markdown
+def _md_cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
+    """report.md: configuration, metrics table, per-vendor and per-language breakdown, failed items."""
+    k, cfg, m = _k(summary), summary.get("config") or {}, _metrics(summary)
+    lines = [f"# Eval run: {cfg.get('system', '?')} on {Path(str(cfg.get('gold') or '?')).name}", "",
+             f"- mode: {'retrieval-only' if cfg.get('retrieval_only') else 'full (retrieval + answer)'}; "
+             f"k = {k}; items: {summary.get('n_items', len(rows))}",
+             f"- corpus: `{cfg.get('corpus')}` ({cfg.get('corpus_documents', '?')} documents)",
+             f"- models: {_md_cell(json.dumps(cfg.get('models') or {}, ensure_ascii=False))}; "
+             f"prompt: {cfg.get('prompt') or '–'}",
+             f"- git commit: `{cfg.get('git_commit', '?')}`; timestamp: {cfg.get('timestamp', '?')}", "",
+             "## Metrics", "", "| metric | value |", "|---|---|"]
+    lines += [f"| `{name}` | {fmt(m.get(name), name)} |" for name in metric_names(k)]
+    main = [f"evidence_recall@{k}", f"mrr@{k}", f"evidence_char_recall@{k}", f"evidence_char_precision@{k}",
+            "citation_precision", "citation_recall", "answer_accuracy", "latency_ms_p50"]
+    for dim, title in (("vendor", "By vendor"), ("language", "By language")):
+        groups = (summary.get("breakdown") or {}).get(dim) or {}
+        if not groups:
+            continue
+        lines += ["", f"## {title}", "", "| " + dim + " | n | " + " | ".join(main) + " |",
+                  "|---|---|" + "---|" * len(main)]
+        for key, g in groups.items():
+            lines.append(f"| {_md_cell(key)} | {g.get('n', '')} | "
+                         + " | ".join(fmt(g.get(n), n) for n in main) + " |")
+    failed = failed_rows(rows)
+    lines += ["", f"## Failed items ({len(failed)})", ""]
+    if not failed:
+        lines.append("None.")
+    for r in failed:
+        s, ask = r.get("scores") or {}, r.get("ask") or {}
+        lines.append(f"- **{_md_cell(r['id'])}** — {_md_cell(ask.get('question', ''))}")
+        if "answer" in ask:
+            lines.append(f"  - answer{' (abstained)' if ask.get('abstained') else ''}: "
+                         f"{_md_cell(str(ask.get('answer', ''))[:400])}")
+        detail = {n: s.get(n) for n in (f"evidence_recall@{k}", f"mrr@{k}", "answer_accuracy",
+                                         "citation_recall", "quote_verbatim") if s.get(n) is not None}
+        lines.append("  - scores: " + ", ".join(f"{n}={fmt(v, n)}" for n, v in detail.items())
+                     + (f"; error: {_md_cell(s['error'])}" if s.get("error") else ""))
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------ SVG charts
+def svg_bars(items: Sequence[tuple[str, float | None]], width: int = 560, title: str = "",
+             max_value: float = 1.0, unit: str = "") -> str:
+    """Horizontal bars, one per (label, value); values over max_value are clipped, None drawn empty."""
+    row_h, label_w, pad = 22, 210, 6
+    height = pad * 2 + row_h * len(items) + (20 if title else 0)
+    y0 = 20 if title else 0
+    bar_w = width - label_w - 70
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+             f'aria-label="{escape(title)}">']
+    if title:
+        parts.append(f'<text x="0" y="14" class="t">{escape(title)}</text>')
+    for i, (label, value) in enumerate(items):
+        y = y0 + pad + i * row_h
+        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" class="l">{escape(label)}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="{row_h - 6}" class="bg"/>')
+        if value is not None:
+            w = max(0.0, min(1.0, float(value) / max_value if max_value else 0.0)) * bar_w
+            parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" class="fg"/>')
+            text = f"{float(value):.0f}{unit}" if unit else f"{float(value):.3f}"
+        else:
+            text = "–"
+        parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 15}" class="v">{escape(text)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def svg_histogram(values: Sequence[float], bins: int = 12, width: int = 560, height: int = 180,
+                  title: str = "") -> str:
+    """Histogram of values (latencies) with the range on the x axis."""
+    xs = [float(v) for v in values if v is not None]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+             f'aria-label="{escape(title)}">']
+    if title:
+        parts.append(f'<text x="0" y="14" class="t">{escape(title)}</text>')
+    if not xs:
+        parts.append('<text x="10" y="50" class="l">no data</text></svg>')
+        return "".join(parts)
+    lo, hi = min(xs), max(xs)
+    span = (hi - lo) or 1.0
+    counts = [0] * bins
+    for x in xs:
+        counts[min(bins - 1, int((x - lo) / span * bins))] += 1
+    top, base, left = 24, height - 24, 30
+    bw = (width - left - 10) / bins
+    cmax = max(counts)
+    for i, c in enumerate(counts):
+        h = (base - top) * c / cmax if cmax else 0
+        parts.append(f'<rect x="{left + i * bw + 1:.1f}" y="{base - h:.1f}" width="{bw - 2:.1f}" '
+                     f'height="{h:.1f}" class="fg"><title>{c} item(s)</title></rect>')
+        if c:
+            parts.append(f'<text x="{left + i * bw + bw / 2:.1f}" y="{base - h - 3:.1f}" text-anchor="middle" '
+                         f'class="v">{c}</text>')
+    parts.append(f'<text x="{left}" y="{height - 6}" class="l">{lo:.0f} ms</text>')
+    parts.append(f'<text x="{width - 10}" y="{height - 6}" text-anchor="end" class="l">{hi:.0f} ms</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
+code{background:#f4f4f4;padding:0 .2rem}.t{font:bold 13px sans-serif}.l{font:12px sans-serif;fill:#333}
+.v{font:11px sans-serif;fill:#333}.bg{fill:#eee}.fg{fill:#3b6ea8}
+.item{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;margin:1rem 0}
+.cols{display:grid;grid-template-columns:1fr 1fr;gap:1rem}.q{background:#fafafa;padding:.3rem .5rem;
+white-space:pre-wrap;font-size:13px;border-left:3px solid #3b6ea8;margin:.3rem 0}
+.ev{border-left-color:#3a9a5b}.bad{color:#a33}
+"""
+
+
+def _quote_block(text: str, meta: str, cls: str = "q") -> str:
+    return f'<div class="{cls}"><small>{escape(meta)}</small>\n{escape(text)}</div>'
+
+
+def _failed_item_html(r: Mapping[str, Any], k: int) -> str:
+    ask, s, gold = r.get("ask") or {}, r.get("scores") or {}, r.get("gold") or {}
+    left = []
+    if "answer" in ask:
+        left.append(f"<p><b>Answer</b>{' (abstained)' if ask.get('abstained') else ''}: "
+                    f"{escape(str(ask.get('answer', '')))}</p>")
+        cites = ask.get("citations") or []
+        left.append(f"<p><b>Cited quotes</b> ({len(cites)})</p>")
+        left += [_quote_block(str(c.get("quote", "")),
+                              f"[{c.get('n')}] {c.get('document')} {c.get('start')}–{c.get('end')}")
+                 for c in cites]
+    else:
+        left.append("<p><b>Top retrieved spans</b></p>")
+        left += [_quote_block(str(p.get("text", "")), f"{p.get('document')} {p.get('start')}–{p.get('end')}")
+                 for p in r.get("retrieved_text") or []]
+        if not r.get("retrieved_text"):
+            left += [_quote_block("", f"{x.get('document')} {x.get('start')}–{x.get('end')}")
+                     for x in (ask.get("retrieved") or [])[:3]]
+    right = ["<p><b>Gold evidence</b></p>"]
+    if gold.get("reference_answer"):
+        right.append(f"<p>Reference: {escape(str(gold['reference_answer']))}</p>")
+    if gold.get("must_include"):
+        right.append(f"<p>Must include: {escape(json.dumps(gold['must_include'], ensure_ascii=False))}</p>")
+    right += [_quote_block(str(e.get("quote", "")), f"{e.get('document')} {e.get('start', '')}–{e.get('end', '')}",
+                           "q ev") for e in gold.get("evidence") or []]
+    if not gold.get("answerable", True):
+        right.append("<p>Not answerable: the system should abstain.</p>")
+    detail = ", ".join(f"{n}={fmt(s.get(n), n)}" for n in (f"evidence_recall@{k}", f"mrr@{k}", "answer_accuracy",
+                                                           "citation_recall", "quote_verbatim")
+                       if s.get(n) is not None)
+    err = f' <span class="bad">{escape(str(s["error"]))}</span>' if s.get("error") else ""
+    return (f'<div class="item"><h3>{escape(str(r.get("id")))}</h3><p><b>Q:</b> {escape(str(ask.get("question", "")))}'
+            f'</p><p><small>{escape(detail)}</small>{err}</p><div class="cols"><div>{"".join(left)}</div>'
+            f'<div>{"".join(right)}</div></div></div>')
+
+
+def render_html(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
+    """report.html: one self-contained page (inline CSS and SVG)."""
+    k, cfg, m = _k(summary), summary.get("config") or {}, _metrics(summary)
+    ratio_names = [n for n in metric_names(k) if not n.startswith("latency")]
+    body = [f"<h1>Eval run: {escape(str(cfg.get('system', '?')))} on "
+            f"{escape(Path(str(cfg.get('gold') or '?')).name)}</h1>",
+            "<table>" + "".join(f"<tr><th>{escape(str(key))}</th><td>{escape(str(cfg.get(key)))}</td></tr>"
+                                for key in ("retrieval_only", "k", "n_items", "corpus", "corpus_documents",
+                                            "models", "prompt", "git_commit", "timestamp", "duration_s")) + "</table>",
+            "<h2>Metrics</h2>",
+            svg_bars([(n, m.get(n)) for n in ratio_names], title="Scores (0–1)"),
+            "<table>" + "".join(f"<tr><td><code>{escape(n)}</code></td><td>{escape(fmt(m.get(n), n))}</td></tr>"
+                                for n in metric_names(k)) + "</table>"]
+    main = [f"evidence_recall@{k}", f"mrr@{k}", "answer_accuracy"]
+    for dim, title in (("vendor", "By vendor"), ("language", "By language")):
+        groups = (summary.get("breakdown") or {}).get(dim) or {}
+        if not groups:
+            continue
+        body.append(f"<h2>{title}</h2>")
+        for metric in main:
+            if any(g.get(metric) is not None for g in groups.values()):
+                body.append(svg_bars([(f"{key} (n={g.get('n')})", g.get(metric)) for key, g in groups.items()],
+                                     title=metric))
+    latencies = [r["scores"]["latency_ms"] for r in rows if (r.get("scores") or {}).get("latency_ms") is not None]
+    body += ["<h2>Latency</h2>", svg_histogram(latencies, title="End-to-end latency per question")]
+    failed = failed_rows(rows)
+    body.append(f"<h2>Failed items ({len(failed)})</h2>")
+    body += [_failed_item_html(r, k) for r in failed] or ["<p>None.</p>"]
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Eval report</title>"
+            f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n")

@@ -1,0 +1,186 @@
+"""Run a system over gold items: build the store (the project's, or a temporary one for `--corpus`),
+ask each question, score it, aggregate. I/O lives here; the scoring is evals.metrics."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.settings import PROJECT_ROOT, Settings
+from evals.dataset import item_language, item_vendors
+from evals.metrics import aggregate, score_item
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    """Everything a report needs: per-item rows, summary metrics, configuration and breakdowns."""
+
+    rows: list[dict[str, Any]]
+    metrics: dict[str, float | None]
+    config: dict[str, Any]
+    breakdown: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """summary.json: the metrics at top level (spec names) and under "metrics", plus the rest."""
+        return {**self.metrics, "metrics": dict(self.metrics), "config": self.config,
+                "n_items": len(self.rows), "breakdown": self.breakdown}
+
+
+def breakdowns(rows: Sequence[Mapping[str, Any]], k: int) -> dict[str, dict[str, dict[str, Any]]]:
+    """Metrics per vendor and per language (an item with several vendors counts in each)."""
+    by: dict[str, dict[str, list[Mapping[str, Any]]]] = {"vendor": {}, "language": {}}
+    for r in rows:
+        for v in r.get("vendors") or ["(none)"]:
+            by["vendor"].setdefault(v, []).append(r["scores"])
+        by["language"].setdefault(r.get("lang") or "?", []).append(r["scores"])
+    return {dim: {key: {"n": len(s), **aggregate(s, k)} for key, s in sorted(groups.items())}
+            for dim, groups in by.items()}
+
+
+def git_commit(root: Path = PROJECT_ROOT) -> str:
+    """HEAD commit (with "-dirty" when tracked files changed), or "unknown" outside a checkout."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return head + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _running_postfix(scores: Sequence[Mapping[str, Any]], k: int, retrieval_only: bool) -> dict[str, str]:
+    m = aggregate(scores, k)
+    keys = [f"evidence_recall@{k}", f"mrr@{k}"] + ([] if retrieval_only else ["answer_accuracy"])
+    return {key.split("@")[0].replace("evidence_", "") if "@" in key else "acc":
+            ("-" if m[key] is None else f"{m[key]:.2f}") for key in keys}
+
+
+def evaluate(items: Sequence[Mapping[str, Any]], ask_fn: Callable[[str], dict[str, Any]], k: int,
+             document_text: Callable[[str], str | None], retrieval_only: bool,
+             progress: bool = True) -> list[dict[str, Any]]:
+    """Ask every item (timing it end to end) and score it; a failing item is recorded, not fatal."""
+    from tqdm import tqdm
+
+    rows: list[dict[str, Any]] = []
+    bar = tqdm(items, desc="eval", unit="q", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    for item in bar:
+        t0 = time.perf_counter()
+        error = None
+        try:
+            ask = ask_fn(item["question"])
+        except Exception as exc:  # noqa: BLE001 - one broken item must not lose the run
+            log.exception("item %s failed", item["id"])
+            error = f"{type(exc).__name__}: {exc}"
+            ask = {"question": item["question"], "answer": "", "abstained": False, "citations": [],
+                   "retrieved": []}
+        latency = (time.perf_counter() - t0) * 1000
+        scores = score_item(item, ask, k, document_text, retrieval_only=retrieval_only, latency_ms=latency)
+        if error:
+            scores["error"] = error
+            scores["pass"] = False
+        rows.append({"id": item["id"], "ask": ask, "scores": scores, "vendors": item_vendors(item),
+                     "lang": item_language(item), "gold": dict(item)})
+        bar.set_postfix(_running_postfix([r["scores"] for r in rows], k, retrieval_only))
+    return rows
+
+
+def attach_passages(rows: list[dict[str, Any]], document_text: Callable[[str], str | None],
+                    top: int = 3, max_chars: int = 700) -> None:
+    """Give each failed item the text of its top retrieved spans, for the report (the store is temporary)."""
+    for r in rows:
+        if r["scores"].get("pass") is not False:
+            continue
+        passages = []
+        for span in (r["ask"].get("retrieved") or [])[:top]:
+            text = document_text(str(span.get("document", "")))
+            if text is None or span.get("start") is None or span.get("end") is None:
+                continue
+            passage = text[int(span["start"]):int(span["end"])]
+            passages.append({"document": span["document"], "start": span["start"], "end": span["end"],
+                             "text": passage[:max_chars] + ("…" if len(passage) > max_chars else "")})
+        r["retrieved_text"] = passages
+
+
+@contextlib.contextmanager
+def open_store(settings: Settings, corpus: str | Path | None, embeddings: Any,
+               progress: bool = True) -> Iterator[tuple[Settings, Any]]:
+    """The store to evaluate: a temporary one holding `corpus` (ingested now), else the configured
+    store (ingested first when it is empty)."""
+    from ingest.pipeline import run_ingest
+    from vectorstore.store import ClauseStore
+
+    if corpus is None:
+        store = ClauseStore(settings, embeddings)
+        if not store.documents():
+            log.warning("store %s is empty: ingesting %s first", settings.store_dir, settings.corpus_dir)
+            run_ingest(settings, embeddings=embeddings, store=store, progress=progress)
+        yield settings, store
+        return
+    corpus_dir = Path(corpus).expanduser().resolve()
+    if not corpus_dir.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
+    with tempfile.TemporaryDirectory(prefix="cqa-eval-") as tmp:
+        run_settings = settings.replace(corpus_dir=str(corpus_dir), store_dir=tmp, vectorstore_url=None,
+                                        collection="eval_clauses")
+        store = ClauseStore(run_settings, embeddings)
+        run_ingest(run_settings, embeddings=embeddings, store=store, progress=progress)
+        yield run_settings, store
+
+
+def run_eval(settings: Settings, items: Sequence[Mapping[str, Any]], *, system: str = "default",
+             k: int = 5, retrieval_only: bool = False, corpus: str | Path | None = None,
+             embeddings: Any = None, gold_path: str | Path | None = None, progress: bool = True,
+             extra_config: Mapping[str, Any] | None = None) -> RunResult:
+    """Evaluate `system` on `items` and return rows, metrics, configuration and breakdowns."""
+    from evals.systems import make_system
+    from vectorstore.embeddings import make_embeddings
+
+    if embeddings is None:
+        embeddings = make_embeddings(settings.embedding)
+    started = dt.datetime.now(dt.UTC)
+    with open_store(settings, corpus, embeddings, progress=progress) as (run_settings, store):
+        sys_ = make_system(system, run_settings, store, embeddings)
+        texts: dict[str, str | None] = {}
+
+        def document_text(doc: str) -> str | None:
+            if doc not in texts:
+                try:
+                    texts[doc] = store.document_text(doc)
+                except KeyError:
+                    texts[doc] = None
+            return texts[doc]
+
+        def ask_fn(question: str) -> dict[str, Any]:
+            return sys_.retrieve(question, k) if retrieval_only else sys_.answer(question, k)
+
+        n_docs = len(store.documents())
+        rows = evaluate(items, ask_fn, k, document_text, retrieval_only, progress=progress)
+        attach_passages(rows, document_text)
+    metrics = aggregate([r["scores"] for r in rows], k)
+    prompt = next((str(r["ask"].get("model", {}).get("prompt")) for r in rows
+                   if (r["ask"].get("model") or {}).get("prompt")), None)
+    models = dict(sys_.describe()["models"])
+    if retrieval_only:
+        models["llm"] = None
+    config = {"system": system, "k": k, "retrieval_only": retrieval_only,
+              "gold": str(gold_path) if gold_path else None,
+              "corpus": str(Path(corpus).expanduser().resolve()) if corpus else str(settings.corpus_dir),
+              "corpus_documents": n_docs, "models": models, "prompt": prompt,
+              "llm_choice": None if retrieval_only else settings.llm.choice,
+              "retrieval": settings.retrieval.model_dump(), "chunking": settings.chunking.model_dump(),
+              "git_commit": git_commit(), "timestamp": started.isoformat(timespec="seconds"),
+              "duration_s": round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1),
+              "n_items": len(rows), **(extra_config or {})}
+    return RunResult(rows=rows, metrics=metrics, config=config, breakdown=breakdowns(rows, k))
