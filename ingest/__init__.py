@@ -1,0 +1,1 @@
+"""Ingestion: load -> decode/repair -> split into clauses -> embed -> upsert (`python -m ingest`)."""

@@ -1,0 +1,424 @@
+"""The ingest pipeline: discover -> load/decode -> split -> embed -> upsert, incremental and crash-safe.
+
+A document is skipped when its source bytes and the settings fingerprint (chunking settings, splitter
+version, embedder) are unchanged; otherwise its clauses are rewritten through the store's commit
+protocol (clauses, then manifest record, then stale clauses deleted). One ingest at a time holds
+`store_dir/ingest.lock`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from filelock import FileLock, Timeout
+from langchain_core.embeddings import Embeddings
+
+from core.settings import Settings
+from core.types import Clause, Document
+from ingest.decode import detect_language
+from ingest.loaders import LoadError, is_supported, load_bytes
+from ingest.split import SPLITTER_VERSION, split_text
+from vectorstore.embeddings import embeddings_name, make_embeddings
+from vectorstore.store import ClauseStore, clause_id, contextual_text
+
+log = logging.getLogger(__name__)
+
+CONTEXT_FORMAT = "ctx-v1"  # bump when contextual_text() changes: every document is re-embedded
+EMBED_BATCH = 32
+IGNORED_NAMES = {"vendor.yaml", "vendor.yml"}
+
+
+class IngestLockedError(RuntimeError):
+    """Another ingest holds the store's lock for longer than we were willing to wait."""
+
+
+@dataclass(frozen=True)
+class VendorInfo:
+    """What vendor.yaml says about a vendor (name defaults to the slug)."""
+
+    name: str
+    language: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class ReportEntry:
+    document: str
+    status: str  # added | updated | unchanged | removed | skipped | failed
+    reason: str = ""
+    clauses: int = 0
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did, per document, plus store-level repairs."""
+
+    entries: list[ReportEntry] = field(default_factory=list)
+    orphans_removed: int = 0
+    rebuilt: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, document: str, status: str, reason: str = "", clauses: int = 0) -> None:
+        self.entries.append(ReportEntry(document, status, reason, clauses))
+
+    def counts(self) -> dict[str, int]:
+        out = {k: 0 for k in ("added", "updated", "unchanged", "removed", "skipped", "failed")}
+        for e in self.entries:
+            out[e.status] = out.get(e.status, 0) + 1
+        return out
+
+    def by_status(self, status: str) -> list[ReportEntry]:
+        return [e for e in self.entries if e.status == status]
+
+    @property
+    def writes(self) -> int:
+        """Documents whose store records changed in this run (0 for an unchanged corpus)."""
+        c = self.counts()
+        return c["added"] + c["updated"] + c["removed"] + self.orphans_removed + int(self.rebuilt)
+
+    @property
+    def exit_code(self) -> int:
+        """Non-zero only when something was attempted and nothing could be ingested."""
+        c = self.counts()
+        attempted = c["skipped"] + c["failed"]
+        good = c["added"] + c["updated"] + c["unchanged"] + c["removed"]
+        return 1 if attempted and not good else 0
+
+    def to_json(self) -> dict[str, object]:
+        return {"counts": self.counts(), "orphans_removed": self.orphans_removed, "rebuilt": self.rebuilt,
+                "notes": list(self.notes),
+                "entries": [e.__dict__ for e in self.entries]}
+
+    def render(self, file=None) -> None:  # type: ignore[no-untyped-def]
+        """A rich table of every document and why, then the totals (to stderr by default)."""
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console(file=file or sys.stderr)
+        table = Table(title="Ingest summary")
+        for col in ("document", "status", "clauses", "reason"):
+            table.add_column(col)
+        for e in sorted(self.entries, key=lambda e: (e.status, e.document)):
+            table.add_row(e.document, e.status, str(e.clauses) if e.clauses else "", e.reason)
+        console.print(table)
+        totals = ", ".join(f"{k} {v}" for k, v in self.counts().items())
+        extra = f"; stale clause records removed {self.orphans_removed}" if self.orphans_removed else ""
+        console.print(f"{totals}{extra}")
+        for n in self.notes:
+            console.print(n)
+
+
+def load_corpus_vendors(corpus_dir: Path) -> dict[str, VendorInfo]:
+    """slug -> VendorInfo for every vendor folder (vendor.yaml optional; bad YAML falls back to the slug)."""
+    out: dict[str, VendorInfo] = {}
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        return out
+    for d in sorted(p for p in corpus_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        info: dict[str, object] = {}
+        f = d / "vendor.yaml"
+        if f.is_file():
+            try:
+                loaded = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+                info = loaded if isinstance(loaded, dict) else {}
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                log.warning("%s unreadable (%s): using the folder name", f, exc)
+        aliases = info.get("aliases") or []
+        if isinstance(aliases, str):
+            aliases = [aliases]
+        lang = info.get("language")
+        out[d.name] = VendorInfo(name=str(info.get("name") or d.name),
+                                 language=str(lang) if lang else None,
+                                 aliases=tuple(str(a) for a in aliases if a))
+    return out
+
+
+def settings_fingerprint(settings: Settings, embedder: str) -> str:
+    """What, besides the text, determines a document's clauses and vectors."""
+    payload = {"chunking": settings.chunking.model_dump(), "splitter": SPLITTER_VERSION,
+               "embedder": embedder, "context": CONTEXT_FORMAT,
+               "document_prompt": settings.embedding.document_prompt}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def discover(corpus_dir: Path, paths: Sequence[str | Path] | None,
+             report: IngestReport) -> tuple[list[tuple[str, Path]], list[str]]:
+    """(document, file) pairs to ingest under the given paths (default: the whole corpus), plus the
+    document prefixes in scope (for pruning). Escaping paths and unsupported files are reported."""
+    root = corpus_dir.resolve()
+    targets: list[Path] = []
+    scopes: list[str] = []
+    for p in paths or [root]:
+        cand = Path(p)
+        if not cand.is_absolute():
+            cand = (Path.cwd() / cand) if (Path.cwd() / cand).exists() else (root / cand)
+        resolved = cand.resolve()
+        if not _inside(resolved, root):
+            report.add(str(p), "skipped", "outside the corpus directory")
+            continue
+        rel = resolved.relative_to(root).as_posix()
+        scopes.append("" if rel == "." else rel)
+        if not resolved.exists():
+            report.add(rel, "skipped", "no such file or folder")
+            continue
+        targets.append(cand)
+    found: dict[str, Path] = {}
+    for t in targets:
+        files = [t] if t.is_file() else sorted(q for q in t.rglob("*") if q.is_file() or q.is_symlink())
+        for f in files:
+            resolved = f.resolve()
+            try:
+                rel = f.absolute().relative_to(root).as_posix() if _inside(f.absolute(), root) else None
+            except ValueError:
+                rel = None
+            name = f.name
+            if name in IGNORED_NAMES or any(part.startswith(".") for part in Path(rel or name).parts):
+                continue
+            if rel is None or not _inside(resolved, root):
+                report.add(rel or str(f), "skipped", "symlink or path escapes the corpus directory")
+                continue
+            if "/" not in rel:
+                report.add(rel, "skipped", "not inside a vendor folder")
+                continue
+            if not resolved.is_file():
+                report.add(rel, "skipped", "not a regular file")
+                continue
+            if not is_supported(f):
+                report.add(rel, "skipped", f"unsupported file type {f.suffix or '(no extension)'}")
+                continue
+            found.setdefault(rel, resolved)
+    return sorted(found.items()), scopes
+
+
+def build_clauses(doc: Document, settings: Settings) -> list[Clause]:
+    """Split a decoded document into Clause records (ids carry the document's text sha)."""
+    spans = split_text(doc.text, settings.chunking)
+    return [Clause(id=clause_id(doc.document, doc.sha256, i), vendor=doc.vendor, vendor_name=doc.vendor_name,
+                   document=doc.document, section=s.section, start=s.start, end=s.end,
+                   text=doc.text[s.start:s.end], language=doc.language, ordinal=i,
+                   doc_sha256=doc.sha256, tokens=s.tokens)
+            for i, s in enumerate(spans)]
+
+
+def decode_document(settings: Settings, document: str, path: Path | None = None,
+                    vendors: dict[str, VendorInfo] | None = None) -> Document:
+    """Read and decode one corpus file into a Document (raises LoadError with a reason)."""
+    path = path or (settings.corpus_dir / document)
+    vendors = vendors if vendors is not None else load_corpus_vendors(settings.corpus_dir)
+    data = path.read_bytes()
+    text = load_bytes(data, path.suffix)
+    slug = document.split("/", 1)[0]
+    info = vendors.get(slug, VendorInfo(slug))
+    return Document(vendor=slug, vendor_name=info.name, document=document, text=text,
+                    sha256=sha256_text(text), language=info.language or detect_language(text),
+                    source_sha256=hashlib.sha256(data).hexdigest())
+
+
+def _embed(emb: Embeddings, texts: list[str], progress: bool, desc: str) -> list[list[float]]:
+    from tqdm import tqdm
+
+    out: list[list[float]] = []
+    batches = range(0, len(texts), EMBED_BATCH)
+    for i in tqdm(batches, desc=desc, unit="batch", disable=not progress or len(batches) < 2,
+                  file=sys.stderr, leave=False):
+        out.extend(emb.embed_documents(texts[i:i + EMBED_BATCH]))
+    return out
+
+
+def run_ingest(settings: Settings, paths: Sequence[str | Path] | None = None, prune: bool = False,
+               rebuild: bool = False, embeddings: Embeddings | None = None, store: ClauseStore | None = None,
+               progress: bool = True, lock_timeout: float = 60.0) -> IngestReport:
+    """Bring the store in line with the corpus (or the given paths inside it); see the module docstring."""
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = settings.store_dir / "ingest.lock"
+    lock = FileLock(str(lock_path), timeout=lock_timeout)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise IngestLockedError(
+            f"another ingest is running on {settings.store_dir} (lock {lock_path} held for over "
+            f"{lock_timeout:.0f}s); try again when it has finished") from exc
+    try:
+        emb = embeddings if embeddings is not None else make_embeddings(settings.embedding)
+        st = store if store is not None else ClauseStore(settings, emb)
+        return _ingest_locked(settings, paths, prune, rebuild, emb, st, progress)
+    finally:
+        lock.release()
+
+
+def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune: bool, rebuild: bool,
+                   emb: Embeddings, store: ClauseStore, progress: bool) -> IngestReport:
+    from tqdm import tqdm
+
+    report = IngestReport()
+    embedder = embeddings_name(emb)
+    fp = settings_fingerprint(settings, embedder)
+    manifest = {r.document: r for r in store.documents()}
+    other = sorted({r.embedder for r in manifest.values() if r.embedder and r.embedder != embedder})
+    if rebuild or other:
+        if other:
+            report.notes.append(f"embedder changed ({', '.join(other)} -> {embedder}): store rebuilt")
+            paths = None
+        store.reset()
+        report.rebuilt = True
+        manifest = {}
+    vendors = load_corpus_vendors(settings.corpus_dir)
+    files, scopes = discover(settings.corpus_dir, paths, report)
+    max_bytes = settings.ingest.max_file_mb * 1024 * 1024
+    seen_text: dict[str, str] = {}
+    for document, path in tqdm(files, desc="ingest", unit="doc", disable=not progress, file=sys.stderr):
+        rec = manifest.get(document)
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                report.add(document, "skipped", f"file of {size / 1048576:.1f} MB exceeds ingest.max_file_mb="
+                                                f"{settings.ingest.max_file_mb:g}")
+                continue
+            data = path.read_bytes()
+        except OSError as exc:
+            report.add(document, "failed", f"unreadable: {exc.strerror or exc}")
+            continue
+        source_sha = hashlib.sha256(data).hexdigest()
+        if rec is not None and rec.source_sha256 == source_sha and rec.fingerprint == fp:
+            if rec.sha256 in seen_text:
+                report.add(document, "skipped", f"duplicate of {seen_text[rec.sha256]} (same text)")
+                continue
+            seen_text[rec.sha256] = document
+            report.add(document, "unchanged", clauses=rec.n_clauses)
+            continue
+        try:
+            text = load_bytes(data, path.suffix)
+        except LoadError as exc:
+            report.add(document, "skipped", str(exc) + ("; previous version kept" if rec else ""))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad file never stops the run
+            log.exception("loading %s failed", document)
+            report.add(document, "failed", f"{type(exc).__name__}: {exc}")
+            continue
+        text_sha = sha256_text(text)
+        if text_sha in seen_text:
+            report.add(document, "skipped", f"duplicate of {seen_text[text_sha]} (same text)")
+            continue
+        seen_text[text_sha] = document
+        slug = document.split("/", 1)[0]
+        info = vendors.get(slug, VendorInfo(slug))
+        doc = Document(vendor=slug, vendor_name=info.name, document=document, text=text, sha256=text_sha,
+                       language=info.language or detect_language(text), source_sha256=source_sha)
+        if rec is not None and rec.sha256 == text_sha and rec.fingerprint == fp:
+            # same text from different bytes (re-saved, other encoding): only the record changes
+            store.commit_document(doc, rec.n_clauses, fp, embedder, info.aliases)
+            report.add(document, "unchanged", "same text, new bytes: record updated", rec.n_clauses)
+            continue
+        clauses = build_clauses(doc, settings)
+        if not clauses:
+            report.add(document, "skipped", "no text to index")
+            continue
+        try:
+            vectors = _embed(emb, [contextual_text(c) for c in clauses], progress, f"embed {document}")
+            store.write_document(doc, clauses, vectors, fp, embedder, info.aliases)
+        except Exception as exc:  # noqa: BLE001 - the commit protocol keeps the previous version readable
+            log.exception("writing %s failed", document)
+            report.add(document, "failed", f"{type(exc).__name__}: {exc}; previous version kept")
+            continue
+        report.add(document, "updated" if rec is not None else "added", clauses=len(clauses))
+    if prune:
+        present = {d for d, _ in files}
+        for document in sorted(manifest):
+            in_scope = any(s == "" or document == s or document.startswith(s.rstrip("/") + "/")
+                           for s in scopes)
+            if in_scope and document not in present and not (settings.corpus_dir / document).exists():
+                store.remove_document(document)
+                report.add(document, "removed", "no longer in the corpus")
+    orphans = store.orphan_ids()
+    if orphans:
+        store.delete_ids(orphans)
+        report.orphans_removed = len(orphans)
+    return report
+
+
+def iter_documents(report: IngestReport, statuses: Iterable[str]) -> list[str]:
+    """Documents of the report with one of the given statuses."""
+    wanted = set(statuses)
+    return [e.document for e in report.entries if e.status in wanted]
+
+
+@dataclass
+class CheckReport:
+    """Problems `check_store` found (document -> reasons) and what it repaired."""
+
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    orphans: int = 0
+    repaired: IngestReport | None = None
+
+    def add(self, document: str, reason: str) -> None:
+        self.problems.setdefault(document, []).append(reason)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.orphans
+
+
+def check_store(settings: Settings, embeddings: Embeddings | None = None, store: ClauseStore | None = None,
+                repair: bool = True, progress: bool = False) -> CheckReport:
+    """Verify the store against the corpus (documents present with the same bytes, clause texts equal to
+    their slices, counts, no duplicates, no orphans); with `repair`, re-ingest or remove what is wrong."""
+    st = store if store is not None else ClauseStore(settings, embeddings)
+    out = CheckReport()
+    root = settings.corpus_dir.resolve()
+    for rec in st.documents():
+        path = root / rec.document
+        if not path.is_file():
+            out.add(rec.document, "file missing from the corpus")
+            continue
+        if hashlib.sha256(path.read_bytes()).hexdigest() != rec.source_sha256:
+            out.add(rec.document, "file changed since ingest")
+        text = st.document_text(rec.document)
+        if sha256_text(text) != rec.sha256:
+            out.add(rec.document, "stored text does not match its sha256")
+        clauses = st.clauses(rec.document)
+        if len(clauses) != rec.n_clauses:
+            out.add(rec.document, f"{len(clauses)} clauses stored, manifest says {rec.n_clauses}")
+        spans = set()
+        for c in clauses:
+            if text[c.start:c.end] != c.text:
+                out.add(rec.document, f"clause {c.id} differs from its slice [{c.start}:{c.end}]")
+                break
+            if (c.start, c.end) in spans:
+                out.add(rec.document, f"duplicate clause span [{c.start}:{c.end}]")
+                break
+            spans.add((c.start, c.end))
+        if sorted(c.ordinal for c in clauses) != list(range(len(clauses))):
+            out.add(rec.document, "clause ordinals are not 0..n-1")
+    orphans = st.orphan_ids()
+    out.orphans = len(orphans)
+    if repair and (out.problems or orphans):
+        missing = [d for d, rs in out.problems.items() if "file missing from the corpus" in rs]
+        for d in missing:
+            st.remove_document(d)
+        redo = [d for d in out.problems if d not in missing]
+        for d in redo:  # force a rewrite: drop the record (commit point) so the document is re-embedded
+            st.remove_document(d)
+        out.repaired = run_ingest(settings, paths=redo or None, embeddings=embeddings or st.embeddings, store=st,
+                                  progress=progress) if (redo or orphans) else IngestReport()
+        for d in missing:
+            out.repaired.add(d, "removed", "file missing from the corpus")
+    return out

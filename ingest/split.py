@@ -1,0 +1,283 @@
+"""Split a contract along its own structure into clause spans (pure functions, no I/O).
+
+Recognised headings: `ARTICLE 9.` lines, decimal numbering (`9.2.1.`, `16. Violation de données`),
+`•` bullet titles, upper-case titles, markdown `#` titles. A document with fewer than three headings is
+split into paragraph-level units instead. Each span keeps its section path and exact offsets
+(`text[start:end]` is the clause: whitespace is trimmed by moving offsets). Long sections are cut by
+token budget on line then sentence boundaries with a small overlap; tiny fragments join a neighbour;
+a heading never stands alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.settings import ChunkSettings
+from core.tokens import count_tokens
+
+SPLITTER_VERSION = "split-v1"
+MIN_HEADINGS = 3
+MAX_LABEL = 100
+
+_ARTICLE = re.compile(r"^(?:ARTICLE|Article)\s+(\d{1,3}|[IVXLC]{1,6})\b\s*[.:\-–—]?\s*(.*)$")
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+(\S.*)$")
+_BULLET = re.compile(r"^[•·▪●◦■]\s*(\S.*)$")
+_MARKDOWN = re.compile(r"^(#{1,6})\s+(\S.*)$")
+_END_PUNCT = ".;,:!?"
+_SENTENCE_END = re.compile(r"(?<=[.!?;])[\"»”’)]*\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Span:
+    """A clause-to-be: `text[start:end]`, its section path and token count."""
+
+    start: int
+    end: int
+    section: str
+    tokens: int
+    heading_only: bool = False
+
+
+def _letters(s: str) -> str:
+    return "".join(c for c in s if c.isalpha())
+
+
+def _is_upper_title(s: str) -> bool:
+    letters = _letters(s)
+    if len(letters) < 4 or "\t" in s or len(s) > MAX_LABEL or s[-1] in ".;,":
+        return False
+    if len(s.split()) > 14 or s.startswith(("-", "(", "«", "\"")):
+        return False
+    upper = sum(1 for c in letters if c.isupper())
+    return upper / len(letters) >= 0.85
+
+
+def _short_title(s: str, max_len: int = 120, max_words: int = 16) -> bool:
+    return (0 < len(s) <= max_len and len(s.split()) <= max_words and s[-1] not in _END_PUNCT
+            and "\t" not in s and s[0].isupper())
+
+
+def _label(s: str) -> str:
+    s = re.sub(r"\s+", " ", s).strip().rstrip(":").strip()
+    return s if len(s) <= MAX_LABEL else s[:MAX_LABEL - 1].rstrip() + "…"
+
+
+def classify_heading(line: str, has_articles: bool = False) -> Heading | None:
+    """The heading a stripped line is, or None for body text."""
+    s = line.strip()
+    if not s or len(s) > 160:
+        return None
+    if m := _MARKDOWN.match(s):
+        return Heading(len(m.group(1)), _label(m.group(2)))
+    if m := _ARTICLE.match(s):
+        rest = m.group(2)
+        if len(s) <= 120 and (not rest or rest[-1] not in ".;,"):
+            return Heading(1, _label(s))
+        return None
+    if m := _NUMBERED.match(s):
+        title = m.group(2)
+        if _short_title(title) and _letters(title):
+            depth = m.group(1).count(".") + 1
+            level = max(2, depth) if has_articles else depth
+            return Heading(level, _label(s))
+        return None
+    if m := _BULLET.match(s):
+        title = m.group(1)
+        if _short_title(title, max_len=80, max_words=10):
+            return Heading(1 if _is_upper_title(title) else 2, _label(title))
+        return None
+    if _is_upper_title(s):
+        return Heading(1, _label(s))
+    return None
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int
+    heading: Heading | None
+
+
+def _lines(text: str) -> list[_Line]:
+    out: list[_Line] = []
+    pos = 0
+    for raw in text.split("\n"):
+        end = pos + len(raw)
+        if raw.strip():
+            out.append(_Line(pos, end, None))
+        pos = end + 1
+    return out
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+@dataclass
+class _Block:
+    section: str
+    segments: list[tuple[int, int]]  # line spans; a heading line is merged into the next segment
+    heading_only: bool = False
+
+
+def _blocks(text: str, lines: list[_Line]) -> list[_Block]:
+    """Group lines under their headings; heading-only blocks are folded into the following block."""
+    blocks: list[_Block] = []
+    stack: list[Heading] = []
+    current = _Block("", [])
+    for ln in lines:
+        if ln.heading is not None:
+            if current.segments:
+                blocks.append(current)
+            while stack and stack[-1].level >= ln.heading.level:
+                stack.pop()
+            stack.append(ln.heading)
+            current = _Block(" > ".join(h.label for h in stack), [(ln.start, ln.end)], heading_only=True)
+        else:
+            if current.heading_only and len(current.segments) == 1:
+                # the heading joins the first body line: a heading never stands alone
+                hs, _ = current.segments[0]
+                current.segments[0] = (hs, ln.end)
+                current.heading_only = False
+            else:
+                current.segments.append((ln.start, ln.end))
+    if current.segments:
+        blocks.append(current)
+    # fold heading-only blocks forward (or backward at the end of the document)
+    out: list[_Block] = []
+    pending: list[tuple[int, int]] = []
+    for b in blocks:
+        if b.heading_only:
+            pending.extend(b.segments)
+            continue
+        if pending:
+            first = b.segments[0]
+            b.segments[0] = (pending[0][0], first[1])
+            pending = []
+        out.append(b)
+    if pending:
+        if out:
+            last = out[-1].segments[-1]
+            out[-1].segments[-1] = (last[0], pending[-1][1])
+        else:
+            out.append(_Block("", [(pending[0][0], pending[-1][1])]))
+    return out
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside [start, end) (boundaries after . ! ? ; and at line breaks)."""
+    out: list[tuple[int, int]] = []
+    pos = start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        if m.start() > pos:
+            out.append((pos, m.start()))
+        pos = m.end()
+    if pos < end:
+        out.append((pos, end))
+    return [s for s in (_trim(text, a, b) for a, b in out) if s[1] > s[0]]
+
+
+def _windows(text: str, segs: list[tuple[int, int]], cfg: ChunkSettings,
+             count: Callable[[str], int]) -> list[tuple[int, int]]:
+    """Pack consecutive segments into spans of at most max_tokens, consecutive spans overlapping by
+    up to overlap_tokens of whole segments. A segment above the budget stands alone."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    n = len(segs)
+    while i < n:
+        j = i + 1
+        while j < n and count(text[segs[i][0]:segs[j][1]]) <= cfg.max_tokens:
+            j += 1
+        spans.append((segs[i][0], segs[j - 1][1]))
+        if j >= n:
+            break
+        # overlap: restart at trailing segments of this window that fit in overlap_tokens
+        k = j
+        while k - 1 > i and count(text[segs[k - 1][0]:segs[j - 1][1]]) <= cfg.overlap_tokens:
+            k -= 1
+        i = k if k > i else j
+    return spans
+
+
+def _split_block(text: str, block: _Block, cfg: ChunkSettings, count: Callable[[str], int]) -> list[Span]:
+    start, end = block.segments[0][0], block.segments[-1][1]
+    tokens = count(text[start:end])
+    if tokens <= cfg.max_tokens:
+        return [Span(start, end, block.section, tokens)]
+    segs: list[tuple[int, int]] = []
+    for a, b in block.segments:
+        if count(text[a:b]) <= cfg.max_tokens:
+            segs.append((a, b))
+            continue
+        sents = _sentences(text, a, b)
+        segs.extend(sents or [(a, b)])
+    return [Span(a, b, block.section, count(text[a:b])) for a, b in _windows(text, segs, cfg, count)]
+
+
+def _top(section: str) -> str:
+    return section.split(" > ", 1)[0]
+
+
+def _merge_tiny(text: str, spans: list[Span], cfg: ChunkSettings, count: Callable[[str], int]) -> list[Span]:
+    """Join spans under min_tokens to a neighbour (same top-level section first) when the result fits."""
+    spans = list(spans)
+    i = 0
+    while i < len(spans):
+        s = spans[i]
+        if s.tokens >= cfg.min_tokens or len(spans) == 1:
+            i += 1
+            continue
+        candidates = []
+        for j in (i + 1, i - 1):
+            if 0 <= j < len(spans):
+                o = spans[j]
+                a, b = min(s.start, o.start), max(s.end, o.end)
+                t = count(text[a:b])
+                same = _top(o.section) == _top(s.section)
+                if t <= cfg.max_tokens and (same or s.tokens < cfg.min_tokens // 3):
+                    candidates.append((not same, t, j, a, b))
+        if not candidates:
+            i += 1
+            continue
+        _, t, j, a, b = min(candidates)
+        o = spans[j]
+        section = o.section if o.tokens >= s.tokens else s.section
+        merged = Span(a, b, section, t)
+        lo = min(i, j)
+        spans[lo:lo + 2] = [merged]
+        i = max(0, lo - 1) if merged.tokens < cfg.min_tokens else lo
+    return spans
+
+
+def split_text(text: str, cfg: ChunkSettings, count: Callable[[str], int] | None = None) -> list[Span]:
+    """Clause spans of a decoded document, in order (see the module docstring)."""
+    count = count or (lambda s: count_tokens(s, cfg.encoding))
+    lines = _lines(text)
+    has_articles = any(_ARTICLE.match(text[ln.start:ln.end].strip()) for ln in lines)
+    for ln in lines:
+        ln.heading = classify_heading(text[ln.start:ln.end], has_articles)
+    if sum(1 for ln in lines if ln.heading) < MIN_HEADINGS:
+        for ln in lines:
+            ln.heading = None
+    spans: list[Span] = []
+    for block in _blocks(text, lines):
+        spans.extend(_split_block(text, block, cfg, count))
+    spans = _merge_tiny(text, spans, cfg, count)
+    out: list[Span] = []
+    for s in spans:
+        a, b = _trim(text, s.start, s.end)
+        if b > a:
+            out.append(Span(a, b, s.section, s.tokens))
+    return out

@@ -1,0 +1,1 @@
+"""Vector store: embeddings, ClauseStore (Chroma + manifest) and BM25."""

@@ -1,0 +1,353 @@
+"""ClauseStore: clauses and document records in Chroma (embedded or server), plus a cached BM25 index.
+
+One code path for `chromadb.PersistentClient(store_dir/chroma)` and `chromadb.HttpClient(url)`.
+Vectors always come from our own embedder; Chroma's default embedding function is never used.
+Crash safety (docs/ARCHITECTURE.md): clauses first, then the manifest record (the commit point), then
+stale clauses are deleted; readers only see clauses whose `doc_sha256` is the manifest's current sha.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from langchain_core.embeddings import Embeddings
+
+from core.settings import Settings
+from core.types import Clause, Document, Hit
+from vectorstore.bm25 import BM25Index, tokenize
+
+log = logging.getLogger(__name__)
+
+BATCH = 256
+BM25_CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """One manifest entry: the current version of a document in the store."""
+
+    document: str
+    vendor: str
+    vendor_name: str
+    language: str
+    sha256: str  # of the decoded text
+    source_sha256: str  # of the raw file bytes
+    n_clauses: int
+    ingested_at: str
+    fingerprint: str = ""  # chunking settings + embedder that produced the clauses
+    embedder: str = ""
+    vendor_aliases: str = ""  # "|"-joined aliases from vendor.yaml
+
+    def to_metadata(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_metadata(cls, meta: dict[str, Any]) -> DocRecord:
+        fields = {k: meta[k] for k in cls.__dataclass_fields__ if k in meta}
+        return cls(**fields)
+
+
+def clause_id(document: str, doc_sha256: str, ordinal: int) -> str:
+    """Stable clause id: `sha1(document)[:12]:doc_sha256[:12]:ordinal` (new text, new ids)."""
+    return f"{hashlib.sha1(document.encode('utf-8')).hexdigest()[:12]}:{doc_sha256[:12]}:{ordinal}"
+
+
+def contextual_text(clause: Clause) -> str:
+    """What is embedded for a clause: vendor and section give the vector context; stored text stays verbatim."""
+    return f"{clause.vendor_name} | {clause.section}\n{clause.text}"
+
+
+def make_client(settings: Settings) -> Any:
+    """Chroma client: HTTP when settings.vectorstore_url is set, else on disk under store_dir/chroma."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if settings.vectorstore_url:
+        u = urlparse(settings.vectorstore_url)
+        return chromadb.HttpClient(host=u.hostname or "localhost", port=u.port or 8000,
+                                   ssl=u.scheme == "https", settings=chroma_settings)
+    path = settings.store_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+class ClauseStore:
+    """Read and write clauses and document records; see the module docstring for the protocol."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client: Any = None) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self.client = client if client is not None else make_client(settings)
+        self.name = settings.collection
+        self._open()
+        self._bm25: tuple[str, BM25Index] | None = None
+
+    # ------------------------------------------------------------------ collections
+    def _open(self) -> None:
+        self.col = self.client.get_or_create_collection(
+            self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+        self.docs = self.client.get_or_create_collection(
+            f"{self.name}_docs", embedding_function=None)
+
+    def reset(self) -> None:
+        """Drop both collections and the BM25 cache (used by `--rebuild` and embedder changes)."""
+        for name in (self.name, f"{self.name}_docs"):
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # noqa: BLE001 - absent collection: nothing to drop
+                log.debug("collection %s absent", name)
+        self._bm25 = None
+        self._open()
+
+    # ------------------------------------------------------------------ manifest (read)
+    def _manifest(self, include_text: bool = False) -> dict[str, tuple[DocRecord, str | None]]:
+        include = ["metadatas", "documents"] if include_text else ["metadatas"]
+        got = self.docs.get(include=include)
+        texts = got.get("documents") or [None] * len(got["ids"])
+        return {i: (DocRecord.from_metadata(dict(m or {})), t)
+                for i, m, t in zip(got["ids"], got["metadatas"], texts, strict=True)}
+
+    def documents(self) -> list[DocRecord]:
+        """Every document's current record, sorted by path."""
+        return sorted((r for r, _ in self._manifest().values()), key=lambda r: r.document)
+
+    def document(self, document: str) -> DocRecord | None:
+        got = self.docs.get(ids=[document], include=["metadatas"])
+        return DocRecord.from_metadata(dict(got["metadatas"][0])) if got["ids"] else None
+
+    def document_text(self, document: str) -> str:
+        """The decoded text that offsets index; KeyError when the document is not in the store."""
+        got = self.docs.get(ids=[document], include=["documents"])
+        if not got["ids"]:
+            raise KeyError(f"document not in store: {document}")
+        return str(got["documents"][0])
+
+    def vendors(self) -> dict[str, str]:
+        """slug -> display name of every vendor with at least one document."""
+        return {r.vendor: r.vendor_name for r in self.documents()}
+
+    def vendor_aliases(self) -> dict[str, list[str]]:
+        """slug -> aliases from vendor.yaml (as recorded at ingest)."""
+        out: dict[str, list[str]] = {}
+        for r in self.documents():
+            out.setdefault(r.vendor, [])
+            for a in filter(None, r.vendor_aliases.split("|")):
+                if a not in out[r.vendor]:
+                    out[r.vendor].append(a)
+        return out
+
+    def _current_shas(self) -> dict[str, str]:
+        return {r.document: r.sha256 for r in self.documents()}
+
+    def fingerprint(self) -> str:
+        """Hash of the manifest (document -> sha): changes whenever any document version changes."""
+        items = sorted(self._current_shas().items())
+        return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
+
+    # ------------------------------------------------------------------ clauses (read)
+    @staticmethod
+    def _to_clauses(got: dict[str, Any]) -> list[Clause]:
+        return [Clause.from_metadata(str(t), dict(m))
+                for t, m in zip(got["documents"], got["metadatas"], strict=True)]
+
+    def clauses(self, document: str) -> list[Clause]:
+        """The current clauses of a document, by ordinal."""
+        rec = self.document(document)
+        if rec is None:
+            return []
+        got = self.col.get(where={"$and": [{"document": document}, {"doc_sha256": rec.sha256}]},
+                           include=["documents", "metadatas"])
+        return sorted(self._to_clauses(got), key=lambda c: c.ordinal)
+
+    def all_clauses(self, vendors: Sequence[str] | None = None) -> list[Clause]:
+        """Every current clause (optionally of some vendors), by document then ordinal."""
+        shas = self._current_shas()
+        if not shas:
+            return []
+        where: dict[str, Any] = {"doc_sha256": {"$in": sorted(set(shas.values()))}}
+        if vendors:
+            where = {"$and": [where, {"vendor": {"$in": list(vendors)}}]}
+        got = self.col.get(where=where, include=["documents", "metadatas"])
+        out = [c for c in self._to_clauses(got) if shas.get(c.document) == c.doc_sha256]
+        return sorted(out, key=lambda c: (c.document, c.ordinal))
+
+    def clause(self, clause_id_: str) -> Clause | None:
+        """One current clause by id (None when absent or from a stale version)."""
+        got = self.col.get(ids=[clause_id_], include=["documents", "metadatas"])
+        if not got["ids"]:
+            return None
+        c = self._to_clauses(got)[0]
+        rec = self.document(c.document)
+        return c if rec is not None and rec.sha256 == c.doc_sha256 else None
+
+    def neighbours(self, clause: Clause, before: int = 1, after: int = 1) -> list[Clause]:
+        """The clauses around `clause` in its document (ordinal-before .. ordinal+after), in order,
+        the clause itself included."""
+        lo, hi = clause.ordinal - max(0, before), clause.ordinal + max(0, after)
+        got = self.col.get(where={"$and": [{"document": clause.document},
+                                           {"doc_sha256": clause.doc_sha256},
+                                           {"ordinal": {"$gte": lo}}, {"ordinal": {"$lte": hi}}]},
+                           include=["documents", "metadatas"])
+        return sorted(self._to_clauses(got), key=lambda c: c.ordinal)
+
+    # ------------------------------------------------------------------ search
+    def dense_search(self, query_vector: Sequence[float], k: int,
+                     vendors: Sequence[str] | None = None) -> list[Hit]:
+        """Nearest current clauses by cosine; score = 1 - cosine distance (higher is better)."""
+        shas = self._current_shas()
+        if not shas or k <= 0:
+            return []
+        conds: list[dict[str, Any]] = [{"doc_sha256": {"$in": sorted(set(shas.values()))}}]
+        if vendors:
+            conds.append({"vendor": {"$in": list(vendors)}})
+        where = conds[0] if len(conds) == 1 else {"$and": conds}
+        res = self.col.query(query_embeddings=[list(map(float, query_vector))], n_results=k,
+                             where=where, include=["documents", "metadatas", "distances"])
+        hits: list[Hit] = []
+        for text, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0],
+                                    strict=True):
+            c = Clause.from_metadata(str(text), dict(meta))
+            if shas.get(c.document) != c.doc_sha256:
+                continue
+            hits.append(Hit(clause=c, score=1.0 - float(dist), sources={"dense": len(hits)}))
+        return hits
+
+    def _bm25_cache_path(self, fp: str) -> Path:
+        base = (self.settings.cache_dir / "bm25" if self.settings.vectorstore_url
+                else self.settings.store_dir / "bm25")
+        return base / f"{self.name}-{fp}-v{BM25_CACHE_VERSION}.json"
+
+    def bm25_index(self) -> BM25Index:
+        """The BM25 index of the current clauses, rebuilt when the manifest fingerprint changes."""
+        fp = self.fingerprint()
+        if self._bm25 is not None and self._bm25[0] == fp:
+            return self._bm25[1]
+        path = self._bm25_cache_path(fp)
+        index: BM25Index | None = None
+        if path.exists():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                index = BM25Index(data["ids"], data["vendors"], data["tokens"])
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("BM25 cache %s unreadable (%s): rebuilding", path, exc)
+        if index is None:
+            clauses = self.all_clauses()
+            ids = [c.id for c in clauses]
+            vendors = [c.vendor for c in clauses]
+            tokens = [tokenize(f"{c.section}\n{c.text}") for c in clauses]
+            index = BM25Index(ids, vendors, tokens)
+            self._write_bm25_cache(path, {"ids": ids, "vendors": vendors, "tokens": tokens})
+        self._bm25 = (fp, index)
+        return index
+
+    @staticmethod
+    def _write_bm25_cache(path: Path, data: dict[str, Any]) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob(path.name.split("-")[0] + "-*.json"):
+                old.unlink(missing_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh)
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning("could not cache BM25 index at %s: %s", path, exc)
+
+    def bm25_search(self, query: str, k: int, vendors: Sequence[str] | None = None) -> list[Hit]:
+        """Top-k current clauses by BM25 (fr+en stems, accents stripped); score = raw BM25 score."""
+        index = self.bm25_index()
+        ranked = index.search(query, k, vendors)
+        if not ranked:
+            return []
+        got = self.col.get(ids=[i for i, _ in ranked], include=["documents", "metadatas"])
+        by_id = {c.id: c for c in self._to_clauses(got)}
+        hits: list[Hit] = []
+        for cid, score in ranked:
+            if cid in by_id:
+                hits.append(Hit(clause=by_id[cid], score=score, sources={"bm25": len(hits)}))
+        return hits
+
+    # ------------------------------------------------------------------ write side
+    def upsert_clauses(self, clauses: Sequence[Clause], vectors: Sequence[Sequence[float]]) -> None:
+        """Step 1: write clauses with their vectors (ids carry the new doc sha: old version untouched)."""
+        if len(clauses) != len(vectors):
+            raise ValueError("one vector per clause")
+        for i in range(0, len(clauses), BATCH):
+            part = clauses[i:i + BATCH]
+            self.col.upsert(ids=[c.id for c in part], documents=[c.text for c in part],
+                            metadatas=[c.to_metadata() for c in part],
+                            embeddings=[list(map(float, v)) for v in vectors[i:i + BATCH]])
+
+    def commit_document(self, doc: Document, n_clauses: int, fingerprint: str = "", embedder: str = "",
+                        aliases: Iterable[str] = ()) -> DocRecord:
+        """Step 2, the commit point: the manifest record now names the new version."""
+        rec = DocRecord(document=doc.document, vendor=doc.vendor, vendor_name=doc.vendor_name,
+                        language=doc.language, sha256=doc.sha256, source_sha256=doc.source_sha256,
+                        n_clauses=n_clauses, ingested_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                        fingerprint=fingerprint, embedder=embedder, vendor_aliases="|".join(aliases))
+        self.docs.upsert(ids=[doc.document], documents=[doc.text], metadatas=[rec.to_metadata()],
+                         embeddings=[[0.0]])
+        return rec
+
+    def delete_stale(self, document: str) -> int:
+        """Step 3: delete the document's clauses that are not of its current version (or all, if gone)."""
+        rec = self.document(document)
+        got = self.col.get(where={"document": document}, include=["metadatas"])
+        stale = [i for i, m in zip(got["ids"], got["metadatas"], strict=True)
+                 if rec is None or m.get("doc_sha256") != rec.sha256]
+        for i in range(0, len(stale), BATCH):
+            self.col.delete(ids=stale[i:i + BATCH])
+        return len(stale)
+
+    def write_document(self, doc: Document, clauses: Sequence[Clause], vectors: Sequence[Sequence[float]],
+                       fingerprint: str = "", embedder: str = "", aliases: Iterable[str] = ()) -> DocRecord:
+        """The whole protocol for one document version: upsert clauses, commit, delete stale."""
+        self.upsert_clauses(clauses, vectors)
+        rec = self.commit_document(doc, len(clauses), fingerprint, embedder, aliases)
+        self.delete_stale(doc.document)
+        return rec
+
+    def remove_document(self, document: str) -> int:
+        """Drop a document: its manifest record first (the commit point), then all its clauses."""
+        self.docs.delete(ids=[document])
+        return self.delete_stale(document)
+
+    def orphan_ids(self) -> list[str]:
+        """Clause ids not belonging to any document's current version (left by a crash or a removal)."""
+        shas = self._current_shas()
+        got = self.col.get(include=["metadatas"])
+        return [i for i, m in zip(got["ids"], got["metadatas"], strict=True)
+                if shas.get(str(m.get("document"))) != m.get("doc_sha256")]
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), BATCH):
+            self.col.delete(ids=list(ids[i:i + BATCH]))
+
+    # ------------------------------------------------------------------ stats
+    def count(self) -> int:
+        """Raw number of clause records (current and stale)."""
+        return int(self.col.count())
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for humans and health checks."""
+        docs = self.documents()
+        per_vendor: dict[str, int] = {}
+        for r in docs:
+            per_vendor[r.vendor] = per_vendor.get(r.vendor, 0) + r.n_clauses
+        return {"documents": len(docs), "clauses": sum(r.n_clauses for r in docs),
+                "records": self.count(), "vendors": per_vendor,
+                "embedders": sorted({r.embedder for r in docs if r.embedder}),
+                "fingerprint": self.fingerprint(), "collection": self.name,
+                "location": self.settings.vectorstore_url or str(self.settings.store_dir / "chroma")}
