@@ -1,0 +1,112 @@
+"""Contract Q&A page: chat with cited clauses, a vendor comparison, a document viewer, corpus upkeep.
+
+Run: `streamlit run app.py` (bound to 127.0.0.1 by .streamlit/config.toml). Thin over `assistant`:
+heavy objects come from ui.services.build_services (st.cache_resource), pieces from ui.components.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from core.settings import Settings, load_settings
+from ui import components as ui
+from ui.render import transcript_markdown
+from ui.services import Services, build_services
+
+log = logging.getLogger("app")
+
+
+def page_settings() -> Settings:
+    """Settings from config/environment, with the model picked in the sidebar."""
+    settings = load_settings()
+    choice = st.session_state.get("llm_choice", settings.llm.choice)
+    if choice != settings.llm.choice:
+        settings = settings.replace(**{"llm.choice": choice})
+    return settings
+
+
+def model_choices(settings: Settings) -> list[str]:
+    """Local models always; the endpoint when one is configured."""
+    has_endpoint = bool(settings.llm.base_url) or settings.llm.provider in ("openai", "anthropic")
+    return ["default", "fast", *(["endpoint"] if has_endpoint else [])]
+
+
+def sidebar(services: Services) -> list[str] | None:
+    """Vendor filter, model choice, corpus overview and upkeep; returns the vendor filter (None = all)."""
+    with st.sidebar:
+        st.header("Contract Q&A")
+        names = services.store.vendors()
+        picked = st.multiselect("Vendors", list(names), format_func=lambda v: names.get(v, v),
+                                key="vendor_filter", placeholder="All vendors",
+                                help="Restrict answers to these vendors' documents.")
+        opts = model_choices(services.settings)
+        current = st.session_state.get("llm_choice", services.settings.llm.choice)
+        st.radio("Model", opts, index=opts.index(current) if current in opts else 0,
+                 format_func=lambda o: ui.MODEL_LABELS[o], key="llm_choice")
+        st.subheader("Corpus")
+        ui.corpus_overview(services)
+        with st.expander("Add a document", icon=":material/upload_file:"):
+            ui.upload_section(services)
+        with st.expander("Re-ingest or remove", icon=":material/build:"):
+            ui.maintenance_section(services)
+    return picked or None
+
+
+def chat_tab(services: Services, vendors: list[str] | None) -> None:
+    """Chat history, the input, and the streamed answer of a new question."""
+    messages: list[dict] = st.session_state.setdefault("messages", [])
+    if not messages:
+        st.caption("Ask in English or French, e.g. *How fast must Humanlinker notify a data breach?* "
+                   "Follow-ups keep the vendor in focus (*and for Aura Digital?*).")
+    for i, m in enumerate(messages):
+        ui.render_message(services, m, key=f"m{i}")
+    question = st.chat_input("Ask about the contracts…", key="question", max_chars=2000)
+    if question and question.strip():
+        question = question.strip()
+        history = ui.history_for_assistant(messages)
+        messages.append({"role": "user", "content": question})
+        ui.render_message(services, messages[-1], key=f"m{len(messages) - 1}")
+        with st.chat_message("assistant"):
+            messages.append(ui.stream_answer(services, question, vendors, history, key=f"m{len(messages)}"))
+    if messages:
+        turns = [(m["role"], m["answer"] if "answer" in m else m.get("content", m.get("error", "")))
+                 for m in messages]
+        c1, c2 = st.columns([1, 1])
+        c1.download_button("Download chat (Markdown)", transcript_markdown(turns), file_name="chat.md",
+                           mime="text/markdown", icon=":material/download:", key="chat_md", on_click="ignore")
+        if c2.button("Clear chat", icon=":material/delete_sweep:", key="chat_clear"):
+            st.session_state["messages"] = []
+            st.rerun()
+
+
+def main() -> None:
+    st.set_page_config(page_title="Contract Q&A", page_icon=":material/gavel:", layout="wide")
+    try:
+        settings = page_settings()
+        logging.basicConfig(level=settings.log_level)
+        services = build_services(settings)
+    except Exception as exc:
+        ui.show_error("The assistant could not start", exc)
+        st.stop()
+    ui.ensure_ingested(services)
+    try:
+        vendors = sidebar(services)
+    except Exception as exc:
+        ui.show_error("The sidebar failed", exc)
+        vendors = None
+    chat, compare, documents = st.tabs(["Ask", "Compare vendors", "Documents"])
+    with chat:
+        chat_tab(services, vendors)
+    with compare:
+        ui.comparison_tab(services, services.store.vendors())
+    with documents:
+        ui.documents_tab(services)
+    viewer = st.session_state.pop("viewer", None)
+    if viewer:
+        ui.document_dialog(services, **viewer)
+
+
+if __name__ == "__main__":
+    main()

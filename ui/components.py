@@ -1,0 +1,388 @@
+"""Streamlit pieces of the page: answers with citation chips, the document viewer, the sidebar, the
+comparison tab. app.py composes them; every document text shown here goes through ui.render (escaped)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+import streamlit.components.v1 as st_components
+
+from core.types import Answer, Citation, Hit
+from ui import render
+from ui.services import Services, corpus_files
+from ui.uploads import ALLOWED_TYPES, UploadError, remove_document, safe_slug, save_upload, slugify
+
+log = logging.getLogger(__name__)
+
+MODEL_LABELS = {"default": "Default (Qwen2.5-Coder 1.5B, local)", "fast": "Fast (Qwen2.5-Coder 0.5B, local)",
+                "endpoint": "Configured endpoint"}
+NEW_VENDOR = "➕ New vendor…"
+OTHER_TOPIC = "Other (type a topic)…"
+
+
+# ----------------------------------------------------------------------------- errors
+
+def show_error(prefix: str, exc: BaseException) -> None:
+    """An error box with the cause and the remedy; the traceback goes to the log."""
+    log.exception("%s", prefix)
+    st.error(f"**{prefix}.** {render.escape_markdown(render.error_help(exc))}", icon=":material/error:")
+
+
+# ----------------------------------------------------------------------------- citations
+
+def _passage(services: Services, c: Citation, hits: Sequence[Hit]) -> render.Passage:
+    clause = render.find_clause(c, hits)
+    if clause is None and c.clause_id:
+        try:
+            clause = services.store.clause(c.clause_id)
+        except Exception:  # a stale id after re-ingest: fall back to the document text
+            log.warning("clause %s not found", c.clause_id, exc_info=True)
+    passage = render.passage_for(c, clause)
+    if passage.quote_span(c) is None or passage.text == c.quote:
+        try:
+            passage = render.passage_for(c, clause, services.store.document_text(c.document))
+        except Exception:
+            log.warning("document %s not readable", c.document, exc_info=True)
+    return passage
+
+
+def open_viewer(document: str, start: int, end: int, mark_id: str) -> None:
+    """Button callback: ask the next run to open the document viewer on this span."""
+    st.session_state["viewer"] = {"document": document, "start": start, "end": end, "mark_id": mark_id}
+
+
+def render_citations(services: Services, answer: Answer, key: str) -> None:
+    """Numbered chips under an answer; each opens its clause with the quote highlighted."""
+    if not answer.citations:
+        return
+    with st.container(horizontal=True, gap="small"):
+        for c in answer.citations:
+            with st.popover(render.chip_label(c), key=f"{key}-chip-{c.n}"):
+                st.markdown(render.citation_meta_markdown(c))
+                st.html(render.citation_html(c, _passage(services, c, answer.retrieved)))
+                st.button("Open in document", icon=":material/description:", key=f"{key}-open-{c.n}",
+                          on_click=open_viewer, args=(c.document, c.start, c.end, render.anchor_id(c)))
+
+
+def render_answer(services: Services, answer: Answer, key: str) -> None:
+    """An answer: a badge for abstained/extractive ones, the text with [n] badges, chips, warnings."""
+    if answer.abstained:
+        st.badge("Not in the documents", icon=":material/search_off:", color="orange")
+    elif answer.mode == "extractive":
+        st.badge("Extractive answer: the language model was unavailable", icon=":material/format_quote:",
+                 color="gray")
+    elif answer.mode == "refused":
+        st.badge("Refused", icon=":material/block:", color="red")
+    body = render.answer_markdown(answer.answer, [c.n for c in answer.citations])
+    if answer.abstained:
+        st.info(body, icon=":material/info:")
+    else:
+        st.markdown(body)
+    render_citations(services, answer, key)
+    for w in answer.warnings:
+        st.caption(f":material/warning: {render.escape_markdown(w)}")
+    total = answer.timings_ms.get("total")
+    llm = answer.model.get("llm", "")
+    if total is not None or llm:
+        st.caption(render.escape_markdown(f"{llm} · {total / 1000:.1f} s" if total is not None else llm))
+
+
+def render_hits(hits: Sequence[Hit], key: str) -> None:
+    """Retrieved clauses, shown when no answer could be generated."""
+    for i, h in enumerate(hits, 1):
+        c = h.clause
+        with st.expander(f"{i}. {c.vendor_name} · {render.short_section(c.section) or c.document}"):
+            st.caption(render.escape_markdown(f"{c.document} · {c.section} · {c.start}–{c.end}"))
+            st.html(render.highlight_html(c.text, 0, 0))
+
+
+# ----------------------------------------------------------------------------- chat
+
+@dataclass
+class StreamResult:
+    """What a streamed answer left behind: the final Answer, or the error that stopped it."""
+
+    answer: Answer | None = None
+    error: BaseException | None = None
+    chunks: list[str] = field(default_factory=list)
+
+
+def _chunks(services: Services, question: str, vendors: list[str] | None, history: list[dict[str, str]],
+            result: StreamResult) -> Iterator[str]:
+    with services.lock:
+        try:
+            for item in services.assistant.stream(question, vendors=vendors, history=history):
+                if isinstance(item, Answer):
+                    result.answer = item
+                elif item:
+                    result.chunks.append(str(item))
+                    yield render.escape_markdown(str(item))
+        except Exception as exc:  # shown by the caller, with the retrieved clauses
+            result.error = exc
+
+
+def stream_answer(services: Services, question: str, vendors: list[str] | None,
+                  history: list[dict[str, str]], key: str) -> dict[str, Any]:
+    """Stream the answer into the current chat message, then re-render it with citations.
+
+    Returns the chat-history entry (answer, or error with the clauses retrieved without the LLM)."""
+    placeholder = st.empty()
+    result = StreamResult()
+    with placeholder.container():
+        st.write_stream(_chunks(services, question, vendors, history, result))
+    if result.answer is not None:
+        with placeholder.container():
+            render_answer(services, result.answer, key)
+        return {"role": "assistant", "answer": result.answer}
+    placeholder.empty()
+    err = result.error or RuntimeError("the assistant returned no answer")
+    show_error("No answer could be generated", err)
+    hits: list[Hit] = []
+    try:
+        hits = list(services.assistant.retrieve(question, vendors=vendors))
+    except Exception as exc:
+        show_error("Retrieval failed too", exc)
+    if hits:
+        st.caption("The clauses retrieved for this question:")
+        render_hits(hits, key)
+    return {"role": "assistant", "error": render.escape_markdown(render.error_help(err)), "hits": hits}
+
+
+def history_for_assistant(messages: Sequence[dict[str, Any]], turns: int = 6) -> list[dict[str, str]]:
+    """The last turns of the chat as role/content dicts, so follow-ups keep their vendor in focus."""
+    out: list[dict[str, str]] = []
+    for m in messages:
+        if m["role"] == "user":
+            out.append({"role": "user", "content": m["content"]})
+        elif "answer" in m:
+            a: Answer = m["answer"]
+            out.append({"role": "assistant", "content": a.answer, "vendors": ",".join(a.vendors)})
+    return out[-2 * turns:]
+
+
+def render_message(services: Services, m: dict[str, Any], key: str) -> None:
+    """One past chat message."""
+    with st.chat_message(m["role"]):
+        if m["role"] == "user":
+            st.markdown(render.escape_markdown(m["content"]))
+        elif "answer" in m:
+            render_answer(services, m["answer"], key)
+        else:
+            st.error(m.get("error", "No answer."), icon=":material/error:")
+            if m.get("hits"):
+                render_hits(m["hits"], key)
+
+
+# ----------------------------------------------------------------------------- document viewer
+
+def document_view(services: Services, document: str, start: int = 0, end: int = 0,
+                  mark_id: str = "cqa-quote", height: int = 520) -> None:
+    """The full document, escaped, with [start:end] highlighted and scrolled into view."""
+    try:
+        text = services.store.document_text(document)
+    except Exception as exc:
+        show_error(f"Cannot open {document}", exc)
+        return
+    rec = services.store.document(document)
+    name = rec.vendor_name if rec else document.split("/")[0]
+    st.markdown(f"**{render.escape_markdown(name)}** · `{document.replace('`', '')}`"
+                + (f" · highlighted characters {start}–{end}" if end > start else ""))
+    st_components.html(render.document_viewer_html(text, start, end, mark_id), height=height, scrolling=True)
+
+
+@st.dialog("Document", width="large")
+def document_dialog(services: Services, document: str, start: int, end: int, mark_id: str) -> None:
+    """The document viewer as a dialog, opened from a citation chip."""
+    document_view(services, document, start, end, mark_id)
+
+
+def documents_tab(services: Services) -> None:
+    """Browse any ingested document; optionally highlight the first match of a phrase."""
+    docs = services.store.documents()
+    if not docs:
+        st.info("No documents ingested yet.")
+        return
+    labels = {d.document: f"{d.vendor_name} — {d.document}" for d in docs}
+    doc = st.selectbox("Document", list(labels), format_func=labels.get, key="doc_pick")
+    phrase = st.text_input("Find in document", key="doc_find", placeholder="e.g. 48 heures")
+    start = end = 0
+    if doc and phrase:
+        text = services.store.document_text(doc)
+        i = text.lower().find(phrase.lower())
+        if i >= 0:
+            start, end = i, i + len(phrase)
+        else:
+            st.caption("Not found in this document.")
+    if doc:
+        document_view(services, doc, start, end)
+
+
+# ----------------------------------------------------------------------------- sidebar
+
+def corpus_overview(services: Services) -> None:
+    """Vendors, documents, clauses and the last ingest time."""
+    docs = services.store.documents()
+    vendors = {d.vendor for d in docs}
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Vendors", len(vendors))
+    c2.metric("Documents", len(docs))
+    c3.metric("Clauses", sum(d.n_clauses for d in docs))
+    last = max((d.ingested_at for d in docs), default="")
+    st.caption(f"Last ingest: {render.escape_markdown(last[:19].replace('T', ' ')) or 'never'}")
+
+
+def run_ingest_ui(services: Services, paths: list | None = None, prune: bool = False,
+                  rebuild: bool = False, label: str = "Ingesting") -> Any:
+    """run_ingest with a progress bar (one step per file); returns the last IngestReport."""
+    from ingest.pipeline import run_ingest
+
+    s = services.settings
+    kw = {"embeddings": services.embeddings, "store": services.store, "progress": False}
+    files = list(paths) if paths is not None else corpus_files(s.corpus_dir)
+    bar = st.progress(0.0, text=f"{label}…")
+    report = None
+    with services.lock:
+        if rebuild or prune or not files:
+            report = run_ingest(s, paths=paths, prune=prune, rebuild=rebuild, **kw)
+        else:
+            for i, f in enumerate(files):
+                bar.progress(i / len(files), text=f"{label} {f.parent.name}/{f.name} ({i + 1}/{len(files)})")
+                report = run_ingest(s, paths=[f], **kw)
+    bar.progress(1.0, text=f"{label}: done")
+    return report
+
+
+def ensure_ingested(services: Services) -> None:
+    """First run: when the store is empty and the corpus has documents, ingest them with a progress bar."""
+    if services.store.documents():
+        return
+    files = corpus_files(services.settings.corpus_dir)
+    if not files:
+        st.warning(f"The corpus folder {services.settings.corpus_dir} has no documents. "
+                   "Add one from the sidebar.")
+        return
+    st.info(f"First run: ingesting {len(files)} documents from the sample corpus.")
+    try:
+        run_ingest_ui(services, label="Ingesting")
+    except Exception as exc:
+        show_error("The first ingest failed", exc)
+
+
+def upload_section(services: Services) -> None:
+    """Add a document to an existing or new vendor, then ingest that file."""
+    s = services.settings
+    vendors = services.store.vendors()
+    pick = st.selectbox("Vendor", [*sorted(vendors), NEW_VENDOR], format_func=lambda v: vendors.get(v, v),
+                        key="up_vendor")
+    name = ""
+    if pick == NEW_VENDOR:
+        name = st.text_input("Vendor name", key="up_new_name", placeholder="Acme Cloud")
+        slug = st.text_input("Folder (slug)", key="up_new_slug", value=slugify(name),
+                             help="Lowercase letters, digits and '-'.")
+    else:
+        slug = pick
+    max_mb = int(s.ingest.max_file_mb)
+    up = st.file_uploader("Document", type=list(ALLOWED_TYPES), key="up_file",
+                          max_upload_size=max_mb, help=f"txt, md, html, pdf or docx; up to {max_mb} MB")
+    if st.button("Add and ingest", key="up_go", disabled=up is None, icon=":material/upload:"):
+        try:
+            path = save_upload(s.corpus_dir, safe_slug(slug or ""), up.name, up.getvalue(),
+                               int(max_mb * 1024 * 1024), vendor_name=name or None)
+        except UploadError as exc:
+            st.error(f"Upload refused: {render.escape_markdown(str(exc))}")
+            return
+        try:
+            report = run_ingest_ui(services, paths=[path], label="Ingesting")
+        except Exception as exc:
+            show_error("Ingesting the upload failed", exc)
+            return
+        line = render.escape_markdown(_report_line(report))
+        failed = report is not None and any(e.status in ("skipped", "failed") for e in report.entries)
+        (st.warning if failed else st.success)(
+            f"Added {render.escape_markdown(path.parent.name + '/' + path.name)}. {line}")
+
+
+def _report_line(report: Any) -> str:
+    """'added 1, unchanged 4' from an IngestReport, plus the reasons of skipped/failed files."""
+    if report is None:
+        return ""
+    counts = ", ".join(f"{k} {v}" for k, v in report.counts().items() if v) or "nothing to do"
+    bad = [f"{e.document}: {e.status} ({e.reason})" for e in report.entries if e.status in ("skipped", "failed")]
+    return "Ingest: " + counts + (". " + "; ".join(bad) if bad else ".")
+
+
+def maintenance_section(services: Services) -> None:
+    """Re-ingest the corpus, or remove one document (file deleted, store pruned)."""
+    rebuild = st.checkbox("Rebuild from scratch", key="re_rebuild",
+                          help="Re-embed every document (after changing the embedder or chunking).")
+    if st.button("Re-ingest corpus", key="re_go", icon=":material/sync:"):
+        try:
+            report = run_ingest_ui(services, paths=None, prune=True, rebuild=rebuild, label="Re-ingesting")
+            st.success(render.escape_markdown(_report_line(report)) or "Done.")
+        except Exception as exc:
+            show_error("Re-ingest failed", exc)
+    docs = [d.document for d in services.store.documents()]
+    if not docs:
+        return
+    doc = st.selectbox("Remove a document", docs, index=None, key="rm_doc", placeholder="Choose a document")
+    sure = st.checkbox("Yes, delete this file from the corpus", key="rm_sure", disabled=doc is None)
+    if st.button("Remove", key="rm_go", disabled=not (doc and sure), icon=":material/delete:"):
+        try:
+            remove_document(services.settings.corpus_dir, doc)
+        except UploadError as exc:
+            st.error(f"Not removed: {render.escape_markdown(str(exc))}")
+            return
+        try:
+            folder = services.settings.corpus_dir / doc.split("/")[0]
+            run_ingest_ui(services, paths=[folder], prune=True, label="Pruning")
+            st.success(f"Removed {render.escape_markdown(doc)}.")
+        except Exception as exc:
+            show_error("Pruning the store failed", exc)
+
+
+# ----------------------------------------------------------------------------- comparison
+
+def comparison_tab(services: Services, vendor_names: dict[str, str]) -> None:
+    """Pick vendors and a topic, get one row per vendor with short answers and citations; export."""
+    vendors = st.multiselect("Vendors", list(vendor_names), default=list(vendor_names),
+                             format_func=lambda v: vendor_names.get(v, v), key="cmp_vendors")
+    topic = st.selectbox("Topic", [*render.TOPICS, OTHER_TOPIC], key="cmp_topic")
+    if topic == OTHER_TOPIC:
+        topic = st.text_input("Topic", key="cmp_custom", placeholder="e.g. encryption at rest")
+    if st.button("Compare", type="primary", key="cmp_go", disabled=not (vendors and topic),
+                 icon=":material/compare_arrows:"):
+        with st.spinner(f"Comparing {len(vendors)} vendors…"), services.lock:
+            try:
+                st.session_state["comparison"] = services.assistant.compare(topic, vendors)
+            except Exception as exc:
+                show_error("The comparison failed", exc)
+    ans: Answer | None = st.session_state.get("comparison")
+    if ans is None:
+        return
+    st.subheader(f"Comparison: {render.escape_markdown(ans.question)}")
+    rows = render.comparison_rows(ans)
+    st.dataframe([{"Vendor": r["vendor"], "Answer": r["answer"], "Citations": r["citations"],
+                   "Status": r["status"]} for r in rows],
+                 hide_index=True, width="stretch",
+                 column_config={"Answer": st.column_config.TextColumn(width="large")})
+    by_n = {c.n: c for c in ans.citations}
+    for va in ans.comparison or []:
+        with st.container(border=True):
+            st.markdown(f"**{render.escape_markdown(va.vendor_name)}**")
+            if va.abstained:
+                st.badge("Not in the documents", icon=":material/search_off:", color="orange")
+            st.markdown(render.answer_markdown(va.answer, va.citation_ns))
+            sub = Answer(question=ans.question, answer=va.answer, abstained=va.abstained,
+                         citations=[by_n[n] for n in va.citation_ns if n in by_n], retrieved=ans.retrieved)
+            render_citations(services, sub, key=f"cmp-{va.vendor}")
+    c1, c2 = st.columns(2)
+    stem = render.slug_for_file(ans.question)
+    c1.download_button("Download CSV", render.comparison_csv(ans), file_name=f"comparison-{stem}.csv",
+                       mime="text/csv", icon=":material/download:", key="cmp_csv", on_click="ignore")
+    c2.download_button("Download Markdown", render.comparison_markdown(ans),
+                       file_name=f"comparison-{stem}.md", mime="text/markdown",
+                       icon=":material/download:", key="cmp_md", on_click="ignore")
