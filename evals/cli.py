@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("--gold", required=True, help="gold JSONL file (schema: ../shared/spec/interfaces.md)")
     r.add_argument("--corpus", help="run on this corpus, ingested into a temporary store of its own")
+    r.add_argument("--store-dir", help="with --corpus: keep that corpus's store in this folder (re-used, "
+                   "ingested incrementally) instead of a temporary one")
     r.add_argument("--out", help="output folder (default evals/runs/<timestamp>-<system>-<goldname>/)")
     r.add_argument("--k", type=int, default=5, help="top-k retrieved spans scored (default 5)")
     r.add_argument("--retrieval-only", action="store_true", help="score retrieval alone (no LLM)")
@@ -134,6 +136,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     ensure_tiktoken_cache(settings.tiktoken_cache_dir)
     result = run_eval(settings, items, system=args.system, k=args.k, retrieval_only=args.retrieval_only,
                       corpus=args.corpus, gold_path=args.gold, progress=not args.no_progress,
+                      store_dir=args.store_dir,
                       extra_config={"filters": {k: sorted(v) for k, v in filters.items()}, "limit": args.limit,
                                     "redacted": bool(args.redact)})
     rows = [redact_row(r) for r in result.rows] if args.redact else result.rows

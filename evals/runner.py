@@ -114,44 +114,56 @@ def attach_passages(rows: list[dict[str, Any]], document_text: Callable[[str], s
 
 
 @contextlib.contextmanager
-def open_store(settings: Settings, corpus: str | Path | None, embeddings: Any,
-               progress: bool = True) -> Iterator[tuple[Settings, Any]]:
-    """The store to evaluate: a temporary one holding `corpus` (ingested now), else the configured
-    store (ingested first when it is empty)."""
+def open_store(settings: Settings, corpus: str | Path | None, embeddings: Any, progress: bool = True,
+               store_dir: str | Path | None = None) -> Iterator[tuple[Settings, Any]]:
+    """The store to evaluate: one holding `corpus` (ingested now, incrementally) in `store_dir` or a
+    temporary folder, else the configured store (ingested first when it is empty)."""
     from ingest.pipeline import run_ingest
     from vectorstore.store import ClauseStore
 
     if corpus is None:
         store = ClauseStore(settings, embeddings)
         if not store.documents():
+            from vectorstore.embeddings import make_embeddings
+
             log.warning("store %s is empty: ingesting %s first", settings.store_dir, settings.corpus_dir)
-            run_ingest(settings, embeddings=embeddings, store=store, progress=progress)
+            ingest_emb = make_embeddings(settings.embedding)  # the configured embedder, whatever the system
+            run_ingest(settings, embeddings=ingest_emb, store=ClauseStore(settings, ingest_emb), progress=progress)
         yield settings, store
         return
     corpus_dir = Path(corpus).expanduser().resolve()
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
-    with tempfile.TemporaryDirectory(prefix="cqa-eval-") as tmp:
-        run_settings = settings.replace(corpus_dir=str(corpus_dir), store_dir=tmp, vectorstore_url=None,
+    with contextlib.ExitStack() as stack:
+        folder = store_dir or stack.enter_context(tempfile.TemporaryDirectory(prefix="cqa-eval-"))
+        run_settings = settings.replace(corpus_dir=str(corpus_dir), store_dir=str(folder), vectorstore_url=None,
                                         collection="eval_clauses")
         store = ClauseStore(run_settings, embeddings)
-        run_ingest(run_settings, embeddings=embeddings, store=store, progress=progress)
+        run_ingest(run_settings, embeddings=embeddings, store=store, progress=progress, prune=True)
         yield run_settings, store
 
 
 def run_eval(settings: Settings, items: Sequence[Mapping[str, Any]], *, system: str = "default",
              k: int = 5, retrieval_only: bool = False, corpus: str | Path | None = None,
              embeddings: Any = None, gold_path: str | Path | None = None, progress: bool = True,
-             extra_config: Mapping[str, Any] | None = None) -> RunResult:
-    """Evaluate `system` on `items` and return rows, metrics, configuration and breakdowns."""
-    from evals.systems import make_system
-    from vectorstore.embeddings import make_embeddings
+             store_dir: str | Path | None = None, extra_config: Mapping[str, Any] | None = None) -> RunResult:
+    """Evaluate `system` on `items` and return rows, metrics, configuration and breakdowns.
 
-    if embeddings is None:
+    A baseline opens (or, on a `corpus` of its own, builds) the clause store with the hashing embedder: the
+    clauses are the same (splitting does not depend on the embedder) and bm25/plain-rag never read the
+    clause vectors; plain-rag embeds its own chunks with the configured embedder."""
+    from evals.systems import make_system
+    from vectorstore.embeddings import HashingEmbeddings, make_embeddings
+
+    if embeddings is None and system != "bm25":
         embeddings = make_embeddings(settings.embedding)
+    if store_dir is not None and corpus is not None and embeddings is None:
+        embeddings = make_embeddings(settings.embedding)  # a kept store serves every system: real vectors
+    store_embeddings = embeddings if system == "default" or store_dir is not None else HashingEmbeddings()
     started = dt.datetime.now(dt.UTC)
-    with open_store(settings, corpus, embeddings, progress=progress) as (run_settings, store):
-        sys_ = make_system(system, run_settings, store, embeddings)
+    with open_store(settings, corpus, store_embeddings, progress=progress, store_dir=store_dir) as (
+            run_settings, store):
+        sys_ = make_system(system, run_settings, store, embeddings if embeddings is not None else store_embeddings)
         texts: dict[str, str | None] = {}
 
         def document_text(doc: str) -> str | None:

@@ -165,6 +165,9 @@ class BM25System(_BaselineBase):
 
     name = "bm25"
 
+    def describe(self) -> dict[str, Any]:
+        return {"models": {"embeddings": None, "llm": _llm_name(self.settings)}}
+
     def _spans(self, question: str, k: int) -> list[dict[str, Any]]:
         out = []
         for rank, h in enumerate(self.store.bm25_search(question, k)):

@@ -42,7 +42,7 @@ def test_retrieval_only_run_writes_the_four_files(settings: Settings, tmp_path: 
     cfg = summary["config"]
     assert cfg["system"] == "bm25" and cfg["k"] == 5 and cfg["retrieval_only"] is True
     assert cfg["corpus_documents"] == 3 and summary["n_items"] == 6
-    assert cfg["models"]["embeddings"].startswith("hashing") and cfg["git_commit"] and cfg["timestamp"]
+    assert cfg["models"]["embeddings"] is None and cfg["git_commit"] and cfg["timestamp"]  # bm25: no dense
     # BM25 finds every evidence passage of this tiny corpus in its top 5.
     assert summary["evidence_recall@5"] == 1.0
     assert summary["answer_accuracy"] is None
