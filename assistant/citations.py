@@ -1,0 +1,120 @@
+"""Citations that cannot lie: map the model's [n] markers to verbatim spans, and reject any quote not found
+at its offsets, any citation of a clause the model was not given, and any figure not in the cited quotes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+
+from assistant.numbers import unsupported_numbers
+from assistant.spans import Span
+from core.types import Citation
+
+_MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*\s+|\n+")
+
+
+def markers(text: str) -> list[int]:
+    """Citation numbers in order of first appearance ("[1]", "[2, 3]")."""
+    out: list[int] = []
+    for m in _MARKERS.finditer(text):
+        for part in re.split(r"\s*[,;]\s*", m.group(1)):
+            n = int(part)
+            if n not in out:
+                out.append(n)
+    return out
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of an answer, each keeping its trailing markers ("... 48 hours [1]." or "... hours. [1]")."""
+    out: list[str] = []
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.end()
+        # keep markers that follow the full stop with the sentence
+        seg = text[pos:end].strip()
+        if seg:
+            out.append(seg)
+        pos = end
+    tail = text[pos:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def span_citation(n: int, span: Span) -> Citation:
+    c = span.clause
+    return Citation(n=n, vendor=c.vendor, vendor_name=c.vendor_name, document=c.document,
+                    section=c.section, quote=span.text, start=span.start, end=span.end, clause_id=c.id)
+
+
+@dataclass
+class CheckResult:
+    """Outcome of the check: `ok`, the reasons for failure, and the citations in the answer's numbering."""
+
+    ok: bool
+    reasons: list[str] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+
+
+def check_quote(c: Citation, document_text: Callable[[str], str], allowed_clause_ids: Collection[str]
+                ) -> list[str]:
+    """Reasons a citation is invalid: quote not verbatim at its offsets, or a clause not given."""
+    reasons: list[str] = []
+    if allowed_clause_ids and c.clause_id not in allowed_clause_ids:
+        reasons.append(f"[{c.n}] cites clause {c.clause_id!r}, which was not in the context")
+    try:
+        text = document_text(c.document)
+    except KeyError:
+        return reasons + [f"[{c.n}] cites an unknown document {c.document!r}"]
+    if not c.quote.strip() or text[c.start:c.end] != c.quote:
+        reasons.append(f"[{c.n}] quote is not verbatim in {c.document} at {c.start}:{c.end}")
+    return reasons
+
+
+def check_answer(answer: str, citations: Sequence[Citation], document_text: Callable[[str], str],
+                 allowed_clause_ids: Collection[str] = (), require_citation: bool = True) -> CheckResult:
+    """Check a generated answer against its citations (numbers `n` as used by the [n] markers).
+    Figures of each sentence must appear in the quotes that sentence cites (or, for a sentence without
+    markers, in any quote the answer cites)."""
+    by_n = {c.n: c for c in citations}
+    reasons: list[str] = []
+    used = markers(answer)
+    if require_citation and not used:
+        reasons.append("the answer cites no passage: every claim needs an [n] marker")
+    for n in used:
+        if n not in by_n:
+            reasons.append(f"[{n}] refers to no passage that was given")
+    for c in citations:
+        if c.n in used:
+            reasons.extend(check_quote(c, document_text, allowed_clause_ids))
+    all_quotes = [by_n[n].quote for n in used if n in by_n]
+    for sent in split_sentences(answer):
+        ns = [n for n in markers(sent) if n in by_n]
+        quotes = [by_n[n].quote for n in ns] if ns else all_quotes
+        bad = unsupported_numbers(sent, quotes)
+        if bad:
+            reasons.append(f"figure(s) {', '.join(bad)} not found in the cited passage(s): {sent!r}")
+    cited = [by_n[n] for n in used if n in by_n]
+    return CheckResult(ok=not reasons, reasons=reasons, citations=cited)
+
+
+def renumber(answer: str, citations: Sequence[Citation], start: int = 1) -> tuple[str, list[Citation]]:
+    """Renumber markers to 1..k (or start..) in order of appearance, keeping only the cited ones."""
+    by_n = {c.n: c for c in citations}
+    order = [n for n in markers(answer) if n in by_n]
+    new = {old: start + i for i, old in enumerate(order)}
+
+    def sub(m: re.Match[str]) -> str:
+        parts = [new[int(p)] for p in re.split(r"\s*[,;]\s*", m.group(1)) if int(p) in new]
+        return "".join(f"[{p}]" for p in parts)
+
+    text = _MARKERS.sub(sub, answer)
+    out = []
+    for old in order:
+        c = by_n[old]
+        out.append(Citation(n=new[old], vendor=c.vendor, vendor_name=c.vendor_name, document=c.document,
+                            section=c.section, quote=c.quote, start=c.start, end=c.end,
+                            clause_id=c.clause_id))
+    return text, out

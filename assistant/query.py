@@ -1,0 +1,114 @@
+"""Query understanding beyond vendors: out-of-corpus requests to refuse, fan-out questions ("which
+vendors…"), and follow-ups that inherit the previous turn's vendors or topic."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.glossary import translate_terms
+from assistant.vendors import Detection, VendorInfo, detect_vendors, replace_mentions
+from vectorstore.bm25 import STOPWORDS, strip_accents
+
+_INJECTION = re.compile(
+    r"system\s*prompt|prompt\s*syst[eè]me|(?:your|tes|vos)\s+(?:instructions|rules|consignes|r[eè]gles)|"
+    r"ignore\s+(?:all|any|previous|the\s+above|prior)|ignore[rz]?\s+(?:les|toutes|tout)\s|jailbreak|"
+    r"developer\s+mode|reveal\s+your|pretend\s+(?:you|to)|act\s+as\s+|fais\s+comme\s+si", re.I)
+_GENERAL = re.compile(
+    r"capital\s+(?:city\s+)?of|capitale\s+d|weather|m[ée]t[ée]o|recipe|recette|poem|po[eè]me|joke|blague|"
+    r"who\s+(?:won|is\s+the\s+president)|qui\s+a\s+gagn[ée]|write\s+(?:me\s+)?(?:a|some)\s+(?:code|story|"
+    r"essay|song)|[ée]cri[st]\s+(?:moi\s+)?(?:un|une)\s+(?:code|histoire|chanson)|translate\s+this|"
+    r"how\s+(?:do\s+i|to)\s+(?:cook|install\s+python)|bitcoin|football|movie|film\b", re.I)
+_CONTRACT_WORDS = re.compile(
+    r"contra|claus|vendor|fournisseur|prestataire|provider|dpa|rgpd|gdpr|cgu|cgv|cgs|terms|conditions|"
+    r"donn[ée]es|data|liab|responsab|r[ée]sili|termin|pr[ée]avis|notice|audit|sla|rembours|refund|"
+    r"factur|invoice|prix|price|paiement|payment|h[ée]berg|host|sous-trait|process", re.I)
+_FAN_OUT = re.compile(
+    r"\bwhich\s+(?:vendors?|providers?|suppliers?|companies)|\b(?:all|each|every)\s+(?:the\s+)?"
+    r"(?:vendors?|providers?|suppliers?)|\bcompare\b|\bcompar(?:er|aison|ez)\b|\bquel(?:le)?s?\s+"
+    r"(?:fournisseurs?|prestataires?|[ée]diteurs?|soci[ée]t[ée]s)|\b(?:tous|chaque)\s+(?:les\s+)?"
+    r"(?:fournisseurs?|prestataires?)", re.I)
+_FILLER = frozenset("""and for what about how then also same question what's whats et pour chez quid de du
+la le les alors aussi même meme question idem ok so case""".split())
+
+
+def refusal_reason(question: str, detection: Detection) -> str | None:
+    """"injection" for attempts to read or change the assistant's instructions, "general" for questions
+    outside contract terms (general knowledge) that name no vendor; else None."""
+    if _INJECTION.search(question):
+        return "injection"
+    if not detection.vendors and _GENERAL.search(question) and not _CONTRACT_WORDS.search(question) \
+            and not translate_terms(question):
+        return "general"
+    return None
+
+
+def is_fan_out(question: str) -> bool:
+    """Questions over several vendors: "which vendors…", "quels fournisseurs…", "compare…"."""
+    return bool(_FAN_OUT.search(question))
+
+
+def content_words(question: str, detection: Detection) -> list[str]:
+    """Words of the question outside vendor mentions, stop words and follow-up filler."""
+    masked = question
+    for m in sorted(detection.mentions, key=lambda m: -m.start):
+        masked = masked[:m.start] + " " + masked[m.end:]
+    out = []
+    for w in re.findall(r"[^\W\d_]+", masked.lower()):
+        wn = strip_accents(w)
+        if w in STOPWORDS or wn in STOPWORDS or wn in _FILLER:
+            continue
+        out.append(w)
+    return out
+
+
+@dataclass
+class Turn:
+    """A prior turn of the conversation: its question and the vendors it was about."""
+
+    question: str
+    vendors: list[str]
+
+
+def as_turn(item: Any) -> Turn | None:
+    """Accept (question, Answer), (question, dict), an Answer, or a dict from Answer.to_json()."""
+    q: Any = None
+    ans: Any = None
+    if isinstance(item, tuple | list) and len(item) == 2:
+        q, ans = item
+    elif isinstance(item, dict):
+        q, ans = item.get("question"), item
+    else:
+        q, ans = getattr(item, "question", None), item
+    if not q:
+        return None
+    vendors = ans.get("vendors") if isinstance(ans, dict) else getattr(ans, "vendors", None)
+    if not vendors and isinstance(ans, dict):
+        vendors = sorted({c.get("vendor") for c in ans.get("citations", []) if c.get("vendor")})
+    return Turn(str(q), list(vendors or []))
+
+
+def resolve_followup(question: str, detection: Detection, history: Sequence[Any] | None,
+                     catalog: Sequence[VendorInfo], known_word: Callable[[str], bool] | None = None
+                     ) -> tuple[str, list[str] | None]:
+    """(question to answer, vendors inherited or None). A follow-up with no vendor of its own inherits the
+    previous turn's vendors; one that names only a vendor ("and for Aura Digital?") reuses the previous
+    question's topic with the new vendor's name."""
+    turns = [t for t in (as_turn(h) for h in (history or [])) if t is not None]
+    if not turns:
+        return question, None
+    prev = turns[-1]
+    if not detection.vendors:
+        if detection.unknown:
+            return question, None
+        return question, (prev.vendors or None)
+    if len(content_words(question, detection)) <= 1:
+        names = {v.slug: v.name for v in catalog}
+        new_names = " and ".join(names.get(s, s) for s in detection.vendors)
+        prev_det = detect_vendors(prev.question, catalog, known_word)
+        if prev_det.mentions:
+            return replace_mentions(prev.question, prev_det.mentions, new_names), list(detection.vendors)
+        return f"{prev.question} ({new_names})", list(detection.vendors)
+    return question, None

@@ -1,0 +1,105 @@
+"""Hybrid retrieval over the ClauseStore: dense + BM25 + glossary-translated BM25, fused by reciprocal rank,
+per vendor when a question fans out, with neighbour-clause expansion for clauses that continue."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from assistant.fusion import rrf_fuse
+from assistant.glossary import translate_terms
+from core.types import Clause, Hit
+
+_LIST_START = re.compile(r"^\s*(?:[-•–—*▪●]|\(?[a-zA-Z0-9]{1,3}[.)]\s|\(?[ivxIVX]{1,4}[.)]\s)")
+
+
+class StoreReader(Protocol):
+    """The read API of vectorstore.store.ClauseStore that retrieval needs."""
+
+    def dense_search(self, query_vector: Sequence[float], k: int,
+                     vendors: Sequence[str] | None = None) -> list[Hit]: ...
+
+    def bm25_search(self, query: str, k: int, vendors: Sequence[str] | None = None) -> list[Hit]: ...
+
+    def neighbours(self, clause: Clause, before: int = 1, after: int = 1) -> list[Clause]: ...
+
+
+@dataclass
+class Retrieval:
+    """What retrieve() found: hits best first, the vendors used, the question's language, an unknown vendor
+    named in the question, timings, and the best dense score per vendor group (for abstention)."""
+
+    question: str
+    hits: list[Hit]
+    vendors: list[str]
+    language: str
+    unknown_vendor: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    fan_out: bool = False
+    best_dense: dict[str, float] = field(default_factory=dict)  # vendor (or "*") -> best dense score
+    query_vector: list[float] | None = None
+    mentions: list[Any] = field(default_factory=list)
+
+
+def continues(clause: Clause, nxt: Clause | None) -> bool:
+    """True when `nxt` completes `clause`: the clause ends with ":" or `nxt` is a list item."""
+    if nxt is None:
+        return False
+    return clause.text.rstrip().endswith(":") or bool(_LIST_START.match(nxt.text))
+
+
+def search_group(store: StoreReader, question: str, query_vector: Sequence[float], vendors: list[str] | None,
+                 k_dense: int, k_bm25: int, rrf_k: int, limit: int) -> tuple[list[Hit], float]:
+    """Fused hits for one vendor group, and the group's best dense score."""
+    dense = store.dense_search(query_vector, k_dense, vendors=vendors)
+    ranked: dict[str, list[Hit]] = {"dense": dense, "bm25": store.bm25_search(question, k_bm25, vendors=vendors)}
+    extra = translate_terms(question)
+    if extra:
+        ranked["bm25_glossary"] = store.bm25_search(" ".join(extra), k_bm25, vendors=vendors)
+    fused = rrf_fuse(ranked, k=rrf_k, weights={"dense": 1.0, "bm25": 1.0, "bm25_glossary": 0.7}, limit=limit)
+    best = max((h.score for h in dense), default=0.0)
+    dense_score = {h.clause.id: h.score for h in dense}
+    for h in fused:  # keep the dense similarity next to the fused score, for thresholds and reranking
+        if h.clause.id in dense_score:
+            h.sources["dense_score_x1000"] = int(round(dense_score[h.clause.id] * 1000))
+    return fused, best
+
+
+def interleave(groups: Sequence[list[Hit]]) -> list[Hit]:
+    """Round-robin merge of per-vendor lists, so each vendor's best evidence comes early."""
+    out: list[Hit] = []
+    seen: set[str] = set()
+    for i in range(max((len(g) for g in groups), default=0)):
+        for g in groups:
+            if i < len(g) and g[i].clause.id not in seen:
+                seen.add(g[i].clause.id)
+                out.append(g[i])
+    return out
+
+
+def expand_neighbours(store: StoreReader, hits: Sequence[Hit], max_after: int = 2) -> list[Hit]:
+    """Insert, after each hit, the following clauses that continue it (list items after a ":")."""
+    out: list[Hit] = []
+    seen = {h.clause.id for h in hits}
+    for h in hits:
+        out.append(h)
+        try:
+            around = store.neighbours(h.clause, 0, max_after)
+        except Exception:  # a store without neighbours must not break retrieval
+            continue
+        prev = h.clause
+        for rank, nb in enumerate(c for c in around if c.ordinal > h.clause.ordinal):
+            if not continues(prev, nb):
+                break
+            if nb.id not in seen:
+                seen.add(nb.id)
+                out.append(Hit(clause=nb, score=h.score * 0.999, sources={"neighbour_of": rank}))
+            prev = nb
+    return out
+
+
+def timed_ms(t0: float) -> float:
+    return (time.perf_counter() - t0) * 1000.0

@@ -1,0 +1,143 @@
+"""Candidate quotes: a clause split into sentences and list items with document offsets, and their
+ranking against a question (dense similarity + stemmed word overlap + the clause's retrieval rank)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core.types import Clause, Hit
+from vectorstore.bm25 import tokenize
+
+# A sentence ends at . ; ! ? (or a line break) followed by space and what can start a new sentence/item.
+_BOUNDARY = re.compile(r"(?<=[.;!?:])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(\-•–—*])|\s*\n+\s*")
+# Abbreviations after which a full stop does not end a sentence ("cf. art. 6", "n° 48", "e.g. the").
+_ABBREV = re.compile(r"(?:\b(?:art|arts|cf|n°|no|ex|al|etc|e\.g|i\.e|p\.ex|M|Mme|Me|Dr|St|vs|env|approx|"
+                     r"min|max|réf|ref|p|pp|ch|chap|sect|para|§)\.|\b[A-Z]\.)$", re.I)
+_MIN_CHARS = 25
+_MAX_CHARS = 420
+
+
+@dataclass(frozen=True)
+class Span:
+    """A verbatim piece of a clause: `document_text[start:end] == text` (offsets are document offsets)."""
+
+    clause: Clause
+    start: int
+    end: int
+    text: str
+    rank: int = 0  # retrieval rank of its clause
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.clause.document, self.start, self.end)
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """(start, end) of sentences/items in `text`, whitespace-trimmed, short pieces merged forward."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for m in _BOUNDARY.finditer(text):
+        if "\n" not in m.group() and _ABBREV.search(text[max(0, m.start() - 8):m.start()]):
+            continue
+        out.append((pos, m.start()))
+        pos = m.end()
+    out.append((pos, len(text)))
+    trimmed: list[tuple[int, int]] = []
+    for s, e in out:
+        seg = text[s:e]
+        ls = len(seg) - len(seg.lstrip())
+        rs = len(seg.rstrip())
+        if rs > ls:
+            trimmed.append((s + ls, s + rs))
+    merged: list[tuple[int, int]] = []
+    for s, e in trimmed:
+        if merged and (merged[-1][1] - merged[-1][0] < _MIN_CHARS or e - s < _MIN_CHARS // 2) \
+                and e - merged[-1][0] <= _MAX_CHARS:
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    final: list[tuple[int, int]] = []
+    for s, e in merged:  # split very long pieces at commas/semicolons so quotes stay short
+        if e - s <= _MAX_CHARS:
+            final.append((s, e))
+            continue
+        cur = s
+        for m in re.finditer(r"[,;]\s+", text[s:e]):
+            cut = s + m.start() + 1
+            if cut - cur >= _MAX_CHARS // 2:
+                final.append((cur, cut))
+                cur = s + m.end()
+        final.append((cur, e))
+    return final
+
+
+def split_clause(clause: Clause, rank: int = 0) -> list[Span]:
+    """The clause's sentences and list items as spans with document offsets."""
+    return [Span(clause, clause.start + s, clause.start + e, clause.text[s:e], rank)
+            for s, e in _pieces(clause.text)]
+
+
+def spans_of_hits(hits: Sequence[Hit]) -> list[Span]:
+    """All spans of the hits' clauses, deduplicated by document range."""
+    out: list[Span] = []
+    seen: set[tuple[str, int, int]] = set()
+    for r, h in enumerate(hits):
+        for sp in split_clause(h.clause, r):
+            if sp.key not in seen:
+                seen.add(sp.key)
+                out.append(sp)
+    return out
+
+
+def lexical_overlap(query_terms: Sequence[str], text: str) -> float:
+    """Share of distinct query stems found in `text` (0..1)."""
+    q = set(query_terms)
+    if not q:
+        return 0.0
+    return len(q & set(tokenize(text))) / len(q)
+
+
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    num = sum(x * y for x, y in zip(a, b, strict=False))
+    da = math.sqrt(sum(x * x for x in a)) or 1.0
+    db = math.sqrt(sum(y * y for y in b)) or 1.0
+    return num / (da * db)
+
+
+def rank_spans(spans: Sequence[Span], query_terms: Sequence[str], query_vec: Sequence[float] | None = None,
+               span_vecs: Sequence[Sequence[float]] | None = None, w_dense: float = 1.0,
+               w_lex: float = 0.6, w_rank: float = 0.15) -> list[tuple[float, Span]]:
+    """Spans scored by dense similarity + word overlap + a prior for the clause's retrieval rank, best first."""
+    scored: list[tuple[float, Span]] = []
+    for i, sp in enumerate(spans):
+        dense = cosine(query_vec, span_vecs[i]) if query_vec is not None and span_vecs is not None else 0.0
+        s = w_dense * dense + w_lex * lexical_overlap(query_terms, sp.text) + w_rank / (1 + sp.rank)
+        scored.append((s, sp))
+    scored.sort(key=lambda t: (-t[0], t[1].rank, t[1].start))
+    return scored
+
+
+def select_spans(scored: Sequence[tuple[float, Span]], n: int, per_clause: int = 3,
+                 min_vendors: Sequence[str] = ()) -> list[Span]:
+    """The best `n` spans, at most `per_clause` from one clause; with `min_vendors`, each of those vendors
+    first gets its best span (so a comparison has evidence for every vendor). Returned in score order."""
+    chosen: list[Span] = []
+    count: dict[str, int] = {}
+    for v in min_vendors:
+        for _, sp in scored:
+            if sp.clause.vendor == v:
+                chosen.append(sp)
+                count[sp.clause.id] = count.get(sp.clause.id, 0) + 1
+                break
+    for _, sp in scored:
+        if len(chosen) >= n:
+            break
+        if sp in chosen or count.get(sp.clause.id, 0) >= per_clause:
+            continue
+        chosen.append(sp)
+        count[sp.clause.id] = count.get(sp.clause.id, 0) + 1
+    order = {sp.key: i for i, (_, sp) in enumerate(scored)}
+    return sorted(chosen, key=lambda sp: order[sp.key])

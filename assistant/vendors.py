@@ -1,0 +1,190 @@
+"""Which vendors a question names: display names, slugs, aliases and light misspellings, plus names of
+vendors that are not in the corpus (so that "What is Salesforce's liability cap?" abstains)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _norm(word: str) -> str:
+    """Lower-case, accents stripped: the form every comparison uses."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class VendorInfo:
+    """A vendor of the corpus: slug (folder name), display name and aliases from vendor.yaml."""
+
+    slug: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+    def terms(self) -> list[tuple[str, ...]]:
+        """Every way to write the vendor, as normalised token tuples (name, slug, aliases, joined forms)."""
+        raw = [self.name, self.slug.replace("-", " "), *self.aliases]
+        out: list[tuple[str, ...]] = []
+        for r in raw:
+            toks = tuple(_norm(t) for t in _TOKEN.findall(r))
+            if not toks:
+                continue
+            for form in (toks, ("".join(toks),)):
+                if form not in out:
+                    out.append(form)
+        return out
+
+
+@dataclass
+class VendorMention:
+    slug: str
+    start: int  # character offsets in the question
+    end: int
+    fuzzy: bool = False
+
+
+@dataclass
+class Detection:
+    """Vendors found in a question, in order of first mention, and an unknown vendor name if any."""
+
+    vendors: list[str] = field(default_factory=list)
+    mentions: list[VendorMention] = field(default_factory=list)
+    unknown: str | None = None
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance, cut off above `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _fuzzy_limit(term: str) -> int:
+    """Misspellings tolerated for a term of this length: none for short words (no "aura" by accident)."""
+    n = len(term)
+    if n < 6:
+        return 0
+    return 1 if n < 11 else 2
+
+
+def detect_vendors(question: str, catalog: Sequence[VendorInfo],
+                   known_word: Callable[[str], bool] | None = None) -> Detection:
+    """Find the corpus vendors a question names. Exact token matches of names/slugs/aliases first, then
+    fuzzy matches (same first letter, small edit distance, long terms only). When no corpus vendor is
+    named, a capitalised name in a vendor position ("Salesforce's", "for Acme", "chez Acme") that the
+    corpus never mentions (`known_word` false) is reported as `unknown`."""
+    toks = [(m.start(), m.end(), _norm(m.group())) for m in _TOKEN.finditer(question)]
+    words = [t[2] for t in toks]
+    taken = [False] * len(toks)
+    mentions: list[VendorMention] = []
+    candidates: list[tuple[int, VendorInfo, tuple[str, ...]]] = []
+    for v in catalog:
+        for term in v.terms():
+            candidates.append((len(" ".join(term)), v, term))
+    candidates.sort(key=lambda c: -c[0])  # longest terms first: "Leo Bizdev" before "LEO"
+    for fuzzy in (False, True):
+        for _, v, term in candidates:
+            joined = "".join(term)
+            limit = _fuzzy_limit(joined)
+            if fuzzy and limit == 0:
+                continue
+            sizes = [len(term)] if len(term) > 1 else [1, 2, 3]  # "Human Linker" for "humanlinker"
+            for n in sizes:
+                for i in range(len(toks) - n + 1):
+                    if any(taken[i:i + n]):
+                        continue
+                    window = words[i:i + n]
+                    w = "".join(window)
+                    if not fuzzy:
+                        ok = w == joined and (n == len(term) or len(joined) >= 6)
+                    else:
+                        ok = (w[0] == joined[0] and len(w) >= 4
+                              and _edit_distance(w, joined, limit) <= limit
+                              and not (known_word and n == 1 and known_word(window[0])))
+                    if ok:
+                        for j in range(i, i + n):
+                            taken[j] = True
+                        mentions.append(VendorMention(v.slug, toks[i][0], toks[i + n - 1][1], fuzzy))
+    mentions.sort(key=lambda m: m.start)
+    vendors: list[str] = []
+    for m in mentions:
+        if m.slug not in vendors:
+            vendors.append(m.slug)
+    det = Detection(vendors=vendors, mentions=mentions)
+    if not vendors:
+        det.unknown = find_unknown_vendor(question, known_word)
+    return det
+
+
+# Capitalised words that are not vendor names: question words, legal/contract vocabulary, places.
+_NOT_NAMES = frozenset(_norm(w) for w in """
+what which who whom whose when where why how does do did is are can could should would will may
+must the a an and or of for in on to with by at from about under if any all each every this that these
+those i we you it they my our your their is quel quelle quels quelles qui que quoi quand comment
+combien pourquoi est ce cette ces le la les un une des du de pour chez avec sur dans selon entre
+et ou mais aussi
+gdpr rgpd dpa dpo sla cgu cgv cgs cnil eu ue uk us usa eea eee europe european france french english
+francais anglais article annex annexe clause section contract contrat customer client provider
+fournisseur prestataire vendor vendors processor subprocessor sub controller responsable
+sous traitant service services solution platform plateforme terms conditions privacy policy
+agreement data personal donnees ai ia saas api ip
+monday tuesday wednesday thursday friday saturday sunday january february march april june july
+august september october november december janvier fevrier mars avril mai juin juillet aout
+septembre octobre novembre decembre
+""".split())
+
+_POSSESSIVE = re.compile(r"\b([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})['’]s\b")
+_AFTER_PREP = re.compile(
+    r"\b(?:for|of|with|at|by|from|does|do|is|chez|de|d['’]|avec|pour|par|selon)\s*"
+    r"([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})")
+
+
+def find_unknown_vendor(question: str, known_word: Callable[[str], bool] | None = None) -> str | None:
+    """A capitalised name in a vendor position that is neither common vocabulary nor in the corpus."""
+    for rx in (_POSSESSIVE, _AFTER_PREP):
+        for m in rx.finditer(question):
+            name = m.group(1).strip(" .-")
+            parts = [_norm(p) for p in _TOKEN.findall(name)]
+            if not parts or all(p in _NOT_NAMES for p in parts):
+                continue
+            parts_kept = [p for p in parts if p not in _NOT_NAMES]
+            if any(len(p) < 2 for p in parts_kept):
+                continue
+            if known_word is not None and any(known_word(p) for p in parts_kept):
+                continue
+            return name
+    return None
+
+
+def catalog_from(names: Mapping[str, str], aliases: Mapping[str, Iterable[str]] | None = None
+                 ) -> list[VendorInfo]:
+    """Build the catalogue from slug -> display name and slug -> aliases (e.g. the store's records)."""
+    aliases = aliases or {}
+    return [VendorInfo(slug, name or slug, tuple(a for a in aliases.get(slug, ()) if a))
+            for slug, name in sorted(names.items())]
+
+
+def replace_mentions(question: str, mentions: Sequence[VendorMention], name: str) -> str:
+    """The question with every vendor mention replaced by `name` (for follow-ups on another vendor)."""
+    out, last = [], 0
+    for m in sorted(mentions, key=lambda m: m.start):
+        out.append(question[last:m.start])
+        out.append(name)
+        last = m.end
+    out.append(question[last:])
+    return "".join(out)

@@ -1,0 +1,126 @@
+"""The citation checker: verbatim quotes at offsets, only given clauses, and figures (digits and French/
+English number words) that appear in the cited quotes."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.citations import check_answer, markers, renumber, split_sentences
+from assistant.numbers import extract_numbers, unsupported_numbers, words_value
+from core.types import Citation
+
+DOC = ("Le Sous-traitant s'engage à notifier au Client, dans les meilleurs délais et, au plus tard, "
+       "48 heures ouvrées après en avoir pris connaissance, toute violation de données. "
+       "Le Client peut résilier avec un préavis de trente (30) jours. "
+       "LEO Bizdev notifiera le Client dans un délai maximum de quarante-huit (48) heures. "
+       "La responsabilité est limitée aux sommes payées au titre des 12 mois précédents. "
+       "Capital de 100 000,00 €.")
+DOCS = {"v/doc.txt": DOC}
+
+
+def cite(n: int, quote: str, clause_id: str = "c1") -> Citation:
+    start = DOC.index(quote)
+    return Citation(n=n, vendor="v", vendor_name="V", document="v/doc.txt", section="S", quote=quote,
+                    start=start, end=start + len(quote), clause_id=clause_id)
+
+
+def text_of(doc: str) -> str:
+    return DOCS[doc]
+
+
+BREACH = cite(1, "au plus tard, 48 heures ouvrées après en avoir pris connaissance")
+NOTICE = cite(2, "Le Client peut résilier avec un préavis de trente (30) jours.")
+LEO = cite(3, "notifiera le Client dans un délai maximum de quarante-huit (48) heures")
+CAP = cite(4, "La responsabilité est limitée aux sommes payées au titre des 12 mois précédents.")
+CAPITAL = cite(5, "Capital de 100 000,00 €.")
+ALL = [BREACH, NOTICE, LEO, CAP, CAPITAL]
+
+
+def test_valid_answer_passes() -> None:
+    res = check_answer("Within 48 business hours of becoming aware of it [1].", ALL, text_of, {"c1"})
+    assert res.ok, res.reasons
+    assert [c.n for c in res.citations] == [1]
+
+
+def test_fabricated_quote_is_rejected() -> None:
+    fake = Citation(n=1, vendor="v", vendor_name="V", document="v/doc.txt", section="S",
+                    quote="au plus tard 24 heures", start=BREACH.start, end=BREACH.start + 22, clause_id="c1")
+    res = check_answer("Within 24 hours [1].", [fake], text_of, {"c1"})
+    assert not res.ok
+    assert any("not verbatim" in r for r in res.reasons)
+
+
+def test_shifted_offsets_are_rejected() -> None:
+    moved = Citation(**{**BREACH.to_json(), "start": BREACH.start + 1, "end": BREACH.end + 1})
+    assert not check_answer("Within 48 hours [1].", [moved], text_of, {"c1"}).ok
+
+
+def test_altered_number_is_rejected() -> None:
+    res = check_answer("Within 24 business hours [1].", ALL, text_of, {"c1"})
+    assert not res.ok
+    assert any("24" in r for r in res.reasons)
+
+
+def test_wrong_clause_id_is_rejected() -> None:
+    res = check_answer("Within 48 business hours [1].", [cite(1, BREACH.quote, "other")], text_of, {"c1"})
+    assert not res.ok
+    assert any("not in the context" in r for r in res.reasons)
+
+
+def test_marker_to_unknown_passage_is_rejected() -> None:
+    res = check_answer("Within 48 business hours [9].", ALL, text_of, {"c1"})
+    assert not res.ok and any("[9]" in r for r in res.reasons)
+
+
+def test_answer_without_marker_is_rejected() -> None:
+    assert not check_answer("Within 48 business hours.", ALL, text_of, {"c1"}).ok
+
+
+@pytest.mark.parametrize("answer,ok", [
+    ("Within forty-eight hours [3].", True),          # words in the answer, "quarante-huit (48)" quoted
+    ("Dans un délai de 48 heures [3].", True),
+    ("With thirty days' notice [2].", True),           # "trente (30) jours"
+    ("Avec un préavis de 30 jours [2].", True),
+    ("With sixty days' notice [2].", False),
+    ("Limited to the fees paid over the previous 12 months [4].", True),   # "12 mois"
+    ("Limited to the fees paid over the previous twelve months [4].", True),
+    ("Limited to the fees paid over the previous 24 months [4].", False),
+    ("The share capital is 100,000 euros [5].", True),  # "100 000,00 €"
+    ("The share capital is 100 000 € [5].", True),
+    ("The share capital is 150,000 euros [5].", False),
+    ("Within 48 hours [2].", False),                    # right figure, wrong passage cited
+])
+def test_number_matching(answer: str, ok: bool) -> None:
+    res = check_answer(answer, ALL, text_of, {"c1"})
+    assert res.ok is ok, res.reasons
+
+
+def test_each_sentence_is_checked_against_its_own_citations() -> None:
+    ans = "Breaches are notified within 48 business hours [1]. Notice is 30 days [1]."
+    res = check_answer(ans, ALL, text_of, {"c1"})
+    assert not res.ok
+    ans_ok = "Breaches are notified within 48 business hours [1]. Notice is 30 days [2]."
+    assert check_answer(ans_ok, ALL, text_of, {"c1"}).ok
+
+
+def test_number_words() -> None:
+    assert words_value("quarante-huit") == 48
+    assert words_value("forty-eight") == 48
+    assert words_value("quatre-vingt-dix") == 90
+    assert words_value("soixante-dix") == 70
+    assert words_value("vingt et un") == 21
+    assert words_value("deux cents") == 200
+    assert words_value("one hundred and twenty") == 120
+    assert words_value("un") is None  # an article, not a figure
+    assert [v for _, v in extract_numbers("quarante-huit (48) heures")] == [{48.0}, {48.0}]
+    assert unsupported_numbers("99.9% availability", ["disponibilité de 99,9 %"]) == []
+    assert unsupported_numbers("within 72h", ["dans un délai de 48h"]) == ["72"]
+
+
+def test_markers_sentences_and_renumbering() -> None:
+    assert markers("a [2] b [1, 3] c [2]") == [2, 1, 3]
+    assert split_sentences("First 48 hours [1]. Second. [2] Third") == ["First 48 hours [1].", "Second. [2]",
+                                                                        "Third"]
+    text, cites = renumber("x [4] y [2] z [4]", ALL)
+    assert text == "x [1] y [2] z [1]"
+    assert [(c.n, c.quote) for c in cites] == [(1, CAP.quote), (2, NOTICE.quote)]
