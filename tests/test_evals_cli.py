@@ -161,3 +161,15 @@ def test_threshold_parsing_and_checks() -> None:
                                 {"mrr@5": 0.5, "answer_accuracy": 0.1}, {"latency_ms_p95": 500})
     assert len(problems) == 3 and "undefined" in problems[1] and "over the allowed maximum" in problems[2]
     assert check_thresholds({"mrr@5": 0.6}, {"mrr@5": 0.5}) == []
+
+
+def test_default_system_retrieval_and_full_runs(settings: Settings, tmp_path: Path) -> None:
+    assert _run(settings, tmp_path / "r", "--retrieval-only") == 0
+    summary, rows = load_run(tmp_path / "r")
+    assert summary["config"]["system"] == "default" and summary["evidence_recall@5"] is not None
+    assert all("answer" not in r["ask"] and r["ask"]["retrieved"] for r in rows)
+    assert _run(settings, tmp_path / "f", "--min", "quote_verbatim=1.0") == 0
+    summary, rows = load_run(tmp_path / "f")
+    assert summary["quote_verbatim"] == 1.0 and summary["config"]["prompt"]
+    assert summary["answer_accuracy"] is not None and summary["abstention_recall"] is not None
+    assert all({"answer", "abstained", "citations", "retrieved", "model"} <= set(r["ask"]) for r in rows)
