@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
-import streamlit.components.v1 as st_components
 
 from core.types import Answer, Citation, Hit
 from ui import render
@@ -111,7 +110,7 @@ class StreamResult:
     chunks: list[str] = field(default_factory=list)
 
 
-def _chunks(services: Services, question: str, vendors: list[str] | None, history: list[dict[str, str]],
+def _chunks(services: Services, question: str, vendors: list[str] | None, history: list[Answer],
             result: StreamResult) -> Iterator[str]:
     with services.lock:
         try:
@@ -126,7 +125,7 @@ def _chunks(services: Services, question: str, vendors: list[str] | None, histor
 
 
 def stream_answer(services: Services, question: str, vendors: list[str] | None,
-                  history: list[dict[str, str]], key: str) -> dict[str, Any]:
+                  history: list[Answer], key: str) -> dict[str, Any]:
     """Stream the answer into the current chat message, then re-render it with citations.
 
     Returns the chat-history entry (answer, or error with the clauses retrieved without the LLM)."""
@@ -152,16 +151,10 @@ def stream_answer(services: Services, question: str, vendors: list[str] | None,
     return {"role": "assistant", "error": render.escape_markdown(render.error_help(err)), "hits": hits}
 
 
-def history_for_assistant(messages: Sequence[dict[str, Any]], turns: int = 6) -> list[dict[str, str]]:
-    """The last turns of the chat as role/content dicts, so follow-ups keep their vendor in focus."""
-    out: list[dict[str, str]] = []
-    for m in messages:
-        if m["role"] == "user":
-            out.append({"role": "user", "content": m["content"]})
-        elif "answer" in m:
-            a: Answer = m["answer"]
-            out.append({"role": "assistant", "content": a.answer, "vendors": ",".join(a.vendors)})
-    return out[-2 * turns:]
+def history_for_assistant(messages: Sequence[dict[str, Any]], turns: int = 6) -> list[Answer]:
+    """The last answers of the chat (each carries its question and vendors), so that follow-ups such
+    as "and for Aura Digital?" keep the topic and the vendor in focus."""
+    return [m["answer"] for m in messages if "answer" in m][-turns:]
 
 
 def render_message(services: Services, m: dict[str, Any], key: str) -> None:
@@ -191,7 +184,7 @@ def document_view(services: Services, document: str, start: int = 0, end: int = 
     name = rec.vendor_name if rec else document.split("/")[0]
     st.markdown(f"**{render.escape_markdown(name)}** · `{document.replace('`', '')}`"
                 + (f" · highlighted characters {start}–{end}" if end > start else ""))
-    st_components.html(render.document_viewer_html(text, start, end, mark_id), height=height, scrolling=True)
+    st.iframe(render.document_viewer_html(text, start, end, mark_id), height=height)
 
 
 @st.dialog("Document", width="large")
@@ -281,8 +274,9 @@ def upload_section(services: Services) -> None:
     name = ""
     if pick == NEW_VENDOR:
         name = st.text_input("Vendor name", key="up_new_name", placeholder="Acme Cloud")
-        slug = st.text_input("Folder (slug)", key="up_new_slug", value=slugify(name),
-                             help="Lowercase letters, digits and '-'.")
+        slug = st.text_input("Folder (slug)", key="up_new_slug", placeholder=slugify(name) or "acme-cloud",
+                             help="Lowercase letters, digits and '-'; empty: derived from the name.")
+        slug = slug.strip() or slugify(name)
     else:
         slug = pick
     max_mb = int(s.ingest.max_file_mb)

@@ -1,0 +1,193 @@
+"""The Streamlit page under AppTest, offline: the real Assistant with the hashing embedder and the fake
+LLM, a copy of the sample corpus and a temporary store (settings come from the environment, as in prod)."""
+
+from __future__ import annotations
+
+import html
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.settings import PROJECT_ROOT, load_settings
+from core.types import Answer
+from ingest.pipeline import run_ingest
+from ui.render import chip_label
+
+APP = str(PROJECT_ROOT / "app.py")
+SAMPLE = PROJECT_ROOT / "data" / "contracts"
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def template_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus ingested once with the hashing embedder; tests get a copy."""
+    root = tmp_path_factory.mktemp("template")
+    s = load_settings(env={}, corpus_dir=str(SAMPLE), store_dir=str(root / "store"),
+                      **{"embedding.kind": "hashing", "llm.provider": "fake"})
+    run_ingest(s, progress=False)
+    return root / "store"
+
+
+def _env(monkeypatch: pytest.MonkeyPatch, corpus: Path, store: Path) -> None:
+    for k in ("CQA_SETTINGS", "LLM_BASE_URL", "VECTORSTORE_URL", "LLM_CHOICE"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("STORE_DIR", str(store))
+    monkeypatch.setenv("CQA__EMBEDDING__KIND", "hashing")
+    monkeypatch.setenv("CQA__LLM__PROVIDER", "fake")
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    dst = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, dst)
+    return dst
+
+
+@pytest.fixture
+def app(tmp_path: Path, corpus: Path, template_store: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """The page over an already-ingested copy of the sample corpus."""
+    store = tmp_path / "store"
+    shutil.copytree(template_store, store)
+    _env(monkeypatch, corpus, store)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    yield at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.sidebar.metric if m.label == label)
+
+
+def _last_answer(at: AppTest) -> Answer:
+    msg = at.session_state["messages"][-1]
+    assert "answer" in msg, msg
+    return msg["answer"]
+
+
+def _ask(at: AppTest, question: str) -> Answer:
+    at.chat_input(key="question").set_value(question).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return _last_answer(at)
+
+
+def _popover_labels(at: AppTest) -> list[str]:
+    """Labels of every popover (citation chip) on the page, in order."""
+    out: list[str] = []
+
+    def walk(node: object) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None and getattr(node, "type", "") == "popover":
+            out.append(proto.popover.label)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return out
+
+
+def _html(at: AppTest) -> str:
+    return "\n".join(h.value for h in at.get("html"))
+
+
+def test_first_run_ingests_sample_corpus(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _env(monkeypatch, corpus, tmp_path / "store")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("First run" in i.value for i in at.info)
+    assert at.get("progress"), "no progress bar during the first ingest"
+    assert _metric(at, "Documents") == "5" and _metric(at, "Vendors") == "5"
+    assert int(_metric(at, "Clauses")) > 50
+    at.run()  # second run: nothing to ingest any more
+    assert not any("First run" in i.value for i in at.info)
+
+
+def test_ask_streams_answer_with_cited_quote(app: AppTest) -> None:
+    ans = _ask(app, "How fast must Humanlinker notify a data breach?")
+    assert ans.citations, ans
+    assert len(app.chat_message) == 2 and app.chat_message[1].name == "assistant"
+    # numbered chips match the citations, and each opens its clause with the quote highlighted
+    labels = _popover_labels(app)
+    assert [chip_label(c) for c in ans.citations] == labels[:len(ans.citations)]
+    assert all(f":blue-badge[{c.n}]" in app.chat_message[1].markdown[0].value for c in ans.citations
+               if f"[{c.n}]" in ans.answer)
+    page_html = _html(app)
+    for c in ans.citations:
+        assert f"{html.escape(c.quote)}</mark>" in page_html
+    # the history is replayed on the next run, with the same chips
+    app.run()
+    assert len(app.chat_message) == 2 and f"{html.escape(ans.citations[0].quote)}</mark>" in _html(app)
+
+
+def test_vendor_filter_restricts_answers(app: AppTest) -> None:
+    app.sidebar.multiselect(key="vendor_filter").set_value(["boost-my-mail"]).run()
+    ans = _ask(app, "What is the liability cap?")
+    assert ans.retrieved and {h.clause.vendor for h in ans.retrieved} == {"boost-my-mail"}
+    assert all(c.vendor == "boost-my-mail" for c in ans.citations)
+
+
+def test_follow_up_keeps_the_question_and_changes_vendor(app: AppTest) -> None:
+    first = _ask(app, "How fast must Humanlinker notify a data breach?")
+    assert {h.clause.vendor for h in first.retrieved[:1]} == {"humanlinker"}
+    second = _ask(app, "and for Aura Digital?")
+    assert second.retrieved and second.retrieved[0].clause.vendor == "aura-digital"
+    assert len(app.session_state["messages"]) == 4
+
+
+def test_unknown_vendor_is_abstained_and_styled_apart(app: AppTest) -> None:
+    ans = _ask(app, "What is Salesforce's liability cap?")
+    assert ans.abstained
+    assert any(m.value.startswith(":orange-badge[") and "Not in the documents" in m.value for m in app.markdown)
+    assert app.info, "abstained answers are shown in an info box"
+
+
+def test_upload_into_new_vendor_then_remove(app: AppTest, corpus: Path) -> None:
+    sb = app.sidebar
+    sb.selectbox(key="up_vendor").set_value("➕ New vendor…").run()
+    app.sidebar.text_input(key="up_new_name").input("Acme Cloud").run()
+    body = (b"Article 1 - Notification\nAcme Cloud notifies the customer of any personal data breach "
+            b"within 12 hours of becoming aware of it.\n")
+    app.sidebar.file_uploader(key="up_file").set_value(("acme-terms.txt", body, "text/plain")).run()
+    app.sidebar.button(key="up_go").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert (corpus / "acme-cloud" / "acme-terms.txt").read_bytes() == body
+    assert any("Added acme" in s.value for s in app.sidebar.success), [e.value for e in app.sidebar.error]
+    app.run()
+    assert _metric(app, "Documents") == "6" and _metric(app, "Vendors") == "6"
+    assert "Acme Cloud" in app.sidebar.multiselect(key="vendor_filter").options
+    # ... and it is answerable right away
+    app.sidebar.multiselect(key="vendor_filter").set_value(["acme-cloud"]).run()
+    ans = _ask(app, "How fast does Acme Cloud notify a breach?")
+    assert ans.retrieved and ans.retrieved[0].clause.document == "acme-cloud/acme-terms.txt"
+    # remove it: file deleted, store pruned
+    app.sidebar.selectbox(key="rm_doc").set_value("acme-cloud/acme-terms.txt").run()
+    app.sidebar.checkbox(key="rm_sure").check().run()
+    app.sidebar.button(key="rm_go").click().run()
+    assert not (corpus / "acme-cloud" / "acme-terms.txt").exists()
+    app.run()
+    assert _metric(app, "Documents") == "5"
+
+
+def test_upload_refuses_path_names(app: AppTest, corpus: Path) -> None:
+    app.sidebar.file_uploader(key="up_file").set_value(("../../evil.txt", b"x", "text/plain")).run()
+    app.sidebar.button(key="up_go").click().run()
+    assert any("Upload refused" in e.value for e in app.sidebar.error)
+    assert not (corpus.parent / "evil.txt").exists() and not (corpus / "evil.txt").exists()
+
+
+def test_comparison_table_and_exports(app: AppTest) -> None:
+    app.multiselect(key="cmp_vendors").set_value(["humanlinker", "aura-digital"]).run()
+    app.selectbox(key="cmp_topic").set_value("Personal data breach notification delay").run()
+    app.button(key="cmp_go").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    ans: Answer = app.session_state["comparison"]
+    assert [v.vendor for v in ans.comparison or []] == ["humanlinker", "aura-digital"]
+    table = app.dataframe[0].value
+    assert list(table["Vendor"]) == ["Humanlinker", "Aura Digital"]
+    assert set(table.columns) >= {"Vendor", "Answer", "Citations", "Status"}
+    keys = {b.key for b in app.get("download_button")}
+    assert {"cmp_csv", "cmp_md"} <= keys

@@ -1,0 +1,135 @@
+"""Real browser (Debian's chromium via Playwright) against `streamlit run app.py`: ask a question on the
+sample corpus, open the first citation chip and check that its highlighted quote is verbatim document text.
+
+Fake configuration (hashing embedder + fake LLM, temporary store) by default; the real models with
+CQA_BROWSER_REAL=1 (then the configured STORE_DIR is used, ingested on first run if empty).
+Screenshots go to $BROWSER_ARTIFACTS (default: the test's tmp dir). Run: pytest -m browser.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.settings import PROJECT_ROOT, load_settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+REAL = os.environ.get("CQA_BROWSER_REAL") == "1"
+QUESTION = os.environ.get("CQA_BROWSER_QUESTION", "How fast must Humanlinker notify a data breach?")
+ANSWER_TIMEOUT_MS = (600 if REAL else 90) * 1000
+CHROME_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--disable-gpu"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_health(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} not healthy after {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def artifacts(tmp_path: Path) -> Path:
+    out = Path(os.environ.get("BROWSER_ARTIFACTS") or tmp_path / "artifacts")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.fixture
+def server(tmp_path: Path, artifacts: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """`streamlit run app.py` on a free local port; yields its URL and environment; stops it after."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CQA__")}
+    env.update({"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "HF_HUB_OFFLINE": "1",
+                "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"})
+    if not REAL:
+        corpus = tmp_path / "corpus"
+        shutil.copytree(PROJECT_ROOT / "data" / "contracts", corpus)
+        env.update({"CORPUS_DIR": str(corpus), "STORE_DIR": str(tmp_path / "store"),
+                    "CQA__EMBEDDING__KIND": "hashing", "CQA__LLM__PROVIDER": "fake"})
+    port = _free_port()
+    log = artifacts / "streamlit.log"
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+             "--server.port", str(port), "--server.headless", "true"],
+            cwd=PROJECT_ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    try:
+        _wait_health(f"http://127.0.0.1:{port}/_stcore/health", proc, log)
+        yield f"http://127.0.0.1:{port}/", env
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def test_ask_and_see_cited_quote(server: tuple[str, dict[str, str]], artifacts: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, env = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(url)
+            box = page.get_by_test_id("stChatInputTextArea")
+            expect(box).to_be_visible(timeout=ANSWER_TIMEOUT_MS)  # after a first-run ingest, if any
+            box.fill(QUESTION)
+            box.press("Enter")
+            chip = page.get_by_test_id("stPopoverButton").filter(has_text="[1]").first
+            expect(chip).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            answer = page.get_by_test_id("stChatMessageContent").last
+            expect(answer).to_contain_text("1")
+            chip.click()
+            body = page.get_by_test_id("stPopoverBody").last
+            mark = body.locator("mark").first
+            expect(mark).to_be_visible(timeout=10_000)
+            quote = mark.inner_text()
+            document = body.locator("code").first.inner_text()
+            page.screenshot(path=str(artifacts / "answer.png"))
+
+            # the quote is verbatim text of the cited document, as ingestion decoded it
+            settings = load_settings(env=env)
+            from vectorstore.store import ClauseStore
+
+            text = ClauseStore(settings).document_text(document)
+            assert quote.strip() and (quote in text or " ".join(quote.split()) in " ".join(text.split()))
+
+            # the chip's "Open in document" shows the full document scrolled to the same quote
+            body.get_by_role("button", name="Open in document").click()
+            dialog = page.get_by_test_id("stDialog")
+            expect(dialog).to_be_visible(timeout=20_000)
+            frame = dialog.frame_locator("iframe").first
+            expect(frame.locator("mark")).to_have_text(quote, timeout=20_000)
+            page.screenshot(path=str(artifacts / "document.png"))
+        finally:
+            browser.close()
