@@ -24,6 +24,12 @@ REQUIRED = {
     "must_include": list,
     "must_not_include": list,
     "evidence": list,
+    "topic": str,
+}
+TOPICS = {
+    "breach_notification", "liability", "jurisdiction", "sub_processors", "hosting", "transfers", "audits",
+    "termination", "reversibility", "retention", "sla_support", "payment", "security", "data_subject_rights",
+    "parties", "processing", "confidentiality", "contract_changes", "unknown_vendor", "out_of_scope",
 }
 
 
@@ -68,6 +74,7 @@ def test_items_follow_the_schema(items: list[dict]) -> None:
         for key, typ in REQUIRED.items():
             assert isinstance(item.get(key), typ), f"{item.get('id')}: {key} missing or not {typ.__name__}"
         assert item["lang"] in {"fr", "en"}, item["id"]
+        assert item["topic"] in TOPICS, f"{item['id']}: unknown topic {item['topic']!r}"
         assert item["question"].strip() and item["reference_answer"].strip(), item["id"]
         for group in item["must_include"]:
             assert isinstance(group, list) and group, f"{item['id']}: empty must_include group"
