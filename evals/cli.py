@@ -21,6 +21,7 @@ EPILOG = """examples:
       --corpus ../shared/benchmarks/policyqa-dev/corpus --retrieval-only --system bm25
   python -m evals run --gold evals/gold/contracts.jsonl --retrieval-only --min evidence_recall@5=0.8
   python -m evals compare evals/baselines/retrieval-default-contracts evals/runs/LATEST
+  python -m evals table evals/baselines/*/
 """
 
 
@@ -53,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="per-metric deltas and flipped items between two runs")
     c.add_argument("run_a")
     c.add_argument("run_b")
+    t = sub.add_parser("table", help="a Markdown table of the headline metrics of several runs")
+    t.add_argument("runs", nargs="+")
     return p
 
 
@@ -165,6 +168,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_table(args: argparse.Namespace) -> int:
+    from evals.compare import render_table
+    from evals.report import load_run
+
+    try:
+        runs = [(Path(r).name, load_run(r)[0]) for r in args.runs]
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(render_table(runs), end="")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
     """Entry point; `settings` lets tests run offline (hashing embedder) without environment tricks."""
     args = _parser().parse_args(argv)
@@ -172,4 +188,6 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command == "compare":
         return cmd_compare(args)
+    if args.command == "table":
+        return cmd_table(args)
     return cmd_run(args, settings)

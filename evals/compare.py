@@ -48,3 +48,19 @@ def render_compare(a: Mapping[str, Any], rows_a: Sequence[Mapping[str, Any]], b:
         lines += ["", f"## {title}: {len(f[key])}"]
         lines += [f"- `{i}` {questions.get(i, '')}" for i in f[key]]
     return "\n".join(lines) + "\n"
+
+
+def render_table(runs: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
+    """A Markdown table of the headline metrics of several runs (name, summary), one row each."""
+    cols = ["evidence_recall@{k}", "mrr@{k}", "evidence_char_recall@{k}", "evidence_char_precision@{k}",
+            "citation_precision", "citation_recall", "answer_accuracy", "abstention_recall", "latency_ms_p50"]
+    head = ["run", "system", "mode", "n"] + [c.replace("@{k}", "@k") for c in cols]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, s in runs:
+        cfg = s.get("config") or {}
+        k = int(cfg.get("k", 5))
+        m = s.get("metrics") or s
+        cells = [name, str(cfg.get("system", "?")), "retrieval" if cfg.get("retrieval_only") else "full",
+                 str(s.get("n_items", ""))] + [fmt(m.get(c.format(k=k)), c) for c in cols]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

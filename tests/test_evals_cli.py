@@ -10,7 +10,7 @@ import pytest
 
 from core.settings import Settings, load_settings
 from evals.cli import check_thresholds, main, parse_thresholds
-from evals.compare import flips, render_compare
+from evals.compare import flips, render_compare, render_table
 from evals.dataset import GoldError, apply_filters, load_gold, parse_filters, parse_gold
 from evals.metrics import metric_names
 from evals.report import load_run, render_html, write_run
@@ -120,6 +120,8 @@ def test_flips_from_hand_made_runs(tmp_path: Path) -> None:
     text = render_compare(sa, ra, sb, rb)
     assert "| `mrr@5` | 0.500 | 0.750 | +0.250 |" in text
     assert "- `x` question x" in text.split("## Fixed")[0] and "- `y` question y" in text.split("## Fixed")[1]
+    table = render_table([("a", sa), ("b", {**sb, "n_items": 4})])
+    assert table.splitlines()[2].startswith("| a | ? | full |") and "| 0.750 |" in table.splitlines()[3]
 
 
 def test_html_report_escapes_text_and_is_self_contained(tmp_path: Path) -> None:
