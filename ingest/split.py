@@ -52,9 +52,9 @@ def _letters(s: str) -> str:
 
 def _is_upper_title(s: str) -> bool:
     letters = _letters(s)
-    if len(letters) < 4 or "\t" in s or len(s) > MAX_LABEL or s[-1] in ".;,":
+    if len(letters) < 4 or "\t" in s or len(s) > 120 or s[-1] in ".;,":
         return False
-    if len(s.split()) > 14 or s.startswith(("-", "(", "«", "\"")):
+    if len(s.split()) > 16 or s.startswith(("-", "(", "«", "\"")):
         return False
     upper = sum(1 for c in letters if c.isupper())
     return upper / len(letters) >= 0.85
@@ -70,8 +70,14 @@ def _label(s: str) -> str:
     return s if len(s) <= MAX_LABEL else s[:MAX_LABEL - 1].rstrip() + "…"
 
 
-def classify_heading(line: str, has_articles: bool = False) -> Heading | None:
-    """The heading a stripped line is, or None for body text."""
+def classify_heading(line: str, has_articles: bool = False, isolated: bool = False,
+                     nested_bullets: bool = False) -> Heading | None:
+    """The heading a line is, or None for body text.
+
+    `isolated`: a blank line follows and the next text is not a bullet (lets a lower-case bullet title
+    such as "• litige" count). `nested_bullets`: the document has both plain upper-case titles and
+    bullet titles, so bullet titles sit one level below the plain ones.
+    """
     s = line.strip()
     if not s or len(s) > 160:
         return None
@@ -91,8 +97,12 @@ def classify_heading(line: str, has_articles: bool = False) -> Heading | None:
         return None
     if m := _BULLET.match(s):
         title = m.group(1)
-        if _short_title(title, max_len=80, max_words=10):
-            return Heading(1 if _is_upper_title(title) else 2, _label(title))
+        base = 2 if nested_bullets else 1
+        if _is_upper_title(title):
+            return Heading(base, _label(title))
+        if _short_title(title, max_len=80, max_words=10) or (
+                isolated and _short_title(title.capitalize(), max_len=60, max_words=6)):
+            return Heading(base + 1, _label(title))
         return None
     if _is_upper_title(s):
         return Heading(1, _label(s))
@@ -211,13 +221,26 @@ def _windows(text: str, segs: list[tuple[int, int]], cfg: ChunkSettings,
     return spans
 
 
+def _group_table_rows(text: str, segs: list[tuple[int, int]], cfg: ChunkSettings,
+                      count: Callable[[str], int]) -> list[tuple[int, int]]:
+    """Consecutive rows of a flattened table (tab-separated lines) become one segment when they fit."""
+    out: list[tuple[int, int]] = []
+    for a, b in segs:
+        if (out and "\t" in text[a:b] and "\t" in text[out[-1][0]:out[-1][1]]
+                and not text[out[-1][1]:a].strip() and count(text[out[-1][0]:b]) <= cfg.max_tokens):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
 def _split_block(text: str, block: _Block, cfg: ChunkSettings, count: Callable[[str], int]) -> list[Span]:
     start, end = block.segments[0][0], block.segments[-1][1]
     tokens = count(text[start:end])
     if tokens <= cfg.max_tokens:
         return [Span(start, end, block.section, tokens)]
     segs: list[tuple[int, int]] = []
-    for a, b in block.segments:
+    for a, b in _group_table_rows(text, block.segments, cfg, count):
         if count(text[a:b]) <= cfg.max_tokens:
             segs.append((a, b))
             continue
@@ -246,7 +269,7 @@ def _merge_tiny(text: str, spans: list[Span], cfg: ChunkSettings, count: Callabl
                 a, b = min(s.start, o.start), max(s.end, o.end)
                 t = count(text[a:b])
                 same = _top(o.section) == _top(s.section)
-                if t <= cfg.max_tokens and (same or s.tokens < cfg.min_tokens // 3):
+                if t <= cfg.max_tokens and (same or not s.section or s.tokens < cfg.min_tokens // 2):
                     candidates.append((not same, t, j, a, b))
         if not candidates:
             i += 1
@@ -265,14 +288,24 @@ def split_text(text: str, cfg: ChunkSettings, count: Callable[[str], int] | None
     """Clause spans of a decoded document, in order (see the module docstring)."""
     count = count or (lambda s: count_tokens(s, cfg.encoding))
     lines = _lines(text)
-    has_articles = any(_ARTICLE.match(text[ln.start:ln.end].strip()) for ln in lines)
-    for ln in lines:
-        ln.heading = classify_heading(text[ln.start:ln.end], has_articles)
+    stripped = [text[ln.start:ln.end].strip() for ln in lines]
+    has_articles = any(_ARTICLE.match(x) for x in stripped)
+    bullets = [x for x in stripped if _BULLET.match(x)]
+    plain_upper = any(_is_upper_title(x) for x in stripped if not _BULLET.match(x) and not _ARTICLE.match(x)
+                      and not _NUMBERED.match(x))
+    nested = plain_upper and any(_is_upper_title(_BULLET.match(x).group(1)) for x in bullets)  # type: ignore[union-attr]
+    for i, ln in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        isolated = (nxt is not None and text[ln.end:nxt.start].count("\n") >= 2
+                    and not _BULLET.match(stripped[i + 1]))
+        ln.heading = classify_heading(stripped[i], has_articles, isolated, nested)
     if sum(1 for ln in lines if ln.heading) < MIN_HEADINGS:
-        for ln in lines:
-            ln.heading = None
+        # no usable structure: every paragraph is a unit (tiny ones join their neighbours below)
+        blocks = [_Block("", [(ln.start, ln.end)]) for ln in lines]
+    else:
+        blocks = _blocks(text, lines)
     spans: list[Span] = []
-    for block in _blocks(text, lines):
+    for block in blocks:
         spans.extend(_split_block(text, block, cfg, count))
     spans = _merge_tiny(text, spans, cfg, count)
     out: list[Span] = []
