@@ -79,6 +79,8 @@ def test_items_follow_the_schema(items: list[dict]) -> None:
         for group in item["must_include"]:
             assert isinstance(group, list) and group, f"{item['id']}: empty must_include group"
             assert all(isinstance(alt, str) and alt.strip() for alt in group), item["id"]
+            # Answers are matched by substring: a two-letter word ("UE", "IP") is inside too many words.
+            assert all(not alt.isalpha() or len(alt) >= 3 for alt in group), f"{item['id']}: {group}"
         assert all(isinstance(s, str) and s.strip() for s in item["must_not_include"]), item["id"]
         for ev in item["evidence"]:
             assert isinstance(ev.get("document"), str) and isinstance(ev.get("quote"), str), item["id"]
