@@ -60,16 +60,20 @@ def chat_tab(services: Services, vendors: list[str] | None) -> None:
     if not messages:
         st.caption("Ask in English or French, e.g. *How fast must Humanlinker notify a data breach?* "
                    "Follow-ups keep the vendor in focus (*and for Aura Digital?*).")
-    for i, m in enumerate(messages):
-        ui.render_message(services, m, key=f"m{i}")
+    log_box = st.container()  # past and new messages, always above the input
+    with log_box:
+        for i, m in enumerate(messages):
+            ui.render_message(services, m, key=f"m{i}")
     question = st.chat_input("Ask about the contracts…", key="question", max_chars=2000)
     if question and question.strip():
         question = question.strip()
         history = ui.history_for_assistant(messages)
         messages.append({"role": "user", "content": question})
-        ui.render_message(services, messages[-1], key=f"m{len(messages) - 1}")
-        with st.chat_message("assistant"):
-            messages.append(ui.stream_answer(services, question, vendors, history, key=f"m{len(messages)}"))
+        with log_box:
+            ui.render_message(services, messages[-1], key=f"m{len(messages) - 1}")
+            with st.chat_message("assistant"):
+                entry = ui.stream_answer(services, question, vendors, history, key=f"m{len(messages)}")
+        messages.append(entry)
     if messages:
         turns = [(m["role"], m["answer"] if "answer" in m else m.get("content", m.get("error", "")))
                  for m in messages]

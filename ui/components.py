@@ -49,8 +49,10 @@ def _passage(services: Services, c: Citation, hits: Sequence[Hit]) -> render.Pas
     return passage
 
 
-def open_viewer(document: str, start: int, end: int, mark_id: str) -> None:
-    """Button callback: ask the next run to open the document viewer on this span."""
+def open_viewer(document: str, start: int, end: int, mark_id: str, popover_key: str = "") -> None:
+    """Button callback: close the chip's popover and ask this run to open the document viewer."""
+    if popover_key:
+        st.session_state[popover_key] = False
     st.session_state["viewer"] = {"document": document, "start": start, "end": end, "mark_id": mark_id}
 
 
@@ -60,11 +62,13 @@ def render_citations(services: Services, answer: Answer, key: str) -> None:
         return
     with st.container(horizontal=True, gap="small"):
         for c in answer.citations:
-            with st.popover(render.chip_label(c), key=f"{key}-chip-{c.n}"):
+            pop_key = f"{key}-chip-{c.n}"
+            with st.popover(render.chip_label(c), key=pop_key, on_change="rerun"):
                 st.markdown(render.citation_meta_markdown(c))
                 st.html(render.citation_html(c, _passage(services, c, answer.retrieved)))
                 st.button("Open in document", icon=":material/description:", key=f"{key}-open-{c.n}",
-                          on_click=open_viewer, args=(c.document, c.start, c.end, render.anchor_id(c)))
+                          on_click=open_viewer,
+                          args=(c.document, c.start, c.end, render.anchor_id(c), pop_key))
 
 
 def render_answer(services: Services, answer: Answer, key: str) -> None:
