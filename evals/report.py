@@ -219,13 +219,17 @@ def _failed_item_html(r: Mapping[str, Any], k: int) -> str:
             f'<div>{"".join(right)}</div></div></div>')
 
 
+def _cfg_value(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) or value is None else str(value)
+
+
 def render_html(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
     """report.html: one self-contained page (inline CSS and SVG)."""
     k, cfg, m = _k(summary), summary.get("config") or {}, _metrics(summary)
     ratio_names = [n for n in metric_names(k) if not n.startswith("latency")]
     body = [f"<h1>Eval run: {escape(str(cfg.get('system', '?')))} on "
             f"{escape(Path(str(cfg.get('gold') or '?')).name)}</h1>",
-            "<table>" + "".join(f"<tr><th>{escape(str(key))}</th><td>{escape(str(cfg.get(key)))}</td></tr>"
+            "<table>" + "".join(f"<tr><th>{escape(str(key))}</th><td>{escape(_cfg_value(cfg.get(key)))}</td></tr>"
                                 for key in ("retrieval_only", "k", "n_items", "corpus", "corpus_documents",
                                             "models", "prompt", "git_commit", "timestamp", "duration_s")) + "</table>",
             "<h2>Metrics</h2>",
