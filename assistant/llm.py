@@ -83,10 +83,10 @@ def make_chat_model(cfg: LLMSettings) -> BaseChatModel:
 
 def model_name(cfg: LLMSettings, llm: BaseChatModel | None = None) -> str:
     """What goes into Answer.model["llm"]: the GGUF file name or the endpoint's model name."""
-    if cfg.provider == "fake" and llm is not None:
-        return getattr(llm, "_llm_type", type(llm).__name__)
+    if llm is not None and not type(llm).__name__.startswith(("ChatLlamaCpp", "ChatOpenAI", "ChatAnthropic")):
+        return str(getattr(llm, "_llm_type", type(llm).__name__))
+    if cfg.provider == "fake":
+        return "extractive-fake"
     if cfg.provider in ("openai", "anthropic") or cfg.choice == "endpoint":
         return cfg.model or (cfg.base_url or cfg.provider)
-    if llm is not None and not type(llm).__name__.startswith("ChatLlamaCpp"):
-        return type(llm).__name__
     return cfg.model_path.name

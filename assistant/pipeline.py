@@ -23,7 +23,7 @@ from assistant.prompts import Prompt, load_prompt
 from assistant.query import is_fan_out, refusal_reason, resolve_followup
 from assistant.retrieval import Retrieval, expand_neighbours, interleave, search_group, timed_ms
 from assistant.spans import Span, rank_spans, select_spans, spans_of_hits
-from assistant.vendors import Detection, VendorInfo, catalog_from, detect_vendors
+from assistant.vendors import Detection, VendorInfo, catalog_from, detect_vendors, strip_mentions
 from core.settings import Settings
 from core.types import Answer, Citation, VendorAnswer
 from vectorstore.bm25 import tokenize
@@ -197,8 +197,9 @@ class Assistant:
         groups: list[list[str] | None] = [[v] for v in chosen] if fan_out else [chosen or None]
         per_group = max(2, math.ceil(k / len(groups))) if fan_out else k
         results = []
+        lexical_q = strip_mentions(question, det.mentions) if chosen else question
         for g in groups:
-            hits, best = search_group(self.store, question, qv, g, r.k_dense, r.k_bm25, r.rrf_k, per_group)
+            hits, best = search_group(self.store, lexical_q, qv, g, r.k_dense, r.k_bm25, r.rrf_k, per_group)
             res.best_dense[g[0] if g and len(g) == 1 else "*"] = best
             results.append(hits)
         hits = interleave(results) if fan_out else results[0]
@@ -225,7 +226,7 @@ class Assistant:
         spans = spans_of_hits(retrieval.hits)
         if not spans:
             return []
-        terms = tokenize(expanded_query(question))
+        terms = tokenize(expanded_query(strip_mentions(question, retrieval.mentions)))
         vecs = self._embed_spans(spans) if self.span_embeddings and retrieval.query_vector else None
         scored = rank_spans(spans, terms, retrieval.query_vector if vecs else None, vecs)
         must = retrieval.vendors if retrieval.fan_out else []
@@ -307,7 +308,7 @@ class Assistant:
         timings["select"] = timed_ms(ts)
         names = {v.slug: v.name for v in self.catalog()}
         best = max(ret.best_dense.values(), default=0.0)
-        if not spans or best < self.min_dense:
+        if not spans or (best < self.min_dense and not ret.fan_out):
             who = (_t(lang, "who_vendor", names=", ".join(names.get(v, v) for v in ret.vendors))
                    if ret.vendors else _t(lang, "who_all"))
             yield from self._abstain(base, spans, who, lang, timings, t0, f"low relevance ({best:.3f})")

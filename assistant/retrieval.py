@@ -13,7 +13,8 @@ from assistant.fusion import rrf_fuse
 from assistant.glossary import translate_terms
 from core.types import Clause, Hit
 
-_LIST_START = re.compile(r"^\s*(?:[-•–—*▪●]|\(?[a-zA-Z0-9]{1,3}[.)]\s|\(?[ivxIVX]{1,4}[.)]\s)")
+# List items: bullets, "a)", "(b)", "(iv)", "2)"; not "3. Title" (numbered headings start new clauses).
+_LIST_START = re.compile(r"^\s*(?:[-•–—*▪●]\s|\(?[a-z]\)\s|\(?[ivx]{1,4}\)\s|\(?\d{1,2}\)\s)")
 
 
 class StoreReader(Protocol):
@@ -48,7 +49,9 @@ def continues(clause: Clause, nxt: Clause | None) -> bool:
     """True when `nxt` completes `clause`: the clause ends with ":" or `nxt` is a list item."""
     if nxt is None:
         return False
-    return clause.text.rstrip().endswith(":") or bool(_LIST_START.match(nxt.text))
+    if clause.text.rstrip().endswith(":"):
+        return True
+    return bool(_LIST_START.match(nxt.text)) and nxt.section == clause.section
 
 
 def search_group(store: StoreReader, question: str, query_vector: Sequence[float], vendors: list[str] | None,

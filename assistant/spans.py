@@ -54,6 +54,12 @@ def _pieces(text: str) -> list[tuple[int, int]]:
             trimmed.append((s + ls, s + rs))
     merged: list[tuple[int, int]] = []
     for s, e in trimmed:
+        if merged and "\n" in text[merged[-1][1]:s]:
+            ps, pe = merged[-1]
+            if pe - ps < _MIN_CHARS and not re.search(r"\d", text[ps:pe].lstrip("0123456789. ")):
+                merged.pop()  # a short heading line ("16. Violation de données"): the label has the section
+            merged.append((s, e))
+            continue
         if merged and (merged[-1][1] - merged[-1][0] < _MIN_CHARS or e - s < _MIN_CHARS // 2) \
                 and e - merged[-1][0] <= _MAX_CHARS:
             merged[-1] = (merged[-1][0], e)
@@ -92,12 +98,28 @@ def spans_of_hits(hits: Sequence[Hit]) -> list[Span]:
     return out
 
 
-def lexical_overlap(query_terms: Sequence[str], text: str) -> float:
-    """Share of distinct query stems found in `text` (0..1)."""
+def lexical_overlap(query_terms: Sequence[str], text: str,
+                    idf: dict[str, float] | None = None) -> float:
+    """Weighted share of distinct query stems found in `text` (0..1); weights are idf when given."""
     q = set(query_terms)
     if not q:
         return 0.0
-    return len(q & set(tokenize(text))) / len(q)
+    w = idf or {}
+    total = sum(w.get(t, 1.0) for t in q)
+    found = q & set(tokenize(text))
+    return sum(w.get(t, 1.0) for t in found) / total if total else 0.0
+
+
+def span_idf(query_terms: Sequence[str], texts: Sequence[str]) -> dict[str, float]:
+    """Inverse document frequency of the query stems over the candidate spans: a stem that every span
+    shares ("données") says little; a rare one ("violation") says much. Stems absent everywhere weigh 0."""
+    n = len(texts)
+    sets = [set(tokenize(t)) for t in texts]
+    out: dict[str, float] = {}
+    for t in set(query_terms):
+        df = sum(t in s for s in sets)
+        out[t] = math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
+    return out
 
 
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
@@ -110,11 +132,13 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
 def rank_spans(spans: Sequence[Span], query_terms: Sequence[str], query_vec: Sequence[float] | None = None,
                span_vecs: Sequence[Sequence[float]] | None = None, w_dense: float = 1.0,
                w_lex: float = 0.6, w_rank: float = 0.15) -> list[tuple[float, Span]]:
-    """Spans scored by dense similarity + word overlap + a prior for the clause's retrieval rank, best first."""
+    """Spans scored by dense similarity + idf-weighted word overlap + a prior for the clause's retrieval
+    rank, best first."""
+    idf = span_idf(query_terms, [sp.text for sp in spans])
     scored: list[tuple[float, Span]] = []
     for i, sp in enumerate(spans):
         dense = cosine(query_vec, span_vecs[i]) if query_vec is not None and span_vecs is not None else 0.0
-        s = w_dense * dense + w_lex * lexical_overlap(query_terms, sp.text) + w_rank / (1 + sp.rank)
+        s = w_dense * dense + w_lex * lexical_overlap(query_terms, sp.text, idf) + w_rank / (1 + sp.rank)
         scored.append((s, sp))
     scored.sort(key=lambda t: (-t[0], t[1].rank, t[1].start))
     return scored

@@ -188,3 +188,9 @@ def replace_mentions(question: str, mentions: Sequence[VendorMention], name: str
         last = m.end
     out.append(question[last:])
     return "".join(out)
+
+
+def strip_mentions(question: str, mentions: Sequence[VendorMention]) -> str:
+    """The question without its vendor mentions (vendor names only add noise to lexical matching once
+    retrieval is filtered to that vendor)."""
+    return " ".join(replace_mentions(question, mentions, " ").split())
