@@ -55,7 +55,8 @@ def load_html(data: bytes) -> str:
             tag.insert_after("\n")
     for cell in soup.find_all(["td", "th"]):
         cell.insert_after("\t")
-    lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in soup.get_text().split("\n")]
+    lines = [re.sub(r" *\t[ \t]*", "\t", re.sub(r"[ \u00a0]+", " ", ln)).strip(" \t")
+             for ln in soup.get_text().split("\n")]
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     return clean_extracted(text + "\n") if text else ""

@@ -312,5 +312,6 @@ def split_text(text: str, cfg: ChunkSettings, count: Callable[[str], int] | None
     for s in spans:
         a, b = _trim(text, s.start, s.end)
         if b > a:
-            out.append(Span(a, b, s.section, s.tokens))
+            tokens = s.tokens if (a, b) == (s.start, s.end) else count(text[a:b])
+            out.append(Span(a, b, s.section, tokens))
     return out
