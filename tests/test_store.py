@@ -1,0 +1,178 @@
+"""ClauseStore: write protocol, read API, current-version filtering, dense and BM25 search, BM25 cache."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from core.settings import Settings
+from core.types import Clause, Document
+from vectorstore import bm25 as bm25_mod
+from vectorstore import store as store_mod
+from vectorstore.bm25 import strip_accents, tokenize
+from vectorstore.embeddings import HashingEmbeddings
+from vectorstore.store import ClauseStore, DocRecord, clause_id, contextual_text
+
+
+def make_doc(document: str, paragraphs: list[str], vendor_name: str = "", language: str = "fr") -> tuple[
+        Document, list[Clause]]:
+    """A Document whose clauses are its paragraphs (offsets exact)."""
+    text = "\n\n".join(paragraphs) + "\n"
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    vendor = document.split("/")[0]
+    doc = Document(vendor=vendor, vendor_name=vendor_name or vendor.title(), document=document, text=text,
+                   sha256=sha, language=language, source_sha256=sha)
+    clauses, pos = [], 0
+    for i, p in enumerate(paragraphs):
+        start = text.index(p, pos)
+        pos = start + len(p)
+        clauses.append(Clause(id=clause_id(document, sha, i), vendor=vendor, vendor_name=doc.vendor_name,
+                              document=document, section=f"S{i}", start=start, end=pos, text=p,
+                              language=language, ordinal=i, doc_sha256=sha, tokens=len(p.split())))
+    return doc, clauses
+
+
+def write(store: ClauseStore, emb: HashingEmbeddings, doc: Document, clauses: list[Clause]) -> None:
+    store.write_document(doc, clauses, emb.embed_documents([contextual_text(c) for c in clauses]),
+                         fingerprint="fp", embedder=emb.name, aliases=["Alias One"])
+
+
+@pytest.fixture
+def emb() -> HashingEmbeddings:
+    return HashingEmbeddings()
+
+
+@pytest.fixture
+def store(fake_settings: Settings, emb: HashingEmbeddings) -> ClauseStore:
+    st = ClauseStore(fake_settings, emb)
+    d1 = make_doc("acme/cgv.txt", ["La résiliation du contrat intervient avec un préavis de trois mois.",
+                                   "Les données personnelles sont hébergées en France.",
+                                   "Le prix est payable à trente jours.",
+                                   "Le droit français est applicable."], "ACME Corp")
+    d2 = make_doc("globex/dpa.txt", ["The processor shall notify the controller of a personal data breach "
+                                     "within 48 hours.", "Terminations of the agreement require notice.",
+                                     "Subprocessors are listed in Annex 2."], "Globex", "en")
+    write(st, emb, *d1)
+    write(st, emb, *d2)
+    return st
+
+
+def test_client_is_embedded_with_telemetry_off_and_no_default_embedder(store: ClauseStore, fake_settings):
+    assert store.client.get_settings().anonymized_telemetry is False
+    assert store.col._embedding_function is None and store.docs._embedding_function is None
+    assert (fake_settings.store_dir / "chroma").is_dir()
+
+
+def test_http_client_when_url_is_set(fake_settings: Settings, monkeypatch):
+    import chromadb
+
+    seen = {}
+
+    def fake_http(**kw):
+        seen.update(kw)
+        return "http-client"
+
+    monkeypatch.setattr(chromadb, "HttpClient", fake_http)
+    client = store_mod.make_client(fake_settings.replace(vectorstore_url="https://chroma.example:8443"))
+    assert client == "http-client"
+    assert (seen["host"], seen["port"], seen["ssl"]) == ("chroma.example", 8443, True)
+    assert seen["settings"].anonymized_telemetry is False
+
+
+def test_read_api(store: ClauseStore):
+    assert store.vendors() == {"acme": "ACME Corp", "globex": "Globex"}
+    assert store.vendor_aliases()["acme"] == ["Alias One"]
+    docs = store.documents()
+    assert [d.document for d in docs] == ["acme/cgv.txt", "globex/dpa.txt"]
+    assert isinstance(docs[0], DocRecord) and docs[0].n_clauses == 4 and docs[1].language == "en"
+    text = store.document_text("acme/cgv.txt")
+    cl = store.clauses("acme/cgv.txt")
+    assert [c.ordinal for c in cl] == [0, 1, 2, 3]
+    assert all(text[c.start:c.end] == c.text for c in cl)
+    assert store.clause(cl[2].id) == cl[2]
+    assert store.clause("nope") is None
+    assert [c.ordinal for c in store.neighbours(cl[2], before=1, after=1)] == [1, 2, 3]
+    assert [c.ordinal for c in store.neighbours(cl[0], before=2, after=0)] == [0]
+    with pytest.raises(KeyError):
+        store.document_text("missing/doc.txt")
+    stats = store.stats()
+    assert stats["documents"] == 2 and stats["clauses"] == 7 and stats["records"] == 7
+    assert stats["vendors"] == {"acme": 4, "globex": 3}
+
+
+def test_dense_search_scores_and_vendor_filter(store: ClauseStore, emb: HashingEmbeddings):
+    q = emb.embed_query("personal data breach notify controller 48 hours")
+    hits = store.dense_search(q, 3)
+    assert hits[0].clause.document == "globex/dpa.txt" and "48 hours" in hits[0].clause.text
+    assert hits[0].sources == {"dense": 0} and hits[1].sources == {"dense": 1}
+    assert all(-1.0 <= h.score <= 1.0 for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    only = store.dense_search(q, 5, vendors=["acme"])
+    assert only and {h.clause.vendor for h in only} == {"acme"}
+    assert store.dense_search(q, 5, vendors=["nobody"]) == []
+
+
+def test_bm25_accents_stems_and_vendor_filter(store: ClauseStore):
+    hits = store.bm25_search("resiliation preavis", 3)  # no accents in the query
+    assert hits and "résiliation" in hits[0].clause.text and hits[0].sources == {"bm25": 0}
+    hits = store.bm25_search("termination", 3)  # English stem of "Terminations"
+    assert hits[0].clause.document == "globex/dpa.txt"
+    assert store.bm25_search("données hébergées", 5, vendors=["globex"]) == []
+    assert store.bm25_search("données hébergées", 5, vendors=["acme"])[0].clause.vendor == "acme"
+    assert all(h.clause.vendor == "acme" for h in store.bm25_search("contrat", 5, vendors=["acme"]))
+    assert store.bm25_search("", 5) == []
+
+
+def test_tokenize_is_accent_insensitive_and_bilingual():
+    assert tokenize("Résiliation") == tokenize("resiliation")
+    assert "notif" in " ".join(tokenize("notifications"))
+    assert tokenize("le la les the of") == []
+    assert strip_accents("éèçœ") == "eecœ"
+
+
+def test_half_written_version_is_invisible(store: ClauseStore, emb: HashingEmbeddings):
+    old = store.clauses("acme/cgv.txt")
+    doc, clauses = make_doc("acme/cgv.txt", ["Nouvelle version : résiliation sans préavis xylophone."], "ACME Corp")
+    store.upsert_clauses(clauses, emb.embed_documents([c.text for c in clauses]))  # step 1 only: crash
+    assert store.clauses("acme/cgv.txt") == old
+    assert store.clause(clauses[0].id) is None
+    assert all("xylophone" not in h.clause.text for h in store.dense_search(emb.embed_query("xylophone"), 10))
+    assert store.bm25_search("xylophone", 5) == []
+    assert store.orphan_ids() == [clauses[0].id]
+    store.commit_document(doc, 1)  # step 2: the commit point
+    assert [c.text for c in store.clauses("acme/cgv.txt")] == [clauses[0].text]
+    assert store.bm25_search("xylophone", 5)[0].clause.id == clauses[0].id
+    assert store.delete_stale("acme/cgv.txt") == 4  # step 3
+    assert store.orphan_ids() == [] and store.count() == 4
+
+
+def test_remove_document(store: ClauseStore):
+    assert store.remove_document("acme/cgv.txt") == 4
+    assert list(store.vendors()) == ["globex"] and store.count() == 3
+    assert store.clauses("acme/cgv.txt") == []
+
+
+def test_bm25_cache_on_disk_keyed_by_fingerprint(store: ClauseStore, fake_settings, emb, monkeypatch):
+    store.bm25_search("contrat", 3)
+    fp = store.fingerprint()
+    files = list((fake_settings.store_dir / "bm25").glob("*.json"))
+    assert [f.name for f in files] == [f"{fake_settings.collection}-{fp}-v1.json"]
+    # a new store instance loads the cached tokens instead of re-tokenising every clause
+    calls = []
+    real = bm25_mod.tokenize
+    monkeypatch.setattr(store_mod, "tokenize", lambda t: calls.append(t) or real(t))
+    fresh = ClauseStore(fake_settings, emb)
+    assert fresh.bm25_search("contrat", 3)
+    assert calls == []
+    # a new document version changes the fingerprint: index rebuilt, old cache file replaced
+    write(fresh, emb, *make_doc("initech/tos.txt", ["Le contrat zeppelin est conclu."]))
+    assert fresh.fingerprint() != fp
+    assert fresh.bm25_search("zeppelin", 3)[0].clause.document == "initech/tos.txt"
+    assert calls
+    assert len(list((fake_settings.store_dir / "bm25").glob("*.json"))) == 1
+
+
+def test_reset_drops_everything(store: ClauseStore):
+    store.reset()
+    assert store.documents() == [] and store.count() == 0 and store.bm25_search("contrat", 3) == []
