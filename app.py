@@ -28,9 +28,10 @@ def page_settings() -> Settings:
 
 
 def model_choices(settings: Settings) -> list[str]:
-    """Local models always; the endpoint when one is configured."""
-    has_endpoint = bool(settings.llm.base_url) or settings.llm.provider in ("openai", "anthropic")
-    return ["default", "fast", *(["endpoint"] if has_endpoint else [])]
+    """The local models, plus the endpoint when one is configured (only it for a remote provider)."""
+    if settings.llm.provider in ("openai", "anthropic"):
+        return ["endpoint"]
+    return ["default", "fast", *(["endpoint"] if settings.llm.base_url else [])]
 
 
 def sidebar(services: Services) -> list[str] | None:

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from core.settings import PROJECT_ROOT, load_settings
 from core.types import Answer
 from ingest.pipeline import run_ingest
-from ui.render import chip_label
+from ui.render import anchor_id, chip_label
 
 APP = str(PROJECT_ROOT / "app.py")
 SAMPLE = PROJECT_ROOT / "data" / "contracts"
@@ -191,3 +191,50 @@ def test_comparison_table_and_exports(app: AppTest) -> None:
     assert set(table.columns) >= {"Vendor", "Answer", "Citations", "Status"}
     keys = {b.key for b in app.get("download_button")}
     assert {"cmp_csv", "cmp_md"} <= keys
+
+
+def _iframes(at: AppTest) -> list[str]:
+    return [el.proto.srcdoc for el in at.get("iframe")]
+
+
+def test_documents_tab_shows_escaped_text_with_highlight(app: AppTest) -> None:
+    app.selectbox(key="doc_pick").set_value("humanlinker/cgu-and-dpa.txt").run()
+    app.text_input(key="doc_find").input("48 heures ouvrées").run()
+    docs = _iframes(app)
+    assert len(docs) == 1
+    assert ">48 heures ouvrées</mark>" in docs[0]
+    assert docs[0].count("<script>") == 1  # ours (scroll to the mark); the document text is escaped
+    assert "Le Sous-traitant s’engage à notifier au Client" in docs[0]
+
+
+def test_citation_opens_full_document_at_the_quote(app: AppTest) -> None:
+    ans = _ask(app, "How fast must Humanlinker notify a data breach?")
+    c = ans.citations[0]
+    app.button(key=f"m1-open-{c.n}").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    docs = _iframes(app)
+    assert docs, "the document viewer did not open"
+    assert f'<mark id="{anchor_id(c)}"' in docs[-1] and f"{html.escape(c.quote)}</mark>" in docs[-1]
+
+
+def test_llm_failure_is_explained_and_clauses_still_shown(tmp_path: Path, corpus: Path, template_store: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(template_store, store)
+    _env(monkeypatch, corpus, store)
+    monkeypatch.setenv("CQA__LLM__PROVIDER", "openai")
+    monkeypatch.setenv("CQA__LLM__BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    monkeypatch.setenv("CQA__LLM__TIMEOUT_S", "3")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-used")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert at.sidebar.radio(key="llm_choice").options == ["Configured endpoint"]
+    at.chat_input(key="question").set_value("How fast must Humanlinker notify a data breach?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    last = at.session_state["messages"][-1]
+    if "answer" in last:  # the assistant fell back to an extractive answer itself
+        assert last["answer"].mode == "extractive" and last["answer"].citations
+        assert any("Extractive answer" in m.value for m in at.markdown)
+    else:  # the page caught the failure: plain error, what to do, and the retrieved clauses
+        assert any("LLM_BASE_URL" in e.value.replace("\\", "") for e in at.error), [e.value for e in at.error]
+        assert last["hits"] and len(at.expander) >= len(last["hits"])
+        assert last["hits"][0].clause.text[:40] in html.unescape(_html(at))  # clause text, escaped HTML

@@ -37,6 +37,11 @@ def test_highlight_escapes_text_and_wraps_span_in_mark() -> None:
     assert "white-space: pre-wrap" in out
 
 
+def test_text_html_escapes_without_mark() -> None:
+    out = render.text_html("<i>x</i>\nnext")
+    assert "<i>" not in out and "&lt;i&gt;x&lt;/i&gt;\nnext" in out and "<mark" not in out
+
+
 def test_highlight_clamps_offsets() -> None:
     out = render.highlight_html("abc", -5, 99)
     assert ">abc</mark>" in out

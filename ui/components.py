@@ -27,7 +27,7 @@ OTHER_TOPIC = "Other (type a topic)…"
 
 def show_error(prefix: str, exc: BaseException) -> None:
     """An error box with the cause and the remedy; the traceback goes to the log."""
-    log.exception("%s", prefix)
+    log.error("%s", prefix, exc_info=exc)
     st.error(f"**{prefix}.** {render.escape_markdown(render.error_help(exc))}", icon=":material/error:")
 
 
@@ -100,7 +100,7 @@ def render_hits(hits: Sequence[Hit], key: str) -> None:
         c = h.clause
         with st.expander(f"{i}. {c.vendor_name} · {render.short_section(c.section) or c.document}"):
             st.caption(render.escape_markdown(f"{c.document} · {c.section} · {c.start}–{c.end}"))
-            st.html(render.highlight_html(c.text, 0, 0))
+            st.html(render.text_html(c.text))
 
 
 # ----------------------------------------------------------------------------- chat
@@ -146,7 +146,7 @@ def stream_answer(services: Services, question: str, vendors: list[str] | None,
     show_error("No answer could be generated", err)
     hits: list[Hit] = []
     try:
-        hits = list(services.assistant.retrieve(question, vendors=vendors))
+        hits = list(services.assistant.retrieve(question, vendors=vendors).hits)
     except Exception as exc:
         show_error("Retrieval failed too", exc)
     if hits:

@@ -91,6 +91,11 @@ def highlight_html(text: str, start: int, end: int, mark_id: str | None = None,
     return f'<div class="{html.escape(css_class, quote=True)}" style="{TEXT_STYLE}">{body}</div>'
 
 
+def text_html(text: str, css_class: str = "cqa-text") -> str:
+    """`text` escaped inside a pre-wrap <div> (no highlight)."""
+    return f'<div class="{html.escape(css_class, quote=True)}" style="{TEXT_STYLE}">{html.escape(text)}</div>'
+
+
 @dataclass(frozen=True)
 class Passage:
     """A piece of document text shown around a quote: `text` starts at document offset `offset`."""
@@ -164,7 +169,7 @@ def document_viewer_html(text: str, start: int, end: int, mark_id: str = "cqa-qu
 def error_help(exc: BaseException) -> str:
     """A plain sentence saying what went wrong and what to do about it."""
     name = type(exc).__name__
-    msg = str(exc) or name
+    msg = (str(exc) or name).strip().rstrip(".")
     low = f"{name} {msg}".lower()
     if isinstance(exc, FileNotFoundError) or "gguf" in low or "model folder" in low:
         what = "A model file is missing. Run `make setup` (scripts/setup.sh), or pick another model in the sidebar."
