@@ -1,0 +1,156 @@
+"""`python -m bench [--quick] [--only SECTION ...]`: measure ingest, scale, query, answer and memory on
+this machine, each against a limit measured in the same run; write JSON and Markdown results.
+
+Examples:
+    python -m bench                 # everything (about 15 minutes on 2 cores)
+    python -m bench --quick         # small sizes, a few minutes
+    python -m bench --only query --only ingest
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+SECTIONS = ("ingest", "query", "scale", "answer", "memory")
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+log = logging.getLogger("bench")
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parent.parent, timeout=10).stdout.strip() or "?"
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def run_bench(sections: list[str], quick: bool, workdir: Path,
+              settings_overrides: dict[str, Any] | None = None,
+              on_section: Callable[[dict[str, Any]], None] | None = None,
+              previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run the chosen sections in order and return the results document (meta, sections, summary).
+
+    `on_section` gets the document so far after each section (so an interrupted run keeps its numbers);
+    `previous` sections (from an earlier run, `--merge`) are kept unless run again."""
+    from bench import answer_bench, ingest_bench, query_bench, scale_bench
+    from bench.context import BenchContext
+    from bench.measure import machine_info
+    from bench.report import summary_rows
+    from core.settings import load_settings
+
+    settings = load_settings(**(settings_overrides or {}))
+    ctx = BenchContext(settings=settings, workdir=workdir, quick=quick)
+    started = time.time()
+    meta: dict[str, Any] = {"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+                            "quick": quick, "sections": sections, "commit": _git_commit(),
+                            "machine": machine_info(), "notes": []}
+    runners: dict[str, Callable[[], dict[str, Any]]] = {
+        "ingest": lambda: ingest_bench.run(ctx),
+        "query": lambda: query_bench.run(ctx),
+        "scale": lambda: scale_bench.run(ctx),
+        "answer": lambda: answer_bench.run(ctx),
+        "memory": lambda: answer_bench.run(ctx, memory_only=True)["memory"],
+    }
+    out: dict[str, Any] = dict((previous or {}).get("sections") or {})
+    for name in sections:
+        out.pop(name, None)
+    meta["settings_overrides"] = settings_overrides or {}
+
+    def document() -> dict[str, Any]:
+        meta["duration_s"] = round(time.time() - started, 1)
+        ordered = {k: out[k] for k in SECTIONS if k in out}
+        return {"meta": meta, "sections": ordered, "summary": summary_rows(ordered)}
+
+    for name in sections:
+        if name == "memory" and "memory" in out.get("answer", {}):
+            out["memory"] = out["answer"]["memory"]  # the answer section's 1.5B process is the page's footprint
+            continue
+        log.info("bench: %s ...", name)
+        t = time.perf_counter()
+        try:
+            out[name] = runners[name]()
+        except Exception as exc:  # noqa: BLE001 - one failing section must not lose the others' numbers
+            log.error("bench section %s failed: %s", name, exc)
+            out[name] = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+        out[name]["section_s"] = round(time.perf_counter() - t, 2)
+        out[name]["measured_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        out[name]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+        log.info("bench: %s done in %.1f s", name, out[name]["section_s"])
+        if on_section:
+            on_section(document())
+    if quick:
+        meta["notes"].append("quick run: 2-document corpus, 10x instead of 100x/1000x, 200 synthetic documents, "
+                             "1 question, pp128/tg32")
+    if previous:
+        meta["notes"].append(f"merged with an earlier run ({previous['meta'].get('started_utc')}): sections "
+                             f"{', '.join(k for k in out if k not in sections)} come from it")
+    return document()
+
+
+def write_results(results: dict[str, Any], out_dir: Path, name: str) -> tuple[Path, Path]:
+    """Write NAME.json and NAME.md under out_dir."""
+    from bench.report import to_markdown
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    js, md = out_dir / f"{name}.json", out_dir / f"{name}.md"
+    js.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    md.write_text(to_markdown(results), encoding="utf-8")
+    return js, md
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="small sizes: a few minutes instead of ~15")
+    p.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
+                   help=f"run only this section (repeatable): {', '.join(SECTIONS)}")
+    p.add_argument("--out", type=Path, default=RESULTS_DIR, help="results folder (default bench/results)")
+    p.add_argument("--name", help="results file name without extension (default latest, quick, or partial)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="settings override, e.g. --set embedding.kind=hashing (recorded in the results)")
+    p.add_argument("--merge", action="store_true",
+                   help="keep the other sections of an existing NAME.json (each section has its own limit)")
+    p.add_argument("--keep-workdir", action="store_true", help="keep the temporary stores for inspection")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    sections = [s for s in SECTIONS if s in (args.only or SECTIONS)]
+    name = args.name or ("quick" if args.quick else ("latest" if sections == list(SECTIONS) else "partial"))
+    overrides = dict(kv.split("=", 1) for kv in args.set)
+    previous = None
+    if args.merge and (args.out / f"{name}.json").exists():
+        previous = json.loads((args.out / f"{name}.json").read_text(encoding="utf-8"))
+    workdir = Path(tempfile.mkdtemp(prefix="contract-qa-bench-"))
+    try:
+        results = run_bench(sections, args.quick, workdir, overrides,
+                            on_section=lambda doc: write_results(doc, args.out, name), previous=previous)
+    finally:
+        if args.keep_workdir:
+            print(f"work folder kept: {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    js, md = write_results(results, args.out, name)
+    print(md.read_text(encoding="utf-8"))
+    print(f"written: {js} and {md}", file=sys.stderr)
+    return 1 if any("error" in s for s in results["sections"].values() if isinstance(s, dict)) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Ingest: the sample corpus into a fresh store, cold and warm, against the embedder alone (the limit)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from bench.context import BenchContext, TimedEmbeddings
+from bench.measure import dir_size_bytes
+
+log = logging.getLogger(__name__)
+
+TARGET_RATIO = 1.2
+WARM_TARGET_S = 2.0
+
+
+def run(ctx: BenchContext) -> dict[str, Any]:
+    """Time cold and warm ingest and the bare encode of the same contextual texts with the same batch size."""
+    from ingest.pipeline import run_ingest
+    from vectorstore.store import ClauseStore, contextual_text
+
+    emb = ctx.embeddings()
+    settings = ctx.settings.replace(corpus_dir=str(ctx.corpus_dir()), store_dir=str(ctx.workdir / "sample-store"),
+                                    vectorstore_url=None)
+    timed = TimedEmbeddings(emb)
+    t = time.perf_counter()
+    report = run_ingest(settings, embeddings=timed, progress=False)
+    cold_s = time.perf_counter() - t
+    embed_in_ingest_s, embed_calls = timed.seconds, timed.calls
+    ctx.sample_settings = settings
+
+    store = ClauseStore(settings, emb)
+    texts = [contextual_text(c) for c in store.all_clauses()]
+    t = time.perf_counter()
+    emb.embed_documents(texts)  # one call: the embedder batches with settings.embedding.batch_size
+    encode_s = time.perf_counter() - t
+
+    timed.reset()
+    t = time.perf_counter()
+    warm = run_ingest(settings, embeddings=timed, progress=False)
+    warm_s = time.perf_counter() - t
+
+    counts = report.counts()
+    return {
+        "corpus": str(settings.corpus_dir), "documents": counts.get("added", 0), "chunks": len(texts),
+        "embedder": str(getattr(emb, "name", type(emb).__name__)),
+        "embedding_batch_size": settings.embedding.batch_size, "embedding_dtype": settings.embedding.dtype,
+        "embedder_load_s": round(ctx.embeddings_load_s or 0.0, 3),
+        "cold_s": round(cold_s, 3), "encode_limit_s": round(encode_s, 3),
+        "ratio_cold": round(cold_s / encode_s, 3) if encode_s else None, "target_ratio": TARGET_RATIO,
+        "embed_time_inside_ingest_s": round(embed_in_ingest_s, 3), "embed_calls_inside_ingest": embed_calls,
+        "non_embed_ingest_s": round(cold_s - embed_in_ingest_s, 3),
+        "encode_chunks_per_s": round(len(texts) / encode_s, 2) if encode_s else None,
+        "warm_s": round(warm_s, 3), "warm_target_s": WARM_TARGET_S, "warm_embed_calls": timed.calls,
+        "warm_counts": warm.counts(),
+        "store_bytes": dir_size_bytes(settings.store_dir),
+        "ok": bool(encode_s and cold_s / encode_s <= TARGET_RATIO and warm_s <= WARM_TARGET_S),
+    }

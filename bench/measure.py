@@ -1,0 +1,120 @@
+"""Small measuring helpers: timers, percentiles, disk size, peak RSS of a worker subprocess."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) by linear interpolation; NaN for no values."""
+    if not values:
+        return float("nan")
+    xs = sorted(values)
+    pos = (len(xs) - 1) * q / 100.0
+    lo, hi = int(pos), min(int(pos) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def latency_stats_ms(samples_s: Sequence[float]) -> dict[str, float]:
+    """p50/p95/mean in milliseconds of samples given in seconds."""
+    ms = [s * 1000.0 for s in samples_s]
+    return {"p50_ms": round(percentile(ms, 50), 3), "p95_ms": round(percentile(ms, 95), 3),
+            "mean_ms": round(sum(ms) / len(ms), 3) if ms else float("nan"), "n": len(ms)}
+
+
+def time_calls(fn: Callable[[Any], Any], inputs: Sequence[Any], repeat: int = 1,
+               warmup: int = 1) -> list[float]:
+    """Seconds per call of fn over inputs (repeated), after `warmup` untimed calls on the first input."""
+    for _ in range(warmup):
+        if inputs:
+            fn(inputs[0])
+    out: list[float] = []
+    for _ in range(repeat):
+        for x in inputs:
+            t = time.perf_counter()
+            fn(x)
+            out.append(time.perf_counter() - t)
+    return out
+
+
+def dir_size_bytes(path: Path) -> int:
+    """Total size of the regular files under path (what the store occupies on disk)."""
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(root, f)).st_size
+            except OSError:
+                continue
+    return total
+
+
+def current_rss_bytes() -> int:
+    """Resident set size of this process now."""
+    import psutil
+
+    return int(psutil.Process().memory_info().rss)
+
+
+def machine_info() -> dict[str, Any]:
+    """What the numbers were measured on (the machine is shared: the load average matters)."""
+    import psutil
+
+    try:
+        load = list(os.getloadavg())
+    except OSError:
+        load = []
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "loadavg_at_start": [round(x, 2) for x in load], "python": platform.python_version(),
+            "platform": platform.platform()}
+
+
+def run_worker(task: str, args: dict[str, Any], timeout_s: float = 900.0) -> tuple[dict[str, Any], int]:
+    """Run `python -m bench.worker TASK` in a fresh process; return (its JSON result, its peak RSS in bytes).
+
+    A separate process gives a clean peak RSS (ru_maxrss of that child alone, via wait4).
+    """
+    with tempfile.TemporaryDirectory(prefix="bench-worker-") as tmp:
+        args_path, out_path = Path(tmp) / "args.json", Path(tmp) / "out.json"
+        args_path.write_text(json.dumps(args, default=str), encoding="utf-8")
+        env = dict(os.environ)
+        env.setdefault("HF_HUB_OFFLINE", "1")
+        env.setdefault("TRANSFORMERS_OFFLINE", "1")
+        env.setdefault("ANONYMIZED_TELEMETRY", "False")
+        proc = subprocess.Popen([sys.executable, "-m", "bench.worker", task, str(args_path), str(out_path)],
+                                cwd=str(Path(__file__).resolve().parent.parent), env=env)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                _pid, status, usage = os.wait4(proc.pid, 0)
+                raise TimeoutError(f"bench worker {task} ran past {timeout_s:.0f} s")
+            time.sleep(0.2)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        peak = int(usage.ru_maxrss) * 1024  # Linux reports KiB
+        if proc.returncode != 0 or not out_path.exists():
+            raise RuntimeError(f"bench worker {task} failed with exit code {proc.returncode}")
+        return json.loads(out_path.read_text(encoding="utf-8")), peak

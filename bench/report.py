@@ -1,0 +1,127 @@
+"""Turn the bench results into summary rows (value, limit, ratio, target) and a Markdown report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ms(x: float | None) -> str:
+    if x is None:
+        return "—"
+    if x >= 10_000:
+        return f"{x / 1000:.1f} s"
+    return f"{x:.3f} ms" if x < 1 else (f"{x:.2f} ms" if x < 10 else f"{x:.1f} ms")
+
+
+def _s(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f} s"
+
+
+def _mib(b: float | None) -> str:
+    return "—" if b is None else (f"{b / 2**30:.2f} GiB" if b >= 2**30 else f"{b / 2**20:.0f} MiB")
+
+
+def _row(section: str, measure: str, value: str, limit: str = "—", ratio: float | None = None,
+         target: str = "—", ok: bool | None = None) -> dict[str, Any]:
+    return {"section": section, "measure": measure, "value": value, "limit": limit,
+            "ratio": None if ratio is None else round(ratio, 3), "target": target,
+            "status": "—" if ok is None else ("ok" if ok else "over")}
+
+
+def summary_rows(sections: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per headline number, each with the limit measured in the same run where there is one."""
+    rows: list[dict[str, Any]] = []
+    ing = sections.get("ingest")
+    if ing and "error" not in ing:
+        r = ing["ratio_cold"]
+        rows.append(_row("ingest", f"cold ingest, {ing['documents']} docs / {ing['chunks']} chunks "
+                                   f"({ing['embedder']}, {ing['embedding_dtype']}, batch {ing['embedding_batch_size']})",
+                         _s(ing["cold_s"]), f"encode alone {_s(ing['encode_limit_s'])}", r,
+                         f"≤ {ing['target_ratio']}×", r is not None and r <= ing["target_ratio"]))
+        rows.append(_row("ingest", "of which embedding calls inside ingest", _s(ing["embed_time_inside_ingest_s"]),
+                         f"encode alone {_s(ing['encode_limit_s'])}",
+                         ing["embed_time_inside_ingest_s"] / ing["encode_limit_s"] if ing["encode_limit_s"] else None))
+        rows.append(_row("ingest", "warm re-ingest (nothing changed)", _s(ing["warm_s"]), "—", None,
+                         f"≤ {ing['warm_target_s']:.0f} s", ing["warm_s"] <= ing["warm_target_s"]))
+    sc = sections.get("scale")
+    if sc and "error" not in sc:
+        rows.append(_row("scale", f"{sc['documents']} synthetic docs / {sc['chunks']} chunks, {sc['embedder']} "
+                                  "embedder: cold ingest", _s(sc["cold_s"]),
+                         f"{sc['chunks_per_s']} chunks/s, {sc['docs_per_s']} docs/s"))
+        rows.append(_row("scale", "peak RSS of the ingest process", _mib(sc["peak_rss_bytes"])))
+        rows.append(_row("scale", "store size on disk", _mib(sc["store_bytes"])))
+        rows.append(_row("scale", "warm re-ingest (nothing changed)", _s(sc["warm_s"])))
+    q = sections.get("query")
+    if q and "error" not in q:
+        qe = q["query_embedding"]
+        rows.append(_row("query", "query embedding (p50 / p95)", f"{_ms(qe['p50_ms'])} / {_ms(qe['p95_ms'])}"))
+        for size, m in q["sizes"].items():
+            d, n = m["dense_search"], m["numpy_bruteforce"]
+            rows.append(_row("query", f"{size} ({m['records']} vectors): dense_search p50 / p95",
+                             f"{_ms(d['p50_ms'])} / {_ms(d['p95_ms'])}",
+                             f"numpy {_ms(n['p50_ms'])} / {_ms(n['p95_ms'])}", m["ratio_p50"]))
+            u = m["chroma_query_unfiltered"]
+            rows.append(_row("query", f"{size}: Chroma query without the `where` filter p50",
+                             _ms(u["p50_ms"]), f"numpy {_ms(n['p50_ms'])}",
+                             u["p50_ms"] / n["p50_ms"] if n["p50_ms"] else None,
+                             f"HNSW recall@k {m['hnsw_recall_at_k']}"))
+            if m.get("bm25_search"):
+                b = m["bm25_search"]
+                rows.append(_row("query", f"{size}: bm25_search p50 / p95 (index build {_s(m['bm25_index_build_s'])})",
+                                 f"{_ms(b['p50_ms'])} / {_ms(b['p95_ms'])}"))
+            if m.get("retrieve_full"):
+                rf = m["retrieve_full"]
+                rows.append(_row("query", f"{size}: Assistant.retrieve p50 / p95 (embed + dense + BM25 + fusion)",
+                                 f"{_ms(rf['p50_ms'])} / {_ms(rf['p95_ms'])}",
+                                 f"query embedding + numpy {_ms(qe['p50_ms'] + n['p50_ms'])}",
+                                 rf["p50_ms"] / (qe["p50_ms"] + n["p50_ms"])))
+    a = sections.get("answer")
+    if a and "error" not in a:
+        for _choice, m in a["models"].items():
+            name = f"{m['size']} ({m['worker']['model']})"
+            rows.append(_row("answer", f"{name}: first token p50 / total p50 ({len(a['questions'])} questions)",
+                             f"{_ms(m['first_token_ms_p50'])} / {_ms(m['total_ms_p50'])}"))
+            if m.get("raw"):
+                rows.append(_row("answer", f"{name}: decode tokens/s in answer()",
+                                 f"{m['decode_tok_s_median']} tok/s" if m["decode_tok_s_median"] else "—",
+                                 f"llama.cpp tg{m['raw']['tg_tokens']} {m['raw_tg_tok_s']} tok/s",
+                                 m.get("ratio_decode_to_raw_tg")))
+                rows.append(_row("answer", f"{name}: llama.cpp prompt processing pp{m['raw']['pp_tokens']}",
+                                 f"{m['raw_pp_tok_s']} tok/s", "—", None,
+                                 f"LLM prompt phase in answer() {_s(m['llm_prompt_phase_s_median'])}"))
+    mem = sections.get("memory") or (a or {}).get("memory")
+    if mem and "error" not in mem:
+        rows.append(_row("memory", f"peak RSS: {mem['what']}", _mib(mem["peak_rss_bytes"]),
+                         _mib(mem["target_bytes"]), mem["ratio"], "≤ 1.0", mem["ok"]))
+    for name, sec in sections.items():
+        if isinstance(sec, dict) and "error" in sec:
+            rows.append(_row(name, "FAILED", sec["error"][:200]))
+    return rows
+
+
+def to_markdown(results: dict[str, Any]) -> str:
+    """The human report: what was measured, on what, and the summary table."""
+    meta = results["meta"]
+    lines = [f"# Bench results ({'quick' if meta['quick'] else 'full'} run)", "",
+             f"- date (UTC): {meta['started_utc']}, duration {meta['duration_s']:.0f} s, commit {meta['commit']}",
+             f"- machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, "
+             f"{meta['machine']['ram_gib']} GiB RAM, load average at start "
+             f"{meta['machine']['loadavg_at_start']} (shared machine: timings are noisy)",
+             f"- sections: {', '.join(meta['sections'])}", "",
+             "Each ratio is the value over its limit measured in the same run (lower is better; 1.0 = at the limit).",
+             "", "| section | measure | value | limit (same run) | ratio | target | status |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results["summary"]:
+        ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        lines.append(f"| {r['section']} | {r['measure']} | {r['value']} | {r['limit']} | {ratio} | "
+                     f"{r['target']} | {r['status']} |")
+    notes = list(meta.get("notes") or [])
+    sc = results["sections"].get("scale")
+    if sc and "embedder_note" in sc:
+        notes.append(f"scale: {sc['embedder_note']}.")
+    q = results["sections"].get("query")
+    if q and "vectors" in q:
+        notes.append(f"query: {q['vectors']}; k = {q['k']}, {q['questions']} questions × {q['repeat']}.")
+    if notes:
+        lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
