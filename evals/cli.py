@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--k", type=int, default=5, help="top-k retrieved spans scored (default 5)")
     r.add_argument("--retrieval-only", action="store_true", help="score retrieval alone (no LLM)")
     r.add_argument("--limit", type=int, help="first N items (after filters)")
+    r.add_argument("--sample", type=int, help="a seeded random sample of N items (after filters, before --limit)")
+    r.add_argument("--seed", type=int, default=0, help="seed for --sample (default 0)")
     r.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
                    help="lang=fr, vendor=SLUG[,SLUG], id=ID, answerable=true|false (repeatable)")
     r.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE",
@@ -124,7 +126,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         mins = parse_thresholds(args.min, allowed)
         maxs = parse_thresholds(args.max, allowed)
         filters = parse_filters(args.filter)
-        items = apply_filters(load_gold(args.gold), filters, args.limit)
+        items = apply_filters(load_gold(args.gold), filters, args.limit, args.sample, args.seed)
     except (GoldError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -141,6 +143,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
                       corpus=args.corpus, gold_path=args.gold, progress=not args.no_progress,
                       store_dir=args.store_dir,
                       extra_config={"filters": {k: sorted(v) for k, v in filters.items()}, "limit": args.limit,
+                                    "sample": args.sample, "seed": args.seed if args.sample else None,
                                     "redacted": bool(args.redact)})
     rows = [redact_row(r) for r in result.rows] if args.redact else result.rows
     out = write_run(args.out or default_out_dir(args.system, args.gold, args.retrieval_only), result.summary(), rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -79,8 +80,9 @@ def parse_filters(specs: Sequence[str]) -> dict[str, set[str]]:
 
 
 def apply_filters(items: Sequence[dict[str, Any]], filters: Mapping[str, set[str]],
-                  limit: int | None = None) -> list[dict[str, Any]]:
-    """Items that match every filter (any value of each), then the first `limit` of them."""
+                  limit: int | None = None, sample: int | None = None, seed: int = 0) -> list[dict[str, Any]]:
+    """Items that match every filter (any value of each), then a seeded random `sample` of them (kept in
+    file order, so every vendor and language can appear), then the first `limit`."""
     out = []
     for it in items:
         if "lang" in filters and item_language(it) not in filters["lang"]:
@@ -93,4 +95,7 @@ def apply_filters(items: Sequence[dict[str, Any]], filters: Mapping[str, set[str
                 v.lower() for v in filters["answerable"]}:
             continue
         out.append(it)
+    if sample is not None and sample < len(out):
+        keep = set(random.Random(seed).sample(range(len(out)), sample))
+        out = [it for i, it in enumerate(out) if i in keep]
     return out[:limit] if limit is not None else out

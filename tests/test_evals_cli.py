@@ -146,6 +146,9 @@ def test_gold_validation_and_filters() -> None:
     assert [i["id"] for i in apply_filters(items, parse_filters(["lang=fr", "answerable=false"]))] == \
         ["dupont-insurance"]
     assert len(apply_filters(items, {}, limit=2)) == 2
+    sampled = apply_filters(items, {}, sample=3, seed=1)
+    assert len(sampled) == 3 and sampled == apply_filters(items, {}, sample=3, seed=1)
+    assert [i["id"] for i in sampled] == [i["id"] for i in items if i in sampled]  # file order kept
     with pytest.raises(GoldError, match="duplicate id"):
         parse_gold(['{"id": "a", "question": "q"}', '{"id": "a", "question": "r"}'])
     with pytest.raises(GoldError, match="quote"):
