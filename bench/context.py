@@ -104,3 +104,39 @@ class BenchContext:
             run_ingest(s, embeddings=self.embeddings(), progress=False)
             self.sample_settings = s
         return self.sample_settings
+
+
+def timed_store(settings: Settings, embeddings: Embeddings | None = None) -> Any:
+    """A ClauseStore whose write-side calls add up their time in `.seconds` (to split ingest time)."""
+    from vectorstore.store import ClauseStore
+
+    class TimedClauseStore(ClauseStore):
+        seconds: dict[str, float]
+        calls: dict[str, int]
+
+        def _timed(self, name: str, fn: Any, *a: Any, **kw: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t
+                self.calls[name] = self.calls.get(name, 0) + 1
+
+        def upsert_clauses(self, *a: Any, **kw: Any) -> Any:
+            return self._timed("upsert_clauses", super().upsert_clauses, *a, **kw)
+
+        def commit_document(self, *a: Any, **kw: Any) -> Any:
+            return self._timed("commit_document", super().commit_document, *a, **kw)
+
+        def delete_stale(self, *a: Any, **kw: Any) -> Any:
+            return self._timed("delete_stale", super().delete_stale, *a, **kw)
+
+        def orphan_ids(self, *a: Any, **kw: Any) -> Any:
+            return self._timed("orphan_ids", super().orphan_ids, *a, **kw)
+
+        def documents(self, *a: Any, **kw: Any) -> Any:
+            return self._timed("documents", super().documents, *a, **kw)
+
+    store = TimedClauseStore(settings, embeddings)
+    store.seconds, store.calls = {}, {}
+    return store

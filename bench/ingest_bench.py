@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Any
 
-from bench.context import BenchContext, TimedEmbeddings
+from bench.context import BenchContext, TimedEmbeddings, timed_store
 from bench.measure import dir_size_bytes
 
 log = logging.getLogger(__name__)
@@ -25,8 +25,10 @@ def run(ctx: BenchContext) -> dict[str, Any]:
                                     vectorstore_url=None)
     timed = TimedEmbeddings(emb)
     t = time.perf_counter()
-    report = run_ingest(settings, embeddings=timed, progress=False)
+    tstore = timed_store(settings, timed)
+    report = run_ingest(settings, embeddings=timed, store=tstore, progress=False)
     cold_s = time.perf_counter() - t
+    store_parts = {k: round(v, 3) for k, v in tstore.seconds.items()}
     embed_in_ingest_s, embed_calls = timed.seconds, timed.calls
     ctx.sample_settings = settings
 
@@ -50,7 +52,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
         "cold_s": round(cold_s, 3), "encode_limit_s": round(encode_s, 3),
         "ratio_cold": round(cold_s / encode_s, 3) if encode_s else None, "target_ratio": TARGET_RATIO,
         "embed_time_inside_ingest_s": round(embed_in_ingest_s, 3), "embed_calls_inside_ingest": embed_calls,
-        "non_embed_ingest_s": round(cold_s - embed_in_ingest_s, 3),
+        "non_embed_ingest_s": round(cold_s - embed_in_ingest_s, 3), "store_parts_s": store_parts,
         "encode_chunks_per_s": round(len(texts) / encode_s, 2) if encode_s else None,
         "warm_s": round(warm_s, 3), "warm_target_s": WARM_TARGET_S, "warm_embed_calls": timed.calls,
         "warm_counts": warm.counts(),

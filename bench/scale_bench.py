@@ -18,9 +18,11 @@ EMBEDDER = "hashing"  # EmbeddingGemma runs ~10-20 chunks/s on 2 cores: 30k chun
 
 def scale_worker(args: dict[str, Any]) -> dict[str, Any]:
     """In a fresh process (for a clean peak RSS): generate the corpus, ingest it cold, then warm."""
+    from bench.context import TimedEmbeddings, timed_store
     from bench.synth import generate_corpus
     from core.settings import load_settings
     from ingest.pipeline import run_ingest
+    from vectorstore.embeddings import make_embeddings
 
     work = Path(args["workdir"])
     t = time.perf_counter()
@@ -30,14 +32,19 @@ def scale_worker(args: dict[str, Any]) -> dict[str, Any]:
     settings = load_settings(corpus_dir=str(work / "corpus"), store_dir=str(work / "store"),
                              vectorstore_url="", **{"embedding.kind": EMBEDDER})
     t = time.perf_counter()
-    report = run_ingest(settings, progress=False)
+    emb = TimedEmbeddings(make_embeddings(settings.embedding))
+    store = timed_store(settings, emb)
+    report = run_ingest(settings, embeddings=emb, store=store, progress=False)
     cold_s = time.perf_counter() - t
+    parts = {k: round(v, 3) for k, v in store.seconds.items()}
+    parts["embed"] = round(emb.seconds, 3)
+    parts["other (load, split, bookkeeping)"] = round(cold_s - sum(store.seconds.values()) - emb.seconds, 3)
     chunks = sum(e.clauses for e in report.entries)
     t = time.perf_counter()
     warm = run_ingest(settings, progress=False)
     warm_s = time.perf_counter() - t
     return {"generated": gen, "generate_s": round(gen_s, 3), "cold_s": round(cold_s, 3), "chunks": chunks,
-            "counts": report.counts(), "warm_s": round(warm_s, 3), "warm_counts": warm.counts(),
+            "counts": report.counts(), "cold_parts_s": parts, "store_calls": dict(store.calls), "warm_s": round(warm_s, 3), "warm_counts": warm.counts(),
             "store_bytes": dir_size_bytes(settings.store_dir)}
 
 

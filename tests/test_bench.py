@@ -1,0 +1,94 @@
+"""The bench's own parts: statistics, the numpy limit, the synthetic corpus, the report table."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from bench.measure import latency_stats_ms, percentile
+from bench.query_bench import numpy_topk
+from bench.report import summary_rows, to_markdown
+from bench.synth import generate_corpus, load_templates, rename, vary_numbers
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "contracts"
+
+
+def test_percentile_interpolates() -> None:
+    assert percentile([1, 2, 3, 4], 50) == pytest.approx(2.5)
+    assert percentile([5, 1, 3], 0) == 1 and percentile([5, 1, 3], 100) == 5
+    assert percentile([10.0], 95) == 10.0
+    s = latency_stats_ms([0.001, 0.002, 0.003])
+    assert s["p50_ms"] == pytest.approx(2.0) and s["n"] == 3
+
+
+def test_numpy_topk_matches_full_sort() -> None:
+    rng = np.random.default_rng(1)
+    m = rng.standard_normal((500, 32)).astype(np.float32)
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    v = m[17]
+    top = numpy_topk(m, v, 10)
+    assert top[0] == 17
+    assert list(top) == list(np.argsort(-(m @ v))[:10])
+    assert len(numpy_topk(m[:5], v, 10)) == 5
+
+
+def test_synthetic_corpus_is_deterministic_and_renamed(tmp_path: Path) -> None:
+    a = generate_corpus(SAMPLE, tmp_path / "a", n_documents=12, docs_per_vendor=4, seed=3)
+    generate_corpus(SAMPLE, tmp_path / "b", n_documents=12, docs_per_vendor=4, seed=3)
+    generate_corpus(SAMPLE, tmp_path / "c", n_documents=12, docs_per_vendor=4, seed=4)
+    assert a["documents"] == 12 and a["vendors"] == 3
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert files and all(filecmp.cmp(tmp_path / "a" / f, tmp_path / "b" / f, shallow=False) for f in files)
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) != sorted(p.name for p in (tmp_path / "a").iterdir())
+    originals = {n for t in load_templates(SAMPLE) for n in t.names if len(n) > 4}
+    for vdir in (tmp_path / "a").iterdir():
+        meta = yaml.safe_load((vdir / "vendor.yaml").read_text(encoding="utf-8"))
+        assert meta["name"] and meta["language"] in ("fr", "en")
+        for doc in vdir.glob("*.txt"):
+            text = doc.read_text(encoding="utf-8")
+            assert 1000 < len(text) < 200_000
+            assert not any(n in text for n in originals if n not in ("Unnamed Provider",)), doc
+
+
+def test_vary_numbers_and_rename() -> None:
+    import random
+
+    out = vary_numbers("48 heures, 30 jours, 2016/679", random.Random(0), share=1.0)
+    assert [len(x) for x in out.replace(",", " ").replace("/", " ").split() if x.isdigit()] == [2, 2, 4, 3]
+    assert out != "48 heures, 30 jours, 2016/679"
+    assert rename("LEO Bizdev et LEO, LEONARD", ("LEO Bizdev", "LEO"), "Acme") == "Acme et Acme, LEONARD"
+
+
+def test_synthetic_corpus_ingests(tmp_path: Path) -> None:
+    from core.settings import load_settings
+    from ingest.pipeline import run_ingest
+
+    generate_corpus(SAMPLE, tmp_path / "corpus", n_documents=3, docs_per_vendor=3, seed=1)
+    s = load_settings(env={}, corpus_dir=str(tmp_path / "corpus"), store_dir=str(tmp_path / "store"),
+                      **{"embedding.kind": "hashing", "llm.provider": "fake"})
+    rep = run_ingest(s, progress=False)
+    assert rep.counts()["added"] == 3 and all(e.clauses > 0 for e in rep.entries)
+
+
+def test_report_rows_carry_ratio_and_status() -> None:
+    sections = {
+        "ingest": {"documents": 5, "chunks": 248, "embedder": "e", "embedding_dtype": "bfloat16",
+                   "embedding_batch_size": 16, "cold_s": 30.0, "encode_limit_s": 20.0, "ratio_cold": 1.5,
+                   "target_ratio": 1.2, "embed_time_inside_ingest_s": 25.0, "warm_s": 0.5, "warm_target_s": 2.0},
+        "memory": {"what": "x", "peak_rss_bytes": 3 * 2**30, "target_bytes": 4 * 2**30, "ratio": 0.75, "ok": True},
+        "scale": {"error": "RuntimeError: boom"},
+    }
+    rows = summary_rows(sections)
+    cold = next(r for r in rows if r["measure"].startswith("cold ingest"))
+    assert cold["ratio"] == 1.5 and cold["status"] == "over"
+    assert next(r for r in rows if r["section"] == "memory")["status"] == "ok"
+    assert any(r["section"] == "scale" and r["measure"] == "FAILED" for r in rows)
+    md = to_markdown({"meta": {"quick": True, "started_utc": "t", "duration_s": 1.0, "commit": "abc",
+                               "sections": list(sections), "notes": [],
+                               "machine": {"cpu": "c", "cores": 2, "ram_gib": 1, "loadavg_at_start": [1.0]}},
+                      "summary": rows, "sections": sections})
+    assert "| ingest |" in md and "1.50" in md
