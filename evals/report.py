@@ -151,7 +151,7 @@ def svg_histogram(values: Sequence[float], bins: int = 12, width: int = 560, hei
     counts = [0] * bins
     for x in xs:
         counts[min(bins - 1, int((x - lo) / span * bins))] += 1
-    top, base, left = 24, height - 24, 30
+    top, base, left = 36, height - 24, 30
     bw = (width - left - 10) / bins
     cmax = max(counts)
     for i, c in enumerate(counts):
@@ -242,6 +242,13 @@ def render_html(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -
         if not groups:
             continue
         body.append(f"<h2>{title}</h2>")
+        cols = [f"evidence_recall@{k}", f"mrr@{k}", f"evidence_char_recall@{k}", f"evidence_char_precision@{k}",
+                "citation_precision", "citation_recall", "answer_accuracy", "latency_ms_p50"]
+        body.append("<table><tr><th>" + escape(dim) + "</th><th>n</th>"
+                    + "".join(f"<th>{escape(c)}</th>" for c in cols) + "</tr>"
+                    + "".join(f"<tr><td>{escape(str(key))}</td><td>{g.get('n', '')}</td>"
+                              + "".join(f"<td>{escape(fmt(g.get(c), c))}</td>" for c in cols) + "</tr>"
+                              for key, g in groups.items()) + "</table>")
         for metric in main:
             if any(g.get(metric) is not None for g in groups.values()):
                 body.append(svg_bars([(f"{key} (n={g.get('n')})", g.get(metric)) for key, g in groups.items()],
