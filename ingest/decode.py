@@ -14,6 +14,8 @@ from charset_normalizer import from_bytes
 
 from vectorstore.bm25 import ENGLISH_STOPWORDS, FRENCH_STOPWORDS
 
+DECODER_VERSION = "decode-v1"  # bump when decoding or repair changes: every document is decoded again
+
 
 class DecodeError(ValueError):
     """The bytes are not text in any charset we can trust."""

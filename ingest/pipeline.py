@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from filelock import FileLock, Timeout
@@ -22,7 +23,7 @@ from langchain_core.embeddings import Embeddings
 
 from core.settings import Settings
 from core.types import Clause, Document
-from ingest.decode import detect_language
+from ingest.decode import DECODER_VERSION, detect_language
 from ingest.loaders import LoadError, is_supported, load_bytes
 from ingest.split import SPLITTER_VERSION, split_text
 from vectorstore.embeddings import embeddings_name, make_embeddings
@@ -130,7 +131,7 @@ def load_corpus_vendors(corpus_dir: Path) -> dict[str, VendorInfo]:
                 info = loaded if isinstance(loaded, dict) else {}
             except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
                 log.warning("%s unreadable (%s): using the folder name", f, exc)
-        aliases = info.get("aliases") or []
+        aliases: Any = info.get("aliases") or []
         if isinstance(aliases, str):
             aliases = [aliases]
         lang = info.get("language")
@@ -142,7 +143,7 @@ def load_corpus_vendors(corpus_dir: Path) -> dict[str, VendorInfo]:
 
 def settings_fingerprint(settings: Settings, embedder: str) -> str:
     """What, besides the text, determines a document's clauses and vectors."""
-    payload = {"chunking": settings.chunking.model_dump(), "splitter": SPLITTER_VERSION,
+    payload = {"chunking": settings.chunking.model_dump(), "splitter": SPLITTER_VERSION, "decoder": DECODER_VERSION,
                "embedder": embedder, "context": CONTEXT_FORMAT,
                "document_prompt": settings.embedding.document_prompt}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
@@ -175,10 +176,10 @@ def discover(corpus_dir: Path, paths: Sequence[str | Path] | None,
         if not _inside(resolved, root):
             report.add(str(p), "skipped", "outside the corpus directory")
             continue
-        rel = resolved.relative_to(root).as_posix()
-        scopes.append("" if rel == "." else rel)
+        scope = resolved.relative_to(root).as_posix()
+        scopes.append("" if scope == "." else scope)
         if not resolved.exists():
-            report.add(rel, "skipped", "no such file or folder")
+            report.add(scope, "skipped", "no such file or folder")
             continue
         targets.append(cand)
     found: dict[str, Path] = {}
@@ -186,10 +187,8 @@ def discover(corpus_dir: Path, paths: Sequence[str | Path] | None,
         files = [t] if t.is_file() else sorted(q for q in t.rglob("*") if q.is_file() or q.is_symlink())
         for f in files:
             resolved = f.resolve()
-            try:
-                rel = f.absolute().relative_to(root).as_posix() if _inside(f.absolute(), root) else None
-            except ValueError:
-                rel = None
+            own = f.parent.resolve() / f.name  # where the entry itself (maybe a symlink) lives
+            rel = own.relative_to(root).as_posix() if _inside(own, root) else None
             name = f.name
             if name in IGNORED_NAMES or any(part.startswith(".") for part in Path(rel or name).parts):
                 continue

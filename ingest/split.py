@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from core.settings import ChunkSettings
 from core.tokens import count_tokens
 
-SPLITTER_VERSION = "split-v1"
+SPLITTER_VERSION = "split-v2"
 MIN_HEADINGS = 3
 MAX_LABEL = 100
 
@@ -253,6 +253,24 @@ def _top(section: str) -> str:
     return section.split(" > ", 1)[0]
 
 
+def merge_sections(first: str, second: str) -> str:
+    """Section path of two joined spans: shared ancestors, then both differing labels ("A / B")."""
+    if first == second or not second:
+        return first
+    if not first:
+        return second
+    a, b = first.split(" > "), second.split(" > ")
+    k = 0
+    while k < min(len(a), len(b)) and a[k] == b[k]:
+        k += 1
+    if k == len(b):  # second is an ancestor of first
+        return first
+    if k == len(a):
+        return second
+    joined = " > ".join(a[:k] + [" > ".join(a[k:]) + " / " + " > ".join(b[k:])])
+    return joined if len(joined) <= 2 * MAX_LABEL else " > ".join(a[:k] + [b[k]])
+
+
 def _merge_tiny(text: str, spans: list[Span], cfg: ChunkSettings, count: Callable[[str], int]) -> list[Span]:
     """Join spans under min_tokens to a neighbour (same top-level section first) when the result fits."""
     spans = list(spans)
@@ -276,8 +294,8 @@ def _merge_tiny(text: str, spans: list[Span], cfg: ChunkSettings, count: Callabl
             continue
         _, t, j, a, b = min(candidates)
         o = spans[j]
-        section = o.section if o.tokens >= s.tokens else s.section
-        merged = Span(a, b, section, t)
+        first, second = (s, o) if s.start <= o.start else (o, s)
+        merged = Span(a, b, merge_sections(first.section, second.section), t)
         lo = min(i, j)
         spans[lo:lo + 2] = [merged]
         i = max(0, lo - 1) if merged.tokens < cfg.min_tokens else lo

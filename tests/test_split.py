@@ -179,3 +179,13 @@ def test_document_without_any_text_structure(fake_settings: Settings):
     spans = split_text("Un seul paragraphe sans titre.\n", fake_settings.chunking)
     assert len(spans) == 1 and spans[0].section == ""
     assert split_text("\n\n  \n", fake_settings.chunking) == []
+
+
+def test_merge_sections_keeps_both_labels():
+    from ingest.split import merge_sections
+
+    assert merge_sections("A > 3.1. X", "A > 3.2. Y") == "A > 3.1. X / 3.2. Y"
+    assert merge_sections("", "A > B") == "A > B"
+    assert merge_sections("A", "A > B") == "A > B"
+    assert merge_sections("A > B", "A") == "A > B"
+    assert merge_sections("A", "A") == "A"
