@@ -27,11 +27,19 @@ class TokenTimer:
 
         class _Handler(BaseCallbackHandler):
             def on_chat_model_start(self, serialized: Any, messages: Any, **kw: Any) -> None:
-                timer.calls.append({"start": time.perf_counter(), "tokens": []})
+                timer.calls.append({"start": time.perf_counter(), "tokens": [], "seen": set()})
 
-            def on_llm_new_token(self, token: str, **kw: Any) -> None:
-                if timer.calls:
-                    timer.calls[-1]["tokens"].append(time.perf_counter())
+            def on_llm_new_token(self, token: str, *, chunk: Any = None, **kw: Any) -> None:
+                # ChatLlamaCpp reports each chunk and LangChain's stream() reports it again: count once;
+                # the closing empty chunk is not a token
+                if not timer.calls or not token:
+                    return
+                call = timer.calls[-1]
+                if chunk is not None:
+                    if id(chunk) in call["seen"]:
+                        return
+                    call["seen"].add(id(chunk))
+                call["tokens"].append(time.perf_counter())
 
         self.handler = _Handler()
         self.calls: list[dict[str, Any]] = []
@@ -68,6 +76,10 @@ def answer_worker(args: dict[str, Any]) -> dict[str, Any]:
     _ = assistant.store
     load_s = time.perf_counter() - t
     rss_loaded = current_rss_bytes()
+    # warm-up (retrieval only: embedder, BM25 index, vendor catalogue), as a page does on its first question
+    t = time.perf_counter()
+    assistant.retrieve(args.get("warmup_question") or "Quelle est la durée du contrat ?")
+    cold_retrieve_s = time.perf_counter() - t
     items = []
     for q in args["questions"]:
         timer.calls.clear()
@@ -79,7 +91,9 @@ def answer_worker(args: dict[str, Any]) -> dict[str, Any]:
                       "mode": ans.mode, "abstained": ans.abstained, "citations": len(ans.citations),
                       "warnings": list(ans.warnings), "answer": ans.answer,
                       "context_tokens_after": int(getattr(client, "n_tokens", 0) or 0), **timer.summary()})
-    return {"model": settings.llm.model_path.name, "choice": settings.llm.choice, "load_s": round(load_s, 3),
+    model = settings.llm.model_path.name if settings.llm.provider == "llamacpp" else settings.llm.provider
+    return {"model": model, "choice": settings.llm.choice, "load_s": round(load_s, 3),
+            "cold_retrieve_s": round(cold_retrieve_s, 3),
             "rss_after_load_bytes": rss_loaded, "rss_end_bytes": current_rss_bytes(), "items": items}
 
 

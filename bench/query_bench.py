@@ -98,6 +98,26 @@ def _measure(store: Any, ids: list[str], matrix: np.ndarray, questions: list[str
     return out
 
 
+def _server_mode(ctx: BenchContext, base: dict[str, Any], manifest: dict[str, Any], questions: list[str],
+                 qvecs: list[np.ndarray], k: int, repeat: int) -> dict[str, Any]:
+    """The 1x records in a Chroma server on loopback: dense_search and bm25_search over HTTP."""
+    from bench.chroma_server import ChromaServer
+    from vectorstore.store import ClauseStore
+
+    with ChromaServer(ctx.workdir / "chroma-server") as srv:
+        s = ctx.sample_store().replace(vectorstore_url=srv.url, cache_dir=str(ctx.workdir / "server-cache"))
+        st = ClauseStore(s, ctx.embeddings())
+        st.docs.add(ids=manifest["ids"], documents=manifest["documents"], metadatas=manifest["metadatas"],
+                    embeddings=[[0.0]] * len(manifest["ids"]))
+        for i in range(0, len(base["ids"]), ADD_BATCH):
+            st.col.add(ids=base["ids"][i:i + ADD_BATCH], embeddings=base["vectors"][i:i + ADD_BATCH],
+                       documents=base["documents"][i:i + ADD_BATCH], metadatas=base["metadatas"][i:i + ADD_BATCH])
+        dense = time_calls(lambda v: st.dense_search(v.tolist(), k), qvecs, repeat=repeat)
+        st.bm25_index()
+        bm25 = time_calls(lambda q: st.bm25_search(q, k), questions, repeat=repeat)
+        return {"url": "loopback", "dense_search": latency_stats_ms(dense), "bm25_search": latency_stats_ms(bm25)}
+
+
 def run(ctx: BenchContext) -> dict[str, Any]:
     """Latency of dense search (and BM25 and the whole retrieve at 1x) per corpus size, vs numpy."""
     from vectorstore.store import ClauseStore
@@ -138,6 +158,11 @@ def run(ctx: BenchContext) -> dict[str, Any]:
         x1["retrieve_full"] = None
         x1["retrieve_full_note"] = f"assistant not importable: {exc}"
     result["sizes"]["1x"] = x1
+    try:
+        result["server_1x"] = _server_mode(ctx, base, manifest, questions, qvecs, k, repeat)
+    except Exception as exc:  # noqa: BLE001 - the server is optional for the other numbers
+        log.warning("query: server-mode measure failed: %s", exc)
+        result["server_1x"] = {"error": f"{type(exc).__name__}: {exc}"}
     factors = [10] if ctx.quick else [100, 1000]
     for factor in factors:
         log.info("query: building the %dx store (%d records)", factor, factor * n_base)
