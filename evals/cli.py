@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="per-metric deltas and flipped items between two runs")
     c.add_argument("run_a")
     c.add_argument("run_b")
+    d = sub.add_parser("redact", help="rewrite a run folder without any document or question text")
+    d.add_argument("run")
     t = sub.add_parser("table", help="a Markdown table of the headline metrics of several runs")
     t.add_argument("runs", nargs="+")
     return p
@@ -171,6 +173,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_redact(args: argparse.Namespace) -> int:
+    from evals.report import load_run, write_run
+
+    try:
+        summary, rows = load_run(args.run)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    summary.setdefault("config", {})["redacted"] = True
+    write_run(args.run, summary, [redact_row(r) for r in rows])
+    print(f"redacted {args.run}")
+    return 0
+
+
 def cmd_table(args: argparse.Namespace) -> int:
     from evals.compare import render_table
     from evals.report import load_run
@@ -191,6 +207,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command == "compare":
         return cmd_compare(args)
+    if args.command == "redact":
+        return cmd_redact(args)
     if args.command == "table":
         return cmd_table(args)
     return cmd_run(args, settings)

@@ -93,6 +93,15 @@ def test_redact_keeps_ids_scores_and_offsets_only(settings: Settings, tmp_path: 
     raw = (out / "results.jsonl").read_text(encoding="utf-8") + (out / "report.md").read_text(encoding="utf-8")
     assert "Acme Cloud notify" not in raw and "within 72 hours" not in raw
     assert rows[0]["ask"]["retrieved"][0]["start"] is not None and "scores" in rows[0]
+    # The same, after the fact, on a run written with text.
+    full = tmp_path / "full"
+    assert _run(settings, full, "--retrieval-only", "--system", "bm25", "--limit", "2") == 0
+    assert "Acme Cloud notify" in (full / "results.jsonl").read_text(encoding="utf-8")
+    assert main(["redact", str(full)]) == 0
+    for name in ("results.jsonl", "report.md", "report.html"):
+        text = (full / name).read_text(encoding="utf-8")
+        assert "Acme Cloud notify" not in text and "within 72 hours" not in text
+    assert load_run(full)[0]["config"]["redacted"] is True
 
 
 def test_compare_shows_deltas_and_flips(settings: Settings, tmp_path: Path,
