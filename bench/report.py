@@ -59,6 +59,21 @@ def summary_rows(sections: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(_row("scale", "peak RSS of the ingest process", _mib(sc["peak_rss_bytes"])))
         rows.append(_row("scale", "store size on disk", _mib(sc["store_bytes"])))
         rows.append(_row("scale", "warm re-ingest (nothing changed)", _s(sc["warm_s"])))
+        r = sc.get("retrieval") or {}
+        if r:
+            n = r["numpy_bruteforce"]
+            for key, label in (("dense_search", "dense_search"), ("chroma_query_unfiltered",
+                                                                  "Chroma query without the `where` filter")):
+                rows.append(_row("scale", f"{r['records']} chunks: {label} p50 / p95",
+                                 f"{_ms(r[key]['p50_ms'])} / {_ms(r[key]['p95_ms'])}",
+                                 f"numpy {_ms(n['p50_ms'])} / {_ms(n['p95_ms'])}",
+                                 r[key]["p50_ms"] / n["p50_ms"] if n["p50_ms"] else None))
+            rows.append(_row("scale", "manifest read per query (documents()) p50", _ms(r["manifest_read"]["p50_ms"])))
+            rows.append(_row("scale", f"bm25_search p50 / p95 (index build {_s(r['bm25_index_build_s'])})",
+                             f"{_ms(r['bm25_search']['p50_ms'])} / {_ms(r['bm25_search']['p95_ms'])}"))
+            if r.get("retrieve_full"):
+                rows.append(_row("scale", "Assistant.retrieve p50 / p95 (hashing query embedding)",
+                                 f"{_ms(r['retrieve_full']['p50_ms'])} / {_ms(r['retrieve_full']['p95_ms'])}"))
     q = sections.get("query")
     if q and "error" not in q:
         qe = q["query_embedding"]

@@ -43,9 +43,49 @@ def scale_worker(args: dict[str, Any]) -> dict[str, Any]:
     t = time.perf_counter()
     warm = run_ingest(settings, progress=False)
     warm_s = time.perf_counter() - t
-    return {"generated": gen, "generate_s": round(gen_s, 3), "cold_s": round(cold_s, 3), "chunks": chunks,
+    retrieval = _scale_retrieval(settings, emb.inner)
+    return {"retrieval": retrieval, "generated": gen, "generate_s": round(gen_s, 3), "cold_s": round(cold_s, 3), "chunks": chunks,
             "counts": report.counts(), "cold_parts_s": parts, "store_calls": dict(store.calls), "warm_s": round(warm_s, 3), "warm_counts": warm.counts(),
             "store_bytes": dir_size_bytes(settings.store_dir)}
+
+
+def _scale_retrieval(settings: Any, emb: Any) -> dict[str, Any]:
+    """Retrieval over the 2,000-document store: per-query manifest read, dense (filtered and not), BM25,
+    the whole Assistant.retrieve, and numpy over the same vectors."""
+    import numpy as np
+
+    from bench.context import QUESTIONS
+    from bench.measure import latency_stats_ms, time_calls
+    from bench.query_bench import numpy_topk
+    from vectorstore.store import ClauseStore
+
+    st = ClauseStore(settings, emb)
+    k = settings.retrieval.k_dense
+    qs = list(QUESTIONS)
+    qv = [emb.embed_query(q) for q in qs]
+    got = st.col.get(include=["embeddings"])
+    matrix = np.asarray(got["embeddings"], dtype=np.float32)
+    out: dict[str, Any] = {"records": int(matrix.shape[0]), "k": k,
+                           "manifest_read": latency_stats_ms(time_calls(lambda _: st.documents(), [0] * 5)),
+                           "dense_search": latency_stats_ms(time_calls(lambda v: st.dense_search(v, k), qv)),
+                           "chroma_query_unfiltered": latency_stats_ms(time_calls(
+                               lambda v: st.col.query(query_embeddings=[v], n_results=k,
+                                                      include=["documents", "metadatas", "distances"]), qv)),
+                           "numpy_bruteforce": latency_stats_ms(time_calls(
+                               lambda v: numpy_topk(matrix, np.asarray(v, dtype=np.float32), k), qv))}
+    t = time.perf_counter()
+    st.bm25_index()
+    out["bm25_index_build_s"] = round(time.perf_counter() - t, 3)
+    out["bm25_search"] = latency_stats_ms(time_calls(lambda q: st.bm25_search(q, k), qs))
+    try:
+        from assistant import Assistant
+
+        a = Assistant(settings.replace(**{"llm.provider": "fake"}), store=st, embeddings=emb)
+        out["retrieve_full"] = latency_stats_ms(time_calls(lambda q: a.retrieve(q), qs))
+    except ImportError as exc:
+        out["retrieve_full"] = None
+        out["retrieve_note"] = f"assistant not importable: {exc}"
+    return out
 
 
 def run(ctx: BenchContext) -> dict[str, Any]:
