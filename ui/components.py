@@ -133,6 +133,8 @@ def stream_answer(services: Services, question: str, vendors: list[str] | None,
     """Stream the answer into the current chat message, then re-render it with citations.
 
     Returns the chat-history entry (answer, or error with the clauses retrieved without the LLM)."""
+    if services.lock.locked():
+        st.caption("Another question is being answered on this server; yours is queued…")
     placeholder = st.empty()
     result = StreamResult()
     with placeholder.container():
