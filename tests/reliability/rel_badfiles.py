@@ -103,16 +103,13 @@ def write_sparse(path: Path, size_mb: int = 100) -> Path:
 
 
 def write_big_text(path: Path, size_mb: int, seed: int = 7) -> Path:
-    """A real-looking text file of `size_mb` MB (repeated clauses with varying numbers)."""
+    """A real-looking text file of `size_mb` MB (a 1 MB block of numbered clauses, repeated)."""
     rng = random.Random(seed)
-    with open(path, "w", encoding="utf-8") as fh:
-        written = 0
-        n = 0
-        while written < size_mb * 1024 * 1024:
-            n += 1
-            chunk = f"ARTICLE {n}\n\nLe Prestataire conserve les données {rng.randint(1, 99)} mois.\n\n"
-            fh.write(chunk)
-            written += len(chunk)
+    block = "".join(f"ARTICLE {n}\n\nLe Prestataire conserve les données {rng.randint(1, 99)} mois.\n\n"
+                    for n in range(1, 20000)).encode()[: 1 << 20]
+    with open(path, "wb") as fh:
+        for _ in range(size_mb):
+            fh.write(block)
     return path
 
 
@@ -145,7 +142,7 @@ def hostile_files(seed: int = 20261122) -> dict[str, tuple[str, Callable[[Path],
              + "Clause UTF-16 : fin.\n".encode("utf-16"))
     long_line = ("Le Prestataire s'engage " * 120_000).encode()  # ~2.9 MB, one line
     no_spaces = (b"x" * 2_000_000) + b"\n"
-    nested_html = ("<html><body>" + "<div>" * 60_000 + "Clause profonde." + "</div>" * 60_000
+    nested_html = ("<html><body>" + "<div>" * 20_000 + "Clause profonde." + "</div>" * 20_000
                    + "</body></html>").encode()
     cases: dict[str, tuple[str, Callable[[Path], Path]]] = {
         "empty_txt": ("empty.txt", _bytes_writer(b"")),

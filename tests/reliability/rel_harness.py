@@ -74,10 +74,10 @@ def _drain(stream: Any, sink: list[str], seen: threading.Event | None = None) ->
 
 
 def run_child(args: list[str], env: Mapping[str, str], timeout: float = 120.0,
-              kill_when: Callable[[float, int], bool] | None = None, cwd: Path = PROJECT_ROOT,
+              kill_when: Callable[[float, list[str]], bool] | None = None, cwd: Path = PROJECT_ROOT,
               stdin: Any = subprocess.DEVNULL) -> RunResult:
-    """Run `args`, return its result with peak RSS (wait4). `kill_when(elapsed_s, n_output_lines)` is
-    polled every 5 ms; when it returns True the child gets SIGKILL (the crash under test)."""
+    """Run `args`, return its result with peak RSS (wait4). `kill_when(elapsed_s, stderr_lines)` is
+    polled every few ms; when it returns True the child gets SIGKILL (the crash under test)."""
     t0 = time.monotonic()
     p = subprocess.Popen(args, env=dict(env), cwd=str(cwd), stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, stdin=stdin)
@@ -94,13 +94,13 @@ def run_child(args: list[str], env: Mapping[str, str], timeout: float = 120.0,
         if pid:
             break
         elapsed = time.monotonic() - t0
-        if kill_when is not None and not killed and kill_when(elapsed, len(out) + len(err)):
+        if kill_when is not None and not killed and kill_when(elapsed, err):
             os.kill(p.pid, signal.SIGKILL)
             killed = True
         elif elapsed > timeout and not killed:
             os.kill(p.pid, signal.SIGKILL)
             killed = timed_out = True
-        ticks.wait(0.005)
+        ticks.wait(0.002)
         ticks.clear()
     wall = time.monotonic() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
@@ -112,7 +112,7 @@ def run_child(args: list[str], env: Mapping[str, str], timeout: float = 120.0,
 
 
 def run_module(module: str, *args: str, env: Mapping[str, str], timeout: float = 120.0,
-               kill_when: Callable[[float, int], bool] | None = None) -> RunResult:
+               kill_when: Callable[[float, list[str]], bool] | None = None) -> RunResult:
     """`python -m module args...` from the project root (the way the Makefile and users run it)."""
     return run_child([PYTHON, "-m", module, *args], env, timeout=timeout, kill_when=kill_when)
 
