@@ -7,6 +7,8 @@ heavy objects come from ui.services.build_services (st.cache_resource), pieces f
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -86,6 +88,14 @@ def chat_tab(services: Services, vendors: list[str] | None) -> None:
             st.rerun()
 
 
+def guarded(name: str, draw: Callable[..., None], *args: Any) -> None:
+    """Draw one part of the page; an error there is shown plainly and the rest of the page still works."""
+    try:
+        draw(*args)
+    except Exception as exc:
+        ui.show_error(f"{name} failed", exc)
+
+
 def main() -> None:
     st.set_page_config(page_title="Contract Q&A", page_icon=":material/gavel:", layout="wide")
     try:
@@ -95,19 +105,19 @@ def main() -> None:
     except Exception as exc:
         ui.show_error("The assistant could not start", exc)
         st.stop()
-    ui.ensure_ingested(services)
     try:
+        ui.ensure_ingested(services)
         vendors = sidebar(services)
     except Exception as exc:
-        ui.show_error("The sidebar failed", exc)
-        vendors = None
+        ui.show_error("The clause store is not available", exc)
+        st.stop()
     chat, compare, documents = st.tabs(["Ask", "Compare vendors", "Documents"])
     with chat:
-        chat_tab(services, vendors)
+        guarded("The chat", chat_tab, services, vendors)
     with compare:
-        ui.comparison_tab(services, services.store.vendors())
+        guarded("The comparison", ui.comparison_tab, services, services.store.vendors())
     with documents:
-        ui.documents_tab(services)
+        guarded("The document view", ui.documents_tab, services)
     viewer = st.session_state.pop("viewer", None)
     if viewer:
         ui.document_dialog(services, **viewer)

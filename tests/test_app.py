@@ -238,3 +238,12 @@ def test_llm_failure_is_explained_and_clauses_still_shown(tmp_path: Path, corpus
         assert any("LLM_BASE_URL" in e.value.replace("\\", "") for e in at.error), [e.value for e in at.error]
         assert last["hits"] and len(at.expander) >= len(last["hits"])
         assert last["hits"][0].clause.text[:40] in html.unescape(_html(at))  # clause text, escaped HTML
+
+
+def test_unreachable_store_is_explained(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _env(monkeypatch, corpus, tmp_path / "store")
+    monkeypatch.setenv("VECTORSTORE_URL", "http://127.0.0.1:9")  # no Chroma server there
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.error and "VECTORSTORE_URL" in at.error[0].value.replace("\\", "")
+    assert not at.get("chat_input")

@@ -151,7 +151,9 @@ def test_transcript_markdown() -> None:
 def test_error_help_says_what_to_do() -> None:
     assert "make setup" in render.error_help(FileNotFoundError("no such file: model.gguf"))
     assert "LLM_BASE_URL" in render.error_help(ConnectionError("connection refused"))
-    assert "Re-ingest" in render.error_help(RuntimeError("chroma collection missing"))
+    assert "re-ingest" in render.error_help(RuntimeError("chroma collection missing"))
+    assert "VECTORSTORE_URL" in render.error_help(ValueError("Could not connect to a Chroma server"))
+    assert "Another ingest" in render.error_help(RuntimeError("another ingest is running on /x"))
     assert render.error_help(ValueError("boom")).startswith("ValueError: boom.")
 
 

@@ -171,13 +171,16 @@ def error_help(exc: BaseException) -> str:
     name = type(exc).__name__
     msg = (str(exc) or name).strip().rstrip(".")
     low = f"{name} {msg}".lower()
-    if isinstance(exc, FileNotFoundError) or "gguf" in low or "model folder" in low:
+    if "ingest is running" in low or "lockederror" in low:
+        what = "Another ingest is running; try again when it has finished."
+    elif any(w in low for w in ("chroma", "sqlite", "collection", "vector store", "clause store")):
+        what = ("The clause store failed. If VECTORSTORE_URL is set, check that the Chroma server runs; "
+                "else re-ingest from the sidebar, or check STORE_DIR and disk space.")
+    elif isinstance(exc, FileNotFoundError) or "gguf" in low or "model folder" in low:
         what = "A model file is missing. Run `make setup` (scripts/setup.sh), or pick another model in the sidebar."
     elif any(w in low for w in ("timeout", "timed out", "connection", "connect", "refused", "unreachable")):
         what = ("The language model endpoint did not answer. Check LLM_BASE_URL and that the server runs, "
                 "or pick a local model.")
-    elif any(w in low for w in ("chroma", "sqlite", "collection", "store", "lock")):
-        what = "The clause store failed. Re-ingest from the sidebar, or check STORE_DIR and disk space."
     elif isinstance(exc, MemoryError) or "memory" in low:
         what = "Out of memory. Pick the fast model in the sidebar, or close other applications."
     else:
