@@ -337,3 +337,20 @@ def test_sample_corpus_with_real_embeddinggemma(tmp_path: Path):
                            vendors=["humanlinker"])
     assert any("48 heures" in h.clause.text for h in hits)
     assert run_ingest(settings, embeddings=emb, progress=False).writes == 0
+
+
+def test_rechunking_same_text_leaves_no_leftover_clauses(corpus: Path, fake_settings: Settings):
+    small = fake_settings.replace(**{"chunking.max_tokens": 40, "chunking.min_tokens": 5})
+    ingest(small)
+    st = ClauseStore(small)
+    many = st.document("acme/cgv.txt").n_clauses
+    st.bm25_search("hébergées", 3)
+    fp = st.fingerprint()
+    rep = ingest(fake_settings)  # bigger chunks: fewer clauses, same text and same clause-id prefix
+    assert rep.counts()["updated"] == 2
+    few = st.clauses("acme/cgv.txt")
+    assert len(few) == st.document("acme/cgv.txt").n_clauses < many
+    assert len(st.col.get(where={"document": "acme/cgv.txt"})["ids"]) == len(few)
+    assert st.fingerprint() != fp  # the BM25 cache key follows re-chunking too
+    hit = st.bm25_search("hébergées", 1)[0]
+    assert hit.clause in few

@@ -3,7 +3,10 @@
 One code path for `chromadb.PersistentClient(store_dir/chroma)` and `chromadb.HttpClient(url)`.
 Vectors always come from our own embedder; Chroma's default embedding function is never used.
 Crash safety (docs/ARCHITECTURE.md): clauses first, then the manifest record (the commit point), then
-stale clauses are deleted; readers only see clauses whose `doc_sha256` is the manifest's current sha.
+stale clauses are deleted; readers only see clauses whose `doc_sha256` is the manifest's current sha
+and whose ordinal is below its committed clause count. (Re-chunking the same text reuses the ids, so
+an interrupted re-chunking can show a mix of old and new chunks, each still an exact slice of the
+current text; the next ingest finishes it.)
 """
 
 from __future__ import annotations
@@ -148,12 +151,21 @@ class ClauseStore:
                     out[r.vendor].append(a)
         return out
 
-    def _current_shas(self) -> dict[str, str]:
-        return {r.document: r.sha256 for r in self.documents()}
+    def _current(self) -> dict[str, tuple[str, int]]:
+        """document -> (current text sha, clause count): what readers accept."""
+        return {r.document: (r.sha256, r.n_clauses) for r in self.documents()}
+
+    @staticmethod
+    def _is_current(doc: str, sha: Any, ordinal: Any, current: dict[str, tuple[str, int]]) -> bool:
+        """A clause is visible when it belongs to its document's committed version: same text sha and an
+        ordinal below the committed clause count (a re-chunking of the same text keeps the ids)."""
+        cur = current.get(doc)
+        return cur is not None and cur[0] == sha and isinstance(ordinal, int) and 0 <= ordinal < cur[1]
 
     def fingerprint(self) -> str:
-        """Hash of the manifest (document -> sha): changes whenever any document version changes."""
-        items = sorted(self._current_shas().items())
+        """Hash of the manifest: changes whenever any document is rewritten (new text or new chunking)."""
+        items = sorted((r.document, r.sha256, r.fingerprint, r.n_clauses, r.ingested_at)
+                       for r in self.documents())
         return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
 
     # ------------------------------------------------------------------ clauses (read)
@@ -167,20 +179,21 @@ class ClauseStore:
         rec = self.document(document)
         if rec is None:
             return []
-        got = self.col.get(where={"$and": [{"document": document}, {"doc_sha256": rec.sha256}]},
+        got = self.col.get(where={"$and": [{"document": document}, {"doc_sha256": rec.sha256},
+                                           {"ordinal": {"$lt": rec.n_clauses}}]},
                            include=["documents", "metadatas"])
         return sorted(self._to_clauses(got), key=lambda c: c.ordinal)
 
     def all_clauses(self, vendors: Sequence[str] | None = None) -> list[Clause]:
         """Every current clause (optionally of some vendors), by document then ordinal."""
-        shas = self._current_shas()
-        if not shas:
+        cur = self._current()
+        if not cur:
             return []
-        where: dict[str, Any] = {"doc_sha256": {"$in": sorted(set(shas.values()))}}
+        where: dict[str, Any] = {"doc_sha256": {"$in": sorted({v[0] for v in cur.values()})}}
         if vendors:
             where = {"$and": [where, {"vendor": {"$in": list(vendors)}}]}
         got = self.col.get(where=where, include=["documents", "metadatas"])
-        out = [c for c in self._to_clauses(got) if shas.get(c.document) == c.doc_sha256]
+        out = [c for c in self._to_clauses(got) if self._is_current(c.document, c.doc_sha256, c.ordinal, cur)]
         return sorted(out, key=lambda c: (c.document, c.ordinal))
 
     def clause(self, clause_id_: str) -> Clause | None:
@@ -190,12 +203,16 @@ class ClauseStore:
             return None
         c = self._to_clauses(got)[0]
         rec = self.document(c.document)
-        return c if rec is not None and rec.sha256 == c.doc_sha256 else None
+        ok = rec is not None and rec.sha256 == c.doc_sha256 and c.ordinal < rec.n_clauses
+        return c if ok else None
 
     def neighbours(self, clause: Clause, before: int = 1, after: int = 1) -> list[Clause]:
         """The clauses around `clause` in its document (ordinal-before .. ordinal+after), in order,
         the clause itself included."""
-        lo, hi = clause.ordinal - max(0, before), clause.ordinal + max(0, after)
+        rec = self.document(clause.document)
+        if rec is None or rec.sha256 != clause.doc_sha256:
+            return []
+        lo, hi = clause.ordinal - max(0, before), min(clause.ordinal + max(0, after), rec.n_clauses - 1)
         got = self.col.get(where={"$and": [{"document": clause.document},
                                            {"doc_sha256": clause.doc_sha256},
                                            {"ordinal": {"$gte": lo}}, {"ordinal": {"$lte": hi}}]},
@@ -206,22 +223,24 @@ class ClauseStore:
     def dense_search(self, query_vector: Sequence[float], k: int,
                      vendors: Sequence[str] | None = None) -> list[Hit]:
         """Nearest current clauses by cosine; score = 1 - cosine distance (higher is better)."""
-        shas = self._current_shas()
-        if not shas or k <= 0:
+        cur = self._current()
+        if not cur or k <= 0:
             return []
-        conds: list[dict[str, Any]] = [{"doc_sha256": {"$in": sorted(set(shas.values()))}}]
+        conds: list[dict[str, Any]] = [{"doc_sha256": {"$in": sorted({v[0] for v in cur.values()})}}]
         if vendors:
             conds.append({"vendor": {"$in": list(vendors)}})
         where = conds[0] if len(conds) == 1 else {"$and": conds}
-        res = self.col.query(query_embeddings=[list(map(float, query_vector))], n_results=k,
+        res = self.col.query(query_embeddings=[list(map(float, query_vector))], n_results=k + 8,
                              where=where, include=["documents", "metadatas", "distances"])
         hits: list[Hit] = []
         for text, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0],
                                     strict=True):
             c = Clause.from_metadata(str(text), dict(meta))
-            if shas.get(c.document) != c.doc_sha256:
+            if not self._is_current(c.document, c.doc_sha256, c.ordinal, cur):
                 continue
             hits.append(Hit(clause=c, score=1.0 - float(dist), sources={"dense": len(hits)}))
+            if len(hits) >= k:
+                break
         return hits
 
     def _bm25_cache_path(self, fp: str) -> Path:
@@ -303,10 +322,10 @@ class ClauseStore:
 
     def delete_stale(self, document: str) -> int:
         """Step 3: delete the document's clauses that are not of its current version (or all, if gone)."""
-        rec = self.document(document)
+        cur = {document: (rec.sha256, rec.n_clauses)} if (rec := self.document(document)) else {}
         got = self.col.get(where={"document": document}, include=["metadatas"])
         stale = [i for i, m in zip(got["ids"], got["metadatas"], strict=True)
-                 if rec is None or m.get("doc_sha256") != rec.sha256]
+                 if not self._is_current(document, m.get("doc_sha256"), m.get("ordinal"), cur)]
         for i in range(0, len(stale), BATCH):
             self.col.delete(ids=stale[i:i + BATCH])
         return len(stale)
@@ -326,10 +345,10 @@ class ClauseStore:
 
     def orphan_ids(self) -> list[str]:
         """Clause ids not belonging to any document's current version (left by a crash or a removal)."""
-        shas = self._current_shas()
+        cur = self._current()
         got = self.col.get(include=["metadatas"])
         return [i for i, m in zip(got["ids"], got["metadatas"], strict=True)
-                if shas.get(str(m.get("document"))) != m.get("doc_sha256")]
+                if not self._is_current(str(m.get("document")), m.get("doc_sha256"), m.get("ordinal"), cur)]
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), BATCH):
