@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,8 @@ class IngestReport:
     orphans_removed: int = 0
     rebuilt: bool = False
     notes: list[str] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)  # total, embed (and model load when built here)
+    clauses_embedded: int = 0
 
     def add(self, document: str, status: str, reason: str = "", clauses: int = 0) -> None:
         self.entries.append(ReportEntry(document, status, reason, clauses))
@@ -94,7 +97,8 @@ class IngestReport:
 
     def to_json(self) -> dict[str, object]:
         return {"counts": self.counts(), "orphans_removed": self.orphans_removed, "rebuilt": self.rebuilt,
-                "notes": list(self.notes),
+                "notes": list(self.notes), "clauses_embedded": self.clauses_embedded,
+                "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
                 "entries": [e.__dict__ for e in self.entries]}
 
     def render(self, file=None) -> None:  # type: ignore[no-untyped-def]
@@ -112,6 +116,9 @@ class IngestReport:
         totals = ", ".join(f"{k} {v}" for k, v in self.counts().items())
         extra = f"; stale clause records removed {self.orphans_removed}" if self.orphans_removed else ""
         console.print(f"{totals}{extra}")
+        if self.timings_s:
+            console.print("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings_s.items())
+                          + (f" ({self.clauses_embedded} clauses embedded)" if self.clauses_embedded else ""))
         for n in self.notes:
             console.print(n)
 
@@ -257,9 +264,15 @@ def run_ingest(settings: Settings, paths: Sequence[str | Path] | None = None, pr
             f"another ingest is running on {settings.store_dir} (lock {lock_path} held for over "
             f"{lock_timeout:.0f}s); try again when it has finished") from exc
     try:
+        t0 = time.perf_counter()
         emb = embeddings if embeddings is not None else make_embeddings(settings.embedding)
+        t_model = time.perf_counter() - t0
         st = store if store is not None else ClauseStore(settings, emb)
-        return _ingest_locked(settings, paths, prune, rebuild, emb, st, progress)
+        report = _ingest_locked(settings, paths, prune, rebuild, emb, st, progress)
+        if embeddings is None:
+            report.timings_s["model_load"] = t_model
+        report.timings_s["total"] = time.perf_counter() - t0
+        return report
     finally:
         lock.release()
 
@@ -332,7 +345,10 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
             report.add(document, "skipped", "no text to index")
             continue
         try:
+            t_embed = time.perf_counter()
             vectors = _embed(emb, [contextual_text(c) for c in clauses], progress, f"embed {document}")
+            report.timings_s["embed"] = report.timings_s.get("embed", 0.0) + time.perf_counter() - t_embed
+            report.clauses_embedded += len(clauses)
             store.write_document(doc, clauses, vectors, fp, embedder, info.aliases)
         except Exception as exc:  # noqa: BLE001 - the commit protocol keeps the previous version readable
             log.exception("writing %s failed", document)

@@ -88,6 +88,7 @@ def test_sample_corpus_ingest_then_unchanged_run_writes_nothing(sample_settings:
     rep = ingest(sample_settings)
     assert rep.counts()["added"] == 5 and rep.exit_code == 0
     before = snapshot(sample_settings)
+    assert rep.clauses_embedded == before[1] and rep.timings_s["embed"] > 0 and "total" in rep.timings_s
     st = ClauseStore(sample_settings)
     assert before[1] == sum(r.n_clauses for r in st.documents())
     for rec in st.documents():  # offsets are exact for every stored clause
@@ -101,7 +102,7 @@ def test_sample_corpus_ingest_then_unchanged_run_writes_nothing(sample_settings:
         monkeypatch.setattr(ClauseStore, name, forbidden)
     rep2 = ingest(sample_settings)
     assert rep2.counts() == {"added": 0, "updated": 0, "unchanged": 5, "removed": 0, "skipped": 0, "failed": 0}
-    assert rep2.writes == 0
+    assert rep2.writes == 0 and rep2.clauses_embedded == 0
     monkeypatch.undo()
     assert snapshot(sample_settings) == before
 
