@@ -111,6 +111,27 @@ def write_results(results: dict[str, Any], out_dir: Path, name: str) -> tuple[Pa
     return js, md
 
 
+def combine(names: list[str], out_dir: Path) -> dict[str, Any]:
+    """One results document from the sections of several runs (later files win for a section).
+
+    Each section carries its own limit, measured in the same run as its value, so ratios stay valid."""
+    from bench.report import summary_rows
+
+    docs = [json.loads((out_dir / f"{n}.json").read_text(encoding="utf-8")) for n in names]
+    sections: dict[str, Any] = {}
+    sources = []
+    for n, d in zip(names, docs, strict=True):
+        sections.update(d["sections"])
+        sources.append(f"{n}.json ({d['meta']['started_utc']}, {', '.join(d['sections'])})")
+    ordered = {k: sections[k] for k in SECTIONS if k in sections}
+    meta = dict(docs[0]["meta"])
+    meta.update({"sections": list(ordered), "quick": any(d["meta"]["quick"] for d in docs),
+                 "duration_s": sum(d["meta"]["duration_s"] for d in docs), "combined_from": sources,
+                 "notes": [n for d in docs for n in d["meta"].get("notes", [])]
+                 + [f"combined from separate runs: {'; '.join(sources)}"]})
+    return {"meta": meta, "sections": ordered, "summary": summary_rows(ordered)}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -123,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="settings override, e.g. --set embedding.kind=hashing (recorded in the results)")
     p.add_argument("--merge", action="store_true",
                    help="keep the other sections of an existing NAME.json (each section has its own limit)")
+    p.add_argument("--combine", nargs="+", metavar="RUN",
+                   help="measure nothing: merge the sections of earlier runs RUN.json into NAME.json")
     p.add_argument("--keep-workdir", action="store_true", help="keep the temporary stores for inspection")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
@@ -133,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     sections = [s for s in SECTIONS if s in (args.only or SECTIONS)]
     name = args.name or ("quick" if args.quick else ("latest" if sections == list(SECTIONS) else "partial"))
+    if args.combine:
+        results = combine(args.combine, args.out)
+        js, md = write_results(results, args.out, args.name or "latest")
+        print(md.read_text(encoding="utf-8"))
+        return 0
     overrides = dict(kv.split("=", 1) for kv in args.set)
     previous = None
     if args.merge and (args.out / f"{name}.json").exists():
