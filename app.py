@@ -111,7 +111,7 @@ def main() -> None:
     except Exception as exc:
         ui.show_error("The clause store is not available", exc)
         st.stop()
-    chat, compare, documents = st.tabs(["Ask", "Compare vendors", "Documents"])
+    chat, compare, documents = st.tabs(["Ask", "Compare vendors", "Documents"], key="main_tabs", on_change="rerun")
     with chat:
         guarded("The chat", chat_tab, services, vendors)
     with compare:

@@ -53,16 +53,17 @@ def _wait_health(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: fl
     raise TimeoutError(f"{url} not healthy after {timeout}s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture
-def artifacts(tmp_path: Path) -> Path:
-    out = Path(os.environ.get("BROWSER_ARTIFACTS") or tmp_path / "artifacts")
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = Path(os.environ.get("BROWSER_ARTIFACTS") or tmp_path_factory.mktemp("artifacts"))
     out.mkdir(parents=True, exist_ok=True)
     return out
 
 
-@pytest.fixture
-def server(tmp_path: Path, artifacts: Path) -> Iterator[tuple[str, dict[str, str]]]:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """`streamlit run app.py` on a free local port; yields its URL and environment; stops it after."""
+    tmp_path = tmp_path_factory.mktemp("server")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CQA__")}
@@ -92,12 +93,16 @@ def server(tmp_path: Path, artifacts: Path) -> Iterator[tuple[str, dict[str, str
             proc.wait(timeout=5)
 
 
+def _launch(p):  # type: ignore[no-untyped-def]
+    return p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+
+
 def test_ask_and_see_cited_quote(server: tuple[str, dict[str, str]], artifacts: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     url, env = server
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+        browser = _launch(p)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
             page.goto(url)
@@ -131,5 +136,28 @@ def test_ask_and_see_cited_quote(server: tuple[str, dict[str, str]], artifacts: 
             frame = dialog.frame_locator("iframe").first
             expect(frame.locator("mark")).to_have_text(quote, timeout=20_000)
             page.screenshot(path=str(artifacts / "document.png"))
+        finally:
+            browser.close()
+
+
+@pytest.mark.skipif(REAL, reason="a five-vendor comparison with the real LLM takes minutes")
+def test_compare_tab_keeps_focus_and_shows_table(server: tuple[str, dict[str, str]], artifacts: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(url)
+            expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            page.get_by_role("tab", name="Compare vendors").click()
+            page.get_by_role("button", name="Compare").click()
+            # the rerun keeps the Compare tab open and shows one row per vendor
+            table = page.get_by_test_id("stDataFrame")
+            expect(table).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            expect(page.get_by_role("tab", name="Compare vendors")).to_have_attribute("aria-selected", "true")
+            expect(page.get_by_role("button", name="Download CSV")).to_be_visible()
+            page.screenshot(path=str(artifacts / "compare.png"))
         finally:
             browser.close()
