@@ -10,10 +10,13 @@ from core.tokens import count_tokens
 
 
 def span_label(span: Span) -> str:
-    """"Vendor | document | section" for one extract."""
+    """"Vendor | section" for one extract (the section's last level, kept short: every token counts when a
+    small CPU model reads the prompt)."""
     c = span.clause
-    doc = c.document.rsplit("/", 1)[-1]
-    return " | ".join(p for p in (c.vendor_name, doc, c.section) if p)
+    section = c.section.rsplit(">", 1)[-1].strip()
+    if len(section) > 60:
+        section = section[:57].rstrip() + "..."
+    return " | ".join(p for p in (c.vendor_name, section) if p)
 
 
 def format_extract(n: int, span: Span) -> str:

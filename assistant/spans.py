@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.types import Clause, Hit
 from vectorstore.bm25 import tokenize
@@ -29,10 +29,17 @@ class Span:
     end: int
     text: str
     rank: int = 0  # retrieval rank of its clause
+    clause_dense: float = 0.0  # dense similarity of its clause to the question (0 when unknown)
+    score: float = 0.0  # ranking score against the question (set by rank_spans)
 
     @property
     def key(self) -> tuple[str, int, int]:
         return (self.clause.document, self.start, self.end)
+
+    def as_hit(self) -> Hit:
+        """The span as a retrieved record (a clause narrowed to the span: still a verbatim slice)."""
+        narrowed = replace(self.clause, start=self.start, end=self.end, text=self.text)
+        return Hit(clause=narrowed, score=self.score, sources={"span_of_rank": self.rank})
 
 
 def _pieces(text: str) -> list[tuple[int, int]]:
@@ -80,9 +87,9 @@ def _pieces(text: str) -> list[tuple[int, int]]:
     return final
 
 
-def split_clause(clause: Clause, rank: int = 0) -> list[Span]:
+def split_clause(clause: Clause, rank: int = 0, clause_dense: float = 0.0) -> list[Span]:
     """The clause's sentences and list items as spans with document offsets."""
-    return [Span(clause, clause.start + s, clause.start + e, clause.text[s:e], rank)
+    return [Span(clause, clause.start + s, clause.start + e, clause.text[s:e], rank, clause_dense)
             for s, e in _pieces(clause.text)]
 
 
@@ -90,8 +97,13 @@ def spans_of_hits(hits: Sequence[Hit]) -> list[Span]:
     """All spans of the hits' clauses, deduplicated by document range."""
     out: list[Span] = []
     seen: set[tuple[str, int, int]] = set()
+    last_dense = 0.0
     for r, h in enumerate(hits):
-        for sp in split_clause(h.clause, r):
+        dense = h.sources.get("dense_score_x1000")
+        # a neighbour clause (no dense rank of its own) inherits the score of the hit it continues
+        d = dense / 1000.0 if dense is not None else (last_dense if "neighbour_of" in h.sources else 0.0)
+        last_dense = d
+        for sp in split_clause(h.clause, r, d):
             if sp.key not in seen:
                 seen.add(sp.key)
                 out.append(sp)
@@ -132,14 +144,15 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
 def rank_spans(spans: Sequence[Span], query_terms: Sequence[str], query_vec: Sequence[float] | None = None,
                span_vecs: Sequence[Sequence[float]] | None = None, w_dense: float = 1.0,
                w_lex: float = 0.6, w_rank: float = 0.15) -> list[tuple[float, Span]]:
-    """Spans scored by dense similarity + idf-weighted word overlap + a prior for the clause's retrieval
-    rank, best first."""
+    """Spans scored by dense similarity (of the span when its vector is given, else of its clause) +
+    idf-weighted word overlap + a prior for the clause's retrieval rank, best first."""
     idf = span_idf(query_terms, [sp.text for sp in spans])
     scored: list[tuple[float, Span]] = []
     for i, sp in enumerate(spans):
-        dense = cosine(query_vec, span_vecs[i]) if query_vec is not None and span_vecs is not None else 0.0
+        dense = (cosine(query_vec, span_vecs[i]) if query_vec is not None and span_vecs is not None
+                 else sp.clause_dense)
         s = w_dense * dense + w_lex * lexical_overlap(query_terms, sp.text, idf) + w_rank / (1 + sp.rank)
-        scored.append((s, sp))
+        scored.append((s, replace(sp, score=s)))
     scored.sort(key=lambda t: (-t[0], t[1].rank, t[1].start))
     return scored
 
@@ -159,9 +172,12 @@ def select_spans(scored: Sequence[tuple[float, Span]], n: int, per_clause: int =
     for _, sp in scored:
         if len(chosen) >= n:
             break
-        if sp in chosen or count.get(sp.clause.id, 0) >= per_clause:
+        if any(c.key == sp.key for c in chosen) or count.get(sp.clause.id, 0) >= per_clause:
             continue
         chosen.append(sp)
         count[sp.clause.id] = count.get(sp.clause.id, 0) + 1
     order = {sp.key: i for i, (_, sp) in enumerate(scored)}
-    return sorted(chosen, key=lambda sp: order[sp.key])
+    n_must = sum(1 for v in min_vendors if any(sp.clause.vendor == v for _, sp in scored))
+    # each vendor's best span first (a token budget then cuts the extras, never a vendor's only evidence)
+    return (sorted(chosen[:n_must], key=lambda sp: order[sp.key])
+            + sorted(chosen[n_must:], key=lambda sp: order[sp.key]))
