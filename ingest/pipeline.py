@@ -25,6 +25,7 @@ from langchain_core.embeddings import Embeddings
 from core.settings import Settings
 from core.types import Clause, Document
 from ingest.decode import DECODER_VERSION, detect_language
+from ingest.embed_cache import EmbeddingCache
 from ingest.loaders import LoadError, is_supported, load_bytes
 from ingest.split import SPLITTER_VERSION, split_text
 from vectorstore.embeddings import embeddings_name, make_embeddings
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 CONTEXT_FORMAT = "ctx-v1"  # bump when contextual_text() changes: every document is re-embedded
 EMBED_BATCH = 32
+EMBED_CACHE_FILE = "embed-cache.sqlite"
 IGNORED_NAMES = {"vendor.yaml", "vendor.yml"}
 
 
@@ -239,15 +241,22 @@ def decode_document(settings: Settings, document: str, path: Path | None = None,
                     source_sha256=hashlib.sha256(data).hexdigest())
 
 
-def _embed(emb: Embeddings, texts: list[str], progress: bool, desc: str) -> list[list[float]]:
+def _embed(emb: Embeddings, texts: list[str], progress: bool, desc: str,
+           cache: EmbeddingCache | None = None) -> tuple[list[list[float]], int]:
+    """Vectors for `texts` (cached ones reused); returns (vectors, how many were computed)."""
     from tqdm import tqdm
 
-    out: list[list[float]] = []
-    batches = range(0, len(texts), EMBED_BATCH)
+    known = cache.get_many(texts) if cache is not None else {}
+    todo = list(dict.fromkeys(t for t in texts if t not in known))
+    batches = range(0, len(todo), EMBED_BATCH)
     for i in tqdm(batches, desc=desc, unit="batch", disable=not progress or len(batches) < 2,
                   file=sys.stderr, leave=False):
-        out.extend(emb.embed_documents(texts[i:i + EMBED_BATCH]))
-    return out
+        part = todo[i:i + EMBED_BATCH]
+        vecs = emb.embed_documents(part)
+        if cache is not None:
+            cache.put_many(part, vecs)
+        known.update(zip(part, vecs, strict=True))
+    return [known[t] for t in texts], len(todo)
 
 
 def run_ingest(settings: Settings, paths: Sequence[str | Path] | None = None, prune: bool = False,
@@ -291,8 +300,11 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
             report.notes.append(f"embedder changed ({', '.join(other)} -> {embedder}): store rebuilt")
             paths = None
         store.reset()
+        EmbeddingCache.drop(settings.store_dir / EMBED_CACHE_FILE)
         report.rebuilt = True
         manifest = {}
+    cache = EmbeddingCache(settings.store_dir / EMBED_CACHE_FILE,
+                           f"{embedder}|{settings.embedding.document_prompt}|{CONTEXT_FORMAT}")
     vendors = load_corpus_vendors(settings.corpus_dir)
     files, scopes = discover(settings.corpus_dir, paths, report)
     max_bytes = settings.ingest.max_file_mb * 1024 * 1024
@@ -346,9 +358,10 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
             continue
         try:
             t_embed = time.perf_counter()
-            vectors = _embed(emb, [contextual_text(c) for c in clauses], progress, f"embed {document}")
+            vectors, computed = _embed(emb, [contextual_text(c) for c in clauses], progress,
+                                       f"embed {document}", cache)
             report.timings_s["embed"] = report.timings_s.get("embed", 0.0) + time.perf_counter() - t_embed
-            report.clauses_embedded += len(clauses)
+            report.clauses_embedded += computed
             store.write_document(doc, clauses, vectors, fp, embedder, info.aliases)
         except Exception as exc:  # noqa: BLE001 - the commit protocol keeps the previous version readable
             log.exception("writing %s failed", document)

@@ -355,3 +355,21 @@ def test_rechunking_same_text_leaves_no_leftover_clauses(corpus: Path, fake_sett
     assert st.fingerprint() != fp  # the BM25 cache key follows re-chunking too
     hit = st.bm25_search("hébergées", 1)[0]
     assert hit.clause in few
+
+
+def test_changed_document_re_embeds_only_changed_clauses(corpus: Path, fake_settings: Settings):
+    first = ingest(fake_settings)
+    n = ClauseStore(fake_settings).document("acme/cgv.txt").n_clauses
+    assert first.clauses_embedded == n + ClauseStore(fake_settings).document("globex/dpa.md").n_clauses
+    put(corpus, "acme/cgv.txt", ACME_V1.replace("48 heures", "24 heures"))
+    rep = ingest(fake_settings)
+    assert rep.counts()["updated"] == 1
+    assert 1 <= rep.clauses_embedded < n  # clauses whose text did not change reuse their cached vectors
+    st = ClauseStore(fake_settings)
+    emb = HashingEmbeddings()
+    got = st.col.get(ids=[c.id for c in st.clauses("acme/cgv.txt")], include=["embeddings", "documents",
+                                                                              "metadatas"])
+    for vec, text, meta in zip(got["embeddings"], got["documents"], got["metadatas"], strict=True):
+        expected = emb.embed_documents([f"ACME Corp | {meta['section']}\n{text}"])[0]
+        assert max(abs(a - b) for a, b in zip(vec, expected, strict=True)) < 1e-6
+    assert ingest(fake_settings, rebuild=True).clauses_embedded == first.clauses_embedded
