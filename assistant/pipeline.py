@@ -128,7 +128,7 @@ class Assistant:
 
     def catalog(self) -> list[VendorInfo]:
         """The corpus vendors with their aliases (from the store's document records)."""
-        if self._catalog is None:
+        if not self._catalog:  # an empty store is asked again (an ingest may have run since)
             names = self.store.vendors()
             aliases = self.store.vendor_aliases() if hasattr(self.store, "vendor_aliases") else {}
             self._catalog = catalog_from(names, aliases)
@@ -270,7 +270,7 @@ class Assistant:
         lang = detect_language(question)
         base = Answer(question=question, answer="", abstained=True, language=lang,
                       model=self.model_info(COMPARE_PROMPT if force_compare else ANSWER_PROMPT))
-        if self.store.count() == 0 if hasattr(self.store, "count") else not self.catalog():
+        if not self.catalog():
             base.answer, base.mode = _t(lang, "empty"), "abstained"
             base.warnings.append("store is empty")
             base.timings_ms = {"retrieve": 0.0, "generate": 0.0, "first_token": timed_ms(t0),
@@ -508,54 +508,73 @@ class Assistant:
                                   vendor_names=", ".join(names.get(v, v) for v in vendors),
                                   language_name=LANGUAGE_NAMES.get(lang, "English"))
         tg = time.perf_counter()
-        raw = ""
-        for chunk in self.llm.stream(messages):
-            piece = str(getattr(chunk, "content", chunk) or "")
-            if piece and "llm_first_token" not in timings:
-                timings["llm_first_token"] = timed_ms(t0)
-            raw += piece
-        timings["generate"] = timed_ms(tg)
-        rows = parse_comparison(raw, vendors, names, self.catalog())
         out_rows: list[VendorAnswer] = []
+        kinds: list[str] = []
         lines: list[str] = []
-        for v in vendors:
-            line = rows.get(v, "")
-            own = {n: c for n, c in citations.items() if c.vendor == v}
-            allowed = {c.clause_id for c in own.values()}
-            ns = [n for n in markers(line) if n in own]
-            ok = bool(line) and NOT_FOUND not in line.upper() and bool(ns) and all(
-                n in own for n in markers(line))
-            if ok:
-                res = check_answer(line, [own[n] for n in ns], self._text_of, allowed)
-                ok = res.ok
-                if not ok:
-                    base.warnings.append(f"{v}: {'; '.join(res.reasons)}")
-            if ok:
-                row = VendorAnswer(v, names.get(v, v), line, False, sorted(set(ns)))
-            elif own and line and NOT_FOUND not in line.upper():
-                n0 = min(own)  # extractive row: the vendor's best span, quoted
-                row = VendorAnswer(v, names.get(v, v), f"« {' '.join(own[n0].quote.split())} » [{n0}]", False,
-                                   [n0])
-                base.warnings.append(f"{v}: extractive row")
-            else:
-                row = VendorAnswer(v, names.get(v, v), _t(lang, "row_missing"), True, [])
+
+        def add(v: str, line: str) -> str:
+            row, kind = self._comparison_row(v, line, citations, names, lang, base.warnings)
             out_rows.append(row)
+            kinds.append(kind)
             text_line = f"{row.vendor_name}: {row.answer}"
             lines.append(text_line)
             if len(lines) == 1:
                 timings.setdefault("first_token", timed_ms(t0))
-            yield ("" if len(lines) == 1 else "\n") + text_line
+            return ("" if len(lines) == 1 else "\n") + text_line
+
+        done: set[str] = set()
+        buf = ""
+        for chunk in self.llm.stream(messages):  # rows are checked and shown as their lines complete
+            piece = str(getattr(chunk, "content", chunk) or "")
+            if piece and "llm_first_token" not in timings:
+                timings["llm_first_token"] = timed_ms(t0)
+            buf += piece
+            while "\n" in buf:
+                line, buf = buf.split("\n", 1)
+                for v, body in parse_comparison(line, vendors, names, self.catalog()).items():
+                    if v not in done:
+                        done.add(v)
+                        yield add(v, body)
+        for v, body in parse_comparison(buf, vendors, names, self.catalog()).items():
+            if v not in done:
+                done.add(v)
+                yield add(v, body)
+        timings["generate"] = timed_ms(tg)
+        for v in vendors:  # vendors the model skipped
+            if v not in done:
+                yield add(v, "")
         used = sorted({n for r in out_rows for n in r.citation_ns})
         base.citations = [citations[n] for n in used]
         base.comparison = out_rows
         base.answer = "\n".join(lines)
         base.abstained = all(r.abstained for r in out_rows)
-        base.mode = "abstained" if base.abstained else (
-            "extractive" if any("extractive row" in w for w in base.warnings) and not any(
-                not r.abstained and "«" not in r.answer for r in out_rows) else "generated")
+        base.mode = ("abstained" if base.abstained else
+                     "generated" if "generated" in kinds else "extractive")
         timings["total"] = timed_ms(t0)
         base.timings_ms = timings
         yield base
+
+    def _comparison_row(self, v: str, line: str, citations: dict[int, Citation], names: dict[str, str],
+                        lang: str, warnings: list[str]) -> tuple[VendorAnswer, str]:
+        """A vendor's row: the model's line when it cites only that vendor's extracts and its figures
+        check out; else that vendor's best extract quoted; else "not specified" (abstained)."""
+        own = {n: c for n, c in citations.items() if c.vendor == v}
+        name = names.get(v, v)
+        found = bool(line) and NOT_FOUND not in line.upper()
+        ns = markers(line)
+        if found and ns and all(n in own for n in ns):
+            res = check_answer(line, [own[n] for n in ns], self._text_of, {c.clause_id for c in own.values()})
+            if res.ok:
+                return VendorAnswer(v, name, line, False, sorted(set(ns))), "generated"
+            warnings.append(f"{v}: {'; '.join(res.reasons)}")
+        elif found:
+            warnings.append(f"{v}: the line cites no extract of this vendor")
+        if found and own:
+            n0 = min(own)  # extractive row: the vendor's best span, quoted
+            warnings.append(f"{v}: extractive row")
+            return VendorAnswer(v, name, f"« {' '.join(own[n0].quote.split())} » [{n0}]", False, [n0]), \
+                "extractive"
+        return VendorAnswer(v, name, _t(lang, "row_missing"), True, []), "abstained"
 
 
 def parse_comparison(raw: str, vendors: Sequence[str], names: dict[str, str],
