@@ -247,3 +247,21 @@ def test_unreachable_store_is_explained(tmp_path: Path, corpus: Path, monkeypatc
     assert not at.exception, [e.value for e in at.exception]
     assert at.error and "VECTORSTORE_URL" in at.error[0].value.replace("\\", "")
     assert not at.get("chat_input")
+
+
+def _empty_answer_page(answer: object) -> None:  # runs as its own script: builtin hints only
+    from ui.components import render_answer
+
+    render_answer(None, answer, key="t")  # type: ignore[arg-type]  # no citations: no services needed
+
+
+def test_empty_model_answer_is_flagged_with_the_retrieved_clauses() -> None:
+    from core.types import Clause, Hit
+
+    clause = Clause(id="c", vendor="hl", vendor_name="Humanlinker", document="hl/x.txt", section="Art. 9",
+                    start=0, end=20, text="<b>48 heures</b> max", language="fr", ordinal=0, doc_sha256="s")
+    ans = Answer(question="q", answer="  ", abstained=False, retrieved=[Hit(clause, 1.0)])
+    at = AppTest.from_function(_empty_answer_page, args=(ans,), default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.warning and "no usable answer" in at.warning[0].value
+    assert "&lt;b&gt;48 heures&lt;/b&gt; max" in _html(at) and "<b>" not in _html(at)

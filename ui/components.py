@@ -81,7 +81,12 @@ def render_answer(services: Services, answer: Answer, key: str) -> None:
     elif answer.mode == "refused":
         st.badge("Refused", icon=":material/block:", color="red")
     body = render.answer_markdown(answer.answer, [c.n for c in answer.citations])
-    if answer.abstained:
+    if not answer.answer.strip():
+        st.warning("The model produced no usable answer. The clauses retrieved for the question are below; "
+                   "try rephrasing, or pick another model in the sidebar.", icon=":material/warning:")
+        if not answer.citations:
+            render_hits(answer.retrieved[:5], key)
+    elif answer.abstained:
         st.info(body, icon=":material/info:")
     else:
         st.markdown(body)
