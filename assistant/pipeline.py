@@ -368,7 +368,7 @@ class Assistant:
                     m = _SENTENCE_DONE.match(buf)
                     if not m:
                         break
-                    sent = (m.group(1) or m.group(2) or "").strip()
+                    sent = normalise_markers((m.group(1) or m.group(2) or "").strip())
                     buf = buf[m.end():]
                     if not sent:
                         continue
@@ -386,7 +386,7 @@ class Assistant:
             close = getattr(stream, "close", None)
             if close:
                 close()
-        tail = buf.strip()
+        tail = normalise_markers(buf.strip())
         if tail:
             if NOT_FOUND in tail.upper():
                 yield "not_found", raw
@@ -558,6 +558,7 @@ class Assistant:
                         lang: str, warnings: list[str]) -> tuple[VendorAnswer, str]:
         """A vendor's row: the model's line when it cites only that vendor's extracts and its figures
         check out; else that vendor's best extract quoted; else "not specified" (abstained)."""
+        line = normalise_markers(line)
         own = {n: c for n, c in citations.items() if c.vendor == v}
         name = names.get(v, v)
         found = bool(line) and NOT_FOUND not in line.upper()
@@ -575,6 +576,16 @@ class Assistant:
             return VendorAnswer(v, name, f"« {' '.join(own[n0].quote.split())} » [{n0}]", False, [n0]), \
                 "extractive"
         return VendorAnswer(v, name, _t(lang, "row_missing"), True, []), "abstained"
+
+
+_LOOSE_MARKER = re.compile(r"[\[【(]\s*(?:extract|extrait|source|passage)?\s*#?\s*(\d{1,2})\s*[\]】)]", re.I)
+
+
+def normalise_markers(text: str) -> str:
+    """"[Extract 2]", "【2】", "[ 2 ]" -> "[2]" (small models vary the citation form). Bare "(2)" is left
+    alone: it is how French contracts write figures ("trente (30) jours")."""
+    return _LOOSE_MARKER.sub(lambda m: f"[{m.group(1)}]" if not m.group(0).startswith("(") else m.group(0),
+                             text)
 
 
 def parse_comparison(raw: str, vendors: Sequence[str], names: dict[str, str],
