@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -14,6 +15,9 @@ from core.types import Answer, Citation, Hit
 from ui import render
 from ui.services import Services, corpus_files
 from ui.uploads import ALLOWED_TYPES, UploadError, remove_document, safe_slug, save_upload, slugify
+
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -210,8 +214,8 @@ def documents_tab(services: Services) -> None:
     if not docs:
         st.info("No documents ingested yet.")
         return
-    labels = {d.document: f"{d.vendor_name} — {d.document}" for d in docs}
-    doc = st.selectbox("Document", list(labels), format_func=labels.get, key="doc_pick")
+    labels: dict[str, str] = {d.document: f"{d.vendor_name} — {d.document}" for d in docs}
+    doc = st.selectbox("Document", list(labels), format_func=lambda d: labels.get(d, d), key="doc_pick")
     phrase = st.text_input("Find in document", key="doc_find", placeholder="e.g. 48 heures")
     start = end = 0
     if doc and phrase:
@@ -239,23 +243,24 @@ def corpus_overview(services: Services) -> None:
     st.caption(f"Last ingest: {render.escape_markdown(last[:19].replace('T', ' ')) or 'never'}")
 
 
-def run_ingest_ui(services: Services, paths: list | None = None, prune: bool = False,
-                  rebuild: bool = False, label: str = "Ingesting") -> Any:
+def run_ingest_ui(services: Services, paths: list[Path] | None = None, prune: bool = False,
+                  rebuild: bool = False, label: str = "Ingesting") -> IngestReport | None:
     """run_ingest with a progress bar (one step per file); returns the last IngestReport."""
     from ingest.pipeline import run_ingest
 
     s = services.settings
-    kw = {"embeddings": services.embeddings, "store": services.store, "progress": False}
     files = list(paths) if paths is not None else corpus_files(s.corpus_dir)
     bar = st.progress(0.0, text=f"{label}…")
     report = None
     with services.lock:
         if rebuild or prune or not files:
-            report = run_ingest(s, paths=paths, prune=prune, rebuild=rebuild, **kw)
+            report = run_ingest(s, paths=paths, prune=prune, rebuild=rebuild, embeddings=services.embeddings,
+                                store=services.store, progress=False)
         else:
             for i, f in enumerate(files):
                 bar.progress(i / len(files), text=f"{label} {f.parent.name}/{f.name} ({i + 1}/{len(files)})")
-                report = run_ingest(s, paths=[f], **kw)
+                report = run_ingest(s, paths=[f], embeddings=services.embeddings, store=services.store,
+                                    progress=False)
     bar.progress(1.0, text=f"{label}: done")
     return report
 
@@ -293,7 +298,7 @@ def upload_section(services: Services) -> None:
     max_mb = int(s.ingest.max_file_mb)
     up = st.file_uploader("Document", type=list(ALLOWED_TYPES), key="up_file",
                           max_upload_size=max_mb, help=f"txt, md, html, pdf or docx; up to {max_mb} MB")
-    if st.button("Add and ingest", key="up_go", disabled=up is None, icon=":material/upload:"):
+    if st.button("Add and ingest", key="up_go", disabled=up is None, icon=":material/upload:") and up is not None:
         try:
             path = save_upload(s.corpus_dir, safe_slug(slug or ""), up.name, up.getvalue(),
                                int(max_mb * 1024 * 1024), vendor_name=name or None)
@@ -311,7 +316,7 @@ def upload_section(services: Services) -> None:
             f"Added {render.escape_markdown(path.parent.name + '/' + path.name)}. {line}")
 
 
-def _report_line(report: Any) -> str:
+def _report_line(report: IngestReport | None) -> str:
     """'added 1, unchanged 4' from an IngestReport, plus the reasons of skipped/failed files."""
     if report is None:
         return ""
@@ -335,7 +340,7 @@ def maintenance_section(services: Services) -> None:
         return
     doc = st.selectbox("Remove a document", docs, index=None, key="rm_doc", placeholder="Choose a document")
     sure = st.checkbox("Yes, delete this file from the corpus", key="rm_sure", disabled=doc is None)
-    if st.button("Remove", key="rm_go", disabled=not (doc and sure), icon=":material/delete:"):
+    if st.button("Remove", key="rm_go", disabled=not (doc and sure), icon=":material/delete:") and doc:
         try:
             remove_document(services.settings.corpus_dir, doc)
         except UploadError as exc:
