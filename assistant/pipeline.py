@@ -185,6 +185,10 @@ class Assistant:
             missing = [v for v in vendors if v not in known]
             if missing and not chosen:
                 unknown = missing[0]
+            named = [v for v in det.vendors if v in chosen]
+            if named:  # a filter of several vendors and a question naming some of them: those
+                chosen = named
+            unknown = unknown if not chosen else None
         else:
             chosen = list(det.vendors)
         fan_out = len(chosen) >= 2 or (not chosen and is_fan_out(question) and len(known) > 1)

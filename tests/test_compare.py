@@ -99,3 +99,12 @@ def test_follow_up_without_vendor_inherits_vendors(built) -> None:
     assert ans.vendors == ["humanlinker"]
     assert "] Humanlinker " in str(llm.calls[0][-1].content)
     assert "] Boost My Mail " not in str(llm.calls[0][-1].content)
+
+
+def test_filter_narrowed_by_the_vendor_the_question_names(built) -> None:
+    asst, _ = make(built, [])
+    r = asst.retrieve("How quickly must Humanlinker notify a breach?", vendors=["humanlinker", "leo-bizdev"])
+    assert r.vendors == ["humanlinker"] and not r.fan_out
+    r2 = asst.retrieve("How quickly is a breach notified?", vendors=["humanlinker", "leo-bizdev"])
+    assert r2.vendors == ["humanlinker", "leo-bizdev"] and r2.fan_out
+    assert {h.clause.vendor for h in r2.hits} == {"humanlinker", "leo-bizdev"}
