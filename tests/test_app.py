@@ -102,6 +102,8 @@ def test_first_run_ingests_sample_corpus(tmp_path: Path, corpus: Path, monkeypat
     assert at.get("progress"), "no progress bar during the first ingest"
     assert _metric(at, "Documents") == "5" and _metric(at, "Vendors") == "5"
     assert int(_metric(at, "Clauses")) > 50
+    per_vendor = at.sidebar.dataframe[0].value
+    assert len(per_vendor) == 5 and per_vendor["Clauses"].sum() == int(_metric(at, "Clauses"))
     at.run()  # second run: nothing to ingest any more
     assert not any("First run" in i.value for i in at.info)
 
@@ -186,7 +188,7 @@ def test_comparison_table_and_exports(app: AppTest) -> None:
     assert not app.exception, [e.value for e in app.exception]
     ans: Answer = app.session_state["comparison"]
     assert [v.vendor for v in ans.comparison or []] == ["humanlinker", "aura-digital"]
-    table = app.dataframe[0].value
+    table = app.main.dataframe[0].value
     assert list(table["Vendor"]) == ["Humanlinker", "Aura Digital"]
     assert set(table.columns) >= {"Vendor", "Answer", "Citations", "Status"}
     keys = {b.key for b in app.get("download_button")}

@@ -241,6 +241,15 @@ def corpus_overview(services: Services) -> None:
     c3.metric("Clauses", sum(d.n_clauses for d in docs))
     last = max((d.ingested_at for d in docs), default="")
     st.caption(f"Last ingest: {render.escape_markdown(last[:19].replace('T', ' ')) or 'never'}")
+    if docs:
+        with st.expander("Per vendor", icon=":material/table_rows:"):
+            rows: dict[str, dict[str, Any]] = {}
+            for d in docs:
+                r = rows.setdefault(d.vendor, {"Vendor": d.vendor_name, "Documents": 0, "Clauses": 0,
+                                               "Language": d.language})
+                r["Documents"] += 1
+                r["Clauses"] += d.n_clauses
+            st.dataframe(list(rows.values()), hide_index=True, width="stretch")
 
 
 def run_ingest_ui(services: Services, paths: list[Path] | None = None, prune: bool = False,
