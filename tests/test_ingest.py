@@ -373,3 +373,16 @@ def test_changed_document_re_embeds_only_changed_clauses(corpus: Path, fake_sett
         expected = emb.embed_documents([f"ACME Corp | {meta['section']}\n{text}"])[0]
         assert max(abs(a - b) for a, b in zip(vec, expected, strict=True)) < 1e-6
     assert ingest(fake_settings, rebuild=True).clauses_embedded == first.clauses_embedded
+
+
+def test_configured_embedder_is_loaded_only_when_needed(corpus: Path, fake_settings: Settings, monkeypatch):
+    from ingest import pipeline
+    from vectorstore.embeddings import embeddings_name, make_embeddings
+
+    assert pipeline.configured_embedder_name(fake_settings.embedding) == embeddings_name(
+        make_embeddings(fake_settings.embedding))
+    built = []
+    real = pipeline.make_embeddings
+    monkeypatch.setattr(pipeline, "make_embeddings", lambda cfg: built.append(cfg) or real(cfg))
+    assert run_ingest(fake_settings, progress=False).counts()["added"] == 2 and len(built) == 1
+    assert run_ingest(fake_settings, progress=False).writes == 0 and len(built) == 1  # never loaded
