@@ -7,6 +7,10 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 EPILOG = """examples:
   python -m ingest                               ingest the whole corpus (only what changed)
@@ -40,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _show(settings, document: str) -> int:  # type: ignore[no-untyped-def]
+def _show(settings: Settings, document: str) -> int:
+    """Print the decoded text that offsets index: from the store if ingested, else decoded from the file."""
     from ingest.loaders import LoadError
     from ingest.pipeline import decode_document
     from vectorstore.store import ClauseStore

@@ -386,3 +386,24 @@ def test_configured_embedder_is_loaded_only_when_needed(corpus: Path, fake_setti
     monkeypatch.setattr(pipeline, "make_embeddings", lambda cfg: built.append(cfg) or real(cfg))
     assert run_ingest(fake_settings, progress=False).counts()["added"] == 2 and len(built) == 1
     assert run_ingest(fake_settings, progress=False).writes == 0 and len(built) == 1  # never loaded
+
+
+def test_pdf_docx_and_html_documents_are_ingested(fake_settings: Settings):
+    from tests.test_loaders import make_docx, make_pdf
+
+    c = fake_settings.corpus_dir
+    put(c, "initech/terms.pdf", make_pdf(["ARTICLE 1 Objet du contrat de service", "ARTICLE 2 Duree un an"]))
+    put(c, "initech/dpa.docx", make_docx(["DATA PROTECTION", "The processor keeps data in the EU.",
+                                          "SECURITY", "Data is encrypted at rest and in transit."]))
+    put(c, "initech/privacy.html", "<html><body><h1>Privacy</h1><p>We never sell personal data.</p>"
+                                   "<script>alert(1)</script></body></html>")
+    rep = ingest(fake_settings)
+    assert rep.counts()["added"] == 3, rep.to_json()
+    st = ClauseStore(fake_settings)
+    for rec in st.documents():
+        text = st.document_text(rec.document)
+        clauses = st.clauses(rec.document)
+        assert clauses and all(text[x.start:x.end] == x.text for x in clauses)
+    assert "alert" not in st.document_text("initech/privacy.html")
+    assert "Duree un an" in st.document_text("initech/terms.pdf")
+    assert {r.language for r in st.documents() if r.document.endswith((".docx", ".html"))} == {"en"}
