@@ -163,9 +163,9 @@ class ClauseStore:
         return cur is not None and cur[0] == sha and isinstance(ordinal, int) and 0 <= ordinal < cur[1]
 
     def fingerprint(self) -> str:
-        """Hash of the manifest: changes whenever any document is rewritten (new text or new chunking)."""
-        items = sorted((r.document, r.sha256, r.fingerprint, r.n_clauses, r.ingested_at)
-                       for r in self.documents())
+        """Hash of the manifest (text sha, ingest fingerprint and clause count per document): changes with any
+        new text or new chunking, and is equal for two stores holding the same content."""
+        items = sorted((r.document, r.sha256, r.fingerprint, r.n_clauses) for r in self.documents())
         return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
 
     # ------------------------------------------------------------------ clauses (read)
