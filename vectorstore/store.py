@@ -267,15 +267,17 @@ class ClauseStore:
             vendors = [c.vendor for c in clauses]
             tokens = [tokenize(f"{c.section}\n{c.text}") for c in clauses]
             index = BM25Index(ids, vendors, tokens)
-            self._write_bm25_cache(path, {"ids": ids, "vendors": vendors, "tokens": tokens})
+            self._write_bm25_cache(path, f"{self.name}-*-v*.json",
+                                   {"ids": ids, "vendors": vendors, "tokens": tokens})
         self._bm25 = (fp, index)
         return index
 
     @staticmethod
-    def _write_bm25_cache(path: Path, data: dict[str, Any]) -> None:
+    def _write_bm25_cache(path: Path, old_pattern: str, data: dict[str, Any]) -> None:
+        """Atomically write the cache file, removing this collection's older ones."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            for old in path.parent.glob(path.name.split("-")[0] + "-*.json"):
+            for old in path.parent.glob(old_pattern):
                 old.unlink(missing_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
