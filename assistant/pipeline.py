@@ -73,6 +73,23 @@ TEXTS = {
 }
 
 
+class _CachedNeighbours:
+    """neighbours() from each document's clause list, read once per document version (one store call per
+    document instead of one per hit)."""
+
+    def __init__(self, owner: Assistant) -> None:
+        self.owner = owner
+
+    def neighbours(self, clause: Any, before: int = 1, after: int = 1) -> list[Any]:
+        cache = self.owner._doc_clauses
+        key = (clause.document, clause.doc_sha256)
+        if key not in cache:
+            cache[key] = [c for c in self.owner.store.clauses(clause.document)
+                          if c.doc_sha256 == clause.doc_sha256]
+        lo, hi = clause.ordinal - before, clause.ordinal + after
+        return [c for c in cache[key] if lo <= c.ordinal <= hi]
+
+
 def _t(lang: str, key: str, **kw: Any) -> str:
     return TEXTS.get(lang, TEXTS["en"])[key].format(**kw)
 
@@ -98,6 +115,7 @@ class Assistant:
         self._vocab: set[str] | None = None
         self._texts: dict[tuple[str, str], str] = {}
         self._span_vecs: dict[tuple[str, int, int, str], list[float]] = {}
+        self._doc_clauses: dict[tuple[str, str], list[Any]] = {}
         self._prompts: dict[str, Prompt] = {}
 
     # ------------------------------------------------------------------ lazily built parts
@@ -213,7 +231,7 @@ class Assistant:
             results.append(hits)
         hits = interleave(results) if fan_out else results[0]
         if r.neighbour_expansion:
-            hits = expand_neighbours(self.store, hits)
+            hits = expand_neighbours(_CachedNeighbours(self), hits)
         res.hits = hits
         res.timings_ms["retrieve"] = timed_ms(t0)
         return res
