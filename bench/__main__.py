@@ -40,7 +40,8 @@ def _git_commit() -> str:
 def run_bench(sections: list[str], quick: bool, workdir: Path,
               settings_overrides: dict[str, Any] | None = None,
               on_section: Callable[[dict[str, Any]], None] | None = None,
-              previous: dict[str, Any] | None = None) -> dict[str, Any]:
+              previous: dict[str, Any] | None = None, reuse_store: Path | None = None,
+              scale_docs: int | None = None) -> dict[str, Any]:
     """Run the chosen sections in order and return the results document (meta, sections, summary).
 
     `on_section` gets the document so far after each section (so an interrupted run keeps its numbers);
@@ -52,15 +53,15 @@ def run_bench(sections: list[str], quick: bool, workdir: Path,
     from core.settings import load_settings
 
     settings = load_settings(**(settings_overrides or {}))
-    ctx = BenchContext(settings=settings, workdir=workdir, quick=quick)
+    ctx = BenchContext(settings=settings, workdir=workdir, quick=quick, reuse_store=reuse_store)
     started = time.time()
     meta: dict[str, Any] = {"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
                             "quick": quick, "sections": sections, "commit": _git_commit(),
-                            "machine": machine_info(), "notes": []}
+                            "machine": machine_info(), "notes": ctx.notes}
     runners: dict[str, Callable[[], dict[str, Any]]] = {
         "ingest": lambda: ingest_bench.run(ctx),
         "query": lambda: query_bench.run(ctx),
-        "scale": lambda: scale_bench.run(ctx),
+        "scale": lambda: scale_bench.run(ctx, n_docs=scale_docs),
         "answer": lambda: answer_bench.run(ctx),
         "memory": lambda: answer_bench.run(ctx, memory_only=True)["memory"],
     }
@@ -146,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="keep the other sections of an existing NAME.json (each section has its own limit)")
     p.add_argument("--combine", nargs="+", metavar="RUN",
                    help="measure nothing: merge the sections of earlier runs RUN.json into NAME.json")
+    p.add_argument("--store", type=Path, metavar="DIR",
+                   help="start the answer/query sections from a copy of this store of the sample corpus "
+                        "(ingested with the same embedder) instead of embedding it again")
+    p.add_argument("--scale-docs", type=int, metavar="N",
+                   help="synthetic documents for the scale section (default 2000; 200 with --quick)")
     p.add_argument("--keep-workdir", action="store_true", help="keep the temporary stores for inspection")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
@@ -168,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="contract-qa-bench-"))
     try:
         results = run_bench(sections, args.quick, workdir, overrides,
-                            on_section=lambda doc: write_results(doc, args.out, name), previous=previous)
+                            on_section=lambda doc: write_results(doc, args.out, name), previous=previous,
+                            reuse_store=args.store, scale_docs=args.scale_docs)
     finally:
         if args.keep_workdir:
             print(f"work folder kept: {workdir}", file=sys.stderr)

@@ -68,6 +68,7 @@ class BenchContext:
     embeddings_load_s: float | None = None
     sample_settings: Settings | None = None  # the sample corpus ingested with the configured embedder
     extra: dict[str, Any] = field(default_factory=dict)
+    reuse_store: Path | None = None  # an existing store of the sample corpus (same embedder) to start from
 
     def embeddings(self) -> Embeddings:
         """The configured embedder (EmbeddingGemma bf16 by default), loaded once."""
@@ -97,11 +98,17 @@ class BenchContext:
     def sample_store(self) -> Settings:
         """Settings of a store holding the (quick) sample corpus, ingesting it now if no section has."""
         if self.sample_settings is None:
+            import shutil
+
             from ingest.pipeline import run_ingest
 
             s = self.settings.replace(corpus_dir=str(self.corpus_dir()),
                                       store_dir=str(self.workdir / "sample-store"), vectorstore_url=None)
-            run_ingest(s, embeddings=self.embeddings(), progress=False)
+            if self.reuse_store is not None and not s.store_dir.exists():
+                shutil.copytree(self.reuse_store, s.store_dir)  # a copy: the bench never writes to it
+            report = run_ingest(s, embeddings=self.embeddings(), progress=False)
+            self.notes.append(f"sample store: {report.counts()} (reused {self.reuse_store})"
+                              if self.reuse_store else f"sample store ingested for this run: {report.counts()}")
             self.sample_settings = s
         return self.sample_settings
 

@@ -88,14 +88,14 @@ def _scale_retrieval(settings: Any, emb: Any) -> dict[str, Any]:
     return out
 
 
-def run(ctx: BenchContext) -> dict[str, Any]:
-    """2,000 documents (200 when quick), hashing embedder, in a worker process."""
-    n_docs = 200 if ctx.quick else 2000
+def run(ctx: BenchContext, n_docs: int | None = None) -> dict[str, Any]:
+    """2,000 documents (200 when quick, or n_docs), hashing embedder, in a worker process."""
+    n_docs = n_docs or (200 if ctx.quick else 2000)
     work = ctx.workdir / "scale"
     work.mkdir(parents=True, exist_ok=True)
     try:
         res, peak = run_worker("scale", {"workdir": str(work), "sample": str(ctx.settings.corpus_dir),
-                                         "documents": n_docs, "seed": 7}, timeout_s=1800)
+                                         "documents": n_docs, "seed": 7}, timeout_s=3600)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     res.update({"documents": n_docs, "embedder": EMBEDDER,
