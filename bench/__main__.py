@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -83,6 +84,15 @@ def run_bench(sections: list[str], quick: bool, workdir: Path,
         t = time.perf_counter()
         try:
             out[name] = runners[name]()
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what the section measured so far
+            log.error("bench section %s interrupted: keeping its partial results", name)
+            out[name] = {**ctx.extra.get(f"partial_{name}", {}), "interrupted": True}
+            out[name]["section_s"] = round(time.perf_counter() - t, 2)
+            meta["notes"].append(f"section {name} was interrupted after {out[name]['section_s']:.0f} s: "
+                                 "partial results")
+            if on_section:
+                on_section(document())
+            break
         except Exception as exc:  # noqa: BLE001 - one failing section must not lose the others' numbers
             log.error("bench section %s failed: %s", name, exc)
             out[name] = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
@@ -133,6 +143,10 @@ def combine(names: list[str], out_dir: Path) -> dict[str, Any]:
     return {"meta": meta, "sections": ordered, "summary": summary_rows(ordered)}
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -160,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    signal.signal(signal.SIGTERM, _interrupt)
     sections = [s for s in SECTIONS if s in (args.only or SECTIONS)]
     name = args.name or ("quick" if args.quick else ("latest" if sections == list(SECTIONS) else "partial"))
     if args.combine:

@@ -104,15 +104,18 @@ def run_worker(task: str, args: dict[str, Any], timeout_s: float = 900.0) -> tup
         proc = subprocess.Popen([sys.executable, "-m", "bench.worker", task, str(args_path), str(out_path)],
                                 cwd=str(Path(__file__).resolve().parent.parent), env=env)
         deadline = time.monotonic() + timeout_s
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                _pid, status, usage = os.wait4(proc.pid, 0)
-                raise TimeoutError(f"bench worker {task} ran past {timeout_s:.0f} s")
-            time.sleep(0.2)
+        try:
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"bench worker {task} ran past {timeout_s:.0f} s")
+                time.sleep(0.2)
+        except BaseException:  # timeout, Ctrl-C, SIGTERM: never leave the worker running
+            proc.kill()
+            os.wait4(proc.pid, 0)
+            raise
         proc.returncode = os.waitstatus_to_exitcode(status)
         peak = int(usage.ru_maxrss) * 1024  # Linux reports KiB
         if proc.returncode != 0 or not out_path.exists():

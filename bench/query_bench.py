@@ -144,6 +144,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
                               "vectors": "1x: real clause vectors; larger: real vectors plus perturbed copies "
                                          f"(Gaussian noise of norm {NOISE}, renormalised) with the real texts",
                               "sizes": {}}
+    ctx.extra["partial_query"] = result  # filled in as sizes complete (kept if the run is interrupted)
     x1 = _measure(store, base["ids"], base["vectors"], questions, qvecs, k, repeat, with_bm25=True)
     x1["store_bytes"] = dir_size_bytes(settings.store_dir)
     try:
