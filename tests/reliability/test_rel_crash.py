@@ -249,3 +249,52 @@ def test_two_ingests_at_once(tmp_path: Path) -> None:
     first.communicate(timeout=240)
     assert first.returncode == 0
     check_store_consistent(_settings(corpus, store), corpus_exact=True)
+
+
+def test_check_repair_respects_the_ingest_lock(tmp_path: Path) -> None:
+    """`ingest --check` repairs (removes and re-ingests records) only while holding the ingest lock: with
+    another process holding it, the store must not change until that process lets go."""
+    import subprocess
+    import threading
+
+    from rel_harness import PYTHON
+
+    rng = random.Random(SEED + 2)
+    corpus, store = tmp_path / "corpus", tmp_path / "store"
+    _make_corpus(corpus, rng)
+    settings = _settings(corpus, store)
+    assert run_module("ingest", "--no-progress", env=offline_env(corpus, store), timeout=180).rc == 0
+    target = sorted(corpus.rglob("terms-0.txt"))[0]
+    doc = target.relative_to(corpus).as_posix()
+    with open(target, "a", encoding="utf-8") as fh:
+        fh.write("\nARTICLE 77 - AJOUT\n\nClause ajoutée hors ingest.\n")
+    holder = subprocess.Popen([PYTHON, "-c", (
+        "import sys, time\nfrom filelock import FileLock\n"
+        f"lock = FileLock({str(store / 'ingest.lock')!r})\nlock.acquire()\nprint('held', flush=True)\n"
+        "sys.stdin.readline()\n")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        from ingest.pipeline import check_store
+
+        fresh_chroma()
+        errors: list[BaseException] = []
+
+        def repair() -> None:
+            try:
+                check_store(settings, repair=True)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        t = threading.Thread(target=repair, daemon=True)
+        t.start()
+        time.sleep(3)
+        fresh_names = {r.id for r in raw_records(store, "contract_clauses_docs")}
+        assert doc in fresh_names, "--check removed a document record while another process held the ingest lock"
+    finally:
+        if holder.stdin:
+            holder.stdin.write("\n")
+            holder.stdin.flush()
+        holder.wait(timeout=30)
+    t.join(timeout=120)
+    assert not errors, errors
+    check_store_consistent(settings, corpus_exact=True)
