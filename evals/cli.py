@@ -111,10 +111,10 @@ def redact_row(row: Mapping[str, Any]) -> dict[str, Any]:
             "lang": row.get("lang")}
 
 
-def default_out_dir(system: str, gold: str | Path, retrieval_only: bool) -> Path:
+def default_out_dir(system: str, gold: str | Path) -> Path:
+    """evals/runs/<timestamp>-<system>-<goldname>/ (the mode is in summary.json's config)."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    mode = "-retrieval" if retrieval_only else ""
-    return PROJECT_ROOT / "evals" / "runs" / f"{stamp}-{system}{mode}-{Path(gold).stem}"
+    return PROJECT_ROOT / "evals" / "runs" / f"{stamp}-{system}-{Path(gold).stem}"
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
@@ -148,7 +148,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
                                     "sample": args.sample, "seed": args.seed if args.sample else None,
                                     "redacted": bool(args.redact)})
     rows = [redact_row(r) for r in result.rows] if args.redact else result.rows
-    out = write_run(args.out or default_out_dir(args.system, args.gold, args.retrieval_only), result.summary(), rows)
+    out = write_run(args.out or default_out_dir(args.system, args.gold), result.summary(), rows)
     width = max(len(n) for n in allowed)
     for name in allowed:
         print(f"{name:<{width}}  {fmt(result.metrics.get(name), name)}")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings, load_settings
-from evals.cli import check_thresholds, main, parse_thresholds
+from evals.cli import check_thresholds, default_out_dir, main, parse_thresholds
 from evals.compare import flips, render_compare, render_table
 from evals.dataset import GoldError, apply_filters, load_gold, parse_filters, parse_gold
 from evals.metrics import metric_names
@@ -164,6 +164,12 @@ def test_gold_validation_and_filters() -> None:
         parse_gold(['{"id": "a", "question": "q", "evidence": [{"document": "d"}]}'])
     with pytest.raises(GoldError):
         parse_filters(["colour=red"])
+
+
+def test_default_out_dir_names_timestamp_system_and_gold() -> None:
+    d = default_out_dir("bm25", "evals/gold/contracts.jsonl")
+    assert d.parent.name == "runs" and d.parent.parent.name == "evals"
+    assert d.name.endswith("-bm25-contracts") and d.name[:8].isdigit()
 
 
 def test_threshold_parsing_and_checks() -> None:
