@@ -322,7 +322,7 @@ def test_cli_help_has_examples(capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(2400)  # ~1 min on an idle 2-core CPU; 20 min measured on a heavily shared one
+@pytest.mark.timeout(2400)  # a few minutes on an idle 2-core CPU; 20 min measured on a heavily shared one
 def test_sample_corpus_with_real_embeddinggemma(tmp_path: Path):
     from core.settings import PROJECT_ROOT, load_settings
     from vectorstore.embeddings import make_embeddings
