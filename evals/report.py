@@ -175,7 +175,7 @@ code{background:#f4f4f4;padding:0 .2rem}.t{font:bold 13px sans-serif}.l{font:12p
 .item{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;margin:1rem 0}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:1rem}.q{background:#fafafa;padding:.3rem .5rem;
 white-space:pre-wrap;font-size:13px;border-left:3px solid #3b6ea8;margin:.3rem 0}
-.ev{border-left-color:#3a9a5b}.bad{color:#a33}
+.ev{border-left-color:#3a9a5b}.bad{color:#a33}.wide{overflow-x:auto}
 """
 
 
@@ -194,6 +194,10 @@ def _failed_item_html(r: Mapping[str, Any], k: int) -> str:
         left += [_quote_block(str(c.get("quote", "")),
                               f"[{c.get('n')}] {c.get('document')} {c.get('start')}–{c.get('end')}")
                  for c in cites]
+        if not cites and r.get("retrieved_text"):
+            left.append("<p><b>Top retrieved spans</b></p>")
+            left += [_quote_block(str(p.get("text", "")), f"{p.get('document')} {p.get('start')}–{p.get('end')}")
+                     for p in r.get("retrieved_text") or []]
     else:
         left.append("<p><b>Top retrieved spans</b></p>")
         left += [_quote_block(str(p.get("text", "")), f"{p.get('document')} {p.get('start')}–{p.get('end')}")
@@ -244,11 +248,11 @@ def render_html(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -
         body.append(f"<h2>{title}</h2>")
         cols = [f"evidence_recall@{k}", f"mrr@{k}", f"evidence_char_recall@{k}", f"evidence_char_precision@{k}",
                 "citation_precision", "citation_recall", "answer_accuracy", "latency_ms_p50"]
-        body.append("<table><tr><th>" + escape(dim) + "</th><th>n</th>"
+        body.append('<div class="wide"><table><tr><th>' + escape(dim) + "</th><th>n</th>"
                     + "".join(f"<th>{escape(c)}</th>" for c in cols) + "</tr>"
                     + "".join(f"<tr><td>{escape(str(key))}</td><td>{g.get('n', '')}</td>"
                               + "".join(f"<td>{escape(fmt(g.get(c), c))}</td>" for c in cols) + "</tr>"
-                              for key, g in groups.items()) + "</table>")
+                              for key, g in groups.items()) + "</table></div>")
         for metric in main:
             if any(g.get(metric) is not None for g in groups.values()):
                 body.append(svg_bars([(f"{key} (n={g.get('n')})", g.get(metric)) for key, g in groups.items()],
