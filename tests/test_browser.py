@@ -97,6 +97,13 @@ def _launch(p):  # type: ignore[no-untyped-def]
     return p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
 
 
+def _wait_idle(page, timeout_ms: int = 60_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the script run has finished (no 'running' indicator), so no stale elements remain."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stStatusWidgetRunningIcon")).to_have_count(0, timeout=timeout_ms)
+
+
 def test_ask_and_see_cited_quote(server: tuple[str, dict[str, str]], artifacts: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -118,6 +125,7 @@ def test_ask_and_see_cited_quote(server: tuple[str, dict[str, str]], artifacts: 
             body = page.get_by_test_id("stPopoverBody").last
             mark = body.locator("mark").first
             expect(mark).to_be_visible(timeout=10_000)
+            _wait_idle(page)
             quote = mark.inner_text()
             document = body.locator("code").first.inner_text()
             page.screenshot(path=str(artifacts / "answer.png"))
@@ -154,10 +162,11 @@ def test_compare_tab_keeps_focus_and_shows_table(server: tuple[str, dict[str, st
             page.get_by_role("tab", name="Compare vendors").click()
             page.get_by_role("button", name="Compare").click()
             # the rerun keeps the Compare tab open and shows one row per vendor
-            table = page.get_by_test_id("stDataFrame")
+            table = page.get_by_test_id("stMain").get_by_test_id("stDataFrame")
             expect(table).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
             expect(page.get_by_role("tab", name="Compare vendors")).to_have_attribute("aria-selected", "true")
             expect(page.get_by_role("button", name="Download CSV")).to_be_visible()
+            _wait_idle(page)
             page.screenshot(path=str(artifacts / "compare.png"))
         finally:
             browser.close()
