@@ -13,7 +13,8 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -295,35 +296,49 @@ def _embed(emb: Embeddings, texts: list[str], progress: bool, desc: str,
     return [known[t] for t in texts], len(todo)
 
 
-def run_ingest(settings: Settings, paths: Sequence[str | Path] | None = None, prune: bool = False,
-               rebuild: bool = False, embeddings: Embeddings | None = None, store: ClauseStore | None = None,
-               progress: bool = True, lock_timeout: float = 60.0) -> IngestReport:
-    """Bring the store in line with the corpus (or the given paths inside it); see the module docstring."""
+@contextmanager
+def ingest_lock(settings: Settings, timeout: float = 60.0) -> Iterator[None]:
+    """Hold store_dir/ingest.lock (waiting up to `timeout` seconds) so that writers never interleave."""
     settings.store_dir.mkdir(parents=True, exist_ok=True)
     lock_path = settings.store_dir / "ingest.lock"
-    lock = FileLock(str(lock_path), timeout=lock_timeout)
+    lock = FileLock(str(lock_path), timeout=timeout)
     try:
         lock.acquire()
     except Timeout as exc:
         raise IngestLockedError(
             f"another ingest is running on {settings.store_dir} (lock {lock_path} held for over "
-            f"{lock_timeout:.0f}s); try again when it has finished") from exc
+            f"{timeout:.0f}s); try again when it has finished") from exc
     try:
-        t0 = time.perf_counter()
-        emb = embeddings if embeddings is not None else LazyEmbeddings(settings.embedding)
-        st = store if store is not None else ClauseStore(settings, emb)
-        report = _ingest_locked(settings, paths, prune, rebuild, emb, st, progress)
-        if isinstance(emb, LazyEmbeddings) and emb.load_s:
-            report.timings_s["model_load"] = emb.load_s
-            report.timings_s["embed"] = report.timings_s.get("embed", 0.0) - emb.load_s
-        report.timings_s["total"] = time.perf_counter() - t0
-        return report
+        yield
     finally:
         lock.release()
 
 
+def run_ingest(settings: Settings, paths: Sequence[str | Path] | None = None, prune: bool = False,
+               rebuild: bool = False, embeddings: Embeddings | None = None, store: ClauseStore | None = None,
+               progress: bool = True, lock_timeout: float = 60.0) -> IngestReport:
+    """Bring the store in line with the corpus (or the given paths inside it); see the module docstring."""
+    with ingest_lock(settings, lock_timeout):
+        return _run_locked(settings, paths, prune, rebuild, embeddings, store, progress)
+
+
+def _run_locked(settings: Settings, paths: Sequence[str | Path] | None, prune: bool, rebuild: bool,
+                embeddings: Embeddings | None, store: ClauseStore | None, progress: bool,
+                force: frozenset[str] = frozenset()) -> IngestReport:
+    t0 = time.perf_counter()
+    emb = embeddings if embeddings is not None else LazyEmbeddings(settings.embedding)
+    st = store if store is not None else ClauseStore(settings, emb)
+    report = _ingest_locked(settings, paths, prune, rebuild, emb, st, progress, force)
+    if isinstance(emb, LazyEmbeddings) and emb.load_s:
+        report.timings_s["model_load"] = emb.load_s
+        report.timings_s["embed"] = report.timings_s.get("embed", 0.0) - emb.load_s
+    report.timings_s["total"] = time.perf_counter() - t0
+    return report
+
+
 def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune: bool, rebuild: bool,
-                   emb: Embeddings, store: ClauseStore, progress: bool) -> IngestReport:
+                   emb: Embeddings, store: ClauseStore, progress: bool,
+                   force: frozenset[str] = frozenset()) -> IngestReport:
     from tqdm import tqdm
 
     report = IngestReport()
@@ -358,7 +373,7 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
             report.add(document, "failed", f"unreadable: {exc.strerror or exc}")
             continue
         source_sha = hashlib.sha256(data).hexdigest()
-        if rec is not None and rec.source_sha256 == source_sha and rec.fingerprint == fp:
+        if rec is not None and rec.source_sha256 == source_sha and rec.fingerprint == fp and document not in force:
             if rec.sha256 in seen_text:
                 report.add(document, "skipped", f"duplicate of {seen_text[rec.sha256]} (same text)")
                 continue
@@ -383,7 +398,7 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
         info = vendors.get(slug, VendorInfo(slug))
         doc = Document(vendor=slug, vendor_name=info.name, document=document, text=text, sha256=text_sha,
                        language=info.language or detect_language(text), source_sha256=source_sha)
-        if rec is not None and rec.sha256 == text_sha and rec.fingerprint == fp:
+        if rec is not None and rec.sha256 == text_sha and rec.fingerprint == fp and document not in force:
             # same text from different bytes (re-saved, other encoding): only the record changes
             store.commit_document(doc, rec.n_clauses, fp, embedder, info.aliases)
             report.add(document, "unchanged", "same text, new bytes: record updated", rec.n_clauses)
@@ -442,10 +457,30 @@ class CheckReport:
 
 
 def check_store(settings: Settings, embeddings: Embeddings | None = None, store: ClauseStore | None = None,
-                repair: bool = True, progress: bool = False) -> CheckReport:
+                repair: bool = True, progress: bool = False, lock_timeout: float = 60.0) -> CheckReport:
     """Verify the store against the corpus (documents present with the same bytes, clause texts equal to
-    their slices, counts, no duplicates, no orphans); with `repair`, re-ingest or remove what is wrong."""
+    their slices, counts, no duplicates, no orphans); with `repair`, re-ingest or remove what is wrong.
+    A repair holds the ingest lock for the whole check, so it never interleaves with an ingest."""
     st = store if store is not None else ClauseStore(settings, embeddings)
+    if not repair:
+        return _check(settings, st)
+    with ingest_lock(settings, lock_timeout):
+        out = _check(settings, st)
+        if out.ok:
+            return out
+        missing = [d for d, rs in out.problems.items() if "file missing from the corpus" in rs]
+        for d in missing:
+            st.remove_document(d)
+        redo = [d for d in out.problems if d not in missing]
+        # the old version stays readable until the forced rewrite commits
+        out.repaired = _run_locked(settings, redo or None, False, False, embeddings or st.embeddings, st,
+                                   progress, force=frozenset(redo))
+        for d in missing:
+            out.repaired.add(d, "removed", "file missing from the corpus")
+    return out
+
+
+def _check(settings: Settings, st: ClauseStore) -> CheckReport:
     out = CheckReport()
     root = settings.corpus_dir.resolve()
     for rec in st.documents():
@@ -472,17 +507,5 @@ def check_store(settings: Settings, embeddings: Embeddings | None = None, store:
             spans.add((c.start, c.end))
         if sorted(c.ordinal for c in clauses) != list(range(len(clauses))):
             out.add(rec.document, "clause ordinals are not 0..n-1")
-    orphans = st.orphan_ids()
-    out.orphans = len(orphans)
-    if repair and (out.problems or orphans):
-        missing = [d for d, rs in out.problems.items() if "file missing from the corpus" in rs]
-        for d in missing:
-            st.remove_document(d)
-        redo = [d for d in out.problems if d not in missing]
-        for d in redo:  # force a rewrite: drop the record (commit point) so the document is re-embedded
-            st.remove_document(d)
-        out.repaired = run_ingest(settings, paths=redo or None, embeddings=embeddings or st.embeddings, store=st,
-                                  progress=progress) if (redo or orphans) else IngestReport()
-        for d in missing:
-            out.repaired.add(d, "removed", "file missing from the corpus")
+    out.orphans = len(st.orphan_ids())
     return out

@@ -408,3 +408,16 @@ def test_pdf_docx_and_html_documents_are_ingested(fake_settings: Settings):
     assert "alert" not in st.document_text("initech/privacy.html")
     assert "Duree un an" in st.document_text("initech/terms.pdf")
     assert {r.language for r in st.documents() if r.document.endswith((".docx", ".html"))} == {"en"}
+
+
+def test_check_repairs_only_under_the_ingest_lock(corpus: Path, fake_settings: Settings):
+    ingest(fake_settings)
+    (corpus / "globex" / "dpa.md").unlink()
+    with FileLock(str(fake_settings.store_dir / "ingest.lock")):
+        assert check_store(fake_settings, repair=False).problems == {"globex/dpa.md": ["file missing from the corpus"]}
+        with pytest.raises(IngestLockedError):
+            check_store(fake_settings, repair=True, lock_timeout=0.3)
+        assert "globex/dpa.md" in {r.document for r in ClauseStore(fake_settings).documents()}
+    chk = check_store(fake_settings, embeddings=HashingEmbeddings(), repair=True)
+    assert chk.repaired is not None and chk.repaired.by_status("removed")[0].document == "globex/dpa.md"
+    assert check_store(fake_settings, repair=False).ok
