@@ -97,11 +97,14 @@ def _launch(p):  # type: ignore[no-untyped-def]
     return p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
 
 
-def _wait_idle(page, timeout_ms: int = 60_000) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the script run has finished (no 'running' indicator), so no stale elements remain."""
-    from playwright.sync_api import expect
-
-    expect(page.get_by_test_id("stStatusWidgetRunningIcon")).to_have_count(0, timeout=timeout_ms)
+def _wait_idle(page, timeout_s: float = 120) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the script run has finished (no 'running' indicator for two checks a second apart):
+    the indicator shows up a moment after a run starts, and a run's old elements linger until it ends."""
+    deadline = time.monotonic() + timeout_s
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(1000)
+        quiet = quiet + 1 if page.get_by_test_id("stStatusWidgetRunningIcon").count() == 0 else 0
 
 
 def test_ask_and_see_cited_quote(server: tuple[str, dict[str, str]], artifacts: Path) -> None:
