@@ -133,7 +133,10 @@ def combine(names: list[str], out_dir: Path) -> dict[str, Any]:
     sources = []
     for n, d in zip(names, docs, strict=True):
         sections.update(d["sections"])
-        sources.append(f"{n}.json ({d['meta']['started_utc']}, {', '.join(d['sections'])})")
+        over = d["meta"].get("settings_overrides") or {}
+        extra = f", settings overrides {over}" if over else ""
+        sources.append(f"{n}.json ({d['meta']['started_utc']}, {', '.join(d['sections'])}"
+                       f"{', quick' if d['meta']['quick'] else ''}{extra})")
     ordered = {k: sections[k] for k in SECTIONS if k in sections}
     meta = dict(docs[0]["meta"])
     meta.update({"sections": list(ordered), "quick": any(d["meta"]["quick"] for d in docs),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+MIN_DECODE_TOKENS = 8  # fewer generated tokens than this give no meaningful decode rate
+
 
 def _ms(x: float | None) -> str:
     if x is None:
@@ -112,11 +114,18 @@ def summary_rows(sections: dict[str, Any]) -> list[dict[str, Any]]:
             name = f"{m['size']} ({m['worker']['model']})"
             rows.append(_row("answer", f"{name}: first token p50 / total p50 ({len(a['questions'])} questions)",
                              f"{_ms(m['first_token_ms_p50'])} / {_ms(m['total_ms_p50'])}"))
+            modes = ", ".join(f"{i['mode']}" for i in m["worker"]["items"])
+            rows.append(_row("answer", f"{name}: answer modes; model load; first retrieval (cold)", modes,
+                             f"load {_s(m['worker']['load_s'])}", None,
+                             f"cold retrieve {_s(m['worker'].get('cold_retrieve_s'))}"))
             if m.get("raw"):
+                tokens = max((c["tokens"] for i in m["worker"]["items"] for c in i["llm_calls"]), default=0)
+                enough = tokens >= MIN_DECODE_TOKENS and m["decode_tok_s_median"]
                 rows.append(_row("answer", f"{name}: decode tokens/s in answer()",
-                                 f"{m['decode_tok_s_median']} tok/s" if m["decode_tok_s_median"] else "—",
+                                 f"{m['decode_tok_s_median']} tok/s" if enough
+                                 else f"— (longest generation {tokens} tokens: too short to time)",
                                  f"llama.cpp tg{m['raw']['tg_tokens']} {m['raw_tg_tok_s']} tok/s",
-                                 m.get("ratio_decode_to_raw_tg")))
+                                 m.get("ratio_decode_to_raw_tg") if enough else None))
                 rows.append(_row("answer", f"{name}: llama.cpp prompt processing pp{m['raw']['pp_tokens']}",
                                  f"{m['raw_pp_tok_s']} tok/s", "—", None,
                                  f"LLM prompt phase in answer() {_s(m['llm_prompt_phase_s_median'])}"))
@@ -138,7 +147,10 @@ def to_markdown(results: dict[str, Any]) -> str:
              f"- machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, "
              f"{meta['machine']['ram_gib']} GiB RAM, load average at start "
              f"{meta['machine']['loadavg_at_start']} (shared machine: timings are noisy)",
-             f"- sections: {', '.join(meta['sections'])}", "",
+             f"- sections: {', '.join(meta['sections'])}",
+             *([f"- settings overrides: {meta['settings_overrides']}"] if meta.get("settings_overrides")
+               and not meta.get("combined_from") else []),
+             *[f"- from {src}" for src in meta.get("combined_from") or []], "",
              "Each ratio is the value over its limit measured in the same run (lower is better; 1.0 = at the limit).",
              "", "| section | measure | value | limit (same run) | ratio | target | status |",
              "|---|---|---|---|---|---|---|"]
@@ -146,7 +158,7 @@ def to_markdown(results: dict[str, Any]) -> str:
         ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}"
         lines.append(f"| {r['section']} | {r['measure']} | {r['value']} | {r['limit']} | {ratio} | "
                      f"{r['target']} | {r['status']} |")
-    notes = list(meta.get("notes") or [])
+    notes = list(dict.fromkeys(meta.get("notes") or []))
     sc = results["sections"].get("scale")
     if sc and "embedder_note" in sc:
         notes.append(f"scale: {sc['embedder_note']}.")
