@@ -2,7 +2,8 @@
 sample corpus, open the first citation chip and check that its highlighted quote is verbatim document text.
 
 Fake configuration (hashing embedder + fake LLM, temporary store) by default; the real models with
-CQA_BROWSER_REAL=1 (then the configured STORE_DIR is used, ingested on first run if empty).
+CQA_BROWSER_REAL=1 (then the configured STORE_DIR is used, ingested on first run if empty);
+CQA_BROWSER_QUESTION changes the question, CQA_BROWSER_EXPECT=48 requires a citation quoting "48".
 Screenshots go to $BROWSER_ARTIFACTS (default: the test's tmp dir). Run: pytest -m browser.
 """
 
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 REAL = os.environ.get("CQA_BROWSER_REAL") == "1"
 QUESTION = os.environ.get("CQA_BROWSER_QUESTION", "How fast must Humanlinker notify a data breach?")
+EXPECT = os.environ.get("CQA_BROWSER_EXPECT", "")  # e.g. "48": a citation must quote it (real models)
 ANSWER_TIMEOUT_MS = (600 if REAL else 90) * 1000
 CHROME_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--disable-gpu"]
@@ -120,15 +122,24 @@ def test_ask_and_see_cited_quote(server: tuple[str, dict[str, str]], artifacts: 
             expect(box).to_be_visible(timeout=ANSWER_TIMEOUT_MS)  # after a first-run ingest, if any
             box.fill(QUESTION)
             box.press("Enter")
-            chip = page.get_by_test_id("stPopoverButton").filter(has_text="[1]").first
-            expect(chip).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            chips = page.get_by_test_id("stPopoverButton")
+            expect(chips.filter(has_text="[1]").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            _wait_idle(page)
             answer = page.get_by_test_id("stChatMessageContent").last
             expect(answer).to_contain_text("1")
-            chip.click()
-            body = page.get_by_test_id("stPopoverBody").last
-            mark = body.locator("mark").first
-            expect(mark).to_be_visible(timeout=10_000)
-            _wait_idle(page)
+            # open chip [1], or with CQA_BROWSER_EXPECT the first chip whose quote contains that text
+            found = False
+            for i in range(chips.count()):
+                chips.nth(i).click()
+                body = page.get_by_test_id("stPopoverBody").last
+                mark = body.locator("mark").first
+                expect(mark).to_be_visible(timeout=10_000)
+                _wait_idle(page)
+                if not EXPECT or EXPECT in mark.inner_text():
+                    found = True
+                    break
+                page.keyboard.press("Escape")
+            assert found, f"no citation quotes {EXPECT!r}: {answer.inner_text()}"
             quote = mark.inner_text()
             document = body.locator("code").first.inner_text()
             page.screenshot(path=str(artifacts / "answer.png"))
