@@ -9,6 +9,7 @@ import logging
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from ingest.decode import DecodeError, clean_extracted, decode_bytes, looks_binary
 
@@ -38,6 +39,40 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
 
 
+_DROP_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
+_CELL_TAGS = frozenset({"td", "th"})
+
+
+def _html_text(root: Any) -> str:
+    """Text of a parsed tree with block elements on their own lines and table cells tab-separated.
+    Iterative and linear (no tree mutation): deeply nested hostile markup cannot make it quadratic."""
+    from bs4 import CData, NavigableString, Tag
+
+    blocks = frozenset(_BLOCK_TAGS)
+    out: list[str] = []
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        if closing:
+            out.append("\t" if node.name in _CELL_TAGS else "\n")
+            continue
+        if isinstance(node, NavigableString):
+            if type(node) in (NavigableString, CData):
+                out.append(str(node))
+            continue
+        if not isinstance(node, Tag) or node.name in _DROP_TAGS:
+            continue
+        if node.name == "br":
+            out.append("\n")
+            continue
+        if node.name in blocks:
+            out.append("\n")
+        if node.name in blocks or node.name in _CELL_TAGS:
+            stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node.contents))
+    return "".join(out)
+
+
 def load_html(data: bytes) -> str:
     """HTML to text: scripts and styles dropped, block elements kept as line breaks."""
     from bs4 import BeautifulSoup
@@ -45,18 +80,8 @@ def load_html(data: bytes) -> str:
     if looks_binary(data):
         raise LoadError("binary content in an HTML file")
     soup = BeautifulSoup(data, "lxml")
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        tag.decompose()
-    for tag in soup.find_all(_BLOCK_TAGS):
-        if tag.name == "br":
-            tag.replace_with("\n")
-        else:
-            tag.insert_before("\n")
-            tag.insert_after("\n")
-    for cell in soup.find_all(["td", "th"]):
-        cell.insert_after("\t")
     lines = [re.sub(r" *\t[ \t]*", "\t", re.sub(r"[ \u00a0]+", " ", ln)).strip(" \t")
-             for ln in soup.get_text().split("\n")]
+             for ln in _html_text(soup).split("\n")]
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     return clean_extracted(text + "\n") if text else ""

@@ -144,3 +144,13 @@ def test_bad_inputs_have_one_line_reasons(data, suffix, reason):
 
 def test_markdown_is_text():
     assert load_bytes(b"# Titre\n\nCorps du texte.\n", ".md") == "# Titre\n\nCorps du texte.\n"
+
+
+def test_deeply_nested_html_loads_in_linear_time():
+    import time
+
+    html = ("<html><body>" + "<div>" * 20_000 + "Clause profonde." + "</div>" * 20_000 + "</body></html>")
+    t0 = time.perf_counter()
+    assert load_bytes(html.encode(), ".html") == "Clause profonde.\n"
+    assert time.perf_counter() - t0 < 20
+    assert load_bytes(b"<p>a<br>b</p><!-- note --><p>c</p>", ".html") == "a\nb\n\nc\n"
