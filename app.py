@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -97,7 +98,7 @@ def guarded(name: str, draw: Callable[..., None], *args: Any) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Contract Q&A", page_icon=":material/gavel:", layout="wide")
+    st.set_page_config(page_title="Contract Q&A", page_icon=str(Path(__file__).parent / "ui" / "assets" / "icon.png"), layout="wide")
     try:
         settings = page_settings()
         logging.basicConfig(level=settings.log_level)
