@@ -3,17 +3,22 @@ tiktoken budget (settings.retrieval.context_tokens)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assistant.spans import Span
 from core.tokens import count_tokens
+
+_NUMBERING = re.compile(r"^(?:(?:ARTICLE|Article|article)\s+)?(?:\d+(?:\.\d+)*|[IVX]+)[.)]?(?:\s*[-–:])?\s+")
 
 
 def span_label(span: Span) -> str:
     """"Vendor | section" for one extract (the section's last level, kept short: every token counts when a
     small CPU model reads the prompt)."""
     c = span.clause
-    section = c.section.rsplit(">", 1)[-1].strip()
+    # last level, numbering dropped ("13.2. Responsabilités" -> "Responsabilités"): numbers in labels
+    # would be copied into answers as if they were figures
+    section = _NUMBERING.sub("", c.section.rsplit(">", 1)[-1].strip())
     if len(section) > 60:
         section = section[:57].rstrip() + "..."
     return " | ".join(p for p in (c.vendor_name, section) if p)

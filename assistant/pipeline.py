@@ -31,7 +31,7 @@ from vectorstore.embeddings import embeddings_name, make_embeddings
 
 log = logging.getLogger(__name__)
 
-ANSWER_PROMPT = "answer.v1"
+ANSWER_PROMPT = "answer.v2"
 COMPARE_PROMPT = "compare.v1"
 RETRY_PROMPT = "retry.v1"
 NOT_FOUND = "NOT_FOUND"
@@ -372,7 +372,7 @@ class Assistant:
                          ) -> Iterator[tuple[str, str]]:
         """Generate and yield ("ok", sentence) for each sentence that passes the checks; ends with
         ("fail", reason), ("not_found", ""), or ("done", raw_text)."""
-        buf, raw, pending = "", "", []
+        buf, raw, pending, echo_marker = "", "", [], ""
         stream = self.llm.stream(messages)
         first = True
         try:
@@ -383,6 +383,12 @@ class Assistant:
                     first = False
                 raw += piece
                 buf += piece
+                label = _LABEL_PREFIX.match(buf)
+                if label:  # the model echoed an extract label "[2] Vendor | Section ::": keep the text
+                    echo_marker = label.group(1)
+                    buf = buf[label.end():]
+                elif _LABEL_START.match(buf) and len(buf) < 160 and "\n" not in buf:
+                    continue  # maybe a label: wait for its "::"
                 if NOT_FOUND in raw.upper().replace(" ", "_"):
                     yield "not_found", raw
                     return
@@ -392,6 +398,9 @@ class Assistant:
                         break
                     sent = normalise_markers((m.group(1) or m.group(2) or "").strip())
                     buf = buf[m.end():]
+                    if echo_marker and sent and not markers(sent):
+                        sent = f"{sent} [{echo_marker}]"
+                    echo_marker = ""
                     if not sent:
                         continue
                     out = self._check_sentences(pending + [sent], citations, allowed)
@@ -409,6 +418,8 @@ class Assistant:
             if close:
                 close()
         tail = normalise_markers(buf.strip())
+        if tail and echo_marker and not markers(tail):
+            tail = f"{tail} [{echo_marker}]"
         if tail:
             if NOT_FOUND in tail.upper():
                 yield "not_found", raw
@@ -467,8 +478,10 @@ class Assistant:
                     yield chunk
                 elif kind == "fail":
                     failure = payload
+                    log.info("sentence rejected: %s", payload)
                 elif kind in ("not_found", "done"):
                     raw = payload
+                    log.info("model output (%s): %r", kind, raw[:400])
                     if kind == "not_found":
                         failure = NOT_FOUND
             if emitted and failure and failure != NOT_FOUND:
@@ -478,6 +491,8 @@ class Assistant:
                 failure = "the answer cites no passage"
             if emitted and not failure:
                 break
+            if failure == NOT_FOUND and not emitted and attempt == 1:
+                break  # NOT_FOUND after a rejected answer: the extracts did hold something -> quote them
             if failure == NOT_FOUND and not emitted:
                 timings["generate"] = timed_ms(tg)
                 who = _t(lang, "who_vendor", names=", ".join(names.get(v, v) for v in ret.vendors)) \
@@ -600,12 +615,21 @@ class Assistant:
         return VendorAnswer(v, name, _t(lang, "row_missing"), True, []), "abstained"
 
 
+_LABEL_PREFIX = re.compile(r"^\s*\[(\d{1,2})\][^\n:]{0,150}::\s*")
+_LABEL_START = re.compile(r"^\s*\[\d{1,2}\]\s*[^\s\[]")
 _LOOSE_MARKER = re.compile(r"[\[【(]\s*(?:extract|extrait|source|passage)?\s*#?\s*(\d{1,2})\s*[\]】)]", re.I)
 
 
+_ECHOED_LABEL = re.compile(r"^\[(\d{1,2})\][^\n:]{0,120}::\s*(.+)$", re.S)
+
+
 def normalise_markers(text: str) -> str:
-    """"[Extract 2]", "【2】", "[ 2 ]" -> "[2]" (small models vary the citation form). Bare "(2)" is left
-    alone: it is how French contracts write figures ("trente (30) jours")."""
+    """"[Extract 2]", "【2】", "[ 2 ]" -> "[2]" (small models vary the citation form); an echoed extract
+    line "[1] Vendor | Section :: text" -> "text [1]". Bare "(2)" is left alone: it is how French
+    contracts write figures ("trente (30) jours")."""
+    m = _ECHOED_LABEL.match(text.strip())
+    if m:
+        text = f"{m.group(2).strip()} [{m.group(1)}]"
     return _LOOSE_MARKER.sub(lambda m: f"[{m.group(1)}]" if not m.group(0).startswith("(") else m.group(0),
                              text)
 
