@@ -460,12 +460,18 @@ def check_store(settings: Settings, embeddings: Embeddings | None = None, store:
                 repair: bool = True, progress: bool = False, lock_timeout: float = 60.0) -> CheckReport:
     """Verify the store against the corpus (documents present with the same bytes, clause texts equal to
     their slices, counts, no duplicates, no orphans); with `repair`, re-ingest or remove what is wrong.
-    A repair holds the ingest lock for the whole check, so it never interleaves with an ingest."""
-    st = store if store is not None else ClauseStore(settings, embeddings)
+    A repair holds the ingest lock for the whole check, so it never interleaves with an ingest. An embedded
+    store that cannot be read at all (corrupt files) is moved aside and rebuilt from the corpus."""
     if not repair:
-        return _check(settings, st)
+        return _check(settings, store if store is not None else ClauseStore(settings, embeddings))
     with ingest_lock(settings, lock_timeout):
-        out = _check(settings, st)
+        try:
+            st = store if store is not None else ClauseStore(settings, embeddings)
+            out = _check(settings, st)
+        except Exception as exc:  # noqa: BLE001 - chromadb raises several kinds on corrupt files
+            if settings.vectorstore_url or store is not None:
+                raise
+            return _rebuild_unreadable(settings, embeddings, progress, exc)
         if out.ok:
             return out
         missing = [d for d, rs in out.problems.items() if "file missing from the corpus" in rs]
@@ -477,6 +483,26 @@ def check_store(settings: Settings, embeddings: Embeddings | None = None, store:
                                    progress, force=frozenset(redo))
         for d in missing:
             out.repaired.add(d, "removed", "file missing from the corpus")
+    return out
+
+
+def _rebuild_unreadable(settings: Settings, embeddings: Embeddings | None, progress: bool,
+                        exc: Exception) -> CheckReport:
+    """Move an unreadable embedded Chroma folder aside and ingest the corpus into a fresh one (lock held)."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # forget the open handles on the broken files
+    broken = settings.store_dir / "chroma"
+    aside = settings.store_dir / f"chroma.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
+    if broken.exists():
+        broken.rename(aside)
+    for f in (settings.store_dir / "bm25").glob("*.json"):
+        f.unlink(missing_ok=True)
+    log.warning("store unreadable (%s): moved to %s, rebuilding from the corpus", exc, aside)
+    out = CheckReport()
+    out.add("(store)", f"unreadable Chroma store ({type(exc).__name__}: {str(exc)[:200]}); moved to {aside.name}")
+    out.repaired = _run_locked(settings, None, False, False, embeddings, None, progress)
+    out.repaired.notes.append(f"the unreadable store was moved to {aside} and rebuilt from the corpus")
     return out
 
 

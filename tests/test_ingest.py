@@ -421,3 +421,12 @@ def test_check_repairs_only_under_the_ingest_lock(corpus: Path, fake_settings: S
     chk = check_store(fake_settings, embeddings=HashingEmbeddings(), repair=True)
     assert chk.repaired is not None and chk.repaired.by_status("removed")[0].document == "globex/dpa.md"
     assert check_store(fake_settings, repair=False).ok
+
+
+def test_cli_unreachable_chroma_server_is_one_clear_line(corpus: Path, fake_settings: Settings, monkeypatch,
+                                                         capsys):
+    _cli_env(monkeypatch, fake_settings)
+    monkeypatch.setenv("VECTORSTORE_URL", "http://127.0.0.1:9")
+    assert cli.main(["--no-progress"]) == 4
+    err = capsys.readouterr().err.strip()
+    assert "Chroma server at http://127.0.0.1:9" in err and "Traceback" not in err and "\n" not in err
