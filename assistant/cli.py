@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 EPILOG = """examples:
   python -m assistant ask "How quickly must Humanlinker notify a data breach?"
@@ -56,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.settings import load_settings
     from core.types import Answer
 
-    overrides = {"llm.choice": "fast"} if args.fast else {}
+    overrides: dict[str, Any] = {"llm.choice": "fast"} if args.fast else {}
     settings = load_settings(args.settings, **overrides)
     logging.basicConfig(level=settings.log_level, stream=sys.stderr)
     from assistant.pipeline import Assistant
@@ -65,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if asst.store.count() == 0:
         print("The document store is empty: run `python -m ingest` first.", file=sys.stderr)
         return 2
+    ans: Answer | None = None
     if args.compare:
         if not args.vendor or len(args.vendor) < 2:
             print("--compare needs at least two --vendor SLUG", file=sys.stderr)
@@ -73,7 +75,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.json or args.no_stream or not sys.stdout.isatty():
         ans = asst.answer(args.question, vendors=args.vendor)
     else:
-        ans = None
         for item in asst.stream(args.question, vendors=args.vendor):
             if isinstance(item, Answer):
                 ans = item
@@ -84,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         assert ans is not None
         print(_footer(ans))
         return 0
+    assert ans is not None
     if args.json:
         print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
         return 0

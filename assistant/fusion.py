@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from core.types import Hit
+from core.types import Clause, Hit
 
 
 def rrf_fuse(ranked: Mapping[str, Sequence[Hit]], k: int = 60, weights: Mapping[str, float] | None = None,
@@ -14,7 +14,7 @@ def rrf_fuse(ranked: Mapping[str, Sequence[Hit]], k: int = 60, weights: Mapping[
     weights = weights or {}
     scores: dict[str, float] = {}
     sources: dict[str, dict[str, int]] = {}
-    clauses = {}
+    clauses: dict[str, Clause] = {}
     for name, hits in ranked.items():
         w = float(weights.get(name, 1.0))
         seen: set[str] = set()

@@ -372,7 +372,8 @@ class Assistant:
                          ) -> Iterator[tuple[str, str]]:
         """Generate and yield ("ok", sentence) for each sentence that passes the checks; ends with
         ("fail", reason), ("not_found", ""), or ("done", raw_text)."""
-        buf, raw, pending, echo_marker = "", "", [], ""
+        buf, raw, echo_marker = "", "", ""
+        pending: list[str] = []
         stream = self.llm.stream(messages)
         first = True
         try:

@@ -83,7 +83,11 @@ def interleave(groups: Sequence[list[Hit]]) -> list[Hit]:
     return out
 
 
-def expand_neighbours(store: StoreReader, hits: Sequence[Hit], max_after: int = 2) -> list[Hit]:
+class NeighbourReader(Protocol):
+    def neighbours(self, clause: Clause, before: int = 1, after: int = 1) -> list[Clause]: ...
+
+
+def expand_neighbours(store: NeighbourReader, hits: Sequence[Hit], max_after: int = 2) -> list[Hit]:
     """Insert, after each hit, the following clauses that continue it (list items after a ":")."""
     out: list[Hit] = []
     seen = {h.clause.id for h in hits}
