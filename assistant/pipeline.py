@@ -374,6 +374,7 @@ class Assistant:
         ("fail", reason), ("not_found", ""), or ("done", raw_text)."""
         buf, raw, echo_marker = "", "", ""
         pending: list[str] = []
+        cited_before = False
         stream = self.llm.stream(messages)
         first = True
         try:
@@ -413,6 +414,7 @@ class Assistant:
                         return
                     for s in pending + [sent]:
                         yield "ok", s
+                    cited_before = True
                     pending = []
         finally:
             close = getattr(stream, "close", None)
@@ -425,14 +427,15 @@ class Assistant:
             if NOT_FOUND in tail.upper():
                 yield "not_found", raw
                 return
-            out = self._check_sentences(pending + [tail], citations, allowed, final=True)
+            out = self._check_sentences(pending + [tail], citations, allowed, final=True,
+                                        cited_before=cited_before)
             if out:
                 yield "fail", out
                 return
             for s in pending + [tail]:
                 yield "ok", s
         elif pending:
-            out = self._check_sentences(pending, citations, allowed, final=True)
+            out = self._check_sentences(pending, citations, allowed, final=True, cited_before=cited_before)
             if out:
                 yield "fail", out
                 return
@@ -441,15 +444,17 @@ class Assistant:
         yield "done", raw
 
     def _check_sentences(self, sents: list[str], citations: dict[int, Citation], allowed: set[str],
-                         final: bool = False) -> str | None:
+                         final: bool = False, cited_before: bool = False) -> str | None:
         """"" when the sentences pass, a reason when they fail, None to wait for a later marker (the last
         sentence carries no marker and holds a figure)."""
         text = " ".join(sents)
         ns = markers(text)
-        if not ns:
+        if not ns:  # held back until a later sentence cites an extract
+            if not final:
+                return None
             if any(extract_numbers(s) for s in sents):
-                return "a figure without a citation marker" if final else None
-            return ""  # no figure and no marker: fine (the whole answer still needs a marker)
+                return "a figure without a citation marker"
+            return "" if cited_before else "the answer cites no extract"
         cited = [citations[n] for n in ns if n in citations]
         res = check_answer(text, cited, self._text_of, allowed)
         if not res.ok:
@@ -503,14 +508,18 @@ class Assistant:
             if attempt == 0 and not emitted:
                 log.info("answer rejected, retrying: %s", failure)
                 base.warnings.append(f"retry: {failure}")
-                messages = [*messages, AIMessage(content=raw or "(empty)"),
-                            HumanMessage(content=self.prompt(RETRY_PROMPT).render("text", reason=failure))]
+                retry = HumanMessage(content=self.prompt(RETRY_PROMPT).render("text", reason=failure))
+                messages = [*messages, AIMessage(content=raw), retry] if raw.strip() else [*messages, retry]
                 failure = ""
                 continue
             break
         timings["generate"] = timed_ms(tg)
+        if emitted and not any(markers(s) for s in emitted):
+            # shown text that cites nothing is not an answer: replace it with the quoted extracts
+            base.warnings.append("the generated text cited no extract")
+            emitted = []
         if not emitted:
-            yield from self._extractive(base, spans, lang, timings, t0, failure)
+            yield from self._extractive(base, spans, lang, timings, t0, failure or "no citation")
             return
         text = " ".join(emitted)
         used = markers(text)
