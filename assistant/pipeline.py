@@ -31,7 +31,7 @@ from vectorstore.embeddings import embeddings_name, make_embeddings
 
 log = logging.getLogger(__name__)
 
-ANSWER_PROMPT = "answer.v2"
+ANSWER_PROMPT = "answer.v3"
 COMPARE_PROMPT = "compare.v1"
 RETRY_PROMPT = "retry.v1"
 NOT_FOUND = "NOT_FOUND"
@@ -514,6 +514,9 @@ class Assistant:
                 continue
             break
         timings["generate"] = timed_ms(tg)
+        if emitted and _same_words(" ".join(emitted), question):
+            base.warnings.append("the model repeated the question")
+            emitted = []
         if emitted and not any(markers(s) for s in emitted):
             # shown text that cites nothing is not an answer: replace it with the quoted extracts
             base.warnings.append("the generated text cited no extract")
@@ -642,6 +645,13 @@ def normalise_markers(text: str) -> str:
         text = f"{m.group(2).strip()} [{m.group(1)}]"
     return _LOOSE_MARKER.sub(lambda m: f"[{m.group(1)}]" if not m.group(0).startswith("(") else m.group(0),
                              text)
+
+
+def _same_words(answer: str, question: str) -> bool:
+    """True when the answer is only the question repeated (markers and punctuation aside)."""
+    def words(t: str) -> list[str]:
+        return re.findall(r"[^\W_]+", re.sub(r"\[\d+\]", " ", t.lower()))
+    return words(answer) == words(question)
 
 
 def parse_comparison(raw: str, vendors: Sequence[str], names: dict[str, str],
