@@ -328,6 +328,7 @@ def _run_locked(settings: Settings, paths: Sequence[str | Path] | None, prune: b
     t0 = time.perf_counter()
     emb = embeddings if embeddings is not None else LazyEmbeddings(settings.embedding)
     st = store if store is not None else ClauseStore(settings, emb)
+    st.invalidate()  # a shared store instance may hold a manifest read before we took the lock
     report = _ingest_locked(settings, paths, prune, rebuild, emb, st, progress, force)
     if isinstance(emb, LazyEmbeddings) and emb.load_s:
         report.timings_s["model_load"] = emb.load_s

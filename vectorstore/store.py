@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 256
 BM25_CACHE_VERSION = 1
+# Readers on the query path reuse the manifest while the manifest collection's `generation` (bumped by
+# every commit or removal, from any process) is unchanged, and at most this long as a backstop.
+MANIFEST_TTL_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class ClauseStore:
         self.name = settings.collection
         self._open()
         self._bm25: tuple[str, BM25Index] | None = None
+        self._records: tuple[float, str, list[DocRecord]] | None = None
 
     # ------------------------------------------------------------------ collections
     def _open(self) -> None:
@@ -112,6 +116,7 @@ class ClauseStore:
             except Exception:  # noqa: BLE001 - absent collection: nothing to drop
                 log.debug("collection %s absent", name)
         self._bm25 = None
+        self._records = None
         self._open()
 
     # ------------------------------------------------------------------ manifest (read)
@@ -123,8 +128,26 @@ class ClauseStore:
                 for i, m, t in zip(got["ids"], got["metadatas"], texts, strict=True)}
 
     def documents(self) -> list[DocRecord]:
-        """Every document's current record, sorted by path."""
-        return sorted((r for r, _ in self._manifest().values()), key=lambda r: r.document)
+        """Every document's current record, sorted by path (cached for MANIFEST_TTL_S: queries read it
+        several times, and at thousands of documents one read costs hundreds of milliseconds)."""
+        now, gen = time.monotonic(), self._generation()
+        if self._records is None or self._records[1] != gen or now - self._records[0] > MANIFEST_TTL_S:
+            recs = sorted((r for r, _ in self._manifest().values()), key=lambda r: r.document)
+            self._records = (now, gen, recs)
+        return list(self._records[2])
+
+    def _generation(self) -> str:
+        """The manifest's change counter: one cheap round trip instead of reading every record."""
+        meta = self.client.get_collection(f"{self.name}_docs").metadata or {}
+        return str(meta.get("generation", ""))
+
+    def _bump_generation(self) -> None:
+        self.docs.modify(metadata={"generation": f"{time.time_ns()}-{os.getpid()}"})
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """Forget the cached manifest (writers call it; so does ingest after taking the lock)."""
+        self._records = None
 
     def document(self, document: str) -> DocRecord | None:
         got = self.docs.get(ids=[document], include=["metadatas"])
@@ -226,22 +249,27 @@ class ClauseStore:
         cur = self._current()
         if not cur or k <= 0:
             return []
-        conds: list[dict[str, Any]] = [{"doc_sha256": {"$in": sorted({v[0] for v in cur.values()})}}]
-        if vendors:
-            conds.append({"vendor": {"$in": list(vendors)}})
-        where = conds[0] if len(conds) == 1 else {"$and": conds}
-        res = self.col.query(query_embeddings=[list(map(float, query_vector))], n_results=k + 8,
-                             where=where, include=["documents", "metadatas", "distances"])
-        hits: list[Hit] = []
-        for text, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0],
-                                    strict=True):
-            c = Clause.from_metadata(str(text), dict(meta))
-            if not self._is_current(c.document, c.doc_sha256, c.ordinal, cur):
-                continue
-            hits.append(Hit(clause=c, score=1.0 - float(dist), sources={"dense": len(hits)}))
-            if len(hits) >= k:
-                break
-        return hits
+        # Filter by vendor in Chroma, by current version in Python: a `$in` over every document's sha
+        # makes Chroma's query 10-100x slower at scale. Stale records are rare (a crash window), so ask
+        # for a few more than k and widen only when they crowd out the current ones.
+        where = {"vendor": {"$in": list(vendors)}} if vendors else None
+        total = self.count()
+        n = min(k + 8, total)
+        while True:
+            res = self.col.query(query_embeddings=[list(map(float, query_vector))], n_results=max(1, n),
+                                 where=where, include=["documents", "metadatas", "distances"])
+            hits: list[Hit] = []
+            for text, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0],
+                                        strict=True):
+                c = Clause.from_metadata(str(text), dict(meta))
+                if not self._is_current(c.document, c.doc_sha256, c.ordinal, cur):
+                    continue
+                hits.append(Hit(clause=c, score=1.0 - float(dist), sources={"dense": len(hits)}))
+                if len(hits) >= k:
+                    break
+            if len(hits) >= k or len(res["ids"][0]) < n or n >= total:
+                return hits
+            n = min(n * 4, total)
 
     def _bm25_cache_path(self, fp: str) -> Path:
         base = (self.settings.cache_dir / "bm25" if self.settings.vectorstore_url
@@ -320,6 +348,7 @@ class ClauseStore:
                         fingerprint=fingerprint, embedder=embedder, vendor_aliases="|".join(aliases))
         self.docs.upsert(ids=[doc.document], documents=[doc.text], metadatas=[rec.to_metadata()],
                          embeddings=[[0.0]])
+        self._bump_generation()
         return rec
 
     def delete_stale(self, document: str) -> int:
@@ -343,10 +372,13 @@ class ClauseStore:
     def remove_document(self, document: str) -> int:
         """Drop a document: its manifest record first (the commit point), then all its clauses."""
         self.docs.delete(ids=[document])
+        self._bump_generation()
         return self.delete_stale(document)
 
     def orphan_ids(self) -> list[str]:
-        """Clause ids not belonging to any document's current version (left by a crash or a removal)."""
+        """Clause ids not belonging to any document's current version (left by a crash or a removal).
+        Reads the manifest afresh: deleting on a stale view could remove another writer's new clauses."""
+        self.invalidate()
         cur = self._current()
         got = self.col.get(include=["metadatas"])
         return [i for i, m in zip(got["ids"], got["metadatas"], strict=True)
