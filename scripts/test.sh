@@ -17,9 +17,10 @@ echo "== lint"
 echo "== fast offline tests"
 $PY -m pytest -q
 
-echo "== retrieval-only eval on the sample corpus (threshold)"
+echo "== ingest the sample corpus (EmbeddingGemma; incremental) and the retrieval-only eval (threshold)"
+$PY -m ingest --no-progress
 out="$(mktemp -d)"
-$PY -m evals run --gold evals/gold/contracts.jsonl --retrieval-only --out "$out" \
+$PY -m evals run --no-progress --gold evals/gold/contracts.jsonl --retrieval-only --out "$out" \
   --min "evidence_recall@5=${EVAL_MIN_RECALL:-0.90}"
 rm -rf "$out"
 
