@@ -31,7 +31,7 @@ from vectorstore.embeddings import embeddings_name, make_embeddings
 
 log = logging.getLogger(__name__)
 
-ANSWER_PROMPT = "answer.v3"
+ANSWER_PROMPT = "answer.v2"
 COMPARE_PROMPT = "compare.v1"
 RETRY_PROMPT = "retry.v1"
 NOT_FOUND = "NOT_FOUND"
@@ -517,6 +517,9 @@ class Assistant:
         if emitted and _same_words(" ".join(emitted), question):
             base.warnings.append("the model repeated the question")
             emitted = []
+        if emitted and _copies_prompt(" ".join(emitted), str(messages[0].content)):
+            base.warnings.append("the model copied the prompt's example")
+            emitted = []
         if emitted and not any(markers(s) for s in emitted):
             # shown text that cites nothing is not an answer: replace it with the quoted extracts
             base.warnings.append("the generated text cited no extract")
@@ -652,6 +655,14 @@ def _same_words(answer: str, question: str) -> bool:
     def words(t: str) -> list[str]:
         return re.findall(r"[^\W_]+", re.sub(r"\[\d+\]", " ", t.lower()))
     return words(answer) == words(question)
+
+
+def _copies_prompt(answer: str, system: str) -> bool:
+    """True when a sentence of the answer is copied from the system prompt (its worked example)."""
+    def norm(t: str) -> str:
+        return " ".join(re.findall(r"[^\W_]+", re.sub(r"\[\d+\]", " ", t.lower())))
+    sys_text = norm(system)
+    return any(len(norm(s).split()) >= 3 and norm(s) in sys_text for s in re.split(r"(?<=[.!?])\s+", answer))
 
 
 def parse_comparison(raw: str, vendors: Sequence[str], names: dict[str, str],

@@ -128,3 +128,9 @@ def test_text_citing_nothing_is_never_shown(built) -> None:
     shown = "".join(i for i in items if isinstance(i, str))
     assert "serious" not in shown
     assert items[-1].mode == "extractive" and items[-1].citations
+
+
+def test_copying_the_prompt_example_is_not_an_answer(built) -> None:
+    asst, _ = make(built, ["Sixty (60) days' written notice [2].", "Sixty (60) days' written notice [2]."])
+    ans = asst.answer("How quickly must Humanlinker notify a data breach?")
+    assert ans.mode == "extractive" and "Sixty" not in ans.answer

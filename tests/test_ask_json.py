@@ -51,7 +51,7 @@ def test_answer_json_shape(built) -> None:
     d = json.loads(json.dumps(ans.to_json()))
     assert_spec_shape(d, store)
     assert d["abstained"] is False and d["mode"] == "generated" and d["language"] == "fr"
-    assert d["model"]["prompt"] == "answer.v3" and d["model"]["embeddings"] == "hashing-256"
+    assert d["model"]["prompt"] == "answer.v2" and d["model"]["embeddings"] == "hashing-256"
     assert d["vendors"] == ["humanlinker"] and d["retrieved"]
     assert [c["n"] for c in d["citations"]] and "48 heures ouvrées" in d["citations"][0]["quote"]
     scores = [r["score"] for r in d["retrieved"]]
@@ -103,8 +103,8 @@ def test_cli_empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_prompt_loader_fails_loudly(tmp_path: Path) -> None:
-    p = load_prompt("answer.v3")
-    assert p.version == "answer.v3" and {"context", "question", "language_name"} <= p.variables
+    p = load_prompt("answer.v2")
+    assert p.version == "answer.v2" and {"context", "question", "language_name"} <= p.variables
     with pytest.raises(PromptError, match="language_name"):
         p.render("user", context="x", question="y")
     with pytest.raises(PromptError, match="not found"):
