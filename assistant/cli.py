@@ -22,6 +22,9 @@ def _offline_env() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    # llama.cpp's OpenMP threads share torch's libgomp; on a busy 2-core machine spinning barriers
+    # starve each other (measured: minutes per answer), sleeping ones do not
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def build_parser() -> argparse.ArgumentParser:
