@@ -5,3 +5,4 @@ export ANONYMIZED_TELEMETRY=False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
 export TIKTOKEN_CACHE_DIR="${TIKTOKEN_CACHE_DIR:-$CQA_HOME/tiktoken}"
 export TOKENIZERS_PARALLELISM=false
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"   # llama.cpp + torch share OpenMP: busy-waiting threads starve each other
