@@ -66,7 +66,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant.pipeline import Assistant
 
     asst = Assistant(settings)
-    if asst.store.count() == 0:
+    try:
+        empty = asst.store.count() == 0
+    except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
+        where = (f"Chroma server at {settings.vectorstore_url}" if settings.vectorstore_url
+                 else f"Chroma store in {settings.store_dir / 'chroma'}")
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        print(f"error: cannot open the {where}: {type(exc).__name__}: {first}", file=sys.stderr)
+        return 4
+    if empty:
         print("The document store is empty: run `python -m ingest` first.", file=sys.stderr)
         return 2
     ans: Answer | None = None

@@ -375,7 +375,11 @@ class Assistant:
         buf, raw, echo_marker = "", "", ""
         pending: list[str] = []
         cited_before = False
-        stream = self.llm.stream(messages)
+        try:
+            stream = self.llm.stream(messages)
+        except Exception as exc:  # noqa: BLE001 - no model (missing file, bad endpoint): quote instead
+            yield "error", _llm_error(exc)
+            return
         first = True
         try:
             for chunk in stream:
@@ -416,6 +420,9 @@ class Assistant:
                         yield "ok", s
                     cited_before = True
                     pending = []
+        except Exception as exc:  # noqa: BLE001 - endpoint down, timeout, garbage mid-stream
+            yield "error", _llm_error(exc)
+            return
         finally:
             close = getattr(stream, "close", None)
             if close:
@@ -473,6 +480,7 @@ class Assistant:
         tg = time.perf_counter()
         emitted: list[str] = []
         failure = ""
+        llm_error = False
         for attempt in range(2):
             raw = ""
             for kind, payload in self._verified_stream(messages, citations, allowed, t0, timings):
@@ -485,11 +493,18 @@ class Assistant:
                 elif kind == "fail":
                     failure = payload
                     log.info("sentence rejected: %s", payload)
+                elif kind == "error":
+                    failure, llm_error = payload, True
+                    log.warning("%s", payload)
                 elif kind in ("not_found", "done"):
                     raw = payload
                     log.info("model output (%s): %r", kind, raw[:400])
                     if kind == "not_found":
                         failure = NOT_FOUND
+            if llm_error:  # no retry against a failing model: keep what was verified, else quote
+                base.warnings.append(failure)
+                failure = "" if emitted else failure
+                break
             if emitted and failure and failure != NOT_FOUND:
                 base.warnings.append(f"dropped an unverified sentence: {failure}")
                 failure = ""
@@ -577,17 +592,22 @@ class Assistant:
 
         done: set[str] = set()
         buf = ""
-        for chunk in self.llm.stream(messages):  # rows are checked and shown as their lines complete
-            piece = str(getattr(chunk, "content", chunk) or "")
-            if piece and "llm_first_token" not in timings:
-                timings["llm_first_token"] = timed_ms(t0)
-            buf += piece
-            while "\n" in buf:
-                line, buf = buf.split("\n", 1)
-                for v, body in parse_comparison(line, vendors, names, self.catalog()).items():
-                    if v not in done:
-                        done.add(v)
-                        yield add(v, body)
+        try:
+            for chunk in self.llm.stream(messages):  # rows are checked and shown as their lines complete
+                piece = str(getattr(chunk, "content", chunk) or "")
+                if piece and "llm_first_token" not in timings:
+                    timings["llm_first_token"] = timed_ms(t0)
+                buf += piece
+                while "\n" in buf:
+                    line, buf = buf.split("\n", 1)
+                    for v, body in parse_comparison(line, vendors, names, self.catalog()).items():
+                        if v not in done:
+                            done.add(v)
+                            yield add(v, body)
+        except Exception as exc:  # noqa: BLE001 - the remaining vendors get their quoted extracts
+            base.warnings.append(_llm_error(exc))
+            log.warning("%s", base.warnings[-1])
+            buf = ""
         for v, body in parse_comparison(buf, vendors, names, self.catalog()).items():
             if v not in done:
                 done.add(v)
@@ -637,6 +657,12 @@ _LOOSE_MARKER = re.compile(r"[\[【(]\s*(?:extract|extrait|source|passage)?\s*#?
 
 
 _ECHOED_LABEL = re.compile(r"^\[(\d{1,2})\][^\n:]{0,120}::\s*(.+)$", re.S)
+
+
+def _llm_error(exc: BaseException) -> str:
+    """One line for a failing language model (no traceback, no document text)."""
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    return f"language model unavailable ({type(exc).__name__}{': ' + first if first else ''})"
 
 
 def normalise_markers(text: str) -> str:
