@@ -492,13 +492,13 @@ class Assistant:
                     yield chunk
                 elif kind == "fail":
                     failure = payload
-                    log.info("sentence rejected: %s", payload)
+                    log.debug("sentence rejected: %s", payload)  # may quote documents: debug only
                 elif kind == "error":
                     failure, llm_error = payload, True
                     log.warning("%s", payload)
                 elif kind in ("not_found", "done"):
                     raw = payload
-                    log.info("model output (%s): %r", kind, raw[:400])
+                    log.debug("model output (%s): %r", kind, raw[:400])
                     if kind == "not_found":
                         failure = NOT_FOUND
             if llm_error:  # no retry against a failing model: keep what was verified, else quote
@@ -521,7 +521,7 @@ class Assistant:
                 yield from self._abstain(base, spans, who, lang, timings, t0, "model: NOT_FOUND")
                 return
             if attempt == 0 and not emitted:
-                log.info("answer rejected, retrying: %s", failure)
+                log.debug("answer rejected, retrying: %s", failure)
                 base.warnings.append(f"retry: {failure}")
                 retry = HumanMessage(content=self.prompt(RETRY_PROMPT).render("text", reason=failure))
                 messages = [*messages, AIMessage(content=raw), retry] if raw.strip() else [*messages, retry]
@@ -653,7 +653,9 @@ class Assistant:
 
 _LABEL_PREFIX = re.compile(r"^\s*\[(\d{1,2})\][^\n:]{0,150}::\s*")
 _LABEL_START = re.compile(r"^\s*\[\d{1,2}\]\s*[^\s\[]")
-_LOOSE_MARKER = re.compile(r"[\[【(]\s*(?:extract|extrait|source|passage)?\s*#?\s*(\d{1,2})\s*[\]】)]", re.I)
+# "source" is deliberately absent: "[SOURCE 3]" is a marker style injected documents use, and a model that
+# copies it is following the document, not citing our extract 3.
+_LOOSE_MARKER = re.compile(r"[\[【(]\s*(?:extract|extrait|passage)?\s*#?\s*(\d{1,2})\s*[\]】)]", re.I)
 
 
 _ECHOED_LABEL = re.compile(r"^\[(\d{1,2})\][^\n:]{0,120}::\s*(.+)$", re.S)

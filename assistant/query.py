@@ -17,7 +17,10 @@ _INJECTION = re.compile(
     r"ignore\s+(?:all|any|previous|the\s+above|prior)|ignore[rz]?\s+(?:les|toutes|tout)\s|jailbreak|"
     r"developer\s+mode|reveal\s+your|pretend\s+(?:you|to)|act\s+as\s+|fais\s+comme\s+si", re.I)
 _GENERAL = re.compile(
-    r"capital\s+(?:city\s+)?of|capitale\s+d|weather|m[ée]t[ée]o|recipe|recette|poem|po[eè]me|joke|blague|"
+    r"capital\s+(?:city\s+)?of|capitale\s+d|weather|m[ée]t[ée]o|quel\s+temps\s+fera|recipe|recette|poem|"
+    r"po[eè]me|joke|blague|"
+    r"write\s+(?:me\s+)?(?:a|an|some)\s+(?:\w+\s+)?(?:function|program|script|class)|"
+    r"[ée]cri[st]\s+(?:moi\s+)?(?:un|une)\s+(?:fonction|programme|script)|"
     r"who\s+(?:won|is\s+the\s+president)|qui\s+a\s+gagn[ée]|write\s+(?:me\s+)?(?:a|some)\s+(?:code|story|"
     r"essay|song)|[ée]cri[st]\s+(?:moi\s+)?(?:un|une)\s+(?:code|histoire|chanson)|translate\s+this|"
     r"how\s+(?:do\s+i|to)\s+(?:cook|install\s+python)|bitcoin|football|movie|film\b", re.I)

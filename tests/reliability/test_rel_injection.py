@@ -89,12 +89,14 @@ def test_prompt_fences_document_text(hostile_settings: Settings, injection_cases
         system, user = str(messages[0].content), str(messages[1].content)
         for inj in INJECTED:
             assert inj.lower() not in system.lower()
-        body = user.split("Extracts:\n", 1)[1].split("\n\nQuestion: ", 1)[0]
+        # the extract block runs from "Extracts:" to the next blank line, wherever the prompt puts it
+        head, tail = user.split("Extracts:\n", 1)
+        body, _, after = tail.partition("\n\n")
         lines = body.split("\n")
         for i, line in enumerate(lines, start=1):
             assert line.startswith(f"[{i}] ") and " :: " in line, f"line {i} is not a fenced extract: {line[:120]!r}"
         sent_extracts += len(lines)
-        rest = user.split("\n\nQuestion: ", 1)[1]
+        rest = head + after
         for inj in INJECTED:
             assert inj.lower() not in rest.lower(), "document text leaked outside the extract lines"
     assert sent_extracts >= len(injection_cases)
