@@ -11,12 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import streamlit as st
+from core.runtime import apply_offline_defaults
 
-from core.settings import Settings, load_settings
-from ui import components as ui
-from ui.render import transcript_markdown
-from ui.services import Services, build_services
+apply_offline_defaults()  # before streamlit, torch, chromadb or llama.cpp initialise
+
+import streamlit as st  # noqa: E402
+
+from core.settings import Settings, load_settings  # noqa: E402
+from ui import components as ui  # noqa: E402
+from ui.render import transcript_markdown  # noqa: E402
+from ui.services import Services, build_services  # noqa: E402
 
 log = logging.getLogger("app")
 

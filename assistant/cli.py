@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -18,13 +17,10 @@ EPILOG = """examples:
 
 
 def _offline_env() -> None:
-    """Before heavy imports: no hub downloads, no telemetry."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    # llama.cpp's OpenMP threads share torch's libgomp; on a busy 2-core machine spinning barriers
-    # starve each other (measured: minutes per answer), sleeping ones do not
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    """Before heavy imports: no hub downloads, no telemetry, passive OpenMP waits."""
+    from core.runtime import apply_offline_defaults
+
+    apply_offline_defaults()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from core.runtime import apply_offline_defaults
+
 SECTIONS = ("ingest", "query", "scale", "answer", "memory")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -174,9 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     for noisy in ("httpx", "chromadb", "sentence_transformers", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    apply_offline_defaults()
     signal.signal(signal.SIGTERM, _interrupt)
     sections = [s for s in SECTIONS if s in (args.only or SECTIONS)]
     name = args.name or ("quick" if args.quick else ("latest" if sections == list(SECTIONS) else "partial"))

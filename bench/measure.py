@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from core.runtime import apply_offline_defaults
+
 log = logging.getLogger(__name__)
 
 
@@ -97,10 +99,7 @@ def run_worker(task: str, args: dict[str, Any], timeout_s: float = 900.0) -> tup
     with tempfile.TemporaryDirectory(prefix="bench-worker-") as tmp:
         args_path, out_path = Path(tmp) / "args.json", Path(tmp) / "out.json"
         args_path.write_text(json.dumps(args, default=str), encoding="utf-8")
-        env = dict(os.environ)
-        env.setdefault("HF_HUB_OFFLINE", "1")
-        env.setdefault("TRANSFORMERS_OFFLINE", "1")
-        env.setdefault("ANONYMIZED_TELEMETRY", "False")
+        env = dict(apply_offline_defaults(dict(os.environ)))
         proc = subprocess.Popen([sys.executable, "-m", "bench.worker", task, str(args_path), str(out_path)],
                                 cwd=str(Path(__file__).resolve().parent.parent), env=env)
         deadline = time.monotonic() + timeout_s

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
+
+from core.runtime import apply_offline_defaults
 
 
 def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
@@ -20,8 +21,7 @@ def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
 def main(argv: list[str]) -> int:
     """Run one task with its JSON arguments and write its JSON result."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    apply_offline_defaults()
     task, args_path, out_path = argv
     with open(args_path, encoding="utf-8") as fh:
         args = json.load(fh)

@@ -1,11 +1,9 @@
 """`python -m ingest`: see ingest/cli.py."""
 
-import os
+from core.runtime import apply_offline_defaults
 
 # Offline and quiet before sentence-transformers or chromadb are imported.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+apply_offline_defaults()
 
 from ingest.cli import main  # noqa: E402
 
