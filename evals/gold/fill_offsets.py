@@ -16,7 +16,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 log = logging.getLogger("evals.gold.fill_offsets")
@@ -89,41 +89,42 @@ def locate(text: str, quote: str) -> tuple[int, int] | None:
     return None
 
 
-def fill(items: list[dict], corpus: Path) -> list[str]:
-    """Set exact quotes and offsets on every evidence passage in place; return the problems found."""
+def _evidence(items: list[dict], corpus: Path) -> Iterator[tuple[dict, dict, str]]:
+    """(item, evidence passage, decoded text of its document) for every passage, each document decoded once."""
     cache: dict[str, str] = {}
-    problems: list[str] = []
     for item in items:
         for ev in item.get("evidence", []):
             doc = ev["document"]
             if doc not in cache:
                 cache[doc] = decoded_text(corpus, doc)
-            text = cache[doc]
-            span = locate(text, ev["quote"])
-            if span is None:
-                problems.append(f"{item['id']}: quote not found in {doc}: {ev['quote'][:80]!r}")
-                continue
-            start, end = span
-            if text[start:end] != ev["quote"]:
-                log.info("%s: quote normalised to the document's exact text", item["id"])
-            ev["quote"], ev["start"], ev["end"] = text[start:end], start, end
+            yield item, ev, cache[doc]
+
+
+def fill(items: list[dict], corpus: Path) -> list[str]:
+    """Set exact quotes and offsets on every evidence passage in place; return the problems found."""
+    problems: list[str] = []
+    for item, ev, text in _evidence(items, corpus):
+        doc = ev["document"]
+        span = locate(text, ev["quote"])
+        if span is None:
+            problems.append(f"{item['id']}: quote not found in {doc}: {ev['quote'][:80]!r}")
+            continue
+        start, end = span
+        if text[start:end] != ev["quote"]:
+            log.info("%s: quote normalised to the document's exact text", item["id"])
+        ev["quote"], ev["start"], ev["end"] = text[start:end], start, end
     return problems
 
 
 def check(items: list[dict], corpus: Path) -> list[str]:
     """Report evidence whose quote is not verbatim or whose offsets do not slice it."""
-    cache: dict[str, str] = {}
     problems: list[str] = []
-    for item in items:
-        for ev in item.get("evidence", []):
-            doc = ev["document"]
-            if doc not in cache:
-                cache[doc] = decoded_text(corpus, doc)
-            text = cache[doc]
-            if ev["quote"] not in text:
-                problems.append(f"{item['id']}: quote not verbatim in {doc}")
-            elif "start" in ev and text[ev["start"] : ev["end"]] != ev["quote"]:
-                problems.append(f"{item['id']}: offsets do not slice the quote in {doc}")
+    for item, ev, text in _evidence(items, corpus):
+        doc = ev["document"]
+        if ev["quote"] not in text:
+            problems.append(f"{item['id']}: quote not verbatim in {doc}")
+        elif "start" in ev and text[ev["start"] : ev["end"]] != ev["quote"]:
+            problems.append(f"{item['id']}: offsets do not slice the quote in {doc}")
     return problems
 
 
