@@ -4,7 +4,7 @@ PY := .venv/bin/python
 ENV := source scripts/env.sh &&
 PORT ?= 8501
 
-.PHONY: setup run test test-fast test-slow lint typecheck ingest eval eval-retrieval eval-policyqa baselines bench bench-quick reliability clean-store
+.PHONY: setup run test test-fast test-slow browser lint typecheck ingest ingest-check ask eval eval-quick eval-retrieval eval-policyqa gold-check bench bench-quick reliability clean-store
 
 setup:
 	bash scripts/setup.sh --dev
@@ -33,15 +33,31 @@ typecheck:
 ingest:
 	$(ENV) $(PY) -m ingest
 
+ingest-check:
+	$(ENV) $(PY) -m ingest --check
+
+# make ask Q="How quickly must Humanlinker notify a data breach?"
+ask:
+	$(ENV) $(PY) -m assistant ask "$(Q)"
+
+browser:
+	$(ENV) $(PY) -m pytest -q -m browser tests/test_browser.py
+
+gold-check:
+	$(ENV) $(PY) evals/gold/fill_offsets.py --check && $(ENV) $(PY) -m pytest -q tests/test_gold.py
+
 eval:
 	$(ENV) $(PY) -m evals run --gold evals/gold/contracts.jsonl --out evals/runs/full-latest
+
+eval-quick:
+	$(ENV) $(PY) -m evals run --gold evals/gold/contracts.jsonl --sample 20
 
 eval-retrieval:
 	$(ENV) $(PY) -m evals run --gold evals/gold/contracts.jsonl --retrieval-only --out evals/runs/retrieval-latest
 
 eval-policyqa:
 	$(ENV) $(PY) -m evals run --gold ../shared/benchmarks/policyqa-dev/gold.jsonl \
-	  --corpus ../shared/benchmarks/policyqa-dev/corpus --retrieval-only --out evals/runs/policyqa-latest
+	  --corpus ../shared/benchmarks/policyqa-dev/corpus --retrieval-only --redact --out evals/runs/policyqa-latest
 
 bench:
 	$(ENV) $(PY) -m bench
