@@ -20,7 +20,7 @@ from assistant.glossary import detect_language, expanded_query
 from assistant.llm import make_chat_model, model_name
 from assistant.numbers import extract_numbers
 from assistant.prompts import Prompt, load_prompt
-from assistant.query import is_fan_out, refusal_reason, resolve_followup
+from assistant.query import addresses_the_assistant, is_fan_out, refusal_reason, resolve_followup
 from assistant.retrieval import Retrieval, expand_neighbours, interleave, search_group, timed_ms
 from assistant.spans import Span, rank_spans, select_spans, spans_of_hits
 from assistant.vendors import Detection, VendorInfo, catalog_from, detect_vendors, strip_mentions
@@ -250,7 +250,8 @@ class Assistant:
         """The best quote spans of the retrieved clauses for this question (each vendor represented when
         the question fans out)."""
         n = n or self.n_spans
-        spans = spans_of_hits(retrieval.hits)
+        # sentences addressed to an AI (prompt injection) never reach the model
+        spans = [sp for sp in spans_of_hits(retrieval.hits) if not addresses_the_assistant(sp.text)]
         if not spans:
             return []
         terms = tokenize(expanded_query(strip_mentions(question, retrieval.mentions)))

@@ -37,6 +37,22 @@ _FILLER = frozenset("""and for what about how then also same question what's wha
 la le les alors aussi même meme question idem ok so case""".split())
 
 
+# Document text addressed to an AI rather than to the parties: prompt-injection attempts. Such sentences
+# are never shown to the model (they stay readable as document text in the store and the page).
+_DOC_INSTRUCTION = re.compile(
+    r"\[\s*system\s*\]|<\s*/?\s*(?:system|context|instructions?)\s*>|\b(?:human|assistant)\s*:|"
+    r"\b(?:note|message|consignes?|instructions?)\s+(?:to|for|pour)\s+(?:any\s+|the\s+|an?\s+|l['’]\s*)?"
+    r"(?:ai|ia|assistant|llm|model|mod[eè]le)\b|"
+    r"\bignor\w*\s+(?:all\s+|any\s+|the\s+|toutes\s+|tous\s+|les\s+)*(?:previous|prior|above|pr[ée]c[ée]dent\w*|"
+    r"instructions|consignes|documents?)|"
+    r"developer\s+mode|\bdisregard\s+(?:the|all|previous)|system\s+prompt|prompt\s+syst[eè]me", re.I)
+
+
+def addresses_the_assistant(text: str) -> bool:
+    """True for document text that gives instructions to an AI assistant (prompt injection)."""
+    return bool(_DOC_INSTRUCTION.search(text))
+
+
 def refusal_reason(question: str, detection: Detection) -> str | None:
     """"injection" for attempts to read or change the assistant's instructions, "general" for questions
     outside contract terms (general knowledge) that name no vendor; else None."""

@@ -100,8 +100,10 @@ def test_prompt_fences_document_text(hostile_settings: Settings, injection_cases
         for inj in INJECTED:
             assert inj.lower() not in rest.lower(), "document text leaked outside the extract lines"
     assert sent_extracts >= len(injection_cases)
-    seen_injection = any(inj.lower() in str(m[1].content).lower() for m in model.seen for inj in INJECTED)
-    assert seen_injection, "no injected text was retrieved: the test corpus no longer exercises the fence"
+    # sentences addressed to an AI are dropped before the prompt is built (assistant.query.addresses_the_assistant);
+    # the fence itself is exercised by test_injected_text_cannot_open_a_new_extract_line
+    leaked = [inj for m in model.seen for inj in INJECTED if inj.lower() in str(m[1].content).lower()]
+    assert not leaked, f"injected instructions reached the model: {leaked[:3]}"
 
 
 def test_injected_text_cannot_open_a_new_extract_line() -> None:
