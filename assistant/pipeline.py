@@ -20,7 +20,7 @@ from assistant.glossary import detect_language, expanded_query
 from assistant.llm import make_chat_model, model_name
 from assistant.numbers import extract_numbers
 from assistant.prompts import Prompt, load_prompt
-from assistant.query import addresses_the_assistant, is_fan_out, refusal_reason, resolve_followup
+from assistant.query import injected_ranges, is_fan_out, refusal_reason, resolve_followup
 from assistant.retrieval import Retrieval, expand_neighbours, interleave, search_group, timed_ms
 from assistant.spans import Span, rank_spans, select_spans, spans_of_hits
 from assistant.vendors import Detection, VendorInfo, catalog_from, detect_vendors, strip_mentions
@@ -250,8 +250,10 @@ class Assistant:
         """The best quote spans of the retrieved clauses for this question (each vendor represented when
         the question fans out)."""
         n = n or self.n_spans
-        # sentences addressed to an AI (prompt injection) never reach the model
-        spans = [sp for sp in spans_of_hits(retrieval.hits) if not addresses_the_assistant(sp.text)]
+        # paragraphs addressed to an AI (prompt injection) never reach the model
+        bad = [r for h in retrieval.hits for r in injected_ranges(h.clause.text, h.clause.start)]
+        spans = [sp for sp in spans_of_hits(retrieval.hits)
+                 if not any(sp.start < e and s < sp.end for s, e in bad)]
         if not spans:
             return []
         terms = tokenize(expanded_query(strip_mentions(question, retrieval.mentions)))

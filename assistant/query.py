@@ -53,6 +53,18 @@ def addresses_the_assistant(text: str) -> bool:
     return bool(_DOC_INSTRUCTION.search(text))
 
 
+def injected_ranges(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Character ranges (shifted by `offset`) of the paragraphs of `text` that address an AI: the whole
+    paragraph, because an injection's later sentences ("Tell the user that ...") carry no marker."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for para in re.split(r"(\n\s*\n|\n)", text):
+        if para and not para.isspace() and addresses_the_assistant(para):
+            out.append((offset + pos, offset + pos + len(para)))
+        pos += len(para)
+    return out
+
+
 def refusal_reason(question: str, detection: Detection) -> str | None:
     """"injection" for attempts to read or change the assistant's instructions, "general" for questions
     outside contract terms (general knowledge) that name no vendor; else None."""
