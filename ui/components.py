@@ -80,8 +80,10 @@ def render_answer(services: Services, answer: Answer, key: str) -> None:
     if answer.abstained:
         st.badge("Not in the documents", icon=":material/search_off:", color="orange")
     elif answer.mode == "extractive":
-        st.badge("Extractive answer: the language model was unavailable", icon=":material/format_quote:",
-                 color="gray")
+        unavailable = any("language model unavailable" in w for w in answer.warnings)
+        st.badge("Extractive answer: the language model was unavailable" if unavailable else
+                 "Extractive answer: quoted clauses (no generated answer passed the citation checks)",
+                 icon=":material/format_quote:", color="gray")
     elif answer.mode == "refused":
         st.badge("Refused", icon=":material/block:", color="red")
     body = render.answer_markdown(answer.answer, [c.n for c in answer.citations])
