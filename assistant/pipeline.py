@@ -480,6 +480,7 @@ class Assistant:
         allowed = {sp.clause.id for sp in spans}
         messages = self._messages(ANSWER_PROMPT, context=context, question=question,
                                   language_name=LANGUAGE_NAMES.get(lang, "English"))
+        instructions = str(messages[0].content)  # the system prompt, with its worked example
         tg = time.perf_counter()
         emitted: list[str] = []
         failure = ""
@@ -535,7 +536,7 @@ class Assistant:
         if emitted and _same_words(" ".join(emitted), question):
             base.warnings.append("the model repeated the question")
             emitted = []
-        if emitted and _copies_prompt(" ".join(emitted), str(messages[0].content)):
+        if emitted and _copies_prompt(" ".join(emitted), instructions):
             base.warnings.append("the model copied the prompt's example")
             emitted = []
         if emitted and not any(markers(s) for s in emitted):

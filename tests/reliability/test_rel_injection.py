@@ -86,7 +86,7 @@ def test_prompt_fences_document_text(hostile_settings: Settings, injection_cases
     assert model.seen, "the model was never called"
     sent_extracts = 0
     for messages in model.seen:
-        system, user = str(messages[0].content), str(messages[1].content)
+        system, user = str(messages[0].content), str(messages[-1].content)  # the question turn
         for inj in INJECTED:
             assert inj.lower() not in system.lower()
         # the extract block runs from "Extracts:" to the next blank line, wherever the prompt puts it
@@ -102,7 +102,7 @@ def test_prompt_fences_document_text(hostile_settings: Settings, injection_cases
     assert sent_extracts >= len(injection_cases)
     # sentences addressed to an AI are dropped before the prompt is built (assistant.query.addresses_the_assistant);
     # the fence itself is exercised by test_injected_text_cannot_open_a_new_extract_line
-    leaked = [inj for m in model.seen for inj in INJECTED if inj.lower() in str(m[1].content).lower()]
+    leaked = [inj for m in model.seen for inj in INJECTED if inj.lower() in str(m[-1].content).lower()]
     assert not leaked, f"injected instructions reached the model: {leaked[:3]}"
 
 
