@@ -132,8 +132,8 @@ def timed_store(settings: Settings, embeddings: Embeddings | None = None) -> Any
         def upsert_clauses(self, *a: Any, **kw: Any) -> Any:
             return self._timed("upsert_clauses", super().upsert_clauses, *a, **kw)
 
-        def commit_document(self, *a: Any, **kw: Any) -> Any:
-            return self._timed("commit_document", super().commit_document, *a, **kw)
+        def commit_documents(self, *a: Any, **kw: Any) -> Any:
+            return self._timed("commit_documents", super().commit_documents, *a, **kw)
 
         def delete_stale(self, *a: Any, **kw: Any) -> Any:
             return self._timed("delete_stale", super().delete_stale, *a, **kw)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "config" / "settings.yaml"
@@ -69,6 +69,7 @@ class RetrievalSettings(_Section):
 
 class IngestSettings(_Section):
     max_file_mb: float = 50.0
+    write_batch: int = Field(512, ge=1)  # clauses embedded and written together (across small documents)
 
 
 class Settings(_Section):

@@ -30,7 +30,7 @@ from ingest.embed_cache import EmbeddingCache
 from ingest.loaders import LoadError, is_supported, load_bytes
 from ingest.split import SPLITTER_VERSION, split_text
 from vectorstore.embeddings import embeddings_name, make_embeddings
-from vectorstore.store import ClauseStore, clause_id, contextual_text
+from vectorstore.store import ClauseStore, PendingWrite, clause_id, contextual_text
 
 log = logging.getLogger(__name__)
 
@@ -361,6 +361,7 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
     files, scopes = discover(settings.corpus_dir, paths, report)
     max_bytes = settings.ingest.max_file_mb * 1024 * 1024
     seen_text: dict[str, str] = {}
+    pending: list[tuple[PendingWrite, bool]] = []  # (document version to write, had a previous version)
     for document, path in tqdm(files, desc="ingest", unit="doc", disable=not progress, file=sys.stderr):
         rec = manifest.get(document)
         try:
@@ -408,18 +409,10 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
         if not clauses:
             report.add(document, "skipped", "no text to index")
             continue
-        try:
-            t_embed = time.perf_counter()
-            vectors, computed = _embed(emb, [contextual_text(c) for c in clauses], progress,
-                                       f"embed {document}", cache)
-            report.timings_s["embed"] = report.timings_s.get("embed", 0.0) + time.perf_counter() - t_embed
-            report.clauses_embedded += computed
-            store.write_document(doc, clauses, vectors, fp, embedder, info.aliases)
-        except Exception as exc:  # noqa: BLE001 - the commit protocol keeps the previous version readable
-            log.exception("writing %s failed", document)
-            report.add(document, "failed", f"{type(exc).__name__}: {exc}; previous version kept")
-            continue
-        report.add(document, "updated" if rec is not None else "added", clauses=len(clauses))
+        pending.append((PendingWrite(doc, clauses, [], fp, embedder, tuple(info.aliases)), rec is not None))
+        if sum(len(p.clauses) for p, _ in pending) >= settings.ingest.write_batch:
+            _flush(pending, emb, store, cache, report, progress)
+    _flush(pending, emb, store, cache, report, progress)
     if prune:
         present = {d for d, _ in files}
         for document in sorted(manifest):
@@ -433,6 +426,44 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
         store.delete_ids(orphans)
         report.orphans_removed = len(orphans)
     return report
+
+
+def _flush(pending: list[tuple[PendingWrite, bool]], emb: Embeddings, store: ClauseStore,
+           cache: EmbeddingCache, report: IngestReport, progress: bool) -> None:
+    """Embed and write the pending documents together (full embedding batches, few store calls).
+    When the batch fails, each document is retried alone so that one bad document fails alone."""
+    if not pending:
+        return
+    items = list(pending)
+    pending.clear()
+    try:
+        _embed_and_write(items, emb, store, cache, report, progress)
+        for it, existed in items:
+            report.add(it.doc.document, "updated" if existed else "added", clauses=len(it.clauses))
+        return
+    except Exception as exc:  # noqa: BLE001 - the commit protocol keeps previous versions readable
+        if len(items) == 1:
+            log.exception("writing %s failed", items[0][0].doc.document)
+            report.add(items[0][0].doc.document, "failed", f"{type(exc).__name__}: {exc}; previous version kept")
+            return
+        log.warning("writing %d documents together failed (%s): writing them one by one", len(items), exc)
+    for item in items:
+        _flush([item], emb, store, cache, report, progress)
+
+
+def _embed_and_write(items: list[tuple[PendingWrite, bool]], emb: Embeddings, store: ClauseStore,
+                     cache: EmbeddingCache, report: IngestReport, progress: bool) -> None:
+    texts = [contextual_text(c) for it, _ in items for c in it.clauses]
+    t_embed = time.perf_counter()
+    desc = f"embed {items[0][0].doc.document}" if len(items) == 1 else f"embed {len(items)} documents"
+    vectors, computed = _embed(emb, texts, progress, desc, cache)
+    report.timings_s["embed"] = report.timings_s.get("embed", 0.0) + time.perf_counter() - t_embed
+    report.clauses_embedded += computed
+    i = 0
+    for it, _ in items:
+        it.vectors = vectors[i:i + len(it.clauses)]
+        i += len(it.clauses)
+    store.write_documents([it for it, _ in items])
 
 
 def iter_documents(report: IngestReport, statuses: Iterable[str]) -> list[str]:

@@ -98,7 +98,8 @@ def test_sample_corpus_ingest_then_unchanged_run_writes_nothing(sample_settings:
     def forbidden(*a, **k):
         raise AssertionError("an unchanged corpus must write nothing")
 
-    for name in ("upsert_clauses", "commit_document", "delete_stale", "remove_document", "delete_ids", "reset"):
+    for name in ("upsert_clauses", "commit_document", "commit_documents", "write_documents", "delete_stale",
+                 "remove_document", "delete_ids", "reset"):
         monkeypatch.setattr(ClauseStore, name, forbidden)
     rep2 = ingest(sample_settings)
     assert rep2.counts() == {"added": 0, "updated": 0, "unchanged": 5, "removed": 0, "skipped": 0, "failed": 0}
@@ -165,12 +166,12 @@ def test_interrupted_write_is_invisible_and_next_run_finishes(corpus: Path, fake
     st = ClauseStore(fake_settings)
     old = st.clauses("acme/cgv.txt")
     put(corpus, "acme/cgv.txt", ACME_V1.replace("48 heures", "douze heures zeppelin"))
-    real_commit = ClauseStore.commit_document
+    real_commit = ClauseStore.commit_documents
 
-    def crash_at_commit(self, doc, *a, **k):
+    def crash_at_commit(self, items, *a, **k):
         raise crash("simulated crash between step 1 and step 2")
 
-    monkeypatch.setattr(ClauseStore, "commit_document", crash_at_commit)
+    monkeypatch.setattr(ClauseStore, "commit_documents", crash_at_commit)
     if crash is KeyboardInterrupt:
         with pytest.raises(KeyboardInterrupt):
             ingest(fake_settings)
@@ -178,7 +179,7 @@ def test_interrupted_write_is_invisible_and_next_run_finishes(corpus: Path, fake
         rep = ingest(fake_settings)
         assert rep.by_status("failed")[0].document == "acme/cgv.txt"
         assert "previous version kept" in rep.by_status("failed")[0].reason
-    monkeypatch.setattr(ClauseStore, "commit_document", real_commit)
+    monkeypatch.setattr(ClauseStore, "commit_documents", real_commit)
     st = ClauseStore(fake_settings)
     # new clauses were written (step 1) but readers see only the whole old version
     raw = st.col.get(include=["documents"])["documents"]
@@ -430,3 +431,37 @@ def test_cli_unreachable_chroma_server_is_one_clear_line(corpus: Path, fake_sett
     assert cli.main(["--no-progress"]) == 4
     err = capsys.readouterr().err.strip()
     assert "Chroma server at http://127.0.0.1:9" in err and "Traceback" not in err and "\n" not in err
+
+
+@pytest.mark.parametrize("write_batch", [1, 10_000])
+def test_batched_writes_match_one_by_one_and_isolate_a_failing_document(corpus: Path, fake_settings: Settings,
+                                                                         monkeypatch, write_batch):
+    """Documents are embedded and written together (`ingest.write_batch` clauses at a time); the result is
+    the same store as writing them one by one, and a document whose write fails fails alone."""
+    for i in range(6):
+        put(corpus, f"acme/annexe-{i}.txt", ACME_V1.replace("48 heures", f"{10 + i} heures") + f"\nAnnexe {i}.\n")
+    put(corpus, "globex/poison.md", GLOBEX.replace("72 hours", "72 hours poisonpill"))
+    settings = fake_settings.replace(**{"ingest.write_batch": write_batch})
+    calls: list[int] = []
+    real_upsert = ClauseStore.upsert_clauses
+
+    def upsert(self, clauses, vectors):
+        calls.append(len(clauses))
+        if any("poisonpill" in c.text for c in clauses):
+            raise OSError("simulated write failure")
+        return real_upsert(self, clauses, vectors)
+
+    monkeypatch.setattr(ClauseStore, "upsert_clauses", upsert)
+    rep = ingest(settings)
+    assert [e.document for e in rep.by_status("failed")] == ["globex/poison.md"]
+    assert "previous version kept" in rep.by_status("failed")[0].reason
+    assert rep.counts()["added"] == 8
+    if write_batch > 1000:  # everything in one write, then each document alone after the failure
+        assert len(calls) == 1 + 9
+    else:
+        assert len(calls) == 9
+    st = ClauseStore(settings)
+    assert "globex/poison.md" not in {r.document for r in st.documents()}
+    assert st.orphan_ids() == [] and st.count() == sum(r.n_clauses for r in st.documents())
+    for i in range(6):
+        assert any(f"{10 + i} heures" in c.text for c in st.clauses(f"acme/annexe-{i}.txt"))

@@ -176,3 +176,27 @@ def test_bm25_cache_on_disk_keyed_by_fingerprint(store: ClauseStore, fake_settin
 def test_reset_drops_everything(store: ClauseStore):
     store.reset()
     assert store.documents() == [] and store.count() == 0 and store.bm25_search("contrat", 3) == []
+
+
+def test_whole_collection_reads_are_paged(store: ClauseStore, emb: HashingEmbeddings, monkeypatch):
+    """Reading every record goes PAGE records at a time (one unpaged read of ~40,000 records fails inside
+    Chroma with "too many SQL variables"); paging loses and repeats nothing."""
+    for i in range(4):
+        doc, clauses = make_doc(f"paged/doc{i}.txt", [f"Clause {i}.{j} sur la durée de {j + 2} mois." for j in range(5)])
+        write(store, emb, doc, clauses)
+    monkeypatch.setattr(store_mod, "PAGE", 3)
+    calls = []
+    real_get = store.col.get
+
+    def counting_get(*a, **k):
+        calls.append(k.get("limit"))
+        return real_get(*a, **k)
+
+    monkeypatch.setattr(store.col, "get", counting_get)
+    store.invalidate()
+    clauses = store.all_clauses(["paged"])
+    assert [(c.document, c.ordinal) for c in clauses] == [(f"paged/doc{i}.txt", j) for i in range(4) for j in range(5)]
+    assert len(calls) == 7 and set(calls) == {3}  # 20 records, 3 per page
+    assert store.orphan_ids() == []
+    assert len(store.get_all(None, ["metadatas"])["metadatas"]) == store.count()
+    assert len(store.get_all(None, ["embeddings"])["embeddings"]) == store.count()  # numpy pages too

@@ -31,7 +31,9 @@ from vectorstore.bm25 import BM25Index, tokenize
 
 log = logging.getLogger(__name__)
 
-BATCH = 256
+BATCH = 1024  # clause records per Chroma call (the cost is per record beyond a few hundred)
+DOC_BATCH = 200
+PAGE = 5000  # records per read when reading a whole collection  # manifest records (each carries a whole document's text) per Chroma call
 BM25_CACHE_VERSION = 1
 # Readers on the query path reuse the manifest while the manifest collection's `generation` (bumped by
 # every commit or removal, from any process) is unchanged, and at most this long as a backstop.
@@ -61,6 +63,18 @@ class DocRecord:
     def from_metadata(cls, meta: dict[str, Any]) -> DocRecord:
         fields = {k: meta[k] for k in cls.__dataclass_fields__ if k in meta}
         return cls(**fields)
+
+
+@dataclass
+class PendingWrite:
+    """One document version waiting to be written: its clauses, their vectors and its ingest settings."""
+
+    doc: Document
+    clauses: list[Clause]
+    vectors: list[Sequence[float]]
+    fingerprint: str = ""
+    embedder: str = ""
+    aliases: tuple[str, ...] = ()
 
 
 def clause_id(document: str, doc_sha256: str, ordinal: int) -> str:
@@ -102,9 +116,14 @@ class ClauseStore:
         self._records: tuple[float, str, list[DocRecord]] | None = None
 
     # ------------------------------------------------------------------ collections
+    @staticmethod
+    def collection_configuration() -> dict[str, Any]:
+        """The clause collection's index settings (Chroma's HNSW defaults otherwise: ef_search 100)."""
+        return {"hnsw": {"space": "cosine"}}
+
     def _open(self) -> None:
         self.col = self.client.get_or_create_collection(
-            self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+            self.name, embedding_function=None, configuration=self.collection_configuration())
         self.docs = self.client.get_or_create_collection(
             f"{self.name}_docs", embedding_function=None)
 
@@ -122,7 +141,7 @@ class ClauseStore:
     # ------------------------------------------------------------------ manifest (read)
     def _manifest(self, include_text: bool = False) -> dict[str, tuple[DocRecord, str | None]]:
         include = ["metadatas", "documents"] if include_text else ["metadatas"]
-        got = self.docs.get(include=include)
+        got = self.get_all(None, include, self.docs)
         texts = got.get("documents") or [None] * len(got["ids"])
         return {i: (DocRecord.from_metadata(dict(m or {})), t)
                 for i, m, t in zip(got["ids"], got["metadatas"], texts, strict=True)}
@@ -207,15 +226,29 @@ class ClauseStore:
                            include=["documents", "metadatas"])
         return sorted(self._to_clauses(got), key=lambda c: c.ordinal)
 
+    def get_all(self, where: dict[str, Any] | None, include: list[str], col: Any = None
+                   ) -> dict[str, list[Any]]:
+        """`col.get` over any number of records, PAGE at a time (one unpaged get of tens of thousands of
+        records exceeds SQLite's variable limit inside Chroma)."""
+        out: dict[str, list[Any]] = {"ids": [], **{k: [] for k in include}}
+        offset = 0
+        while True:
+            got = (col or self.col).get(where=where, include=include, limit=PAGE, offset=offset)
+            out["ids"] += got["ids"]
+            for k in include:
+                part = got.get(k)
+                out[k] += list(part) if part is not None else []
+            if len(got["ids"]) < PAGE:
+                return out
+            offset += PAGE
+
     def all_clauses(self, vendors: Sequence[str] | None = None) -> list[Clause]:
         """Every current clause (optionally of some vendors), by document then ordinal."""
         cur = self._current()
         if not cur:
             return []
-        where: dict[str, Any] = {"doc_sha256": {"$in": sorted({v[0] for v in cur.values()})}}
-        if vendors:
-            where = {"$and": [where, {"vendor": {"$in": list(vendors)}}]}
-        got = self.col.get(where=where, include=["documents", "metadatas"])
+        where: dict[str, Any] | None = {"vendor": {"$in": list(vendors)}} if vendors else None
+        got = self.get_all(where, ["documents", "metadatas"])
         out = [c for c in self._to_clauses(got) if self._is_current(c.document, c.doc_sha256, c.ordinal, cur)]
         return sorted(out, key=lambda c: (c.document, c.ordinal))
 
@@ -342,32 +375,65 @@ class ClauseStore:
     def commit_document(self, doc: Document, n_clauses: int, fingerprint: str = "", embedder: str = "",
                         aliases: Iterable[str] = ()) -> DocRecord:
         """Step 2, the commit point: the manifest record now names the new version."""
-        rec = DocRecord(document=doc.document, vendor=doc.vendor, vendor_name=doc.vendor_name,
-                        language=doc.language, sha256=doc.sha256, source_sha256=doc.source_sha256,
-                        n_clauses=n_clauses, ingested_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                        fingerprint=fingerprint, embedder=embedder, vendor_aliases="|".join(aliases))
-        self.docs.upsert(ids=[doc.document], documents=[doc.text], metadatas=[rec.to_metadata()],
-                         embeddings=[[0.0]])
-        self._bump_generation()
-        return rec
+        return self.commit_documents([(doc, n_clauses, fingerprint, embedder, tuple(aliases))])[0]
 
-    def delete_stale(self, document: str) -> int:
-        """Step 3: delete the document's clauses that are not of its current version (or all, if gone)."""
-        cur = {document: (rec.sha256, rec.n_clauses)} if (rec := self.document(document)) else {}
-        got = self.col.get(where={"document": document}, include=["metadatas"])
-        stale = [i for i, m in zip(got["ids"], got["metadatas"], strict=True)
-                 if not self._is_current(document, m.get("doc_sha256"), m.get("ordinal"), cur)]
-        for i in range(0, len(stale), BATCH):
-            self.col.delete(ids=stale[i:i + BATCH])
+    def commit_documents(self, items: Sequence[tuple[Document, int, str, str, Iterable[str]]]) -> list[DocRecord]:
+        """Step 2 for several documents in one write: each record is its own document's commit point
+        (written after that document's clauses), and readers are told once."""
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        recs = [DocRecord(document=doc.document, vendor=doc.vendor, vendor_name=doc.vendor_name,
+                          language=doc.language, sha256=doc.sha256, source_sha256=doc.source_sha256,
+                          n_clauses=n, ingested_at=now, fingerprint=fp, embedder=emb,
+                          vendor_aliases="|".join(aliases))
+                for doc, n, fp, emb, aliases in items]
+        if not recs:
+            return []
+        texts = [doc.text for doc, *_ in items]
+        for i in range(0, len(recs), DOC_BATCH):
+            part = recs[i:i + DOC_BATCH]
+            self.docs.upsert(ids=[r.document for r in part], documents=texts[i:i + DOC_BATCH],
+                             metadatas=[r.to_metadata() for r in part], embeddings=[[0.0]] * len(part))
+        self._bump_generation()
+        return recs
+
+    def delete_stale(self, document: str | Sequence[str]) -> int:
+        """Step 3: delete the clauses of the document(s) that are not of their current version (or all of
+        a document that is gone)."""
+        names = [document] if isinstance(document, str) else list(dict.fromkeys(document))
+        if not names:
+            return 0
+        got_docs = self.docs.get(ids=names, include=["metadatas"])
+        cur = {r.document: (r.sha256, r.n_clauses)
+               for r in (DocRecord.from_metadata(dict(m)) for m in got_docs["metadatas"])}
+        stale: list[str] = []
+        for i in range(0, len(names), DOC_BATCH):
+            part = names[i:i + DOC_BATCH]
+            where = {"document": part[0]} if len(part) == 1 else {"document": {"$in": part}}
+            got = self.col.get(where=where, include=["metadatas"])
+            stale += [cid for cid, m in zip(got["ids"], got["metadatas"], strict=True)
+                      if not self._is_current(str(m.get("document")), m.get("doc_sha256"), m.get("ordinal"), cur)]
+        self.delete_ids(stale)
         return len(stale)
 
     def write_document(self, doc: Document, clauses: Sequence[Clause], vectors: Sequence[Sequence[float]],
                        fingerprint: str = "", embedder: str = "", aliases: Iterable[str] = ()) -> DocRecord:
         """The whole protocol for one document version: upsert clauses, commit, delete stale."""
-        self.upsert_clauses(clauses, vectors)
-        rec = self.commit_document(doc, len(clauses), fingerprint, embedder, aliases)
-        self.delete_stale(doc.document)
-        return rec
+        return self.write_documents([PendingWrite(doc, list(clauses), list(vectors), fingerprint, embedder,
+                                                  tuple(aliases))])[0]
+
+    def write_documents(self, items: Sequence[PendingWrite]) -> list[DocRecord]:
+        """The protocol for several document versions at once (a few large writes instead of three small
+        ones per document; at thousands of documents Chroma's per-call cost dominates): every document's
+        clauses, then their manifest records, then the stale clauses. A crash at any point leaves each
+        document either at its old version or at its new one."""
+        for it in items:
+            if len(it.clauses) != len(it.vectors):
+                raise ValueError(f"one vector per clause ({it.doc.document})")
+        self.upsert_clauses([c for it in items for c in it.clauses], [v for it in items for v in it.vectors])
+        recs = self.commit_documents([(it.doc, len(it.clauses), it.fingerprint, it.embedder, it.aliases)
+                                      for it in items])
+        self.delete_stale([it.doc.document for it in items])
+        return recs
 
     def remove_document(self, document: str) -> int:
         """Drop a document: its manifest record first (the commit point), then all its clauses."""
@@ -380,7 +446,7 @@ class ClauseStore:
         Reads the manifest afresh: deleting on a stale view could remove another writer's new clauses."""
         self.invalidate()
         cur = self._current()
-        got = self.col.get(include=["metadatas"])
+        got = self.get_all(None, ["metadatas"])
         return [i for i, m in zip(got["ids"], got["metadatas"], strict=True)
                 if not self._is_current(str(m.get("document")), m.get("doc_sha256"), m.get("ordinal"), cur)]
 
