@@ -200,3 +200,28 @@ def test_whole_collection_reads_are_paged(store: ClauseStore, emb: HashingEmbedd
     assert store.orphan_ids() == []
     assert len(store.get_all(None, ["metadatas"])["metadatas"]) == store.count()
     assert len(store.get_all(None, ["embeddings"])["embeddings"]) == store.count()  # numpy pages too
+
+
+def test_bm25_postings_scores_equal_rank_bm25_and_rank_the_same():
+    """The inverted-index scorer gives rank_bm25's BM25Okapi scores exactly, and the same top-k (ties by id)."""
+    import random
+
+    import numpy as np
+    from rank_bm25 import BM25Okapi
+
+    rng = random.Random(3)
+    vocab = ["résiliation", "préavis", "données", "hébergement", "breach", "notify", "hours", "jours", "audit",
+             "plafond", "liability", "cap", "mois", "france", "sous-traitant", "subprocessor"]
+    texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 30))) for _ in range(400)]
+    ids = [f"c{i:03d}" for i in range(len(texts))]
+    vendors = [rng.choice(["a", "b", "c"]) for _ in texts]
+    index = bm25_mod.BM25Index(ids, vendors, [tokenize(t) for t in texts])
+    reference = BM25Okapi([tokenize(t) for t in texts])
+    for query in ("préavis de résiliation", "notify breach hours hours", "plafond liability cap mois", "zzz"):
+        q = tokenize(query)
+        assert np.array_equal(index.scores(q), reference.get_scores(q)) or not q
+        for vendor_filter in (None, ["b"], ["a", "c"]):
+            scores = reference.get_scores(q)
+            expected = [(ids[i], float(scores[i])) for i in sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i]))
+                        if scores[i] > 0 and (vendor_filter is None or vendors[i] in vendor_filter)][:7]
+            assert index.search(query, 7, vendor_filter) == expected
