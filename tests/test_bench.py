@@ -92,3 +92,34 @@ def test_report_rows_carry_ratio_and_status() -> None:
                                "machine": {"cpu": "c", "cores": 2, "ram_gib": 1, "loadavg_at_start": [1.0]}},
                       "summary": rows, "sections": sections})
     assert "| ingest |" in md and "1.50" in md
+
+
+def test_vectors_only_size_measures_hnsw_against_numpy(tmp_path: Path, fake_settings) -> None:
+    """The 1,000x path on a tiny base: perturbed copies, one synthetic vendor per copy, recall by record and
+    by original clause, and the vendor filter reaching only the real vendor's records."""
+    import numpy as np
+
+    from bench import query_bench as qb
+
+    rng = np.random.default_rng(42)  # not the bench's noise seed (0): its noise would be these very vectors
+    vecs = rng.standard_normal((20, 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    base = {"ids": [f"c{i}" for i in range(20)], "vectors": vecs,
+            "metadatas": [{"vendor": "acme" if i < 12 else "globex"} for i in range(20)]}
+
+    class Ctx:
+        workdir = tmp_path
+
+        def sample_store(self):
+            return fake_settings
+
+    col, ids, matrix, add_s = qb.build_vectors_only(Ctx(), base, factor=5)
+    assert matrix.shape == (100, 16) and col.count() == 100 and add_s > 0
+    assert np.allclose(matrix[:20], vecs) and not np.allclose(matrix[20:40], vecs)
+    vendors = qb.scaled_vendors(base, 5)
+    assert vendors[:20] == [m["vendor"] for m in base["metadatas"]] and vendors[20] == "acme~1"
+    m = qb._measure_vectors_only(col, ids, matrix, vendors, [vecs[0], vecs[15]], k=5, repeat=1, n_base=20)
+    assert m["vendor_filter"] == {"vendor": "acme", "records": 12}
+    assert 0 <= m["hnsw_recall_at_k"] <= m["hnsw_clause_recall_at_k"] <= 1
+    assert m["hnsw_clause_recall_at_k_vendor"] == 1.0  # 12 records: exhaustive
+    assert m["numpy_bruteforce"]["p50_ms"] > 0 and m["ratio_p50"] is not None
