@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from assistant.numbers import unsupported_numbers
 from assistant.spans import Span
 from core.types import Citation
+from vectorstore.bm25 import tokenize, word_stems
 
 _MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*\s+|\n+")
@@ -118,3 +119,35 @@ def renumber(answer: str, citations: Sequence[Citation], start: int = 1) -> tupl
                             section=c.section, quote=c.quote, start=c.start, end=c.end,
                             clause_id=c.clause_id))
     return text, out
+
+
+# Words that carry no answer: affirmations, and talk about the extracts themselves ("is detailed in [2]").
+_FILLER_STEMS = frozenset(tokenize(
+    "yes oui non extract extracts extrait extraits passage passages document documents detailed détaillé "
+    "described décrit explained expliqué mentioned mentionné specified précisé indicated indiqué stated "
+    "provided prévu clause clauses article according selon following suivant suivantes set out énoncé "
+    "located situated situé située based basé found trouve listed listé defined défini given donné governed "
+    "régi"))
+_NEGATIVE = re.compile(
+    r"\b(?:not\s+(?:mentioned|specified|stated|provided|included|found|indicated|addressed|available)"
+    r"|no\s+(?:information|mention|details?)|does\s+not\s+(?:specify|mention|say|state|indicate)"
+    r"|do\s+not\s+(?:specify|mention|say|state|indicate)"
+    r"|ne\s+(?:précise|precise|mentionne|spécifie|specifie|prévoit|prevoit|indique)(?:nt)?\s+pas"
+    r"|n[’']est\s+pas\s+(?:mentionné|précisé|indiqué|spécifié|prévu)e?s?"
+    r"|aucune?\s+(?:information|mention|précision|indication))\b", re.I)
+
+
+def adds_nothing(sentence: str, question: str, names: Collection[str] = ()) -> bool:
+    """True when a sentence says nothing the question (and the vendors' names) did not already say:
+    "The law governing LEO Bizdev's terms is [3]." A small model writes these when it found the clause but
+    did not restate it; shown alone they would pass every figure check and still answer nothing."""
+    known = set(tokenize(question)) | _FILLER_STEMS
+    for name in names:
+        known |= set(tokenize(name))
+    return all(set(stems) & known for stems in word_stems(_MARKERS.sub(" ", sentence)))
+
+
+def says_not_found(text: str) -> bool:
+    """True when the answer only says the extracts do not cover the question ("… is not mentioned in the
+    provided extracts"): that is an abstention, not an answer."""
+    return bool(_NEGATIVE.search(text))

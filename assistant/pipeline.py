@@ -14,7 +14,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from assistant.citations import check_answer, markers, span_citation
+from assistant.citations import adds_nothing, check_answer, markers, says_not_found, span_citation
 from assistant.context import build_context
 from assistant.glossary import detect_language, expanded_query
 from assistant.llm import make_chat_model, model_name
@@ -35,6 +35,8 @@ ANSWER_PROMPT = "answer.v2"
 COMPARE_PROMPT = "compare.v1"
 RETRY_PROMPT = "retry.v1"
 NOT_FOUND = "NOT_FOUND"
+ADDS_NOTHING = ("the sentence only repeats the question: state the fact, figure or name that the extract "
+                "gives")
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 # Best dense similarity (1 - cosine distance) under which retrieval is "nothing relevant", per embedder.
 # EmbeddingGemma: answerable single-vendor questions score 0.50-0.76 on the sample corpus, a cooking question
@@ -371,7 +373,7 @@ class Assistant:
         return [SystemMessage(content=p.render("system")), HumanMessage(content=p.render("user", **values))]
 
     def _verified_stream(self, messages: list[BaseMessage], citations: dict[int, Citation],
-                         allowed: set[str], t0: float, timings: dict[str, float]
+                         allowed: set[str], t0: float, timings: dict[str, float], question: str = ""
                          ) -> Iterator[tuple[str, str]]:
         """Generate and yield ("ok", sentence) for each sentence that passes the checks; ends with
         ("fail", reason), ("not_found", ""), or ("done", raw_text)."""
@@ -412,11 +414,12 @@ class Assistant:
                     echo_marker = ""
                     if not sent:
                         continue
-                    out = self._check_sentences(pending + [sent], citations, allowed)
+                    out = self._check_sentences(pending + [sent], citations, allowed, question=question)
                     if out is None:
                         pending.append(sent)
                         continue
                     if out:
+                        yield "picked", " ".join(pending + [sent])
                         yield "fail", out
                         return
                     for s in pending + [sent]:
@@ -438,15 +441,18 @@ class Assistant:
                 yield "not_found", raw
                 return
             out = self._check_sentences(pending + [tail], citations, allowed, final=True,
-                                        cited_before=cited_before)
+                                        cited_before=cited_before, question=question)
             if out:
+                yield "picked", " ".join(pending + [tail])
                 yield "fail", out
                 return
             for s in pending + [tail]:
                 yield "ok", s
         elif pending:
-            out = self._check_sentences(pending, citations, allowed, final=True, cited_before=cited_before)
+            out = self._check_sentences(pending, citations, allowed, final=True, cited_before=cited_before,
+                                        question=question)
             if out:
+                yield "picked", " ".join(pending)
                 yield "fail", out
                 return
             for s in pending:
@@ -454,10 +460,15 @@ class Assistant:
         yield "done", raw
 
     def _check_sentences(self, sents: list[str], citations: dict[int, Citation], allowed: set[str],
-                         final: bool = False, cited_before: bool = False) -> str | None:
+                         final: bool = False, cited_before: bool = False, question: str = "") -> str | None:
         """"" when the sentences pass, a reason when they fail, None to wait for a later marker (the last
         sentence carries no marker and holds a figure)."""
         text = " ".join(sents)
+        if question and markers(text) and not cited_before and says_not_found(text) \
+                and not extract_numbers(text):
+            return NOT_FOUND  # "… is not mentioned in the extracts [1]": the model found nothing
+        if question and markers(text) and adds_nothing(text, question, [c.vendor_name for c in citations.values()]):
+            return ADDS_NOTHING
         ns = markers(text)
         if not ns:  # held back until a later sentence cites an extract
             if not final:
@@ -483,17 +494,20 @@ class Assistant:
         instructions = str(messages[0].content)  # the system prompt, with its worked example
         tg = time.perf_counter()
         emitted: list[str] = []
+        picked: list[int] = []  # extracts the model cited in rejected sentences: its choice of clause
         failure = ""
         llm_error = False
         for attempt in range(2):
             raw = ""
-            for kind, payload in self._verified_stream(messages, citations, allowed, t0, timings):
+            for kind, payload in self._verified_stream(messages, citations, allowed, t0, timings, question):
                 if kind == "ok":
                     chunk = payload if not emitted else " " + payload
                     if not emitted:
                         timings.setdefault("first_token", timed_ms(t0))
                     emitted.append(payload)
                     yield chunk
+                elif kind == "picked" and not _copies_prompt(payload, instructions):
+                    picked += [n for n in markers(payload) if n in citations and n not in picked]
                 elif kind == "fail":
                     failure = payload
                     log.debug("sentence rejected: %s", payload)  # may quote documents: debug only
@@ -533,6 +547,8 @@ class Assistant:
                 continue
             break
         timings["generate"] = timed_ms(tg)
+        if emitted:
+            picked += [n for n in markers(" ".join(emitted)) if n in citations and n not in picked]
         if emitted and _same_words(" ".join(emitted), question):
             base.warnings.append("the model repeated the question")
             emitted = []
@@ -544,7 +560,7 @@ class Assistant:
             base.warnings.append("the generated text cited no extract")
             emitted = []
         if not emitted:
-            yield from self._extractive(base, spans, lang, timings, t0, failure or "no citation")
+            yield from self._extractive(base, spans, lang, timings, t0, failure or "no citation", picked)
             return
         text = " ".join(emitted)
         used = markers(text)
@@ -555,8 +571,12 @@ class Assistant:
         yield base
 
     def _extractive(self, base: Answer, spans: Sequence[Span], lang: str, timings: dict[str, float],
-                    t0: float, failure: str) -> Iterator[str | Answer]:
-        cites = [span_citation(i + 1, sp) for i, sp in enumerate(spans[:3])]
+                    t0: float, failure: str, picked: Sequence[int] = ()) -> Iterator[str | Answer]:
+        """The best extracts quoted verbatim: the one the model cited first (its answer failed the checks,
+        but its choice of clause is still the best signal there is), then the best-ranked others."""
+        order = [n - 1 for n in picked[:1] if 0 < n <= len(spans)]
+        order += [i for i in range(len(spans)) if i not in order]
+        cites = [span_citation(i + 1, spans[j]) for i, j in enumerate(order[:3])]
         lines = [_t(lang, "extractive")] + [f"[{c.n}] « {' '.join(c.quote.split())} » ({c.vendor_name})"
                                             for c in cites]
         text = "\n".join(lines)
@@ -585,7 +605,7 @@ class Assistant:
         lines: list[str] = []
 
         def add(v: str, line: str) -> str:
-            row, kind = self._comparison_row(v, line, citations, names, lang, base.warnings)
+            row, kind = self._comparison_row(v, line, citations, names, lang, base.warnings, question)
             out_rows.append(row)
             kinds.append(kind)
             text_line = f"{row.vendor_name}: {row.answer}"
@@ -632,7 +652,7 @@ class Assistant:
         yield base
 
     def _comparison_row(self, v: str, line: str, citations: dict[int, Citation], names: dict[str, str],
-                        lang: str, warnings: list[str]) -> tuple[VendorAnswer, str]:
+                        lang: str, warnings: list[str], question: str = "") -> tuple[VendorAnswer, str]:
         """A vendor's row: the model's line when it cites only that vendor's extracts and its figures
         check out; else that vendor's best extract quoted; else "not specified" (abstained)."""
         line = normalise_markers(line)
@@ -642,13 +662,17 @@ class Assistant:
         ns = markers(line)
         if found and ns and all(n in own for n in ns):
             res = check_answer(line, [own[n] for n in ns], self._text_of, {c.clause_id for c in own.values()})
-            if res.ok:
+            if res.ok and adds_nothing(line, question, [name]):
+                warnings.append(f"{v}: the line only cites, it states nothing: extract quoted")
+            elif res.ok:
                 return VendorAnswer(v, name, line, False, sorted(set(ns))), "generated"
-            warnings.append(f"{v}: {'; '.join(res.reasons)}")
+            else:
+                warnings.append(f"{v}: {'; '.join(res.reasons)}")
         elif found:
             warnings.append(f"{v}: the line cites no extract of this vendor")
         if found and own:
-            n0 = min(own)  # extractive row: the vendor's best span, quoted
+            # extractive row: the vendor's extract the model cited, else its best one, quoted
+            n0 = next((n for n in ns if n in own), min(own))
             warnings.append(f"{v}: extractive row")
             return VendorAnswer(v, name, f"« {' '.join(own[n0].quote.split())} » [{n0}]", False, [n0]), \
                 "extractive"

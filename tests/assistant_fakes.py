@@ -47,9 +47,14 @@ class ScriptedChat(BaseChatModel):
         return "scripted"
 
 
-def hashing_settings(store_dir: Path) -> Settings:
-    return load_settings(env={}, corpus_dir=str(SAMPLE_CORPUS), store_dir=str(store_dir),
+def offline_settings(corpus: Path, store_dir: Path) -> Settings:
+    """Settings for offline tests: hashing embedder and fake LLM over `corpus`, the store in `store_dir`."""
+    return load_settings(env={}, corpus_dir=str(corpus), store_dir=str(store_dir),
                          **{"embedding.kind": "hashing", "llm.provider": "fake"})
+
+
+def hashing_settings(store_dir: Path) -> Settings:
+    return offline_settings(SAMPLE_CORPUS, store_dir)
 
 
 def build_store(store_dir: Path) -> tuple[Settings, Any, Any]:

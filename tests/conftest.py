@@ -7,8 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from assistant_fakes import offline_settings
 
-from core.settings import PROJECT_ROOT, Settings, load_settings
+from core.settings import PROJECT_ROOT, Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -23,8 +24,7 @@ def fake_settings(tmp_path: Path) -> Settings:
     """Settings for offline tests: hashing embedder, fake LLM, store and corpus under tmp_path."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    return load_settings(env={}, corpus_dir=str(corpus), store_dir=str(tmp_path / "store"),
-                         **{"embedding.kind": "hashing", "llm.provider": "fake"})
+    return offline_settings(corpus, tmp_path / "store")
 
 
 @pytest.fixture
@@ -38,5 +38,4 @@ def sample_corpus_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def sample_settings(tmp_path: Path) -> Settings:
     """The real sample corpus (read-only) with a temporary store and the hashing embedder."""
-    return load_settings(env={}, corpus_dir=str(SAMPLE_CORPUS), store_dir=str(tmp_path / "store"),
-                         **{"embedding.kind": "hashing", "llm.provider": "fake"})
+    return offline_settings(SAMPLE_CORPUS, tmp_path / "store")

@@ -134,3 +134,30 @@ def test_copying_the_prompt_example_is_not_an_answer(built) -> None:
     asst, _ = make(built, ["Sixty (60) days' written notice [2].", "Sixty (60) days' written notice [2]."])
     ans = asst.answer("How quickly must Humanlinker notify a data breach?")
     assert ans.mode == "extractive" and "Sixty" not in ans.answer
+
+
+def test_sentence_that_only_repeats_the_question_is_not_an_answer(built) -> None:
+    """"The deadline is [n]." passes every figure check and answers nothing: it is rejected, and the
+    extractive fallback quotes first the clause the model pointed at."""
+    reply = "The deadline for Humanlinker to notify a data breach is [{n:48 heures ouvrées}]."
+    asst, llm = make(built, [reply, reply])
+    items = list(asst.stream("What is the deadline for Humanlinker to notify a data breach?"))
+    ans = items[-1]
+    assert "deadline for Humanlinker" not in "".join(i for i in items if isinstance(i, str))
+    assert ans.mode == "extractive" and len(llm.calls) == 2
+    assert "48 heures ouvrées" in ans.citations[0].quote  # the model's pick comes first
+    assert any("only repeats the question" in w for w in ans.warnings)
+    assert_verbatim(ans, built[1])
+
+
+def test_answer_saying_the_extracts_are_silent_is_an_abstention(built) -> None:
+    asst, llm = make(built, ["Humanlinker's insurance amount is not mentioned in the provided extracts [1]."])
+    ans = asst.answer("What professional insurance amount does Humanlinker hold?")
+    assert ans.abstained and ans.mode == "abstained" and len(llm.calls) == 1
+    assert "do not specify" in ans.answer
+
+
+def test_negative_sentence_with_a_figure_is_still_checked_as_an_answer(built) -> None:
+    asst, _ = make(built, ["Humanlinker does not specify a delay beyond 48 business hours [{n:48 heures ouvrées}]."])
+    ans = asst.answer("How quickly must Humanlinker notify a data breach?")
+    assert not ans.abstained and ans.mode == "generated" and "48" in ans.answer

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from assistant_fakes import offline_settings
 from streamlit.testing.v1 import AppTest
 
-from core.settings import PROJECT_ROOT, load_settings
+from core.settings import PROJECT_ROOT
 from core.types import Answer
 from ingest.pipeline import run_ingest
 from ui.render import anchor_id, chip_label
@@ -25,8 +26,7 @@ TIMEOUT = 60
 def template_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample corpus ingested once with the hashing embedder; tests get a copy."""
     root = tmp_path_factory.mktemp("template")
-    s = load_settings(env={}, corpus_dir=str(SAMPLE), store_dir=str(root / "store"),
-                      **{"embedding.kind": "hashing", "llm.provider": "fake"})
+    s = offline_settings(SAMPLE, root / "store")
     run_ingest(s, progress=False)
     return root / "store"
 

@@ -11,48 +11,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit_server import CHROME_ARGS, CHROMIUM, streamlit_app
 
 from core.settings import PROJECT_ROOT, load_settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 REAL = os.environ.get("CQA_BROWSER_REAL") == "1"
 QUESTION = os.environ.get("CQA_BROWSER_QUESTION", "How fast must Humanlinker notify a data breach?")
 EXPECT = os.environ.get("CQA_BROWSER_EXPECT", "")  # e.g. "48": a citation must quote it (real models)
 ANSWER_TIMEOUT_MS = (600 if REAL else 90) * 1000
-CHROME_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--disable-gpu"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_health(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(f"{url} not healthy after {timeout}s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -76,23 +49,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterato
         shutil.copytree(PROJECT_ROOT / "data" / "contracts", corpus)
         env.update({"CORPUS_DIR": str(corpus), "STORE_DIR": str(tmp_path / "store"),
                     "CQA__EMBEDDING__KIND": "hashing", "CQA__LLM__PROVIDER": "fake"})
-    port = _free_port()
-    log = artifacts / "streamlit.log"
-    with log.open("wb") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true"],
-            cwd=PROJECT_ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
-    try:
-        _wait_health(f"http://127.0.0.1:{port}/_stcore/health", proc, log)
-        yield f"http://127.0.0.1:{port}/", env
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    with streamlit_app(env, artifacts / "streamlit.log") as url:
+        yield url, env
 
 
 def _launch(p):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.citations import check_answer, markers, renumber, split_sentences
+from assistant.citations import adds_nothing, check_answer, markers, renumber, says_not_found, split_sentences
 from assistant.numbers import extract_numbers, unsupported_numbers, words_value
 from core.types import Citation
 
@@ -124,3 +124,27 @@ def test_markers_sentences_and_renumbering() -> None:
     text, cites = renumber("x [4] y [2] z [4]", ALL)
     assert text == "x [1] y [2] z [1]"
     assert [(c.n, c.quote) for c in cites] == [(1, CAP.quote), (2, NOTICE.quote)]
+
+
+@pytest.mark.parametrize(("sentence", "question", "expected"), [
+    ("The law governing LEO Bizdev's terms is [3].", "Which law governs LEO Bizdev's terms?", True),
+    ("Yes, LEO Bizdev transfers personal data outside the EEA [2].",
+     "Does LEO Bizdev transfer personal data outside the EEA?", True),
+    ("Le montant couvre l'assurance responsabilité civile de Boost My Mail. [3]",
+     "Quel montant couvre l'assurance responsabilité civile de Boost My Mail ?", True),
+    ("The audit rights are detailed in extracts [1] and [2].", "What are the audit rights?", True),
+    ("Humanlinker's registered office is located in [3].", "Where is Humanlinker's registered office?", True),
+    ("French law governs LEO Bizdev's terms [3].", "Which law governs LEO Bizdev's terms?", False),
+    ("Within 48 business hours of becoming aware of it [1].", "How fast must Humanlinker notify a breach?", False),
+    ("Oui, en France [2].", "Les données sont-elles hébergées dans l'UE ?", False),
+])
+def test_adds_nothing(sentence: str, question: str, expected: bool) -> None:
+    assert adds_nothing(sentence, question, ["LEO Bizdev", "Boost My Mail"]) is expected
+
+
+def test_says_not_found() -> None:
+    assert says_not_found("The DPO is not mentioned in the provided extracts [1].")
+    assert says_not_found("Les extraits ne précisent pas le montant de l'assurance [2].")
+    assert says_not_found("Aucune information sur ce point [1].")
+    assert not says_not_found("Data is not transferred outside the EU [2].")
+    assert not says_not_found("Les données ne sont pas transférées hors de l'UE [1].")

@@ -108,3 +108,16 @@ def test_filter_narrowed_by_the_vendor_the_question_names(built) -> None:
     r2 = asst.retrieve("How quickly is a breach notified?", vendors=["humanlinker", "leo-bizdev"])
     assert r2.vendors == ["humanlinker", "leo-bizdev"] and r2.fan_out
     assert {h.clause.vendor for h in r2.hits} == {"humanlinker", "leo-bizdev"}
+
+
+def test_row_that_only_cites_shows_the_cited_clause(built) -> None:
+    """A row "Vendor: [n]" states nothing: the page shows the clause the model cited, quoted verbatim."""
+    asst, _ = make(built, [
+        "Humanlinker: [{n:Humanlinker.*12 derniers mois}]\n"
+        "Boost My Mail: [{n:Boost My Mail.*douze \\(12\\) mois}]"])
+    ans = asst.compare("What is the liability cap?", ["humanlinker", "boost-my-mail"])
+    rows = {r.vendor: r for r in ans.comparison or []}
+    by_n = {c.n: c for c in ans.citations}
+    assert "12 derniers mois" in by_n[rows["humanlinker"].citation_ns[0]].quote
+    assert "douze (12) mois" in by_n[rows["boost-my-mail"].citation_ns[0]].quote
+    assert all("«" in r.answer for r in rows.values()) and ans.mode == "extractive"

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from assistant_fakes import offline_settings
 
-from core.settings import Settings, load_settings
+from core.settings import Settings
 
 HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 HOSTILE_CORPUS = HOSTILE / "corpus"
@@ -66,8 +67,7 @@ def hostile_corpus(tmp_path: Path) -> Path:
 @pytest.fixture
 def hostile_settings(hostile_corpus: Path, tmp_path: Path) -> Settings:
     """Offline settings (hashing embedder, fake LLM) over the hostile corpus and a temporary store."""
-    return load_settings(env={}, corpus_dir=str(hostile_corpus), store_dir=str(tmp_path / "store"),
-                         **{"embedding.kind": "hashing", "llm.provider": "fake"})
+    return offline_settings(hostile_corpus, tmp_path / "store")
 
 
 def load_jsonl(path: Path) -> list[dict]:

@@ -5,19 +5,15 @@ and type; file names cannot escape the corpus (../, absolute paths, symlinks) in
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit_server import CHROME_ARGS, CHROMIUM, streamlit_app
 
-from core.settings import PROJECT_ROOT, Settings
+from core.settings import Settings
 
 PAYLOADS = [
     "<script>window.__xss=1;document.title='PWNED'</script>",
@@ -130,15 +126,12 @@ def test_ingest_paths_cannot_escape(hostile_settings: Settings, tmp_path: Path) 
 
 
 # ------------------------------------------------------------------------------------ browser
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROME_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--disable-gpu"]
 
 
 @pytest.fixture(scope="module")
 def xss_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """`streamlit run app.py` over the hostile corpus (ingested first), fake models, on a free port."""
-    from rel_harness import free_port, offline_env, run_module
+    from rel_harness import offline_env, run_module
 
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no chromium at {CHROMIUM}")
@@ -147,30 +140,8 @@ def xss_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "hostile" / "corpus", corpus)
     env = offline_env(corpus, tmp / "store", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     assert run_module("ingest", "--no-progress", env=env, timeout=120).rc == 0
-    port = free_port()
-    log = tmp / "streamlit.log"
-    with log.open("wb") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.address",
-                                 "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
-                                cwd=PROJECT_ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, log.read_text()[-3000:]
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/", tmp
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    with streamlit_app(env, tmp / "streamlit.log") as url:
+        yield url, tmp
 
 
 @pytest.mark.browser
