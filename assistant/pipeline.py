@@ -266,6 +266,14 @@ class Assistant:
             n = max(n, 2 * len(must))
         return select_spans(scored, n, per_clause=3, min_vendors=must)
 
+    def select_extracts(self, question: str, retrieval: Retrieval) -> tuple[str, list[Span]]:
+        """The numbered extracts the answerer sees: the best spans, cut to the token budget (twice the
+        budget when the question fans out). Returns (context text, the spans kept, in prompt order)."""
+        spans = self.pick_spans(question, retrieval)
+        budget = min(self.settings.retrieval.context_tokens,
+                     self.span_budget * (2 if retrieval.fan_out else 1))
+        return build_context(spans, budget, self.settings.chunking.encoding)
+
     # ------------------------------------------------------------------ answering
     def answer(self, question: str, vendors: Sequence[str] | None = None,
                history: Sequence[Any] | None = None) -> Answer:
@@ -334,10 +342,7 @@ class Assistant:
             yield base
             return
         ts = time.perf_counter()
-        spans = self.pick_spans(effective, ret)
-        budget = min(self.settings.retrieval.context_tokens,
-                     self.span_budget * (2 if ret.fan_out else 1))
-        context, spans = build_context(spans, budget, self.settings.chunking.encoding)
+        context, spans = self.select_extracts(effective, ret)
         timings["select"] = timed_ms(ts)
         if spans:  # what the answerer saw: the extracts, in prompt order
             base.retrieved = [sp.as_hit() for sp in spans]

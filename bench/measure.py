@@ -94,8 +94,11 @@ def machine_info() -> dict[str, Any]:
 def run_worker(task: str, args: dict[str, Any], timeout_s: float = 900.0) -> tuple[dict[str, Any], int]:
     """Run `python -m bench.worker TASK` in a fresh process; return (its JSON result, its peak RSS in bytes).
 
-    A separate process gives a clean peak RSS (ru_maxrss of that child alone, via wait4).
+    A separate process gives a clean peak RSS: the worker's own VmHWM (ru_maxrss from wait4 where
+    /proc is missing, which on Linux includes the parent's high-water mark at fork).
     """
+    from bench.worker import PEAK_KEY
+
     with tempfile.TemporaryDirectory(prefix="bench-worker-") as tmp:
         args_path, out_path = Path(tmp) / "args.json", Path(tmp) / "out.json"
         args_path.write_text(json.dumps(args, default=str), encoding="utf-8")
@@ -119,4 +122,6 @@ def run_worker(task: str, args: dict[str, Any], timeout_s: float = 900.0) -> tup
         peak = int(usage.ru_maxrss) * 1024  # Linux reports KiB
         if proc.returncode != 0 or not out_path.exists():
             raise RuntimeError(f"bench worker {task} failed with exit code {proc.returncode}")
-        return json.loads(out_path.read_text(encoding="utf-8")), peak
+        result = json.loads(out_path.read_text(encoding="utf-8"))
+        own = result.pop(PEAK_KEY, None)
+        return result, int(own) if own else peak

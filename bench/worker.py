@@ -10,6 +10,22 @@ from typing import Any
 
 from core.runtime import apply_offline_defaults
 
+PEAK_KEY = "_worker_vm_hwm_bytes"
+
+
+def vm_hwm_bytes() -> int | None:
+    """This process's peak resident set (VmHWM) since exec. Unlike ru_maxrss it does not start from the
+    parent's high-water mark (Linux carries that over through fork and exec: a bench that had grown to
+    4 GiB made every later worker report at least 4 GiB)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
 
 def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
     from bench.answer_bench import answer_worker, raw_worker
@@ -26,6 +42,7 @@ def main(argv: list[str]) -> int:
     with open(args_path, encoding="utf-8") as fh:
         args = json.load(fh)
     result = _tasks()[task](args)
+    result[PEAK_KEY] = vm_hwm_bytes()
     with open(out_path, "w", encoding="utf-8") as fh:
         json.dump(result, fh, default=str)
     return 0

@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="output folder (default evals/runs/<timestamp>-<system>-<goldname>/)")
     r.add_argument("--k", type=int, default=5, help="top-k retrieved spans scored (default 5)")
     r.add_argument("--retrieval-only", action="store_true", help="score retrieval alone (no LLM)")
+    r.add_argument("--extracts", action="store_true",
+                   help="with --retrieval-only: score the extracts the model would be given (span selection "
+                        "and token budget after retrieval) instead of the retrieved clauses")
     r.add_argument("--limit", type=int, help="first N items (after filters)")
     r.add_argument("--sample", type=int, help="a seeded random sample of N items (after filters, before --limit)")
     r.add_argument("--seed", type=int, default=0, help="seed for --sample (default 0)")
@@ -135,6 +138,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     if not items:
         print("error: no gold item left after filters", file=sys.stderr)
         return 2
+    if args.extracts and not args.retrieval_only:
+        print("error: --extracts needs --retrieval-only", file=sys.stderr)
+        return 2
     settings = settings or load_settings()
     if args.fast:
         settings = settings.replace(**{"llm.choice": "fast"})
@@ -143,7 +149,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     ensure_tiktoken_cache(settings.tiktoken_cache_dir)
     result = run_eval(settings, items, system=args.system, k=args.k, retrieval_only=args.retrieval_only,
                       corpus=args.corpus, gold_path=args.gold, progress=not args.no_progress,
-                      store_dir=args.store_dir,
+                      store_dir=args.store_dir, extracts=args.extracts,
                       extra_config={"filters": {k: sorted(v) for k, v in filters.items()}, "limit": args.limit,
                                     "sample": args.sample, "seed": args.seed if args.sample else None,
                                     "redacted": bool(args.redact)})

@@ -146,7 +146,8 @@ def open_store(settings: Settings, corpus: str | Path | None, embeddings: Any, p
 def run_eval(settings: Settings, items: Sequence[Mapping[str, Any]], *, system: str = "default",
              k: int = 5, retrieval_only: bool = False, corpus: str | Path | None = None,
              embeddings: Any = None, gold_path: str | Path | None = None, progress: bool = True,
-             store_dir: str | Path | None = None, extra_config: Mapping[str, Any] | None = None) -> RunResult:
+             store_dir: str | Path | None = None, extra_config: Mapping[str, Any] | None = None,
+             extracts: bool = False) -> RunResult:
     """Evaluate `system` on `items` and return rows, metrics, configuration and breakdowns.
 
     A baseline opens (or, on a `corpus` of its own, builds) the clause store with the hashing embedder: the
@@ -163,7 +164,8 @@ def run_eval(settings: Settings, items: Sequence[Mapping[str, Any]], *, system: 
     started = dt.datetime.now(dt.UTC)
     with open_store(settings, corpus, store_embeddings, progress=progress, store_dir=store_dir) as (
             run_settings, store):
-        sys_ = make_system(system, run_settings, store, embeddings if embeddings is not None else store_embeddings)
+        sys_ = make_system(system, run_settings, store, embeddings if embeddings is not None else store_embeddings,
+                           extracts=extracts)
         texts: dict[str, str | None] = {}
 
         def document_text(doc: str) -> str | None:
@@ -186,7 +188,7 @@ def run_eval(settings: Settings, items: Sequence[Mapping[str, Any]], *, system: 
     models = dict(sys_.describe()["models"])
     if retrieval_only:
         models["llm"] = None
-    config = {"system": system, "k": k, "retrieval_only": retrieval_only,
+    config = {"system": system, "k": k, "retrieval_only": retrieval_only, "extracts": extracts,
               "gold": str(gold_path) if gold_path else None,
               "corpus": str(Path(corpus).expanduser().resolve()) if corpus else str(settings.corpus_dir),
               "corpus_documents": n_docs, "models": models, "prompt": prompt,

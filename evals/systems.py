@@ -53,18 +53,28 @@ class DefaultSystem:
 
     name = "default"
 
-    def __init__(self, settings: Settings, store: Any, embeddings: Embeddings, llm: Any = None) -> None:
+    def __init__(self, settings: Settings, store: Any, embeddings: Embeddings, llm: Any = None,
+                 extracts: bool = False) -> None:
         from assistant import Assistant
 
+        self.extracts = extracts
         self.settings = settings
         self.assistant = Assistant(settings, store=store, embeddings=embeddings, llm=llm)
         self.embeddings = embeddings
 
     def retrieve(self, question: str, k: int) -> dict[str, Any]:
+        """The retrieved clauses (k of them); with `extracts`, the spans the answerer would be given
+        instead (retrieval, span selection and the token budget, no LLM)."""
         t0 = time.perf_counter()
-        r = self.assistant.retrieve(question, k=k)
+        if self.extracts:
+            r = self.assistant.retrieve(question)
+            _, spans = self.assistant.select_extracts(question, r)
+            hits = [sp.as_hit() for sp in spans]
+        else:
+            r = self.assistant.retrieve(question, k=k)
+            hits = r.hits
         elapsed = (time.perf_counter() - t0) * 1000
-        ask = _retrieval_ask(question, [h.to_json() for h in r.hits], self.describe()["models"], elapsed,
+        ask = _retrieval_ask(question, [h.to_json() for h in hits], self.describe()["models"], elapsed,
                              vendors=list(r.vendors or []), language=r.language)
         ask["timings_ms"].update({k_: round(float(v), 1) for k_, v in (r.timings_ms or {}).items()})
         ask["timings_ms"]["total"] = round(elapsed, 1)
@@ -217,10 +227,14 @@ class PlainRagSystem(_BaselineBase):
         return out
 
 
-def make_system(name: str, settings: Settings, store: Any, embeddings: Embeddings) -> System:
-    """Build a system by name (see SYSTEMS)."""
+def make_system(name: str, settings: Settings, store: Any, embeddings: Embeddings,
+                extracts: bool = False) -> System:
+    """Build a system by name (see SYSTEMS); `extracts`: the default system's retrieval returns the spans
+    the answerer would see."""
+    if extracts and name != "default":
+        raise ValueError("--extracts applies to the default system only")
     if name == "default":
-        return DefaultSystem(settings, store, embeddings)
+        return DefaultSystem(settings, store, embeddings, extracts=extracts)
     if name == "bm25":
         return BM25System(settings, store, embeddings)
     if name == "plain-rag":

@@ -193,3 +193,23 @@ def test_default_system_retrieval_and_full_runs(settings: Settings, tmp_path: Pa
     assert summary["quote_verbatim"] == 1.0 and summary["config"]["prompt"]
     assert summary["answer_accuracy"] is not None and summary["abstention_recall"] is not None
     assert all({"answer", "abstained", "citations", "retrieved", "model"} <= set(r["ask"]) for r in rows)
+
+
+def test_extracts_scores_the_spans_the_model_would_see(settings: Settings, tmp_path: Path) -> None:
+    """`--retrieval-only --extracts`: the retrieved list is the extracts (spans inside clauses, cut to the
+    prompt's token budget), the same ones a full run gives the model."""
+    assert _run(settings, tmp_path / "c", "--retrieval-only") == 0
+    assert _run(settings, tmp_path / "x", "--retrieval-only", "--extracts") == 0
+    _, clauses = load_run(tmp_path / "c")
+    summary, spans = load_run(tmp_path / "x")
+    assert summary["config"]["extracts"] is True and summary["evidence_recall@5"] is not None
+    assert _run(settings, tmp_path / "f") == 0
+    _, full = load_run(tmp_path / "f")
+    by_id = {r["id"]: r for r in full}
+    for r in spans:
+        got = [(h["document"], h["start"], h["end"]) for h in r["ask"]["retrieved"]]
+        if by_id[r["id"]]["ask"].get("mode") not in ("refused",) and by_id[r["id"]]["ask"]["retrieved"]:
+            assert got == [(h["document"], h["start"], h["end"]) for h in by_id[r["id"]]["ask"]["retrieved"]]
+    longer = sum(h["end"] - h["start"] for r in clauses for h in r["ask"]["retrieved"][:5])
+    assert sum(h["end"] - h["start"] for r in spans for h in r["ask"]["retrieved"][:5]) < longer
+    assert _run(settings, tmp_path / "bad", "--extracts") == 2

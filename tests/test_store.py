@@ -225,3 +225,32 @@ def test_bm25_postings_scores_equal_rank_bm25_and_rank_the_same():
             expected = [(ids[i], float(scores[i])) for i in sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i]))
                         if scores[i] > 0 and (vendor_filter is None or vendors[i] in vendor_filter)][:7]
             assert index.search(query, 7, vendor_filter) == expected
+
+
+def test_exact_and_hnsw_dense_search_agree_and_skip_stale_versions(store: ClauseStore, emb: HashingEmbeddings,
+                                                                    monkeypatch):
+    """Up to EXACT_SEARCH_MAX candidates dense_search is exact over cached vectors; above, Chroma's HNSW.
+    Both give the same hits here (a few vectors: HNSW is exhaustive), never a stale version, and the cache
+    follows writes."""
+    q = emb.embed_query("personal data breach notify controller 48 hours")
+    exact = store.dense_search(q, 4)
+    exact_acme = store.dense_search(q, 4, vendors=["acme"])
+    monkeypatch.setattr(store_mod, "EXACT_SEARCH_MAX", 0)
+    hnsw = store.dense_search(q, 4)
+    assert [h.clause.id for h in hnsw] == [h.clause.id for h in exact]
+    assert [round(h.score, 5) for h in hnsw] == [round(h.score, 5) for h in exact]
+    assert [h.clause.id for h in store.dense_search(q, 4, vendors=["acme"])] == [h.clause.id for h in exact_acme]
+    monkeypatch.undo()
+    # a new version of the document: its old clauses vanish from the exact results at once
+    old_ids = {c.id for c in store.clauses("globex/dpa.txt")}
+    doc, clauses = make_doc("globex/dpa.txt", ["The Processor shall notify the Controller within 24 hours."])
+    write(store, emb, doc, clauses)
+    again = store.dense_search(q, 10)
+    assert not old_ids & {h.clause.id for h in again}
+    assert clauses[0].id in {h.clause.id for h in again}
+    # a write through another instance (another process) is seen too: the cache follows the generation
+    other = ClauseStore(store.settings, emb, client=store.client)
+    doc2, clauses2 = make_doc("globex/dpa.txt", ["The Processor shall notify the Controller within 12 hours."])
+    write(other, emb, doc2, clauses2)
+    assert clauses2[0].id in {h.clause.id for h in store.dense_search(q, 10)}
+    assert clauses[0].id not in {h.clause.id for h in store.dense_search(q, 10)}

@@ -33,7 +33,10 @@ log = logging.getLogger(__name__)
 
 BATCH = 1024  # clause records per Chroma call (the cost is per record beyond a few hundred)
 DOC_BATCH = 200
-PAGE = 5000  # records per read when reading a whole collection  # manifest records (each carries a whole document's text) per Chroma call
+PAGE = 5000  # records per read when reading a whole collection
+# dense_search is exact (numpy over cached vectors) up to this many candidate clauses, HNSW above it
+EXACT_SEARCH_MAX = int(os.environ.get("CQA_EXACT_SEARCH_MAX", "20000"))
+MATRIX_CACHE_ENTRIES = 8  # manifest records (each carries a whole document's text) per Chroma call
 BM25_CACHE_VERSION = 1
 # Readers on the query path reuse the manifest while the manifest collection's `generation` (bumped by
 # every commit or removal, from any process) is unchanged, and at most this long as a backstop.
@@ -114,6 +117,7 @@ class ClauseStore:
         self._open()
         self._bm25: tuple[str, BM25Index] | None = None
         self._records: tuple[float, str, list[DocRecord]] | None = None
+        self._matrix_cache: dict[tuple[str, tuple[str, ...] | None], tuple[list[str], Any, list[Clause]]] = {}
 
     # ------------------------------------------------------------------ collections
     @staticmethod
@@ -135,7 +139,7 @@ class ClauseStore:
             except Exception:  # noqa: BLE001 - absent collection: nothing to drop
                 log.debug("collection %s absent", name)
         self._bm25 = None
-        self._records = None
+        self.invalidate()
         self._open()
 
     # ------------------------------------------------------------------ manifest (read)
@@ -165,8 +169,9 @@ class ClauseStore:
         self.invalidate()
 
     def invalidate(self) -> None:
-        """Forget the cached manifest (writers call it; so does ingest after taking the lock)."""
+        """Forget the cached manifest and vectors (writers call it; so does ingest after taking the lock)."""
         self._records = None
+        self._matrix_cache.clear()
 
     def document(self, document: str) -> DocRecord | None:
         got = self.docs.get(ids=[document], include=["metadatas"])
@@ -278,10 +283,62 @@ class ClauseStore:
     # ------------------------------------------------------------------ search
     def dense_search(self, query_vector: Sequence[float], k: int,
                      vendors: Sequence[str] | None = None) -> list[Hit]:
-        """Nearest current clauses by cosine; score = 1 - cosine distance (higher is better)."""
+        """Nearest current clauses by cosine; score = 1 - cosine distance (higher is better).
+
+        Up to EXACT_SEARCH_MAX candidate clauses (the whole store, or the named vendors' clauses) are
+        searched exactly over a cached matrix; above that, Chroma's HNSW index. Exact is both faster at
+        that size and right: HNSW with a selective `where` filter (one vendor among thousands) found 2 of
+        the 10 true neighbours in the bench's 1,000x store."""
         cur = self._current()
         if not cur or k <= 0:
             return []
+        wanted = set(vendors) if vendors else None
+        candidates = sum(r.n_clauses for r in self.documents() if wanted is None or r.vendor in wanted)
+        if candidates <= EXACT_SEARCH_MAX:
+            return self._exact_search(query_vector, k, vendors, cur)
+        return self._hnsw_search(query_vector, k, vendors, cur)
+
+    def _exact_search(self, query_vector: Sequence[float], k: int, vendors: Sequence[str] | None,
+                      cur: dict[str, tuple[str, int]]) -> list[Hit]:
+        import numpy as np
+
+        ids, matrix, clauses = self._vectors(vendors, cur)
+        if not clauses:
+            return []
+        q = np.asarray(query_vector, dtype=np.float32)
+        q /= float(np.linalg.norm(q)) or 1.0
+        scores = matrix @ q
+        n = min(k, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        order = sorted(top.tolist(), key=lambda i: (-float(scores[i]), ids[i]))
+        return [Hit(clause=clauses[i], score=float(scores[i]), sources={"dense": r}) for r, i in enumerate(order)]
+
+    def _vectors(self, vendors: Sequence[str] | None, cur: dict[str, tuple[str, int]]
+                 ) -> tuple[list[str], Any, list[Clause]]:
+        """(ids, unit-normalised vectors, clauses) of the current clauses of `vendors` (all when None),
+        cached until the manifest's generation changes."""
+        import numpy as np
+
+        key = (self._records[1] if self._records else "", tuple(sorted(vendors)) if vendors else None)
+        hit = self._matrix_cache.get(key)
+        if hit is not None:
+            return hit
+        where: dict[str, Any] | None = {"vendor": {"$in": list(vendors)}} if vendors else None
+        got = self.get_all(where, ["embeddings", "documents", "metadatas"])
+        keep = [i for i, m in enumerate(got["metadatas"])
+                if self._is_current(str(m.get("document")), m.get("doc_sha256"), m.get("ordinal"), cur)]
+        clauses = [Clause.from_metadata(str(got["documents"][i]), dict(got["metadatas"][i])) for i in keep]
+        matrix = np.asarray([got["embeddings"][i] for i in keep], dtype=np.float32)
+        if len(keep):
+            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        entry = ([c.id for c in clauses], matrix, clauses)
+        if len(self._matrix_cache) >= MATRIX_CACHE_ENTRIES or any(k_[0] != key[0] for k_ in self._matrix_cache):
+            self._matrix_cache.clear()
+        self._matrix_cache[key] = entry
+        return entry
+
+    def _hnsw_search(self, query_vector: Sequence[float], k: int, vendors: Sequence[str] | None,
+                     cur: dict[str, tuple[str, int]]) -> list[Hit]:
         # Filter by vendor in Chroma, by current version in Python: a `$in` over every document's sha
         # makes Chroma's query 10-100x slower at scale. Stale records are rare (a crash window), so ask
         # for a few more than k and widen only when they crowd out the current ones.
