@@ -101,7 +101,7 @@ class Assistant:
 
     def __init__(self, settings: Settings, store: Any = None, embeddings: Embeddings | None = None,
                  llm: BaseChatModel | None = None, n_spans: int = 6, min_dense: float | None = None,
-                 span_embeddings: bool = False, span_budget: int = 360) -> None:
+                 span_embeddings: bool = False, span_budget: int = 420) -> None:
         self.settings = settings
         self._store = store
         self._embeddings = embeddings
@@ -264,7 +264,7 @@ class Assistant:
         must = retrieval.vendors if retrieval.fan_out else []
         if retrieval.fan_out:
             n = max(n, 2 * len(must))
-        return select_spans(scored, n, per_clause=3, min_vendors=must)
+        return select_spans(scored, n, per_clause=4, min_vendors=must)
 
     def select_extracts(self, question: str, retrieval: Retrieval) -> tuple[str, list[Span]]:
         """The numbered extracts the answerer sees: the best spans, cut to the token budget (twice the
