@@ -2,7 +2,7 @@
 this machine, each against a limit measured in the same run; write JSON and Markdown results.
 
 Examples:
-    python -m bench                 # everything (about 15 minutes on 2 cores)
+    python -m bench                 # everything (about 12 minutes on 2 cores)
     python -m bench --quick         # small sizes, a few minutes
     python -m bench --only query --only ingest
 """
@@ -155,7 +155,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="small sizes: a few minutes instead of ~15")
+    p.add_argument("--quick", action="store_true", help="small sizes: a few minutes instead of ~12")
     p.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
                    help=f"run only this section (repeatable): {', '.join(SECTIONS)}")
     p.add_argument("--out", type=Path, default=RESULTS_DIR, help="results folder (default bench/results)")
