@@ -78,6 +78,10 @@ def summary_rows(sections: dict[str, Any]) -> list[dict[str, Any]]:
                                  f"{_ms(r[key]['p50_ms'])} / {_ms(r[key]['p95_ms'])}",
                                  f"numpy {_ms(n['p50_ms'])} / {_ms(n['p95_ms'])}",
                                  r[key]["p50_ms"] / n["p50_ms"] if n["p50_ms"] else None))
+            if r.get("dense_search_vendor"):
+                dv = r["dense_search_vendor"]
+                rows.append(_row("scale", f"dense_search filtered to one vendor ({r['vendor_clauses']} clauses, exact) "
+                                          "p50 / p95", f"{_ms(dv['p50_ms'])} / {_ms(dv['p95_ms'])}"))
             rows.append(_row("scale", "manifest read per query (documents()) p50", _ms(r["manifest_read"]["p50_ms"])))
             rows.append(_row("scale", f"bm25_search p50 / p95 (index build {_s(r['bm25_index_build_s'])})",
                              f"{_ms(r['bm25_search']['p50_ms'])} / {_ms(r['bm25_search']['p95_ms'])}"))

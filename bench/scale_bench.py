@@ -67,11 +67,15 @@ def _scale_retrieval(settings: Any, emb: Any) -> dict[str, Any]:
     k = settings.retrieval.k_dense
     qs = list(QUESTIONS)
     qv = [emb.embed_query(q) for q in qs]
+    vendor = st.documents()[0].vendor  # one vendor's clauses: the exact-search path
     got = st.get_all(None, ["embeddings"])
     matrix = np.asarray(got["embeddings"], dtype=np.float32)
     out: dict[str, Any] = {"records": int(matrix.shape[0]), "k": k,
                            "manifest_read": latency_stats_ms(time_calls(lambda _: st.documents(), [0] * 5)),
                            "dense_search": latency_stats_ms(time_calls(lambda v: st.dense_search(v, k), qv)),
+                           "dense_search_vendor": latency_stats_ms(time_calls(
+                               lambda v: st.dense_search(v, k, vendors=[vendor]), qv)),
+                           "vendor_clauses": sum(r.n_clauses for r in st.documents() if r.vendor == vendor),
                            "chroma_query_unfiltered": latency_stats_ms(time_calls(
                                lambda v: st.col.query(query_embeddings=[v], n_results=k,
                                                       include=["documents", "metadatas", "distances"]), qv)),
