@@ -8,6 +8,7 @@ protocol (clauses, then manifest record, then stale clauses deleted). One ingest
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -107,6 +108,7 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)  # total, embed (and model load when built here)
     clauses_embedded: int = 0
+    store_full: str = ""  # set when the store's disk filled up: nothing more is written in this run
 
     def add(self, document: str, status: str, reason: str = "", clauses: int = 0) -> None:
         self.entries.append(ReportEntry(document, status, reason, clauses))
@@ -413,7 +415,7 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
         if sum(len(p.clauses) for p, _ in pending) >= settings.ingest.write_batch:
             _flush(pending, emb, store, cache, report, progress)
     _flush(pending, emb, store, cache, report, progress)
-    if prune:
+    if prune and not report.store_full:
         present = {d for d, _ in files}
         for document in sorted(manifest):
             in_scope = any(s == "" or document == s or document.startswith(s.rstrip("/") + "/")
@@ -421,30 +423,53 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
             if in_scope and document not in present and not (settings.corpus_dir / document).exists():
                 store.remove_document(document)
                 report.add(document, "removed", "no longer in the corpus")
-    orphans = store.orphan_ids()
+    orphans = [] if report.store_full else store.orphan_ids()
     if orphans:
         store.delete_ids(orphans)
         report.orphans_removed = len(orphans)
     return report
 
 
+def _disk_full(exc: BaseException) -> bool:
+    """True for an out-of-space error from the store (ENOSPC, or SQLite's "database or disk is full")."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    text = str(exc).lower()
+    return "disk is full" in text or "no space left" in text
+
+
 def _flush(pending: list[tuple[PendingWrite, bool]], emb: Embeddings, store: ClauseStore,
            cache: EmbeddingCache, report: IngestReport, progress: bool) -> None:
     """Embed and write the pending documents together (full embedding batches, few store calls).
-    When the batch fails, each document is retried alone so that one bad document fails alone."""
+    When the batch fails, each document is retried alone so that one bad document fails alone; when the
+    store's disk is full, nothing more is written in this run (retrying only hammers a full disk, and
+    Chroma was seen to hang on the next write)."""
     if not pending:
         return
     items = list(pending)
     pending.clear()
+    if report.store_full:
+        for it, _ in items:
+            report.add(it.doc.document, "failed", f"not written: {report.store_full}; previous version kept")
+        return
     try:
         _embed_and_write(items, emb, store, cache, report, progress)
         for it, existed in items:
             report.add(it.doc.document, "updated" if existed else "added", clauses=len(it.clauses))
         return
     except Exception as exc:  # noqa: BLE001 - the commit protocol keeps previous versions readable
+        reason = f"{type(exc).__name__}: {exc}"
+        if _disk_full(exc):
+            log.error("the store is out of space (%s): no more writes in this run", exc)
+            report.store_full = f"the store ran out of space ({reason})"
+            report.notes.append(f"{report.store_full}: the documents after it were not written; free space and "
+                                "run the ingest again")
+            for it, _ in items:
+                report.add(it.doc.document, "failed", f"{reason}; previous version kept")
+            return
         if len(items) == 1:
             log.exception("writing %s failed", items[0][0].doc.document)
-            report.add(items[0][0].doc.document, "failed", f"{type(exc).__name__}: {exc}; previous version kept")
+            report.add(items[0][0].doc.document, "failed", f"{reason}; previous version kept")
             return
         log.warning("writing %d documents together failed (%s): writing them one by one", len(items), exc)
     for item in items:
@@ -565,5 +590,14 @@ def _check(settings: Settings, st: ClauseStore) -> CheckReport:
             spans.add((c.start, c.end))
         if sorted(c.ordinal for c in clauses) != list(range(len(clauses))):
             out.add(rec.document, "clause ordinals are not 0..n-1")
+    known = {r.document for r in st.documents()}
+    max_bytes = settings.ingest.max_file_mb * 1024 * 1024
+    for document, path in discover(settings.corpus_dir, None, IngestReport())[0]:
+        try:
+            small = path.stat().st_size <= max_bytes
+        except OSError:
+            continue
+        if document not in known and small:  # e.g. an ingest that stopped on a full disk
+            out.add(document, "in the corpus, not in the store")
     out.orphans = len(st.orphan_ids())
     return out

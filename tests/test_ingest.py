@@ -465,3 +465,44 @@ def test_batched_writes_match_one_by_one_and_isolate_a_failing_document(corpus: 
     assert st.orphan_ids() == [] and st.count() == sum(r.n_clauses for r in st.documents())
     for i in range(6):
         assert any(f"{10 + i} heures" in c.text for c in st.clauses(f"acme/annexe-{i}.txt"))
+
+
+def test_full_disk_stops_writing_and_reports_every_document(corpus: Path, fake_settings: Settings, monkeypatch):
+    """Out of space: the batch's documents fail with the reason, later documents are not written (Chroma
+    was seen to hang on writes after a full disk), no orphan cleanup runs, previous versions stay."""
+    import errno
+
+    ingest(fake_settings)
+    st = ClauseStore(fake_settings)
+    before = {d: st.clauses(d) for d in ("acme/cgv.txt", "globex/dpa.md")}
+    put(corpus, "acme/cgv.txt", ACME_V1.replace("48 heures", "72 heures"))
+    put(corpus, "globex/dpa.md", GLOBEX.replace("72 hours", "24 hours"))
+    settings = fake_settings.replace(**{"ingest.write_batch": 1})
+    calls = []
+
+    def full(self, clauses, vectors):
+        calls.append(len(clauses))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ClauseStore, "upsert_clauses", full)
+    monkeypatch.setattr(ClauseStore, "orphan_ids", lambda self: pytest.fail("no cleanup on a full disk"))
+    rep = ingest(settings)
+    monkeypatch.undo()
+    assert len(calls) == 1
+    failed = {e.document: e.reason for e in rep.by_status("failed")}
+    assert set(failed) == {"acme/cgv.txt", "globex/dpa.md"} and rep.exit_code != 0
+    assert all("previous version kept" in r and "space" in r for r in failed.values())
+    assert any("ran out of space" in n for n in rep.notes)
+    st = ClauseStore(fake_settings)
+    assert {d: st.clauses(d) for d in before} == before
+
+
+def test_check_finds_corpus_files_missing_from_the_store_and_ingests_them(corpus: Path, fake_settings: Settings):
+    """After an ingest that wrote nothing (a full disk), `--check` must not call the store consistent."""
+    emb = HashingEmbeddings()
+    ingest(fake_settings, paths=[corpus / "acme"])
+    chk = check_store(fake_settings, embeddings=emb, repair=False)
+    assert chk.problems == {"globex/dpa.md": ["in the corpus, not in the store"]}
+    fixed = check_store(fake_settings, embeddings=emb)
+    assert [e.document for e in fixed.repaired.by_status("added")] == ["globex/dpa.md"]
+    assert check_store(fake_settings, embeddings=emb, repair=False).ok

@@ -121,14 +121,17 @@ def test_chroma_server_unreachable_is_a_clear_error(module: str, args: list[str]
     assert "chroma" in run.stderr.lower() and "Traceback" not in run.stderr, run.stderr[-2500:]
 
 
-def test_enospc_during_ingest_keeps_previous_versions(hostile_settings: Settings, figures) -> None:  # type: ignore[no-untyped-def]
-    """OSError(ENOSPC) from the store's write path mid-ingest: failed documents keep their previous version
-    (readers never see half a version); the next ingest, with space back, completes."""
+@pytest.mark.parametrize(("write_batch", "fail_from"), [(1, 2), (512, 1)])
+def test_enospc_during_ingest_keeps_previous_versions(hostile_settings: Settings, figures, write_batch: int,
+                                                      fail_from: int) -> None:  # type: ignore[no-untyped-def]
+    """OSError(ENOSPC) from the store's write path mid-ingest (documents written one at a time, the disk
+    filling after the first; or all together, the disk full from the start): failed documents keep their
+    previous version (readers never see half a version); the next ingest, with space back, completes."""
     from ingest.pipeline import run_ingest
     from vectorstore.embeddings import HashingEmbeddings
     from vectorstore.store import ClauseStore
 
-    settings = _ingested(hostile_settings)
+    settings = _ingested(hostile_settings).replace(**{"ingest.write_batch": write_batch})
     corpus = settings.corpus_dir
     versions = {p.relative_to(corpus).as_posix(): {hashlib.sha256(p.read_bytes()).hexdigest()}
                 for p in corpus.rglob("*.txt")}
@@ -143,7 +146,7 @@ def test_enospc_during_ingest_keeps_previous_versions(hostile_settings: Settings
 
     def full_disk(*args: object, **kwargs: object) -> None:
         calls["n"] += 1
-        if calls["n"] >= 2:
+        if calls["n"] >= fail_from:
             raise OSError(errno.ENOSPC, "No space left on device")
         real_upsert(*args, **kwargs)
 
@@ -153,6 +156,7 @@ def test_enospc_during_ingest_keeps_previous_versions(hostile_settings: Settings
     assert failed, report.to_json()
     for e in failed:
         assert "No space left on device" in e.reason and "previous version kept" in e.reason, e
+    assert calls["n"] == fail_from  # no write after the disk filled up
     del st
     figures.add("faults_injected")
     check_store_consistent(settings, versions)
