@@ -65,10 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         empty = asst.store.count() == 0
     except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
-        where = (f"Chroma server at {settings.vectorstore_url}" if settings.vectorstore_url
-                 else f"Chroma store in {settings.store_dir / 'chroma'}")
-        first = (str(exc).strip().splitlines() or [""])[0][:300]
-        print(f"error: cannot open the {where}: {type(exc).__name__}: {first}", file=sys.stderr)
+        from core.errors import first_line
+        from vectorstore.store import describe_store
+
+        print(f"error: cannot open the {describe_store(settings)}: {type(exc).__name__}: {first_line(exc)}",
+              file=sys.stderr)
         return 4
     if empty:
         print("The document store is empty: run `python -m ingest` first.", file=sys.stderr)

@@ -24,6 +24,7 @@ from assistant.query import injected_ranges, is_fan_out, refusal_reason, resolve
 from assistant.retrieval import Retrieval, expand_neighbours, interleave, search_group, timed_ms
 from assistant.spans import Span, rank_spans, select_spans, spans_of_hits
 from assistant.vendors import Detection, VendorInfo, catalog_from, detect_vendors, strip_mentions
+from core.errors import first_line
 from core.settings import Settings
 from core.types import Answer, Citation, VendorAnswer
 from vectorstore.bm25 import tokenize
@@ -423,12 +424,9 @@ class Assistant:
                     if out is None:
                         pending.append(sent)
                         continue
+                    yield from _verdict(pending + [sent], out)
                     if out:
-                        yield "picked", " ".join(pending + [sent])
-                        yield "fail", out
                         return
-                    for s in pending + [sent]:
-                        yield "ok", s
                     cited_before = True
                     pending = []
         except Exception as exc:  # noqa: BLE001 - endpoint down, timeout, garbage mid-stream
@@ -441,27 +439,16 @@ class Assistant:
         tail = normalise_markers(buf.strip())
         if tail and echo_marker and not markers(tail):
             tail = f"{tail} [{echo_marker}]"
-        if tail:
-            if NOT_FOUND in tail.upper():
-                yield "not_found", raw
-                return
-            out = self._check_sentences(pending + [tail], citations, allowed, final=True,
-                                        cited_before=cited_before, question=question)
-            if out:
-                yield "picked", " ".join(pending + [tail])
-                yield "fail", out
-                return
-            for s in pending + [tail]:
-                yield "ok", s
-        elif pending:
-            out = self._check_sentences(pending, citations, allowed, final=True, cited_before=cited_before,
+        if tail and NOT_FOUND in tail.upper():
+            yield "not_found", raw
+            return
+        rest = pending + [tail] if tail else pending
+        if rest:
+            out = self._check_sentences(rest, citations, allowed, final=True, cited_before=cited_before,
                                         question=question)
+            yield from _verdict(rest, out)
             if out:
-                yield "picked", " ".join(pending)
-                yield "fail", out
                 return
-            for s in pending:
-                yield "ok", s
         yield "done", raw
 
     def _check_sentences(self, sents: list[str], citations: dict[int, Citation], allowed: set[str],
@@ -469,12 +456,11 @@ class Assistant:
         """"" when the sentences pass, a reason when they fail, None to wait for a later marker (the last
         sentence carries no marker and holds a figure)."""
         text = " ".join(sents)
-        if question and markers(text) and not cited_before and says_not_found(text) \
-                and not extract_numbers(text):
-            return NOT_FOUND  # "… is not mentioned in the extracts [1]": the model found nothing
-        if question and markers(text) and adds_nothing(text, question, [c.vendor_name for c in citations.values()]):
-            return ADDS_NOTHING
         ns = markers(text)
+        if question and ns and not cited_before and says_not_found(text) and not extract_numbers(text):
+            return NOT_FOUND  # "… is not mentioned in the extracts [1]": the model found nothing
+        if question and ns and adds_nothing(text, question, [c.vendor_name for c in citations.values()]):
+            return ADDS_NOTHING
         if not ns:  # held back until a later sentence cites an extract
             if not final:
                 return None
@@ -582,8 +568,7 @@ class Assistant:
         order = [n - 1 for n in picked[:1] if 0 < n <= len(spans)]
         order += [i for i in range(len(spans)) if i not in order]
         cites = [span_citation(i + 1, spans[j]) for i, j in enumerate(order[:3])]
-        lines = [_t(lang, "extractive")] + [f"[{c.n}] « {' '.join(c.quote.split())} » ({c.vendor_name})"
-                                            for c in cites]
+        lines = [_t(lang, "extractive")] + [f"[{c.n}] {_quoted(c.quote)} ({c.vendor_name})" for c in cites]
         text = "\n".join(lines)
         base.answer, base.abstained, base.mode, base.citations = text, False, "extractive", cites
         base.warnings.append(f"extractive fallback: {failure}")
@@ -679,8 +664,7 @@ class Assistant:
             # extractive row: the vendor's extract the model cited, else its best one, quoted
             n0 = next((n for n in ns if n in own), min(own))
             warnings.append(f"{v}: extractive row")
-            return VendorAnswer(v, name, f"« {' '.join(own[n0].quote.split())} » [{n0}]", False, [n0]), \
-                "extractive"
+            return VendorAnswer(v, name, f"{_quoted(own[n0].quote)} [{n0}]", False, [n0]), "extractive"
         return VendorAnswer(v, name, _t(lang, "row_missing"), True, []), "abstained"
 
 
@@ -694,9 +678,20 @@ _LOOSE_MARKER = re.compile(r"[\[【(]\s*(?:extract|extrait|passage)?\s*#?\s*(\d{
 _ECHOED_LABEL = re.compile(r"^\[(\d{1,2})\][^\n:]{0,120}::\s*(.+)$", re.S)
 
 
+def _verdict(sents: list[str], reason: str | None) -> list[tuple[str, str]]:
+    """The stream events for checked sentences: each ("ok", sentence) when they passed; when they failed,
+    ("picked", their text) (the extracts the model chose) then ("fail", reason)."""
+    return [("picked", " ".join(sents)), ("fail", reason)] if reason else [("ok", s) for s in sents]
+
+
+def _quoted(quote: str) -> str:
+    """A verbatim quote on one line, in French quotation marks."""
+    return f"« {' '.join(quote.split())} »"
+
+
 def _llm_error(exc: BaseException) -> str:
     """One line for a failing language model (no traceback, no document text)."""
-    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    first = first_line(exc, 200)
     return f"language model unavailable ({type(exc).__name__}{': ' + first if first else ''})"
 
 
@@ -711,19 +706,21 @@ def normalise_markers(text: str) -> str:
                              text)
 
 
+def _words(text: str) -> list[str]:
+    """Lower-cased words, citation markers and punctuation aside."""
+    return re.findall(r"[^\W_]+", re.sub(r"\[\d+\]", " ", text.lower()))
+
+
 def _same_words(answer: str, question: str) -> bool:
     """True when the answer is only the question repeated (markers and punctuation aside)."""
-    def words(t: str) -> list[str]:
-        return re.findall(r"[^\W_]+", re.sub(r"\[\d+\]", " ", t.lower()))
-    return words(answer) == words(question)
+    return _words(answer) == _words(question)
 
 
 def _copies_prompt(answer: str, system: str) -> bool:
     """True when a sentence of the answer is copied from the system prompt (its worked example)."""
-    def norm(t: str) -> str:
-        return " ".join(re.findall(r"[^\W_]+", re.sub(r"\[\d+\]", " ", t.lower())))
-    sys_text = norm(system)
-    return any(len(norm(s).split()) >= 3 and norm(s) in sys_text for s in re.split(r"(?<=[.!?])\s+", answer))
+    sys_text = " ".join(_words(system))
+    sentences = (_words(s) for s in re.split(r"(?<=[.!?])\s+", answer))
+    return any(len(w) >= 3 and " ".join(w) in sys_text for w in sentences)
 
 
 def parse_comparison(raw: str, vendors: Sequence[str], names: dict[str, str],

@@ -108,8 +108,8 @@ def run_bench(sections: list[str], quick: bool, workdir: Path,
         meta["notes"].append("quick run: 2-document corpus, 10x instead of 100x/1000x, 200 synthetic documents, "
                              "1 question, pp128/tg32")
     if previous:
-        meta["notes"].append(f"merged with an earlier run ({previous['meta'].get('started_utc')}): sections "
-                             f"{', '.join(k for k in out if k not in sections)} come from it")
+        kept = ", ".join(f"{k} (measured {out[k].get('measured_utc', '?')})" for k in out if k not in sections)
+        meta["notes"].append(f"merged with earlier results: {kept}")
     return document()
 
 

@@ -101,11 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 3
     except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
-        where = (f"Chroma server at {settings.vectorstore_url}" if settings.vectorstore_url
-                 else f"Chroma store in {settings.store_dir / 'chroma'}")
+        from core.errors import first_line
+        from vectorstore.store import describe_store
+
         logging.getLogger(__name__).debug("ingest failed", exc_info=True)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        print(f"error: {type(exc).__name__} with the {where}: {first[:300]}"
+        print(f"error: {type(exc).__name__} with the {describe_store(settings)}: {first_line(exc)}"
               + ("" if settings.vectorstore_url else " (try: python -m ingest --check)"), file=sys.stderr)
         return 4
     report.render()

@@ -448,9 +448,13 @@ def _flush(pending: list[tuple[PendingWrite, bool]], emb: Embeddings, store: Cla
         return
     items = list(pending)
     pending.clear()
-    if report.store_full:
+
+    def fail_all(reason: str) -> None:
         for it, _ in items:
-            report.add(it.doc.document, "failed", f"not written: {report.store_full}; previous version kept")
+            report.add(it.doc.document, "failed", f"{reason}; previous version kept")
+
+    if report.store_full:
+        fail_all(f"not written: {report.store_full}")
         return
     try:
         _embed_and_write(items, emb, store, cache, report, progress)
@@ -464,12 +468,11 @@ def _flush(pending: list[tuple[PendingWrite, bool]], emb: Embeddings, store: Cla
             report.store_full = f"the store ran out of space ({reason})"
             report.notes.append(f"{report.store_full}: the documents after it were not written; free space and "
                                 "run the ingest again")
-            for it, _ in items:
-                report.add(it.doc.document, "failed", f"{reason}; previous version kept")
+            fail_all(reason)
             return
         if len(items) == 1:
             log.exception("writing %s failed", items[0][0].doc.document)
-            report.add(items[0][0].doc.document, "failed", f"{reason}; previous version kept")
+            fail_all(reason)
             return
         log.warning("writing %d documents together failed (%s): writing them one by one", len(items), exc)
     for item in items:
@@ -566,7 +569,8 @@ def _rebuild_unreadable(settings: Settings, embeddings: Embeddings | None, progr
 def _check(settings: Settings, st: ClauseStore) -> CheckReport:
     out = CheckReport()
     root = settings.corpus_dir.resolve()
-    for rec in st.documents():
+    records = st.documents()
+    for rec in records:
         path = root / rec.document
         if not path.is_file():
             out.add(rec.document, "file missing from the corpus")
@@ -590,7 +594,7 @@ def _check(settings: Settings, st: ClauseStore) -> CheckReport:
             spans.add((c.start, c.end))
         if sorted(c.ordinal for c in clauses) != list(range(len(clauses))):
             out.add(rec.document, "clause ordinals are not 0..n-1")
-    known = {r.document for r in st.documents()}
+    known = {r.document for r in records}
     max_bytes = settings.ingest.max_file_mb * 1024 * 1024
     for document, path in discover(settings.corpus_dir, None, IngestReport())[0]:
         try:

@@ -32,11 +32,11 @@ from vectorstore.bm25 import BM25Index, tokenize
 log = logging.getLogger(__name__)
 
 BATCH = 1024  # clause records per Chroma call (the cost is per record beyond a few hundred)
-DOC_BATCH = 200
+DOC_BATCH = 200  # manifest records (each carries a whole document's text) per Chroma call
 PAGE = 5000  # records per read when reading a whole collection
 # dense_search is exact (numpy over cached vectors) up to this many candidate clauses, HNSW above it
 EXACT_SEARCH_MAX = int(os.environ.get("CQA_EXACT_SEARCH_MAX", "20000"))
-MATRIX_CACHE_ENTRIES = 8  # manifest records (each carries a whole document's text) per Chroma call
+MATRIX_CACHE_ENTRIES = 8  # vendor filters whose vectors are kept for exact search
 BM25_CACHE_VERSION = 1
 # Readers on the query path reuse the manifest while the manifest collection's `generation` (bumped by
 # every commit or removal, from any process) is unchanged, and at most this long as a backstop.
@@ -88,6 +88,13 @@ def clause_id(document: str, doc_sha256: str, ordinal: int) -> str:
 def contextual_text(clause: Clause) -> str:
     """What is embedded for a clause: vendor and section give the vector context; stored text stays verbatim."""
     return f"{clause.vendor_name} | {clause.section}\n{clause.text}"
+
+
+def describe_store(settings: Settings) -> str:
+    """Where the store lives, for messages: "Chroma server at URL" or "Chroma store in DIR"."""
+    if settings.vectorstore_url:
+        return f"Chroma server at {settings.vectorstore_url}"
+    return f"Chroma store in {settings.store_dir / 'chroma'}"
 
 
 def make_client(settings: Settings) -> Any:
@@ -198,9 +205,10 @@ class ClauseStore:
                     out[r.vendor].append(a)
         return out
 
-    def _current(self) -> dict[str, tuple[str, int]]:
-        """document -> (current text sha, clause count): what readers accept."""
-        return {r.document: (r.sha256, r.n_clauses) for r in self.documents()}
+    def _current(self, records: Sequence[DocRecord] | None = None) -> dict[str, tuple[str, int]]:
+        """document -> (current text sha, clause count): what readers accept (of `records`, default the
+        manifest)."""
+        return {r.document: (r.sha256, r.n_clauses) for r in (self.documents() if records is None else records)}
 
     @staticmethod
     def _is_current(doc: str, sha: Any, ordinal: Any, current: dict[str, tuple[str, int]]) -> bool:
@@ -208,6 +216,11 @@ class ClauseStore:
         ordinal below the committed clause count (a re-chunking of the same text keeps the ids)."""
         cur = current.get(doc)
         return cur is not None and cur[0] == sha and isinstance(ordinal, int) and 0 <= ordinal < cur[1]
+
+    @classmethod
+    def _meta_is_current(cls, meta: dict[str, Any], current: dict[str, tuple[str, int]]) -> bool:
+        """`_is_current` for a raw clause metadata record."""
+        return cls._is_current(str(meta.get("document")), meta.get("doc_sha256"), meta.get("ordinal"), current)
 
     def fingerprint(self) -> str:
         """Hash of the manifest (text sha, ingest fingerprint and clause count per document): changes with any
@@ -238,8 +251,7 @@ class ClauseStore:
         return sorted((c for c in out if c.document == document and c.doc_sha256 == sha),
                       key=lambda c: c.ordinal)
 
-    def get_all(self, where: dict[str, Any] | None, include: list[str], col: Any = None
-                   ) -> dict[str, list[Any]]:
+    def get_all(self, where: dict[str, Any] | None, include: list[str], col: Any = None) -> dict[str, list[Any]]:
         """`col.get` over any number of records, PAGE at a time (one unpaged get of tens of thousands of
         records exceeds SQLite's variable limit inside Chroma)."""
         out: dict[str, list[Any]] = {"ids": [], **{k: [] for k in include}}
@@ -292,11 +304,12 @@ class ClauseStore:
         searched exactly over a cached matrix; above that, Chroma's HNSW index. Exact is both faster at
         that size and right: HNSW with a selective `where` filter (one vendor among thousands) found 2 of
         the 10 true neighbours in the bench's 1,000x store."""
-        cur = self._current()
+        records = self.documents()
+        cur = self._current(records)
         if not cur or k <= 0:
             return []
         wanted = set(vendors) if vendors else None
-        candidates = sum(r.n_clauses for r in self.documents() if wanted is None or r.vendor in wanted)
+        candidates = sum(r.n_clauses for r in records if wanted is None or r.vendor in wanted)
         if candidates <= EXACT_SEARCH_MAX:
             return self._exact_search(query_vector, k, vendors, cur)
         return self._hnsw_search(query_vector, k, vendors, cur)
@@ -328,8 +341,7 @@ class ClauseStore:
             return hit
         where: dict[str, Any] | None = {"vendor": {"$in": list(vendors)}} if vendors else None
         got = self.get_all(where, ["embeddings", "documents", "metadatas"])
-        keep = [i for i, m in enumerate(got["metadatas"])
-                if self._is_current(str(m.get("document")), m.get("doc_sha256"), m.get("ordinal"), cur)]
+        keep = [i for i, m in enumerate(got["metadatas"]) if self._meta_is_current(m, cur)]
         clauses = [Clause.from_metadata(str(got["documents"][i]), dict(got["metadatas"][i])) for i in keep]
         matrix = np.asarray([got["embeddings"][i] for i in keep], dtype=np.float32)
         if len(keep):
@@ -473,9 +485,9 @@ class ClauseStore:
         for i in range(0, len(names), DOC_BATCH):
             part = names[i:i + DOC_BATCH]
             where = {"document": part[0]} if len(part) == 1 else {"document": {"$in": part}}
-            got = self.col.get(where=where, include=["metadatas"])
+            got = self.get_all(where, ["metadatas"])
             stale += [cid for cid, m in zip(got["ids"], got["metadatas"], strict=True)
-                      if not self._is_current(str(m.get("document")), m.get("doc_sha256"), m.get("ordinal"), cur)]
+                      if not self._meta_is_current(m, cur)]
         self.delete_ids(stale)
         return len(stale)
 
@@ -511,8 +523,7 @@ class ClauseStore:
         self.invalidate()
         cur = self._current()
         got = self.get_all(None, ["metadatas"])
-        return [i for i, m in zip(got["ids"], got["metadatas"], strict=True)
-                if not self._is_current(str(m.get("document")), m.get("doc_sha256"), m.get("ordinal"), cur)]
+        return [i for i, m in zip(got["ids"], got["metadatas"], strict=True) if not self._meta_is_current(m, cur)]
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), BATCH):
