@@ -89,6 +89,7 @@ class VendorAnswer:
     answer: str
     abstained: bool
     citation_ns: list[int] = field(default_factory=list)
+    confidence: float | None = None  # the checker's P(the cited sentence answers), None when not checked
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,7 +113,11 @@ class Answer:
     mode: AnswerMode = "generated"
     vendors: list[str] = field(default_factory=list)  # vendors the question was restricted to
     comparison: list[VendorAnswer] | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # internal notes (logs, evals), never shown as the answer
+    # the checker's probability that the cited sentence answers the question (0..1); None when not checked
+    confidence: float | None = None
+    # why the answer is what it is, in words for the reader (a lawyer, a buyer): shown in a collapsed detail
+    explanation: str = ""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -127,6 +132,8 @@ class Answer:
             "mode": self.mode,
             "vendors": list(self.vendors),
             "warnings": list(self.warnings),
+            "confidence": None if self.confidence is None else round(float(self.confidence), 3),
+            "explanation": self.explanation,
         }
         if self.comparison is not None:
             out["comparison"] = [v.to_json() for v in self.comparison]
