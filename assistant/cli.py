@@ -13,6 +13,8 @@ EPILOG = """examples:
   python -m assistant ask "How quickly must Humanlinker notify a data breach?"
   python -m assistant ask "Quel est le plafond de responsabilité ?" --vendor boost-my-mail
   python -m assistant ask "Which vendors host data outside the EU?" --json --fast
+  python -m assistant review --vendor humanlinker --topic breach_notification --json
+  python -m assistant review --lang fr --md > grille.md
 """
 
 
@@ -37,6 +39,21 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--compare", action="store_true", help="one answer per vendor (with --vendor ...)")
     a.add_argument("--settings", default=None, help="settings YAML (default: CQA_SETTINGS or config/)")
     a.add_argument("--no-stream", action="store_true", help="print the answer only when complete")
+    r = sub.add_parser("review", help="the vendor review grid: every vendor x every topic, cited (cached)",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("--vendor", action="append", default=None, metavar="SLUG", help="only this vendor (repeatable)")
+    r.add_argument("--topic", action="append", default=None, metavar="KEY", help="only this topic (repeatable)")
+    r.add_argument("--lang", choices=("en", "fr"), default="en", help="language of questions and answers")
+    fmt = r.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the grid JSON (spec: interfaces.md, Review grid)")
+    fmt.add_argument("--csv", action="store_true", help="print one CSV line per cell, quotes included")
+    fmt.add_argument("--md", action="store_true", help="print a Markdown report with the quotes")
+    r.add_argument("--topics-file", default=None, help="topics YAML (default config/review_topics.yaml)")
+    r.add_argument("--requirements", default=None,
+                   help="requirements YAML (default: CQA_REQUIREMENTS, config/requirements.yaml, or the example)")
+    r.add_argument("--cached-only", action="store_true", help="compute nothing: print what the cache holds")
+    r.add_argument("--fast", action="store_true", help="use the fast (0.5B) local model")
+    r.add_argument("--settings", default=None, help="settings YAML (default: CQA_SETTINGS or config/)")
     return p
 
 
@@ -59,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     overrides: dict[str, Any] = {"llm.choice": "fast"} if args.fast else {}
     settings = load_settings(args.settings, **overrides)
     logging.basicConfig(level=settings.log_level, stream=sys.stderr)
+    if args.command == "review":
+        return review_main(args, settings)
     from assistant.pipeline import Assistant
 
     asst = Assistant(settings)
@@ -108,3 +127,52 @@ def _footer(ans: object) -> str:
     t = getattr(ans, "timings_ms", {})
     tail = f"\n({mode}; {t.get('total', 0) / 1000:.1f} s)"
     return ("\n" + cites if cites else "") + tail
+
+
+def review_main(args: argparse.Namespace, settings: Any) -> int:
+    """`review`: fill the grid (cache first, then the model for what it lacks; progress on stderr), colour
+    it by the requirements, print it as a table, JSON, CSV or Markdown."""
+    from assistant import review
+    from assistant.pipeline import Assistant
+    from assistant.requirements import RequirementError, apply_requirements, load_requirements
+
+    try:
+        topics = review.load_topics(args.topics_file)
+        reqs = load_requirements(args.requirements)
+    except (review.TopicError, RequirementError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:  # the figure parser is missing: show the grid uncoloured
+        print(f"warning: requirements not checked ({exc})", file=sys.stderr)
+        reqs = {}
+    asst = Assistant(settings)
+    if asst.store.count() == 0:
+        print("The document store is empty: run `python -m ingest` first.", file=sys.stderr)
+        return 2
+    builder = review.GridBuilder(asst, topics=topics)
+
+    def progress(p: review.Progress, status: str) -> None:
+        if status != "start":
+            print(f"[{p.done}/{p.total}] {p.current}: {status}", file=sys.stderr, flush=True)
+
+    try:
+        if args.cached_only:
+            grid = builder.cached(args.vendor, args.topic, args.lang)
+        else:
+            grid = builder.build(args.vendor, args.topic, args.lang, on_progress=progress)
+            print(f"review grid: {builder.progress.line()}", file=sys.stderr)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    out = apply_requirements(grid.to_json(), reqs)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    elif args.csv:
+        sys.stdout.write(review.grid_csv(out))
+    elif args.md:
+        sys.stdout.write(review.grid_markdown(out))
+    else:
+        for rec in review.grid_records(out):
+            mark = f" [{rec['requirement']}]" if rec["requirement"] else ""
+            print(f"{rec['vendor_name']} | {rec['label']}{mark}: {' '.join(str(rec['answer']).split())}")
+    return 1 if builder.progress.failed else 0

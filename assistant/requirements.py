@@ -1,0 +1,372 @@
+"""The user's own requirements (a small YAML, e.g. `breach_notification: max 72 hours`) checked against
+review-grid cells: green / amber / red / unknown, each with a reason a buyer can read.
+
+Rules (one line per topic key; the text after the key):
+  max|at most|within|no more than|<= N UNIT    a duration, percentage or amount that must not be exceeded
+  min|at least|no less than|>= N UNIT [...]    one that must be reached ("at least 12 months of fees")
+  EU only | EEA only                           hosting and transfers inside the EU/EEA
+  any of: A, B, C                              one of these names must appear (law, court, certification)
+  required                                     the documents must say something on the topic
+
+Figures are read with assistant.figures (value and unit) from the cell's answer, else from its verbatim
+quotes. Silent cells are always `unknown` (the documents say nothing, so nothing can be checked).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from core.settings import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+Status = Literal["green", "amber", "red", "unknown"]
+RuleKind = Literal["max", "min", "eu_only", "any_of", "required"]
+DEFAULT_REQUIREMENTS = PROJECT_ROOT / "config" / "requirements.example.yaml"
+ENV_VAR = "CQA_REQUIREMENTS"
+
+_MAX = re.compile(r"^\s*(?:max(?:imum)?|at\s+most|within|no\s+more\s+than|<=|≤|under)\s*:?\s*(.+)$", re.I)
+_MIN = re.compile(r"^\s*(?:min(?:imum)?|at\s+least|no\s+less\s+than|>=|≥)\s*:?\s*(.+)$", re.I)
+_EU = re.compile(r"^\s*(?:eu|eea|eu/eea|europe)(?:\s+or\s+eea)?\s+only\s*$", re.I)
+_ANY = re.compile(r"^\s*(?:any\s+of|one\s+of)\s*:?\s*(.+)$", re.I)
+_REQUIRED = re.compile(r"^\s*(?:required|must\s+be\s+stated|present)\s*$", re.I)
+
+# Calendar hours a duration unit may stand for: (lowest, highest). Business units are ranges because
+# weekends and working hours are not counted ("48 business hours" is 48 h to about 8 calendar days).
+_HOURS: dict[str, tuple[float, float]] = {
+    "hour": (1, 1),
+    "day": (24, 24),
+    "week": (168, 168),
+    "month": (672, 744),
+    "year": (8760, 8784),
+    "business_hour": (1, 168 / 40),
+    "working_day": (24, 24 * 7 / 5 + 48),
+    "business_day": (24, 24 * 7 / 5 + 48),
+    "minute": (1 / 60, 1 / 60),
+}
+_UNIT_WORDS = {
+    "hour": "hours",
+    "business_hour": "business hours",
+    "day": "days",
+    "working_day": "working days",
+    "business_day": "business days",
+    "week": "weeks",
+    "month": "months",
+    "year": "years",
+    "percent": "%",
+    "minute": "minutes",
+}
+
+# Hosting places: EU/EEA members and words, then places or phrases meaning data leave the EU/EEA.
+_EU_WORDS = (
+    "union europeenne",
+    "european union",
+    "espace economique europeen",
+    "european economic area",
+    "eee",
+    "eea",
+    " ue ",
+    " eu ",
+    "europe",
+    "france",
+    "french",
+    "germany",
+    "allemagne",
+    "ireland",
+    "irlande",
+    "belgique",
+    "belgium",
+    "netherlands",
+    "pays-bas",
+    "frankfurt",
+    "francfort",
+    "paris",
+    "roubaix",
+    "gravelines",
+    "strasbourg",
+    "dublin",
+    "amsterdam",
+    "luxembourg",
+    "spain",
+    "espagne",
+    "italy",
+    "italie",
+    "poland",
+    "pologne",
+    "finland",
+    "finlande",
+    "sweden",
+    "suede",
+)
+_NON_EU_WORDS = (
+    "united states",
+    "etats-unis",
+    "etats unis",
+    " usa ",
+    " us ",
+    "u.s.",
+    "outside the eu",
+    "outside the european",
+    "outside of the eu",
+    "hors de l'union",
+    "hors ue",
+    "hors de l'ue",
+    "en dehors de l'union",
+    "hors de l'espace",
+    "pays tiers",
+    "third countr",
+    "third-countr",
+    "standard contractual clauses",
+    "clauses contractuelles types",
+    "india",
+    "inde",
+    "china",
+    "chine",
+    "canada",
+    "singapore",
+    "singapour",
+    "united kingdom",
+    "royaume-uni",
+    "israel",
+    "australia",
+    "australie",
+    "brazil",
+    "bresil",
+    "japan",
+    "japon",
+)
+_NEGATION = re.compile(r"\b(?:no|not|never|without|aucun|aucune|jamais|sans|ne|n'|pas)\b")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One parsed rule for one topic."""
+
+    topic: str
+    text: str
+    kind: RuleKind
+    value: float | None = None
+    unit: str | None = None
+    figure_kind: str | None = None
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The cell's colour and why; `to_json` is the spec's optional `requirement` object."""
+
+    status: Status
+    reason: str
+    rule: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"status": self.status, "reason": self.reason, "rule": self.rule}
+
+
+class RequirementError(ValueError):
+    """A rule that cannot be read (the message names the topic and says which forms are understood)."""
+
+
+def _fold(text: str) -> str:
+    t = unicodedata.normalize(
+        "NFKD", text.lower().replace("’", "'").replace("\u00a0", " ").replace("\u202f", " ")
+    )
+    return "".join(ch for ch in t if not unicodedata.combining(ch))
+
+
+def _figures(text: str) -> list[Any]:
+    from assistant.figures import parse_figures
+
+    return list(parse_figures(text))
+
+
+def parse_requirement(topic: str, text: str) -> Requirement:
+    """Read one rule; RequirementError when it is none of the forms in the module docstring."""
+    text = str(text).strip()
+    for kind, rx in (("max", _MAX), ("min", _MIN)):
+        m = rx.match(text)
+        if m:
+            figs = [f for f in _figures(m.group(1)) if f.kind in ("duration", "percent", "money", "count")]
+            if not figs:
+                raise RequirementError(
+                    f"{topic}: {text!r}: no figure with a unit (e.g. '72 hours', '99.5 %')"
+                )
+            f = figs[0]
+            return Requirement(topic, text, kind, float(f.value), f.unit, f.kind)  # type: ignore[arg-type]
+    if _EU.match(text):
+        return Requirement(topic, text, "eu_only")
+    m = _ANY.match(text)
+    if m:
+        terms = tuple(t.strip() for t in re.split(r"[,;|]", m.group(1)) if t.strip())
+        if terms:
+            return Requirement(topic, text, "any_of", terms=terms)
+    if _REQUIRED.match(text):
+        return Requirement(topic, text, "required")
+    raise RequirementError(
+        f"{topic}: cannot read {text!r}; use 'max N UNIT', 'at least N UNIT', 'EU only', "
+        "'any of: A, B' or 'required'"
+    )
+
+
+def requirements_path(path: str | Path | None = None) -> Path:
+    """The file to use: the argument, else $CQA_REQUIREMENTS, else config/requirements.yaml when it exists,
+    else the example file."""
+    if path:
+        return Path(path)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    own = PROJECT_ROOT / "config" / "requirements.yaml"
+    return own if own.exists() else DEFAULT_REQUIREMENTS
+
+
+def load_requirements(path: str | Path | None = None) -> dict[str, Requirement]:
+    """topic key -> Requirement from a YAML mapping (`requirements:` or top level); {} when no file."""
+    p = requirements_path(path)
+    if not p.exists():
+        return {}
+    raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    if isinstance(raw, dict) and isinstance(raw.get("requirements"), dict):
+        raw = raw["requirements"]
+    if not isinstance(raw, dict):
+        raise RequirementError(f"{p}: expected a mapping of topic key to rule")
+    return {str(k): parse_requirement(str(k), v) for k, v in raw.items() if v is not None}
+
+
+def _span(value: float, unit: str | None) -> tuple[float, float] | None:
+    """(low, high) calendar hours of a duration, None for other units."""
+    r = _HOURS.get(str(unit))
+    return None if r is None else (value * r[0], value * r[1])
+
+
+def _say(value: float | None, unit: str | None) -> str:
+    v = "" if value is None else (f"{value:g}")
+    u = _UNIT_WORDS.get(str(unit), str(unit or ""))
+    return f"{v} %" if u == "%" else f"{v} {u}".strip()
+
+
+def _compare(req: Requirement, f: Any) -> tuple[Status, str]:
+    """One figure against a max/min rule: (status, reason)."""
+    got = f"{f.surface.strip()}"
+    want = _say(req.value, req.unit)
+    assert req.value is not None
+    if f.unit == req.unit:
+        lo = hi = float(f.value)
+        ref_lo = ref_hi = req.value
+    else:
+        a, b = _span(float(f.value), f.unit), _span(req.value, req.unit)
+        if a is None or b is None:
+            return "amber", f"“{got}” is not comparable with {want}"
+        lo, hi = a
+        ref_lo, ref_hi = b
+    if req.kind == "max":
+        if hi <= ref_lo:
+            return "green", f"“{got}” is within {want}"
+        if lo > ref_hi:
+            return "red", f"“{got}” exceeds {want}"
+        return "amber", f"“{got}” may exceed {want} in calendar time"
+    if lo >= ref_hi:
+        return "green", f"“{got}” meets at least {want}"
+    if hi < ref_lo:
+        return "red", f"“{got}” is under {want}"
+    return "amber", f"“{got}” may be under {want}"
+
+
+def _texts(cell: Mapping[str, Any]) -> tuple[str, str]:
+    answer = re.sub(r"\[\d+(?:\s*[,;]\s*\d+)*\]", " ", str(cell.get("answer", "")))
+    quotes = "\n".join(str(c.get("quote", "")) for c in cell.get("citations") or [])
+    return answer, quotes
+
+
+def _check_figures(req: Requirement, cell: Mapping[str, Any]) -> Verdict:
+    answer, quotes = _texts(cell)
+    figs: list[Any] = []
+    for text in (answer, quotes):  # the short answer first: it names the figure that answers the topic
+        figs = [f for f in _figures(text) if f.kind == req.figure_kind]
+        if figs:
+            break
+    if not figs:
+        return Verdict(
+            "unknown",
+            f"no {req.figure_kind} figure in the answer or its quotes to compare with {req.text}",
+            req.text,
+        )
+    results = [_compare(req, f) for f in figs]
+    statuses = {s for s, _ in results}
+    if statuses == {"green"}:
+        return Verdict("green", results[0][1], req.text)
+    if statuses == {"red"}:
+        return Verdict("red", results[0][1], req.text)
+    reasons = "; ".join(dict.fromkeys(r for s, r in results if s != "green"))
+    return Verdict("amber", reasons, req.text)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.;!?])\s+|\n+", text) if s.strip()]
+
+
+def _check_eu(req: Requirement, cell: Mapping[str, Any]) -> Verdict:
+    answer, quotes = _texts(cell)
+    eu: set[str] = set()
+    outside: set[str] = set()
+    for sent in _sentences(answer + "\n" + quotes):
+        s = f" {_fold(sent)} "
+        s = re.sub(r"[(),:]", " ", s)
+        found_out = [w.strip() for w in _NON_EU_WORDS if w in s]
+        if found_out and _NEGATION.search(s):
+            eu.add("no transfer outside the EU")
+        elif found_out:
+            outside.update(found_out)
+        eu.update(w.strip() for w in _EU_WORDS if w in s)
+    if outside and eu:
+        return Verdict(
+            "amber",
+            f"EU hosting stated, but transfers or places outside it appear: {', '.join(sorted(outside))}",
+            req.text,
+        )
+    if outside:
+        return Verdict("red", f"places or transfers outside the EU: {', '.join(sorted(outside))}", req.text)
+    if eu:
+        return Verdict("green", f"in the EU/EEA ({', '.join(sorted(eu))})", req.text)
+    return Verdict("unknown", "the answer names no hosting place", req.text)
+
+
+def check_cell(req: Requirement, cell: Mapping[str, Any] | None) -> Verdict:
+    """The verdict of one rule on one cell (unknown for missing or silent cells)."""
+    if cell is None:
+        return Verdict("unknown", "not computed yet", req.text)
+    if cell.get("abstained"):
+        return Verdict("unknown", "the documents are silent on this topic", req.text)
+    if req.kind in ("max", "min"):
+        return _check_figures(req, cell)
+    if req.kind == "eu_only":
+        return _check_eu(req, cell)
+    if req.kind == "any_of":
+        answer, quotes = _texts(cell)
+        text = f" {_fold(answer + ' ' + quotes)} "
+        hits = [t for t in req.terms if re.search(rf"(?<![a-z0-9]){re.escape(_fold(t))}(?![a-z0-9])", text)]
+        if hits:
+            return Verdict("green", f"mentions {', '.join(hits)}", req.text)
+        return Verdict("red", f"none of {', '.join(req.terms)} is mentioned", req.text)
+    return Verdict("green", "the documents address this topic", req.text)
+
+
+def apply_requirements(
+    grid_json: MutableMapping[str, Any], reqs: Mapping[str, Requirement], topics: Sequence[str] | None = None
+) -> MutableMapping[str, Any]:
+    """Add the `requirement` object to every cell of a grid JSON whose topic has a rule (in place)."""
+    keep = set(topics) if topics is not None else None
+    for row in grid_json.get("rows", []):
+        for key, cell in row.get("cells", {}).items():
+            req = reqs.get(key)
+            if req is not None and (keep is None or key in keep):
+                cell["requirement"] = check_cell(req, cell).to_json()
+    return grid_json

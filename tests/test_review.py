@@ -1,0 +1,364 @@
+"""The review grid: topics file, cache hits/misses/invalidation, crash safety, CLI JSON shape, exports,
+and "Which vendors ...?" answers from the grid. Offline: hashing embedder and the extractive fake LLM."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from assistant_fakes import build_store, offline_settings
+
+from assistant import Assistant
+from assistant.cli import main
+from assistant.review import (
+    CellKey,
+    GridBuilder,
+    ReviewCache,
+    TopicError,
+    grid_answer,
+    grid_csv,
+    grid_markdown,
+    grid_xlsx,
+    is_which_vendors,
+    load_topics,
+    match_topic,
+)
+from core.settings import PROJECT_ROOT
+from core.types import Answer
+
+REQUIRED_KEYS = {
+    "breach_notification",
+    "liability_cap",
+    "governing_law",
+    "hosting_location",
+    "sub_processors",
+    "retention_after_end",
+    "termination_notice",
+    "price_change_notice",
+    "audit_rights",
+    "availability_sla",
+    "security_certifications",
+    "dpo_contact",
+}
+CITATION_KEYS = {
+    "n": int,
+    "vendor": str,
+    "vendor_name": str,
+    "document": str,
+    "section": str,
+    "quote": str,
+    "start": int,
+    "end": int,
+}
+VENDORS = ["humanlinker", "boost-my-mail"]
+TOPICS = ["breach_notification", "liability_cap", "governing_law"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Any]:
+    return build_store(tmp_path_factory.mktemp("store"))
+
+
+def fresh_cache(tmp_path: Path) -> ReviewCache:
+    return ReviewCache(tmp_path / "review-cache.sqlite")
+
+
+class CrashingAssistant(Assistant):
+    """The real assistant, killed (BaseException, like a Ctrl-C or a dying process) at its Nth answer."""
+
+    crash_at = 3
+    calls = 0
+
+    def answer(self, question: str, vendors: Any = None, history: Any = None) -> Answer:
+        type(self).calls += 1
+        if type(self).calls >= self.crash_at:
+            raise KeyboardInterrupt("simulated crash")
+        return super().answer(question, vendors=vendors, history=history)
+
+
+class NewPromptAssistant(Assistant):
+    """The real assistant after a prompt change: its answers carry another prompt version."""
+
+    prompt_version = "answer.v99"
+
+    def answer(self, question: str, vendors: Any = None, history: Any = None) -> Answer:
+        ans = super().answer(question, vendors=vendors, history=history)
+        ans.model["prompt"] = self.prompt_version
+        return ans
+
+
+# ----------------------------------------------------------------------------- topics
+
+
+def test_topics_file_has_the_twelve_keys_in_both_languages() -> None:
+    topics = load_topics()
+    assert REQUIRED_KEYS <= {t.key for t in topics}
+    for t in topics:
+        for lang in ("en", "fr"):
+            assert t.label(lang).strip()
+            q = t.question(lang, "Acme")
+            assert "Acme" in q and "{vendor}" not in q and q.rstrip().endswith("?")
+        assert t.keywords.get("en") and t.keywords.get("fr"), t.key
+    fr = {t.key: t.question("fr", "Acme") for t in topics}
+    assert fr["liability_cap"] != {t.key: t.question("en", "Acme") for t in topics}["liability_cap"]
+
+
+def test_adding_a_topic_is_adding_an_entry(tmp_path: Path) -> None:
+    text = (PROJECT_ROOT / "config" / "review_topics.yaml").read_text(encoding="utf-8")
+    text += (
+        "  insurance:\n    label: {en: Insurance, fr: Assurance}\n"
+        "    question:\n      en: What insurance does {vendor} hold?\n      fr: Quelle assurance {vendor} a-t-il ?\n"
+    )
+    p = tmp_path / "topics.yaml"
+    p.write_text(text, encoding="utf-8")
+    topics = load_topics(p)
+    assert (
+        topics[-1].key == "insurance"
+        and topics[-1].question("en", "Acme") == "What insurance does Acme hold?"
+    )
+    p.write_text("topics:\n  Bad Key:\n    label: {en: x, fr: y}\n    question: {en: x, fr: y}\n")
+    with pytest.raises(TopicError, match="Bad Key"):
+        load_topics(p)
+    p.write_text("topics:\n  x:\n    label: {en: x}\n    question: {en: x, fr: y}\n")
+    with pytest.raises(TopicError, match="fr"):
+        load_topics(p)
+
+
+# ----------------------------------------------------------------------------- cache
+
+
+def test_build_then_cache_hit(built, tmp_path: Path) -> None:
+    settings, store, emb = built
+    cache = fresh_cache(tmp_path)
+    b = GridBuilder(Assistant(settings, store=store, embeddings=emb), cache=cache)
+    seen: list[str] = []
+    grid = b.build(VENDORS, TOPICS, "en", on_progress=lambda p, s: seen.append(s))
+    assert b.progress.computed == 6 and b.progress.cached == 0 and b.progress.failed == 0
+    assert len(grid.cells) == 6 and not grid.missing and cache.count() == 6
+    assert sum(s.startswith("computed") for s in seen) == 6
+    b2 = GridBuilder(Assistant(settings, store=store, embeddings=emb), cache=cache)
+    grid2 = b2.build(VENDORS, TOPICS, "en")
+    assert b2.progress.computed == 0 and b2.progress.cached == 6
+    assert grid2.to_json() == grid.to_json()
+    # another language is another set of cells
+    b3 = GridBuilder(Assistant(settings, store=store, embeddings=emb), cache=cache)
+    b3.build(["humanlinker"], ["liability_cap"], "fr")
+    assert b3.progress.computed == 1 and cache.count() == 7
+
+
+def test_changed_prompt_version_recomputes(built, tmp_path: Path) -> None:
+    settings, store, emb = built
+    cache = fresh_cache(tmp_path)
+    GridBuilder(Assistant(settings, store=store, embeddings=emb), cache=cache).build(VENDORS, TOPICS[:1])
+    b = GridBuilder(NewPromptAssistant(settings, store=store, embeddings=emb), cache=cache)
+    assert b.prompt == "answer.v99"
+    assert len(b.cached(VENDORS, TOPICS[:1]).missing) == 2
+    b.build(VENDORS, TOPICS[:1])
+    assert b.progress.computed == 2
+    again = GridBuilder(NewPromptAssistant(settings, store=store, embeddings=emb), cache=cache)
+    again.build(VENDORS, TOPICS[:1])
+    assert again.progress.computed == 0 and again.progress.cached == 2
+
+
+def test_changed_document_recomputes_only_that_vendor(sample_corpus_copy: Path, tmp_path: Path) -> None:
+    from ingest.pipeline import run_ingest
+    from vectorstore.embeddings import make_embeddings
+    from vectorstore.store import ClauseStore
+
+    settings = offline_settings(sample_corpus_copy, tmp_path / "store")
+    emb = make_embeddings(settings.embedding)
+    store = ClauseStore(settings, emb)
+    for vendor in ("aura-digital", "unnamed-provider", "leo-bizdev"):  # two vendors are enough here
+        shutil.rmtree(sample_corpus_copy / vendor)
+    run_ingest(settings, embeddings=emb, store=store, progress=False)
+    cache = ReviewCache.for_store(settings.store_dir)
+    GridBuilder(Assistant(settings, store=store, embeddings=emb), cache=cache).build(None, TOPICS)
+    doc = sample_corpus_copy / "boost-my-mail" / "cgs.txt"
+    doc.write_text(
+        doc.read_text(encoding="utf-8") + "\nARTICLE 99 – Avenant\nLe prix est revu chaque année.\n",
+        encoding="utf-8",
+    )
+    run_ingest(settings, embeddings=emb, store=store, progress=False)
+    b = GridBuilder(Assistant(settings, store=store, embeddings=emb), cache=cache)
+    assert sorted({v for v, _ in b.cached(None, TOPICS).missing}) == ["boost-my-mail"]
+    b.build(None, TOPICS)
+    assert b.progress.computed == len(TOPICS) and b.progress.cached == len(TOPICS)
+
+
+def test_a_crash_mid_build_keeps_the_cells_already_computed(built, tmp_path: Path) -> None:
+    settings, store, emb = built
+    path = tmp_path / "review-cache.sqlite"
+    CrashingAssistant.calls = 0
+    with pytest.raises(KeyboardInterrupt):
+        GridBuilder(CrashingAssistant(settings, store=store, embeddings=emb), cache=ReviewCache(path)).build(
+            VENDORS, TOPICS
+        )
+    assert ReviewCache(path).count() == CrashingAssistant.crash_at - 1  # a new connection sees them
+    b = GridBuilder(Assistant(settings, store=store, embeddings=emb), cache=ReviewCache(path))
+    b.build(VENDORS, TOPICS)
+    assert b.progress.cached == 2 and b.progress.computed == 4
+
+
+def test_cell_key_depends_on_every_part() -> None:
+    base = CellKey("v", "t", "en", "docs", "q?", "answer.v2", "m|e")
+    fields = ["vendor", "topic", "lang", "docs", "question", "prompt", "model"]
+    digests = {base.digest}
+    for f in fields:
+        digests.add(CellKey(**{**base.__dict__, f: getattr(base, f) + "x"}).digest)
+    assert len(digests) == len(fields) + 1
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def _cli_env(monkeypatch: pytest.MonkeyPatch, store_dir: Path) -> None:
+    monkeypatch.setenv("CQA__STORE_DIR", str(store_dir))
+    monkeypatch.setenv("CQA__EMBEDDING__KIND", "hashing")
+    monkeypatch.setenv("CQA__LLM__PROVIDER", "fake")
+
+
+def test_cli_review_json_matches_the_spec(
+    built, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings, store, _ = built
+    _cli_env(monkeypatch, settings.store_dir)
+    args = [
+        "review",
+        "--json",
+        "--topic",
+        "breach_notification",
+        "--topic",
+        "liability_cap",
+        "--vendor",
+        "humanlinker",
+        "--vendor",
+        "unnamed-provider",
+    ]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "[4/4]" in captured.err  # progress on stderr
+    d = json.loads(captured.out)
+    assert set(d) == {"topics", "rows"}
+    assert d["topics"] == [
+        {"key": "breach_notification", "label": "Personal data breach notification"},
+        {"key": "liability_cap", "label": "Liability cap"},
+    ]
+    assert [r["vendor"] for r in d["rows"]] == ["humanlinker", "unnamed-provider"]
+    for row in d["rows"]:
+        assert set(row) == {"vendor", "vendor_name", "cells"} and isinstance(row["vendor_name"], str)
+        assert set(row["cells"]) == {"breach_notification", "liability_cap"}
+        for cell in row["cells"].values():
+            assert isinstance(cell["answer"], str) and cell["answer"]
+            assert isinstance(cell["abstained"], bool)
+            assert cell["confidence"] is None or 0.0 <= cell["confidence"] <= 1.0
+            for c in cell["citations"]:
+                for k, t in CITATION_KEYS.items():
+                    assert isinstance(c[k], t), (k, c)
+                assert c["vendor"] == row["vendor"]
+                assert store.document_text(c["document"])[c["start"] : c["end"]] == c["quote"]
+            req = cell["requirement"]  # the example requirements name both topics
+            assert req["status"] in {"green", "amber", "red", "unknown"} and req["reason"]
+    # second run: everything from the cache, nothing computed
+    assert main(args) == 0
+    assert "0 computed" in capsys.readouterr().err
+
+
+def test_cli_review_errors(
+    built, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _cli_env(monkeypatch, built[0].store_dir)
+    assert main(["review", "--vendor", "nobody", "--cached-only"]) == 2
+    assert "unknown vendor" in capsys.readouterr().err
+    assert main(["review", "--topic", "nothing", "--cached-only"]) == 2
+    assert "unknown topic" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- exports
+
+
+@pytest.fixture(scope="module")
+def small_grid(built, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    settings, store, emb = built
+    cache = ReviewCache(tmp_path_factory.mktemp("grid") / "c.sqlite")
+    g = GridBuilder(Assistant(settings, store=store, embeddings=emb), cache=cache).build(VENDORS, TOPICS)
+    out = g.to_json()
+    out["rows"][0]["cells"]["breach_notification"]["requirement"] = {"status": "amber", "reason": "why"}
+    return out
+
+
+def test_csv_export_round_trips(small_grid: dict[str, Any]) -> None:
+    rows = list(csv.DictReader(io.StringIO(grid_csv(small_grid))))
+    assert len(rows) == len(VENDORS) * len(TOPICS)
+    first = rows[0]
+    cell = small_grid["rows"][0]["cells"]["breach_notification"]
+    assert first["vendor"] == "humanlinker" and first["answer"] == cell["answer"]
+    assert first["requirement"] == "amber" and first["requirement_reason"] == "why"
+    for c in cell["citations"]:
+        assert " ".join(c["quote"].split()) in first["quotes"]
+
+
+def test_xlsx_export_has_grid_and_cells(small_grid: dict[str, Any]) -> None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(grid_xlsx(small_grid)))
+    grid, cells = wb["Grid"], wb["Cells"]
+    assert [c.value for c in grid[1]] == ["Vendor", *[t["label"] for t in small_grid["topics"]]]
+    assert grid.max_row == 1 + len(VENDORS) and cells.max_row == 1 + len(VENDORS) * len(TOPICS)
+    assert grid["A2"].value == "Humanlinker"
+    assert grid["B2"].fill.fgColor.rgb.endswith("FFEB9C")  # amber
+    quotes = [r[-1].value for r in cells.iter_rows(min_row=2)]
+    cell = small_grid["rows"][0]["cells"]["breach_notification"]
+    assert all(" ".join(c["quote"].split()) in (quotes[0] or "") for c in cell["citations"])
+
+
+def test_markdown_export_quotes_verbatim(small_grid: dict[str, Any]) -> None:
+    md = grid_markdown(small_grid)
+    assert md.count("\n## ") == len(TOPICS)
+    for row in small_grid["rows"]:
+        for cell in row["cells"].values():
+            for c in cell["citations"]:
+                assert " ".join(c["quote"].split()) in md
+    assert "🟠 why" in md
+
+
+# ----------------------------------------------------------------------------- chat
+
+
+def test_which_vendors_detection_and_topic_match() -> None:
+    topics = load_topics()
+    assert is_which_vendors("Which vendors host data outside the EU?")
+    assert is_which_vendors("Quels fournisseurs hébergent les données hors de l'UE ?")
+    assert not is_which_vendors("How fast must Humanlinker notify a breach?")
+    key = lambda q: (match_topic(q, topics) or type("N", (), {"key": None})).key  # noqa: E731
+    assert key("Which vendors host data outside the EU?") == "hosting_location"
+    assert key("Which vendors must notify a breach within 48 hours?") == "breach_notification"
+    assert key("Quels fournisseurs ont un délégué à la protection des données ?") == "dpo_contact"
+    assert key("Which vendors cap their liability?") == "liability_cap"
+    assert key("Which vendors sell sandwiches?") is None
+
+
+def test_grid_answer_from_cached_cells(built, tmp_path: Path) -> None:
+    settings, store, emb = built
+    asst = Assistant(settings, store=store, embeddings=emb)
+    cache = fresh_cache(tmp_path)
+    q = "Which vendors must notify a personal data breach, and how fast?"
+    assert grid_answer(q, asst, vendors=VENDORS, cache=cache) is None  # nothing cached yet
+    GridBuilder(asst, cache=cache).build(VENDORS, ["breach_notification"])
+    ans = grid_answer(q, asst, vendors=VENDORS, cache=cache)
+    assert ans is not None and ans.comparison is not None
+    assert [r.vendor for r in ans.comparison] == VENDORS
+    by_n = {c.n: c for c in ans.citations}
+    assert len(by_n) == len(ans.citations)  # numbers are global and unique
+    for row in ans.comparison:
+        for n in row.citation_ns:
+            assert by_n[n].vendor == row.vendor and f"[{n}]" in row.answer
+            assert store.document_text(by_n[n].document)[by_n[n].start : by_n[n].end] == by_n[n].quote
+        if row.abstained:
+            assert "not specified" in row.answer and not row.citation_ns
+    assert grid_answer("How fast must Humanlinker notify a breach?", asst, cache=cache) is None
+    assert grid_answer("Which vendors sell sandwiches?", asst, vendors=VENDORS, cache=cache) is None
