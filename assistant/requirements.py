@@ -40,19 +40,6 @@ _EU = re.compile(r"^\s*(?:eu|eea|eu/eea|europe)(?:\s+or\s+eea)?\s+only\s*$", re.
 _ANY = re.compile(r"^\s*(?:any\s+of|one\s+of)\s*:?\s*(.+)$", re.I)
 _REQUIRED = re.compile(r"^\s*(?:required|must\s+be\s+stated|present)\s*$", re.I)
 
-# Calendar hours a duration unit may stand for: (lowest, highest). Business units are ranges because
-# weekends and working hours are not counted ("48 business hours" is 48 h to about 8 calendar days).
-_HOURS: dict[str, tuple[float, float]] = {
-    "hour": (1, 1),
-    "day": (24, 24),
-    "week": (168, 168),
-    "month": (672, 744),
-    "year": (8760, 8784),
-    "business_hour": (1, 168 / 40),
-    "working_day": (24, 24 * 7 / 5 + 48),
-    "business_day": (24, 24 * 7 / 5 + 48),
-    "minute": (1 / 60, 1 / 60),
-}
 _UNIT_WORDS = {
     "hour": "hours",
     "business_hour": "business hours",
@@ -154,10 +141,12 @@ class Requirement:
     topic: str
     text: str
     kind: RuleKind
-    value: float | None = None
-    unit: str | None = None
-    figure_kind: str | None = None
+    figure: Any = None  # assistant.figures.Figure of a max/min rule
     terms: tuple[str, ...] = ()
+
+    @property
+    def figure_kind(self) -> str | None:
+        return None if self.figure is None else str(self.figure.kind)
 
 
 @dataclass(frozen=True)
@@ -200,8 +189,7 @@ def parse_requirement(topic: str, text: str) -> Requirement:
                 raise RequirementError(
                     f"{topic}: {text!r}: no figure with a unit (e.g. '72 hours', '99.5 %')"
                 )
-            f = figs[0]
-            return Requirement(topic, text, kind, float(f.value), f.unit, f.kind)  # type: ignore[arg-type]
+            return Requirement(topic, text, kind, figure=figs[0])  # type: ignore[arg-type]
     if _EU.match(text):
         return Requirement(topic, text, "eu_only")
     m = _ANY.match(text)
@@ -241,38 +229,31 @@ def load_requirements(path: str | Path | None = None) -> dict[str, Requirement]:
     return {str(k): parse_requirement(str(k), v) for k, v in raw.items() if v is not None}
 
 
-def _span(value: float, unit: str | None) -> tuple[float, float] | None:
-    """(low, high) calendar hours of a duration, None for other units."""
-    r = _HOURS.get(str(unit))
-    return None if r is None else (value * r[0], value * r[1])
-
-
-def _say(value: float | None, unit: str | None) -> str:
-    v = "" if value is None else (f"{value:g}")
-    u = _UNIT_WORDS.get(str(unit), str(unit or ""))
-    return f"{v} %" if u == "%" else f"{v} {u}".strip()
+def _say(fig: Any) -> str:
+    u = _UNIT_WORDS.get(str(fig.unit), str(fig.unit or ""))
+    return f"{fig.value:g} %" if u == "%" else f"{fig.value:g} {u}".strip()
 
 
 def _compare(req: Requirement, f: Any) -> tuple[Status, str]:
-    """One figure against a max/min rule: (status, reason)."""
-    got = f"{f.surface.strip()}"
-    want = _say(req.value, req.unit)
-    assert req.value is not None
-    if f.unit == req.unit:
+    """One figure against a max/min rule: (status, reason). Same unit: by value; durations in other units:
+    by their ranges of elapsed hours (figures.to_hours), so "48 heures ouvrées" vs "max 72 hours" is amber."""
+    from assistant.figures import to_hours
+
+    got, want = " ".join(f.surface.split()), _say(req.figure)
+    if f.unit == req.figure.unit:
         lo = hi = float(f.value)
-        ref_lo = ref_hi = req.value
+        ref_lo = ref_hi = float(req.figure.value)
     else:
-        a, b = _span(float(f.value), f.unit), _span(req.value, req.unit)
+        a, b = to_hours(f), to_hours(req.figure)
         if a is None or b is None:
             return "amber", f"“{got}” is not comparable with {want}"
-        lo, hi = a
-        ref_lo, ref_hi = b
+        (lo, hi), (ref_lo, ref_hi) = a, b
     if req.kind == "max":
         if hi <= ref_lo:
             return "green", f"“{got}” is within {want}"
         if lo > ref_hi:
             return "red", f"“{got}” exceeds {want}"
-        return "amber", f"“{got}” may exceed {want} in calendar time"
+        return "amber", f"“{got}” may exceed {want} in elapsed time"
     if lo >= ref_hi:
         return "green", f"“{got}” meets at least {want}"
     if hi < ref_lo:
@@ -290,7 +271,7 @@ def _check_figures(req: Requirement, cell: Mapping[str, Any]) -> Verdict:
     answer, quotes = _texts(cell)
     figs: list[Any] = []
     for text in (answer, quotes):  # the short answer first: it names the figure that answers the topic
-        figs = [f for f in _figures(text) if f.kind == req.figure_kind]
+        figs = [f for f in _figures(text) if f.kind == req.figure_kind and f.value == f.value]  # not NaN
         if figs:
             break
     if not figs:
