@@ -17,6 +17,8 @@ log = logging.getLogger("evals")
 EPILOG = """examples:
   python -m evals run --gold evals/gold/contracts.jsonl --retrieval-only
   python -m evals run --gold evals/gold/contracts.jsonl --filter lang=fr --limit 10 --fast
+  python -m evals run --gold evals/gold/contracts.jsonl --retrieval-only --split dev
+  python -m evals run --gold evals/gold/contracts.jsonl --split both --out evals/runs/full  # -> full/{dev,test}/
   python -m evals run --gold ../shared/benchmarks/policyqa-dev/gold.jsonl \\
       --corpus ../shared/benchmarks/policyqa-dev/corpus --retrieval-only --system bm25
   python -m evals run --gold evals/gold/contracts.jsonl --retrieval-only --min evidence_recall@5=0.8
@@ -44,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--limit", type=int, help="first N items (after filters)")
     r.add_argument("--sample", type=int, help="a seeded random sample of N items (after filters, before --limit)")
     r.add_argument("--seed", type=int, default=0, help="seed for --sample (default 0)")
+    r.add_argument("--split", choices=("dev", "test", "both"),
+                   help="only the gold items of this split (tune on dev, report test); both: one pass over "
+                        "dev + test that writes OUT/dev/ and OUT/test/ (each its own summary) beside the "
+                        "whole run in OUT/ (default: every item, no split recorded)")
     r.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
                    help="lang=fr, vendor=SLUG[,SLUG], id=ID, answerable=true|false (repeatable)")
     r.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE",
@@ -114,14 +120,15 @@ def redact_row(row: Mapping[str, Any]) -> dict[str, Any]:
             "lang": row.get("lang")}
 
 
-def default_out_dir(system: str, gold: str | Path) -> Path:
-    """evals/runs/<timestamp>-<system>-<goldname>/ (the mode is in summary.json's config)."""
+def default_out_dir(system: str, gold: str | Path, split: str | None = None) -> Path:
+    """evals/runs/<timestamp>-<system>-<goldname>[-<split>]/ (the mode is in summary.json's config)."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return PROJECT_ROOT / "evals" / "runs" / f"{stamp}-{system}-{Path(gold).stem}"
+    suffix = f"-{split}" if split else ""
+    return PROJECT_ROOT / "evals" / "runs" / f"{stamp}-{system}-{Path(gold).stem}{suffix}"
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
-    from evals.dataset import GoldError, apply_filters, load_gold, parse_filters
+    from evals.dataset import SPLITS, GoldError, apply_filters, load_gold, parse_filters, select_split
     from evals.metrics import metric_names
     from evals.report import fmt, write_run
     from evals.runner import run_eval
@@ -131,7 +138,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         mins = parse_thresholds(args.min, allowed)
         maxs = parse_thresholds(args.max, allowed)
         filters = parse_filters(args.filter)
-        items = apply_filters(load_gold(args.gold), filters, args.limit, args.sample, args.seed)
+        gold = load_gold(args.gold)
+        if args.split:
+            gold = select_split(gold, args.split)
+        items = apply_filters(gold, filters, args.limit, args.sample, args.seed)
     except (GoldError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -152,14 +162,26 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
                       store_dir=args.store_dir, extracts=args.extracts,
                       extra_config={"filters": {k: sorted(v) for k, v in filters.items()}, "limit": args.limit,
                                     "sample": args.sample, "seed": args.seed if args.sample else None,
-                                    "redacted": bool(args.redact)})
-    rows = [redact_row(r) for r in result.rows] if args.redact else result.rows
-    out = write_run(args.out or default_out_dir(args.system, args.gold), result.summary(), rows)
+                                    "redacted": bool(args.redact), "split": args.split})
+    out = Path(args.out or default_out_dir(args.system, args.gold, args.split))
+    # --split both: the whole run in OUT/, each split's own run (rows, metrics, report) in OUT/<split>/.
+    runs = {"": result, **(result.by_split(SPLITS) if args.split == "both" else {})}
+    for sub, res in runs.items():
+        write_run(out / sub, res.summary(), [redact_row(r) for r in res.rows] if args.redact else res.rows)
     width = max(len(n) for n in allowed)
-    for name in allowed:
-        print(f"{name:<{width}}  {fmt(result.metrics.get(name), name)}")
-    print(f"wrote {out}")
-    problems = check_thresholds(result.metrics, mins, maxs)
+    if args.split == "both":
+        print(f"{'metric':<{width}}  {'dev':>9}  {'test':>9}  {'both':>9}")
+        for name in allowed:
+            print(f"{name:<{width}}  " + "  ".join(f"{fmt(runs[s].metrics.get(name), name):>9}"
+                                                  for s in (*SPLITS, "")))
+    else:
+        for name in allowed:
+            print(f"{name:<{width}}  {fmt(result.metrics.get(name), name)}")
+    print(f"wrote {out}" + (" (and dev/, test/)" if args.split == "both" else ""))
+    # With --split both a threshold holds on each split (a floor the tuned and the held-out set both meet).
+    checked = {sub: res for sub, res in runs.items() if sub} if args.split == "both" else runs
+    problems = [(f"[{sub}] " if sub else "") + msg for sub, res in checked.items()
+                for msg in check_thresholds(res.metrics, mins, maxs)]
     for p in problems:
         print(f"THRESHOLD FAILED: {p}", file=sys.stderr)
     return 1 if problems else 0

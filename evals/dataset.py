@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import collections
+import hashlib
 import json
 import random
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+SPLITS = ("dev", "test")
+SPLIT_SEED = "cqa-gold-split-v1"
 
 
 class GoldError(ValueError):
@@ -25,6 +30,8 @@ def _check(item: Mapping[str, Any], where: str) -> None:
     must = item.get("must_include") or []
     if not isinstance(must, list) or any(not isinstance(g, list | str) for g in must):
         raise GoldError(f"{where}: 'must_include' must be a list of groups (lists of strings)")
+    if "split" in item and item["split"] not in SPLITS:
+        raise GoldError(f"{where}: 'split' must be one of {', '.join(SPLITS)}, not {item['split']!r}")
 
 
 def parse_gold(lines: Sequence[str], source: str = "<gold>") -> list[dict[str, Any]]:
@@ -99,3 +106,65 @@ def apply_filters(items: Sequence[dict[str, Any]], filters: Mapping[str, set[str
         keep = set(random.Random(seed).sample(range(len(out)), sample))
         out = [it for i, it in enumerate(out) if i in keep]
     return out[:limit] if limit is not None else out
+
+
+# ------------------------------------------------------------------ dev / test split
+def split_hash(item_id: str, seed: str = SPLIT_SEED) -> int:
+    """A stable 64-bit hash of an item id under a seed (sha256, so it is the same on every machine)."""
+    return int.from_bytes(hashlib.sha256(f"{seed}\x00{item_id}".encode()).digest()[:8], "big")
+
+
+def split_stratum(item: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """What the split balances on: vendor (or "(several)" / "(none)"), language, kind, category.
+
+    The kind is "comparison" (answerable, 2+ vendors), "answerable" or "unanswerable"."""
+    vendors = list(item.get("vendors") or [])
+    vendor = "(several)" if len(vendors) > 1 else (vendors[0] if vendors else "(none)")
+    answerable = bool(item.get("answerable", True))
+    kind = "unanswerable" if not answerable else "comparison" if len(vendors) > 1 else "answerable"
+    return vendor, item_language(item), kind, str(item.get("category") or "-")
+
+
+def _balance_keys(item: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """The groups an item's split balances, finest first: its whole stratum, then each of its dimensions
+    (category, kind, vendor, language), then the whole set."""
+    vendor, lang, kind, category = stratum = split_stratum(item)
+    return [("stratum", *stratum), ("category", category), ("kind", kind), ("vendor", vendor), ("lang", lang),
+            ("all",)]
+
+
+def assign_splits(items: Sequence[dict[str, Any]], seed: str = SPLIT_SEED) -> list[str]:
+    """Give every item without a `split` one, in place; return the ids given one. An item's split never moves.
+
+    New items are taken in (stratum, seeded hash of the id) order, and each goes to the split that holds
+    fewer items of its stratum; on a tie, the one with fewer items summed over its category, kind, vendor,
+    language and the whole set; on a full tie, the one its hash's low bit names. So the assignment is
+    deterministic, every stratum stays within one item of 50/50 (each dimension and the whole set close to
+    it), and adding items later places only the new ones."""
+    counts: collections.Counter[tuple[tuple[str, ...], str]] = collections.Counter()
+    for it in items:
+        if it.get("split") in SPLITS:
+            for key in _balance_keys(it):
+                counts[key, it["split"]] += 1
+    new = sorted((it for it in items if "split" not in it),
+                 key=lambda it: (split_stratum(it), split_hash(str(it["id"]), seed)))
+    for it in new:
+        keys, preferred = _balance_keys(it), SPLITS[split_hash(str(it["id"]), seed) & 1]
+        choice = min(SPLITS, key=lambda s: (counts[keys[0], s], sum(counts[key, s] for key in keys[1:]),
+                                            s != preferred))
+        it["split"] = choice
+        for key in keys:
+            counts[key, choice] += 1
+    return [str(it["id"]) for it in new]
+
+
+def select_split(items: Sequence[dict[str, Any]], split: str) -> list[dict[str, Any]]:
+    """The items of `split` ("dev", "test"; "both" keeps every item that has a split). Every item must
+    carry a split: a gold file without them is an error, not a silent on-the-fly split."""
+    if split not in (*SPLITS, "both"):
+        raise GoldError(f"unknown split {split!r}: use dev, test or both")
+    missing = [str(it.get("id")) for it in items if it.get("split") not in SPLITS]
+    if missing:
+        raise GoldError(f"{len(missing)} gold item(s) have no 'split' (first: {missing[0]}); assign them with "
+                        "evals/gold/fill_offsets.py (the project set) or evals.dataset.assign_splits")
+    return [it for it in items if split == "both" or it["split"] == split]

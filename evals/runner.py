@@ -32,9 +32,22 @@ class RunResult:
     breakdown: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        """summary.json: the metrics at top level (spec names) and under "metrics", plus the rest."""
+        """summary.json: the metrics at top level (spec names) and under "metrics", plus the rest (the gold
+        split the run covers: "dev", "test", "both", or null for a run that did not select one)."""
         return {**self.metrics, "metrics": dict(self.metrics), "config": self.config,
-                "n_items": len(self.rows), "breakdown": self.breakdown}
+                "n_items": len(self.rows), "split": self.config.get("split"), "breakdown": self.breakdown}
+
+    def by_split(self, splits: Sequence[str]) -> dict[str, RunResult]:
+        """One result per split, from this run's rows (each row's gold item names its split): metrics and
+        breakdowns recomputed over that split's rows, so one pass over dev + test reports both."""
+        k = int(self.config.get("k", 5))
+        out = {}
+        for split in splits:
+            rows = [r for r in self.rows if (r.get("gold") or {}).get("split") == split]
+            out[split] = RunResult(rows=rows, metrics=aggregate([r["scores"] for r in rows], k),
+                                   config={**self.config, "split": split, "n_items": len(rows)},
+                                   breakdown=breakdowns(rows, k))
+        return out
 
 
 def breakdowns(rows: Sequence[Mapping[str, Any]], k: int) -> dict[str, dict[str, dict[str, Any]]]:

@@ -213,3 +213,58 @@ def test_extracts_scores_the_spans_the_model_would_see(settings: Settings, tmp_p
     longer = sum(h["end"] - h["start"] for r in clauses for h in r["ask"]["retrieved"][:5])
     assert sum(h["end"] - h["start"] for r in spans for h in r["ask"]["retrieved"][:5]) < longer
     assert _run(settings, tmp_path / "bad", "--extracts") == 2
+
+
+def _gold_with_splits(tmp_path: Path) -> Path:
+    """The fixture gold set with a split on every item (assigned as evals/gold/fill_offsets.py does)."""
+    from evals.dataset import assign_splits
+
+    items = load_gold(GOLD)
+    assign_splits(items)
+    path = tmp_path / "gold-split.jsonl"
+    path.write_text("".join(json.dumps(it, ensure_ascii=False) + "\n" for it in items), encoding="utf-8")
+    return path
+
+
+def test_split_selects_items_and_both_writes_each_split_from_one_pass(settings: Settings, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    gold = _gold_with_splits(tmp_path)
+    ids = {s: [it["id"] for it in load_gold(gold) if it["split"] == s] for s in ("dev", "test")}
+    assert ids["dev"] and ids["test"]
+
+    def run(out: Path, *extra: str) -> int:
+        return main(["run", "--gold", str(gold), "--corpus", str(CORPUS), "--out", str(out), "--no-progress",
+                     "--retrieval-only", "--system", "bm25", *extra], settings=settings)
+
+    assert run(tmp_path / "dev", "--split", "dev") == 0
+    dev, dev_rows = load_run(tmp_path / "dev")
+    assert dev["split"] == "dev" and dev["config"]["split"] == "dev" and [r["id"] for r in dev_rows] == ids["dev"]
+    assert run(tmp_path / "all") == 0
+    assert load_run(tmp_path / "all")[0]["split"] is None  # no --split: every item, no split recorded
+
+    assert run(tmp_path / "both", "--split", "both") == 0
+    assert "dev" in capsys.readouterr().out
+    whole, whole_rows = load_run(tmp_path / "both")
+    assert whole["split"] == "both" and len(whole_rows) == whole["n_items"] == len(ids["dev"]) + len(ids["test"])
+    for split in ("dev", "test"):
+        summary, rows = load_run(tmp_path / "both" / split)
+        assert summary["split"] == split and summary["n_items"] == len(ids[split])
+        assert [r["id"] for r in rows] == ids[split]
+        assert set(summary["breakdown"]["language"]) == {r["lang"] for r in rows}
+    # The dev part of the one pass scores what a --split dev run scores (latencies aside).
+    both_dev = load_run(tmp_path / "both" / "dev")[0]
+    for name in metric_names(5):
+        if not name.startswith("latency"):
+            assert both_dev[name] == dev[name], name
+
+    # A threshold with --split both holds on each split.
+    assert run(tmp_path / "strict", "--split", "both", "--min", "evidence_char_precision@5=0.99") == 1
+    err = capsys.readouterr().err
+    assert "[dev] evidence_char_precision@5" in err and "[test] evidence_char_precision@5" in err
+
+
+def test_split_on_a_gold_file_without_splits_is_a_usage_error(settings: Settings, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(settings, tmp_path / "x", "--retrieval-only", "--system", "bm25", "--split", "test") == 2
+    assert "no 'split'" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

@@ -4,6 +4,8 @@ Each evidence quote must be a verbatim substring of its document's decoded text;
 locates it and writes `start`/`end` so that `text[start:end] == quote`. A quote typed with plain
 apostrophes or spaces where the document has typographic ones (’, U+00A0, U+202F) is replaced
 by the exact slice of the document, so new items can be written by hand and then normalised.
+It also gives each new item its `split` ("dev" or "test", evals.dataset.assign_splits); items that
+already have one keep it.
 
 Usage:
     python evals/gold/fill_offsets.py [--gold FILE] [--corpus DIR] [--check]
@@ -152,12 +154,21 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(ROOT))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
 
+    from evals.dataset import SPLITS, assign_splits
+
     items = read_gold(args.gold)
     log.info("decoder: %s", "ingest.loaders.load_bytes" if ingest_loader() else "fallback (utf-8 + ftfy)")
     problems = check(items, args.corpus) if args.check else fill(items, args.corpus)
+    if args.check:
+        problems += [f"{item['id']}: no valid 'split' (run without --check to assign one)"
+                     for item in items if item.get("split") not in SPLITS]
     for problem in problems:
         log.error(problem)
     if not args.check and not problems:
+        placed = set(assign_splits(items))
+        for item in items:
+            if item["id"] in placed:
+                log.info("%s: split %s", item["id"], item["split"])
         write_gold(args.gold, items)
         n_ev = sum(len(i.get("evidence", [])) for i in items)
         log.info("wrote %d items, %d evidence passages to %s", len(items), n_ev, args.gold)
