@@ -69,6 +69,16 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("run")
     t = sub.add_parser("table", help="a Markdown table of the headline metrics of several runs")
     t.add_argument("runs", nargs="+")
+    v = sub.add_parser("review", help="score the review grid (vendors x topics) against the gold grid")
+    v.add_argument("--gold", default=None, help="gold grid JSONL (default evals/gold/review.jsonl)")
+    v.add_argument("--grid", default=None,
+                   help="a grid JSON from `python -m assistant review --json` (default: build it from the review "
+                        "cache, computing what it lacks)")
+    v.add_argument("--lang", choices=("en", "fr"), default="en", help="grid language (default en)")
+    v.add_argument("--out", default=None, help="output folder (default evals/runs/<timestamp>-review/)")
+    v.add_argument("--fast", action="store_true", help="use the fast local LLM (llm.choice=fast)")
+    v.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE",
+                   help="fail (exit 1) when METRIC is under VALUE, e.g. cell_accuracy=0.9 (repeatable)")
     return p
 
 
@@ -228,6 +238,41 @@ def cmd_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    """Score a review grid (given, or built from the review cache) against the gold grid."""
+    import json
+
+    from evals import review as rv
+    from evals.dataset import GoldError, load_gold
+
+    try:
+        gold = load_gold(args.gold or rv.DEFAULT_GOLD)
+        mins = parse_thresholds(args.min, [*rv.HEADLINE, "cell_accuracy_all"])
+        grid = json.loads(Path(args.grid).read_text(encoding="utf-8")) if args.grid else None
+    except (GoldError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    settings = settings or load_settings()
+    if args.fast:
+        settings = settings.replace(**{"llm.choice": "fast"})
+    if grid is None:
+        grid = rv.build_for_gold(settings, gold, args.lang, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    rows, metrics = rv.score_grid(gold, grid, rv.corpus_text(settings.corpus_dir))
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    config = {"gold": str(args.gold or "evals/gold/review.jsonl"), "grid": args.grid or "review cache",
+              "lang": args.lang, "model": rv.grid_model(grid)}
+    out = rv.write_review_run(args.out or PROJECT_ROOT / "evals" / "runs" / f"{stamp}-review", metrics, rows,
+                              config)
+    for name in (*rv.HEADLINE, "cell_accuracy_all"):
+        v = metrics.get(name)
+        print(f"{name:<22}  {'–' if v is None else (f'{v:.3f}' if isinstance(v, float) else v)}")
+    print(f"wrote {out}")
+    problems = check_thresholds(metrics, mins)
+    for p in problems:
+        print(f"THRESHOLD FAILED: {p}", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
     """Entry point; `settings` lets tests run offline (hashing embedder) without environment tricks."""
     args = _parser().parse_args(argv)
@@ -239,4 +284,6 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return cmd_redact(args)
     if args.command == "table":
         return cmd_table(args)
+    if args.command == "review":
+        return cmd_review(args, settings)
     return cmd_run(args, settings)
