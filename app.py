@@ -18,6 +18,7 @@ apply_offline_defaults()  # before streamlit, torch, chromadb or llama.cpp initi
 import streamlit as st  # noqa: E402
 
 from core.settings import Settings, load_settings  # noqa: E402
+from ui import chat  # noqa: E402
 from ui import components as ui  # noqa: E402
 from ui.render import transcript_markdown  # noqa: E402
 from ui.services import Services, build_services  # noqa: E402
@@ -62,26 +63,38 @@ def sidebar(services: Services) -> list[str] | None:
     return picked or None
 
 
+def pending_questions() -> list[chat.Pending]:
+    """This session's questions still waiting for an answer (kept across reruns until it is stored)."""
+    pending: list[chat.Pending] = st.session_state.setdefault("pending", [])
+    return pending
+
+
+def queue_question() -> None:
+    """chat_input callback: queue the typed question with the current vendor filter. Callbacks run before
+    the script, so a question typed while another answer streams is queued before anything can stop it."""
+    text = st.session_state.get("question")
+    if isinstance(text, str):
+        chat.enqueue(pending_questions(), text, st.session_state.get("vendor_filter") or None)
+
+
 def chat_tab(services: Services, vendors: list[str] | None) -> None:
-    """Chat history, the input, and the streamed answer of a new question."""
-    messages: list[dict] = st.session_state.setdefault("messages", [])
-    if not messages:
+    """Chat history, the queued questions, the input; answers the oldest queued question, then reruns.
+
+    `vendors` is the sidebar filter now; each queued question keeps the filter it was typed with."""
+    messages: list[dict[str, Any]] = st.session_state.setdefault("messages", [])
+    pending = pending_questions()
+    for item in chat.drop_exhausted(pending):
+        messages.extend(ui.interrupted_entries(item))
+    if not messages and not pending:
         st.caption("Ask in English or French, e.g. *How fast must Humanlinker notify a data breach?* "
                    "Follow-ups keep the vendor in focus (*and for Aura Digital?*).")
-    log_box = st.container()  # past and new messages, always above the input
+    log_box = st.container()  # past and queued messages, always above the input
+    st.chat_input("Ask about the contracts…", key="question", max_chars=2000, on_submit=queue_question)
     with log_box:
         for i, m in enumerate(messages):
             ui.render_message(services, m, key=f"m{i}")
-    question = st.chat_input("Ask about the contracts…", key="question", max_chars=2000)
-    if question and question.strip():
-        question = question.strip()
-        history = ui.history_for_assistant(messages)
-        messages.append({"role": "user", "content": question})
-        with log_box:
-            ui.render_message(services, messages[-1], key=f"m{len(messages) - 1}")
-            with st.chat_message("assistant"):
-                entry = ui.stream_answer(services, question, vendors, history, key=f"m{len(messages)}")
-        messages.append(entry)
+        if ui.answer_next(services, pending, messages):
+            st.rerun()  # the stored answer replaces the streamed one; the next queued question starts
     if messages:
         turns = [(m["role"], m["answer"] if "answer" in m else m.get("content", m.get("error", "")))
                  for m in messages]
@@ -90,6 +103,7 @@ def chat_tab(services: Services, vendors: list[str] | None) -> None:
                            mime="text/markdown", icon=":material/download:", key="chat_md", on_click="ignore")
         if c2.button("Clear chat", icon=":material/delete_sweep:", key="chat_clear"):
             st.session_state["messages"] = []
+            st.session_state["pending"] = []
             st.rerun()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import html
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from core.settings import PROJECT_ROOT
 from core.types import Answer
 from ingest.pipeline import run_ingest
+from ui import chat
 from ui.render import anchor_id, chip_label
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -235,7 +238,9 @@ def test_llm_failure_is_explained_and_clauses_still_shown(tmp_path: Path, corpus
     last = at.session_state["messages"][-1]
     if "answer" in last:  # the assistant fell back to an extractive answer itself
         assert last["answer"].mode == "extractive" and last["answer"].citations
-        assert any("Extractive answer" in m.value for m in at.markdown)
+        assert any("Quoted from the contract" in m.value for m in at.markdown)
+        why = next(e for e in at.expander if e.label == "Why this answer")
+        assert why.markdown[0].value.strip()
     else:  # the page caught the failure: plain error, what to do, and the retrieved clauses
         assert any("LLM_BASE_URL" in e.value.replace("\\", "") for e in at.error), [e.value for e in at.error]
         assert last["hits"] and len(at.expander) >= len(last["hits"])
@@ -251,7 +256,7 @@ def test_unreachable_store_is_explained(tmp_path: Path, corpus: Path, monkeypatc
     assert not at.get("chat_input")
 
 
-def _empty_answer_page(answer: object) -> None:  # runs as its own script: builtin hints only
+def _answer_page(answer: object) -> None:  # runs as its own script: builtin hints only
     from ui.components import render_answer
 
     render_answer(None, answer, key="t")  # type: ignore[arg-type]  # no citations: no services needed
@@ -263,7 +268,93 @@ def test_empty_model_answer_is_flagged_with_the_retrieved_clauses() -> None:
     clause = Clause(id="c", vendor="hl", vendor_name="Humanlinker", document="hl/x.txt", section="Art. 9",
                     start=0, end=20, text="<b>48 heures</b> max", language="fr", ordinal=0, doc_sha256="s")
     ans = Answer(question="q", answer="  ", abstained=False, retrieved=[Hit(clause, 1.0)])
-    at = AppTest.from_function(_empty_answer_page, args=(ans,), default_timeout=TIMEOUT).run()
+    at = AppTest.from_function(_answer_page, args=(ans,), default_timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.warning and "no usable answer" in at.warning[0].value
     assert "&lt;b&gt;48 heures&lt;/b&gt; max" in _html(at) and "<b>" not in _html(at)
+
+
+def _texts(at: AppTest) -> list[str]:
+    """Every Markdown and caption text on the page, backslash escapes removed."""
+    return [m.value.replace("\\", "") for m in [*at.markdown, *at.caption]]
+
+
+def test_answer_reads_for_a_person_and_keeps_notes_apart() -> None:
+    note = "retry: figure(s) Sixty, 60 not found in the cited passage(s)"
+    ans = Answer(question="How fast?", answer="Within 48 business hours.", abstained=False, confidence=0.93,
+                 explanation="Article 9 of the DPA sets the delay; the checker read that sentence.",
+                 warnings=[note, "extractive fallback: NOT_FOUND"], model={"llm": "qwen-test"},
+                 timings_ms={"total": 2500.0})
+    at = AppTest.from_function(_answer_page, args=(ans,), default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    texts = _texts(at)
+    assert texts[0] == "Within 48 business hours."  # the short answer comes first
+    assert any("High confidence (0.93): the checker judged the cited sentence to answer the question." in t
+               for t in texts)
+    labels = [e.label for e in at.expander]
+    assert labels == ["Why this answer", "Technical details"]
+    why, tech = at.expander
+    assert why.markdown[0].value.replace("\\", "") == ans.explanation
+    details = tech.markdown[0].value.replace("\\", "")
+    assert note in details and "qwen-test" in details and "total 2.50 s" in details
+    # the internal notes are nowhere outside the collapsed technical details
+    outside = [t for t in texts if t != tech.markdown[0].value.replace("\\", "")]
+    assert not any("retry:" in t or "NOT_FOUND" in t for t in outside), outside
+
+
+def _captions(at: AppTest) -> list[str]:
+    return [c.value.replace("\\", "") for c in at.caption]
+
+
+def test_interrupted_answer_is_asked_again_in_order(app: AppTest) -> None:
+    """A run stopped mid-answer leaves its question pending with one ask: the next run asks it again
+    before the question typed after it, and both answers land in the transcript, in order."""
+    q1, q2 = "How fast must Humanlinker notify a data breach?", "What is Boost My Mail's liability cap?"
+    first = chat.Pending(q1, asks=1)
+    app.session_state["pending"] = [first, chat.Pending(q2)]
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    msgs = app.session_state["messages"]
+    assert [m.get("content") for m in msgs if m["role"] == "user"] == [q1, q2]
+    assert [m["answer"].question for m in msgs if "answer" in m] == [q1, q2]
+    assert app.session_state["pending"] == []
+    assert len(app.chat_message) == 4
+    assert not any("Queued" in c or "Asking again" in c for c in _captions(app))
+
+
+def test_question_interrupted_twice_stays_with_ask_again(app: AppTest) -> None:
+    q = "How fast must Humanlinker notify a data breach?"
+    app.session_state["pending"] = [chat.Pending(q, asks=chat.MAX_ASKS)]
+    app.run()
+    msgs = app.session_state["messages"]
+    assert msgs[0] == {"role": "user", "content": q} and msgs[1]["retry"] == q
+    assert any("interrupted twice" in e.value for e in app.error)
+    app.button(key="m1-retry").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    msgs = app.session_state["messages"]
+    assert len(msgs) == 4 and msgs[2]["content"] == q and msgs[3]["answer"].question == q
+
+
+def test_question_waits_for_the_server_lock_then_is_answered(app: AppTest) -> None:
+    """Another session holds the model lock: the question is counted as waiting on the server, then
+    answered once the lock is free, and no queue line remains on the page."""
+    from ui.services import model_gate
+
+    lock, queue = model_gate()
+    q = "How fast must Humanlinker notify a data breach?"
+    lock.acquire()
+    try:
+        runner = threading.Thread(target=lambda: app.chat_input(key="question").set_value(q).run())
+        runner.start()
+        deadline = time.monotonic() + TIMEOUT
+        while queue.snapshot()[0] < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert queue.snapshot()[0] == 1, "the question was not counted as waiting"
+        assert app.session_state["pending"][0].question == q  # kept while it waits
+    finally:
+        lock.release()
+    runner.join(timeout=TIMEOUT)
+    assert not runner.is_alive() and not app.exception, [e.value for e in app.exception]
+    assert queue.snapshot()[0] == 0 and queue.ahead() == 0
+    assert _last_answer(app).question == q and app.session_state["pending"] == []
+    assert not any("Queued" in c for c in _captions(app))

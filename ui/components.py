@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from core.types import Answer, Citation, Hit
-from ui import render
+from ui import chat, render
 from ui.services import Services, corpus_files
 from ui.uploads import ALLOWED_TYPES, UploadError, remove_document, safe_slug, save_upload, slugify
 
@@ -76,16 +76,8 @@ def render_citations(services: Services, answer: Answer, key: str) -> None:
 
 
 def render_answer(services: Services, answer: Answer, key: str) -> None:
-    """An answer: a badge for abstained/extractive ones, the text with [n] badges, chips, warnings."""
-    if answer.abstained:
-        st.badge("Not in the documents", icon=":material/search_off:", color="orange")
-    elif answer.mode == "extractive":
-        unavailable = any("language model unavailable" in w for w in answer.warnings)
-        st.badge("Extractive answer: the language model was unavailable" if unavailable else
-                 "Extractive answer: quoted clauses (no generated answer passed the citation checks)",
-                 icon=":material/format_quote:", color="gray")
-    elif answer.mode == "refused":
-        st.badge("Refused", icon=":material/block:", color="red")
+    """An answer as a person reads it: the short answer, its citation chips, the confidence in words and
+    number, then collapsed details (why this answer; model, timings and internal notes)."""
     body = render.answer_markdown(answer.answer, [c.n for c in answer.citations])
     if not answer.answer.strip():
         st.warning("The model produced no usable answer. The clauses retrieved for the question are below; "
@@ -97,12 +89,21 @@ def render_answer(services: Services, answer: Answer, key: str) -> None:
     else:
         st.markdown(body)
     render_citations(services, answer, key)
-    for w in answer.warnings:
-        st.caption(f":material/warning: {render.escape_markdown(w)}")
-    total = answer.timings_ms.get("total")
-    llm = answer.model.get("llm", "")
-    if total is not None or llm:
-        st.caption(render.escape_markdown(f"{llm} · {total / 1000:.1f} s" if total is not None else llm))
+    if answer.abstained:
+        st.badge("Not in the documents", icon=":material/search_off:", color="orange")
+    elif answer.mode == "extractive":
+        st.badge("Quoted from the contract", icon=":material/format_quote:", color="gray")
+    elif answer.mode == "refused":
+        st.badge("Refused", icon=":material/block:", color="red")
+    confidence = chat.confidence_line(answer)
+    if confidence:
+        st.caption(f":material/verified: {render.escape_markdown(confidence)}")
+    why = chat.explanation_text(answer)
+    if why:
+        with st.expander("Why this answer", icon=":material/help:"):
+            st.markdown(render.escape_markdown(why))
+    with st.expander("Technical details", icon=":material/build:"):
+        st.markdown("  \n".join(render.escape_markdown(line) for line in chat.technical_lines(answer)))
 
 
 def render_hits(hits: Sequence[Hit], key: str) -> None:
@@ -116,62 +117,117 @@ def render_hits(hits: Sequence[Hit], key: str) -> None:
 
 # ----------------------------------------------------------------------------- chat
 
-@dataclass
-class StreamResult:
-    """What a streamed answer left behind: the final Answer, or the error that stopped it."""
+def _status(box: Any, text: str, icon: str = ":material/hourglass_top:") -> None:
+    box.caption(f"{icon} {render.escape_markdown(text)}")
 
-    answer: Answer | None = None
+
+@contextmanager
+def model_turn(services: Services, status: Any) -> Iterator[None]:
+    """Hold the server's model lock for one answer. While other questions hold it, count this one as
+    waiting and keep a status line with the number ahead and the expected wait up to date."""
+    q = services.queue
+    with q.waiting():
+        while not services.lock.acquire(timeout=0.5):
+            ahead = max(1, q.ahead(exclude_self=True))  # the lock is held: at least one is ahead
+            _status(status, chat.queue_line(ahead, q.expected_wait(ahead)))
+    try:
+        with q.answering():
+            yield
+    finally:
+        services.lock.release()
+
+
+def _show_text(box: Any, view: chat.StreamView) -> None:
+    box.markdown(render.answer_markdown(view.text, [c.n for c in view.citations]))
+
+
+def stream_answer(services: Services, item: chat.Pending, history: list[Answer], key: str) -> dict[str, Any]:
+    """Answer one queued question inside the current chat message: a status line (queue, then the stages
+    the assistant reports) above the text as it is shown. Returns the chat-history entry (the answer, or
+    the error with the clauses retrieved without the LLM); the caller stores it and reruns the page, which
+    drops every transient line."""
+    status, text = st.empty(), st.empty()
+    if item.asks > 1:
+        _status(status, "Asking again: the first answer was cut off by newer input.", ":material/replay:")
+    view = chat.StreamView()
     error: BaseException | None = None
-    chunks: list[str] = field(default_factory=list)
-
-
-def _chunks(services: Services, question: str, vendors: list[str] | None, history: list[Answer],
-            result: StreamResult) -> Iterator[str]:
-    with services.lock:
-        try:
-            for item in services.assistant.stream(question, vendors=vendors, history=history):
-                if isinstance(item, Answer):
-                    result.answer = item
-                elif item:
-                    result.chunks.append(str(item))
-                    yield render.escape_markdown(str(item))
-        except Exception as exc:  # shown by the caller, with the retrieved clauses
-            result.error = exc
-
-
-def stream_answer(services: Services, question: str, vendors: list[str] | None,
-                  history: list[Answer], key: str) -> dict[str, Any]:
-    """Stream the answer into the current chat message, then re-render it with citations.
-
-    Returns the chat-history entry (answer, or error with the clauses retrieved without the LLM)."""
-    if services.lock.locked():
-        st.caption("Another question is being answered on this server; yours is queued…")
-    placeholder = st.empty()
-    result = StreamResult()
-    with placeholder.container():
-        st.write_stream(_chunks(services, question, vendors, history, result))
-    if result.answer is not None:
-        with placeholder.container():
-            render_answer(services, result.answer, key)
-        return {"role": "assistant", "answer": result.answer}
-    placeholder.empty()
-    err = result.error or RuntimeError("the assistant returned no answer")
+    try:
+        with model_turn(services, status):
+            _status(status, "Searching the contracts…", ":material/search:")
+            events = services.assistant.stream(item.question, vendors=item.vendors, history=history)
+            try:
+                for event in events:
+                    new = chat.apply_event(view, event)
+                    if new.done:
+                        view = new
+                        break
+                    if new.status != view.status and new.status:
+                        _status(status, new.status, ":material/pending:")
+                    if new.text != view.text:
+                        _show_text(text, new)
+                    view = new
+            finally:
+                close = getattr(events, "close", None)
+                if close is not None:  # a stopped run: end the model call before the lock is released
+                    close()
+    except Exception as exc:  # shown with the retrieved clauses
+        error = exc
+    status.empty()
+    if view.answer is not None:
+        return {"role": "assistant", "answer": view.answer}
+    text.empty()
+    err = error or RuntimeError("the assistant returned no answer")
     show_error("No answer could be generated", err)
     hits: list[Hit] = []
     try:
-        hits = list(services.assistant.retrieve(question, vendors=vendors).hits)
+        hits = list(services.assistant.retrieve(item.question, vendors=item.vendors).hits)
     except Exception as exc:
         show_error("Retrieval failed too", exc)
-    if hits:
-        st.caption("The clauses retrieved for this question:")
-        render_hits(hits, key)
     return {"role": "assistant", "error": render.escape_markdown(render.error_help(err)), "hits": hits}
+
+
+def answer_next(services: Services, pending: list[chat.Pending], messages: list[dict[str, Any]]) -> bool:
+    """Show this session's queued questions (each with its place in line and expected wait) and answer the
+    oldest. Its question and answer are stored together, then it leaves the queue; returns whether one
+    was answered (the caller then reruns the page). A run stopped by newer input leaves it queued."""
+    head = chat.next_to_ask(pending)
+    if head is None:
+        return False
+    ahead_server = services.queue.ahead()
+    slots = []
+    for i, p in enumerate(pending):
+        with st.chat_message("user"):
+            st.markdown(render.escape_markdown(p.question))
+        slot = st.chat_message("assistant")
+        if i:
+            ahead = ahead_server + i
+            with slot:
+                _status(st, chat.queue_line(ahead, services.queue.expected_wait(ahead)))
+        slots.append(slot)
+    head.asks += 1
+    with slots[0]:
+        entry = stream_answer(services, head, history_for_assistant(messages), key=f"m{len(messages) + 1}")
+    messages.extend([{"role": "user", "content": head.question}, entry])
+    chat.finish(pending, head.id)
+    return True
+
+
+def interrupted_entries(item: chat.Pending) -> list[dict[str, Any]]:
+    """The transcript entries of a question given up after `chat.MAX_ASKS` interrupted asks: the question
+    stays in the chat with a button to ask it again."""
+    return [{"role": "user", "content": item.question},
+            {"role": "assistant", "error": render.escape_markdown(chat.INTERRUPTED), "retry": item.question,
+             "vendors": item.vendors}]
 
 
 def history_for_assistant(messages: Sequence[dict[str, Any]], turns: int = 6) -> list[Answer]:
     """The last answers of the chat (each carries its question and vendors), so that follow-ups such
     as "and for Aura Digital?" keep the topic and the vendor in focus."""
     return [m["answer"] for m in messages if "answer" in m][-turns:]
+
+
+def _ask_again(question: str, vendors: list[str] | None) -> None:
+    chat.enqueue(st.session_state.setdefault("pending", []), question, vendors)
 
 
 def render_message(services: Services, m: dict[str, Any], key: str) -> None:
@@ -183,7 +239,11 @@ def render_message(services: Services, m: dict[str, Any], key: str) -> None:
             render_answer(services, m["answer"], key)
         else:
             st.error(m.get("error", "No answer."), icon=":material/error:")
+            if m.get("retry"):
+                st.button("Ask again", key=f"{key}-retry", icon=":material/replay:", on_click=_ask_again,
+                          args=(m["retry"], m.get("vendors")))
             if m.get("hits"):
+                st.caption("The clauses retrieved for this question:")
                 render_hits(m["hits"], key)
 
 

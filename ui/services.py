@@ -1,10 +1,15 @@
 """The page's heavy objects (embedder, store, assistant), built once per configuration with
-st.cache_resource and shared by every session; one lock serialises model calls on a small CPU."""
+st.cache_resource and shared by every session; one lock serialises model calls on a small CPU, and an
+AnswerQueue counts the questions waiting for it and times the recent answers (for the expected wait)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,12 +18,69 @@ import streamlit as st
 from langchain_core.embeddings import Embeddings
 
 from core.settings import EmbeddingSettings, Settings
+from ui.chat import estimate_wait
 from vectorstore.embeddings import make_embeddings
 from vectorstore.store import ClauseStore
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+
+
+class AnswerQueue:
+    """Server-wide count of the questions waiting for the model lock, the one being answered, and the
+    durations of the last answers. Shared by every session (thread-safe); it only counts and times, the
+    lock itself is `Services.lock`."""
+
+    def __init__(self, keep: int = 20) -> None:
+        self._guard = threading.Lock()
+        self._waiting = 0
+        self._running_since: float | None = None
+        self._recent: deque[float] = deque(maxlen=keep)
+
+    @contextmanager
+    def waiting(self) -> Iterator[None]:
+        """Count one question as waiting for the lock while the block runs."""
+        with self._guard:
+            self._waiting += 1
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._waiting -= 1
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """One question is being answered (the lock is held) while the block runs; its duration is kept
+        when the block completes (an interrupted answer says nothing about how long answers take)."""
+        t0 = time.monotonic()
+        with self._guard:
+            self._running_since = t0
+        try:
+            yield
+            with self._guard:
+                self._recent.append(time.monotonic() - t0)
+        finally:
+            with self._guard:
+                self._running_since = None
+
+    def snapshot(self) -> tuple[int, bool, float | None, list[float]]:
+        """(waiting, an answer is running, seconds it has run, recent durations), read together."""
+        with self._guard:
+            running = self._running_since is not None
+            since = time.monotonic() - self._running_since if self._running_since is not None else None
+            return self._waiting, running, since, list(self._recent)
+
+    def ahead(self, exclude_self: bool = False) -> int:
+        """Questions before a new one: those waiting (less the caller, if it is one of them) plus the one
+        being answered."""
+        waiting, running, _, _ = self.snapshot()
+        return max(0, waiting - (1 if exclude_self else 0)) + (1 if running else 0)
+
+    def expected_wait(self, ahead: int) -> float | None:
+        """Seconds until a question with `ahead` before it starts (None: no answer timed yet)."""
+        _, running, since, recent = self.snapshot()
+        return estimate_wait(ahead, recent, since if running else None)
 
 
 @dataclass
@@ -30,6 +92,7 @@ class Services:
     store: ClauseStore
     assistant: Any  # assistant.Assistant (imported lazily: loading it pulls LangChain models)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    queue: AnswerQueue = field(default_factory=AnswerQueue)
 
 
 def _full_key(s: Settings) -> str:
@@ -55,6 +118,13 @@ def cached_store(settings: Settings) -> ClauseStore:
     return ClauseStore(settings, cached_embeddings(settings.embedding))
 
 
+@st.cache_resource(show_spinner=False)
+def model_gate() -> tuple[threading.Lock, AnswerQueue]:
+    """One model lock and one queue for the whole server, whichever model each session picked: two
+    models answering at once on a small CPU are both slower than one after the other."""
+    return threading.Lock(), AnswerQueue()
+
+
 @st.cache_resource(max_entries=3, show_spinner="Preparing the assistant…", hash_funcs={Settings: _full_key})
 def build_services(settings: Settings) -> Services:
     """Store + assistant for these settings; the embedder and store are shared across LLM choices."""
@@ -62,8 +132,9 @@ def build_services(settings: Settings) -> Services:
 
     emb = cached_embeddings(settings.embedding)
     store = cached_store(settings)
+    lock, queue = model_gate()
     return Services(settings=settings, embeddings=emb, store=store,
-                    assistant=Assistant(settings, store=store, embeddings=emb))
+                    assistant=Assistant(settings, store=store, embeddings=emb), lock=lock, queue=queue)
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
