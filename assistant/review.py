@@ -255,14 +255,21 @@ class Progress:
 
 def current_prompt(asst: Any, cache: ReviewCache | None = None, model: str = "") -> str:
     """The prompt version new answers will carry in Answer.model["prompt"]: the assistant's
-    `prompt_version` attribute, else the engine's ANSWER_PROMPT, else the last one seen in the cache."""
+    `prompt_version` attribute, else `model_info()`'s default prompt, else the engine module's prompt
+    constant, else the last one seen in the cache."""
     got = getattr(asst, "prompt_version", None)
+    if isinstance(got, str) and got:
+        return got
+    try:
+        got = asst.model_info().get("prompt")
+    except Exception:  # noqa: BLE001 - an engine whose model_info needs the prompt name
+        got = None
     if isinstance(got, str) and got:
         return got
     try:
         from assistant import pipeline
 
-        got = getattr(pipeline, "ANSWER_PROMPT", None)
+        got = getattr(pipeline, "ENGINE_PROMPT", None) or getattr(pipeline, "ANSWER_PROMPT", None)
     except Exception:  # noqa: BLE001 - an engine mid-rewrite must not break reading the cache
         log.warning("assistant.pipeline not importable", exc_info=True)
         got = None
