@@ -14,6 +14,9 @@ PY=.venv/bin/python
 echo "== lint"
 .venv/bin/ruff check .
 
+echo "== types (mypy: the packages, ui/ and app.py; pyproject.toml [tool.mypy])"
+.venv/bin/mypy
+
 echo "== fast offline tests"
 $PY -m pytest -q
 
