@@ -102,14 +102,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.json or args.no_stream or not sys.stdout.isatty():
         ans = asst.answer(args.question, vendors=args.vendor)
     else:
+        from assistant.events import Progress, Shown
+
         for item in asst.stream(args.question, vendors=args.vendor):
             if isinstance(item, Answer):
                 ans = item
-            else:
-                sys.stdout.write(item)
-                sys.stdout.flush()
-        sys.stdout.write("\n")
+            elif isinstance(item, Progress):
+                print(f"… {item.message or item.stage}", file=sys.stderr, flush=True)
+            elif isinstance(item, Shown) and item.stage == "draft":
+                print(f"(best clause found, being checked)\n{item.text}\n", flush=True)
         assert ans is not None
+        print(ans.answer)
         print(_footer(ans))
         return 0
     assert ans is not None
@@ -125,7 +128,10 @@ def _footer(ans: object) -> str:
     cites = format_citations(ans)
     mode = getattr(ans, "mode", "")
     t = getattr(ans, "timings_ms", {})
-    tail = f"\n({mode}; {t.get('total', 0) / 1000:.1f} s)"
+    conf = getattr(ans, "confidence", None)
+    why = getattr(ans, "explanation", "")
+    tail = (f"\n({mode}{f'; confidence {conf:.2f}' if conf is not None else ''}; "
+            f"{t.get('total', 0) / 1000:.1f} s)" + (f"\nWhy: {why}" if why else ""))
     return ("\n" + cites if cites else "") + tail
 
 

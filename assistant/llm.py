@@ -20,11 +20,14 @@ log = logging.getLogger(__name__)
 
 
 class ExtractiveFakeChatModel(BaseChatModel):
-    """Deterministic offline model: answers with the first numbered extract of the prompt, cited as [1]
-    (or NOT_FOUND when there is none). For tests and model-free runs; it never invents text."""
+    """Deterministic offline model: answers a yes/no check with "yes", and a question with the first
+    numbered extract of the prompt, cited as [1] (or NOT_FOUND when there is none). For tests and
+    model-free runs; it never invents text."""
 
     def _reply(self, messages: list[BaseMessage]) -> str:
         text = str(messages[-1].content) if messages else ""
+        if re.search(r"\bReply yes or no\b", text):
+            return "yes"
         m = re.search(r"^\[1\][^\n]*?:: (.+)$", text, re.M)
         return f"{m.group(1).strip()} [1]" if m else "NOT_FOUND"
 

@@ -66,10 +66,9 @@ class DefaultSystem:
         """The retrieved clauses (k of them); with `extracts`, the spans the answerer would be given
         instead (retrieval, span selection and the token budget, no LLM)."""
         t0 = time.perf_counter()
-        if self.extracts:
+        if self.extracts:  # the ranker's best k sentences (k=1: the sentence the checker sees first)
             r = self.assistant.retrieve(question)
-            _, spans = self.assistant.select_extracts(question, r)
-            hits = [sp.as_hit() for sp in spans]
+            hits = [c.span.as_hit() for c in self.assistant.candidates(question, r)[:k]]
         else:
             r = self.assistant.retrieve(question, k=k)
             hits = r.hits

@@ -68,3 +68,26 @@ def build_store(store_dir: Path) -> tuple[Settings, Any, Any]:
     store = ClauseStore(settings, emb)
     run_ingest(settings, embeddings=emb, store=store, progress=False)
     return settings, store, emb
+
+
+class FakeChecker:
+    """A checker (assistant.check.Checker) that judges by regex: the first rule whose pattern is found in
+    the sentence gives P(yes); else `default`. Every call is kept in `calls` as (question, sentence)."""
+
+    name = "fake-checker"
+
+    def __init__(self, rules: list[tuple[str, float]] | None = None, default: float = 0.05,
+                 calibrated: bool = True) -> None:
+        self.rules = list(rules or [])
+        self.default = default
+        self.calibrated = calibrated
+        self.calls: list[tuple[str, str]] = []
+
+    def check(self, question: str, sentence: str, label: str) -> Any:
+        from assistant.check import Verdict
+
+        self.calls.append((question, sentence))
+        for pattern, p in self.rules:
+            if re.search(pattern, sentence, re.I):
+                return Verdict(p, self.calibrated, 0.0)
+        return Verdict(self.default, self.calibrated, 0.0)

@@ -1,14 +1,18 @@
-"""Comparison answers (one cited row per vendor), fan-out questions, and follow-ups that inherit the
-previous turn's vendors or topic."""
+"""Comparison answers and "which vendors…" questions: one row per vendor, each found, checked and cited on
+its own (a silent vendor says so in its row); follow-ups that inherit the previous turn's vendors or topic."""
 
 from __future__ import annotations
 
 import pytest
-from assistant_fakes import ScriptedChat, build_store
+from assistant_fakes import FakeChecker, ScriptedChat, build_store
 
 from assistant import Assistant
+from assistant.events import Shown
 from assistant.pipeline import parse_comparison
 from assistant.vendors import VendorInfo
+
+CAP_HL = r"12 derniers mois"
+CAP_BMM = r"redevance payée par le Client"
 
 
 @pytest.fixture(scope="module")
@@ -16,57 +20,59 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     return build_store(tmp_path_factory.mktemp("store"))
 
 
-def make(built, replies: list[str], **kw) -> tuple[Assistant, ScriptedChat]:
+def make(built, replies: list[str] | None = None, rules: list[tuple[str, float]] | None = None,
+         default: float = 0.05, **kw) -> tuple[Assistant, ScriptedChat, FakeChecker]:
     settings, store, emb = built
-    llm = ScriptedChat(replies=list(replies))
-    return Assistant(settings, store=store, embeddings=emb, llm=llm, **kw), llm
+    llm = ScriptedChat(replies=list(replies or []))
+    checker = FakeChecker(rules, default)
+    return Assistant(settings, store=store, embeddings=emb, llm=llm, checker=checker, **kw), llm, checker
 
 
-def test_compare_gives_one_cited_row_per_vendor(built) -> None:
-    asst, llm = make(built, [
-        "Humanlinker: capped at the total paid over the last 12 months [{n:Humanlinker.*12 derniers mois}].\n"
-        "Boost My Mail: capped at the fees of the twelve months before the damage "
-        "[{n:Boost My Mail.*douze \\(12\\) mois}]."])
+def test_compare_gives_one_checked_cited_row_per_vendor(built) -> None:
+    asst, llm, checker = make(built, rules=[(CAP_HL, 0.9), (CAP_BMM, 0.8)])
     ans = asst.compare("What is the liability cap?", ["humanlinker", "boost-my-mail"])
     assert ans.comparison is not None and [r.vendor for r in ans.comparison] == ["humanlinker", "boost-my-mail"]
-    assert not ans.abstained and ans.mode == "generated" and ans.model["prompt"] == "compare.v1"
+    assert not ans.abstained and ans.mode == "extractive"
     by_n = {c.n: c for c in ans.citations}
     for row in ans.comparison:
-        assert not row.abstained and row.citation_ns
-        assert all(by_n[n].vendor == row.vendor for n in row.citation_ns)  # each row cites its own vendor
+        assert not row.abstained and len(row.citation_ns) == 1
+        assert by_n[row.citation_ns[0]].vendor == row.vendor  # each row cites its own vendor
+        assert row.answer.count("«") == 1 and row.confidence is not None
+    assert "12 derniers mois" in by_n[ans.comparison[0].citation_ns[0]].quote
     assert ans.answer.splitlines()[0].startswith("Humanlinker: ")
     assert ans.answer.splitlines()[1].startswith("Boost My Mail: ")
+    assert ans.confidence == pytest.approx(0.8)  # the weakest row's
     for c in ans.citations:
         assert built[1].document_text(c.document)[c.start:c.end] == c.quote
-    assert "Vendors: Humanlinker, Boost My Mail" in str(llm.calls[0][-1].content)
+    assert llm.calls == []  # rows are quoted, checked sentences: no wording call
+    assert {q for q, _ in checker.calls} == {"What is the liability cap?"}
 
 
-def test_compare_row_citing_another_vendor_is_not_trusted(built) -> None:
-    asst, _ = make(built, [
-        "Humanlinker: 12 months of fees [{n:Boost My Mail.*douze \\(12\\) mois}].\n"
-        "Boost My Mail: NOT_FOUND"])
+def test_a_silent_vendor_says_so_in_its_row(built) -> None:
+    asst, _, _ = make(built, rules=[(CAP_HL, 0.9)])
     ans = asst.compare("What is the liability cap?", ["humanlinker", "boost-my-mail"])
     rows = {r.vendor: r for r in ans.comparison or []}
-    hl = rows["humanlinker"]
-    assert "«" in hl.answer  # replaced by the vendor's own verbatim extract
-    assert all(c.vendor == "humanlinker" for c in ans.citations if c.n in hl.citation_ns)
+    assert not rows["humanlinker"].abstained
     assert rows["boost-my-mail"].abstained and rows["boost-my-mail"].citation_ns == []
+    assert "not specified" in rows["boost-my-mail"].answer
+    assert all(c.vendor == "humanlinker" for c in ans.citations)
 
 
 def test_which_vendors_question_fans_out_to_every_vendor(built) -> None:
-    asst, llm = make(built, ["LEO Bizdev: within 48 hours [{n:LEO Bizdev.*quarante-huit}]."])
-    ans = asst.answer("Which vendors notify a personal data breach within 48 hours?")
-    assert ans.comparison is not None
-    assert len(ans.comparison) == 5 and len(ans.vendors) == 5
-    prompt = str(llm.calls[0][-1].content)
-    for name in ("Aura Digital", "Boost My Mail", "Humanlinker", "LEO Bizdev", "Unnamed Provider"):
-        assert f"] {name} " in prompt  # every vendor has its own evidence in the context
+    asst, _, checker = make(built, rules=[(r"quarante-huit", 0.9)])
+    items = list(asst.stream("Which vendors notify a personal data breach within 48 hours?"))
+    ans = items[-1]
+    assert ans.comparison is not None and len(ans.comparison) == 5 and len(ans.vendors) == 5
+    checked = {s for _, s in checker.calls}
+    assert len(checked) >= 5  # every vendor's own best sentence was checked
     rows = {r.vendor: r for r in ans.comparison}
     assert not rows["leo-bizdev"].abstained and "48" in rows["leo-bizdev"].answer
+    stages = [i.stage for i in items if isinstance(i, Shown)]
+    assert stages[0] == "draft" and stages[-1] == "final"
 
 
 def test_two_vendors_in_a_question_fan_out(built) -> None:
-    asst, _ = make(built, ["Humanlinker: NOT_FOUND\nAura Digital: NOT_FOUND"])
+    asst, _, _ = make(built)
     ans = asst.answer("Compare Humanlinker and Aura Digital on the governing law")
     assert ans.vendors == ["humanlinker", "aura-digital"]
     assert ans.abstained and all(r.abstained for r in ans.comparison or [])
@@ -80,44 +86,30 @@ def test_parse_comparison_lines() -> None:
 
 
 def test_follow_up_naming_only_a_vendor_reuses_the_topic(built) -> None:
-    asst, llm = make(built, ["Within 48 business hours [{n:48 heures ouvrées}].",
-                             "Within forty-eight hours [{n:quarante-huit \\(48\\)}]."])
+    asst, llm, checker = make(built, ["Within 48 business hours [1].", "Within forty-eight hours [1]."],
+                              rules=[(r"48 heures ouvrées|quarante-huit", 0.9)])
     first = asst.answer("How quickly must Humanlinker notify a personal data breach?")
     assert first.vendors == ["humanlinker"] and not first.abstained
     second = asst.answer("And for LEO Bizdev?", history=[("How quickly must Humanlinker notify a personal "
                                                            "data breach?", first)])
     assert second.vendors == ["leo-bizdev"]
     assert not second.abstained and all(c.vendor == "leo-bizdev" for c in second.citations)
-    prompt = str(llm.calls[1][-1].content)
-    assert "Question: How quickly must LEO Bizdev notify a personal data breach?" in prompt
+    assert "Question: How quickly must LEO Bizdev notify a personal data breach?" in str(llm.calls[1][-1].content)
 
 
 def test_follow_up_without_vendor_inherits_vendors(built) -> None:
-    asst, llm = make(built, ["NOT_FOUND"], min_dense=0.0)
+    asst, _, checker = make(built, min_dense=0.0)
     prev = {"question": "What is Humanlinker's liability cap?", "vendors": ["humanlinker"], "answer": "x"}
     ans = asst.answer("And what about audits?", history=[prev])
     assert ans.vendors == ["humanlinker"]
-    assert "] Humanlinker " in str(llm.calls[0][-1].content)
-    assert "] Boost My Mail " not in str(llm.calls[0][-1].content)
+    assert all(c.vendor == "humanlinker" for c in ans.citations)
+    assert checker.calls
 
 
 def test_filter_narrowed_by_the_vendor_the_question_names(built) -> None:
-    asst, _ = make(built, [])
+    asst, _, _ = make(built)
     r = asst.retrieve("How quickly must Humanlinker notify a breach?", vendors=["humanlinker", "leo-bizdev"])
     assert r.vendors == ["humanlinker"] and not r.fan_out
     r2 = asst.retrieve("How quickly is a breach notified?", vendors=["humanlinker", "leo-bizdev"])
     assert r2.vendors == ["humanlinker", "leo-bizdev"] and r2.fan_out
     assert {h.clause.vendor for h in r2.hits} == {"humanlinker", "leo-bizdev"}
-
-
-def test_row_that_only_cites_shows_the_cited_clause(built) -> None:
-    """A row "Vendor: [n]" states nothing: the page shows the clause the model cited, quoted verbatim."""
-    asst, _ = make(built, [
-        "Humanlinker: [{n:Humanlinker.*12 derniers mois}]\n"
-        "Boost My Mail: [{n:Boost My Mail.*douze \\(12\\) mois}]"])
-    ans = asst.compare("What is the liability cap?", ["humanlinker", "boost-my-mail"])
-    rows = {r.vendor: r for r in ans.comparison or []}
-    by_n = {c.n: c for c in ans.citations}
-    assert "12 derniers mois" in by_n[rows["humanlinker"].citation_ns[0]].quote
-    assert "douze (12) mois" in by_n[rows["boost-my-mail"].citation_ns[0]].quote
-    assert all("«" in r.answer for r in rows.values()) and ans.mode == "extractive"

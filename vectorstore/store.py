@@ -166,6 +166,10 @@ class ClauseStore:
             self._records = (now, gen, recs)
         return list(self._records[2])
 
+    def generation(self) -> str:
+        """The store's change counter (bumped by every write): readers drop their caches when it moves."""
+        return self._generation()
+
     def _generation(self) -> str:
         """The manifest's change counter: one cheap round trip instead of reading every record."""
         meta = self.client.get_collection(f"{self.name}_docs").metadata or {}

@@ -1,0 +1,162 @@
+"""Rank: the candidate sentences of the retrieved clauses, scored as the answer's evidence.
+
+The ranker is the selector (a small LLM picks evidence worse than it; see docs/ARCHITECTURE.md). Each
+candidate gets features that a reader would use: does the sentence hold the kind of fact the question asks
+for (a duration for "how long / combien de jours", an amount for "how much", a place for "where", a name for
+"who", a court or law), do its words and its section heading match the question (with the glossary's
+French/English translations), how close its clause is in meaning (dense similarity), and its clause's
+retrieval rank. The weights are fitted on the gold set's dev split (`python -m evals fit-ranker`) and live
+in config/ranker.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from assistant.glossary import expanded_query
+from assistant.numbers import extract_numbers
+from assistant.spans import Span, lexical_overlap, span_idf
+from core.settings import PROJECT_ROOT
+from vectorstore.bm25 import strip_accents, tokenize
+
+WEIGHTS_FILE = PROJECT_ROOT / "config" / "ranker.json"
+
+# ----------------------------------------------------------------------------- question types
+# What kind of fact a question asks for, from its wording (French and English). A question may ask for
+# several (a "which court and which law" question); "" when none is recognisable.
+_QTYPES: dict[str, re.Pattern[str]] = {
+    "duration": re.compile(
+        r"\bhow\s+(?:long|quickly|fast|soon|many\s+(?:days|hours|months|weeks|years))|\bwithin\s+what|"
+        r"\bnotice\s+period|\bdeadline|\bhow\s+much\s+notice|\bwhen\s+must|\bretention\s+period|"
+        r"\bcombien\s+de\s+(?:temps|jours|mois|heures|semaines|ann[ée]es)|\bd[ée]lai|\bdur[ée]e|"
+        r"\bsous\s+quel|\bpr[ée]avis|\bquand\s+doit|\bà\s+quelle\s+fr[ée]quence|\bhow\s+often|\bfrequency",
+        re.I),
+    "amount": re.compile(
+        r"\bhow\s+much|\bamount|\bcap\b|\bcapped|\bceiling|\bmaximum|\blimit(?:ed)?\s+to|\bfee|\bprice|"
+        r"\bpenalt|\binterest\s+rate|\bcombien|\bmontant|\bplafond|\bprix|\btarif|\bp[ée]nalit|\bindemnit",
+        re.I),
+    "percent": re.compile(r"\bpercent|\bpercentage|\buptime|\bavailability|\bsla\b|\bpourcentage|"
+                          r"\btaux|\bdisponibilit", re.I),
+    "place": re.compile(r"\bwhere\b|\bwhich\s+countr|\blocat|\bhost(?:ed|ing)?\b|\bservers?\b|\bo[uù]\s|"
+                        r"\bh[ée]berg|\bpays\b|\bsitu[ée]", re.I),
+    "who": re.compile(r"\bwho\b|\bwhich\s+(?:company|entity|sub-?processors?|subcontractors?|provider)|"
+                      r"\bname\s+of|\bqui\b|\bquel(?:le)?s?\s+(?:soci[ée]t[ée]|entit[ée]|sous-traitants?)|"
+                      r"\bnom\s+d|\bdpo\b|\bd[ée]l[ée]gu[ée]|\bcontact", re.I),
+    "law": re.compile(r"\bcourts?\b|\bjurisdiction|\bgoverning\s+law|\bapplicable\s+law|\blaw\s+govern|"
+                      r"\btribuna|\bjuridiction|\bdroit\s+applicable|\bloi\s+applicable|\bcomp[ée]ten", re.I),
+}
+
+_DURATION_UNITS = re.compile(
+    r"\b(?:heures?|hours?|h\b|jours?|days?|semaines?|weeks?|mois|months?|ans?|ann[ée]es?|years?|"
+    r"minutes?|business\s+days?|ouvr[ée]s?|calendaires?)\b", re.I)
+_MONEY = re.compile(r"€|\beuros?\b|\$|\busd\b|\bgbp\b|£|\bmontant|\bsommes?\s+(?:vers|pay)|"
+                    r"\bfees?\s+paid|\bprix\b|\bredevances?\b|\bamounts?\s+paid", re.I)
+_PERCENT = re.compile(r"%|\bpour\s*cent|\bpercent", re.I)
+_PLACES = re.compile(
+    r"\b(?:union\s+europ[ée]enne|european\s+union|eu\b|ue\b|eea|eee|espace\s+[ée]conomique|france|"
+    r"french|fran[çc]ais[e]?|germany|allemagne|irlande|ireland|belgique|belgium|netherlands|pays-bas|"
+    r"united\s+states|[ée]tats-unis|usa\b|us\b|uk\b|royaume-uni|canada|suisse|switzerland|paris|"
+    r"lyon|nantes|roubaix|gravelines|frankfurt|francfort|dublin|amsterdam|aws|ovh\w*|scaleway|azure|"
+    r"google\s+cloud|gcp|datacenters?|data\s+cent(?:er|re)s?|centres?\s+de\s+donn[ée]es)", re.I)
+_NAMES = re.compile(r"\b(?:[A-Z][\w&'’-]+\s+){0,3}(?:SAS|SASU|SARL|SA|Inc\.?|Ltd\.?|LLC|GmbH|S\.A\.S\.?)\b|"
+                    r"\b[A-Z][a-z]+[A-Z]\w+|@\w|\b[A-Z]{2,}[a-z]*\b")
+_LAW = re.compile(r"\btribuna\w*|\bcourts?\b|\bjuridictions?\b|\bcomp[ée]ten\w*|\bdroit\s+fran[çc]ais|"
+                  r"\bloi\s+fran[çc]aise|\bfrench\s+law|\blaws?\s+of\b|\bgoverned\s+by|\br[ée]gi[e]?s?\s+par|"
+                  r"\bsoumis\w*\s+au\s+droit", re.I)
+
+FEATURES = ("dense", "lexical", "section", "qtype", "rank", "figure", "short")
+
+
+def question_types(question: str) -> list[str]:
+    """The kinds of fact the question asks for ("duration", "amount", "percent", "place", "who", "law")."""
+    types = [t for t, rx in _QTYPES.items() if rx.search(question)]
+    if "duration" in types and "amount" in types and re.search(r"combien\s+de\s+(?:temps|jours|mois)", question,
+                                                                 re.I):
+        types.remove("amount")  # "combien de jours" is a duration, not an amount
+    return types
+
+
+def type_match(types: Sequence[str], text: str) -> float:
+    """1.0 when the sentence holds the kind of fact the question asks for (any of its types), else 0."""
+    if not types:
+        return 0.0
+    has_num = bool(extract_numbers(text))
+    for t in types:
+        if t == "duration" and has_num and _DURATION_UNITS.search(text):
+            return 1.0
+        if t == "amount" and (_MONEY.search(text) and has_num or re.search(r"\bplafon|\bcap(?:ped)?\b|"
+                                                                          r"\blimit[ée]e?\s+[àa]", text, re.I)):
+            return 1.0
+        if t == "percent" and _PERCENT.search(text) and has_num:
+            return 1.0
+        if t == "place" and _PLACES.search(text):
+            return 1.0
+        if t == "who" and _NAMES.search(text):
+            return 1.0
+        if t == "law" and _LAW.search(text):
+            return 1.0
+    return 0.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence with its features and score (features in FEATURES order)."""
+
+    span: Span
+    features: tuple[float, ...]
+    score: float = 0.0
+
+
+def load_weights(path: Path | None = None) -> dict[str, float]:
+    """The fitted weights (config/ranker.json), else hand-set defaults."""
+    p = path or WEIGHTS_FILE
+    default = {"dense": 1.0, "lexical": 0.6, "section": 0.2, "qtype": 0.4, "rank": 0.15, "figure": 0.0,
+               "short": 0.0}
+    if p.exists():
+        data = json.loads(p.read_text(encoding="utf-8"))
+        default.update({k: float(v) for k, v in data.get("weights", {}).items() if k in FEATURES})
+    return default
+
+
+def features(spans: Sequence[Span], question: str, types: Sequence[str] | None = None
+             ) -> list[tuple[float, ...]]:
+    """The feature vector of each span for this question (see FEATURES)."""
+    types = list(types) if types is not None else question_types(question)
+    terms = tokenize(expanded_query(question))
+    idf = span_idf(terms, [sp.text for sp in spans])
+    out: list[tuple[float, ...]] = []
+    for sp in spans:
+        section = sp.clause.section.rsplit(">", 1)[-1]
+        has_fig = 1.0 if extract_numbers(sp.text) else 0.0
+        out.append((
+            sp.clause_dense,
+            lexical_overlap(terms, sp.text, idf),
+            lexical_overlap(terms, section, idf) if section else 0.0,
+            type_match(types, sp.text),
+            1.0 / (1 + sp.rank),
+            has_fig,
+            1.0 if len(sp.text) < 60 else 0.0,
+        ))
+    return out
+
+
+def rank(spans: Sequence[Span], question: str, weights: dict[str, float] | None = None
+         ) -> list[Candidate]:
+    """The spans as scored candidates, best first."""
+    w = weights or load_weights()
+    wv = [w.get(f, 0.0) for f in FEATURES]
+    feats = features(spans, question)
+    cands = []
+    for sp, f in zip(spans, feats, strict=True):
+        s = sum(a * b for a, b in zip(wv, f, strict=True))
+        cands.append(Candidate(replace(sp, score=s), f, s))
+    cands.sort(key=lambda c: (-c.score, c.span.rank, c.span.start))
+    return cands
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents stripped: for matching words across French spellings."""
+    return strip_accents(text.lower())

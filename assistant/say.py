@@ -1,0 +1,149 @@
+"""Say: the model restates the checked sentence(s) in one or two short sentences in the question's
+language, from a short prompt that holds only those sentences; the wording is shown only when it passes
+the checks (figures against the quotes, a citation of a given sentence, no markup or instruction, not an
+empty restatement of the question)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from assistant.citations import adds_nothing, check_answer, markers, says_not_found, span_citation
+from assistant.context import format_extract
+from assistant.numbers import extract_numbers
+from assistant.outcomes import key_phrase
+from assistant.prompts import Prompt
+from assistant.query import addresses_the_assistant
+from assistant.rank import fold, question_types
+from assistant.spans import Span
+from assistant.texts import LANGUAGE_NAMES
+from core.errors import first_line
+from core.types import Citation
+
+# What a shown answer may not carry: markup (HTML tags, Markdown links/images, code), URLs, and control
+# characters. The model's wording is plain text; the page renders it as Markdown, so any of these could
+# inject a link or a script into the page.
+_MARKUP = re.compile(r"<\s*/?\s*[a-z!][^>]*>|\]\s*\(|!\[|```|`[^`]+`|https?://|www\.|javascript:|"
+                     r"[\x00-\x08\x0b\x0c\x0e-\x1f]|\*\*|__", re.I)
+_LOOSE_MARKER = re.compile(r"[\[【(]\s*(?:extract|extrait|passage|sentence|phrase)?\s*#?\s*(\d{1,2})\s*[\]】)]",
+                           re.I)
+_ECHOED_LABEL = re.compile(r"^\s*\[(\d{1,2})\][^\n:]{0,120}::\s*", re.S)
+
+
+@dataclass
+class Said:
+    """The outcome of the say stage: the verified text ("" when none passed) and why not."""
+
+    text: str = ""
+    citations: list[Citation] = field(default_factory=list)
+    failure: str = ""
+    error: bool = False  # the model itself failed (endpoint down, missing file)
+    raw: str = ""
+    first_token_ms: float | None = None
+
+
+def say_messages(prompt: Prompt, question: str, spans: Sequence[Span], lang: str) -> list[BaseMessage]:
+    """The say prompt: the shared system part, the question, the numbered sentence(s)."""
+    context = "\n".join(format_extract(i, sp) for i, sp in enumerate(spans, 1))
+    return [SystemMessage(content=prompt.render("system")),
+            HumanMessage(content=prompt.render("say", question=question, context=context,
+                                               language_name=LANGUAGE_NAMES.get(lang, "English")))]
+
+
+def normalise(raw: str, n_sources: int) -> str:
+    """The model's reply as one clean answer: an echoed "[1] Vendor | Section ::" label dropped,
+    "[Extract 2]" / "【2】" read as "[2]", lines joined; with one source, a reply without any marker is
+    attributed to it ([1] appended)."""
+    text = _ECHOED_LABEL.sub("", raw.strip())
+    lead = re.match(r"^\s*\[(\d{1,2})\]\s*(?=\S)", text)
+    if lead and not re.search(r"\[\d{1,2}\]", text[lead.end():]):  # "[1] The cap is …" -> "The cap is … [1]"
+        text = text[lead.end():].rstrip() + f" [{lead.group(1)}]"
+    text = _LOOSE_MARKER.sub(lambda m: m.group(0) if m.group(0).startswith("(") else f"[{m.group(1)}]", text)
+    text = " ".join(text.split())
+    if text and n_sources == 1 and not markers(text):
+        text = text.rstrip() + " [1]"
+    return text
+
+
+def missing_key_fact(text: str, spans: Sequence[Span], types: Sequence[str]) -> bool:
+    """True when the checked sentence's key fact is absent from the wording: a figure when the key phrase
+    is a figure ("48 heures ouvrées"), else the key phrase's proper names ("Paris", "OVH") when it has
+    some. "The cap is set by the contract [1]" passes every figure check and answers nothing."""
+    for sp in spans:
+        kp = key_phrase(" ".join(sp.text.split()), types)
+        if not kp:
+            continue
+        phrase = " ".join(sp.text.split())[kp[0]:kp[1]]
+        if extract_numbers(phrase):
+            if not extract_numbers(text):
+                return True
+            continue
+        names = [w for w in re.findall(r"[^\W\d_][\w’'-]*", phrase) if w[0].isupper() and len(w) > 2]
+        folded = fold(text)
+        if names and not any(fold(w) in folded for w in names):
+            return True
+    return False
+
+
+def wording_problem(text: str, question: str, spans: Sequence[Span], names: Sequence[str],
+                    document_text: Callable[[str], str], types: Sequence[str] = ()) -> tuple[str, list[Citation]]:
+    """Why this wording cannot be shown ("" when it can), and its citations."""
+    if not text:
+        return "the model wrote nothing", []
+    if "NOT_FOUND" in text.upper().replace(" ", "_"):
+        return "the model found no answer in the sentence", []
+    if _MARKUP.search(text):
+        return "the wording carries markup or a link", []
+    if addresses_the_assistant(text):
+        return "the wording carries an instruction", []
+    if says_not_found(text) and not extract_numbers(text):
+        return "the model said the sentence does not answer", []
+    citations = {i: span_citation(i, sp) for i, sp in enumerate(spans, 1)}
+    used = markers(text)
+    if not used:
+        return "the wording cites no sentence", []
+    if any(n not in citations for n in used):
+        return "the wording cites a sentence that was not given", []
+    if adds_nothing(text, question, names):
+        return "the wording only repeats the question", []
+    if missing_key_fact(text, [spans[n - 1] for n in used], types):
+        return "the wording leaves out the clause's key fact (its figure or name)", []
+    cited = [citations[n] for n in used]
+    res = check_answer(text, cited, document_text, {sp.clause.id for sp in spans})
+    if not res.ok:
+        return "; ".join(res.reasons), []
+    return "", cited
+
+
+def say(llm: BaseChatModel, prompt: Prompt, question: str, spans: Sequence[Span], lang: str,
+        document_text: Callable[[str], str], max_tokens: int = 96) -> Said:
+    """Ask the model to restate `spans` as the answer, and check what it wrote."""
+    out = Said()
+    t0 = time.perf_counter()
+    raw = ""
+    try:
+        for chunk in llm.stream(say_messages(prompt, question, spans, lang), max_tokens=max_tokens):
+            piece = str(getattr(chunk, "content", chunk) or "")
+            if piece and out.first_token_ms is None:
+                out.first_token_ms = (time.perf_counter() - t0) * 1000
+            raw += piece
+            if "\n\n" in raw.strip():  # one paragraph is the whole answer
+                break
+    except Exception as exc:  # noqa: BLE001 - endpoint down, timeout, garbage mid-stream
+        out.error = True
+        out.failure = f"language model unavailable ({type(exc).__name__}: {first_line(exc, 160)})"
+        return out
+    out.raw = raw
+    text = normalise(raw.strip().split("\n\n")[0], len(spans))
+    names = sorted({sp.clause.vendor_name for sp in spans})
+    problem, cited = wording_problem(text, question, spans, names, document_text, question_types(question))
+    if problem:
+        out.failure = problem
+        return out
+    out.text, out.citations = text, cited
+    return out

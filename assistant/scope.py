@@ -1,0 +1,72 @@
+"""Scope: which vendors a question is about (named, misspelt, given as a filter, or inherited from the
+previous turn), whether it fans out over several vendors ("which vendors…", comparisons), whether it names a
+vendor that is not in the corpus, and whether it is out of scope altogether (refused)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.query import is_fan_out, refusal_reason, resolve_followup
+from assistant.vendors import Detection, VendorInfo, detect_vendors
+
+# Two asks in one question: "What is X's cap, and which court has jurisdiction?" / "… et quel tribunal …"
+_SECOND_ASK = re.compile(
+    r"[,;]?\s+(?:and|et)\s+(?=(?:what|which|who|where|when|how|is|are|does|do|can|quel(?:le)?s?|qui|o[uù]|"
+    r"quand|comment|combien|est-ce|peut-il|peut-elle|doit-il|doit-elle)\b)", re.I)
+
+
+@dataclass
+class Scope:
+    """What the question is about, decided before any retrieval."""
+
+    question: str  # the effective question (a follow-up rewritten with its inherited topic)
+    detection: Detection
+    vendors: list[str]  # vendors to search (empty: the whole corpus)
+    fan_out: bool = False
+    unknown_vendor: str | None = None
+    refusal: str = ""
+    asks: list[str] = field(default_factory=list)  # the question's asks (two for "X and Y?" questions)
+
+
+def split_asks(question: str) -> list[str]:
+    """One or two asks: a question joining two questions with "and/et" (or two question marks) is split."""
+    parts = [p.strip() for p in question.split("?") if p.strip()]
+    if len(parts) >= 2:
+        return [p + " ?" for p in parts[:2]]
+    m = _SECOND_ASK.search(question)
+    if m and m.start() > 12 and len(question) - m.end() > 8:
+        return [question[:m.start()].strip() + " ?", question[m.end():].strip()]
+    return [question]
+
+
+def decide(question: str, vendors: Sequence[str] | None, history: Sequence[Any] | None,
+           catalog: Sequence[VendorInfo], known_word: Callable[[str], bool]) -> Scope:
+    """The scope of a question (see module docstring)."""
+    det = detect_vendors(question, catalog, known_word)
+    reason = refusal_reason(question, det)
+    if reason and not vendors:
+        return Scope(question, det, [], refusal=reason, asks=[question])
+    effective, inherited = resolve_followup(question, det, history, catalog, known_word)
+    if effective != question:
+        det = detect_vendors(effective, catalog, known_word)
+    use = list(vendors) if vendors else (inherited or None)
+    known = {v.slug for v in catalog}
+    unknown = det.unknown
+    if use:
+        chosen = [v for v in use if v in known]
+        missing = [v for v in use if v not in known]
+        if missing and not chosen:
+            unknown = missing[0]
+        named = [v for v in det.vendors if v in chosen]
+        if named:  # a filter of several vendors and a question naming some of them: those
+            chosen = named
+        unknown = unknown if not chosen else None
+    else:
+        chosen = list(det.vendors)
+    fan_out = len(chosen) >= 2 or (not chosen and is_fan_out(effective) and len(known) > 1)
+    if fan_out and not chosen:
+        chosen = sorted(known)
+    return Scope(effective, det, chosen, fan_out, unknown, asks=split_asks(effective))

@@ -1,0 +1,119 @@
+"""Fit the sentence ranker's weights on the gold set's dev split (never on test).
+
+    python -m evals.fit_ranker --gold evals/gold/contracts.jsonl --split dev [--write]
+
+For every answerable dev item with evidence, the assistant retrieves and ranks the candidate sentences;
+a candidate is positive when it overlaps an evidence passage. Coordinate ascent over a small grid of
+weights maximises top-1 accuracy (ties broken by mean reciprocal rank) over the items whose evidence is
+among the candidates. `--write` stores the weights in config/ranker.json with their provenance."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from assistant.rank import FEATURES, WEIGHTS_FILE, features, load_weights
+
+GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3, 1.7, 2.2, 3.0)
+
+
+def _hits(doc: str, start: int, end: int, evidence: Sequence[dict[str, Any]]) -> bool:
+    return any(e["document"] == doc and e.get("start") is not None and start < e["end"] and e["start"] < end
+               for e in evidence)
+
+
+def collect(items: Sequence[dict[str, Any]], assistant: Any) -> list[tuple[list[tuple[float, ...]], list[bool]]]:
+    """(feature vectors, labels) per answerable single-vendor item whose evidence is among the candidates."""
+    from assistant.vendors import strip_mentions
+
+    out = []
+    for it in items:
+        if not it.get("answerable", True) or not it.get("evidence") or len(it.get("vendors", [])) > 1:
+            continue
+        r = assistant.retrieve(it["question"])
+        if r.fan_out:
+            continue
+        cands = assistant.candidates(it["question"], r)
+        spans = [c.span for c in cands]
+        labels = [_hits(sp.clause.document, sp.start, sp.end, it["evidence"]) for sp in spans]
+        if not any(labels):
+            continue
+        out.append((features(spans, strip_mentions(it["question"], r.mentions)), labels))
+    return out
+
+
+def score(data: Sequence[tuple[list[tuple[float, ...]], list[bool]]], w: Sequence[float]) -> tuple[float, float]:
+    """(top-1 accuracy, MRR) of the weights over the collected items."""
+    top1 = mrr = 0.0
+    for feats, labels in data:
+        s = [sum(a * b for a, b in zip(w, f, strict=True)) for f in feats]
+        order = sorted(range(len(s)), key=lambda i: (-s[i], i))
+        top1 += labels[order[0]]
+        mrr += next((1.0 / (r + 1) for r, i in enumerate(order) if labels[i]), 0.0)
+    n = max(1, len(data))
+    return top1 / n, mrr / n
+
+
+def fit(data: Sequence[tuple[list[tuple[float, ...]], list[bool]]], start: dict[str, float],
+        rounds: int = 4) -> tuple[dict[str, float], tuple[float, float]]:
+    """Coordinate ascent: each weight in turn takes the grid value that scores best (the first feature,
+    dense similarity, stays 1.0: it fixes the scale)."""
+    w = [start.get(f, 0.0) for f in FEATURES]
+    best = score(data, w)
+    for _ in range(rounds):
+        improved = False
+        for j in range(1, len(FEATURES)):
+            for g in GRID:
+                trial = list(w)
+                trial[j] = g
+                sc = score(data, trial)
+                if sc > best:
+                    best, w, improved = sc, trial, True
+        if not improved:
+            break
+    return dict(zip(FEATURES, w, strict=True)), best
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from core.runtime import apply_offline_defaults
+
+    apply_offline_defaults()
+    p = argparse.ArgumentParser(prog="python -m evals.fit_ranker", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--gold", default="evals/gold/contracts.jsonl")
+    p.add_argument("--split", default="dev", choices=("dev",), help="only dev: test is for reporting")
+    p.add_argument("--write", action="store_true", help="store the fitted weights in config/ranker.json")
+    args = p.parse_args(argv)
+    from assistant import Assistant
+    from core.settings import load_settings
+    from evals.dataset import load_gold
+
+    items = [it for it in load_gold(args.gold) if it.get("split") == args.split]
+    if not items:
+        print(f"error: no item of split {args.split!r} in {args.gold}", file=sys.stderr)
+        return 2
+    asst = Assistant(load_settings())
+    data = collect(items, asst)
+    start = load_weights()
+    before = score(data, [start.get(f, 0.0) for f in FEATURES])
+    weights, after = fit(data, start)
+    print(f"{len(data)} dev items with evidence among the candidates")
+    print(f"top-1 {before[0]:.3f} -> {after[0]:.3f}; MRR {before[1]:.3f} -> {after[1]:.3f}")
+    print(json.dumps(weights))
+    if args.write:
+        doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
+        doc["weights"] = {k: round(v, 4) for k, v in weights.items()}
+        doc["fitted"] = {"on": f"{args.gold} split={args.split}", "items": len(data),
+                         "top1": round(after[0], 4), "mrr": round(after[1], 4),
+                         "embeddings": asst.model_info()["embeddings"], "date": dt.date.today().isoformat()}
+        WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"written to {WEIGHTS_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
