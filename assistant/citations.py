@@ -1,5 +1,6 @@
 """Citations that cannot lie: map the model's [n] markers to verbatim spans, and reject any quote not found
-at its offsets, any citation of a clause the model was not given, and any figure not in the cited quotes."""
+at its offsets, any citation of a clause the model was not given, and any figure the cited quotes do not
+back (same value, unit, scale and role: assistant.figures)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
-from assistant.numbers import unsupported_numbers
+from assistant.figures import unsupported_figures
 from assistant.spans import Span
 from core.types import Citation
 from vectorstore.bm25 import tokenize, word_stems
@@ -77,8 +78,10 @@ def check_quote(c: Citation, document_text: Callable[[str], str], allowed_clause
 def check_answer(answer: str, citations: Sequence[Citation], document_text: Callable[[str], str],
                  allowed_clause_ids: Collection[str] = (), require_citation: bool = True) -> CheckResult:
     """Check a generated answer against its citations (numbers `n` as used by the [n] markers).
-    Figures of each sentence must appear in the quotes that sentence cites (or, for a sentence without
-    markers, in any quote the answer cites)."""
+    Each figure of a sentence (duration, percentage, amount, date, count, ordinal) must be backed by a quote
+    that sentence cites (or, for a sentence without markers, any quote the answer cites): the same value
+    with a compatible unit and scale, and, where the quote holds rival figures of that kind, the one whose
+    party and neighbouring words agree with the sentence (assistant.figures)."""
     by_n = {c.n: c for c in citations}
     reasons: list[str] = []
     used = markers(answer)
@@ -91,10 +94,11 @@ def check_answer(answer: str, citations: Sequence[Citation], document_text: Call
         if c.n in used:
             reasons.extend(check_quote(c, document_text, allowed_clause_ids))
     all_quotes = [by_n[n].quote for n in used if n in by_n]
+    names = sorted({c.vendor_name for c in citations if c.vendor_name})
     for sent in split_sentences(answer):
         ns = [n for n in markers(sent) if n in by_n]
         quotes = [by_n[n].quote for n in ns] if ns else all_quotes
-        bad = unsupported_numbers(sent, quotes)
+        bad = unsupported_figures(sent, quotes, names)
         if bad:
             reasons.append(f"figure(s) {', '.join(bad)} not found in the cited passage(s): {sent!r}")
     cited = [by_n[n] for n in used if n in by_n]

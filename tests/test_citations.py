@@ -112,9 +112,11 @@ def test_number_words() -> None:
     assert words_value("deux cents") == 200
     assert words_value("one hundred and twenty") == 120
     assert words_value("un") is None  # an article, not a figure
-    assert [v for _, v in extract_numbers("quarante-huit (48) heures")] == [{48.0}, {48.0}]
+    assert extract_numbers("quarante-huit (48) heures") == [("quarante-huit (48) heures", {48.0})]  # one figure
+    assert extract_numbers("délai de [6] jours") == [("[6] jours", set())]  # a marker is never a number
     assert unsupported_numbers("99.9% availability", ["disponibilité de 99,9 %"]) == []
-    assert unsupported_numbers("within 72h", ["dans un délai de 48h"]) == ["72"]
+    assert unsupported_numbers("within 72h", ["dans un délai de 48h"]) == ["72h"]
+    assert unsupported_numbers("within 48 hours", ["dans un délai de 48 heures ouvrées"]) == ["48 hours"]
 
 
 def test_markers_sentences_and_renumbering() -> None:
