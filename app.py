@@ -21,6 +21,7 @@ from core.settings import Settings, load_settings  # noqa: E402
 from ui import chat  # noqa: E402
 from ui import components as ui  # noqa: E402
 from ui.render import transcript_markdown  # noqa: E402
+from ui.review import autostart as review_autostart  # noqa: E402
 from ui.services import Services, build_services  # noqa: E402
 
 log = logging.getLogger("app")
@@ -130,6 +131,7 @@ def main() -> None:
     except Exception as exc:
         ui.show_error("The clause store is not available", exc)
         st.stop()
+    guarded("The review grid build", review_autostart, services)
     chat, compare, documents = st.tabs(["Ask", "Compare vendors", "Documents"], key="main_tabs", on_change="rerun")
     with chat:
         guarded("The chat", chat_tab, services, vendors)

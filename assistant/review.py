@@ -279,8 +279,10 @@ def current_prompt(asst: Any, cache: ReviewCache | None = None, model: str = "")
 
 
 def current_model(asst: Any) -> str:
-    """llm + embeddings names, as they appear in Answer.model."""
+    """llm + embeddings names, as they appear in Answer.model (the embedder is built first: its name, e.g.
+    "hashing-256", is only known once it is)."""
     try:
+        getattr(asst, "embeddings", None)
         info = asst.model_info("")
         return f"{info.get('llm', '')}|{info.get('embeddings', '')}"
     except Exception:  # noqa: BLE001

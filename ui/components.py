@@ -428,7 +428,13 @@ def maintenance_section(services: Services) -> None:
 # ----------------------------------------------------------------------------- comparison
 
 def comparison_tab(services: Services, vendor_names: dict[str, str]) -> None:
-    """Pick vendors and a topic, get one row per vendor with short answers and citations; export."""
+    """The review grid (ui.review: every vendor x topic, cached, coloured by your requirements), then any
+    other topic on demand: one row per vendor with short answers and citations; export."""
+    from ui.review import review_tab
+
+    review_tab(services, vendor_names)
+    st.divider()
+    st.subheader("Another topic")
     vendors = st.multiselect("Vendors", list(vendor_names), default=list(vendor_names),
                              format_func=lambda v: vendor_names.get(v, v), key="cmp_vendors")
     topic = st.selectbox("Topic", [*render.TOPICS, OTHER_TOPIC], key="cmp_topic")
