@@ -43,12 +43,13 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: fl
 
 
 @contextmanager
-def streamlit_app(env: dict[str, str], log: Path) -> Iterator[str]:
-    """Run the page with `env` (output to `log`) until the block ends; yields its URL."""
+def streamlit_app(env: dict[str, str], log: Path, script: str = "app.py") -> Iterator[str]:
+    """Run the page with `env` (output to `log`) until the block ends; yields its URL. `script` (relative to
+    the project root) is app.py, or a wrapper around it such as tests/slow_page.py."""
     port = free_port()
     with log.open("wb") as fh:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+            [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1",
              "--server.port", str(port), "--server.headless", "true"],
             cwd=PROJECT_ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
     try:

@@ -358,3 +358,27 @@ def test_question_waits_for_the_server_lock_then_is_answered(app: AppTest) -> No
     assert queue.snapshot()[0] == 0 and queue.ahead() == 0
     assert _last_answer(app).question == q and app.session_state["pending"] == []
     assert not any("Queued" in c for c in _captions(app))
+
+
+def test_question_answered_by_another_run_meanwhile_is_not_asked_again(app: AppTest) -> None:
+    """Streamlit starts a new run before a stopped one has unwound: when the question this run waits to
+    ask was stored meanwhile (it leaves the queue), the run skips it instead of asking the model again."""
+    from ui.services import model_gate
+
+    lock, queue = model_gate()
+    timed = queue.snapshot()[3]
+    lock.acquire()
+    try:
+        runner = threading.Thread(target=lambda: app.chat_input(key="question").set_value("Q?").run())
+        runner.start()
+        deadline = time.monotonic() + TIMEOUT
+        while queue.snapshot()[0] < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert queue.snapshot()[0] == 1
+        app.session_state["pending"].clear()  # what the other run does when it stores the answer
+    finally:
+        lock.release()
+    runner.join(timeout=TIMEOUT)
+    assert not runner.is_alive() and not app.exception, [e.value for e in app.exception]
+    assert app.session_state["messages"] == [] and app.session_state["pending"] == []
+    assert queue.snapshot()[3] == timed, "the model was asked (an answer was timed)"

@@ -4,6 +4,8 @@ sample corpus, open the first citation chip and check that its highlighted quote
 Fake configuration (hashing embedder + fake LLM, temporary store) by default; the real models with
 CQA_BROWSER_REAL=1 (then the configured STORE_DIR is used, ingested on first run if empty);
 CQA_BROWSER_QUESTION changes the question, CQA_BROWSER_EXPECT=48 requires a citation quoting "48".
+With the fake model the page runs through tests/slow_page.py, which holds each answer stream back
+CQA_TEST_STREAM_DELAY_S seconds (default 4), long enough to type a second question while the first streams.
 Screenshots go to $BROWSER_ARTIFACTS (default: the test's tmp dir). Run: pytest -m browser.
 """
 
@@ -24,6 +26,8 @@ pytestmark = pytest.mark.browser
 
 REAL = os.environ.get("CQA_BROWSER_REAL") == "1"
 QUESTION = os.environ.get("CQA_BROWSER_QUESTION", "How fast must Humanlinker notify a data breach?")
+SECOND = os.environ.get("CQA_BROWSER_SECOND", "What is Boost My Mail's liability cap?")
+STREAM_DELAY_S = os.environ.get("CQA_TEST_STREAM_DELAY_S", "0" if REAL else "4")
 EXPECT = os.environ.get("CQA_BROWSER_EXPECT", "")  # e.g. "48": a citation must quote it (real models)
 ANSWER_TIMEOUT_MS = (600 if REAL else 90) * 1000
 
@@ -49,7 +53,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterato
         shutil.copytree(PROJECT_ROOT / "data" / "contracts", corpus)
         env.update({"CORPUS_DIR": str(corpus), "STORE_DIR": str(tmp_path / "store"),
                     "CQA__EMBEDDING__KIND": "hashing", "CQA__LLM__PROVIDER": "fake"})
-    with streamlit_app(env, artifacts / "streamlit.log") as url:
+    env["CQA_TEST_STREAM_DELAY_S"] = STREAM_DELAY_S
+    with streamlit_app(env, artifacts / "streamlit.log", script="tests/slow_page.py") as url:
         yield url, env
 
 
@@ -118,6 +123,46 @@ def test_ask_and_see_cited_quote(server: tuple[str, dict[str, str]], artifacts: 
             frame = dialog.frame_locator("iframe").first
             expect(frame.locator("mark")).to_have_text(quote, timeout=20_000)
             page.screenshot(path=str(artifacts / "document.png"))
+        finally:
+            browser.close()
+
+
+def test_second_question_typed_while_first_streams(server: tuple[str, dict[str, str]], artifacts: Path) -> None:
+    """Type a question, then another while the first is still being answered: the second waits in line
+    (its queue line shows), both answers end up in the transcript in order, and no queue line remains."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(url)
+            box = page.get_by_test_id("stChatInputTextArea")
+            expect(box).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            messages = page.get_by_test_id("stChatMessage")
+            box.fill(QUESTION)
+            box.press("Enter")
+            expect(messages.filter(has_text=QUESTION)).to_have_count(1, timeout=30_000)
+            assert page.get_by_test_id("stPopoverButton").count() == 0, "the first answer came too fast"
+            box.fill(SECOND)
+            box.press("Enter")
+            queued = page.get_by_text("Queued behind")
+            expect(queued.first).to_be_visible(timeout=30_000)
+            page.screenshot(path=str(artifacts / "queued.png"))
+            # both answered (two questions, two answers with chips), then nothing transient is left
+            expect(messages).to_have_count(4, timeout=2 * ANSWER_TIMEOUT_MS)
+            expect(page.get_by_test_id("stChatMessageContent").nth(3)
+                   .get_by_test_id("stPopoverButton").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            _wait_idle(page)
+            expect(messages).to_have_count(4)
+            texts = [messages.nth(i).inner_text() for i in range(4)]
+            assert QUESTION in texts[0] and SECOND in texts[2], texts
+            for answer in (texts[1], texts[3]):
+                assert "[1]" in answer and "No answer" not in answer, texts
+            for gone in ("Queued behind", "Asking again", "Searching the contracts", "interrupted"):
+                assert page.get_by_text(gone).count() == 0, f"{gone!r} is still on the page"
+            page.screenshot(path=str(artifacts / "two-questions.png"), full_page=True)
         finally:
             browser.close()
 

@@ -50,12 +50,11 @@ def test_finish_removes_only_the_answered_question() -> None:
     pending: list[chat.Pending] = []
     a, b = chat.enqueue(pending, "Q1"), chat.enqueue(pending, "Q1")  # the same text twice: two questions
     assert a is not None and b is not None
-    chat.finish(pending, a.id)
+    assert chat.finish(pending, a.id) and pending == [b]
+    assert not chat.is_pending(pending, a.id) and chat.is_pending(pending, b.id)
+    assert not chat.finish(pending, a.id)  # a second run that answered it too does not store it again
     assert pending == [b]
-    chat.finish(pending, "unknown")
-    assert pending == [b]
-    chat.finish(pending, b.id)
-    assert chat.next_to_ask(pending) is None
+    assert chat.finish(pending, b.id) and chat.next_to_ask(pending) is None
 
 
 # ----------------------------------------------------------------------------- the expected wait
@@ -82,12 +81,12 @@ def test_wait_and_queue_lines_in_words() -> None:
 
 def test_shown_replaces_progress_sets_status_answer_clears_it() -> None:
     final = Answer(question="q", answer="Within 48 business hours [1].", abstained=False, citations=[_cit()])
-    events: list[object] = [Progress("retrieve", "Searching the contracts"),
+    events: list[object] = [Progress("retrieve", "searching the documents"),
                             Shown("“au plus tard 48 heures ouvrées” [1]", "draft", [_cit()]),
-                            Progress("check", "Checking the sentence")]
+                            Progress("check", "checking the clause")]
     view = chat.fold_events(events)
     assert view.text == "“au plus tard 48 heures ouvrées” [1]" and view.stage == "draft"
-    assert view.status == "Checking the sentence" and not view.done
+    assert view.status == "Checking the clause…" and not view.done
     view = chat.apply_event(view, Shown("Within 48", "generated"))
     assert view.text == "Within 48" and view.citations == ()  # replaced, not appended
     view = chat.apply_event(view, final)
@@ -99,6 +98,7 @@ def test_plain_string_chunks_are_appended() -> None:
     assert view.text == "Within 48 hours [1]." and not view.done
     assert chat.apply_event(view, 42) == view  # unknown events change nothing
     assert chat.apply_event(view, Progress("check")).status == "Check…"
+    assert chat.apply_event(view, Progress("say", "Writing the answer.")).status == "Writing the answer."
 
 
 # ----------------------------------------------------------------------------- the answer, for a person

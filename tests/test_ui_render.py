@@ -160,3 +160,12 @@ def test_error_help_says_what_to_do() -> None:
 def test_slug_for_file() -> None:
     assert render.slug_for_file("Délai de notification / breach?") == "delai-de-notification-breach"
     assert render.slug_for_file("???") == "export"
+
+
+def test_answer_markdown_keeps_the_key_phrase_bold_and_nothing_else() -> None:
+    out = render.answer_markdown("« au plus tard, **48 heures ouvrées** après » [1]", cited=[1])
+    assert out == "« au plus tard, **48 heures ouvrées** après » :blue-badge[1]"
+    # a bold pair restores bold only: the link inside stays escaped text; stray pairs stay literal
+    out = render.answer_markdown("**[x](http://e)** a ** b", cited=[])
+    assert out.startswith("**\\[x\\]\\(http\\://e\\)**") and out.endswith("a \\*\\* b")
+    assert "](" not in out

@@ -57,9 +57,18 @@ def next_to_ask(pending: list[Pending]) -> Pending | None:
     return pending[0] if pending else None
 
 
-def finish(pending: list[Pending], item_id: str) -> None:
-    """Its answer is stored: take the question out of the queue."""
+def finish(pending: list[Pending], item_id: str) -> bool:
+    """Take an answered question out of the queue; False when it was no longer there. Streamlit starts a
+    new run before the stopped one has unwound (fast reruns), so two runs of one session may both answer
+    the same question: only the one for which this returns True stores its answer."""
+    before = len(pending)
     pending[:] = [p for p in pending if p.id != item_id]
+    return len(pending) < before
+
+
+def is_pending(pending: Sequence[Pending], item_id: str) -> bool:
+    """Whether the question still waits for its answer (another run of the session may have stored it)."""
+    return any(p.id == item_id for p in pending)
 
 
 # ----------------------------------------------------------------------------- the expected wait
@@ -124,10 +133,19 @@ def apply_event(view: StreamView, event: object) -> StreamView:
     if isinstance(event, Shown):
         return replace(view, text=event.text, stage=event.stage, citations=tuple(event.citations))
     if isinstance(event, Progress):
-        return replace(view, status=event.message or event.stage.capitalize() + "…")
+        return replace(view, status=status_text(event))
     if isinstance(event, str):
         return replace(view, text=view.text + event)
     return view
+
+
+def status_text(event: Progress) -> str:
+    """A status line from a Progress event: 'checking the clause' -> 'Checking the clause…'."""
+    line = (event.message or event.stage).strip()
+    if not line:
+        return ""
+    line = line[0].upper() + line[1:]
+    return line if line.endswith(("…", ".", "!", "?")) else line + "…"
 
 
 def fold_events(events: Iterable[object], view: StreamView | None = None) -> StreamView:

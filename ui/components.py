@@ -4,7 +4,7 @@ comparison tab. app.py composes them; every document text shown here goes throug
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -131,8 +131,7 @@ def model_turn(services: Services, status: Any) -> Iterator[None]:
             ahead = max(1, q.ahead(exclude_self=True))  # the lock is held: at least one is ahead
             _status(status, chat.queue_line(ahead, q.expected_wait(ahead)))
     try:
-        with q.answering():
-            yield
+        yield
     finally:
         services.lock.release()
 
@@ -141,37 +140,49 @@ def _show_text(box: Any, view: chat.StreamView) -> None:
     box.markdown(render.answer_markdown(view.text, [c.n for c in view.citations]))
 
 
-def stream_answer(services: Services, item: chat.Pending, history: list[Answer], key: str) -> dict[str, Any]:
+def _follow(events: Iterator[object], status: Any, text: Any) -> chat.StreamView:
+    """Show a stream's events as they come (status line, then the text); returns the view at its end."""
+    view = chat.StreamView()
+    try:
+        for event in events:
+            new = chat.apply_event(view, event)
+            if new.done:
+                return new
+            if new.status != view.status and new.status:
+                _status(status, new.status, ":material/pending:")
+            if new.text != view.text:
+                _show_text(text, new)
+            view = new
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:  # a stopped run: end the model call before the lock is released
+            close()
+    return view
+
+
+def stream_answer(services: Services, item: chat.Pending, history: list[Answer],
+                  wanted: Callable[[], bool] | None = None) -> dict[str, Any] | None:
     """Answer one queued question inside the current chat message: a status line (queue, then the stages
     the assistant reports) above the text as it is shown. Returns the chat-history entry (the answer, or
     the error with the clauses retrieved without the LLM); the caller stores it and reruns the page, which
-    drops every transient line."""
-    status, text = st.empty(), st.empty()
+    drops every transient line. None when, once the model is free, `wanted()` says the question was
+    answered meanwhile (by a stopped run of this session that finished first)."""
+    note, status, text = st.empty(), st.empty(), st.empty()
     if item.asks > 1:
-        _status(status, "Asking again: the first answer was cut off by newer input.", ":material/replay:")
+        _status(note, "Asking again: the first answer was cut off by newer input.", ":material/replay:")
     view = chat.StreamView()
     error: BaseException | None = None
     try:
         with model_turn(services, status):
+            if wanted is not None and not wanted():
+                return None
             _status(status, "Searching the contracts…", ":material/search:")
-            events = services.assistant.stream(item.question, vendors=item.vendors, history=history)
-            try:
-                for event in events:
-                    new = chat.apply_event(view, event)
-                    if new.done:
-                        view = new
-                        break
-                    if new.status != view.status and new.status:
-                        _status(status, new.status, ":material/pending:")
-                    if new.text != view.text:
-                        _show_text(text, new)
-                    view = new
-            finally:
-                close = getattr(events, "close", None)
-                if close is not None:  # a stopped run: end the model call before the lock is released
-                    close()
+            with services.queue.answering():
+                view = _follow(services.assistant.stream(item.question, vendors=item.vendors, history=history),
+                               status, text)
     except Exception as exc:  # shown with the retrieved clauses
         error = exc
+    note.empty()
     status.empty()
     if view.answer is not None:
         return {"role": "assistant", "answer": view.answer}
@@ -206,9 +217,10 @@ def answer_next(services: Services, pending: list[chat.Pending], messages: list[
         slots.append(slot)
     head.asks += 1
     with slots[0]:
-        entry = stream_answer(services, head, history_for_assistant(messages), key=f"m{len(messages) + 1}")
-    messages.extend([{"role": "user", "content": head.question}, entry])
-    chat.finish(pending, head.id)
+        entry = stream_answer(services, head, history_for_assistant(messages),
+                              wanted=lambda: chat.is_pending(pending, head.id))
+    if entry is not None and chat.finish(pending, head.id):  # stored once, even if two runs answered it
+        messages.extend([{"role": "user", "content": head.question}, entry])
     return True
 
 

@@ -21,6 +21,8 @@ from core.types import Answer, Citation, Clause, Hit
 # (links, emphasis, code, headings, lists, tables, HTML) or Streamlit directives (":red[...]", ":smile:", "$x$").
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^])")
 _MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
+# the assistant marks a quote's key phrase in bold (**48 heures**): after escaping, that pair is all we restore
+_BOLD = re.compile(r"\\\*\\\*(?=\S)(.+?)(?<=\S)\\\*\\\*")
 TEXT_STYLE = ("white-space: pre-wrap; font-family: inherit; line-height: 1.5; margin: 0; "
               "overflow-wrap: anywhere;")
 MARK_STYLE = "background: #ffe58a; color: inherit; padding: 0 1px; border-radius: 2px;"
@@ -45,13 +47,14 @@ def escape_markdown(text: str) -> str:
 
 
 def answer_markdown(text: str, cited: Iterable[int] | None = None) -> str:
-    """The answer as safe Markdown, with its `[n]` markers shown as small badges.
+    """The answer as safe Markdown, with its `[n]` markers shown as small badges and its bold key phrase
+    (`**48 heures**`, the assistant's mark on a quote) in bold; everything else is escaped.
 
     Only markers whose number is in `cited` become badges (all of them when `cited` is None); others
     stay as plain escaped text so that a stray "[7]" in the prose is not mistaken for a citation.
     """
     allowed = None if cited is None else set(cited)
-    safe = escape_markdown(text).replace("\n", "  \n")
+    safe = _BOLD.sub(r"**\1**", escape_markdown(text)).replace("\n", "  \n")
 
     def badge(m: re.Match[str]) -> str:
         n = int(m.group(1))
