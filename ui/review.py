@@ -37,11 +37,11 @@ from ui.services import Services
 log = logging.getLogger(__name__)
 
 AUTOBUILD_ENV = "CQA_REVIEW_AUTOBUILD"
-STATUS_BADGE = {  # requirement status -> (label, icon, badge colour)
-    "green": ("Meets your requirement", ":material/check_circle:", "green"),
-    "amber": ("Check: may not meet it", ":material/error:", "orange"),
-    "red": ("Fails your requirement", ":material/cancel:", "red"),
-    "unknown": ("Cannot be checked", ":material/help:", "gray"),
+STATUS_BADGE = {  # requirement status -> (label, icon, badge colour); the reason is shown under the answer
+    "green": ("Meets", ":material/check_circle:", "green"),
+    "amber": ("Check", ":material/error:", "orange"),
+    "red": ("Fails", ":material/cancel:", "red"),
+    "unknown": ("Unknown", ":material/help:", "gray"),
 }
 SHORT_ANSWER = 260
 _MARKER = re.compile(r"\[\d+\]")
@@ -219,7 +219,7 @@ def review_tab(services: Services, vendor_names: dict[str, str]) -> None:
     total = len(grid.vendors) * len(grid.topics)
     info.caption(
         f"{total - missing}/{total} cells ready · requirements: "
-        f"`{render.escape_markdown(requirements_path().name)}` ({len(reqs)} rules)"
+        f"{render.escape_markdown(requirements_path().name)} ({len(reqs)} rules)"
     )
     if info.button(
         "Build missing cells",
