@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import time
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -37,7 +37,8 @@ from ui.services import Services
 log = logging.getLogger(__name__)
 
 AUTOBUILD_ENV = "CQA_REVIEW_AUTOBUILD"
-STATUS_BADGE = {  # requirement status -> (label, icon, badge colour); the reason is shown under the answer
+BadgeColour = Literal["green", "orange", "red", "gray"]
+STATUS_BADGE: dict[str, tuple[str, str, BadgeColour]] = {  # requirement status -> (label, icon, badge colour); the reason is shown under the answer
     "green": ("Meets", ":material/check_circle:", "green"),
     "amber": ("Check", ":material/error:", "orange"),
     "red": ("Fails", ":material/cancel:", "red"),
