@@ -855,7 +855,7 @@ def _sentence_span(text: str, pos: int) -> tuple[int, int]:
     return s0, s1
 
 
-def _explicit(fig: Figure) -> bool:
+def explicit(fig: Figure) -> bool:
     """A figure written with digits or number words (not "a year", "annual", "twice")."""
     return bool(re.search(r"\d", fig.surface) or _PHRASE_RE.search(fig.surface))
 
@@ -930,7 +930,7 @@ def role_agrees(
     cands = [q for q in figs if supported_by(fig, q)]
     if not cands:
         return False
-    if not _explicit(fig) or (fig.kind not in _ROLE_KINDS and not (fig.kind == "count" and fig.unit == "")):
+    if not explicit(fig) or (fig.kind not in _ROLE_KINDS and not (fig.kind == "count" and fig.unit == "")):
         return True
     kinds = {q.kind for q in cands}
     rivals = [
@@ -940,7 +940,7 @@ def role_agrees(
         and r.kind in _ROLE_KINDS
         and not supported_by(fig, r)
         and not math.isnan(r.value)
-        and _explicit(r)
+        and explicit(r)
     ]
     if not rivals:
         return True

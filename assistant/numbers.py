@@ -8,7 +8,7 @@ import re
 
 from text_to_num import text2num
 
-from assistant.figures import parse_figures, unsupported_figures
+from assistant.figures import explicit, parse_figures, unsupported_figures
 
 _ARTICLES = {"un", "une", "one"}
 
@@ -28,10 +28,12 @@ def words_value(phrase: str) -> int | None:
 
 
 def extract_numbers(text: str) -> list[tuple[str, set[float]]]:
-    """Every figure in `text` as (surface form, {value}), in order; citation markers [n] are not figures. A
-    word and its digits side by side ("quarante-huit (48) heures") are one figure. A unit with a marker in
-    place of its number ("[6] jours") is listed with no value."""
-    return [(f.surface, set() if math.isnan(f.value) else {f.value}) for f in parse_figures(text)]
+    """The figures of `text` written with digits or number words, as (surface form, {value}), in order:
+    "does this text hold a figure?" (figures without a number, "a year", "twice", are left out, as before).
+    Citation markers [n] are not figures; a word and its digits side by side ("quarante-huit (48) heures")
+    are one figure; a unit with a marker in place of its number ("[6] jours") is listed with no value."""
+    return [(f.surface, set() if math.isnan(f.value) else {f.value}) for f in parse_figures(text)
+            if math.isnan(f.value) or explicit(f)]
 
 
 def number_values(text: str) -> set[float]:

@@ -29,6 +29,7 @@ from assistant.rank import WEIGHTS_FILE, Candidate, load_weights, question_types
 from assistant.retrieval import Retrieval, StoreReader, expand_neighbours, interleave, search_group, timed_ms
 from assistant.say import say
 from assistant.scope import Scope, decide
+from assistant.sentence_vectors import SentenceVectors
 from assistant.spans import Span, spans_of_hits
 from assistant.texts import t
 from assistant.vendors import Detection, VendorInfo, catalog_from, detect_vendors, strip_mentions
@@ -108,6 +109,7 @@ class Assistant:
         self.weights = weights or load_weights()
         self.engine = engine or EngineConfig.load()
         self._prompts: dict[str, Prompt] = {}
+        self._sentence_vectors: SentenceVectors | None = None
         self._generation: str | None = None
         self._catalog: list[VendorInfo] | None = None
         self._vocab: set[str] | None = None
@@ -140,6 +142,13 @@ class Assistant:
         if self._checker is None:
             self._checker = make_checker(self.llm, self.prompt(ENGINE_PROMPT))
         return self._checker
+
+    @property
+    def sentence_vectors(self) -> SentenceVectors:
+        if self._sentence_vectors is None:
+            path = None if self.settings.vectorstore_url else self.settings.store_dir / "sentence_vectors.sqlite"
+            self._sentence_vectors = SentenceVectors(self.embeddings, self.model_info()["embeddings"], path)
+        return self._sentence_vectors
 
     def prompt(self, version: str) -> Prompt:
         if version not in self._prompts:
@@ -249,7 +258,10 @@ class Assistant:
         spans = [sp for sp in spans_of_hits(hits) if not any(sp.start < e and s < sp.end for s, e in bad)]
         if not spans:
             return []
-        return rank(spans, strip_mentions(question, retrieval.mentions), self.weights)
+        sims = None
+        if self.weights.get("sentence") and retrieval.query_vector:
+            sims = self.sentence_vectors.similarities(retrieval.query_vector, [sp.text for sp in spans])
+        return rank(spans, strip_mentions(question, retrieval.mentions), self.weights, sims)
 
     # ------------------------------------------------------------------ check
     def check(self, question: str, cands: Sequence[Candidate], limit: int) -> tuple[list[_Checked], str]:
@@ -369,7 +381,7 @@ class Assistant:
             yield from self._finish(base, t0, timings)
             return
         types = question_types(sc.question)
-        base.retrieved = [c.span.as_hit() for c in per_ask[0][1][:8]]
+        base.retrieved = [c.span.as_hit() for c in per_ask[0][1][:max(8, self.settings.retrieval.k_final)]]
         draft = [c[0].span for _, c in per_ask]
         timings["first_token"] = timed_ms(t0)  # first useful content: the ranker's sentence, quoted
         yield Shown(one_quote(draft, types), "draft", [span_citation(i, s) for i, s in enumerate(draft, 1)])

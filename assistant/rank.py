@@ -67,7 +67,7 @@ _LAW = re.compile(r"\btribuna\w*|\bcourts?\b|\bjuridictions?\b|\bcomp[ée]ten\w*
                   r"\bloi\s+fran[çc]aise|\bfrench\s+law|\blaws?\s+of\b|\bgoverned\s+by|\br[ée]gi[e]?s?\s+par|"
                   r"\bsoumis\w*\s+au\s+droit", re.I)
 
-FEATURES = ("dense", "lexical", "section", "qtype", "rank", "figure", "short")
+FEATURES = ("dense", "lexical", "section", "qtype", "rank", "figure", "short", "sentence")
 
 
 def question_types(question: str) -> list[str]:
@@ -114,21 +114,23 @@ def load_weights(path: Path | None = None) -> dict[str, float]:
     """The fitted weights (config/ranker.json), else hand-set defaults."""
     p = path or WEIGHTS_FILE
     default = {"dense": 1.0, "lexical": 0.6, "section": 0.2, "qtype": 0.4, "rank": 0.15, "figure": 0.0,
-               "short": 0.0}
+               "short": 0.0, "sentence": 0.0}
     if p.exists():
         data = json.loads(p.read_text(encoding="utf-8"))
         default.update({k: float(v) for k, v in data.get("weights", {}).items() if k in FEATURES})
     return default
 
 
-def features(spans: Sequence[Span], question: str, types: Sequence[str] | None = None
-             ) -> list[tuple[float, ...]]:
-    """The feature vector of each span for this question (see FEATURES)."""
+def features(spans: Sequence[Span], question: str, types: Sequence[str] | None = None,
+             sentence_sims: Sequence[float] | None = None) -> list[tuple[float, ...]]:
+    """The feature vector of each span for this question (see FEATURES); `sentence_sims` are the
+    question's dense similarities to each sentence itself (0 when not computed)."""
     types = list(types) if types is not None else question_types(question)
     terms = tokenize(expanded_query(question))
     idf = span_idf(terms, [sp.text for sp in spans])
     out: list[tuple[float, ...]] = []
-    for sp in spans:
+    sims = list(sentence_sims) if sentence_sims is not None else [0.0] * len(spans)
+    for sp, sim in zip(spans, sims, strict=True):
         section = sp.clause.section.rsplit(">", 1)[-1]
         has_fig = 1.0 if extract_numbers(sp.text) else 0.0
         out.append((
@@ -139,16 +141,17 @@ def features(spans: Sequence[Span], question: str, types: Sequence[str] | None =
             1.0 / (1 + sp.rank),
             has_fig,
             1.0 if len(sp.text) < 60 else 0.0,
+            sim,
         ))
     return out
 
 
-def rank(spans: Sequence[Span], question: str, weights: dict[str, float] | None = None
-         ) -> list[Candidate]:
+def rank(spans: Sequence[Span], question: str, weights: dict[str, float] | None = None,
+         sentence_sims: Sequence[float] | None = None) -> list[Candidate]:
     """The spans as scored candidates, best first."""
     w = weights or load_weights()
     wv = [w.get(f, 0.0) for f in FEATURES]
-    feats = features(spans, question)
+    feats = features(spans, question, sentence_sims=sentence_sims)
     cands = []
     for sp, f in zip(spans, feats, strict=True):
         s = sum(a * b for a, b in zip(wv, f, strict=True))

@@ -16,9 +16,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.rank import FEATURES, WEIGHTS_FILE, features, load_weights
+from assistant.rank import FEATURES, WEIGHTS_FILE, load_weights
 
-GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3, 1.7, 2.2, 3.0)
+GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3, 1.7, 2.2, 3.0, 4.0, 6.0)
 
 
 def _hits(doc: str, start: int, end: int, evidence: Sequence[dict[str, Any]]) -> bool:
@@ -28,8 +28,6 @@ def _hits(doc: str, start: int, end: int, evidence: Sequence[dict[str, Any]]) ->
 
 def collect(items: Sequence[dict[str, Any]], assistant: Any) -> list[tuple[list[tuple[float, ...]], list[bool]]]:
     """(feature vectors, labels) per answerable single-vendor item whose evidence is among the candidates."""
-    from assistant.vendors import strip_mentions
-
     out = []
     for it in items:
         if not it.get("answerable", True) or not it.get("evidence") or len(it.get("vendors", [])) > 1:
@@ -38,11 +36,10 @@ def collect(items: Sequence[dict[str, Any]], assistant: Any) -> list[tuple[list[
         if r.fan_out:
             continue
         cands = assistant.candidates(it["question"], r)
-        spans = [c.span for c in cands]
-        labels = [_hits(sp.clause.document, sp.start, sp.end, it["evidence"]) for sp in spans]
+        labels = [_hits(c.span.clause.document, c.span.start, c.span.end, it["evidence"]) for c in cands]
         if not any(labels):
             continue
-        out.append((features(spans, strip_mentions(it["question"], r.mentions)), labels))
+        out.append(([c.features for c in cands], labels))
     return out
 
 
@@ -60,13 +57,15 @@ def score(data: Sequence[tuple[list[tuple[float, ...]], list[bool]]], w: Sequenc
 
 def fit(data: Sequence[tuple[list[tuple[float, ...]], list[bool]]], start: dict[str, float],
         rounds: int = 4) -> tuple[dict[str, float], tuple[float, float]]:
-    """Coordinate ascent: each weight in turn takes the grid value that scores best (the first feature,
-    dense similarity, stays 1.0: it fixes the scale)."""
+    """Coordinate ascent: each weight in turn takes the grid value that scores best (the sentence
+    similarity's weight stays 1.0: it fixes the scale)."""
     w = [start.get(f, 0.0) for f in FEATURES]
+    anchor = FEATURES.index("sentence")
+    w[anchor] = 1.0
     best = score(data, w)
     for _ in range(rounds):
         improved = False
-        for j in range(1, len(FEATURES)):
+        for j in (j for j in range(len(FEATURES)) if j != anchor):
             for g in GRID:
                 trial = list(w)
                 trial[j] = g
@@ -96,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not items:
         print(f"error: no item of split {args.split!r} in {args.gold}", file=sys.stderr)
         return 2
-    asst = Assistant(load_settings())
+    asst = Assistant(load_settings(), weights={**load_weights(), "sentence": 1.0})  # compute every feature
     data = collect(items, asst)
     start = load_weights()
     before = score(data, [start.get(f, 0.0) for f in FEATURES])
