@@ -106,7 +106,7 @@ class Assistant:
         self._checker = checker
         self.min_dense = (min_dense if min_dense is not None
                           else DEFAULT_MIN_DENSE.get(settings.embedding.kind, 0.3))
-        self.weights = weights or load_weights()
+        self._weights = weights
         self.engine = engine or EngineConfig.load()
         self._prompts: dict[str, Prompt] = {}
         self._sentence_vectors: SentenceVectors | None = None
@@ -142,6 +142,13 @@ class Assistant:
         if self._checker is None:
             self._checker = make_checker(self.llm, self.prompt(ENGINE_PROMPT))
         return self._checker
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The ranker's weights: given, else those fitted for this embedder (config/ranker.json)."""
+        if self._weights is None:
+            self._weights = load_weights(embeddings=self.model_info()["embeddings"])
+        return self._weights
 
     @property
     def sentence_vectors(self) -> SentenceVectors:
@@ -210,6 +217,18 @@ class Assistant:
             "hashing" if self.settings.embedding.kind == "hashing" else
             str(self.settings.embedding.model).rstrip("/").rsplit("/", 1)[-1])
         return {"llm": model_name(self.settings.llm, self._llm), "embeddings": emb, "prompt": prompt}
+
+    def as_retriever(self, vendors: Sequence[str] | None = None, k: int | None = None) -> Any:
+        """This assistant's retrieval as a LangChain `BaseRetriever` (assistant/lc.py)."""
+        from assistant.lc import ClauseRetriever
+
+        return ClauseRetriever(assistant=self, vendors=list(vendors) if vendors else None, k=k)
+
+    def as_runnable(self) -> Any:
+        """The whole answer chain as a LangChain `Runnable` (invoke, batch, callbacks, tracing)."""
+        from assistant.lc import answer_runnable
+
+        return answer_runnable(self)
 
     def detect(self, question: str) -> Detection:
         return detect_vendors(question, self.catalog(), self.known_word)

@@ -110,15 +110,21 @@ class Candidate:
     score: float = 0.0
 
 
-def load_weights(path: Path | None = None) -> dict[str, float]:
-    """The fitted weights (config/ranker.json), else hand-set defaults."""
+DEFAULT_WEIGHTS = {"dense": 1.0, "lexical": 0.6, "section": 0.2, "qtype": 0.4, "rank": 0.15, "figure": 0.0,
+                   "short": 0.0, "sentence": 0.0}
+
+
+def load_weights(path: Path | None = None, embeddings: str | None = None) -> dict[str, float]:
+    """The fitted weights (config/ranker.json) when they were fitted with this embedder (similarities of
+    another embedder live on another scale), else hand-set defaults."""
     p = path or WEIGHTS_FILE
-    default = {"dense": 1.0, "lexical": 0.6, "section": 0.2, "qtype": 0.4, "rank": 0.15, "figure": 0.0,
-               "short": 0.0, "sentence": 0.0}
+    out = dict(DEFAULT_WEIGHTS)
     if p.exists():
         data = json.loads(p.read_text(encoding="utf-8"))
-        default.update({k: float(v) for k, v in data.get("weights", {}).items() if k in FEATURES})
-    return default
+        fitted_for = data.get("fitted", {}).get("embeddings")
+        if embeddings is None or fitted_for in (None, embeddings):
+            out.update({k: float(v) for k, v in data.get("weights", {}).items() if k in FEATURES})
+    return out
 
 
 def features(spans: Sequence[Span], question: str, types: Sequence[str] | None = None,

@@ -59,7 +59,12 @@ def normalise(raw: str, n_sources: int) -> str:
     """The model's reply as one clean answer: an echoed "[1] Vendor | Section ::" label dropped,
     "[Extract 2]" / "【2】" read as "[2]", lines joined; with one source, a reply without any marker is
     attributed to it ([1] appended)."""
-    text = _ECHOED_LABEL.sub("", raw.strip())
+    text = raw.strip()
+    echoed = _ECHOED_LABEL.match(text)
+    if echoed:  # "[2] Vendor | Section :: text" -> "text [2]"
+        text = text[echoed.end():].strip()
+        if not re.search(r"\[\d{1,2}\]", text):
+            text = f"{text} [{echoed.group(1)}]"
     lead = re.match(r"^\s*\[(\d{1,2})\]\s*(?=\S)", text)
     if lead and not re.search(r"\[\d{1,2}\]", text[lead.end():]):  # "[1] The cap is …" -> "The cap is … [1]"
         text = text[lead.end():].rstrip() + f" [{lead.group(1)}]"

@@ -95,9 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not items:
         print(f"error: no item of split {args.split!r} in {args.gold}", file=sys.stderr)
         return 2
-    asst = Assistant(load_settings(), weights={**load_weights(), "sentence": 1.0})  # compute every feature
+    asst = Assistant(load_settings())
+    start = load_weights(embeddings=asst.model_info()["embeddings"])
+    asst = Assistant(load_settings(), weights={**start, "sentence": 1.0})  # compute every feature
     data = collect(items, asst)
-    start = load_weights()
     before = score(data, [start.get(f, 0.0) for f in FEATURES])
     weights, after = fit(data, start)
     print(f"{len(data)} dev items with evidence among the candidates")

@@ -1,0 +1,231 @@
+"""The answer engine's stages one by one, with fakes: the ranker's features, the check's output parsing
+(logits/logprobs yes/no, none, garbage, a provider without logprobs), the key phrase of a one-quote
+answer, the say stage's wording checks, two-ask splitting, the LangChain adapters, and the assistant's
+caches after an ingest through the page's services."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from assistant_fakes import FakeChecker, ScriptedChat, build_store, offline_settings
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from assistant import Assistant
+from assistant.check import LogprobsChecker, ParsedChecker, make_checker, verdict_from_logprobs
+from assistant.outcomes import key_phrase, marked_quote
+from assistant.prompts import load_prompt
+from assistant.rank import question_types, rank, type_match
+from assistant.say import missing_key_fact, normalise
+from assistant.scope import split_asks
+from assistant.spans import split_clause
+from core.types import Clause
+
+PROMPT = load_prompt("engine.v1")
+
+
+def clause(text: str, section: str = "Violations de données", vendor: str = "acme") -> Clause:
+    return Clause(id=f"{vendor}-0", vendor=vendor, vendor_name=vendor.title(), document=f"{vendor}/terms.txt",
+                  section=section, start=0, end=len(text), text=text, language="fr", ordinal=0, doc_sha256="x")
+
+
+# ----------------------------------------------------------------------------- rank
+@pytest.mark.parametrize("question,expected", [
+    ("How quickly must Humanlinker notify a data breach?", "duration"),
+    ("Combien de jours de préavis pour résilier ?", "duration"),
+    ("Quel est le plafond de responsabilité de Boost My Mail ?", "amount"),
+    ("What availability does Aura Digital guarantee?", "percent"),
+    ("Where are LEO Bizdev's data hosted?", "place"),
+    ("Who is Humanlinker's DPO?", "who"),
+    ("Which court has jurisdiction over disputes with Boost My Mail?", "law"),
+])
+def test_question_types(question: str, expected: str) -> None:
+    assert expected in question_types(question)
+
+
+def test_combien_de_jours_is_a_duration_not_an_amount() -> None:
+    assert question_types("Combien de jours pour payer une facture ?") == ["duration"]
+
+
+def test_type_match_needs_the_kind_of_fact_asked_for() -> None:
+    assert type_match(["duration"], "au plus tard 48 heures ouvrées après en avoir pris connaissance") == 1.0
+    assert type_match(["duration"], "Le Sous-traitant notifie toute violation de données.") == 0.0
+    assert type_match(["amount"], "plafonnée au montant de 1 000 € HT") == 1.0
+    assert type_match(["place"], "Les données sont hébergées en France.") == 1.0
+    assert type_match([], "48 heures") == 0.0
+
+
+def test_rank_prefers_the_sentence_with_the_asked_fact() -> None:
+    text = ("Le Sous-traitant notifie au Client toute violation de données à caractère personnel. "
+            "La notification intervient au plus tard 48 heures ouvrées après en avoir pris connaissance.")
+    spans = split_clause(clause(text))
+    assert len(spans) == 2
+    w = {"dense": 0.0, "lexical": 0.0, "section": 0.0, "qtype": 1.0, "rank": 0.0, "figure": 0.0, "short": 0.0}
+    best = rank(spans, "How quickly must a breach be notified?", w)[0]
+    assert "48 heures" in best.span.text and best.score == pytest.approx(1.0)
+    # the sentence similarity feature, when given, is used with its weight
+    best2 = rank(spans, "notification", {**w, "qtype": 0.0, "sentence": 1.0}, sentence_sims=[0.9, 0.1])[0]
+    assert best2.span.text.startswith("Le Sous-traitant")
+
+
+# ----------------------------------------------------------------------------- check
+def lp(*pairs: tuple[str, float]) -> dict[str, Any]:
+    return {"content": [{"token": pairs[0][0], "logprob": pairs[0][1],
+                         "top_logprobs": [{"token": t, "logprob": v} for t, v in pairs]}]}
+
+
+def test_verdict_from_logprobs() -> None:
+    assert verdict_from_logprobs(lp(("yes", math.log(0.9)), ("no", math.log(0.1)))) == pytest.approx(0.9)
+    assert verdict_from_logprobs(lp((" No", math.log(0.7)), ("Yes", math.log(0.2)))) == pytest.approx(0.2 / 0.9)
+    assert verdict_from_logprobs(lp(("oui", -0.1))) == pytest.approx(1.0)
+    assert verdict_from_logprobs(lp(("maybe", -0.1), ("perhaps", -2.0))) is None  # garbage: no yes/no
+    assert verdict_from_logprobs(None) is None
+    assert verdict_from_logprobs({"content": []}) is None
+
+
+class LogprobChat(BaseChatModel):
+    """A chat model that answers with given content and logprobs in response_metadata (as ChatOpenAI)."""
+
+    content: str = "yes"
+    logprobs: dict[str, Any] | None = None
+    seen_kwargs: list[dict[str, Any]] = []
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        self.seen_kwargs.append(dict(kwargs))
+        meta = {"logprobs": self.logprobs} if self.logprobs is not None else {}
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.content,
+                                                                        response_metadata=meta))])
+
+    @property
+    def _llm_type(self) -> str:
+        return "logprob-chat"
+
+
+def test_logprobs_checker_reads_the_probability() -> None:
+    llm = LogprobChat(content="no", logprobs=lp(("no", math.log(0.75)), ("yes", math.log(0.25))))
+    v = LogprobsChecker(llm, PROMPT).check("How fast?", "Within 48 hours.", "Acme")
+    assert v.p_yes == pytest.approx(0.25) and v.calibrated
+    assert llm.seen_kwargs[-1].get("logprobs") is True and llm.seen_kwargs[-1].get("max_tokens") == 1
+
+
+def test_provider_without_logprobs_falls_back_to_a_parsed_reply() -> None:
+    v = LogprobsChecker(LogprobChat(content="Yes.", logprobs=None), PROMPT).check("q", "s", "l")
+    assert v.p_yes == 1.0 and not v.calibrated
+
+
+@pytest.mark.parametrize("reply,p", [("yes", 1.0), ("Yes, it does.", 1.0), ("Oui", 1.0), ("no", 0.0),
+                                     ("Non.", 0.0), ("I think so", 0.0), ("", 0.0), ("yesterday", 0.0)])
+def test_parsed_checker(reply: str, p: float) -> None:
+    v = ParsedChecker(ScriptedChat(replies=[reply]), PROMPT).check("q", "s", "l")
+    assert v.p_yes == p and not v.calibrated
+
+
+def test_check_prompt_puts_the_question_before_the_sentence() -> None:
+    llm = ScriptedChat(replies=["yes"])
+    ParsedChecker(llm, PROMPT).check("How fast must Acme notify?", "Within 48 hours.", "Acme")
+    system, user = (str(m.content) for m in llm.calls[-1])
+    assert system == PROMPT.render("system")  # shared with the say stage: one cached prefix
+    assert user.index("How fast must Acme notify?") < user.index("Within 48 hours.")
+
+
+def test_make_checker_picks_by_model_kind() -> None:
+    assert isinstance(make_checker(ScriptedChat(replies=[]), PROMPT), ParsedChecker)
+
+
+# ----------------------------------------------------------------------------- outcomes and say
+@pytest.mark.parametrize("text,types,phrase", [
+    ("au plus tard, 48 heures ouvrées après en avoir pris connaissance", ["duration"], "48 heures ouvrées"),
+    ("dans un délai de trente (30) jours calendaires", ["duration"], "trente (30) jours calendaires"),
+    ("un taux de disponibilité de 99 % du temps", ["percent"], "99 %"),
+    ("les tribunaux de Paris seront seuls compétents", ["law"], "tribunaux"),
+    ("hébergées en France, au sein de l'Union Européenne", ["place"], "France"),
+])
+def test_key_phrase(text: str, types: list[str], phrase: str) -> None:
+    span = key_phrase(text, types)
+    assert span is not None and text[span[0]:span[1]] == phrase
+
+
+def test_marked_quote_is_one_line_with_the_key_phrase_in_bold() -> None:
+    q = marked_quote("Le Sous-traitant notifie,\n au plus tard, 48 heures ouvrées après.", ["duration"])
+    assert q == "« Le Sous-traitant notifie, au plus tard, **48 heures ouvrées** après. »"
+
+
+def test_normalise_wording() -> None:
+    assert normalise("[1] The cap is 12 months of fees.", 1) == "The cap is 12 months of fees. [1]"
+    assert normalise("Within 48 hours [Extract 1].", 1) == "Within 48 hours [1]."
+    assert normalise("Within 48 hours.", 1) == "Within 48 hours. [1]"  # one source: attributed to it
+    assert normalise("Within 48 hours.", 2) == "Within 48 hours."  # two: never guessed
+    assert normalise("[2] Acme | Breach :: Within 48 hours.", 2) == "Within 48 hours. [2]"
+
+
+def test_missing_key_fact() -> None:
+    spans = split_clause(clause("La notification intervient au plus tard 48 heures ouvrées après."))
+    assert missing_key_fact("Acme notifies the client of breaches [1].", spans, ["duration"])
+    assert not missing_key_fact("Within 48 business hours [1].", spans, ["duration"])
+    place = split_clause(clause("Les données sont hébergées en France chez OVH."))
+    assert missing_key_fact("The data are hosted in a data centre [1].", place, ["place"])
+    assert not missing_key_fact("The data are hosted in France [1].", place, ["place"])
+
+
+@pytest.mark.parametrize("question,n", [
+    ("How quickly must Humanlinker notify a breach, and what is its liability cap?", 2),
+    ("Quel est le délai de préavis et quel tribunal est compétent ?", 2),
+    ("What is the cap? Which court?", 2),
+    ("What are the terms and conditions of Boost My Mail?", 1),
+    ("How quickly must Humanlinker notify a breach?", 1),
+])
+def test_split_asks(question: str, n: int) -> None:
+    assert len(split_asks(question)) == n
+
+
+# ----------------------------------------------------------------------------- assistant-level
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    return build_store(tmp_path_factory.mktemp("store"))
+
+
+def test_langchain_retriever_and_runnable(built) -> None:
+    settings, store, emb = built
+    asst = Assistant(settings, store=store, embeddings=emb, llm=ScriptedChat(replies=["Within 48 business "
+                                                                                      "hours [1]."] * 2),
+                     checker=FakeChecker([("48 heures ouvrées", 0.9)]))
+    docs = asst.as_retriever(vendors=["humanlinker"]).invoke("data breach notification deadline")
+    assert docs and all(d.metadata["vendor"] == "humanlinker" for d in docs)
+    d = docs[0]
+    assert store.document_text(d.metadata["document"])[d.metadata["start"]:d.metadata["end"]] == d.page_content
+    out = asst.as_runnable().batch(["How quickly must Humanlinker notify a data breach?",
+                                    {"question": "Sous quel délai Humanlinker notifie-t-il une violation de données ?",
+                                     "vendors": ["humanlinker"]}])
+    assert [a.mode for a in out] == ["generated", "generated"]
+
+
+def test_corpus_changes_are_seen_at_once(tmp_path: Path, sample_corpus_copy: Path) -> None:
+    """A vendor added through the page (run_ingest on the shared store, as ui.components.run_ingest_ui
+    does) is known to the very next question: the assistant's caches follow the store's generation."""
+    from ingest.pipeline import run_ingest
+    from vectorstore.embeddings import make_embeddings
+    from vectorstore.store import ClauseStore
+
+    settings = offline_settings(sample_corpus_copy, tmp_path / "store")
+    emb = make_embeddings(settings.embedding)
+    store = ClauseStore(settings, emb)
+    run_ingest(settings, embeddings=emb, store=store, progress=False)
+    asst = Assistant(settings, store=store, embeddings=emb, llm=ScriptedChat(replies=["Thirty (30) calendar days [1]."] * 2),
+                     checker=FakeChecker(default=0.9), min_dense=0.0)
+    first = asst.answer("What is Zorglub Cloud's notice period?")
+    assert "zorglub-cloud" not in first.vendors
+    new = sample_corpus_copy / "zorglub-cloud"
+    new.mkdir()
+    (new / "vendor.yaml").write_text("name: Zorglub Cloud\n", encoding="utf-8")
+    (new / "terms.txt").write_text("Résiliation\n\nLe Client peut résilier le contrat avec un préavis de "
+                                   "trente (30) jours calendaires notifié par écrit.\n", encoding="utf-8")
+    run_ingest(settings, paths=[new / "terms.txt"], embeddings=emb, store=store, progress=False)
+    second = asst.answer("What is Zorglub Cloud's notice period?")
+    assert second.vendors == ["zorglub-cloud"] and not second.abstained, (second.warnings, [(h.clause.vendor, h.clause.text[:60]) for h in second.retrieved])
+    assert "trente (30) jours" in second.citations[0].quote
