@@ -34,7 +34,7 @@ FIGURES = [
     (
         "hl-breach-en",
         HL,
-        "How quickly must Humanlinker notify a personal data breach?",
+        "Within how many business hours (heures ouvrées) must Humanlinker notify a personal data breach?",
         r"48 heures ouvrées",
         "72 heures ouvrées",
         "48 heures ouvrées",
@@ -55,7 +55,14 @@ FIGURES = [
         "cent pour cent (100 %)",
         "(99 %)",
     ),
-    ("aura-sla-en", AURA, "What availability does Aura Digital guarantee?", r"\(99 %\)", "(100 %)", "(99 %)"),
+    (
+        "aura-sla-en",
+        AURA,
+        "What availability does Aura Digital guarantee per year for the Solution?",
+        r"\(99 %\)",
+        "(100 %)",
+        "(99 %)",
+    ),
     (
         "leo-retention-fr",
         LEO,
@@ -67,15 +74,15 @@ FIGURES = [
     (
         "leo-retention-en",
         LEO,
-        "How long does LEO Bizdev keep data after the account is closed?",
+        "How long are data kept by LEO Bizdev after the end of the contractual relationship?",
         r"trois \(3\) mois",
         "three (3) years",
         "trois (3) mois",
     ),
     (
-        "leo-breach-en",
+        "leo-breach-fr",
         LEO,
-        "How quickly does LEO Bizdev notify the client of a personal data breach?",
+        "En cas de violation de données personnelles, sous combien d'heures LEO Bizdev notifiera le Client ?",
         r"quarante-huit \(48\) heures",
         "soixante-douze (72) heures",
         "quarante-huit (48) heures",
@@ -83,15 +90,15 @@ FIGURES = [
     (
         "boost-retention-fr",
         BOOST,
-        "Combien de temps Boost My Mail conserve-t-il les données personnelles ?",
+        "Pendant quelle durée le Fournisseur conserve-t-il les données personnelles à compter de la fin du Contrat ?",
         r"trois \(3\) ans",
         "cinq (5) ans",
         "trois (3) ans",
     ),
     (
-        "boost-maintenance-en",
+        "boost-maintenance-fr",
         BOOST,
-        "How much notice does Boost My Mail give before planned maintenance?",
+        "Dans le cas d'interventions planifiées de maintenance, quel délai de prévenance Boost My Mail respecte-t-il ?",
         r"quarante-huit \(48\) heures",
         "vingt-quatre (24) heures",
         "quarante-huit (48) heures",
@@ -107,7 +114,7 @@ FIGURES = [
     (
         "boost-indemnity-en",
         BOOST,
-        "What is the fixed indemnity for recovery costs at Boost My Mail?",
+        "What flat indemnity (in euros) does the Client owe Boost My Mail to recover an unpaid amount?",
         r"quarante \(40\) euros",
         "quatre cents (400) euros",
         "quarante (40) euros",
@@ -121,9 +128,9 @@ FIGURES = [
         "100 000,00 €",
     ),
     (
-        "boost-dispute-en",
+        "boost-dispute-fr",
         BOOST,
-        "How many days does a client have to dispute a Boost My Mail invoice?",
+        "Dans quel délai le Client doit-il contester une facture de Boost My Mail ?",
         r"quinze \(15\) jours calendaires",
         "trente (30) jours calendaires",
         "quinze (15) jours calendaires",
@@ -172,7 +179,7 @@ FIGURES = [
     (
         "aura-openrate-fr",
         AURA,
-        "En dessous de quel taux d'ouverture Aura Digital peut-il suspendre l'accès à la Solution ?",
+        "Quel taux d'ouverture minimum par événement de publipostage Aura Digital exige-t-il ?",
         r"cinq pour cent \(5 %\)",
         "cinquante pour cent (50 %)",
         "cinq pour cent (5 %)",
@@ -241,6 +248,24 @@ FIGURES = [
         r"100 000,00 €",
         "100k$",
         "100 000,00 €",
+    ),
+]
+FIGURES += [
+    (
+        "unn-customer-retention-en",
+        UNN,
+        "What is the maximum data retention period for the Customer?",
+        r"10 years",
+        "15 years",
+        "10 years",
+    ),
+    (
+        "unn-articles-en",
+        UNN,
+        "Which GDPR articles cover the exercise of data subjects' rights?",
+        r"Articles 12 to 22",
+        "Articles 12 to 23",
+        "Articles 12 to 22",
     ),
 ]
 FIGURE_LIES = [Case(f"lie:{n}", q, v, "figure", p, repl=lie, forbidden=lie) for n, v, q, p, lie, _ in FIGURES]
