@@ -363,10 +363,31 @@ class Assistant:
             yield from self._finish(base, t0, timings)
             return
         names = {v.slug: v.name for v in self.catalog()}
+        if ret.fan_out and not force_rows:
+            grid = self._from_grid(sc, lang)
+            if grid is not None:
+                grid.retrieved = list(ret.hits)
+                yield from self._finish(grid, t0, {**timings, **grid.timings_ms})
+                return
         if ret.fan_out:
             yield from self._rows(base, sc, ret, lang, names, timings, t0)
         else:
             yield from self._single(base, sc, ret, lang, names, timings, t0)
+
+    def _from_grid(self, sc: Scope, lang: str) -> Answer | None:
+        """A "which vendors…" question whose topic is a review-grid topic, answered from the cached grid
+        (every cell already found, checked and cited); None when the grid cannot answer it."""
+        try:
+            from assistant.review import grid_answer
+
+            ans = grid_answer(sc.question, self, vendors=sc.vendors, lang=lang)
+        except Exception:  # noqa: BLE001 - the grid is a shortcut: on any failure, answer row by row
+            log.warning("review grid unavailable for this question", exc_info=True)
+            return None
+        if ans is not None:
+            ans.explanation = ans.explanation or t(lang, "why_rows")
+            ans.warnings.append("answered from the review grid")
+        return ans
 
     def _who(self, lang: str, vendors: Sequence[str], names: dict[str, str]) -> str:
         return (t(lang, "who_vendor", names=", ".join(names.get(v, v) for v in vendors)) if vendors

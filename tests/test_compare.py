@@ -113,3 +113,26 @@ def test_filter_narrowed_by_the_vendor_the_question_names(built) -> None:
     r2 = asst.retrieve("How quickly is a breach notified?", vendors=["humanlinker", "leo-bizdev"])
     assert r2.vendors == ["humanlinker", "leo-bizdev"] and r2.fan_out
     assert {h.clause.vendor for h in r2.hits} == {"humanlinker", "leo-bizdev"}
+
+
+def test_which_vendors_question_is_answered_from_the_review_grid(built, tmp_path) -> None:
+    """With the grid's cells cached for a topic, a "which vendors…" question on that topic is answered
+    from them (one row per vendor, each cell's own citations), without checking anything again."""
+    from assistant.review import GridBuilder, ReviewCache
+
+    settings, store, emb = built
+    settings = settings.replace(store_dir=tmp_path)  # a grid cache of this test's own
+    filler, _, _ = make((settings, store, emb), ["Within 48 business hours [1].", "Within forty-eight (48) "
+                                                 "hours [1]."] + ["NOT_FOUND"] * 3,
+                        rules=[(r"48 heures ouvrées|quarante-huit", 0.9)])
+    GridBuilder(filler, cache=ReviewCache.for_store(tmp_path)).build(None, ["breach_notification"], "en")
+    asst, llm, checker = make((settings, store, emb))
+    ans = asst.answer("Which vendors notify a personal data breach within 48 hours?")
+    assert "answered from the review grid" in ans.warnings
+    assert checker.calls == [] and llm.calls == []
+    assert ans.comparison is not None and len(ans.comparison) == 5
+    rows = {r.vendor: r for r in ans.comparison}
+    assert "48" in rows["humanlinker"].answer and not rows["humanlinker"].abstained
+    by_n = {c.n: c for c in ans.citations}
+    for r in ans.comparison:
+        assert all(by_n[n].vendor == r.vendor for n in r.citation_ns)
