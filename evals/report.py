@@ -9,6 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from evals.calibration import reliability
 from evals.metrics import metric_names
 
 RESULT_KEYS = ("id", "ask", "scores", "vendors", "lang", "gold", "retrieved_text")
@@ -91,6 +92,13 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
         for key, g in groups.items():
             lines.append(f"| {_md_cell(key)} | {g.get('n', '')} | "
                          + " | ".join(fmt(g.get(n), n) for n in main) + " |")
+    calib = [b for b in reliability(rows) if b["n"]]
+    if calib:
+        lines += ["", "## Calibration of the check's confidence", "",
+                  "Share of items whose cited (checked) sentence hits the gold evidence, per confidence bin.", "",
+                  "| P(yes) bin | n | mean confidence | observed |", "|---|---|---|---|"]
+        lines += [f"| {b['lo']:.1f}–{b['hi']:.1f} | {b['n']} | {fmt(b['mean_confidence'])} | "
+                  f"{fmt(b['observed'])} |" for b in calib]
     failed = failed_rows(rows)
     lines += ["", f"## Failed items ({len(failed)})", ""]
     if not failed:
@@ -257,6 +265,13 @@ def render_html(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -
             if any(g.get(metric) is not None for g in groups.values()):
                 body.append(svg_bars([(f"{key} (n={g.get('n')})", g.get(metric)) for key, g in groups.items()],
                                      title=metric))
+    calib = [b for b in reliability(rows) if b["n"]]
+    if calib:
+        body += ["<h2>Calibration of the check's confidence</h2>",
+                 "<p>Per confidence bin, the share of items whose cited (checked) sentence hits the gold "
+                 "evidence; a calibrated checker's bars grow with the bin.</p>",
+                 svg_bars([(f"P(yes) {b['lo']:.1f}–{b['hi']:.1f} (n={b['n']})", b["observed"]) for b in calib],
+                          title="Observed share of true sentences")]
     latencies = [r["scores"]["latency_ms"] for r in rows if (r.get("scores") or {}).get("latency_ms") is not None]
     body += ["<h2>Latency</h2>", svg_histogram(latencies, title="End-to-end latency per question")]
     failed = failed_rows(rows)

@@ -1,0 +1,115 @@
+"""The check's confidence, calibrated: how often a sentence the checker gave P(yes) = p really answers
+(reliability by bins), and what each abstention threshold would have given on a run (sweep).
+
+    python -m evals.calibration RUN_DIR            # the tables, from a full run (use the dev split)
+    python -m evals.calibration RUN_DIR --write    # store the chosen threshold in config/ranker.json
+
+An item's "truth" is whether its cited sentence hits a gold evidence passage (answerable items); for an
+unanswerable item it is false. A run made with a threshold still records every item's confidence, and
+abstaining items cite the checked sentence they rejected, so one run answers for every threshold up to
+any other: an item that abstained at 0.5 would have been answered at 0.4 with that citation.
+Accuracy after a threshold change is estimated from those citations (an answer of an abstained item is
+counted right when its rejected sentence hit the evidence)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+
+def _conf(row: Mapping[str, Any]) -> float | None:
+    c = (row.get("ask") or {}).get("confidence")
+    return float(c) if c is not None else None
+
+
+def truth(row: Mapping[str, Any]) -> bool:
+    """The cited (checked) sentence answers: answerable, and a citation hits the evidence."""
+    s = row.get("scores") or {}
+    return bool(s.get("answerable", True)) and int(s.get("citations_hit") or 0) > 0
+
+
+def reliability(rows: Sequence[Mapping[str, Any]], bins: int = 5) -> list[dict[str, Any]]:
+    """Per confidence bin: n, mean confidence, observed share of true sentences."""
+    out = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        sel = [r for r in rows if (c := _conf(r)) is not None and (lo <= c < hi or (b == bins - 1 and c == 1.0))]
+        out.append({"lo": lo, "hi": hi, "n": len(sel),
+                    "mean_confidence": sum(_conf(r) or 0.0 for r in sel) / len(sel) if sel else None,
+                    "observed": sum(truth(r) for r in sel) / len(sel) if sel else None})
+    return out
+
+
+def sweep(rows: Sequence[Mapping[str, Any]], thresholds: Sequence[float]) -> list[dict[str, Any]]:
+    """For each threshold: abstention precision/recall (unanswerable items as positives) and the share of
+    answerable items answered with a true sentence, over the items the check saw."""
+    seen = [r for r in rows if _conf(r) is not None]
+    out = []
+    for thr in thresholds:
+        abst = [r for r in seen if (_conf(r) or 0.0) < thr]
+        pos = [r for r in seen if not (r.get("scores") or {}).get("answerable", True)]
+        tp = sum(1 for r in abst if not (r.get("scores") or {}).get("answerable", True))
+        answerable = [r for r in seen if (r.get("scores") or {}).get("answerable", True)]
+        answered_true = sum(1 for r in answerable if (_conf(r) or 0.0) >= thr and truth(r))
+        out.append({"threshold": thr, "abstained": len(abst),
+                    "abstention_precision": tp / len(abst) if abst else None,
+                    "abstention_recall": tp / len(pos) if pos else None,
+                    "answerable_answered_true": answered_true / len(answerable) if answerable else None,
+                    "n": len(seen)})
+    return out
+
+
+def choose(table: Sequence[Mapping[str, Any]]) -> float:
+    """The threshold with the best F1 of abstention, ties to the lower threshold (answer more)."""
+    def f1(r: Mapping[str, Any]) -> float:
+        p, rc = r.get("abstention_precision") or 0.0, r.get("abstention_recall") or 0.0
+        return 2 * p * rc / (p + rc) if p + rc else 0.0
+
+    return float(max(table, key=lambda r: (round(f1(r), 6), -r["threshold"]))["threshold"])
+
+
+def _fmt(v: Any) -> str:
+    return "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m evals.calibration", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run", help="a full eval run folder (results.jsonl), on the dev split")
+    p.add_argument("--write", action="store_true", help="store the chosen threshold in config/ranker.json")
+    args = p.parse_args(argv)
+    from evals.report import load_run
+
+    summary, rows = load_run(args.run)
+    if (summary.get("split") or "dev") != "dev" and args.write:
+        print("error: calibrate on the dev split only", file=sys.stderr)
+        return 2
+    print("| P(yes) bin | n | mean confidence | observed |\n|---|---|---|---|")
+    for b in reliability(rows):
+        print(f"| {b['lo']:.1f}–{b['hi']:.1f} | {b['n']} | {_fmt(b['mean_confidence'])} | {_fmt(b['observed'])} |")
+    table = sweep(rows, [x / 20 for x in range(4, 19)])
+    print("\n| threshold | abstained | abst. precision | abst. recall | answerable answered with a true sentence |")
+    print("|---|---|---|---|---|")
+    for r in table:
+        print(f"| {r['threshold']:.2f} | {r['abstained']} | {_fmt(r['abstention_precision'])} | "
+              f"{_fmt(r['abstention_recall'])} | {_fmt(r['answerable_answered_true'])} |")
+    thr = choose(table)
+    print(f"\nchosen threshold (best abstention F1): {thr:.2f}")
+    if args.write:
+        from assistant.rank import WEIGHTS_FILE
+
+        doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
+        doc.setdefault("engine", {})["abstain_below"] = thr
+        doc["calibrated"] = {"on": str(Path(args.run)), "items": len(rows), "date": dt.date.today().isoformat()}
+        WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"written to {WEIGHTS_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
