@@ -139,29 +139,38 @@ def test_technical_lines_hold_the_notes_models_and_timings() -> None:
 def test_answer_queue_counts_waiting_and_times_completed_answers() -> None:
     q = AnswerQueue(keep=3)
     assert q.ahead() == 0 and q.expected_wait(1) is None
-    with q.answering():
+    with q.answering("a"):
         time.sleep(0.05)
-        assert q.ahead() == 1
+        assert q.ahead() == 1 and q.ahead(exclude=["a"]) == 0
     waiting, running, since, recent = q.snapshot()
     assert (waiting, running, since) == (0, False, None) and len(recent) == 1 and recent[0] >= 0.05
-    with pytest.raises(KeyboardInterrupt), q.answering():  # a stopped answer is not a duration
+    with pytest.raises(KeyboardInterrupt), q.answering("b"):  # a stopped answer is not a duration
         raise KeyboardInterrupt
     assert len(q.snapshot()[3]) == 1 and q.ahead() == 0
+
+
+def test_answer_queue_counts_a_question_once() -> None:
+    """A stopped run still finishing question "a" while its session waits to ask "a" again: one question."""
+    q = AnswerQueue()
+    with q.answering("a"), q.waiting("a"), q.waiting("b"):
+        assert q.snapshot()[0] == 2 and q.ahead() == 2
+        assert q.ahead(exclude=["b"]) == 1
+    assert q.ahead() == 0
 
 
 def test_answer_queue_under_threads() -> None:
     """Three threads wait for one lock held here: each is counted while it waits, and the estimate for
     the last of them grows with the number ahead."""
     q, lock = AnswerQueue(), threading.Lock()
-    with q.answering():  # one answer timed: 0.05 s
+    with q.answering("first"):  # one answer timed: 0.05 s
         time.sleep(0.05)
     done: list[int] = []
 
     def ask(i: int) -> None:
-        with q.waiting():
+        with q.waiting(f"q{i}"):
             lock.acquire()
         try:
-            with q.answering():
+            with q.answering(f"q{i}"):
                 done.append(i)
         finally:
             lock.release()
@@ -173,7 +182,7 @@ def test_answer_queue_under_threads() -> None:
     deadline = time.monotonic() + 5
     while q.snapshot()[0] < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert q.snapshot()[0] == 3 and q.ahead(exclude_self=True) == 2
+    assert q.snapshot()[0] == 3 and q.ahead(exclude=["q0"]) == 2
     wait_3, wait_1 = q.expected_wait(3), q.expected_wait(1)
     assert wait_3 is not None and wait_1 is not None and wait_3 == pytest.approx(3 * wait_1)
     lock.release()

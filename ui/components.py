@@ -122,13 +122,13 @@ def _status(box: Any, text: str, icon: str = ":material/hourglass_top:") -> None
 
 
 @contextmanager
-def model_turn(services: Services, status: Any) -> Iterator[None]:
-    """Hold the server's model lock for one answer. While other questions hold it, count this one as
-    waiting and keep a status line with the number ahead and the expected wait up to date."""
+def model_turn(services: Services, key: str, status: Any) -> Iterator[None]:
+    """Hold the server's model lock to answer question `key`. While other questions hold it, count this
+    one as waiting and keep a status line with the number ahead and the expected wait up to date."""
     q = services.queue
-    with q.waiting():
+    with q.waiting(key):
         while not services.lock.acquire(timeout=0.5):
-            ahead = max(1, q.ahead(exclude_self=True))  # the lock is held: at least one is ahead
+            ahead = max(1, q.ahead(exclude=[key]))  # the lock is held: at least one is ahead
             _status(status, chat.queue_line(ahead, q.expected_wait(ahead)))
     try:
         yield
@@ -173,11 +173,11 @@ def stream_answer(services: Services, item: chat.Pending, history: list[Answer],
     view = chat.StreamView()
     error: BaseException | None = None
     try:
-        with model_turn(services, status):
+        with model_turn(services, item.id, status):
             if wanted is not None and not wanted():
                 return None
             _status(status, "Searching the contracts…", ":material/search:")
-            with services.queue.answering():
+            with services.queue.answering(item.id):
                 view = _follow(services.assistant.stream(item.question, vendors=item.vendors, history=history),
                                status, text)
     except Exception as exc:  # shown with the retrieved clauses
@@ -204,7 +204,7 @@ def answer_next(services: Services, pending: list[chat.Pending], messages: list[
     head = chat.next_to_ask(pending)
     if head is None:
         return False
-    ahead_server = services.queue.ahead()
+    ahead_server = services.queue.ahead(exclude=[p.id for p in pending])  # other sessions' questions
     slots = []
     for i, p in enumerate(pending):
         with st.chat_message("user"):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
-from collections.abc import Iterator
+from collections import Counter, deque
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,52 +30,56 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 class AnswerQueue:
     """Server-wide count of the questions waiting for the model lock, the one being answered, and the
     durations of the last answers. Shared by every session (thread-safe); it only counts and times, the
-    lock itself is `Services.lock`."""
+    lock itself is `Services.lock`. Questions are counted by key (the `Pending` id), so that a stopped run
+    still finishing a question that its session asks again counts once."""
 
     def __init__(self, keep: int = 20) -> None:
         self._guard = threading.Lock()
-        self._waiting = 0
-        self._running_since: float | None = None
+        self._waiting: Counter[str] = Counter()
+        self._running: tuple[str, float] | None = None  # (key, monotonic start)
         self._recent: deque[float] = deque(maxlen=keep)
 
     @contextmanager
-    def waiting(self) -> Iterator[None]:
-        """Count one question as waiting for the lock while the block runs."""
+    def waiting(self, key: str) -> Iterator[None]:
+        """Count question `key` as waiting for the lock while the block runs."""
         with self._guard:
-            self._waiting += 1
+            self._waiting[key] += 1
         try:
             yield
         finally:
             with self._guard:
-                self._waiting -= 1
+                self._waiting[key] -= 1
+                if self._waiting[key] <= 0:
+                    del self._waiting[key]
 
     @contextmanager
-    def answering(self) -> Iterator[None]:
-        """One question is being answered (the lock is held) while the block runs; its duration is kept
-        when the block completes (an interrupted answer says nothing about how long answers take)."""
-        t0 = time.monotonic()
+    def answering(self, key: str) -> Iterator[None]:
+        """Question `key` is being answered (the lock is held) while the block runs; its duration is kept
+        when the block completes (a stopped answer says nothing about how long answers take)."""
+        mine = (key, time.monotonic())
         with self._guard:
-            self._running_since = t0
+            self._running = mine
         try:
             yield
             with self._guard:
-                self._recent.append(time.monotonic() - t0)
+                self._recent.append(time.monotonic() - mine[1])
         finally:
             with self._guard:
-                self._running_since = None
+                if self._running is mine:
+                    self._running = None
 
     def snapshot(self) -> tuple[int, bool, float | None, list[float]]:
-        """(waiting, an answer is running, seconds it has run, recent durations), read together."""
+        """(questions waiting, one is being answered, seconds it has run, recent durations), read together."""
         with self._guard:
-            running = self._running_since is not None
-            since = time.monotonic() - self._running_since if self._running_since is not None else None
-            return self._waiting, running, since, list(self._recent)
+            since = time.monotonic() - self._running[1] if self._running is not None else None
+            return sum(self._waiting.values()), self._running is not None, since, list(self._recent)
 
-    def ahead(self, exclude_self: bool = False) -> int:
-        """Questions before a new one: those waiting (less the caller, if it is one of them) plus the one
-        being answered."""
-        waiting, running, _, _ = self.snapshot()
-        return max(0, waiting - (1 if exclude_self else 0)) + (1 if running else 0)
+    def ahead(self, exclude: Collection[str] = ()) -> int:
+        """Distinct questions waiting for the lock or being answered, other than `exclude` (the caller's
+        own questions, which it places itself)."""
+        with self._guard:
+            keys = set(self._waiting) | ({self._running[0]} if self._running is not None else set())
+        return len(keys - set(exclude))
 
     def expected_wait(self, ahead: int) -> float | None:
         """Seconds until a question with `ahead` before it starts (None: no answer timed yet)."""
