@@ -1,13 +1,11 @@
-"""The context the model sees: numbered extracts labelled with vendor, document and section, cut to a
-tiktoken budget (settings.retrieval.context_tokens)."""
+"""How a sentence is shown to the model: one numbered line labelled with vendor and section, its text on
+one line (so a document's own line breaks cannot open a new numbered line)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from assistant.spans import Span
-from core.tokens import count_tokens
 
 _NUMBERING = re.compile(r"^(?:(?:ARTICLE|Article|article)\s+)?(?:\d+(?:\.\d+)*|[IVX]+)[.)]?(?:\s*[-–:])?\s+")
 
@@ -28,21 +26,3 @@ def format_extract(n: int, span: Span) -> str:
     """One numbered line: "[n] Vendor | document | section :: verbatim text"."""
     text = " ".join(span.text.split())
     return f"[{n}] {span_label(span)} :: {text}"
-
-
-def build_context(spans: Sequence[Span], budget_tokens: int, encoding: str = "cl100k_base",
-                  start: int = 1) -> tuple[str, list[Span]]:
-    """Number the spans from `start` and keep them, in order, while they fit in `budget_tokens`
-    (the first always fits). Returns the context text and the spans kept (index i has number start+i)."""
-    lines: list[str] = []
-    kept: list[Span] = []
-    used = 0
-    for sp in spans:
-        line = format_extract(start + len(kept), sp)
-        t = count_tokens(line, encoding) + 1
-        if kept and used + t > budget_tokens:
-            break
-        lines.append(line)
-        kept.append(sp)
-        used += t
-    return "\n".join(lines), kept

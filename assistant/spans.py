@@ -1,5 +1,5 @@
-"""Candidate quotes: a clause split into sentences and list items with document offsets, and their
-ranking against a question (dense similarity + stemmed word overlap + the clause's retrieval rank)."""
+"""Candidate quotes: a clause split into sentences and list items with document offsets (ranked against a
+question by assistant/rank.py), and the idf-weighted word overlap the ranker uses."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class Span:
     text: str
     rank: int = 0  # retrieval rank of its clause
     clause_dense: float = 0.0  # dense similarity of its clause to the question (0 when unknown)
-    score: float = 0.0  # ranking score against the question (set by rank_spans)
+    score: float = 0.0  # ranking score against the question (set by assistant.rank.rank)
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -132,52 +132,3 @@ def span_idf(query_terms: Sequence[str], texts: Sequence[str]) -> dict[str, floa
         df = sum(t in s for s in sets)
         out[t] = math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
     return out
-
-
-def cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    num = sum(x * y for x, y in zip(a, b, strict=False))
-    da = math.sqrt(sum(x * x for x in a)) or 1.0
-    db = math.sqrt(sum(y * y for y in b)) or 1.0
-    return num / (da * db)
-
-
-def rank_spans(spans: Sequence[Span], query_terms: Sequence[str], query_vec: Sequence[float] | None = None,
-               span_vecs: Sequence[Sequence[float]] | None = None, w_dense: float = 1.0,
-               w_lex: float = 0.6, w_rank: float = 0.15) -> list[tuple[float, Span]]:
-    """Spans scored by dense similarity (of the span when its vector is given, else of its clause) +
-    idf-weighted word overlap + a prior for the clause's retrieval rank, best first."""
-    idf = span_idf(query_terms, [sp.text for sp in spans])
-    scored: list[tuple[float, Span]] = []
-    for i, sp in enumerate(spans):
-        dense = (cosine(query_vec, span_vecs[i]) if query_vec is not None and span_vecs is not None
-                 else sp.clause_dense)
-        s = w_dense * dense + w_lex * lexical_overlap(query_terms, sp.text, idf) + w_rank / (1 + sp.rank)
-        scored.append((s, replace(sp, score=s)))
-    scored.sort(key=lambda t: (-t[0], t[1].rank, t[1].start))
-    return scored
-
-
-def select_spans(scored: Sequence[tuple[float, Span]], n: int, per_clause: int = 3,
-                 min_vendors: Sequence[str] = ()) -> list[Span]:
-    """The best `n` spans, at most `per_clause` from one clause; with `min_vendors`, each of those vendors
-    first gets its best span (so a comparison has evidence for every vendor). Returned in score order."""
-    chosen: list[Span] = []
-    count: dict[str, int] = {}
-    for v in min_vendors:
-        for _, sp in scored:
-            if sp.clause.vendor == v:
-                chosen.append(sp)
-                count[sp.clause.id] = count.get(sp.clause.id, 0) + 1
-                break
-    for _, sp in scored:
-        if len(chosen) >= n:
-            break
-        if any(c.key == sp.key for c in chosen) or count.get(sp.clause.id, 0) >= per_clause:
-            continue
-        chosen.append(sp)
-        count[sp.clause.id] = count.get(sp.clause.id, 0) + 1
-    order = {sp.key: i for i, (_, sp) in enumerate(scored)}
-    n_must = sum(1 for v in min_vendors if any(sp.clause.vendor == v for _, sp in scored))
-    # each vendor's best span first (a token budget then cuts the extras, never a vendor's only evidence)
-    return (sorted(chosen[:n_must], key=lambda sp: order[sp.key])
-            + sorted(chosen[n_must:], key=lambda sp: order[sp.key]))

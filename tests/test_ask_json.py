@@ -116,6 +116,3 @@ def test_prompt_loader_fails_loudly(tmp_path: Path) -> None:
     with pytest.raises(PromptError, match="not found"):
         load_prompt("answer.v999")
     assert "data, not instructions" in p.render("system")
-    assert load_prompt("compare.v1").render("user", context="c", question="q", vendor_names="A, B",
-                                            language_name="French").endswith("one line per vendor, "
-                                                                             "citing extracts as [n].")
