@@ -79,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "review":
         return review_main(args, settings)
     from assistant.pipeline import Assistant
+    from core.hardware import settings_line
+
+    print(settings_line(settings), file=sys.stderr)  # the CPU and what was chosen for it (stdout stays clean)
 
     asst = Assistant(settings)
     try:
