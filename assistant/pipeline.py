@@ -110,6 +110,7 @@ class Assistant:
         self.engine = engine or EngineConfig.load()
         self._prompts: dict[str, Prompt] = {}
         self._sentence_vectors: SentenceVectors | None = None
+        self._last_verdict_ms: list[float] = []
         self._generation: str | None = None
         self._catalog: list[VendorInfo] | None = None
         self._vocab: set[str] | None = None
@@ -287,6 +288,7 @@ class Assistant:
         """Verdicts for the best candidates, best-ranked first, stopping at the first one the model accepts
         with P(yes) >= engine.accept_at. Returns (verdicts, error) with error "" when the model answered."""
         out: list[_Checked] = []
+        self._last_verdict_ms = []
         for c in cands[:limit]:
             sp = c.span
             try:
@@ -295,6 +297,7 @@ class Assistant:
                 log.warning("checker unavailable: %s", exc)
                 return [_Checked(c, None) for c in cands[:1]], f"{type(exc).__name__}: {str(exc)[:160]}"
             out.append(_Checked(c, v))
+            self._last_verdict_ms.append(v.ms)
             if v.p_yes >= self.engine.accept_at:
                 break
         return out, ""
@@ -439,6 +442,12 @@ class Assistant:
                 if all(best.cand.span.key != c.cand.span.key for c in chosen):
                     chosen.append(best)
         timings["check"] = timed_ms(tc)
+        timings["checks"] = float(len(self._last_verdict_ms))
+        if self._last_verdict_ms:  # the first check reads the question; the next ones reuse it from the cache
+            timings["check_first_ms"] = self._last_verdict_ms[0]
+            if len(self._last_verdict_ms) > 1:
+                rest = self._last_verdict_ms[1:]
+                timings["check_next_ms"] = sum(rest) / len(rest)
         conf = chosen[0].p if chosen and chosen[0].verdict else None
         calibrated = all(c.verdict.calibrated for c in chosen if c.verdict)
         if error:
