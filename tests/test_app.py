@@ -333,6 +333,7 @@ def test_question_interrupted_twice_stays_with_ask_again(app: AppTest) -> None:
     assert not app.exception, [e.value for e in app.exception]
     msgs = app.session_state["messages"]
     assert len(msgs) == 4 and msgs[2]["content"] == q and msgs[3]["answer"].question == q
+    assert "retry" not in msgs[1] and not any(b.key == "m1-retry" for b in app.button)  # asked once more
 
 
 def test_question_waits_for_the_server_lock_then_is_answered(app: AppTest) -> None:

@@ -129,7 +129,7 @@ def model_turn(services: Services, key: str, status: Any) -> Iterator[None]:
     with q.waiting(key):
         while not services.lock.acquire(timeout=0.5):
             ahead = max(1, q.ahead(exclude=[key]))  # the lock is held: at least one is ahead
-            _status(status, chat.queue_line(ahead, q.expected_wait(ahead)))
+            _status(status, chat.queue_line(ahead, q.expected_wait(ahead, exclude=[key])))
     try:
         yield
     finally:
@@ -204,7 +204,8 @@ def answer_next(services: Services, pending: list[chat.Pending], messages: list[
     head = chat.next_to_ask(pending)
     if head is None:
         return False
-    ahead_server = services.queue.ahead(exclude=[p.id for p in pending])  # other sessions' questions
+    own = [p.id for p in pending]
+    ahead_server = services.queue.ahead(exclude=own)  # other sessions' questions
     slots = []
     for i, p in enumerate(pending):
         with st.chat_message("user"):
@@ -213,7 +214,7 @@ def answer_next(services: Services, pending: list[chat.Pending], messages: list[
         if i:
             ahead = ahead_server + i
             with slot:
-                _status(st, chat.queue_line(ahead, services.queue.expected_wait(ahead)))
+                _status(st, chat.queue_line(ahead, services.queue.expected_wait(ahead, exclude=own)))
         slots.append(slot)
     head.asks += 1
     with slots[0]:
@@ -238,8 +239,11 @@ def history_for_assistant(messages: Sequence[dict[str, Any]], turns: int = 6) ->
     return [m["answer"] for m in messages if "answer" in m][-turns:]
 
 
-def _ask_again(question: str, vendors: list[str] | None) -> None:
-    chat.enqueue(st.session_state.setdefault("pending", []), question, vendors)
+def _ask_again(m: dict[str, Any]) -> None:
+    """'Ask again' callback: queue the interrupted question once more (the button then goes away)."""
+    question = m.pop("retry", None)
+    if question:
+        chat.enqueue(st.session_state.setdefault("pending", []), question, m.get("vendors"))
 
 
 def render_message(services: Services, m: dict[str, Any], key: str) -> None:
@@ -253,7 +257,7 @@ def render_message(services: Services, m: dict[str, Any], key: str) -> None:
             st.error(m.get("error", "No answer."), icon=":material/error:")
             if m.get("retry"):
                 st.button("Ask again", key=f"{key}-retry", icon=":material/replay:", on_click=_ask_again,
-                          args=(m["retry"], m.get("vendors")))
+                          args=(m,))
             if m.get("hits"):
                 st.caption("The clauses retrieved for this question:")
                 render_hits(m["hits"], key)
@@ -328,28 +332,28 @@ def corpus_overview(services: Services) -> None:
 
 def run_ingest_ui(services: Services, paths: list[Path] | None = None, prune: bool = False,
                   rebuild: bool = False, label: str = "Ingesting") -> IngestReport | None:
-    """run_ingest with a progress bar (one step per file); returns the last IngestReport."""
+    """run_ingest with a progress bar that says clauses embedded / total, the rate and the time left."""
     from ingest.pipeline import run_ingest
+    from ingest.progress import IngestProgress
 
     s = services.settings
-    files = list(paths) if paths is not None else corpus_files(s.corpus_dir)
     bar = st.progress(0.0, text=f"{label}…")
-    report = None
+
+    def show(p: IngestProgress) -> None:
+        bar.progress(p.fraction, text=f"{label}: {p.line()}")
+
     with services.lock:
-        if rebuild or prune or not files:
-            report = run_ingest(s, paths=paths, prune=prune, rebuild=rebuild, embeddings=services.embeddings,
-                                store=services.store, progress=False)
-        else:
-            for i, f in enumerate(files):
-                bar.progress(i / len(files), text=f"{label} {f.parent.name}/{f.name} ({i + 1}/{len(files)})")
-                report = run_ingest(s, paths=[f], embeddings=services.embeddings, store=services.store,
-                                    progress=False)
+        report = run_ingest(s, paths=paths, prune=prune, rebuild=rebuild, embeddings=services.embeddings,
+                            store=services.store, progress=show)
     bar.progress(1.0, text=f"{label}: done")
     return report
 
 
 def ensure_ingested(services: Services) -> None:
-    """First run: when the store is empty and the corpus has documents, ingest them with a progress bar."""
+    """First run: when the store is empty and the corpus has documents, ingest them with a progress bar
+    (clauses embedded / total, rate, time left) and say which CPU and embedding precision it runs on."""
+    from core.hardware import current
+
     if services.store.documents():
         return
     files = corpus_files(services.settings.corpus_dir)
@@ -357,7 +361,9 @@ def ensure_ingested(services: Services) -> None:
         st.warning(f"The corpus folder {services.settings.corpus_dir} has no documents. "
                    "Add one from the sidebar.")
         return
-    st.info(f"First run: ingesting {len(files)} documents from the sample corpus.")
+    cpu, emb = current().cpu, services.settings.embedding
+    st.info(f"First run: ingesting {len(files)} documents from the sample corpus (embedding on "
+            f"{cpu.model}, {cpu.physical_cores} cores, {emb.dtype}); this happens once.")
     try:
         run_ingest_ui(services, label="Ingesting")
     except Exception as exc:
