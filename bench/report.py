@@ -166,25 +166,61 @@ def summary_rows(sections: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def section_provenance(sec: dict[str, Any]) -> dict[str, Any]:
+    """A section's provenance (older results carry only `measured_utc`: the rest reads `?`)."""
+    prov = dict(sec.get("provenance") or {})
+    prov.setdefault("measured_utc", sec.get("measured_utc") or "?")
+    return prov
+
+
+def _when(prov: dict[str, Any]) -> str:
+    return str(prov.get("measured_utc", "?")).replace("T", " ").rstrip("Z")
+
+
+def provenance_lines(sections: dict[str, Any]) -> list[str]:
+    """One row per section: when, on which CPU kind, with which llama.cpp build, embedder and dtype."""
+    lines = ["| section | measured (UTC) | CPU | CPU kind (ISA caps) | llama.cpp build | embedder, dtype, "
+             "threads, batch | LLM threads, n_batch | load after |", "|---|---|---|---|---|---|---|---|"]
+    for name, sec in sections.items():
+        if not isinstance(sec, dict):
+            continue
+        p = section_provenance(sec)
+        e, llm = p.get("embedding") or {}, p.get("llm") or {}
+        kind = p.get("cpu_kind", "?") + (f" ({p['capped_by']})" if p.get("capped_by") else "")
+        emb = f"{e.get('model', '?')}, {e.get('dtype', '?')}, {e.get('threads', '?')}, {e.get('batch_size', '?')}"
+        lines.append(f"| {name} | {_when(p)} | {p.get('cpu', '?')} | {kind} | {p.get('llama_flavour', '?')} | "
+                     f"{emb} | {llm.get('n_threads', '?')}, {llm.get('n_batch', '?')} | "
+                     f"{p.get('loadavg_after', sec.get('loadavg_after', '?'))} |")
+    return lines
+
+
 def to_markdown(results: dict[str, Any]) -> str:
     """The human report: what was measured, on what, and the summary table."""
     meta = results["meta"]
+    m = meta["machine"]
+    cpu_line = (f"- CPU kind {m['cpu_kind']} ({m.get('isa', '?')}"
+                + (f", capped by {m['capped_by']}" if m.get("capped_by") else "")
+                + f"), llama.cpp build {m.get('llama_flavour', '?')}; flags: {' '.join(m.get('flags', []))}"
+                if m.get("cpu_kind") else "- CPU kind and flags: not recorded (results from before provenance)")
     lines = [f"# Bench results ({'quick' if meta['quick'] else 'full'} run)", "",
              f"- date (UTC): {meta['started_utc']}, duration {meta['duration_s']:.0f} s, commit {meta['commit']}",
              f"- machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, "
              f"{meta['machine']['ram_gib']} GiB RAM, load average at start "
              f"{meta['machine']['loadavg_at_start']} (shared machine: timings are noisy)",
+             cpu_line,
              f"- sections: {', '.join(meta['sections'])}",
              *([f"- settings overrides: {meta['settings_overrides']}"] if meta.get("settings_overrides")
                and not meta.get("combined_from") else []),
              *[f"- from {src}" for src in meta.get("combined_from") or []], "",
              "Each ratio is the value over its limit measured in the same run (lower is better; 1.0 = at the limit).",
-             "", "| section | measure | value | limit (same run) | ratio | target | status |",
-             "|---|---|---|---|---|---|---|"]
+             "", "| section | measure | value | limit (same run) | ratio | target | status | measured (UTC), CPU kind |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in results["summary"]:
         ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        p = section_provenance(results["sections"].get(r["section"]) or {})
         lines.append(f"| {r['section']} | {r['measure']} | {r['value']} | {r['limit']} | {ratio} | "
-                     f"{r['target']} | {r['status']} |")
+                     f"{r['target']} | {r['status']} | {_when(p)}, {p.get('cpu_kind', '?')} |")
+    lines += ["", "## Provenance of each section", "", *provenance_lines(results["sections"])]
     notes = list(dict.fromkeys(meta.get("notes") or []))
     sc = results["sections"].get("scale")
     if sc and "embedder_note" in sc:

@@ -92,6 +92,37 @@ def test_report_rows_carry_ratio_and_status() -> None:
                                "machine": {"cpu": "c", "cores": 2, "ram_gib": 1, "loadavg_at_start": [1.0]}},
                       "summary": rows, "sections": sections})
     assert "| ingest |" in md and "1.50" in md
+    assert "| ingest | ? | ? |" in md  # no provenance recorded: the report says so instead of guessing
+
+
+def test_every_section_names_its_cpu_build_dtype_and_time(fake_settings) -> None:
+    """Provenance: the CPU model, kind and flags, the llama.cpp build, the embedder and its dtype, and when
+    each section was measured, in every summary row and in a per-section table."""
+    from bench.__main__ import same_kind
+    from bench.measure import machine_info, provenance
+    from core.hardware import current
+
+    hw = current()
+    prov = provenance(fake_settings)
+    assert prov["cpu"] == hw.cpu.model and prov["cpu_kind"] == hw.kind and prov["measured_utc"].endswith("Z")
+    assert prov["embedding"]["dtype"] == "hashing" and prov["llm"]["n_threads"] == fake_settings.llm.n_threads
+    machine = machine_info()
+    assert machine["flags"] == sorted(hw.cpu.flags) and machine["cpu_kind"] == hw.kind
+    old = {"measured_utc": "2026-11-22T10:00:00Z", "peak_rss_bytes": 2**30, "target_bytes": 2**32, "ratio": 0.25,
+           "ok": True, "what": "x"}
+    sections = {"memory": {**old, "provenance": {**prov, "measured_utc": "2026-12-02T19:00:00Z"}},
+                "scale": {"error": "RuntimeError: boom", "provenance": prov}}
+    md = to_markdown({"meta": {"quick": False, "started_utc": "t", "duration_s": 1.0, "commit": "abc",
+                               "sections": list(sections), "notes": [], "machine": machine},
+                      "summary": summary_rows(sections), "sections": sections})
+    memory_row = next(line for line in md.splitlines() if line.startswith("| memory | peak RSS"))
+    assert memory_row.endswith(f"| 2026-12-02 19:00:00, {hw.kind} |")
+    assert "measured ?" not in md and f"flags: {' '.join(sorted(hw.cpu.flags))}" in md
+    assert f"| memory | 2026-12-02 19:00:00 | {hw.cpu.model} | {hw.kind}" in md
+    # results of another CPU kind (or without provenance) are never merged into this kind's file
+    mixed = {"sections": {"memory": sections["memory"], "ingest": {"cold_s": 1.0},
+                          "query": {"provenance": {"cpu_kind": "other-cpu-avx2"}}}}
+    assert list(same_kind(mixed, hw.kind)["sections"]) == ["memory"]
 
 
 def test_vectors_only_size_measures_hnsw_against_numpy(tmp_path: Path, fake_settings) -> None:
