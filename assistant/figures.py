@@ -317,7 +317,7 @@ _HALF_UNIT_RE = re.compile(
 )
 _FRACTION_RE = re.compile(
     rf"{_NOT_LETTER_BEFORE}(?P<f>(?:one|a)\s+half|half|moitié|(?:one|a)\s+third|two\s+thirds|"
-    rf"three\s+quarters|trois\s+quarts|(?:one|a)\s+quarter(?=\s+of)|un\s+quart|deux\s+tiers)"
+    rf"three\s+quarters|trois\s+quarts|(?:one|a)\s+quarter(?=\s+of)|un\s+quart|deux\s+tiers|et\s+demie?)"
     rf"{_NOT_LETTER_AFTER}",
     re.I,
 )
@@ -331,7 +331,10 @@ _FRACTIONS = {
     "quarter": 0.25,
     "un quart": 0.25,
     "deux tiers": 2 / 3,
+    "demi": 0.5,  # "trois mois et demi"
+    "demie": 0.5,
 }
+_DOZEN_RE = re.compile(rf"{_NOT_LETTER_BEFORE}(?:an?|one|une)\s+(?:dozen|douzaine){_NOT_LETTER_AFTER}", re.I)
 _MULTIPLIER_RE = re.compile(
     r"\b(?:(?P<two>twice)|(?P<three>thrice)|(?P<one>once)(?=\s+(?:a|an|per|every|each)\s))", re.I
 )
@@ -611,6 +614,8 @@ def _implicit_figures(text: str, taken: list[tuple[int, int]]) -> list[Figure]:
         if key is None:
             key = "thirds" if f.endswith("thirds") else f.split()[-1]
         add(Figure("count", _FRACTIONS[key], "fraction", m.group(), m.start(), m.end()))
+    for m in _DOZEN_RE.finditer(text):
+        add(Figure("count", 12.0, "", m.group(), m.start(), m.end()))
     for m in _IMPLICIT_RE.finditer(text):
         u = _unit_at(text, m.end(), False)
         if u:

@@ -172,6 +172,9 @@ SCALE_PAIRS = [
     ("The notice is one week [1].", "un préavis d'un (1) mois", False),
     ("Data is kept for a year [1].", "conservées pendant un an", True),
     ("Data is kept for a year [1].", "conservées pendant trois (3) mois", False),
+    ("Les données sont conservées trois mois et demi [1].", "conservées pendant trois (3) mois", False),
+    ("Data is kept for three and a half months [1].", "conservées pendant trois (3) mois", False),
+    ("A dozen sub-processors are listed [1].", "liste de dix (10) sous-traitants", False),
 ]
 
 # --------------------------------------------------------------------------- corpus pairs (60+)
@@ -792,6 +795,8 @@ def test_passive_agent_and_bare_numbers() -> None:
         ("Une fois le contrat résilié", []),  # "once" as a conjunction
         ("dans un délai de [6] jours", [("duration", math.nan, "day")]),
         ("see [6] and [7]", []),
+        ("trois mois et demi", [("duration", 3, "month"), ("count", 0.5, "fraction")]),
+        ("a dozen users", [("count", 12, "")]),
     ],
 )
 def test_parse(text: str, expected: list[tuple[str, float, str]]) -> None:

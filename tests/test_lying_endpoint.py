@@ -341,6 +341,21 @@ HONEST_NOLOGPROBS = Case(
     shown="trois (3) mois",
     check="nologprobs",
 )
+# role: the client's own 72h (in the same sentence as Humanlinker's 48 business hours) given to Humanlinker
+_ROLE_Q = "Quel est le délai de 72h qui s'applique au Client chez Humanlinker ?"
+_ROLE_SENTENCE = r"Le Client accepte et reconnaît que le délai de 72h s’appliquant à lui"
+OTHER_LIES.append(
+    Case(
+        "lie:role-72h-to-vendor",
+        _ROLE_Q,
+        HL,
+        "figure",
+        _ROLE_SENTENCE,
+        repl="Humanlinker s’engage à notifier toute violation sous 72h, délai qui",
+        forbidden="Humanlinker s’engage à notifier toute violation sous 72h",
+    )
+)
+HONEST_ROLE = Case("honest:role-72h-client", _ROLE_Q, HL, "honest", _ROLE_SENTENCE, shown="délai de 72h")
 LIES = FIGURE_LIES + OTHER_LIES
 SUBPROCESS = {"lie:hl-breach-en", "lie:aura-sla-fr", "honest:leo-retention-en", "honest:boost-capital-fr"}
 
@@ -448,7 +463,7 @@ def test_a_lie_is_never_shown(
         assert d["mode"] in ("extractive", "abstained"), _describe(d, model)
 
 
-@pytest.mark.parametrize("case", [*HONEST, HONEST_NOLOGPROBS], ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [*HONEST, HONEST_NOLOGPROBS, HONEST_ROLE], ids=lambda c: c.name)
 def test_the_truth_is_shown(
     case: Case, product: tuple[LyingModel, dict[str, str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
