@@ -38,7 +38,9 @@ log = logging.getLogger(__name__)
 
 AUTOBUILD_ENV = "CQA_REVIEW_AUTOBUILD"
 BadgeColour = Literal["green", "orange", "red", "gray"]
-STATUS_BADGE: dict[str, tuple[str, str, BadgeColour]] = {  # requirement status -> (label, icon, badge colour); the reason is shown under the answer
+STATUS_BADGE: dict[
+    str, tuple[str, str, BadgeColour]
+] = {  # requirement status -> (label, icon, badge colour); the reason is shown under the answer
     "green": ("Meets", ":material/check_circle:", "green"),
     "amber": ("Check", ":material/error:", "orange"),
     "red": ("Fails", ":material/cancel:", "red"),
@@ -153,14 +155,15 @@ def grid_cell(services: Services, cell: dict[str, Any] | None, key: str) -> None
         if cell is None:
             st.caption(":material/hourglass_empty: not computed yet")
             return
-        req = cell.get("requirement")
+        req = (
+            None if cell.get("abstained") else cell.get("requirement")
+        )  # silent: "Not in the documents" says it
         if req:
             label, icon, colour = STATUS_BADGE.get(req["status"], STATUS_BADGE["unknown"])
             st.badge(label, icon=icon, color=colour)
         if cell.get("abstained"):
             st.badge("Not in the documents", icon=":material/search_off:", color="gray")
-        cites = cell.get("citations") or []
-        shown = [] if cell.get("abstained") else cites
+        shown = cell.get("citations") or []  # a silent cell's closest clause, as its answer says
         st.markdown(render.answer_markdown(_short(str(cell.get("answer", ""))), [int(c["n"]) for c in shown]))
         if req and req.get("reason"):
             st.caption(render.escape_markdown(req["reason"]))
