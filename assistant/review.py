@@ -253,19 +253,30 @@ class Progress:
         )
 
 
+def prompt_key(version: str) -> str:
+    """The prompt version plus the sha256 of its file (prompts/<version>.txt) when there is one, so that an
+    edit made without a version bump still invalidates the cells computed with the old text."""
+    from assistant import prompts
+
+    try:
+        return f"{version}@{hashlib.sha256((prompts.PROMPTS_DIR / f'{version}.txt').read_bytes()).hexdigest()[:12]}"
+    except OSError:
+        return version
+
+
 def current_prompt(asst: Any, cache: ReviewCache | None = None, model: str = "") -> str:
     """The prompt version new answers will carry in Answer.model["prompt"]: the assistant's
     `prompt_version` attribute, else `model_info()`'s default prompt, else the engine module's prompt
     constant, else the last one seen in the cache."""
     got = getattr(asst, "prompt_version", None)
     if isinstance(got, str) and got:
-        return got
+        return prompt_key(got)
     try:
         got = asst.model_info().get("prompt")
     except Exception:  # noqa: BLE001 - an engine whose model_info needs the prompt name
         got = None
     if isinstance(got, str) and got:
-        return got
+        return prompt_key(got)
     try:
         from assistant import pipeline
 
@@ -274,7 +285,7 @@ def current_prompt(asst: Any, cache: ReviewCache | None = None, model: str = "")
         log.warning("assistant.pipeline not importable", exc_info=True)
         got = None
     if isinstance(got, str) and got:
-        return got
+        return prompt_key(got)
     return (cache.last_prompt(model) if cache else None) or "unknown"
 
 
@@ -424,7 +435,7 @@ class GridBuilder:
         with self.lock or nullcontext():
             ans = self.asst.answer(question, vendors=[vendor])
         cell = cell_from_answer(ans)
-        prompt = str(ans.model.get("prompt") or self.prompt)
+        prompt = prompt_key(str(ans.model["prompt"])) if ans.model.get("prompt") else self.prompt
         model = f"{ans.model.get('llm', '')}|{ans.model.get('embeddings', '')}" if ans.model else self.model
         if (prompt, model) != (self.prompt, self.model):
             log.info(

@@ -165,6 +165,24 @@ def test_changed_prompt_version_recomputes(built, tmp_path: Path) -> None:
     assert again.progress.computed == 0 and again.progress.cached == 2
 
 
+def test_edited_prompt_file_recomputes_without_a_version_bump(
+    built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant import prompts
+
+    settings, store, emb = built
+    monkeypatch.setattr(prompts, "PROMPTS_DIR", tmp_path)
+    (tmp_path / "answer.v99.txt").write_text("### system\nfirst wording\n", encoding="utf-8")
+    cache = fresh_cache(tmp_path)
+    first = GridBuilder(NewPromptAssistant(settings, store=store, embeddings=emb), cache=cache)
+    assert first.prompt.startswith("answer.v99@")
+    first.build(VENDORS[:1], TOPICS[:1])
+    assert first.progress.computed == 1
+    (tmp_path / "answer.v99.txt").write_text("### system\nsecond wording\n", encoding="utf-8")
+    again = GridBuilder(NewPromptAssistant(settings, store=store, embeddings=emb), cache=cache)
+    assert again.prompt != first.prompt and len(again.cached(VENDORS[:1], TOPICS[:1]).missing) == 1
+
+
 def test_changed_document_recomputes_only_that_vendor(sample_corpus_copy: Path, tmp_path: Path) -> None:
     from ingest.pipeline import run_ingest
     from vectorstore.embeddings import make_embeddings
