@@ -85,11 +85,20 @@ def test_ask_and_see_cited_quote(server: tuple[str, dict[str, str]], artifacts: 
             expect(box).to_be_visible(timeout=ANSWER_TIMEOUT_MS)  # after a first-run ingest, if any
             box.fill(QUESTION)
             box.press("Enter")
-            chips = page.get_by_test_id("stPopoverButton")
+            chips = page.get_by_test_id("stChatMessage").get_by_test_id("stPopoverButton")  # not the grid's
             expect(chips.filter(has_text="[1]").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
             _wait_idle(page)
             answer = page.get_by_test_id("stChatMessageContent").last
             expect(answer).to_contain_text("1")
+            # the answer speaks to a person: no internal notes; the reasons sit in a collapsed detail
+            for note in ("retry:", "NOT_FOUND", "fallback:", "abstained:"):
+                assert note not in answer.inner_text(), answer.inner_text()
+            why = answer.get_by_test_id("stExpander").filter(has_text="Why this answer")
+            why.get_by_text("Why this answer").click()
+            expect(why.get_by_test_id("stExpanderDetails")).to_be_visible(timeout=10_000)
+            assert len(why.get_by_test_id("stExpanderDetails").inner_text().strip()) > 20
+            page.wait_for_timeout(1000)  # the expander's opening animation
+            page.screenshot(path=str(artifacts / "answer-why.png"))
             # open chip [1], or with CQA_BROWSER_EXPECT the first chip whose quote contains that text
             found = False
             for i in range(chips.count()):
@@ -144,7 +153,8 @@ def test_second_question_typed_while_first_streams(server: tuple[str, dict[str, 
             box.fill(QUESTION)
             box.press("Enter")
             expect(messages.filter(has_text=QUESTION)).to_have_count(1, timeout=30_000)
-            assert page.get_by_test_id("stPopoverButton").count() == 0, "the first answer came too fast"
+            chips = messages.get_by_test_id("stPopoverButton")
+            assert chips.count() == 0, "the first answer came before the second question could be typed"
             box.fill(SECOND)
             box.press("Enter")
             queued = page.get_by_text("Queued behind")
@@ -152,8 +162,8 @@ def test_second_question_typed_while_first_streams(server: tuple[str, dict[str, 
             page.screenshot(path=str(artifacts / "queued.png"))
             # both answered (two questions, two answers with chips), then nothing transient is left
             expect(messages).to_have_count(4, timeout=2 * ANSWER_TIMEOUT_MS)
-            expect(page.get_by_test_id("stChatMessageContent").nth(3)
-                   .get_by_test_id("stPopoverButton").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            expect(messages.nth(3).get_by_test_id("stPopoverButton").first).to_be_visible(
+                timeout=ANSWER_TIMEOUT_MS)
             _wait_idle(page)
             expect(messages).to_have_count(4)
             texts = [messages.nth(i).inner_text() for i in range(4)]
