@@ -15,11 +15,20 @@ from ui.services import AnswerQueue
 
 
 def _cit(n: int = 1) -> Citation:
-    return Citation(n=n, vendor="hl", vendor_name="Humanlinker", document="hl/cgu.txt", section="Art. 9",
-                    quote="48 heures ouvrées", start=10, end=27)
+    return Citation(
+        n=n,
+        vendor="hl",
+        vendor_name="Humanlinker",
+        document="hl/cgu.txt",
+        section="Art. 9",
+        quote="48 heures ouvrées",
+        start=10,
+        end=27,
+    )
 
 
 # ----------------------------------------------------------------------------- pending questions
+
 
 def test_enqueue_keeps_order_filter_and_skips_blank() -> None:
     pending: list[chat.Pending] = []
@@ -59,6 +68,7 @@ def test_finish_removes_only_the_answered_question() -> None:
 
 # ----------------------------------------------------------------------------- the expected wait
 
+
 def test_estimate_wait_from_recent_durations() -> None:
     recent = [10.0, 12.0, 50.0]  # median 12: one slow answer does not dominate
     assert chat.estimate_wait(0, recent) == 0.0
@@ -79,11 +89,14 @@ def test_wait_and_queue_lines_in_words() -> None:
 
 # ----------------------------------------------------------------------------- what a stream shows
 
+
 def test_shown_replaces_progress_sets_status_answer_clears_it() -> None:
     final = Answer(question="q", answer="Within 48 business hours [1].", abstained=False, citations=[_cit()])
-    events: list[object] = [Progress("retrieve", "searching the documents"),
-                            Shown("“au plus tard 48 heures ouvrées” [1]", "draft", [_cit()]),
-                            Progress("check", "checking the clause")]
+    events: list[object] = [
+        Progress("retrieve", "searching the documents"),
+        Shown("“au plus tard 48 heures ouvrées” [1]", "draft", [_cit()]),
+        Progress("check", "checking the clause"),
+    ]
     view = chat.fold_events(events)
     assert view.text == "“au plus tard 48 heures ouvrées” [1]" and view.stage == "draft"
     assert view.status == "Checking the clause…" and not view.done
@@ -103,12 +116,15 @@ def test_plain_string_chunks_are_appended() -> None:
 
 # ----------------------------------------------------------------------------- the answer, for a person
 
+
 def test_confidence_line_in_words_and_number() -> None:
     a = Answer(question="q", answer="48 h [1].", abstained=False, confidence=0.934)
-    assert chat.confidence_line(a) == ("High confidence (0.93): the checker judged the cited sentence to "
-                                       "answer the question.")
+    assert chat.confidence_line(a) == (
+        "High confidence (0.93): the checker judged the cited sentence to answer the question."
+    )
     assert chat.confidence_line(Answer(question="q", answer="x", abstained=False, confidence=0.6)).startswith(
-        "Moderate confidence (0.60)")
+        "Moderate confidence (0.60)"
+    )
     low = chat.confidence_line(Answer(question="q", answer="x", abstained=False, confidence=0.2))
     assert low.startswith("Low confidence (0.20)") and "doubts" in low
     abst = chat.confidence_line(Answer(question="q", answer="Not said.", abstained=True, confidence=0.12))
@@ -119,22 +135,35 @@ def test_confidence_line_in_words_and_number() -> None:
 def test_explanation_prefers_the_assistants_then_the_mode() -> None:
     own = Answer(question="q", answer="x", abstained=False, explanation=" Article 9 sets the delay. ")
     assert chat.explanation_text(own) == "Article 9 sets the delay."
-    down = Answer(question="q", answer="x", abstained=False, mode="extractive",
-                  warnings=["language model unavailable: ConnectError"])
+    down = Answer(
+        question="q",
+        answer="x",
+        abstained=False,
+        mode="extractive",
+        warnings=["language model unavailable: ConnectError"],
+    )
     assert "unavailable" in chat.explanation_text(down) and "ConnectError" not in chat.explanation_text(down)
     assert "quoted as written" in chat.explanation_text(
-        Answer(question="q", answer="x", abstained=False, mode="extractive", warnings=["retry: figure 60"]))
+        Answer(question="q", answer="x", abstained=False, mode="extractive", warnings=["retry: figure 60"])
+    )
 
 
 def test_technical_lines_hold_the_notes_models_and_timings() -> None:
-    a = Answer(question="q", answer="x", abstained=False, model={"llm": "qwen-1.5b", "prompt": "say.v1"},
-               timings_ms={"retrieve": 40.0, "total": 2500.0}, warnings=["extractive fallback: NOT_FOUND"])
+    a = Answer(
+        question="q",
+        answer="x",
+        abstained=False,
+        model={"llm": "qwen-1.5b", "prompt": "say.v1"},
+        timings_ms={"retrieve": 40.0, "total": 2500.0},
+        warnings=["extractive fallback: NOT_FOUND"],
+    )
     lines = chat.technical_lines(a)
     assert "llm: qwen-1.5b" in lines and "note: extractive fallback: NOT_FOUND" in lines
     assert "timings: retrieve 0.04 s, total 2.50 s" in lines
 
 
 # ----------------------------------------------------------------------------- the server-wide queue
+
 
 def test_answer_queue_counts_waiting_and_times_completed_answers() -> None:
     q = AnswerQueue(keep=3)
@@ -152,9 +181,16 @@ def test_answer_queue_counts_waiting_and_times_completed_answers() -> None:
 def test_answer_queue_counts_a_question_once() -> None:
     """A stopped run still finishing question "a" while its session waits to ask "a" again: one question."""
     q = AnswerQueue()
+    with q.answering("t"):
+        time.sleep(0.05)
+    typical = q.snapshot()[3][0]
     with q.answering("a"), q.waiting("a"), q.waiting("b"):
         assert q.snapshot()[0] == 2 and q.ahead() == 2
         assert q.ahead(exclude=["b"]) == 1
+        time.sleep(0.02)
+        # "a" running counts as partly done for others; for its own session it is asked again in full
+        partly, full = q.expected_wait(1), q.expected_wait(1, exclude=["a"])
+        assert partly is not None and full == typical and partly < typical
     assert q.ahead() == 0
 
 

@@ -18,11 +18,14 @@ from assistant.events import Progress, Shown
 from core.types import Answer, Citation
 
 MAX_ASKS = 2  # the first ask, plus one re-ask after an interruption
-INTERRUPTED = ("This question was interrupted twice by newer input before its answer came, so it was "
-               "not answered. Ask it again with the button below.")
+INTERRUPTED = (
+    "This question was interrupted twice by newer input before its answer came, so it was "
+    "not answered. Ask it again with the button below."
+)
 
 
 # ----------------------------------------------------------------------------- pending questions
+
 
 @dataclass
 class Pending:
@@ -73,6 +76,7 @@ def is_pending(pending: Sequence[Pending], item_id: str) -> bool:
 
 # ----------------------------------------------------------------------------- the expected wait
 
+
 def estimate_wait(ahead: int, recent: Sequence[float], running_for: float | None = None) -> float | None:
     """Seconds until a question with `ahead` questions before it starts being answered: the median of the
     recent answer durations for each, less what the one being answered (`running_for` seconds in) has
@@ -101,11 +105,14 @@ def format_wait(seconds: float | None) -> str:
 def queue_line(ahead: int, wait: float | None) -> str:
     """The status line of a question waiting its turn: how many questions on the server (this session's
     and others') are before it, and the expected wait."""
-    return (f"Queued behind {ahead} question{'s' if ahead != 1 else ''} on this server; "
-            f"expected wait {format_wait(wait)}.")
+    return (
+        f"Queued behind {ahead} question{'s' if ahead != 1 else ''} on this server; "
+        f"expected wait {format_wait(wait)}."
+    )
 
 
 # ----------------------------------------------------------------------------- what a streaming answer shows
+
 
 @dataclass(frozen=True)
 class StreamView:
@@ -128,8 +135,9 @@ def apply_event(view: StreamView, event: object) -> StreamView:
     `str` (the engine before typed events) is appended to the text; the `Answer` ends the stream and clears
     the status line. Anything else is ignored."""
     if isinstance(event, Answer):
-        return replace(view, answer=event, status="", text=event.answer, stage="final",
-                       citations=tuple(event.citations))
+        return replace(
+            view, answer=event, status="", text=event.answer, stage="final", citations=tuple(event.citations)
+        )
     if isinstance(event, Shown):
         return replace(view, text=event.text, stage=event.stage, citations=tuple(event.citations))
     if isinstance(event, Progress):
@@ -158,6 +166,7 @@ def fold_events(events: Iterable[object], view: StreamView | None = None) -> Str
 
 # ----------------------------------------------------------------------------- the answer, for a person
 
+
 def confidence_line(answer: Answer) -> str:
     """The checker's confidence in words and number, e.g. 'High confidence (0.93): the checker judged the
     cited sentence to answer the question.'; '' when the answer was not checked."""
@@ -177,7 +186,7 @@ def confidence_line(answer: Answer) -> str:
 
 _FALLBACK_REASONS = {
     "generated": "The answer restates the cited clause; every figure and name in it was checked against "
-                 "the quoted text.",
+    "the quoted text.",
     "extractive": "The clause is quoted as written: no reworded answer could be checked against it.",
     "abstained": "The documents searched do not say this; the closest clauses are cited for you to read.",
     "refused": "The question is outside what the contract documents can answer.",
