@@ -20,9 +20,13 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _is_auto(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto"))
+
+
 def _resolve_auto(value: Any, choice_field: str) -> Any:
     """`auto` (or empty) becomes this CPU's default (core.hardware.HardwareChoice.<choice_field>)."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto")):
+    if _is_auto(value):
         from core.hardware import current
 
         return getattr(current(), choice_field)
@@ -43,6 +47,10 @@ class EmbeddingSettings(_Section):
     @field_validator("dtype", "batch_size", "threads", mode="before")
     @classmethod
     def _hardware(cls, v: Any, info: ValidationInfo) -> Any:
+        if info.field_name == "batch_size" and _is_auto(v) and info.data.get("dtype"):
+            from core.hardware import embedding_batch_for
+
+            return embedding_batch_for(info.data["dtype"])  # follows the dtype, even one set explicitly
         return _resolve_auto(v, {"dtype": "embedding_dtype", "batch_size": "embedding_batch_size",
                                  "threads": "torch_threads"}[info.field_name])
 

@@ -69,6 +69,7 @@ def test_decision_from_cpuinfo(text: str, isa: str, dtype: str, flavour: str) ->
     choice = decide(parse_cpuinfo(text), env={})
     assert (choice.isa, choice.embedding_dtype, choice.llama_flavour) == (isa, dtype, flavour)
     assert choice.native_bf16 is (dtype == "bfloat16")
+    assert choice.embedding_batch_size == (8 if dtype == "bfloat16" else 4)
     assert choice.torch_threads == choice.llm_threads == choice.cpu.physical_cores
     assert choice.llm_n_batch == (128 if isa == "avx" else 512)
 
@@ -138,6 +139,9 @@ def test_settings_auto_follows_this_cpu_and_explicit_values_win(tmp_path: Path) 
     other = "float32" if choice.embedding_dtype == "bfloat16" else "bfloat16"
     explicit = load_settings(env={"EMBEDDING_DTYPE": other, "LLM_THREADS": "1", "EMBEDDING_BATCH_SIZE": "4"})
     assert (explicit.embedding.dtype, explicit.llm.n_threads, explicit.embedding.batch_size) == (other, 1, 4)
+    # an automatic batch size follows the dtype, also one set explicitly
+    assert load_settings(env={"EMBEDDING_DTYPE": "float32"}).embedding.batch_size == 4
+    assert load_settings(env={"EMBEDDING_DTYPE": "bfloat16"}).embedding.batch_size == 8
     line = hardware.startup_line(
         choice,
         explicit.embedding.dtype,
