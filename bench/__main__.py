@@ -49,7 +49,7 @@ def run_bench(sections: list[str], quick: bool, workdir: Path,
               settings_overrides: dict[str, Any] | None = None,
               on_section: Callable[[dict[str, Any]], None] | None = None,
               previous: dict[str, Any] | None = None, reuse_store: Path | None = None,
-              scale_docs: int | None = None) -> dict[str, Any]:
+              scale_docs: int | None = None, query_factors: tuple[int, ...] | None = None) -> dict[str, Any]:
     """Run the chosen sections in order and return the results document (meta, sections, summary).
 
     `on_section` gets the document so far after each section (so an interrupted run keeps its numbers);
@@ -61,7 +61,8 @@ def run_bench(sections: list[str], quick: bool, workdir: Path,
     from core.settings import load_settings
 
     settings = load_settings(**(settings_overrides or {}))
-    ctx = BenchContext(settings=settings, workdir=workdir, quick=quick, reuse_store=reuse_store)
+    ctx = BenchContext(settings=settings, workdir=workdir, quick=quick, reuse_store=reuse_store,
+                       query_factors=query_factors)
     started = time.time()
     meta: dict[str, Any] = {"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
                             "quick": quick, "sections": sections, "commit": _git_commit(),
@@ -191,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
                         "(ingested with the same embedder) instead of embedding it again")
     p.add_argument("--scale-docs", type=int, metavar="N",
                    help="synthetic documents for the scale section (default 2000; 200 with --quick)")
+    p.add_argument("--query-factors", type=int, nargs="*", metavar="N",
+                   help="scaled corpus copies for the query section (default 100 1000; 10 with --quick; "
+                        "none: the sample corpus only, for the query embedding and 1x figures)")
     p.add_argument("--keep-workdir", action="store_true", help="keep the temporary stores for inspection")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
@@ -216,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         results = run_bench(sections, args.quick, workdir, overrides,
                             on_section=lambda doc: write_results(doc, args.out, name), previous=previous,
-                            reuse_store=args.store, scale_docs=args.scale_docs)
+                            reuse_store=args.store, scale_docs=args.scale_docs,
+                            query_factors=tuple(args.query_factors) if args.query_factors is not None else None)
     finally:
         if args.keep_workdir:
             print(f"work folder kept: {workdir}", file=sys.stderr)

@@ -69,6 +69,7 @@ class BenchContext:
     sample_settings: Settings | None = None  # the sample corpus ingested with the configured embedder
     extra: dict[str, Any] = field(default_factory=dict)
     reuse_store: Path | None = None  # an existing store of the sample corpus (same embedder) to start from
+    query_factors: tuple[int, ...] | None = None  # scaled copies for the query section (None: its default)
 
     def embeddings(self) -> Embeddings:
         """The configured embedder (EmbeddingGemma bf16 by default), loaded once."""

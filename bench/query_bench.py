@@ -259,7 +259,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - the server is optional for the other numbers
         log.warning("query: server-mode measure failed: %s", exc)
         result["server_1x"] = {"error": f"{type(exc).__name__}: {exc}"}
-    factors = [10] if ctx.quick else [100, 1000]
+    factors = list(ctx.query_factors) if ctx.query_factors is not None else ([10] if ctx.quick else [100, 1000])
     result["nn_cosine_p50_real"] = nn_cosine_p50(base["vectors"])
     for factor in factors:
         log.info("query: building the %dx store (%d records)", factor, factor * n_base)

@@ -291,7 +291,7 @@ def installed_llama_flavour(venv: Path | None = None) -> str | None:
 
 def startup_line(
     choice: HardwareChoice,
-    dtype: str,
+    dtype: str | None,
     torch_threads: int,
     batch_size: int,
     llm_threads: int,
@@ -299,7 +299,7 @@ def startup_line(
     embedder: str = "",
 ) -> str:
     """One line for the start of `ingest`, `ask` and the page: the CPU and what was chosen for it (values
-    that differ from the CPU's choice are marked as set by settings)."""
+    that differ from the CPU's choice are marked as set by settings). `dtype` None: not a torch embedder."""
 
     def mark(value: object, auto: object) -> str:
         return f"{value}" if value == auto else f"{value} (set; this CPU's default {auto})"
@@ -311,10 +311,15 @@ def startup_line(
     if installed and installed != choice.llama_flavour:
         flavour += f" (this CPU's build would be {choice.llama_flavour})"
     emb = f"{embedder} " if embedder else ""
+    if dtype is None:
+        precision = f"(set; this CPU's default is EmbeddingGemma {choice.embedding_dtype})"
+    else:
+        precision = mark(dtype, choice.embedding_dtype)
+        precision += f" — {choice.dtype_reason}" if dtype == choice.embedding_dtype else ""
+    batch = mark(batch_size, embedding_batch_for(dtype) if dtype else choice.embedding_batch_size)
     return (
-        f"CPU {cpu}: embedding {emb}{mark(dtype, choice.embedding_dtype)}"
-        f"{' — ' + choice.dtype_reason if dtype == choice.embedding_dtype else ''}, "
-        f"{mark(torch_threads, choice.torch_threads)} threads, batch {mark(batch_size, choice.embedding_batch_size)}; "
+        f"CPU {cpu}: embedding {emb}{precision}, "
+        f"{mark(torch_threads, choice.torch_threads)} threads, batch {batch}; "
         f"llama.cpp {flavour} build, {mark(llm_threads, choice.llm_threads)} threads, "
         f"n_batch {mark(llm_n_batch, choice.llm_n_batch)}"
     )
@@ -330,7 +335,13 @@ def settings_line(settings: Settings, choice: HardwareChoice | None = None) -> s
         "hashing": "hashing",
     }.get(e.kind, e.kind)
     return startup_line(
-        choice or current(), e.dtype, e.threads, e.batch_size, llm.n_threads, llm.n_batch, embedder=embedder
+        choice or current(),
+        e.dtype if e.kind == "sentence-transformers" else None,
+        e.threads,
+        e.batch_size,
+        llm.n_threads,
+        llm.n_batch,
+        embedder=embedder,
     )
 
 
