@@ -78,6 +78,7 @@ class OnnxEmbeddings(Embeddings):
             raise FileNotFoundError(f"ONNX embedding model not found: {path} (python -m vectorstore.onnx_export)")
         opts = ort.SessionOptions()
         opts.intra_op_num_threads, opts.inter_op_num_threads = max(1, threads), 1
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # sleep, as OMP_WAIT_POLICY does
         self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self._tok = AutoTokenizer.from_pretrained(str(folder))
         cfg = folder / "config_sentence_transformers.json"
