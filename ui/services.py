@@ -81,10 +81,15 @@ class AnswerQueue:
             keys = set(self._waiting) | ({self._running[0]} if self._running is not None else set())
         return len(keys - set(exclude))
 
-    def expected_wait(self, ahead: int) -> float | None:
-        """Seconds until a question with `ahead` before it starts (None: no answer timed yet)."""
-        _, running, since, recent = self.snapshot()
-        return estimate_wait(ahead, recent, since if running else None)
+    def expected_wait(self, ahead: int, exclude: Collection[str] = ()) -> float | None:
+        """Seconds until a question with `ahead` before it starts (None: no answer timed yet). The answer
+        running now counts as partly done unless it is one of `exclude` (a stopped run of the caller's own,
+        whose question is asked again in full)."""
+        with self._guard:
+            running = self._running
+            recent = list(self._recent)
+        since = time.monotonic() - running[1] if running is not None and running[0] not in exclude else None
+        return estimate_wait(ahead, recent, since)
 
 
 @dataclass
