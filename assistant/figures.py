@@ -81,6 +81,10 @@ _UNIT_RE = re.compile(
 )
 # abbreviations read as units only right after digits ("72h", "48 h", "7j/7")
 _ABBREV_RE = re.compile(r"(?P<h>h)(?![^\W\d_])|(?P<j>j)(?![^\W\d_])")
+_ADJ_BEFORE_UNIT = re.compile(
+    r"(?:working|business|calendar|full|consecutive|clear|whole|additional|further|extra|more|supplémentaires?)\s+",
+    re.I,
+)
 _TIMES_RE = re.compile(r"\s*(?:fois|times)" + _NOT_LETTER_AFTER, re.I)
 _PERCENT_RE = re.compile(
     r"\s*(?:%|pour\s*cents?|pourcent|per\s*cent|percent)" + _NOT_LETTER_AFTER + "|\\s*%", re.I
@@ -475,6 +479,8 @@ def _unit_at(text: str, pos: int, digits: bool) -> tuple[str, str, float, int] |
     m = re.compile(r"\s*(?:-\s*)?").match(text, pos)
     p = m.end() if m else pos
     u = _UNIT_RE.match(text, p)
+    if not u and (adj := _ADJ_BEFORE_UNIT.match(text, p)):  # "15 additional days", "15 working months"
+        u = _UNIT_RE.match(text, adj.end())
     if u:
         i = int(next(k for k, v in u.groupdict().items() if v is not None)[1:])
         _, unit, factor = _UNIT_TABLE[i]
@@ -726,6 +732,9 @@ _TO_MONTHS = {"month": 1.0, "year": 12.0}
 
 
 def _close(a: float, b: float) -> bool:
+    """Equal values: whole numbers exactly (a SIRET or an amount differs by one), others to 1e-9."""
+    if float(a).is_integer() and float(b).is_integer():
+        return a == b
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
@@ -907,18 +916,24 @@ def party_of(text: str, fig: Figure, names: Collection[str] = ()) -> str | None:
     return None
 
 
-def _window(text: str, fig: Figure, n: int = 8) -> set[str]:
-    """Stems of the words around a figure, within its sentence (the event it belongs to)."""
+def _window_words(text: str, fig: Figure, n: int = 8) -> list[str]:
+    """The words around a figure, within its sentence (the event it belongs to)."""
     s0, s1 = _sentence_span(text, fig.start)
     left = re.findall(r"[^\W\d_]+", text[s0 : fig.start])[-n:]
     right = re.findall(r"[^\W\d_]+", text[fig.end : s1])[:n]
-    return set(tokenize(" ".join(left + right)))
+    return left + right
+
+
+def _window(text: str, fig: Figure, n: int = 8) -> set[str]:
+    """Stems of the words around a figure, within its sentence."""
+    return set(tokenize(" ".join(_window_words(text, fig, n))))
 
 
 def _claim_window(claim: str, fig: Figure) -> set[str]:
-    stems = _window(claim, fig)
-    sent = " ".join(re.findall(r"[^\W\d_]+", claim))
-    return stems | set(tokenize(" ".join(translate_terms(sent))))
+    """The claim's window, with the glossary's translations of its own words (not of the whole sentence:
+    a term from elsewhere in the sentence would favour a rival figure near it)."""
+    words = " ".join(_window_words(claim, fig))
+    return set(tokenize(words)) | set(tokenize(" ".join(translate_terms(words))))
 
 
 def role_agrees(

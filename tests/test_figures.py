@@ -898,3 +898,60 @@ def test_check_answer_uses_units_and_roles() -> None:
     ):
         res = check_answer(lie, cites, _text, {"c1", "c2", "c3"})
         assert not res.ok and any("figure" in r for r in res.reasons), lie
+
+
+# ----------------------------------------------------------------------------- the whole corpus, mutated
+_SWAPS = (
+    ("heures ouvrées", "heures"),
+    ("jours ouvrés", "jours"),
+    ("jours", "mois"),
+    ("mois", "ans"),
+    ("ans", "mois"),
+    ("semaines", "mois"),
+    ("heures", "jours"),
+    ("days", "months"),
+    ("hours", "days"),
+    ("years", "months"),
+    ("€", "$"),
+    ("euros", "dollars"),
+    ("%", " jours"),
+)
+
+
+def _corpus_sentences() -> list[str]:
+    out: list[str] = []
+    for path in sorted(CORPUS.glob("*/*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            out += [s for s in re.split(r"(?<=[.;])\s+", line.strip()) if s]
+    return out
+
+
+def test_every_corpus_figure_backs_itself_and_no_mutation() -> None:
+    """Each corpus sentence with figures backs itself (role check included); each of its figures changed by
+    one (digits and word spelling alike) or given another unit is rejected, unless the changed value is also
+    a bare count of the same sentence (article lists: "articles 7, 8, 9")."""
+    checked = mutated = 0
+    for s in _corpus_sentences():
+        figs = parse_figures(s)
+        if not figs:
+            continue
+        checked += 1
+        assert unsupported_figures(s, [s], NAMES) == [], s
+        counts = {f.value for f in figs if f.kind == "count" and f.unit == ""}
+        for f in figs:
+            m = re.search(r"\d+", f.surface)
+            variants: list[str] = []
+            if m and f.kind != "date":
+                new = str(int(m.group()) + 1)
+                surface = f.surface[: m.start()] + new + f.surface[m.end() :]
+                variants.append(re.sub(r"^[^\d(]*\(", f"{new} (", surface) if "(" in surface else surface)
+                if float(new) in counts:
+                    variants.pop()
+            for a, b in _SWAPS:
+                if f.surface.endswith(a) and (f.kind == "duration" or a in ("€", "euros", "%")):
+                    variants.append(f.surface[: len(f.surface) - len(a)] + b)
+                    break
+            for v in variants:
+                mutated += 1
+                assert unsupported_figures(s[: f.start] + v + s[f.end :], [s], NAMES) != [], (f.surface, v, s)
+    assert checked >= 200 and mutated >= 300, (checked, mutated)
