@@ -97,7 +97,7 @@ def autostart(services: Services) -> None:
 
 
 @st.fragment(run_every=2.0)
-def progress_panel(services: Services) -> None:
+def _live_progress(services: Services) -> None:
     """The running build's progress, refreshed every 2 s; reruns the page once when the build ends."""
     runner = background_builds(str(services.settings.store_dir))
     p = runner.progress
@@ -106,6 +106,13 @@ def progress_panel(services: Services) -> None:
         st.session_state["rv_was_running"] = True
     elif st.session_state.pop("rv_was_running", False):
         st.rerun(scope="app")  # show the cells just computed
+
+
+def progress_panel(services: Services) -> None:
+    """The progress of a build, refreshed only while one runs (no timer on an idle page)."""
+    runner = background_builds(str(services.settings.store_dir))
+    if runner.running or st.session_state.get("rv_was_running"):
+        _live_progress(services)
 
 
 def _short(answer: str, limit: int = SHORT_ANSWER) -> str:
