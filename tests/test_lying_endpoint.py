@@ -454,10 +454,10 @@ def test_a_lie_is_never_shown(
 ) -> None:
     model, env = product
     d = ask(case, model, env, capsys, subprocess_run=case.name in SUBPROCESS)
-    if case.name not in SUBPROCESS:
-        assert model.applied, (
-            f"the lie was never told (no extract matched {case.pattern!r}): {_describe(d, model)}"
-        )
+    # the server runs in this process, so a subprocess's requests are recorded too
+    assert model.applied, (
+        f"the lie was never told (no extract matched {case.pattern!r}): {_describe(d, model)}"
+    )
     assert case.forbidden not in outside_quotes(d), _describe(d, model)
     assert d["mode"] != "generated" or case.forbidden not in d["answer"], _describe(d, model)
     if case.lie == "figure":
@@ -470,8 +470,7 @@ def test_the_truth_is_shown(
 ) -> None:
     model, env = product
     d = ask(case, model, env, capsys, subprocess_run=case.name in SUBPROCESS)
-    if case.name not in SUBPROCESS:
-        assert model.applied, f"the extract holding {case.pattern!r} was never sent: {_describe(d, model)}"
+    assert model.applied, f"the extract holding {case.pattern!r} was never sent: {_describe(d, model)}"
     assert d["mode"] == "generated", _describe(d, model)
     assert case.shown in " ".join(d["answer"].split()), _describe(d, model)
     assert d["citations"] and all(f"[{c['n']}]" in d["answer"] for c in d["citations"])
