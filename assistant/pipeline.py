@@ -321,7 +321,8 @@ class Assistant:
         addressed to an AI (prompt injection) are never candidates."""
         hits = [h for h in retrieval.hits if vendor is None or h.clause.vendor == vendor]
         bad = [rg for h in hits for rg in injected_ranges(h.clause.text, h.clause.start)]
-        spans = [sp for sp in spans_of_hits(hits) if not any(sp.start < e and s < sp.end for s, e in bad)]
+        spans = [sp for sp in spans_of_hits(hits)
+                 if not any(sp.start < e and s < sp.end for s, e in bad) and not _title_like(sp.text)]
         if not spans:
             return []
         sims = None
@@ -630,6 +631,13 @@ class Assistant:
         base.confidence = min(ps) if ps else None
         base.explanation = t(lang, "why_rows") + (" " + t(lang, "why_quoted_nomodel", reason=error) if error else "")
         yield from self._finish(base, t0, timings)
+
+
+def _title_like(text: str) -> bool:
+    """A heading or label line ("Version française - LEO Bizdev"): too short to state a term, and no
+    figure, address or percentage in it. Never a candidate answer."""
+    words = re.findall(r"[^\W_]+", text)
+    return len(words) < 5 and not re.search(r"\d|@|%|€", text)
 
 
 def renumber_one(text: str, n: int) -> str:
