@@ -10,22 +10,11 @@ from dataclasses import dataclass, field
 
 from assistant.figures import unsupported_figures
 from assistant.spans import Span
+from core.markers import MARKER_RE, markers, strip_markers, sub_markers
 from core.types import Citation
 from vectorstore.bm25 import tokenize, word_stems
 
-_MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*\s+|\n+")
-
-
-def markers(text: str) -> list[int]:
-    """Citation numbers in order of first appearance ("[1]", "[2, 3]")."""
-    out: list[int] = []
-    for m in _MARKERS.finditer(text):
-        for part in re.split(r"\s*[,;]\s*", m.group(1)):
-            n = int(part)
-            if n not in out:
-                out.append(n)
-    return out
+_SENTENCE_END = re.compile(rf"(?<=[.!?])(?:\s*{MARKER_RE.pattern})*\s+|\n+")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -111,11 +100,7 @@ def renumber(answer: str, citations: Sequence[Citation], start: int = 1) -> tupl
     order = [n for n in markers(answer) if n in by_n]
     new = {old: start + i for i, old in enumerate(order)}
 
-    def sub(m: re.Match[str]) -> str:
-        parts = [new[int(p)] for p in re.split(r"\s*[,;]\s*", m.group(1)) if int(p) in new]
-        return "".join(f"[{p}]" for p in parts)
-
-    text = _MARKERS.sub(sub, answer)
+    text = sub_markers(answer, lambda ns: "".join(f"[{new[n]}]" for n in ns if n in new))
     out = []
     for old in order:
         c = by_n[old]
@@ -148,7 +133,7 @@ def adds_nothing(sentence: str, question: str, names: Collection[str] = ()) -> b
     known = set(tokenize(question)) | _FILLER_STEMS
     for name in names:
         known |= set(tokenize(name))
-    return all(set(stems) & known for stems in word_stems(_MARKERS.sub(" ", sentence)))
+    return all(set(stems) & known for stems in word_stems(strip_markers(sentence)))
 
 
 def says_not_found(text: str) -> bool:

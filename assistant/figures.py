@@ -18,6 +18,7 @@ from functools import lru_cache
 from text_to_num import text2num
 
 from assistant.glossary import translate_terms
+from core.markers import MARKER_RE, strip_markers
 from vectorstore.bm25 import tokenize
 
 KINDS = ("duration", "percent", "money", "date", "count", "ordinal")
@@ -216,8 +217,7 @@ _CLOCK_RE = re.compile(
     re.I,
 )
 _PHONE_RE = re.compile(r"(?<![\w.+])(?:\+33\s?|0)[1-9](?:[ .]?\d{2}){4}(?!\d)")
-_MARKER_RE = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
-_MARKER_UNIT_RE = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]\s*(?:-\s*)?")
+_MARKER_UNIT_RE = re.compile(MARKER_RE.pattern + r"\s*(?:-\s*)?")
 
 _MONTHS_FR = {
     "janvier": 1,
@@ -691,7 +691,7 @@ def _propagate_ranges(text: str, figs: list[Figure]) -> list[Figure]:
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> tuple[Figure, ...]:
     figs = _marker_figures(text)
-    work = _MARKER_RE.sub(lambda m: " " * len(m.group()), text)  # markers are never figures
+    work = strip_markers(text, lambda m: " " * len(m.group()))  # markers are never figures
     taken = [(f.start, f.end) for f in figs]
     for rx, kind, unit in ((_PHONE_RE, "count", "id"), (_CLOCK_RE, "count", "clock")):
         for m in rx.finditer(work):

@@ -25,6 +25,8 @@ from typing import Any, Literal
 
 import yaml
 
+from assistant.spans import sentences
+from core.markers import strip_markers
 from core.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -262,7 +264,7 @@ def _compare(req: Requirement, f: Any) -> tuple[Status, str]:
 
 
 def _texts(cell: Mapping[str, Any]) -> tuple[str, str]:
-    answer = re.sub(r"\[\d+(?:\s*[,;]\s*\d+)*\]", " ", str(cell.get("answer", "")))
+    answer = strip_markers(str(cell.get("answer", "")))
     quotes = "\n".join(str(c.get("quote", "")) for c in cell.get("citations") or [])
     return answer, quotes
 
@@ -291,7 +293,7 @@ def _check_figures(req: Requirement, cell: Mapping[str, Any]) -> Verdict:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.;!?])\s+|\n+", text) if s.strip()]
+    return sentences(text)
 
 
 def _check_eu(req: Requirement, cell: Mapping[str, Any]) -> Verdict:

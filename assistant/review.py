@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from core.markers import sub_markers
 from core.settings import PROJECT_ROOT
 from core.types import Answer, Citation, VendorAnswer
 
@@ -37,7 +38,6 @@ DEFAULT_TOPICS = PROJECT_ROOT / "config" / "review_topics.yaml"
 CACHE_FILE = "review-cache.sqlite"
 LANGS = ("en", "fr")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
-_MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 SILENT = {"en": "{name}: not specified in its documents.", "fr": "{name} : non précisé dans ses documents."}
 
 
@@ -628,11 +628,7 @@ def match_topic(question: str, topics: Sequence[Topic]) -> Topic | None:
 
 
 def _renumber(text: str, shift: int) -> str:
-    def sub(m: re.Match[str]) -> str:
-        nums = re.split(r"\s*[,;]\s*", m.group(1))
-        return "".join(f"[{int(n) + shift}]" for n in nums)
-
-    return _MARKERS.sub(sub, text) if shift else text
+    return sub_markers(text, lambda ns: "".join(f"[{n + shift}]" for n in ns)) if shift else text
 
 
 def grid_answer(

@@ -87,6 +87,11 @@ def _pieces(text: str) -> list[tuple[int, int]]:
     return final
 
 
+def sentences(text: str) -> list[str]:
+    """The text's sentences and list items (the one document-sentence splitter of the project)."""
+    return [text[s:e] for s, e in _pieces(text)]
+
+
 def split_clause(clause: Clause, rank: int = 0, clause_dense: float = 0.0) -> list[Span]:
     """The clause's sentences and list items as spans with document offsets."""
     return [Span(clause, clause.start + s, clause.start + e, clause.text[s:e], rank, clause_dense)

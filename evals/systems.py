@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from langchain_core.embeddings import Embeddings
 
+from core.markers import markers
 from core.settings import PROJECT_ROOT, Settings
 from vectorstore.embeddings import embeddings_name
 
@@ -24,7 +25,6 @@ log = logging.getLogger(__name__)
 
 SYSTEMS = ("default", "bm25", "plain-rag")
 STUFF_PROMPT = "baseline_stuff.v1"
-_MARKER = re.compile(r"\[(\d+)\]")
 # Phrases by which the stuff prompt's answer says that the context does not answer (it is told to).
 _ABSTAIN = re.compile(r"\b(NOT_FOUND|i don'?t know|not (specified|stated|mentioned|covered)|do(es)? not (specify|say|state|"
                       r"mention)|ne (le )?précise(nt)? pas|je ne sais pas|non précisé)", re.IGNORECASE)
@@ -104,7 +104,7 @@ def stuff_answer(question: str, passages: list[dict[str, Any]], llm: Callable[[s
     template = _load_prompt(prompt_name)
     context = "\n\n".join(f"[{i}] ({p['document']})\n{p['text']}" for i, p in enumerate(passages, start=1))
     text = llm(template.format(context=context, question=question)).strip()
-    cited = sorted({int(n) for n in _MARKER.findall(text) if 1 <= int(n) <= len(passages)})
+    cited = sorted({n for n in markers(text) if 1 <= n <= len(passages)})
     citations = [{"n": n, "vendor": passages[n - 1]["vendor"], "vendor_name": passages[n - 1]["vendor"],
                   "document": passages[n - 1]["document"], "section": "", "quote": passages[n - 1]["text"],
                   "start": passages[n - 1]["start"], "end": passages[n - 1]["end"]} for n in cited]

@@ -15,12 +15,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from core.markers import ESCAPED_MARKER_RE, marker_numbers
 from core.types import Answer, Citation, Clause, Hit
 
 # Every ASCII punctuation character CommonMark lets us backslash-escape that could start markup
 # (links, emphasis, code, headings, lists, tables, HTML) or Streamlit directives (":red[...]", ":smile:", "$x$").
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^])")
-_MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
 # the assistant marks a quote's key phrase in bold (**48 heures**): after escaping, that pair is all we restore
 _BOLD = re.compile(r"\\\*\\\*(?=\S)(.+?)(?<=\S)\\\*\\\*")
 TEXT_STYLE = ("white-space: pre-wrap; font-family: inherit; line-height: 1.5; margin: 0; "
@@ -57,12 +57,12 @@ def answer_markdown(text: str, cited: Iterable[int] | None = None) -> str:
     safe = _BOLD.sub(r"**\1**", escape_markdown(text)).replace("\n", "  \n")
 
     def badge(m: re.Match[str]) -> str:
-        n = int(m.group(1))
-        if allowed is not None and n not in allowed:
+        ns = marker_numbers(m.group(1))
+        if allowed is not None and any(n not in allowed for n in ns):
             return m.group(0)
-        return f":blue-badge[{n}]"
+        return " ".join(f":blue-badge[{n}]" for n in ns)
 
-    return _MARKER.sub(badge, safe)
+    return ESCAPED_MARKER_RE.sub(badge, safe)
 
 
 def short_section(section: str, limit: int = 48) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 from typing import Any, Literal
 
@@ -29,6 +28,7 @@ from assistant.review import (
     grid_xlsx,
     load_topics,
 )
+from core.markers import MARKER_RE
 from core.types import Citation
 from ui import render
 from ui.components import open_viewer, show_error
@@ -47,7 +47,6 @@ STATUS_BADGE: dict[
     "unknown": ("Unknown", ":material/help:", "gray"),
 }
 SHORT_ANSWER = 260
-_MARKER = re.compile(r"\[\d+\]")
 
 
 @st.cache_resource(show_spinner=False)
@@ -121,7 +120,7 @@ def _short(answer: str, limit: int = SHORT_ANSWER) -> str:
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0]
-    markers = [m for m in _MARKER.findall(text[len(cut) :]) if m not in cut]
+    markers = [m.group() for m in MARKER_RE.finditer(text[len(cut) :]) if m.group() not in cut]
     return cut + "…" + (" " + " ".join(dict.fromkeys(markers)) if markers else "")
 
 
