@@ -47,7 +47,7 @@ gold-check:
 	$(ENV) $(PY) evals/gold/fill_offsets.py --check && $(ENV) $(PY) -m pytest -q tests/test_gold.py
 
 eval:
-	$(ENV) $(PY) -m evals run --gold evals/gold/contracts.jsonl --out evals/runs/full-latest
+	$(ENV) $(PY) -m evals run --gold evals/gold/contracts.jsonl --split both --out evals/runs/full-latest
 
 eval-quick:
 	$(ENV) $(PY) -m evals run --gold evals/gold/contracts.jsonl --sample 20
