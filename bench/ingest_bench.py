@@ -47,7 +47,8 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     return {
         "corpus": str(settings.corpus_dir), "documents": counts.get("added", 0), "chunks": len(texts),
         "embedder": str(getattr(emb, "name", type(emb).__name__)),
-        "embedding_batch_size": settings.embedding.batch_size, "embedding_dtype": settings.embedding.dtype,
+        "embedding_batch_size": settings.embedding.batch_size, "embedding_dtype": settings.embedding.dtype
+        if settings.embedding.kind == "sentence-transformers" else settings.embedding.kind,
         "embedder_load_s": round(ctx.embeddings_load_s or 0.0, 3),
         "cold_s": round(cold_s, 3), "encode_limit_s": round(encode_s, 3),
         "ratio_cold": round(cold_s / encode_s, 3) if encode_s else None, "target_ratio": TARGET_RATIO,
