@@ -52,7 +52,7 @@ class EmbeddingSettings(_Section):
 
             return embedding_batch_for(info.data["dtype"])  # follows the dtype, even one set explicitly
         return _resolve_auto(v, {"dtype": "embedding_dtype", "batch_size": "embedding_batch_size",
-                                 "threads": "torch_threads"}[info.field_name])
+                                 "threads": "torch_threads"}[str(info.field_name)])
 
 
 class LLMSettings(_Section):
@@ -72,7 +72,7 @@ class LLMSettings(_Section):
     @field_validator("n_threads", "n_batch", mode="before")
     @classmethod
     def _hardware(cls, v: Any, info: ValidationInfo) -> Any:
-        return _resolve_auto(v, {"n_threads": "llm_threads", "n_batch": "llm_n_batch"}[info.field_name])
+        return _resolve_auto(v, {"n_threads": "llm_threads", "n_batch": "llm_n_batch"}[str(info.field_name)])
 
     @property
     def model_path(self) -> Path:

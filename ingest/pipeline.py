@@ -522,7 +522,7 @@ def _embed_and_write(items: list[tuple[PendingWrite, bool]], emb: Embeddings, st
     report.clauses_embedded += computed
     i = 0
     for it, _ in items:
-        it.vectors = vectors[i:i + len(it.clauses)]
+        it.vectors = list(vectors[i:i + len(it.clauses)])
         i += len(it.clauses)
     store.write_documents([it for it, _ in items])
 
