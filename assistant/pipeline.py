@@ -55,6 +55,13 @@ class EngineConfig:
     accept_at: float = 0.8  # P(yes) at which the first checked candidate is taken without checking more
     max_checks: int = 3  # candidates checked per ask at most
     row_checks: int = 2  # candidates checked per vendor row at most
+    # P(yes) at which a second ask's sentence or a comparison row's sentence is accepted. Their ranker
+    # scores are not comparable with a whole question's (a fragment such as "which court has jurisdiction?"
+    # or a question naming four vendors matches any clause weakly), so the confidence model, fitted on
+    # whole single-vendor questions, would silence them; the check's own P(yes) decides instead. Swept on
+    # the dev split (second asks and rows): 0.35-0.40 keep 28 of 30 right sentences and silence the silent
+    # rows (their P(yes) <= 0.31).
+    secondary_p: float = 0.4
     # logistic weights over CONFIDENCE_INPUTS (fitted on the dev split by `python -m evals.calibration
     # fit`); empty: the confidence is the check's P(yes) itself
     confidence_weights: tuple[float, ...] = ()
@@ -490,7 +497,7 @@ class Assistant:
                 v.ask = ask
                 v.conf = self.engine.confidence(v.p, v.cand, types, best_dense)
             best = max(verdicts, key=lambda v: (v.conf, -v.cand.span.rank))
-            if i == 0 or best.conf >= self.engine.abstain_below:
+            if i == 0 or best.conf >= self.engine.abstain_below or best.p >= self.engine.secondary_p:
                 if all(best.cand.span.key != c.cand.span.key for c in chosen):
                     chosen.append(best)
         timings["check"] = timed_ms(tc)
@@ -615,10 +622,13 @@ class Assistant:
             for c in verdicts:
                 c.conf = self.engine.confidence(c.p, c.cand, types, ret.best_dense.get(v, 0.0))
             best = max(verdicts, key=lambda c: (c.conf, -c.cand.span.rank))
-            if best.conf >= self.engine.abstain_below:
-                rows[v] = (marked_quote(best.cand.span.text, types), best.cand.span, best.conf, False)
+            # a row's confidence is the larger of the fitted confidence and the check's own P(yes) (see
+            # EngineConfig.secondary_p: the fitted model under-rates rows)
+            row_conf = max(best.conf, best.p)
+            if best.conf >= self.engine.abstain_below or best.p >= self.engine.secondary_p:
+                rows[v] = (marked_quote(best.cand.span.text, types), best.cand.span, row_conf, False)
             else:
-                rows[v] = (t(lang, "row_missing"), None, best.conf, True)
+                rows[v] = (t(lang, "row_missing"), None, row_conf, True)
                 base.warnings.append(f"{v}: P(yes) {best.p:.2f}, confidence {best.conf:.2f}: row abstained")
             text, cites, _ = render()
             yield Shown(text, "checked", cites)

@@ -111,8 +111,16 @@ def _summarise(res: dict[str, Any], raw: dict[str, Any] | None) -> dict[str, Any
     total = [i["timings_ms"].get("total", float("nan")) for i in items]
     decode = [c["decode_tok_s"] for i in items for c in i["llm_calls"] if "decode_tok_s" in c]
     prompt_phase = [c["first_token_s"] for i in items for c in i["llm_calls"] if "first_token_s" in c]
+    def p50_of(key: str) -> float | None:
+        vals = [i["timings_ms"][key] for i in items if key in i["timings_ms"]]
+        return round(percentile(vals, 50), 1) if vals else None
+
     out: dict[str, Any] = {
         "first_token_ms_p50": round(percentile(ttft, 50), 1), "first_token_ms_max": round(max(ttft), 1),
+        # the first token the model itself writes (the wording), and the checks: the first one of a
+        # question reads the question, the next ones reuse it from llama.cpp's KV cache
+        "llm_first_token_ms_p50": p50_of("llm_first_token"),
+        "check_first_ms_p50": p50_of("check_first_ms"), "check_next_ms_p50": p50_of("check_next_ms"),
         "total_ms_p50": round(percentile(total, 50), 1), "total_ms_max": round(max(total), 1),
         "decode_tok_s_median": round(percentile(decode, 50), 2) if decode else None,
         "llm_prompt_phase_s_median": round(percentile(prompt_phase, 50), 3) if prompt_phase else None,

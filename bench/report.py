@@ -139,8 +139,14 @@ def summary_rows(sections: dict[str, Any]) -> list[dict[str, Any]]:
     if a and "error" not in a:
         for _choice, m in a["models"].items():
             name = f"{m['size']} ({m['worker']['model']})"
-            rows.append(_row("answer", f"{name}: first token p50 / total p50 ({len(a['questions'])} questions)",
+            rows.append(_row("answer", f"{name}: first useful content (ranked sentence shown) p50 / total p50 "
+                             f"({len(a['questions'])} questions)",
                              f"{_ms(m['first_token_ms_p50'])} / {_ms(m['total_ms_p50'])}"))
+            if m.get("llm_first_token_ms_p50") is not None:
+                rows.append(_row("answer", f"{name}: first token the model writes (after the checks) p50",
+                                 _ms(m["llm_first_token_ms_p50"]), "—", None,
+                                 f"check: first of a question {_ms(m.get('check_first_ms_p50'))}, next "
+                                 f"(question from the KV cache) {_ms(m.get('check_next_ms_p50'))}"))
             modes = ", ".join(f"{i['mode']}" for i in m["worker"]["items"])
             rows.append(_row("answer", f"{name}: answer modes; model load; first retrieval (cold)", modes,
                              f"load {_s(m['worker']['load_s'])}", None,

@@ -184,3 +184,15 @@ def test_uncalibrated_checker_is_said(built) -> None:
     ans = asst.answer("How quickly must Humanlinker notify a data breach?")
     assert any("no log-probabilities" in w for w in ans.warnings)
     assert "yes/no" in ans.explanation
+
+
+@pytest.mark.parametrize("secondary_p,n_cited", [(0.4, 2), (0.5, 1)])
+def test_a_second_ask_is_gated_on_the_checks_own_probability(built, secondary_p: float, n_cited: int) -> None:
+    """The second ask of "cap and courts?" is accepted on its check's P(yes) (0.45 here, under the 0.5
+    confidence threshold that the first ask must pass), and left out when P(yes) is under secondary_p."""
+    asst, _, _ = make(built, ["", ""], rules=[("plafonnée", 0.9), ("Tribunaux compétents", 0.45)],
+                      engine=EngineConfig(abstain_below=0.5, secondary_p=secondary_p))
+    ans = asst.answer("Quel est le plafond de responsabilité de Humanlinker et quels tribunaux sont compétents ?")
+    assert not ans.abstained and len(ans.citations) == n_cited
+    assert "plafonnée" in ans.citations[0].quote
+    assert ("Paris" in ans.answer) == (n_cited == 2)

@@ -58,6 +58,21 @@ def test_a_silent_vendor_says_so_in_its_row(built) -> None:
     assert all(c.vendor == "humanlinker" for c in ans.citations)
 
 
+@pytest.mark.parametrize("p_bmm,silent", [(0.45, False), (0.3, True)])
+def test_a_row_is_gated_on_the_checks_probability(built, p_bmm: float, silent: bool) -> None:
+    """A row whose fitted confidence is low (a confidence model that gives ~0 to every sentence here) is
+    still answered when the check's own P(yes) reaches secondary_p, and silent under it."""
+    from assistant.pipeline import EngineConfig
+
+    engine = EngineConfig(abstain_below=0.5, secondary_p=0.4, confidence_weights=(-20.0, 0, 0, 0, 0, 0))
+    asst, _, _ = make(built, rules=[(CAP_HL, 0.9), (CAP_BMM, p_bmm)], engine=engine)
+    ans = asst.compare("What is the liability cap?", ["humanlinker", "boost-my-mail"])
+    rows = {r.vendor: r for r in ans.comparison or []}
+    assert not rows["humanlinker"].abstained and rows["humanlinker"].confidence == pytest.approx(0.9)
+    assert rows["boost-my-mail"].abstained is silent
+    assert rows["boost-my-mail"].confidence == pytest.approx(p_bmm)
+
+
 def test_which_vendors_question_fans_out_to_every_vendor(built) -> None:
     asst, _, checker = make(built, rules=[(r"quarante-huit", 0.9)])
     items = list(asst.stream("Which vendors notify a personal data breach within 48 hours?"))
