@@ -35,6 +35,9 @@ class Clause:
     ordinal: int  # position of the clause in its document (0-based), for neighbour expansion
     doc_sha256: str
     tokens: int = 0
+    # "header: value" lines of the text-table rows inside the clause (ingest/tables.py): embedded and
+    # indexed with the clause so that cells are findable, never quoted (quotes are slices of `text`)
+    table_text: str = ""
 
     def to_metadata(self) -> dict[str, Any]:
         """Flat metadata for Chroma (no text: the text is the Chroma document)."""

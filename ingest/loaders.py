@@ -1,5 +1,10 @@
 """Load one file into decoded text: txt/md (charset detection), html (BeautifulSoup + lxml), pdf (pypdf),
 docx (python-docx, zip-bomb checked first). Every failure is a `LoadError` with a one-line reason.
+
+HTML, DOCX and PDF tables are written into the text as "header: value" lines (ingest/tables.py): the loader's
+output is the document text that offsets, clauses and quotes index, so a table cell is quotable verbatim
+together with its header. Text files are returned as decoded; their tables ride along with their clauses
+(`Clause.table_text`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.decode import DecodeError, clean_extracted, decode_bytes, looks_binary
+from ingest.tables import Row, find_tables, make_table, render_table, with_tables_rendered
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,47 @@ def _tidy(text: str) -> str:
 
 _DROP_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
 _CELL_TAGS = frozenset({"td", "th"})
+MAX_SPAN = 50  # a colspan above this is hostile or broken markup: the cell is written once
+
+
+def _span(value: Any) -> int:
+    try:
+        return max(1, min(int(str(value).strip() or 1), MAX_SPAN))
+    except ValueError:
+        return 1
+
+
+def _html_table_lines(table: Any) -> list[str] | None:
+    """A table without nested tables as "header: value" lines (ingest/tables.py); None when it is a
+    layout table (one row or one column) or holds a nested table (then written cell by cell)."""
+    if table.find("table") is not None:
+        return None
+    rows: list[Row] = []
+    header_rows = 0
+    label_cells = 0
+    for tr in table.find_all("tr"):
+        cells: list[str] = []
+        heads = 0
+        first_th = False
+        for i, cell in enumerate(tr.find_all(_CELL_TAGS)):
+            text = " ".join(cell.get_text(" ").split())
+            cells.extend([text] * _span(cell.get("colspan")))
+            heads += cell.name == "th"
+            first_th = first_th or (i == 0 and cell.name == "th")
+        if not cells:
+            continue
+        in_head = tr.find_parent("thead") is not None
+        if not rows and (in_head or (heads and heads == len(tr.find_all(_CELL_TAGS)))):
+            header_rows = 1
+        elif first_th and heads == 1:
+            label_cells += 1
+        rows.append(Row(tuple(cells)))
+    data_rows = len(rows) - header_rows
+    t = make_table(rows, header_hint=True if header_rows else None,
+                   label_hint=data_rows > 0 and label_cells == data_rows)
+    if t is None:
+        return None
+    return render_table(t)
 
 
 def _html_text(root: Any) -> str:
@@ -65,6 +112,11 @@ def _html_text(root: Any) -> str:
         if node.name == "br":
             out.append("\n")
             continue
+        if node.name == "table":
+            lines = _html_table_lines(node)
+            if lines is not None:
+                out.append("\n" + "\n".join(lines) + "\n")
+                continue
         if node.name in blocks:
             out.append("\n")
         if node.name in blocks or node.name in _CELL_TAGS:
@@ -87,8 +139,23 @@ def load_html(data: bytes) -> str:
     return clean_extracted(text + "\n") if text else ""
 
 
+def _pdf_page_text(page: Any) -> str:
+    """A page's text. pypdf's plain extraction runs a table's cells together with single spaces; when the
+    layout-preserving extraction shows a table with a header (columns aligned by runs of spaces), that
+    page is taken from it instead, its tables written as "header: value" lines (ingest/tables.py)."""
+    plain = (page.extract_text() or "").strip()
+    try:
+        layout = page.extract_text(extraction_mode="layout") or ""
+    except Exception:  # noqa: BLE001 - the layout mode fails on some fonts: the plain text stands
+        log.debug("layout extraction failed", exc_info=True)
+        return plain
+    tables = [t for t in find_tables(layout) if t.header is not None]
+    return with_tables_rendered(layout, tables) if tables else plain
+
+
 def load_pdf(data: bytes) -> str:
-    """PDF pages joined with blank lines; encrypted or corrupt PDFs raise LoadError."""
+    """PDF pages joined with blank lines (tables as "header: value" lines); encrypted or corrupt PDFs raise
+    LoadError."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -96,7 +163,7 @@ def load_pdf(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise LoadError("encrypted (password-protected) PDF")
-        pages = [(p.extract_text() or "").strip() for p in reader.pages]
+        pages = [_pdf_page_text(p) for p in reader.pages]
     except LoadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
@@ -122,7 +189,8 @@ def check_zip_safe(data: bytes) -> None:
 
 
 def load_docx(data: bytes) -> str:
-    """DOCX paragraphs and table rows (cells joined by tabs), in document order."""
+    """DOCX paragraphs and tables in document order; a table is written as "header: value" lines
+    (the first row is the header when marked as a repeated header row or when it looks like one)."""
     check_zip_safe(data)
     import docx
     from docx.opc.exceptions import PackageNotFoundError
@@ -140,12 +208,36 @@ def load_docx(data: bytes) -> str:
         if tag == "p":
             blocks.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
         elif tag == "tbl":
-            for row in child.iter():
-                if row.tag.endswith("}tr"):
-                    cells = ["".join(t.text or "" for t in c.iter() if t.tag.endswith("}t")).strip()
-                             for c in row if c.tag.endswith("}tc")]
-                    blocks.append("\t".join(cells))
+            blocks.extend(_docx_table_lines(child))
     return clean_extracted(_tidy("\n\n".join(b.strip() for b in blocks if b.strip())))
+
+
+def _docx_cell_text(tc: Any) -> str:
+    paras = ["".join(t.text or "" for t in p.iter() if t.tag.endswith("}t"))
+             for p in tc.iter() if p.tag.endswith("}p")]
+    return " ".join(" ".join(paras).split())
+
+
+def _docx_table_lines(tbl: Any) -> list[str]:
+    """Rows of a DOCX table (cells merged across columns repeated), rendered as "header: value" lines;
+    a one-row or one-column table is written row by row with its cells joined by tabs."""
+    rows: list[Row] = []
+    marked_header = False
+    for tr in (r for r in tbl if r.tag.endswith("}tr")):
+        cells: list[str] = []
+        for tc in (c for c in tr if c.tag.endswith("}tc")):
+            span = 1
+            for el in tc.iter():
+                if el.tag.endswith("}gridSpan"):
+                    span = _span(next((v for k, v in el.attrib.items() if k.endswith("}val")), 1))
+            cells.extend([_docx_cell_text(tc)] * span)
+        if not rows and any(el.tag.endswith("}tblHeader") for el in tr.iter()):
+            marked_header = True
+        rows.append(Row(tuple(cells)))
+    t = make_table(rows, header_hint=True if marked_header else None)
+    if t is None:
+        return ["\t".join(r.cells) for r in rows if any(r.cells)]
+    return render_table(t)
 
 
 def load_bytes(data: bytes, suffix: str) -> str:

@@ -31,6 +31,7 @@ from ingest.embed_cache import EmbeddingCache
 from ingest.loaders import LoadError, is_supported, load_bytes
 from ingest.progress import IngestProgress, ProgressFn, TerminalProgress
 from ingest.split import SPLITTER_VERSION, split_text
+from ingest.tables import TABLES_VERSION, find_tables, table_context
 from vectorstore.embeddings import embeddings_name, make_embeddings
 from vectorstore.store import ClauseStore, PendingWrite, clause_id, contextual_text
 
@@ -195,7 +196,7 @@ def load_corpus_vendors(corpus_dir: Path) -> dict[str, VendorInfo]:
 def settings_fingerprint(settings: Settings, embedder: str) -> str:
     """What, besides the text, determines a document's clauses and vectors."""
     payload = {"chunking": settings.chunking.model_dump(), "splitter": SPLITTER_VERSION, "decoder": DECODER_VERSION,
-               "embedder": embedder, "context": CONTEXT_FORMAT,
+               "embedder": embedder, "context": CONTEXT_FORMAT, "tables": TABLES_VERSION,
                "document_prompt": settings.embedding.document_prompt}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -260,12 +261,15 @@ def discover(corpus_dir: Path, paths: Sequence[str | Path] | None,
 
 
 def build_clauses(doc: Document, settings: Settings) -> list[Clause]:
-    """Split a decoded document into Clause records (ids carry the document's text sha)."""
+    """Split a decoded document into Clause records (ids carry the document's text sha). A clause holding
+    rows of a text table carries their "header: value" rendering in `table_text` (ingest/tables.py)."""
     spans = split_text(doc.text, settings.chunking)
+    tables = find_tables(doc.text)
     return [Clause(id=clause_id(doc.document, doc.sha256, i), vendor=doc.vendor, vendor_name=doc.vendor_name,
                    document=doc.document, section=s.section, start=s.start, end=s.end,
                    text=doc.text[s.start:s.end], language=doc.language, ordinal=i,
-                   doc_sha256=doc.sha256, tokens=s.tokens)
+                   doc_sha256=doc.sha256, tokens=s.tokens,
+                   table_text=table_context(tables, s.start, s.end) if tables else "")
             for i, s in enumerate(spans)]
 
 

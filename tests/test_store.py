@@ -157,7 +157,7 @@ def test_bm25_cache_on_disk_keyed_by_fingerprint(store: ClauseStore, fake_settin
     store.bm25_search("contrat", 3)
     fp = store.fingerprint()
     files = list((fake_settings.store_dir / "bm25").glob("*.json"))
-    assert [f.name for f in files] == [f"{fake_settings.collection}-{fp}-v1.json"]
+    assert [f.name for f in files] == [f"{fake_settings.collection}-{fp}-v{store_mod.BM25_CACHE_VERSION}.json"]
     # a new store instance loads the cached tokens instead of re-tokenising every clause
     calls = []
     real = bm25_mod.tokenize

@@ -37,7 +37,7 @@ PAGE = 5000  # records per read when reading a whole collection
 # dense_search is exact (numpy over cached vectors) up to this many candidate clauses, HNSW above it
 EXACT_SEARCH_MAX = int(os.environ.get("CQA_EXACT_SEARCH_MAX", "20000"))
 MATRIX_CACHE_ENTRIES = 8  # vendor filters whose vectors are kept for exact search
-BM25_CACHE_VERSION = 1
+BM25_CACHE_VERSION = 2  # 2: clauses' table_text is indexed too
 # Readers on the query path reuse the manifest while the manifest collection's `generation` (bumped by
 # every commit or removal, from any process) is unchanged, and at most this long as a backstop.
 MANIFEST_TTL_S = 60.0
@@ -86,8 +86,10 @@ def clause_id(document: str, doc_sha256: str, ordinal: int) -> str:
 
 
 def contextual_text(clause: Clause) -> str:
-    """What is embedded for a clause: vendor and section give the vector context; stored text stays verbatim."""
-    return f"{clause.vendor_name} | {clause.section}\n{clause.text}"
+    """What is embedded for a clause: vendor and section give the vector context; stored text stays verbatim.
+    A clause holding text-table rows adds their "header: value" rendering (never quoted, only matched)."""
+    base = f"{clause.vendor_name} | {clause.section}\n{clause.text}"
+    return f"{base}\n{clause.table_text}" if clause.table_text else base
 
 
 def describe_store(settings: Settings) -> str:
@@ -406,7 +408,7 @@ class ClauseStore:
             clauses = self.all_clauses()
             ids = [c.id for c in clauses]
             vendors = [c.vendor for c in clauses]
-            tokens = [tokenize(f"{c.section}\n{c.text}") for c in clauses]
+            tokens = [tokenize(f"{c.section}\n{c.text}\n{c.table_text}") for c in clauses]
             index = BM25Index(ids, vendors, tokens)
             self._write_bm25_cache(path, f"{self.name}-*-v*.json",
                                    {"ids": ids, "vendors": vendors, "tokens": tokens})
