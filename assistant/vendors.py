@@ -1,5 +1,11 @@
 """Which vendors a question names: display names, slugs, aliases and light misspellings, plus names of
-vendors that are not in the corpus (so that "What is Salesforce's liability cap?" abstains)."""
+vendors that are not in the corpus (so that "What is Salesforce's liability cap?" abstains).
+
+Aliases include what the documents call their own party (ingest/aliases.py): names ("SalesTech") match like
+the display name; roles ("Prestataire", "Service Provider") match only written capitalised, as contracts
+write their defined terms ("the service provider" in lower case stays generic). A name or role that several
+vendors use names none of them: it is reported in `Detection.ambiguous` and the search is not narrowed
+("le Sous-traitant" when three vendors call themselves so), rather than narrowed to the wrong vendor."""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from core.types import VENDOR_ROLE_PREFIX
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -18,11 +26,22 @@ def _norm(word: str) -> str:
 
 @dataclass(frozen=True)
 class VendorInfo:
-    """A vendor of the corpus: slug (folder name), display name and aliases from vendor.yaml."""
+    """A vendor of the corpus: slug (folder name), display name, aliases (vendor.yaml's and the names its
+    documents use) and roles (capitalised terms its documents call its party by)."""
 
     slug: str
     name: str
     aliases: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+    def role_terms(self) -> list[tuple[str, ...]]:
+        """The roles as token tuples in their written case ("Service", "Provider")."""
+        out: list[tuple[str, ...]] = []
+        for r in self.roles:
+            toks = tuple(_TOKEN.findall(r))
+            if toks and toks not in out:
+                out.append(toks)
+        return out
 
     def terms(self) -> list[tuple[str, ...]]:
         """Every way to write the vendor, as normalised token tuples (name, slug, aliases, joined forms)."""
@@ -53,6 +72,7 @@ class Detection:
     vendors: list[str] = field(default_factory=list)
     mentions: list[VendorMention] = field(default_factory=list)
     unknown: str | None = None
+    ambiguous: list[str] = field(default_factory=list)  # names/roles of several vendors: search not narrowed
 
 
 def _edit_distance(a: str, b: str, limit: int) -> int:
@@ -82,35 +102,60 @@ def _fuzzy_limit(term: str) -> int:
     return 1 if n < 11 else 2
 
 
+def _key(term: Sequence[str]) -> str:
+    return "".join(_norm(t) for t in term)
+
+
+def shared_terms(catalog: Sequence[VendorInfo]) -> set[str]:
+    """Names and roles (as joined normalised keys) that more than one vendor of the catalogue uses."""
+    owners: dict[str, set[str]] = {}
+    for v in catalog:
+        for term in [*v.terms(), *v.role_terms()]:
+            owners.setdefault(_key(term), set()).add(v.slug)
+    return {k for k, slugs in owners.items() if len(slugs) > 1}
+
+
+def _same_case(raw: Sequence[str], term: Sequence[str]) -> bool:
+    """A role is written as the contract writes it: every capitalised word of the role capitalised."""
+    return all(not t[0].isupper() or r[0].isupper() for r, t in zip(raw, term, strict=True))
+
+
 def detect_vendors(question: str, catalog: Sequence[VendorInfo],
                    known_word: Callable[[str], bool] | None = None) -> Detection:
-    """Find the corpus vendors a question names. Exact token matches of names/slugs/aliases first, then
-    fuzzy matches (same first letter, small edit distance, long terms only). When no corpus vendor is
-    named, a capitalised name in a vendor position ("Salesforce's", "for Acme", "chez Acme") that the
-    corpus never mentions (`known_word` false) is reported as `unknown`."""
-    toks = [(m.start(), m.end(), _norm(m.group())) for m in _TOKEN.finditer(question)]
+    """Find the corpus vendors a question names. Exact token matches of names/slugs/aliases and of
+    capitalised roles first, then fuzzy matches of names (same first letter, small edit distance, long
+    terms only). A name or role several vendors share is set aside in `ambiguous` (no vendor). When no
+    corpus vendor is named, a capitalised name in a vendor position ("Salesforce's", "for Acme", "chez
+    Acme") that the corpus never mentions (`known_word` false) is reported as `unknown`."""
+    toks = [(m.start(), m.end(), _norm(m.group()), m.group()) for m in _TOKEN.finditer(question)]
     words = [t[2] for t in toks]
     taken = [False] * len(toks)
     mentions: list[VendorMention] = []
-    candidates: list[tuple[int, VendorInfo, tuple[str, ...]]] = []
+    ambiguous: list[str] = []
+    shared = shared_terms(catalog)
+    candidates: list[tuple[int, VendorInfo, tuple[str, ...], bool]] = []
     for v in catalog:
         for term in v.terms():
-            candidates.append((len(" ".join(term)), v, term))
+            candidates.append((len(" ".join(term)), v, term, False))
+        for term in v.role_terms():
+            candidates.append((len(" ".join(term)), v, term, True))
     candidates.sort(key=lambda c: -c[0])  # longest terms first: "Leo Bizdev" before "LEO"
     for fuzzy in (False, True):
-        for _, v, term in candidates:
-            joined = "".join(term)
+        for _, v, term, is_role in candidates:
+            joined = _key(term)
             limit = _fuzzy_limit(joined)
-            if fuzzy and limit == 0:
+            if fuzzy and (limit == 0 or is_role or joined in shared):
                 continue
-            sizes = [len(term)] if len(term) > 1 else [1, 2, 3]  # "Human Linker" for "humanlinker"
+            sizes = [len(term)] if len(term) > 1 or is_role else [1, 2, 3]  # "Human Linker" for "humanlinker"
             for n in sizes:
                 for i in range(len(toks) - n + 1):
                     if any(taken[i:i + n]):
                         continue
                     window = words[i:i + n]
                     w = "".join(window)
-                    if not fuzzy:
+                    if is_role:
+                        ok = w == joined and _same_case([t[3] for t in toks[i:i + n]], term)
+                    elif not fuzzy:
                         ok = w == joined and (n == len(term) or len(joined) >= 6)
                     else:
                         ok = (w[0] == joined[0] and len(w) >= 4
@@ -119,14 +164,17 @@ def detect_vendors(question: str, catalog: Sequence[VendorInfo],
                     if ok:
                         for j in range(i, i + n):
                             taken[j] = True
-                        mentions.append(VendorMention(v.slug, toks[i][0], toks[i + n - 1][1], fuzzy))
+                        if joined in shared:
+                            ambiguous.append(question[toks[i][0]:toks[i + n - 1][1]])
+                        else:
+                            mentions.append(VendorMention(v.slug, toks[i][0], toks[i + n - 1][1], fuzzy))
     mentions.sort(key=lambda m: m.start)
     vendors: list[str] = []
     for m in mentions:
         if m.slug not in vendors:
             vendors.append(m.slug)
-    det = Detection(vendors=vendors, mentions=mentions)
-    if not vendors:
+    det = Detection(vendors=vendors, mentions=mentions, ambiguous=ambiguous)
+    if not vendors and not ambiguous:
         det.unknown = find_unknown_vendor(question, known_word)
     return det
 
@@ -173,10 +221,16 @@ def find_unknown_vendor(question: str, known_word: Callable[[str], bool] | None 
 
 def catalog_from(names: Mapping[str, str], aliases: Mapping[str, Iterable[str]] | None = None
                  ) -> list[VendorInfo]:
-    """Build the catalogue from slug -> display name and slug -> aliases (e.g. the store's records)."""
+    """Build the catalogue from slug -> display name and slug -> aliases (e.g. the store's records); an
+    alias written with VENDOR_ROLE_PREFIX is a role."""
     aliases = aliases or {}
-    return [VendorInfo(slug, name or slug, tuple(a for a in aliases.get(slug, ()) if a))
-            for slug, name in sorted(names.items())]
+    out: list[VendorInfo] = []
+    for slug, name in sorted(names.items()):
+        given = [a for a in aliases.get(slug, ()) if a]
+        roles = tuple(dict.fromkeys(a[len(VENDOR_ROLE_PREFIX):] for a in given if a.startswith(VENDOR_ROLE_PREFIX)))
+        plain = tuple(dict.fromkeys(a for a in given if not a.startswith(VENDOR_ROLE_PREFIX)))
+        out.append(VendorInfo(slug, name or slug, plain, tuple(r for r in roles if r)))
+    return out
 
 
 def replace_mentions(question: str, mentions: Sequence[VendorMention], name: str) -> str:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+# A vendor alias that is a role the documents call the vendor's party by ("Prestataire", "Service
+# Provider") rather than a name: written with this prefix in the document records (ingest/aliases.py),
+# matched in questions only when capitalised (assistant/vendors.py).
+VENDOR_ROLE_PREFIX = "role:"
+
 
 @dataclass(frozen=True)
 class Document:

@@ -26,6 +26,7 @@ from langchain_core.embeddings import Embeddings
 
 from core.settings import EmbeddingSettings, Settings
 from core.types import Clause, Document
+from ingest.aliases import ALIASES_VERSION, document_aliases
 from ingest.decode import DECODER_VERSION, detect_language
 from ingest.embed_cache import EmbeddingCache
 from ingest.loaders import LoadError, is_supported, load_bytes
@@ -196,7 +197,7 @@ def load_corpus_vendors(corpus_dir: Path) -> dict[str, VendorInfo]:
 def settings_fingerprint(settings: Settings, embedder: str) -> str:
     """What, besides the text, determines a document's clauses and vectors."""
     payload = {"chunking": settings.chunking.model_dump(), "splitter": SPLITTER_VERSION, "decoder": DECODER_VERSION,
-               "embedder": embedder, "context": CONTEXT_FORMAT, "tables": TABLES_VERSION,
+               "embedder": embedder, "context": CONTEXT_FORMAT, "tables": TABLES_VERSION, "aliases": ALIASES_VERSION,
                "document_prompt": settings.embedding.document_prompt}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -271,6 +272,14 @@ def build_clauses(doc: Document, settings: Settings) -> list[Clause]:
                    doc_sha256=doc.sha256, tokens=s.tokens,
                    table_text=table_context(tables, s.start, s.end) if tables else "")
             for i, s in enumerate(spans)]
+
+
+def vendor_aliases(doc: Document, info: VendorInfo) -> tuple[str, ...]:
+    """vendor.yaml's aliases, then the names and roles the document itself gives its party
+    (ingest/aliases.py; roles carry its ROLE_PREFIX)."""
+    known = [info.name, doc.vendor.replace("-", " "), *info.aliases]
+    derived = [a for a in document_aliases(doc.text, known) if a not in info.aliases]
+    return (*info.aliases, *derived)
 
 
 def decode_document(settings: Settings, document: str, path: Path | None = None,
@@ -435,14 +444,14 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
                        language=info.language or detect_language(text), source_sha256=source_sha)
         if rec is not None and rec.sha256 == text_sha and rec.fingerprint == fp and document not in force:
             # same text from different bytes (re-saved, other encoding): only the record changes
-            store.commit_document(doc, rec.n_clauses, fp, embedder, info.aliases)
+            store.commit_document(doc, rec.n_clauses, fp, embedder, vendor_aliases(doc, info))
             report.add(document, "unchanged", "same text, new bytes: record updated", rec.n_clauses)
             continue
         clauses = build_clauses(doc, settings)
         if not clauses:
             report.add(document, "skipped", "no text to index")
             continue
-        pending.append((PendingWrite(doc, clauses, [], fp, embedder, tuple(info.aliases)), rec is not None))
+        pending.append((PendingWrite(doc, clauses, [], fp, embedder, vendor_aliases(doc, info)), rec is not None))
         tracker.state.files_with_work += 1
         tracker.state.clauses_total += len(clauses)
         if sum(len(p.clauses) for p, _ in pending) >= settings.ingest.write_batch:

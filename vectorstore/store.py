@@ -57,7 +57,7 @@ class DocRecord:
     ingested_at: str
     fingerprint: str = ""  # chunking settings + embedder that produced the clauses
     embedder: str = ""
-    vendor_aliases: str = ""  # "|"-joined aliases from vendor.yaml
+    vendor_aliases: str = ""  # "|"-joined aliases: vendor.yaml's, then those read from the document (ingest/aliases.py)
 
     def to_metadata(self) -> dict[str, Any]:
         return asdict(self)
@@ -202,7 +202,8 @@ class ClauseStore:
         return {r.vendor: r.vendor_name for r in self.documents()}
 
     def vendor_aliases(self) -> dict[str, list[str]]:
-        """slug -> aliases from vendor.yaml (as recorded at ingest)."""
+        """slug -> aliases recorded at ingest: vendor.yaml's and those the documents give their party (roles
+        carry core.types.VENDOR_ROLE_PREFIX)."""
         out: dict[str, list[str]] = {}
         for r in self.documents():
             out.setdefault(r.vendor, [])
