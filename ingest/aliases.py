@@ -3,10 +3,10 @@ own party, and the roles it calls that party by ("le Prestataire", "the Service 
 
 Nothing here lists aliases: they come from how contracts introduce their parties.
 * Definitions: `(ci-après le « Prestataire »)`, `(ci-après le "Sous-traitant" ou "Humanlinker")`,
-  `(hereinafter "the Supplier")`. A definition names the vendor when what it defines is the vendor: the
-  phrase before it ends with a name already known for the vendor ("… de Humanlinker (ci-après …)") or
-  identifies a company that carries such a name ("La société Aura Digital, … au capital de …, immatriculée
-  … (ci-après le « Prestataire »)").
+  `("the Service Provider")`, `(collectively "BWW," "we" or "us")`. A definition names the vendor when
+  what it defines is the vendor: the phrase before it is a name already known for the vendor ("… de
+  Humanlinker (ci-après …)"), or identifies a company that carries such a name ("La société Aura Digital,
+  … au capital de …, immatriculée … (ci-après le « Prestataire »)"), or the terms include "we"/"us".
 * The processor role: "The Service Provider, as a subcontractor", "le Prestataire agit en qualité de
   Sous-traitant", "SalesTech, via LEO Bizdev, agit en principe comme Sous-traitant". The GDPR processor
   words are how a DPA tells which party is the vendor (the customer is the controller).
@@ -28,19 +28,25 @@ from collections.abc import Iterable
 
 from core.types import VENDOR_ROLE_PREFIX as ROLE_PREFIX
 
-ALIASES_VERSION = "aliases-v1"  # bump when the derivation changes: every document record is rewritten
+ALIASES_VERSION = "aliases-v2"  # bump when the derivation changes: every document record is rewritten
 PREAMBLE_CHARS = 3000  # company identifications are read from the start of a document only
 MAX_TERM_CHARS = 40
 
 _Q_OPEN, _Q_CLOSE = "«\"“", "»\"”"
 _QUOTED = re.compile(rf"[{_Q_OPEN}]\s*([^{_Q_CLOSE}\n]{{2,{MAX_TERM_CHARS}}}?)\s*[{_Q_CLOSE}]")
-_DEFINITION = re.compile(
-    r"\(\s*(?:ci-après|ci-apres|ci-dessous|ci-avant|hereinafter|hereafter|referred to)\b"
-    r"(?:[^()\n]|\([^()\n]{0,6}\)){0,160}\)", re.I)
+_DEFINITION = re.compile(r"\((?:[^()\n]|\([^()\n]{0,6}\)){2,160}\)")
+# What a definition's parenthesis may hold besides its quoted terms: "(ci-après le « X »)",
+# '(hereinafter "the X")', '(collectively, "X," "we" or "us")', '("the X")'.
+_DEFINITION_WORDS = frozenset("""
+ci apres après dessous avant ensemble hereinafter hereafter below referred to as called collectively together
+individually each jointly denommee dénommée denomme dénommé designee désignée designe désigné le la les l ou et
+the a an or and s this
+""".split())
+_FIRST_PERSON = frozenset({"we", "us", "our", "nous"})
 _SENTENCE_START = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀ-ÖØ-Þ«\"“])|\n")
 _IDENTIFICATION = re.compile(
     r"\b(?:capital|RCS|R\.C\.S|immatricul\w*|registered|SIREN|SIRET|incorporated|company number|"
-    r"siège social|head office)\b", re.I)
+    r"siège social|head office)\b|\b(?:Inc|LLC|Ltd|Limited|GmbH|SAS|SARL|SA|plc|Corp|Corporation)\b\.?")
 _CAP = r"[A-ZÀ-ÖØ-Þ]"
 _NAME = rf"({_CAP}[\w&'’.-]*(?:[ \t]+(?:{_CAP}|\d)[\w&'’.-]*){{0,3}})"
 _COMPANY_NAMES = (
@@ -69,9 +75,15 @@ def _norm(s: str) -> str:
     return " ".join(_WORD.findall("".join(c for c in s if not unicodedata.combining(c))))
 
 
+_LEGAL_FORM = re.compile(r"[\s,]+(?:Inc|LLC|Ltd|Limited|GmbH|SAS|SARL|SA|plc|Corp|Corporation)\.?$")
+
+
 def _clean_term(term: str) -> str:
+    """Without article, plural mark, legal form or trailing punctuation: "the Service Provider" ->
+    "Service Provider", "Client(s)" -> "Client", "Acme Hosting Ltd" -> "Acme Hosting"."""
     term = _ARTICLE.sub("", " ".join(term.split())).strip(" ,.;:")
-    return re.sub(r"\(s\)$", "", term).strip()
+    term = _LEGAL_FORM.sub("", re.sub(r"\(s\)$", "", term))
+    return term.strip(" ,.;:")
 
 
 def is_name(term: str) -> bool:
@@ -90,14 +102,24 @@ def _contains_name(text: str, names: Iterable[str]) -> bool:
     return any(n and f" {n} " in t for n in (_norm(x) for x in names))
 
 
-def _ends_with_name(text: str, names: Iterable[str]) -> bool:
-    """The phrase ends with a known name introduced by a preposition or nothing ("… de Humanlinker"), not
-    by a noun ("le service Humanlinker" names the service, not the party)."""
+def _is_name_phrase(text: str, names: Iterable[str]) -> bool:
+    """The phrase is a known name, alone or after a preposition ("de Humanlinker", "la société X"): not a
+    noun it qualifies ("le service Humanlinker" names the service, not the party)."""
     t = _norm(text)
     for n in (_norm(x) for x in names):
-        if n and (t == n or re.search(rf"(?:^|\b(?:de|d|du|of|par|by|societe|company))\s+{re.escape(n)}$", t)):
+        if n and re.fullmatch(rf"(?:(?:de|d|du|of|par|by|la societe|societe|the company|company)\s+)?{re.escape(n)}", t):
             return True
     return False
+
+
+def _definition_terms(paren: str) -> list[str] | None:
+    """The quoted terms of a definition parenthesis, or None when it holds other words (a remark in
+    brackets that quotes something is no definition)."""
+    terms = [q.group(1) for q in _QUOTED.finditer(paren)]
+    rest = _QUOTED.sub(" ", paren[1:-1])
+    if not terms or any(w not in _DEFINITION_WORDS for w in _norm(rest).split()):
+        return None
+    return terms
 
 
 def _antecedent(text: str, pos: int, floor: int) -> str:
@@ -138,15 +160,19 @@ def derive_aliases(text: str, known: Iterable[str]) -> tuple[list[str], list[str
     floor = 0
     first_identified = False
     for m in _DEFINITION.finditer(text):
+        terms = _definition_terms(m.group())
+        if terms is None:
+            continue
         ante = _antecedent(text, m.start(), floor)
         floor = m.end()
         identified = bool(_IDENTIFICATION.search(ante))
-        ours = _ends_with_name(ante, every()) or (identified and (
+        first_person = any(_norm(t) in _FIRST_PERSON for t in terms)
+        ours = first_person or _is_name_phrase(ante, every()) or (identified and (
             _contains_name(ante, every()) or (m.start() < PREAMBLE_CHARS and not first_identified)))
         first_identified = first_identified or identified
         if ours:
-            for q in _QUOTED.finditer(m.group()):
-                add(q.group(1))
+            for term in terms:
+                add(term)
     for m in _ROLE_SUBJECT.finditer(text):
         add(m.group(1))
         if m.group(2)[0].isupper():

@@ -121,6 +121,14 @@ BOOST_PREAMBLE = (
     (LEO_PREAMBLE, ["LEO Bizdev", "leo bizdev"], ["SalesTech"], ["Sous-traitant"]),
     (UNNAMED_PREAMBLE, ["Unnamed Provider"], [], ["Service Provider"]),  # not "Customer"
     (BOOST_PREAMBLE, ["Boost My Mail"], [], ["Fournisseur"]),  # not "Contrat", not "Client"
+    # English definitions without "hereinafter"; the customer's definition is not the vendor's
+    ("Acme Hosting Ltd, a company registered in England under number 01234567 (\"the Service Provider\"), "
+     "and the customer (\"the Customer\") agree as follows.", ["Acme Hosting"], [], ["Service Provider"]),
+    # policyqa-dev (fool.com): the first person marks the document's own party
+    ("The Motley Fool, LLC (\"The Motley Fool\" or \"we\" or \"us\") respects your privacy.", ["fool"], [],
+     ["Motley Fool"]),
+    # a bracketed remark that quotes something defines nothing
+    ("Acme Hosting Ltd hosts the data in France (see \"Annex 2\").", ["Acme Hosting"], [], []),
 ])
 def test_aliases_derived_from_the_documents(text, known, names, roles):
     from ingest.aliases import derive_aliases
