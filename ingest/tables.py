@@ -11,7 +11,7 @@ every clause is such a slice):
   quotable verbatim.
 * Text sources (txt, md): the document text stays what the source says
   (gold offsets, mojibake repair and quotes all index it). `find_tables` recovers tables from it:
-  tab-separated rows, columns aligned with runs of spaces, and rows whose separators were lost
+  markdown pipe tables, tab-separated rows, columns aligned with runs of spaces, and rows whose separators were lost
   ("Délai de traitement2 h8 h18 h" under "Anomalies bloquantesAnomalies majeuresAnomalies mineures"; the
   cells are cut where a lower-case letter or "j." runs into a capital or a digit, and a table is kept only
   when every row yields the header's column count). `table_context` renders the rows a clause covers,
@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-TABLES_VERSION = "tables-v1"  # bump when table finding or rendering changes: every document is re-split
+TABLES_VERSION = "tables-v2"  # bump when table finding or rendering changes: every document is re-split
 MAX_ROW_CHARS = 300  # a longer line is prose, not a table row
 MAX_HEADER_CELL_CHARS = 60
 _SPACES = re.compile(r" {2,}|\u00a0{2,}")
@@ -147,6 +147,28 @@ def _tab_cells(s: str) -> list[str] | None:
     return [_clean(c) for c in re.split(r"\t+", s.strip(" \u00a0\t"))]
 
 
+_MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def _pipe_cells(s: str) -> list[str] | None:
+    """Cells of a markdown pipe-table row ("| a | b |"), or None."""
+    body = s.strip()
+    if body.count("|") < 2 and not (body.count("|") == 1 and _MD_RULE.match(body)):
+        return None
+    if _MD_RULE.match(body):
+        return []
+    return [_clean(c) for c in body.strip("|").split("|")]
+
+
+def _pipe_table(block: list[_Line]) -> Table | None:
+    """A markdown table: the row above the "---|---" rule is the header (no rule: no table)."""
+    cells = [_pipe_cells(ln.text) for ln in block]
+    if len(cells) < 3 or cells[1] != []:
+        return None
+    rows = [Row(tuple(c), ln.start, ln.end) for c, ln in zip(cells, block, strict=True) if c]
+    return make_table(rows, header_hint=True)
+
+
 def _space_cells(s: str) -> list[tuple[int, str]] | None:
     """(column, cell) of a line whose cells are separated by runs of 2+ spaces (indentation kept as column)."""
     body = s.rstrip()
@@ -213,6 +235,13 @@ def find_tables(text: str) -> list[Table]:
         if not lines[i].text.strip():
             i += 1
             continue
+        j = _run(lines, i, lambda s: _pipe_cells(s) is not None)
+        if j - i >= 2:
+            t = _pipe_table(lines[i:j])
+            if t is not None:
+                out.append(t)
+                i = j
+                continue
         j = _run(lines, i, _tab_cells)
         if j - i >= 2:
             rows = [Row(tuple(_tab_cells(ln.text) or ()), ln.start, ln.end) for ln in lines[i:j]]

@@ -249,3 +249,16 @@ def test_table_text_is_stored_and_searchable(fake_settings):
     assert all(text[c.start:c.end] == c.text for c in stored)
     hits = store.bm25_search("bloquantes", 3)
     assert hits and "2 h8 h18 h" in hits[0].clause.text
+
+
+def test_markdown_pipe_table():
+    text = ("Niveaux de service.\n\n"
+            "| Service | Disponibilité | RTO |\n"
+            "|---|:---:|---|\n"
+            "| Hébergement | 99,9 % | 4 h |\n"
+            "| Support | 99,5 % | 8 h |\n\n"
+            "Une ligne | avec | des barres n'est pas un tableau.\n")
+    (t,) = find_tables(text)
+    assert render_table(t) == ["Service: Hébergement; Disponibilité: 99,9 %; RTO: 4 h",
+                               "Service: Support; Disponibilité: 99,5 %; RTO: 8 h"]
+    assert text[t.start:t.end].endswith("| Support | 99,5 % | 8 h |")
