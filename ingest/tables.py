@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-TABLES_VERSION = "tables-v2"  # bump when table finding or rendering changes: every document is re-split
+TABLES_VERSION = "tables-v3"  # bump when table finding or rendering changes: every document is re-split
 MAX_ROW_CHARS = 300  # a longer line is prose, not a table row
 MAX_HEADER_CELL_CHARS = 60
 _SPACES = re.compile(r" {2,}|\u00a0{2,}")
@@ -297,10 +297,10 @@ def with_tables_rendered(text: str, tables: Sequence[Table]) -> str:
 
 def table_context(tables: Sequence[Table], start: int, end: int) -> str:
     """"header: value" lines of the table rows inside [start, end) (headers come from the table even when
-    the header row lies outside the span)."""
+    the header row lies outside the span). A table without a header adds nothing its text does not say."""
     out: list[str] = []
     for t in tables:
-        if t.end <= start or t.start >= end:
+        if t.header is None or t.end <= start or t.start >= end:
             continue
         for row in t.rows:
             if row.start < end and row.end > start:

@@ -262,3 +262,11 @@ def test_markdown_pipe_table():
     assert render_table(t) == ["Service: Hébergement; Disponibilité: 99,9 %; RTO: 4 h",
                                "Service: Support; Disponibilité: 99,5 %; RTO: 8 h"]
     assert text[t.start:t.end].endswith("| Support | 99,5 % | 8 h |")
+
+
+def test_headerless_aligned_text_adds_no_table_text():
+    text = ("Hébergement    99,9 %\n"
+            "Support        99,5 %\n")
+    (t,) = find_tables(text)
+    assert t.header is None
+    assert table_context([t], 0, len(text)) == ""
