@@ -1,17 +1,21 @@
 """Citations that cannot lie: map the model's [n] markers to verbatim spans, and reject any quote not found
 at its offsets, any citation of a clause the model was not given, and any figure the cited quotes do not
-back (same value, unit, scale and role: assistant.figures)."""
+back (same value, unit, scale and role: assistant.figures). A quote of a text-table row ("Délai de
+traitement2 h8 h18 h") backs figures together with that row's "header: value" lines (ingest.tables), so
+that a cell's figure is read with its own column header: the quote itself stays the verbatim row."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.figures import unsupported_figures
 from assistant.spans import Span
 from core.markers import MARKER_RE, markers, strip_markers, sub_markers
 from core.types import Citation
+from ingest.tables import Table, find_tables, table_context
 from vectorstore.bm25 import tokenize, word_stems
 
 _SENTENCE_END = re.compile(rf"(?<=[.!?])(?:\s*{MARKER_RE.pattern})*\s+|\n+")
@@ -49,6 +53,24 @@ class CheckResult:
     citations: list[Citation] = field(default_factory=list)
 
 
+@lru_cache(maxsize=16)
+def _tables_of(text: str) -> tuple[Table, ...]:
+    return tuple(find_tables(text))
+
+
+def figure_context(c: Citation, document_text: Callable[[str], str]) -> str:
+    """What backs the figures of a citation: its quote, plus the "header: value" lines of the text-table
+    rows it quotes (empty for any other quote)."""
+    try:
+        text = document_text(c.document)
+    except KeyError:
+        return c.quote
+    if text[c.start:c.end] != c.quote:
+        return c.quote
+    rows = table_context(_tables_of(text), c.start, c.end)
+    return f"{c.quote}\n{rows}" if rows else c.quote
+
+
 def check_quote(c: Citation, document_text: Callable[[str], str], allowed_clause_ids: Collection[str]
                 ) -> list[str]:
     """Reasons a citation is invalid: quote not verbatim at its offsets, or a clause not given."""
@@ -82,11 +104,12 @@ def check_answer(answer: str, citations: Sequence[Citation], document_text: Call
     for c in citations:
         if c.n in used:
             reasons.extend(check_quote(c, document_text, allowed_clause_ids))
-    all_quotes = [by_n[n].quote for n in used if n in by_n]
+    context = {n: figure_context(by_n[n], document_text) for n in used if n in by_n}
+    all_quotes = [context[n] for n in used if n in by_n]
     names = sorted({c.vendor_name for c in citations if c.vendor_name})
     for sent in split_sentences(answer):
         ns = [n for n in markers(sent) if n in by_n]
-        quotes = [by_n[n].quote for n in ns] if ns else all_quotes
+        quotes = [context[n] for n in ns] if ns else all_quotes
         bad = unsupported_figures(sent, quotes, names)
         if bad:
             reasons.append(f"figure(s) {', '.join(bad)} not found in the cited passage(s): {sent!r}")

@@ -270,3 +270,27 @@ def test_headerless_aligned_text_adds_no_table_text():
     (t,) = find_tables(text)
     assert t.header is None
     assert table_context([t], 0, len(text)) == ""
+
+
+def test_a_quoted_text_table_row_backs_its_figures_with_its_column_headers():
+    """The quote stays the verbatim run-together row; its figures are read with the row's header: value
+    lines, so the right cell passes and a neighbouring cell's figure is refused."""
+    from assistant.citations import check_answer, figure_context
+    from core.types import Citation
+
+    row = "Délai de traitement2 h8 h18 h"
+    start = AURA.index(row)
+    cite = Citation(n=1, vendor="aura-digital", vendor_name="Aura Digital", document="aura-digital/x.txt",
+                    section="", quote=row, start=start, end=start + len(row))
+    docs = {"aura-digital/x.txt": AURA}
+    assert "Délai de traitement — Anomalies mineures: 18 h" in figure_context(cite, docs.__getitem__)
+    ok = check_answer("Les anomalies mineures sont traitées sous 18 h [1].", [cite], docs.__getitem__)
+    assert ok.ok, ok.reasons
+    wrong = check_answer("Les anomalies mineures sont traitées sous 8 h [1].", [cite], docs.__getitem__)
+    assert not wrong.ok and "8 h" in wrong.reasons[0]
+    # any other quote is checked as before: alone
+    prose = "Le Prestataire s’engage à prendre en charge les signalements"
+    p0 = AURA.index(prose)
+    other = Citation(n=1, vendor="aura-digital", vendor_name="Aura Digital", document="aura-digital/x.txt",
+                     section="", quote=prose, start=p0, end=p0 + len(prose))
+    assert figure_context(other, docs.__getitem__) == prose
