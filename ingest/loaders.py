@@ -57,6 +57,15 @@ def _span(value: Any) -> int:
         return 1
 
 
+def _fill_carried(cells: list[str], carry: dict[int, tuple[str, int]]) -> None:
+    """Append the cells that rows above span into the next columns (rowspan)."""
+    while len(cells) in carry:
+        text, left = carry.pop(len(cells))
+        if left > 1:
+            carry[len(cells)] = (text, left - 1)
+        cells.append(text)
+
+
 def _html_table_lines(table: Any) -> list[str] | None:
     """A table without nested tables as "header: value" lines (ingest/tables.py); None when it is a
     layout table (one row or one column) or holds a nested table (then written cell by cell)."""
@@ -65,15 +74,22 @@ def _html_table_lines(table: Any) -> list[str] | None:
     rows: list[Row] = []
     header_rows = 0
     label_cells = 0
+    carry: dict[int, tuple[str, int]] = {}  # column -> (text of a cell spanning rows, rows still to fill)
     for tr in table.find_all("tr"):
         cells: list[str] = []
         heads = 0
         first_th = False
         for i, cell in enumerate(tr.find_all(_CELL_TAGS)):
+            _fill_carried(cells, carry)
             text = " ".join(cell.get_text(" ").split())
-            cells.extend([text] * _span(cell.get("colspan")))
+            down = _span(cell.get("rowspan"))
+            for _ in range(_span(cell.get("colspan"))):
+                if down > 1:
+                    carry[len(cells)] = (text, down - 1)
+                cells.append(text)
             heads += cell.name == "th"
             first_th = first_th or (i == 0 and cell.name == "th")
+        _fill_carried(cells, carry)
         if not cells:
             continue
         in_head = tr.find_parent("thead") is not None

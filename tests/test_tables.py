@@ -294,3 +294,14 @@ def test_a_quoted_text_table_row_backs_its_figures_with_its_column_headers():
     other = Citation(n=1, vendor="aura-digital", vendor_name="Aura Digital", document="aura-digital/x.txt",
                      section="", quote=prose, start=p0, end=p0 + len(prose))
     assert figure_context(other, docs.__getitem__) == prose
+
+
+def test_html_row_and_column_spans_repeat_the_cell():
+    html = ("<table><tr><th>Offre</th><th>Support</th><th>Délai</th></tr>"
+            "<tr><td rowspan='2'>Premium</td><td>Téléphone</td><td>2 h</td></tr>"
+            "<tr><td>E-mail</td><td>4 h</td></tr>"
+            "<tr><td>Standard</td><td colspan='2'>Non inclus</td></tr></table>").encode()
+    assert load_bytes(html, ".html").splitlines() == [
+        "Offre: Premium; Support: Téléphone; Délai: 2 h",
+        "Offre: Premium; Support: E-mail; Délai: 4 h",
+        "Offre: Standard; Support: Non inclus; Délai: Non inclus"]
