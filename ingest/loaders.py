@@ -224,7 +224,7 @@ def load_docx(data: bytes) -> str:
         if tag == "p":
             blocks.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
         elif tag == "tbl":
-            blocks.extend(_docx_table_lines(child))
+            blocks.append("\n".join(_docx_table_lines(child)))  # a table's rows stay together
     return clean_extracted(_tidy("\n\n".join(b.strip() for b in blocks if b.strip())))
 
 
@@ -234,19 +234,32 @@ def _docx_cell_text(tc: Any) -> str:
     return " ".join(" ".join(paras).split())
 
 
+def _docx_cell_props(tc: Any) -> tuple[int, bool]:
+    """(columns the cell spans, whether it continues a vertical merge from the row above)."""
+    span, continues = 1, False
+    for pr in (p for p in tc if p.tag.endswith("}tcPr")):
+        for el in pr:
+            val = next((v for k, v in el.attrib.items() if k.endswith("}val")), None)
+            if el.tag.endswith("}gridSpan"):
+                span = _span(val or 1)
+            elif el.tag.endswith("}vMerge"):
+                continues = val != "restart"
+    return span, continues
+
+
 def _docx_table_lines(tbl: Any) -> list[str]:
-    """Rows of a DOCX table (cells merged across columns repeated), rendered as "header: value" lines;
-    a one-row or one-column table is written row by row with its cells joined by tabs."""
+    """Rows of a DOCX table (merged cells repeated across the columns and rows they cover), rendered as
+    "header: value" lines; a one-row or one-column table is written row by row, cells joined by tabs."""
     rows: list[Row] = []
     marked_header = False
     for tr in (r for r in tbl if r.tag.endswith("}tr")):
         cells: list[str] = []
+        above = rows[-1].cells if rows else ()
         for tc in (c for c in tr if c.tag.endswith("}tc")):
-            span = 1
-            for el in tc.iter():
-                if el.tag.endswith("}gridSpan"):
-                    span = _span(next((v for k, v in el.attrib.items() if k.endswith("}val")), 1))
-            cells.extend([_docx_cell_text(tc)] * span)
+            span, continues = _docx_cell_props(tc)
+            for _ in range(span):
+                col = len(cells)
+                cells.append(above[col] if continues and col < len(above) else _docx_cell_text(tc))
         if not rows and any(el.tag.endswith("}tblHeader") for el in tr.iter()):
             marked_header = True
         rows.append(Row(tuple(cells)))

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-TABLES_VERSION = "tables-v4"  # bump when table finding or rendering changes: every document is re-split
+TABLES_VERSION = "tables-v5"  # bump when table finding or rendering changes: every document is re-split
 MAX_ROW_CHARS = 300  # a longer line is prose, not a table row
 MAX_HEADER_CELL_CHARS = 60
 _SPACES = re.compile(r" {2,}|\u00a0{2,}")

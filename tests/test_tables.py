@@ -305,3 +305,21 @@ def test_html_row_and_column_spans_repeat_the_cell():
         "Offre: Premium; Support: Téléphone; Délai: 2 h",
         "Offre: Premium; Support: E-mail; Délai: 4 h",
         "Offre: Standard; Support: Non inclus; Délai: Non inclus"]
+
+
+def test_docx_vertically_merged_cell_repeats_in_the_rows_it_covers():
+    import docx
+
+    d = docx.Document()
+    t = d.add_table(rows=4, cols=3)
+    for r, row in enumerate([["Offre", "Support", "Délai"], ["Premium", "Téléphone", "2 h"],
+                             ["", "E-mail", "4 h"], ["Standard", "Chat", "8 h"]]):
+        for c, v in enumerate(row):
+            t.cell(r, c).text = v
+    t.cell(1, 0).merge(t.cell(2, 0))
+    buf = io.BytesIO()
+    d.save(buf)
+    assert load_bytes(buf.getvalue(), ".docx").splitlines() == [
+        "Offre: Premium; Support: Téléphone; Délai: 2 h",
+        "Offre: Premium; Support: E-mail; Délai: 4 h",
+        "Offre: Standard; Support: Chat; Délai: 8 h"]
