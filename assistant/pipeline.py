@@ -643,11 +643,24 @@ class Assistant:
         yield from self._finish(base, t0, timings)
 
 
+_HEADING_NUMBER = re.compile(r"^\W*(?:(?:article|section|annexe?|chapitre|chapter|titre|title)\s+)?"
+                             r"(?:\d+(?:\.\d+)*|[IVXLC]+)\s*[.)\-–:]?\s+", re.I)
+
+
 def _title_like(text: str) -> bool:
-    """A heading or label line ("Version française - LEO Bizdev"): too short to state a term, and no
-    figure, address or percentage in it. Never a candidate answer."""
-    words = re.findall(r"[^\W_]+", text)
-    return len(words) < 5 and not re.search(r"\d|@|%|€", text)
+    """A heading or label line, never a candidate answer: "Version française - LEO Bizdev", "19. Droit
+    applicable et juridiction compétente", "ARTICLE 13. RESPONSABILITES", "• SORT DES DONNEES PERSONNELLES A
+    LA FIN DES SERVICES". Once its section number is set aside, it is too short to state a term (under 5
+    words), or short (at most 10 words) and numbered or in capitals; with no figure, address or percentage,
+    and it does not end a sentence."""
+    body = _HEADING_NUMBER.sub("", text.strip(), count=1)
+    numbered = body != text.strip()
+    words = re.findall(r"[^\W_]+", body)
+    if re.search(r"\d|@|%|€", body) or body.rstrip().endswith((".", ";", ":")) and len(words) >= 5:
+        return False
+    letters = [c for c in body if c.isalpha()]
+    shouting = bool(letters) and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+    return len(words) < 5 or ((shouting or numbered) and len(words) <= 10)
 
 
 def renumber_one(text: str, n: int) -> str:

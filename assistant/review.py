@@ -264,19 +264,34 @@ def prompt_key(version: str) -> str:
         return version
 
 
+def engine_key(asst: Any) -> str:
+    """"+engine@<sha>" over the answer engine's tuned numbers (thresholds, confidence model, ranker weights),
+    so that re-fitting them recomputes the cells; "" for an engine without them."""
+    try:
+        getattr(asst, "embeddings", None)  # built first: the engine's numbers are chosen by the embedder's name
+        engine, weights = getattr(asst, "engine", None), getattr(asst, "weights", None)
+    except Exception:  # noqa: BLE001 - an engine that cannot load its numbers: keyed by the prompt alone
+        log.warning("answer engine settings unreadable", exc_info=True)
+        return ""
+    if engine is None and weights is None:
+        return ""
+    blob = repr(engine) + json.dumps(weights, sort_keys=True, default=str)
+    return f"+engine@{hashlib.sha256(blob.encode('utf-8')).hexdigest()[:8]}"
+
+
 def current_prompt(asst: Any, cache: ReviewCache | None = None, model: str = "") -> str:
     """The prompt version new answers will carry in Answer.model["prompt"]: the assistant's
     `prompt_version` attribute, else `model_info()`'s default prompt, else the engine module's prompt
     constant, else the last one seen in the cache."""
     got = getattr(asst, "prompt_version", None)
     if isinstance(got, str) and got:
-        return prompt_key(got)
+        return prompt_key(got) + engine_key(asst)
     try:
         got = asst.model_info().get("prompt")
     except Exception:  # noqa: BLE001 - an engine whose model_info needs the prompt name
         got = None
     if isinstance(got, str) and got:
-        return prompt_key(got)
+        return prompt_key(got) + engine_key(asst)
     try:
         from assistant import pipeline
 
@@ -435,7 +450,8 @@ class GridBuilder:
         with self.lock or nullcontext():
             ans = self.asst.answer(question, vendors=[vendor])
         cell = cell_from_answer(ans)
-        prompt = prompt_key(str(ans.model["prompt"])) if ans.model.get("prompt") else self.prompt
+        prompt = (prompt_key(str(ans.model["prompt"])) + engine_key(self.asst) if ans.model.get("prompt")
+                  else self.prompt)
         model = f"{ans.model.get('llm', '')}|{ans.model.get('embeddings', '')}" if ans.model else self.model
         if (prompt, model) != (self.prompt, self.model):
             log.info(

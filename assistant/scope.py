@@ -13,9 +13,12 @@ from assistant.query import is_fan_out, refusal_reason, resolve_followup
 from assistant.vendors import Detection, VendorInfo, detect_vendors
 
 # Two asks in one question: "What is X's cap, and which court has jurisdiction?" / "… et quel tribunal …"
+# "… and within how many hours …?" / "… et dans quel délai …?": a preposition may come before the question word
 _SECOND_ASK = re.compile(
-    r"[,;]?\s+(?:and|et)\s+(?=(?:what|which|who|where|when|how|is|are|does|do|can|quel(?:le)?s?|qui|o[uù]|"
-    r"quand|comment|combien|est-ce|peut-il|peut-elle|doit-il|doit-elle)\b)", re.I)
+    r"[,;]?\s+(?:and|et)\s+(?=(?:(?:within|in|under|for|from|to|with|at|by|on|dans|sous|avec|pour|par|"
+    r"de|à|a|en|chez|sur)\s+)?(?:what|which|who|whom|where|when|how|is|are|does|do|can|quel(?:le)?s?|qui|"
+    r"o[uù]|quand|comment|combien|lequel|laquelle|lesquel(?:le)?s|est-ce|peut-il|peut-elle|doit-il|doit-elle)\b)",
+    re.I)
 
 
 @dataclass

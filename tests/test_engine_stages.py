@@ -179,6 +179,11 @@ def test_missing_key_fact() -> None:
     ("What is the cap? Which court?", 2),
     ("What are the terms and conditions of Boost My Mail?", 1),
     ("How quickly must Humanlinker notify a breach?", 1),
+    ("Who should receive LEO Bizdev breach notifications, and within how many hours must it report one?", 2),
+    ("Where does the provider host data, and with which main hosting subcontractor?", 2),
+    ("Quel est le plafond et dans quel délai faut-il réclamer ?", 2),
+    ("Can data be transferred to the US and in which cases?", 2),
+    ("Which courts in Paris and Lyon are competent?", 1),
 ])
 def test_split_asks(question: str, n: int) -> None:
     assert len(split_asks(question)) == n
@@ -229,3 +234,23 @@ def test_corpus_changes_are_seen_at_once(tmp_path: Path, sample_corpus_copy: Pat
     second = asst.answer("What is Zorglub Cloud's notice period?")
     assert second.vendors == ["zorglub-cloud"] and not second.abstained, (second.warnings, [(h.clause.vendor, h.clause.text[:60]) for h in second.retrieved])
     assert "trente (30) jours" in second.citations[0].quote
+
+
+@pytest.mark.parametrize("text,title", [
+    ("19. Droit applicable et juridiction compétente", True),
+    ("ARTICLE 13. RESPONSABILITES", True),
+    ("4.2. MODALITÉS DE RÉSILIATION", True),
+    ("• SORT DES DONNEES PERSONNELLES A LA FIN DES SERVICES", True),
+    ("OBLIGATIONS OF THE CONTROLLER TOWARDS THE PROCESSOR", True),
+    ("Version française - LEO Bizdev", True),
+    ("Droit français. Tribunaux compétents de Paris.", False),
+    ("Préavis 30 jours par e-mail.", False),
+    ("Stripe traite les paiements de manière sécurisée.", False),
+    ("L’EXECUTION OU LA CESSATION DU CONTRAT, SERA SOUMIS AUX TRIBUNAUX COMPETENTS DE NANTES, Y COMPRIS EN "
+     "CAS DE PLURALITE DE DEFENDEURS.", False),
+    ("Le Client souscrit à un Contrat d’une durée d’un (1) an.", False),
+])
+def test_headings_are_never_candidates(text: str, title: bool) -> None:
+    from assistant.pipeline import _title_like
+
+    assert _title_like(text) is title

@@ -156,7 +156,7 @@ def test_changed_prompt_version_recomputes(built, tmp_path: Path) -> None:
     cache = fresh_cache(tmp_path)
     GridBuilder(Assistant(settings, store=store, embeddings=emb), cache=cache).build(VENDORS, TOPICS[:1])
     b = GridBuilder(NewPromptAssistant(settings, store=store, embeddings=emb), cache=cache)
-    assert b.prompt == "answer.v99"
+    assert b.prompt.startswith("answer.v99+engine@")  # no prompt file: the version, then the engine key
     assert len(b.cached(VENDORS, TOPICS[:1]).missing) == 2
     b.build(VENDORS, TOPICS[:1])
     assert b.progress.computed == 2
@@ -380,3 +380,17 @@ def test_grid_answer_from_cached_cells(built, tmp_path: Path) -> None:
             assert "not specified" in row.answer and not row.citation_ns
     assert grid_answer("How fast must Humanlinker notify a breach?", asst, cache=cache) is None
     assert grid_answer("Which vendors sell sandwiches?", asst, vendors=VENDORS, cache=cache) is None
+
+
+def test_refitting_the_engine_recomputes_the_cells() -> None:
+    """The cells' prompt key carries the engine's tuned numbers: a new threshold is a new key."""
+    from types import SimpleNamespace
+
+    from assistant.pipeline import EngineConfig
+    from assistant.review import current_prompt
+
+    a = SimpleNamespace(prompt_version="engine.v1", engine=EngineConfig(abstain_below=0.1), weights={"dense": 1})
+    b = SimpleNamespace(prompt_version="engine.v1", engine=EngineConfig(abstain_below=0.2), weights={"dense": 1})
+    bare = SimpleNamespace(prompt_version="engine.v1")
+    assert current_prompt(a) != current_prompt(b)
+    assert current_prompt(a).startswith(current_prompt(bare) + "+engine@")
