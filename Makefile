@@ -25,7 +25,7 @@ test-slow:
 
 lint:
 	.venv/bin/ruff check .
-	.venv/bin/ruff format --check . || true
+	.venv/bin/ruff format --check .
 
 typecheck:
 	.venv/bin/mypy

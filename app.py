@@ -49,13 +49,23 @@ def sidebar(services: Services) -> list[str] | None:
     with st.sidebar:
         st.header("Contract Q&A")
         names = services.store.vendors()
-        picked = st.multiselect("Vendors", list(names), format_func=lambda v: names.get(v, v),
-                                key="vendor_filter", placeholder="All vendors",
-                                help="Restrict answers to these vendors' documents.")
+        picked = st.multiselect(
+            "Vendors",
+            list(names),
+            format_func=lambda v: names.get(v, v),
+            key="vendor_filter",
+            placeholder="All vendors",
+            help="Restrict answers to these vendors' documents.",
+        )
         opts = model_choices(services.settings)
         current = st.session_state.get("llm_choice", services.settings.llm.choice)
-        st.radio("Model", opts, index=opts.index(current) if current in opts else 0,
-                 format_func=lambda o: ui.MODEL_LABELS[o], key="llm_choice")
+        st.radio(
+            "Model",
+            opts,
+            index=opts.index(current) if current in opts else 0,
+            format_func=lambda o: ui.MODEL_LABELS[o],
+            key="llm_choice",
+        )
         st.subheader("Corpus")
         st.caption(settings_line(services.settings))
         ui.corpus_overview(services)
@@ -89,8 +99,10 @@ def chat_tab(services: Services, vendors: list[str] | None) -> None:
     for item in chat.drop_exhausted(pending):
         messages.extend(ui.interrupted_entries(item))
     if not messages and not pending:
-        st.caption("Ask in English or French, e.g. *How fast must Humanlinker notify a data breach?* "
-                   "Follow-ups keep the vendor in focus (*and for Aura Digital?*).")
+        st.caption(
+            "Ask in English or French, e.g. *How fast must Humanlinker notify a data breach?* "
+            "Follow-ups keep the vendor in focus (*and for Aura Digital?*)."
+        )
     log_box = st.container()  # past and queued messages, always above the input
     st.chat_input("Ask about the contracts…", key="question", max_chars=2000, on_submit=queue_question)
     with log_box:
@@ -99,11 +111,20 @@ def chat_tab(services: Services, vendors: list[str] | None) -> None:
         if ui.answer_next(services, pending, messages):
             st.rerun()  # the stored answer replaces the streamed one; the next queued question starts
     if messages:
-        turns = [(m["role"], m["answer"] if "answer" in m else m.get("content", m.get("error", "")))
-                 for m in messages]
+        turns = [
+            (m["role"], m["answer"] if "answer" in m else m.get("content", m.get("error", "")))
+            for m in messages
+        ]
         c1, c2 = st.columns([1, 1])
-        c1.download_button("Download chat (Markdown)", transcript_markdown(turns), file_name="chat.md",
-                           mime="text/markdown", icon=":material/download:", key="chat_md", on_click="ignore")
+        c1.download_button(
+            "Download chat (Markdown)",
+            transcript_markdown(turns),
+            file_name="chat.md",
+            mime="text/markdown",
+            icon=":material/download:",
+            key="chat_md",
+            on_click="ignore",
+        )
         if c2.button("Clear chat", icon=":material/delete_sweep:", key="chat_clear"):
             st.session_state["messages"] = []
             st.session_state["pending"] = []
@@ -119,7 +140,11 @@ def guarded(name: str, draw: Callable[..., None], *args: Any) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Contract Q&A", page_icon=str(Path(__file__).parent / "ui" / "assets" / "icon.png"), layout="wide")
+    st.set_page_config(
+        page_title="Contract Q&A",
+        page_icon=str(Path(__file__).parent / "ui" / "assets" / "icon.png"),
+        layout="wide",
+    )
     try:
         settings = page_settings()
         logging.basicConfig(level=settings.log_level)
@@ -134,7 +159,9 @@ def main() -> None:
         ui.show_error("The clause store is not available", exc)
         st.stop()
     guarded("The review grid build", review_autostart, services)
-    chat, compare, documents = st.tabs(["Ask", "Compare vendors", "Documents"], key="main_tabs", on_change="rerun")
+    chat, compare, documents = st.tabs(
+        ["Ask", "Compare vendors", "Documents"], key="main_tabs", on_change="rerun"
+    )
     with chat:
         guarded("The chat", chat_tab, services, vendors)
     with compare:

@@ -1,7 +1,7 @@
 """Question answering over vendors' contract terms with verified verbatim citations.
 
-    from assistant import Assistant, answer
-    Assistant(settings).answer("How quickly must Humanlinker notify a data breach?")
+from assistant import Assistant, answer
+Assistant(settings).answer("How quickly must Humanlinker notify a data breach?")
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-def answer(question: str, settings: Settings | None = None, vendors: list[str] | None = None,
-           **kw: Any) -> Answer:
+def answer(
+    question: str, settings: Settings | None = None, vendors: list[str] | None = None, **kw: Any
+) -> Answer:
     """Convenience: build an Assistant from settings (loaded when None) and answer one question.
     Extra keywords (history, store, embeddings, llm) go to the Assistant or to answer()."""
     from assistant.pipeline import Assistant

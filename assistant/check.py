@@ -57,8 +57,10 @@ class Checker(Protocol):
 def check_messages(prompt: Prompt, question: str, sentence: str, label: str) -> list[BaseMessage]:
     """The check prompt as chat messages: the system part is the one the say stage uses too, and the
     question comes before the sentence, so the KV cache holds everything but the sentence."""
-    return [SystemMessage(content=prompt.render("system")),
-            HumanMessage(content=prompt.render("check", question=question, sentence=sentence, label=label))]
+    return [
+        SystemMessage(content=prompt.render("system")),
+        HumanMessage(content=prompt.render("check", question=question, sentence=sentence, label=label)),
+    ]
 
 
 def _normalise(p_yes: float, p_no: float) -> float:
@@ -102,15 +104,18 @@ class LlamaCppChecker:
             vocab_bos = self.llama.token_bos()
             eos = self.llama.detokenize([vocab_eos]).decode("utf-8", "ignore") if vocab_eos >= 0 else ""
             bos = self.llama.detokenize([vocab_bos]).decode("utf-8", "ignore") if vocab_bos >= 0 else ""
-            return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos,
-                                       add_generation_prompt=True)
+            return Jinja2ChatFormatter(
+                template=template, eos_token=eos, bos_token=bos, add_generation_prompt=True
+            )
         except Exception:  # noqa: BLE001 - fall back to ChatML (Qwen's format)
             log.debug("no usable chat template in the GGUF; using ChatML", exc_info=True)
             return None
 
     def _prompt_text(self, messages: list[BaseMessage]) -> str:
-        msgs = [{"role": "system" if isinstance(m, SystemMessage) else "user", "content": str(m.content)}
-                for m in messages]
+        msgs = [
+            {"role": "system" if isinstance(m, SystemMessage) else "user", "content": str(m.content)}
+            for m in messages
+        ]
         if self._formatter is not None:
             return str(self._formatter(messages=msgs).prompt)
         parts = [f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in msgs]

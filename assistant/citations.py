@@ -40,8 +40,17 @@ def split_sentences(text: str) -> list[str]:
 
 def span_citation(n: int, span: Span) -> Citation:
     c = span.clause
-    return Citation(n=n, vendor=c.vendor, vendor_name=c.vendor_name, document=c.document,
-                    section=c.section, quote=span.text, start=span.start, end=span.end, clause_id=c.id)
+    return Citation(
+        n=n,
+        vendor=c.vendor,
+        vendor_name=c.vendor_name,
+        document=c.document,
+        section=c.section,
+        quote=span.text,
+        start=span.start,
+        end=span.end,
+        clause_id=c.id,
+    )
 
 
 @dataclass
@@ -65,14 +74,15 @@ def figure_context(c: Citation, document_text: Callable[[str], str]) -> str:
         text = document_text(c.document)
     except KeyError:
         return c.quote
-    if text[c.start:c.end] != c.quote:
+    if text[c.start : c.end] != c.quote:
         return c.quote
     rows = table_context(_tables_of(text), c.start, c.end)
     return f"{c.quote}\n{rows}" if rows else c.quote
 
 
-def check_quote(c: Citation, document_text: Callable[[str], str], allowed_clause_ids: Collection[str]
-                ) -> list[str]:
+def check_quote(
+    c: Citation, document_text: Callable[[str], str], allowed_clause_ids: Collection[str]
+) -> list[str]:
     """Reasons a citation is invalid: quote not verbatim at its offsets, or a clause not given."""
     reasons: list[str] = []
     if allowed_clause_ids and c.clause_id not in allowed_clause_ids:
@@ -81,13 +91,18 @@ def check_quote(c: Citation, document_text: Callable[[str], str], allowed_clause
         text = document_text(c.document)
     except KeyError:
         return reasons + [f"[{c.n}] cites an unknown document {c.document!r}"]
-    if not c.quote.strip() or text[c.start:c.end] != c.quote:
+    if not c.quote.strip() or text[c.start : c.end] != c.quote:
         reasons.append(f"[{c.n}] quote is not verbatim in {c.document} at {c.start}:{c.end}")
     return reasons
 
 
-def check_answer(answer: str, citations: Sequence[Citation], document_text: Callable[[str], str],
-                 allowed_clause_ids: Collection[str] = (), require_citation: bool = True) -> CheckResult:
+def check_answer(
+    answer: str,
+    citations: Sequence[Citation],
+    document_text: Callable[[str], str],
+    allowed_clause_ids: Collection[str] = (),
+    require_citation: bool = True,
+) -> CheckResult:
     """Check a generated answer against its citations (numbers `n` as used by the [n] markers).
     Each figure of a sentence (duration, percentage, amount, date, count, ordinal) must be backed by a quote
     that sentence cites (or, for a sentence without markers, any quote the answer cites): the same value
@@ -127,26 +142,41 @@ def renumber(answer: str, citations: Sequence[Citation], start: int = 1) -> tupl
     out = []
     for old in order:
         c = by_n[old]
-        out.append(Citation(n=new[old], vendor=c.vendor, vendor_name=c.vendor_name, document=c.document,
-                            section=c.section, quote=c.quote, start=c.start, end=c.end,
-                            clause_id=c.clause_id))
+        out.append(
+            Citation(
+                n=new[old],
+                vendor=c.vendor,
+                vendor_name=c.vendor_name,
+                document=c.document,
+                section=c.section,
+                quote=c.quote,
+                start=c.start,
+                end=c.end,
+                clause_id=c.clause_id,
+            )
+        )
     return text, out
 
 
 # Words that carry no answer: affirmations, and talk about the extracts themselves ("is detailed in [2]").
-_FILLER_STEMS = frozenset(tokenize(
-    "yes oui non extract extracts extrait extraits passage passages document documents detailed détaillé "
-    "described décrit explained expliqué mentioned mentionné specified précisé indicated indiqué stated "
-    "provided prévu clause clauses article according selon following suivant suivantes set out énoncé "
-    "located situated situé située based basé found trouve listed listé defined défini given donné governed "
-    "régi"))
+_FILLER_STEMS = frozenset(
+    tokenize(
+        "yes oui non extract extracts extrait extraits passage passages document documents detailed détaillé "
+        "described décrit explained expliqué mentioned mentionné specified précisé indicated indiqué stated "
+        "provided prévu clause clauses article according selon following suivant suivantes set out énoncé "
+        "located situated situé située based basé found trouve listed listé defined défini given donné governed "
+        "régi"
+    )
+)
 _NEGATIVE = re.compile(
     r"\b(?:not\s+(?:mentioned|specified|stated|provided|included|found|indicated|addressed|available)"
     r"|no\s+(?:information|mention|details?)|does\s+not\s+(?:specify|mention|say|state|indicate)"
     r"|do\s+not\s+(?:specify|mention|say|state|indicate)"
     r"|ne\s+(?:précise|precise|mentionne|spécifie|specifie|prévoit|prevoit|indique)(?:nt)?\s+pas"
     r"|n[’']est\s+pas\s+(?:mentionné|précisé|indiqué|spécifié|prévu)e?s?"
-    r"|aucune?\s+(?:information|mention|précision|indication))\b", re.I)
+    r"|aucune?\s+(?:information|mention|précision|indication))\b",
+    re.I,
+)
 
 
 def adds_nothing(sentence: str, question: str, names: Collection[str] = ()) -> bool:

@@ -26,31 +26,53 @@ def _offline_env() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m assistant", description=__doc__, epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m assistant",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="command", required=True)
-    a = sub.add_parser("ask", help="answer one question with verified citations", epilog=EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    a = sub.add_parser(
+        "ask",
+        help="answer one question with verified citations",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     a.add_argument("question")
-    a.add_argument("--vendor", action="append", default=None, metavar="SLUG",
-                   help="restrict to this vendor (repeatable)")
+    a.add_argument(
+        "--vendor", action="append", default=None, metavar="SLUG", help="restrict to this vendor (repeatable)"
+    )
     a.add_argument("--json", action="store_true", help="print the Answer JSON (spec: interfaces.md)")
     a.add_argument("--fast", action="store_true", help="use the fast (0.5B) local model")
     a.add_argument("--compare", action="store_true", help="one answer per vendor (with --vendor ...)")
     a.add_argument("--settings", default=None, help="settings YAML (default: CQA_SETTINGS or config/)")
     a.add_argument("--no-stream", action="store_true", help="print the answer only when complete")
-    r = sub.add_parser("review", help="the vendor review grid: every vendor x every topic, cited (cached)",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    r.add_argument("--vendor", action="append", default=None, metavar="SLUG", help="only this vendor (repeatable)")
-    r.add_argument("--topic", action="append", default=None, metavar="KEY", help="only this topic (repeatable)")
+    r = sub.add_parser(
+        "review",
+        help="the vendor review grid: every vendor x every topic, cited (cached)",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument(
+        "--vendor", action="append", default=None, metavar="SLUG", help="only this vendor (repeatable)"
+    )
+    r.add_argument(
+        "--topic", action="append", default=None, metavar="KEY", help="only this topic (repeatable)"
+    )
     r.add_argument("--lang", choices=("en", "fr"), default="en", help="language of questions and answers")
     fmt = r.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="print the grid JSON (spec: interfaces.md, Review grid)")
+    fmt.add_argument(
+        "--json", action="store_true", help="print the grid JSON (spec: interfaces.md, Review grid)"
+    )
     fmt.add_argument("--csv", action="store_true", help="print one CSV line per cell, quotes included")
     fmt.add_argument("--md", action="store_true", help="print a Markdown report with the quotes")
     r.add_argument("--topics-file", default=None, help="topics YAML (default config/review_topics.yaml)")
-    r.add_argument("--requirements", default=None,
-                   help="requirements YAML (default: CQA_REQUIREMENTS, config/requirements.yaml, or the example)")
+    r.add_argument(
+        "--requirements",
+        default=None,
+        help="requirements YAML (default: CQA_REQUIREMENTS, config/requirements.yaml, or the example)",
+    )
     r.add_argument("--cached-only", action="store_true", help="compute nothing: print what the cache holds")
     r.add_argument("--fast", action="store_true", help="use the fast (0.5B) local model")
     r.add_argument("--settings", default=None, help="settings YAML (default: CQA_SETTINGS or config/)")
@@ -90,8 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from core.errors import first_line
         from vectorstore.store import describe_store
 
-        print(f"error: cannot open the {describe_store(settings)}: {type(exc).__name__}: {first_line(exc)}",
-              file=sys.stderr)
+        print(
+            f"error: cannot open the {describe_store(settings)}: {type(exc).__name__}: {first_line(exc)}",
+            file=sys.stderr,
+        )
         return 4
     if empty:
         print("The document store is empty: run `python -m ingest` first.", file=sys.stderr)
@@ -133,8 +157,10 @@ def _footer(ans: object) -> str:
     t = getattr(ans, "timings_ms", {})
     conf = getattr(ans, "confidence", None)
     why = getattr(ans, "explanation", "")
-    tail = (f"\n({mode}{f'; confidence {conf:.2f}' if conf is not None else ''}; "
-            f"{t.get('total', 0) / 1000:.1f} s)" + (f"\nWhy: {why}" if why else ""))
+    tail = (
+        f"\n({mode}{f'; confidence {conf:.2f}' if conf is not None else ''}; "
+        f"{t.get('total', 0) / 1000:.1f} s)" + (f"\nWhy: {why}" if why else "")
+    )
     return ("\n" + cites if cites else "") + tail
 
 

@@ -11,7 +11,7 @@ _NUMBERING = re.compile(r"^(?:(?:ARTICLE|Article|article)\s+)?(?:\d+(?:\.\d+)*|[
 
 
 def span_label(span: Span) -> str:
-    """"Vendor | section" for one extract (the section's last level, kept short: every token counts when a
+    """ "Vendor | section" for one extract (the section's last level, kept short: every token counts when a
     small CPU model reads the prompt)."""
     c = span.clause
     # last level, numbering dropped ("13.2. Responsabilités" -> "Responsabilités"): numbers in labels

@@ -7,8 +7,12 @@ from collections.abc import Mapping, Sequence
 from core.types import Clause, Hit
 
 
-def rrf_fuse(ranked: Mapping[str, Sequence[Hit]], k: int = 60, weights: Mapping[str, float] | None = None,
-             limit: int | None = None) -> list[Hit]:
+def rrf_fuse(
+    ranked: Mapping[str, Sequence[Hit]],
+    k: int = 60,
+    weights: Mapping[str, float] | None = None,
+    limit: int | None = None,
+) -> list[Hit]:
     """Fuse named ranked lists: score = sum of weight / (k + rank + 1) over the lists that hold a clause.
     `sources` records each list's 0-based rank; ties break by best single rank then clause id."""
     weights = weights or {}

@@ -9,33 +9,53 @@ from vectorstore.bm25 import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, strip_accents
 
 # (english terms, french terms): any term of one side found in a question adds the other side's terms.
 GLOSSARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("data breach", "breach", "security incident", "incident"),
-     ("violation de données", "violation", "incident de sécurité", "notifier")),
+    (
+        ("data breach", "breach", "security incident", "incident"),
+        ("violation de données", "violation", "incident de sécurité", "notifier"),
+    ),
     (("notify", "notification", "notified"), ("notifier", "notification", "informer")),
     (("liability", "liable"), ("responsabilité", "responsable")),
     (("cap", "capped", "limit", "limitation", "maximum"), ("plafond", "plafonnée", "limitation", "limitée")),
     (("damages", "indirect damages"), ("dommages", "dommages indirects", "préjudice")),
     (("terminate", "termination", "cancel", "cancellation"), ("résiliation", "résilier", "résilié")),
     (("notice", "notice period", "prior notice"), ("préavis", "délai de préavis")),
-    (("sub-processor", "subprocessor", "sub-processors", "subcontractor"),
-     ("sous-traitant ultérieur", "sous-traitants ultérieurs", "sous-traitant", "sous-traitance")),
-    (("hosting", "hosted", "host", "servers", "data center"), ("hébergement", "hébergées", "hébergeur", "serveurs")),
-    (("account closure", "closed", "closure", "close the account", "end of the contract"),
-     ("clôture", "clôture du compte", "suppression du compte", "fin du contrat", "rétention")),
-    (("retention", "retain", "keep", "keeps", "kept", "stored", "storage", "delete", "deletion"),
-     ("conservation", "conservées", "durée de conservation", "suppression", "supprimées")),
+    (
+        ("sub-processor", "subprocessor", "sub-processors", "subcontractor"),
+        ("sous-traitant ultérieur", "sous-traitants ultérieurs", "sous-traitant", "sous-traitance"),
+    ),
+    (
+        ("hosting", "hosted", "host", "servers", "data center"),
+        ("hébergement", "hébergées", "hébergeur", "serveurs"),
+    ),
+    (
+        ("account closure", "closed", "closure", "close the account", "end of the contract"),
+        ("clôture", "clôture du compte", "suppression du compte", "fin du contrat", "rétention"),
+    ),
+    (
+        ("retention", "retain", "keep", "keeps", "kept", "stored", "storage", "delete", "deletion"),
+        ("conservation", "conservées", "durée de conservation", "suppression", "supprimées"),
+    ),
     (("audit", "audits", "inspection"), ("audit", "audits", "contrôle", "inspection")),
-    (("jurisdiction", "court", "courts", "competent court"), ("tribunal compétent", "tribunaux", "juridiction")),
+    (
+        ("jurisdiction", "court", "courts", "competent court"),
+        ("tribunal compétent", "tribunaux", "juridiction"),
+    ),
     (("governing law", "applicable law", "law"), ("droit applicable", "loi applicable", "droit français")),
-    (("transfer", "transfers", "outside the eu", "third country"),
-     ("transfert", "transferts", "hors de l'union européenne", "pays tiers")),
+    (
+        ("transfer", "transfers", "outside the eu", "third country"),
+        ("transfert", "transferts", "hors de l'union européenne", "pays tiers"),
+    ),
     (("sla", "availability", "uptime", "service level"), ("disponibilité", "niveau de service", "sla")),
     (("refund", "reimburse", "reimbursement"), ("remboursement", "rembourser", "remboursé")),
-    (("price", "prices", "fee", "fees", "payment", "invoice", "late payment"),
-     ("prix", "tarif", "redevance", "paiement", "facture", "retard de paiement")),
+    (
+        ("price", "prices", "fee", "fees", "payment", "invoice", "late payment"),
+        ("prix", "tarif", "redevance", "paiement", "facture", "retard de paiement"),
+    ),
     (("penalty", "penalties", "interest"), ("pénalité", "pénalités", "intérêts", "indemnité forfaitaire")),
-    (("renewal", "renew", "auto-renewal", "duration", "term"),
-     ("renouvellement", "reconduction", "tacite reconduction", "durée")),
+    (
+        ("renewal", "renew", "auto-renewal", "duration", "term"),
+        ("renouvellement", "reconduction", "tacite reconduction", "durée"),
+    ),
     (("confidentiality", "confidential"), ("confidentialité", "confidentielles")),
     (("personal data",), ("données personnelles", "données à caractère personnel")),
     (("security measures", "security", "encryption"), ("sécurité", "mesures de sécurité", "chiffrement")),
@@ -81,12 +101,15 @@ def expanded_query(question: str) -> str:
     return question + (" " + " ".join(extra) if extra else "")
 
 
-_FR_HINTS = re.compile(r"[éèêàùçœ]|\b(?:quel|quelle|quels|quelles|combien|est-ce|délai|jours|mois|"
-                       r"fournisseur|données|durée|chez)\b", re.I)
+_FR_HINTS = re.compile(
+    r"[éèêàùçœ]|\b(?:quel|quelle|quels|quelles|combien|est-ce|délai|jours|mois|"
+    r"fournisseur|données|durée|chez)\b",
+    re.I,
+)
 
 
 def detect_language(text: str) -> str:
-    """"fr" or "en" from stop words and French-only letters (questions are short: keep it simple)."""
+    """ "fr" or "en" from stop words and French-only letters (questions are short: keep it simple)."""
     words = re.findall(r"[^\W\d_]+", text.lower())
     fr = sum(w in FRENCH_STOPWORDS for w in words) + 2 * len(_FR_HINTS.findall(text))
     en = sum(w in ENGLISH_STOPWORDS for w in words)

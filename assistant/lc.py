@@ -25,15 +25,28 @@ class ClauseRetriever(BaseRetriever):
     vendors: list[str] | None = None
     k: int | None = None
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-                                ) -> list[Document]:
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
         res = self.assistant.retrieve(query, vendors=self.vendors, k=self.k)
         out = []
         for h in res.hits:
             c = h.clause
-            out.append(Document(page_content=c.text, id=c.id, metadata={
-                "vendor": c.vendor, "vendor_name": c.vendor_name, "document": c.document,
-                "section": c.section, "start": c.start, "end": c.end, "score": float(h.score)}))
+            out.append(
+                Document(
+                    page_content=c.text,
+                    id=c.id,
+                    metadata={
+                        "vendor": c.vendor,
+                        "vendor_name": c.vendor_name,
+                        "document": c.document,
+                        "section": c.section,
+                        "start": c.start,
+                        "end": c.end,
+                        "score": float(h.score),
+                    },
+                )
+            )
         return out
 
 

@@ -31,13 +31,22 @@ class ExtractiveFakeChatModel(BaseChatModel):
         m = re.search(r"^\[1\][^\n]*?:: (.+)$", text, re.M)
         return f"{m.group(1).strip()} [1]" if m else "NOT_FOUND"
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._reply(messages)))])
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any
-                ) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         for piece in re.findall(r"\S+\s*", self._reply(messages)):
             yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
 
@@ -56,19 +65,28 @@ def make_chat_model(cfg: LLMSettings) -> BaseChatModel:
 
         if not cfg.base_url and not os.environ.get("OPENAI_API_KEY"):
             raise ValueError("llm.provider=openai needs llm.base_url (LLM_BASE_URL) or OPENAI_API_KEY")
-        return ChatOpenAI(base_url=cfg.base_url, model=cfg.model or "default",
-                          api_key=os.environ.get("OPENAI_API_KEY", "not-needed"),  # type: ignore[arg-type]
-                          temperature=cfg.temperature, max_tokens=cfg.max_tokens,  # type: ignore[call-arg]
-                          timeout=cfg.timeout_s, streaming=True)
+        return ChatOpenAI(
+            base_url=cfg.base_url,
+            model=cfg.model or "default",
+            api_key=os.environ.get("OPENAI_API_KEY", "not-needed"),  # type: ignore[arg-type]
+            temperature=cfg.temperature,
+            max_tokens=cfg.max_tokens,  # type: ignore[call-arg]
+            timeout=cfg.timeout_s,
+            streaming=True,
+        )
     if provider == "anthropic":
         from langchain_anthropic import ChatAnthropic
 
         if not os.environ.get("ANTHROPIC_API_KEY"):
             raise ValueError("llm.provider=anthropic needs ANTHROPIC_API_KEY in the environment")
         kw: dict[str, Any] = {"base_url": cfg.base_url} if cfg.base_url else {}
-        return ChatAnthropic(model=cfg.model or "claude-3-5-haiku-latest",  # type: ignore[call-arg]
-                             temperature=cfg.temperature, max_tokens=cfg.max_tokens,
-                             timeout=cfg.timeout_s, **kw)
+        return ChatAnthropic(
+            model=cfg.model or "claude-3-5-haiku-latest",  # type: ignore[call-arg]
+            temperature=cfg.temperature,
+            max_tokens=cfg.max_tokens,
+            timeout=cfg.timeout_s,
+            **kw,
+        )
     path = cfg.model_path
     if not path.exists():
         raise FileNotFoundError(f"GGUF model not found: {path} (run scripts/setup.sh or set LLM_MODEL_PATH)")
@@ -79,9 +97,16 @@ def make_chat_model(cfg: LLMSettings) -> BaseChatModel:
     from langchain_community.chat_models import ChatLlamaCpp
 
     log.info("loading %s", path.name)
-    return ChatLlamaCpp(model_path=str(path), n_ctx=cfg.n_ctx, n_threads=cfg.n_threads, n_batch=cfg.n_batch,
-                        max_tokens=cfg.max_tokens, temperature=cfg.temperature, verbose=False,
-                        streaming=True)
+    return ChatLlamaCpp(
+        model_path=str(path),
+        n_ctx=cfg.n_ctx,
+        n_threads=cfg.n_threads,
+        n_batch=cfg.n_batch,
+        max_tokens=cfg.max_tokens,
+        temperature=cfg.temperature,
+        verbose=False,
+        streaming=True,
+    )
 
 
 def model_name(cfg: LLMSettings, llm: BaseChatModel | None = None) -> str:

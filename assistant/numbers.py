@@ -32,8 +32,11 @@ def extract_numbers(text: str) -> list[tuple[str, set[float]]]:
     "does this text hold a figure?" (figures without a number, "a year", "twice", are left out, as before).
     Citation markers [n] are not figures; a word and its digits side by side ("quarante-huit (48) heures")
     are one figure; a unit with a marker in place of its number ("[6] jours") is listed with no value."""
-    return [(f.surface, set() if math.isnan(f.value) else {f.value}) for f in parse_figures(text)
-            if math.isnan(f.value) or explicit(f)]
+    return [
+        (f.surface, set() if math.isnan(f.value) else {f.value})
+        for f in parse_figures(text)
+        if math.isnan(f.value) or explicit(f)
+    ]
 
 
 def number_values(text: str) -> set[float]:

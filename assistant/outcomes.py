@@ -12,17 +12,22 @@ from assistant.spans import Span
 # a figure with what qualifies it: "48 heures ouvrées", "trente (30) jours", "99 %", "1 000 €",
 # "douze (12) derniers mois", "72 hours"
 _NUM = r"(?:\d[\d\s\u00a0\u202f.,]*\d|\d)"
-_WORDNUM = (r"(?:(?:quatre-vingt|soixante|cinquante|quarante|trente|vingt|dix|onze|douze|treize|quatorze|"
-            r"quinze|seize|cent|mille|deux|trois|quatre|cinq|six|sept|huit|neuf|un|une|one|two|three|four|five|"
-            r"six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)"
-            r"(?:[\s-](?:et[\s-])?(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|"
-            r"cent|mille|one|two|three|four|five|six|seven|eight|nine))*)")
-_UNIT = (r"(?:heures?|hours?|h\b|jours?|days?|semaines?|weeks?|mois|months?|ans?|ann[ée]es?|years?|"
-         r"minutes?|%|pour\s*cent|percent|€|euros?|\$|usd|eur)")
+_WORDNUM = (
+    r"(?:(?:quatre-vingt|soixante|cinquante|quarante|trente|vingt|dix|onze|douze|treize|quatorze|"
+    r"quinze|seize|cent|mille|deux|trois|quatre|cinq|six|sept|huit|neuf|un|une|one|two|three|four|five|"
+    r"six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)"
+    r"(?:[\s-](?:et[\s-])?(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|"
+    r"cent|mille|one|two|three|four|five|six|seven|eight|nine))*)"
+)
+_UNIT = (
+    r"(?:heures?|hours?|h\b|jours?|days?|semaines?|weeks?|mois|months?|ans?|ann[ée]es?|years?|"
+    r"minutes?|%|pour\s*cent|percent|€|euros?|\$|usd|eur)"
+)
 _FIGURE_PHRASE = re.compile(
     rf"(?:{_WORDNUM}\s*\(\s*{_NUM}\s*\)|{_NUM}|{_WORDNUM})\s*(?:(?:derniers?|premiers?|business|working|"
     rf"calendar|clear)\s+)?{_UNIT}(?:\s+(?:ouvr[ée]e?s|calendaires|francs|pleins|hors\s+taxes?|HT|TTC))?",
-    re.I)
+    re.I,
+)
 
 
 def key_phrase(text: str, types: Sequence[str]) -> tuple[int, int] | None:

@@ -116,8 +116,9 @@ class _CachedNeighbours:
         cache = self.owner._doc_clauses
         key = (clause.document, clause.doc_sha256)
         if key not in cache:
-            cache[key] = [c for c in self.owner.store.clauses(clause.document)
-                          if c.doc_sha256 == clause.doc_sha256]
+            cache[key] = [
+                c for c in self.owner.store.clauses(clause.document) if c.doc_sha256 == clause.doc_sha256
+            ]
         lo, hi = clause.ordinal - before, clause.ordinal + after
         return [c for c in cache[key] if lo <= c.ordinal <= hi]
 
@@ -140,17 +141,25 @@ class _Checked:
 class Assistant:
     """Question answering over the clause store: rank, check, then say (see docs/ARCHITECTURE.md)."""
 
-    def __init__(self, settings: Settings, store: StoreReader | Any = None, embeddings: Embeddings | None = None,
-                 llm: BaseChatModel | None = None, checker: Checker | None = None,
-                 min_dense: float | None = None, weights: dict[str, float] | None = None,
-                 engine: EngineConfig | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: StoreReader | Any = None,
+        embeddings: Embeddings | None = None,
+        llm: BaseChatModel | None = None,
+        checker: Checker | None = None,
+        min_dense: float | None = None,
+        weights: dict[str, float] | None = None,
+        engine: EngineConfig | None = None,
+    ) -> None:
         self.settings = settings
         self._store = store
         self._embeddings = embeddings
         self._llm = llm
         self._checker = checker
-        self.min_dense = (min_dense if min_dense is not None
-                          else DEFAULT_MIN_DENSE.get(settings.embedding.kind, 0.3))
+        self.min_dense = (
+            min_dense if min_dense is not None else DEFAULT_MIN_DENSE.get(settings.embedding.kind, 0.3)
+        )
         self._weights = weights
         self._engine = engine
         self._prompts: dict[str, Prompt] = {}
@@ -207,7 +216,9 @@ class Assistant:
     @property
     def sentence_vectors(self) -> SentenceVectors:
         if self._sentence_vectors is None:
-            path = None if self.settings.vectorstore_url else self.settings.store_dir / "sentence_vectors.sqlite"
+            path = (
+                None if self.settings.vectorstore_url else self.settings.store_dir / "sentence_vectors.sqlite"
+            )
             self._sentence_vectors = SentenceVectors(self.embeddings, self.model_info()["embeddings"], path)
         return self._sentence_vectors
 
@@ -267,9 +278,15 @@ class Assistant:
         return self.document_text(document)
 
     def model_info(self, prompt: str = ENGINE_PROMPT) -> dict[str, str]:
-        emb = embeddings_name(self._embeddings) if self._embeddings is not None else (
-            "hashing" if self.settings.embedding.kind == "hashing" else
-            str(self.settings.embedding.model).rstrip("/").rsplit("/", 1)[-1])
+        emb = (
+            embeddings_name(self._embeddings)
+            if self._embeddings is not None
+            else (
+                "hashing"
+                if self.settings.embedding.kind == "hashing"
+                else str(self.settings.embedding.model).rstrip("/").rsplit("/", 1)[-1]
+            )
+        )
         return {"llm": model_name(self.settings.llm, self._llm), "embeddings": emb, "prompt": prompt}
 
     def as_retriever(self, vendors: Sequence[str] | None = None, k: int | None = None) -> Any:
@@ -288,8 +305,14 @@ class Assistant:
         return detect_vendors(question, self.catalog(), self.known_word)
 
     # ------------------------------------------------------------------ retrieve
-    def retrieve(self, question: str, vendors: Sequence[str] | None = None, k: int | None = None,
-                 detection: Detection | None = None, scope: Scope | None = None) -> Retrieval:
+    def retrieve(
+        self,
+        question: str,
+        vendors: Sequence[str] | None = None,
+        k: int | None = None,
+        detection: Detection | None = None,
+        scope: Scope | None = None,
+    ) -> Retrieval:
         """Hybrid retrieval restricted to the question's vendors; fans out per vendor for questions over
         several vendors. `hits` are best first, with neighbour clauses that continue a hit."""
         t0 = time.perf_counter()
@@ -298,8 +321,15 @@ class Assistant:
         sc = scope or decide(question, vendors, None, self.catalog(), self.known_word)
         if detection is not None and scope is None:
             sc.detection = detection
-        res = Retrieval(question=question, hits=[], vendors=list(sc.vendors), language=detect_language(question),
-                        unknown_vendor=sc.unknown_vendor, fan_out=sc.fan_out, mentions=list(sc.detection.mentions))
+        res = Retrieval(
+            question=question,
+            hits=[],
+            vendors=list(sc.vendors),
+            language=detect_language(question),
+            unknown_vendor=sc.unknown_vendor,
+            fan_out=sc.fan_out,
+            mentions=list(sc.detection.mentions),
+        )
         if sc.unknown_vendor and not sc.vendors:
             res.timings_ms["retrieve"] = timed_ms(t0)
             return res
@@ -328,8 +358,11 @@ class Assistant:
         addressed to an AI (prompt injection) are never candidates."""
         hits = [h for h in retrieval.hits if vendor is None or h.clause.vendor == vendor]
         bad = [rg for h in hits for rg in injected_ranges(h.clause.text, h.clause.start)]
-        spans = [sp for sp in spans_of_hits(hits)
-                 if not any(sp.start < e and s < sp.end for s, e in bad) and not _title_like(sp.text)]
+        spans = [
+            sp
+            for sp in spans_of_hits(hits)
+            if not any(sp.start < e and s < sp.end for s, e in bad) and not _title_like(sp.text)
+        ]
         if not spans:
             return []
         sims = None
@@ -357,8 +390,9 @@ class Assistant:
         return out, ""
 
     # ------------------------------------------------------------------ the stream
-    def answer(self, question: str, vendors: Sequence[str] | None = None,
-               history: Sequence[Any] | None = None) -> Answer:
+    def answer(
+        self, question: str, vendors: Sequence[str] | None = None, history: Sequence[Any] | None = None
+    ) -> Answer:
         """The verified answer (runs the stream to its end)."""
         final: Answer | None = None
         for item in self.stream(question, vendors=vendors, history=history):
@@ -376,8 +410,9 @@ class Assistant:
         assert final is not None
         return final
 
-    def stream(self, question: str, vendors: Sequence[str] | None = None,
-               history: Sequence[Any] | None = None) -> Iterator[StreamEvent]:
+    def stream(
+        self, question: str, vendors: Sequence[str] | None = None, history: Sequence[Any] | None = None
+    ) -> Iterator[StreamEvent]:
         """Typed events (`Shown`, `Progress`) as the answer takes shape, then the final `Answer`."""
         yield from self._run(question, vendors, history)
 
@@ -388,8 +423,13 @@ class Assistant:
         yield Shown(base.answer, "final", list(base.citations))
         yield base
 
-    def _run(self, question: str, vendors: Sequence[str] | None, history: Sequence[Any] | None,
-             force_rows: bool = False) -> Iterator[StreamEvent]:
+    def _run(
+        self,
+        question: str,
+        vendors: Sequence[str] | None,
+        history: Sequence[Any] | None,
+        force_rows: bool = False,
+    ) -> Iterator[StreamEvent]:
         t0 = time.perf_counter()
         lang = detect_language(question)
         base = Answer(question=question, answer="", abstained=True, language=lang, model=self.model_info())
@@ -447,11 +487,22 @@ class Assistant:
         return ans
 
     def _who(self, lang: str, vendors: Sequence[str], names: dict[str, str]) -> str:
-        return (t(lang, "who_vendor", names=", ".join(names.get(v, v) for v in vendors)) if vendors
-                else t(lang, "who_all"))
+        return (
+            t(lang, "who_vendor", names=", ".join(names.get(v, v) for v in vendors))
+            if vendors
+            else t(lang, "who_all")
+        )
 
-    def _abstain(self, base: Answer, closest: Span | None, lang: str, who: str, why: str, warning: str,
-                 confidence: float | None) -> None:
+    def _abstain(
+        self,
+        base: Answer,
+        closest: Span | None,
+        lang: str,
+        who: str,
+        why: str,
+        warning: str,
+        confidence: float | None,
+    ) -> None:
         cites = [span_citation(1, closest)] if closest is not None else []
         text = t(lang, "not_specified", who=who)
         if cites:
@@ -460,8 +511,16 @@ class Assistant:
         base.confidence, base.explanation = confidence, why
         base.warnings.append(f"abstained: {warning}")
 
-    def _single(self, base: Answer, sc: Scope, ret: Retrieval, lang: str, names: dict[str, str],
-                timings: dict[str, float], t0: float) -> Iterator[StreamEvent]:
+    def _single(
+        self,
+        base: Answer,
+        sc: Scope,
+        ret: Retrieval,
+        lang: str,
+        names: dict[str, str],
+        timings: dict[str, float],
+        t0: float,
+    ) -> Iterator[StreamEvent]:
         tr = time.perf_counter()
         if len(sc.asks) == 1:
             per_ask = [(sc.asks[0], self.candidates(sc.asks[0], ret))]
@@ -473,12 +532,19 @@ class Assistant:
         who = self._who(lang, ret.vendors, names)
         if not per_ask or best_dense < self.min_dense:
             closest = per_ask[0][1][0].span if per_ask else None
-            self._abstain(base, closest, lang, who, t(lang, "why_abstained_relevance", who=who.lower()),
-                          f"low relevance ({best_dense:.3f})", None)
+            self._abstain(
+                base,
+                closest,
+                lang,
+                who,
+                t(lang, "why_abstained_relevance", who=who.lower()),
+                f"low relevance ({best_dense:.3f})",
+                None,
+            )
             yield from self._finish(base, t0, timings)
             return
         types = question_types(sc.question)
-        base.retrieved = [c.span.as_hit() for c in per_ask[0][1][:max(8, self.settings.retrieval.k_final)]]
+        base.retrieved = [c.span.as_hit() for c in per_ask[0][1][: max(8, self.settings.retrieval.k_final)]]
         draft = [c[0].span for _, c in per_ask]
         timings["first_token"] = timed_ms(t0)  # first useful content: the ranker's sentence, quoted
         yield Shown(one_quote(draft, types), "draft", [span_citation(i, s) for i, s in enumerate(draft, 1)])
@@ -517,15 +583,28 @@ class Assistant:
             yield from self._finish(base, t0, timings)
             return
         if chosen:
-            base.warnings.append("check: " + "; ".join(f"P(yes) {c.p:.2f}, confidence {c.conf:.2f}" for c in chosen))
+            base.warnings.append(
+                "check: " + "; ".join(f"P(yes) {c.p:.2f}, confidence {c.conf:.2f}" for c in chosen)
+            )
             if chosen[0].verdict:
-                base.signals = dict(zip(CONFIDENCE_INPUTS[1:], confidence_inputs(
-                    chosen[0].p, chosen[0].cand, types, best_dense)[1:], strict=True))
+                base.signals = dict(
+                    zip(
+                        CONFIDENCE_INPUTS[1:],
+                        confidence_inputs(chosen[0].p, chosen[0].cand, types, best_dense)[1:],
+                        strict=True,
+                    )
+                )
         if conf is None or conf < self.engine.abstain_below:
             closest = chosen[0].cand.span if chosen else None
-            self._abstain(base, closest, lang, who,
-                          t(lang, "why_abstained_check", conf=_fmt(conf), thr=_fmt(self.engine.abstain_below)),
-                          f"confidence {conf if conf is not None else 0:.2f} < {self.engine.abstain_below}", conf)
+            self._abstain(
+                base,
+                closest,
+                lang,
+                who,
+                t(lang, "why_abstained_check", conf=_fmt(conf), thr=_fmt(self.engine.abstain_below)),
+                f"confidence {conf if conf is not None else 0:.2f} < {self.engine.abstain_below}",
+                conf,
+            )
             yield from self._finish(base, t0, timings)
             return
         spans = [c.cand.span for c in chosen]
@@ -542,8 +621,15 @@ class Assistant:
         generated = 0
         for i, c in enumerate(chosen, 1):
             ask = c.ask or sc.question
-            said = say(self.llm, self.prompt(ENGINE_PROMPT), ask if len(chosen) > 1 else sc.question,
-                       [c.cand.span], lang, self._text_of, max_tokens=min(self.settings.llm.max_tokens, 120))
+            said = say(
+                self.llm,
+                self.prompt(ENGINE_PROMPT),
+                ask if len(chosen) > 1 else sc.question,
+                [c.cand.span],
+                lang,
+                self._text_of,
+                max_tokens=min(self.settings.llm.max_tokens, 120),
+            )
             if said.first_token_ms is not None and "llm_first_token" not in timings:
                 timings["llm_first_token"] = (tg - t0) * 1000 + said.first_token_ms
             if said.text:
@@ -557,7 +643,9 @@ class Assistant:
         timings["generate"] = timed_ms(tg)
         conf_txt = _fmt(conf) if calibrated else t(lang, "conf_uncalibrated", conf=_fmt(conf))
         if not calibrated:
-            base.warnings.append("the checker's model gives no log-probabilities: confidence is a parsed yes/no")
+            base.warnings.append(
+                "the checker's model gives no log-probabilities: confidence is a parsed yes/no"
+            )
         base.citations = [span_citation(i, s) for i, s in enumerate(spans, 1)]
         base.abstained = False
         if generated == len(chosen) and len(parts) == len(chosen):
@@ -573,8 +661,16 @@ class Assistant:
             base.warnings.append(f"wording rejected: {failures[0]}")
         yield from self._finish(base, t0, timings)
 
-    def _rows(self, base: Answer, sc: Scope, ret: Retrieval, lang: str, names: dict[str, str],
-              timings: dict[str, float], t0: float) -> Iterator[StreamEvent]:
+    def _rows(
+        self,
+        base: Answer,
+        sc: Scope,
+        ret: Retrieval,
+        lang: str,
+        names: dict[str, str],
+        timings: dict[str, float],
+        t0: float,
+    ) -> Iterator[StreamEvent]:
         """One row per vendor: its own best sentence, checked, quoted with the key phrase; silent vendors
         say so in their row."""
         types = question_types(sc.question)
@@ -639,12 +735,17 @@ class Assistant:
         base.mode = "abstained" if base.abstained else "extractive"
         ps = [r.confidence for r in out if r.confidence is not None and not r.abstained]
         base.confidence = min(ps) if ps else None
-        base.explanation = t(lang, "why_rows") + (" " + t(lang, "why_quoted_nomodel", reason=error) if error else "")
+        base.explanation = t(lang, "why_rows") + (
+            " " + t(lang, "why_quoted_nomodel", reason=error) if error else ""
+        )
         yield from self._finish(base, t0, timings)
 
 
-_HEADING_NUMBER = re.compile(r"^\W*(?:(?:article|section|annexe?|chapitre|chapter|titre|title)\s+)?"
-                             r"(?:\d+(?:\.\d+)*|[IVXLC]+)\s*[.)\-–:]?\s+", re.I)
+_HEADING_NUMBER = re.compile(
+    r"^\W*(?:(?:article|section|annexe?|chapitre|chapter|titre|title)\s+)?"
+    r"(?:\d+(?:\.\d+)*|[IVXLC]+)\s*[.)\-–:]?\s+",
+    re.I,
+)
 
 
 def _title_like(text: str) -> bool:
@@ -677,21 +778,31 @@ def _plain_reason(failure: str, lang: str) -> str:
     f = failure.lower()
     fr = lang == "fr"
     if "figure" in f:
-        return "un chiffre de la reformulation ne correspondait pas à la clause" if fr else \
-            "a figure in the rewording did not match the clause"
+        return (
+            "un chiffre de la reformulation ne correspondait pas à la clause"
+            if fr
+            else "a figure in the rewording did not match the clause"
+        )
     if "markup" in f or "instruction" in f:
-        return "la reformulation contenait du balisage ou une consigne" if fr else \
-            "the rewording carried markup or an instruction"
+        return (
+            "la reformulation contenait du balisage ou une consigne"
+            if fr
+            else "the rewording carried markup or an instruction"
+        )
     if "repeats" in f:
-        return "la reformulation ne faisait que répéter la question" if fr else \
-            "the rewording only repeated the question"
+        return (
+            "la reformulation ne faisait que répéter la question"
+            if fr
+            else "the rewording only repeated the question"
+        )
     if "cites" in f:
         return "la reformulation ne citait pas la clause" if fr else "the rewording did not cite the clause"
     return "la reformulation n'a pas pu être vérifiée" if fr else "the rewording could not be verified"
 
 
-def parse_comparison(raw: str, vendors: Sequence[str], names: dict[str, str],
-                     catalog: Sequence[VendorInfo]) -> dict[str, str]:
+def parse_comparison(
+    raw: str, vendors: Sequence[str], names: dict[str, str], catalog: Sequence[VendorInfo]
+) -> dict[str, str]:
     """vendor slug -> the text for it, from lines like "Vendor name: answer [n]" (a model's or a pasted
     comparison)."""
     out: dict[str, str] = {}

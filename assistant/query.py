@@ -15,7 +15,9 @@ from vectorstore.bm25 import STOPWORDS, strip_accents
 _INJECTION = re.compile(
     r"system\s*prompt|prompt\s*syst[eè]me|(?:your|tes|vos)\s+(?:instructions|rules|consignes|r[eè]gles)|"
     r"ignore\s+(?:all|any|previous|the\s+above|prior)|ignore[rz]?\s+(?:les|toutes|tout)\s|jailbreak|"
-    r"developer\s+mode|reveal\s+your|pretend\s+(?:you|to)|act\s+as\s+|fais\s+comme\s+si", re.I)
+    r"developer\s+mode|reveal\s+your|pretend\s+(?:you|to)|act\s+as\s+|fais\s+comme\s+si",
+    re.I,
+)
 _GENERAL = re.compile(
     r"capital\s+(?:city\s+)?of|capitale\s+d|weather|m[ée]t[ée]o|quel\s+temps\s+fera|recipe|recette|poem|"
     r"po[eè]me|joke|blague|"
@@ -23,18 +25,26 @@ _GENERAL = re.compile(
     r"[ée]cri[st]\s+(?:moi\s+)?(?:un|une)\s+(?:fonction|programme|script)|"
     r"who\s+(?:won|is\s+the\s+president)|qui\s+a\s+gagn[ée]|write\s+(?:me\s+)?(?:a|some)\s+(?:code|story|"
     r"essay|song)|[ée]cri[st]\s+(?:moi\s+)?(?:un|une)\s+(?:code|histoire|chanson)|translate\s+this|"
-    r"how\s+(?:do\s+i|to)\s+(?:cook|install\s+python)|bitcoin|football|movie|film\b", re.I)
+    r"how\s+(?:do\s+i|to)\s+(?:cook|install\s+python)|bitcoin|football|movie|film\b",
+    re.I,
+)
 _CONTRACT_WORDS = re.compile(
     r"contra|claus|vendor|fournisseur|prestataire|provider|dpa|rgpd|gdpr|cgu|cgv|cgs|terms|conditions|"
     r"donn[ée]es|data|liab|responsab|r[ée]sili|termin|pr[ée]avis|notice|audit|sla|rembours|refund|"
-    r"factur|invoice|prix|price|paiement|payment|h[ée]berg|host|sous-trait|process", re.I)
+    r"factur|invoice|prix|price|paiement|payment|h[ée]berg|host|sous-trait|process",
+    re.I,
+)
 _FAN_OUT = re.compile(
     r"\bwhich\s+(?:vendors?|providers?|suppliers?|companies)|\b(?:all|each|every)\s+(?:the\s+)?"
     r"(?:vendors?|providers?|suppliers?)|\bcompare\b|\bcompar(?:er|aison|ez)\b|\bquel(?:le)?s?\s+"
     r"(?:fournisseurs?|prestataires?|[ée]diteurs?|soci[ée]t[ée]s)|\b(?:tous|chaque)\s+(?:les\s+)?"
-    r"(?:fournisseurs?|prestataires?)", re.I)
-_FILLER = frozenset("""and for what about how then also same question what's whats et pour chez quid de du
-la le les alors aussi même meme question idem ok so case""".split())
+    r"(?:fournisseurs?|prestataires?)",
+    re.I,
+)
+_FILLER = frozenset(
+    """and for what about how then also same question what's whats et pour chez quid de du
+la le les alors aussi même meme question idem ok so case""".split()
+)
 
 
 # Document text addressed to an AI rather than to the parties: prompt-injection attempts. Such sentences
@@ -45,7 +55,9 @@ _DOC_INSTRUCTION = re.compile(
     r"(?:ai|ia|assistant|llm|model|mod[eè]le)\b|"
     r"\bignor\w*\s+(?:all\s+|any\s+|the\s+|toutes\s+|tous\s+|les\s+)*(?:previous|prior|above|pr[ée]c[ée]dent\w*|"
     r"instructions|consignes|documents?)|"
-    r"developer\s+mode|\bdisregard\s+(?:the|all|previous)|system\s+prompt|prompt\s+syst[eè]me", re.I)
+    r"developer\s+mode|\bdisregard\s+(?:the|all|previous)|system\s+prompt|prompt\s+syst[eè]me",
+    re.I,
+)
 
 
 def addresses_the_assistant(text: str) -> bool:
@@ -66,12 +78,16 @@ def injected_ranges(text: str, offset: int = 0) -> list[tuple[int, int]]:
 
 
 def refusal_reason(question: str, detection: Detection) -> str | None:
-    """"injection" for attempts to read or change the assistant's instructions, "general" for questions
+    """ "injection" for attempts to read or change the assistant's instructions, "general" for questions
     outside contract terms (general knowledge) that name no vendor; else None."""
     if _INJECTION.search(question):
         return "injection"
-    if not detection.vendors and _GENERAL.search(question) and not _CONTRACT_WORDS.search(question) \
-            and not translate_terms(question):
+    if (
+        not detection.vendors
+        and _GENERAL.search(question)
+        and not _CONTRACT_WORDS.search(question)
+        and not translate_terms(question)
+    ):
         return "general"
     return None
 
@@ -85,7 +101,7 @@ def content_words(question: str, detection: Detection) -> list[str]:
     """Words of the question outside vendor mentions, stop words and follow-up filler."""
     masked = question
     for m in sorted(detection.mentions, key=lambda m: -m.start):
-        masked = masked[:m.start] + " " + masked[m.end:]
+        masked = masked[: m.start] + " " + masked[m.end :]
     out = []
     for w in re.findall(r"[^\W\d_]+", masked.lower()):
         wn = strip_accents(w)
@@ -121,9 +137,13 @@ def as_turn(item: Any) -> Turn | None:
     return Turn(str(q), list(vendors or []))
 
 
-def resolve_followup(question: str, detection: Detection, history: Sequence[Any] | None,
-                     catalog: Sequence[VendorInfo], known_word: Callable[[str], bool] | None = None
-                     ) -> tuple[str, list[str] | None]:
+def resolve_followup(
+    question: str,
+    detection: Detection,
+    history: Sequence[Any] | None,
+    catalog: Sequence[VendorInfo],
+    known_word: Callable[[str], bool] | None = None,
+) -> tuple[str, list[str] | None]:
     """(question to answer, vendors inherited or None). A follow-up with no vendor of its own inherits the
     previous turn's vendors; one that names only a vendor ("and for Aura Digital?") reuses the previous
     question's topic with the new vendor's name."""

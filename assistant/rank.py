@@ -33,39 +33,65 @@ _QTYPES: dict[str, re.Pattern[str]] = {
         r"\bnotice\s+period|\bdeadline|\bhow\s+much\s+notice|\bwhen\s+must|\bretention\s+period|"
         r"\bcombien\s+de\s+(?:temps|jours|mois|heures|semaines|ann[ée]es)|\bd[ée]lai|\bdur[ée]e|"
         r"\bsous\s+quel|\bpr[ée]avis|\bquand\s+doit|\bà\s+quelle\s+fr[ée]quence|\bhow\s+often|\bfrequency",
-        re.I),
+        re.I,
+    ),
     "amount": re.compile(
         r"\bhow\s+much|\bamount|\bcap\b|\bcapped|\bceiling|\bmaximum|\blimit(?:ed)?\s+to|\bfee|\bprice|"
         r"\bpenalt|\binterest\s+rate|\bcombien|\bmontant|\bplafond|\bprix|\btarif|\bp[ée]nalit|\bindemnit",
-        re.I),
-    "percent": re.compile(r"\bpercent|\bpercentage|\buptime|\bavailability|\bsla\b|\bpourcentage|"
-                          r"\btaux|\bdisponibilit", re.I),
-    "place": re.compile(r"\bwhere\b|\bwhich\s+countr|\blocat|\bhost(?:ed|ing)?\b|\bservers?\b|\bo[uù]\s|"
-                        r"\bh[ée]berg|\bpays\b|\bsitu[ée]", re.I),
-    "who": re.compile(r"\bwho\b|\bwhich\s+(?:company|entity|sub-?processors?|subcontractors?|provider)|"
-                      r"\bname\s+of|\bqui\b|\bquel(?:le)?s?\s+(?:soci[ée]t[ée]|entit[ée]|sous-traitants?)|"
-                      r"\bnom\s+d|\bdpo\b|\bd[ée]l[ée]gu[ée]|\bcontact", re.I),
-    "law": re.compile(r"\bcourts?\b|\bjurisdiction|\bgoverning\s+law|\bapplicable\s+law|\blaw\s+govern|"
-                      r"\btribuna|\bjuridiction|\bdroit\s+applicable|\bloi\s+applicable|\bcomp[ée]ten", re.I),
+        re.I,
+    ),
+    "percent": re.compile(
+        r"\bpercent|\bpercentage|\buptime|\bavailability|\bsla\b|\bpourcentage|"
+        r"\btaux|\bdisponibilit",
+        re.I,
+    ),
+    "place": re.compile(
+        r"\bwhere\b|\bwhich\s+countr|\blocat|\bhost(?:ed|ing)?\b|\bservers?\b|\bo[uù]\s|"
+        r"\bh[ée]berg|\bpays\b|\bsitu[ée]",
+        re.I,
+    ),
+    "who": re.compile(
+        r"\bwho\b|\bwhich\s+(?:company|entity|sub-?processors?|subcontractors?|provider)|"
+        r"\bname\s+of|\bqui\b|\bquel(?:le)?s?\s+(?:soci[ée]t[ée]|entit[ée]|sous-traitants?)|"
+        r"\bnom\s+d|\bdpo\b|\bd[ée]l[ée]gu[ée]|\bcontact",
+        re.I,
+    ),
+    "law": re.compile(
+        r"\bcourts?\b|\bjurisdiction|\bgoverning\s+law|\bapplicable\s+law|\blaw\s+govern|"
+        r"\btribuna|\bjuridiction|\bdroit\s+applicable|\bloi\s+applicable|\bcomp[ée]ten",
+        re.I,
+    ),
 }
 
 _DURATION_UNITS = re.compile(
     r"\b(?:heures?|hours?|h\b|jours?|days?|semaines?|weeks?|mois|months?|ans?|ann[ée]es?|years?|"
-    r"minutes?|business\s+days?|ouvr[ée]s?|calendaires?)\b", re.I)
-_MONEY = re.compile(r"€|\beuros?\b|\$|\busd\b|\bgbp\b|£|\bmontant|\bsommes?\s+(?:vers|pay)|"
-                    r"\bfees?\s+paid|\bprix\b|\bredevances?\b|\bamounts?\s+paid", re.I)
+    r"minutes?|business\s+days?|ouvr[ée]s?|calendaires?)\b",
+    re.I,
+)
+_MONEY = re.compile(
+    r"€|\beuros?\b|\$|\busd\b|\bgbp\b|£|\bmontant|\bsommes?\s+(?:vers|pay)|"
+    r"\bfees?\s+paid|\bprix\b|\bredevances?\b|\bamounts?\s+paid",
+    re.I,
+)
 _PERCENT = re.compile(r"%|\bpour\s*cent|\bpercent", re.I)
 _PLACES = re.compile(
     r"\b(?:union\s+europ[ée]enne|european\s+union|eu\b|ue\b|eea|eee|espace\s+[ée]conomique|france|"
     r"french|fran[çc]ais[e]?|germany|allemagne|irlande|ireland|belgique|belgium|netherlands|pays-bas|"
     r"united\s+states|[ée]tats-unis|usa\b|us\b|uk\b|royaume-uni|canada|suisse|switzerland|paris|"
     r"lyon|nantes|roubaix|gravelines|frankfurt|francfort|dublin|amsterdam|aws|ovh\w*|scaleway|azure|"
-    r"google\s+cloud|gcp|datacenters?|data\s+cent(?:er|re)s?|centres?\s+de\s+donn[ée]es)", re.I)
-_NAMES = re.compile(r"\b(?:[A-Z][\w&'’-]+\s+){0,3}(?:SAS|SASU|SARL|SA|Inc\.?|Ltd\.?|LLC|GmbH|S\.A\.S\.?)\b|"
-                    r"\b[A-Z][a-z]+[A-Z]\w+|@\w|\b[A-Z]{2,}[a-z]*\b")
-_LAW = re.compile(r"\btribuna\w*|\bcourts?\b|\bjuridictions?\b|\bcomp[ée]ten\w*|\bdroit\s+fran[çc]ais|"
-                  r"\bloi\s+fran[çc]aise|\bfrench\s+law|\blaws?\s+of\b|\bgoverned\s+by|\br[ée]gi[e]?s?\s+par|"
-                  r"\bsoumis\w*\s+au\s+droit", re.I)
+    r"google\s+cloud|gcp|datacenters?|data\s+cent(?:er|re)s?|centres?\s+de\s+donn[ée]es)",
+    re.I,
+)
+_NAMES = re.compile(
+    r"\b(?:[A-Z][\w&'’-]+\s+){0,3}(?:SAS|SASU|SARL|SA|Inc\.?|Ltd\.?|LLC|GmbH|S\.A\.S\.?)\b|"
+    r"\b[A-Z][a-z]+[A-Z]\w+|@\w|\b[A-Z]{2,}[a-z]*\b"
+)
+_LAW = re.compile(
+    r"\btribuna\w*|\bcourts?\b|\bjuridictions?\b|\bcomp[ée]ten\w*|\bdroit\s+fran[çc]ais|"
+    r"\bloi\s+fran[çc]aise|\bfrench\s+law|\blaws?\s+of\b|\bgoverned\s+by|\br[ée]gi[e]?s?\s+par|"
+    r"\bsoumis\w*\s+au\s+droit",
+    re.I,
+)
 
 FEATURES = ("dense", "lexical", "section", "qtype", "rank", "figure", "short", "sentence")
 
@@ -73,8 +99,11 @@ FEATURES = ("dense", "lexical", "section", "qtype", "rank", "figure", "short", "
 def question_types(question: str) -> list[str]:
     """The kinds of fact the question asks for ("duration", "amount", "percent", "place", "who", "law")."""
     types = [t for t, rx in _QTYPES.items() if rx.search(question)]
-    if "duration" in types and "amount" in types and re.search(r"combien\s+de\s+(?:temps|jours|mois)", question,
-                                                                 re.I):
+    if (
+        "duration" in types
+        and "amount" in types
+        and re.search(r"combien\s+de\s+(?:temps|jours|mois)", question, re.I)
+    ):
         types.remove("amount")  # "combien de jours" is a duration, not an amount
     return types
 
@@ -87,8 +116,16 @@ def type_match(types: Sequence[str], text: str) -> float:
     for t in types:
         if t == "duration" and has_num and _DURATION_UNITS.search(text):
             return 1.0
-        if t == "amount" and (_MONEY.search(text) and has_num or re.search(r"\bplafon|\bcap(?:ped)?\b|"
-                                                                          r"\blimit[ée]e?\s+[àa]", text, re.I)):
+        if t == "amount" and (
+            _MONEY.search(text)
+            and has_num
+            or re.search(
+                r"\bplafon|\bcap(?:ped)?\b|"
+                r"\blimit[ée]e?\s+[àa]",
+                text,
+                re.I,
+            )
+        ):
             return 1.0
         if t == "percent" and _PERCENT.search(text) and has_num:
             return 1.0
@@ -110,8 +147,16 @@ class Candidate:
     score: float = 0.0
 
 
-DEFAULT_WEIGHTS = {"dense": 1.0, "lexical": 0.6, "section": 0.2, "qtype": 0.4, "rank": 0.15, "figure": 0.0,
-                   "short": 0.0, "sentence": 0.0}
+DEFAULT_WEIGHTS = {
+    "dense": 1.0,
+    "lexical": 0.6,
+    "section": 0.2,
+    "qtype": 0.4,
+    "rank": 0.15,
+    "figure": 0.0,
+    "short": 0.0,
+    "sentence": 0.0,
+}
 
 
 def load_weights(path: Path | None = None, embeddings: str | None = None) -> dict[str, float]:
@@ -127,8 +172,12 @@ def load_weights(path: Path | None = None, embeddings: str | None = None) -> dic
     return out
 
 
-def features(spans: Sequence[Span], question: str, types: Sequence[str] | None = None,
-             sentence_sims: Sequence[float] | None = None) -> list[tuple[float, ...]]:
+def features(
+    spans: Sequence[Span],
+    question: str,
+    types: Sequence[str] | None = None,
+    sentence_sims: Sequence[float] | None = None,
+) -> list[tuple[float, ...]]:
     """The feature vector of each span for this question (see FEATURES); `sentence_sims` are the
     question's dense similarities to each sentence itself (0 when not computed)."""
     types = list(types) if types is not None else question_types(question)
@@ -139,21 +188,27 @@ def features(spans: Sequence[Span], question: str, types: Sequence[str] | None =
     for sp, sim in zip(spans, sims, strict=True):
         section = sp.clause.section.rsplit(">", 1)[-1]
         has_fig = 1.0 if extract_numbers(sp.text) else 0.0
-        out.append((
-            sp.clause_dense,
-            lexical_overlap(terms, sp.text, idf),
-            lexical_overlap(terms, section, idf) if section else 0.0,
-            type_match(types, sp.text),
-            1.0 / (1 + sp.rank),
-            has_fig,
-            1.0 if len(sp.text) < 60 else 0.0,
-            sim,
-        ))
+        out.append(
+            (
+                sp.clause_dense,
+                lexical_overlap(terms, sp.text, idf),
+                lexical_overlap(terms, section, idf) if section else 0.0,
+                type_match(types, sp.text),
+                1.0 / (1 + sp.rank),
+                has_fig,
+                1.0 if len(sp.text) < 60 else 0.0,
+                sim,
+            )
+        )
     return out
 
 
-def rank(spans: Sequence[Span], question: str, weights: dict[str, float] | None = None,
-         sentence_sims: Sequence[float] | None = None) -> list[Candidate]:
+def rank(
+    spans: Sequence[Span],
+    question: str,
+    weights: dict[str, float] | None = None,
+    sentence_sims: Sequence[float] | None = None,
+) -> list[Candidate]:
     """The spans as scored candidates, best first."""
     w = weights or load_weights()
     wv = [w.get(f, 0.0) for f in FEATURES]

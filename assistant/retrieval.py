@@ -20,8 +20,9 @@ _LIST_START = re.compile(r"^\s*(?:[-•–—*▪●]\s|\(?[a-z]\)\s|\(?[ivx]{1,
 class StoreReader(Protocol):
     """The read API of vectorstore.store.ClauseStore that retrieval needs."""
 
-    def dense_search(self, query_vector: Sequence[float], k: int,
-                     vendors: Sequence[str] | None = None) -> list[Hit]: ...
+    def dense_search(
+        self, query_vector: Sequence[float], k: int, vendors: Sequence[str] | None = None
+    ) -> list[Hit]: ...
 
     def bm25_search(self, query: str, k: int, vendors: Sequence[str] | None = None) -> list[Hit]: ...
 
@@ -54,11 +55,22 @@ def continues(clause: Clause, nxt: Clause | None) -> bool:
     return bool(_LIST_START.match(nxt.text)) and nxt.section == clause.section
 
 
-def search_group(store: StoreReader, question: str, query_vector: Sequence[float], vendors: list[str] | None,
-                 k_dense: int, k_bm25: int, rrf_k: int, limit: int) -> tuple[list[Hit], float]:
+def search_group(
+    store: StoreReader,
+    question: str,
+    query_vector: Sequence[float],
+    vendors: list[str] | None,
+    k_dense: int,
+    k_bm25: int,
+    rrf_k: int,
+    limit: int,
+) -> tuple[list[Hit], float]:
     """Fused hits for one vendor group, and the group's best dense score."""
     dense = store.dense_search(query_vector, k_dense, vendors=vendors)
-    ranked: dict[str, list[Hit]] = {"dense": dense, "bm25": store.bm25_search(question, k_bm25, vendors=vendors)}
+    ranked: dict[str, list[Hit]] = {
+        "dense": dense,
+        "bm25": store.bm25_search(question, k_bm25, vendors=vendors),
+    }
     extra = translate_terms(question)
     if extra:
         ranked["bm25_glossary"] = store.bm25_search(" ".join(extra), k_bm25, vendors=vendors)

@@ -265,10 +265,12 @@ def prompt_key(version: str) -> str:
 
 
 def engine_key(asst: Any) -> str:
-    """"+engine@<sha>" over the answer engine's tuned numbers (thresholds, confidence model, ranker weights),
+    """ "+engine@<sha>" over the answer engine's tuned numbers (thresholds, confidence model, ranker weights),
     so that re-fitting them recomputes the cells; "" for an engine without them."""
     try:
-        getattr(asst, "embeddings", None)  # built first: the engine's numbers are chosen by the embedder's name
+        getattr(
+            asst, "embeddings", None
+        )  # built first: the engine's numbers are chosen by the embedder's name
         engine, weights = getattr(asst, "engine", None), getattr(asst, "weights", None)
     except Exception:  # noqa: BLE001 - an engine that cannot load its numbers: keyed by the prompt alone
         log.warning("answer engine settings unreadable", exc_info=True)
@@ -450,8 +452,11 @@ class GridBuilder:
         with self.lock or nullcontext():
             ans = self.asst.answer(question, vendors=[vendor])
         cell = cell_from_answer(ans)
-        prompt = (prompt_key(str(ans.model["prompt"])) + engine_key(self.asst) if ans.model.get("prompt")
-                  else self.prompt)
+        prompt = (
+            prompt_key(str(ans.model["prompt"])) + engine_key(self.asst)
+            if ans.model.get("prompt")
+            else self.prompt
+        )
         model = f"{ans.model.get('llm', '')}|{ans.model.get('embeddings', '')}" if ans.model else self.model
         if (prompt, model) != (self.prompt, self.model):
             log.info(

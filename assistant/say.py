@@ -28,10 +28,14 @@ from core.types import Citation
 # What a shown answer may not carry: markup (HTML tags, Markdown links/images, code), URLs, and control
 # characters. The model's wording is plain text; the page renders it as Markdown, so any of these could
 # inject a link or a script into the page.
-_MARKUP = re.compile(r"<\s*/?\s*[a-z!][^>]*>|\]\s*\(|!\[|```|`[^`]+`|https?://|www\.|javascript:|"
-                     r"[\x00-\x08\x0b\x0c\x0e-\x1f]|\*\*|__", re.I)
-_LOOSE_MARKER = re.compile(r"[\[【(]\s*(?:extract|extrait|passage|sentence|phrase)?\s*#?\s*(\d{1,2})\s*[\]】)]",
-                           re.I)
+_MARKUP = re.compile(
+    r"<\s*/?\s*[a-z!][^>]*>|\]\s*\(|!\[|```|`[^`]+`|https?://|www\.|javascript:|"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f]|\*\*|__",
+    re.I,
+)
+_LOOSE_MARKER = re.compile(
+    r"[\[【(]\s*(?:extract|extrait|passage|sentence|phrase)?\s*#?\s*(\d{1,2})\s*[\]】)]", re.I
+)
 _ECHOED_LABEL = re.compile(r"^\s*\[(\d{1,2})\][^\n:]{0,120}::\s*", re.S)
 
 
@@ -50,9 +54,14 @@ class Said:
 def say_messages(prompt: Prompt, question: str, spans: Sequence[Span], lang: str) -> list[BaseMessage]:
     """The say prompt: the shared system part, the question, the numbered sentence(s)."""
     context = "\n".join(format_extract(i, sp) for i, sp in enumerate(spans, 1))
-    return [SystemMessage(content=prompt.render("system")),
-            HumanMessage(content=prompt.render("say", question=question, context=context,
-                                               language_name=LANGUAGE_NAMES.get(lang, "English")))]
+    return [
+        SystemMessage(content=prompt.render("system")),
+        HumanMessage(
+            content=prompt.render(
+                "say", question=question, context=context, language_name=LANGUAGE_NAMES.get(lang, "English")
+            )
+        ),
+    ]
 
 
 def normalise(raw: str, n_sources: int) -> str:
@@ -62,12 +71,12 @@ def normalise(raw: str, n_sources: int) -> str:
     text = raw.strip()
     echoed = _ECHOED_LABEL.match(text)
     if echoed:  # "[2] Vendor | Section :: text" -> "text [2]"
-        text = text[echoed.end():].strip()
+        text = text[echoed.end() :].strip()
         if not re.search(r"\[\d{1,2}\]", text):
             text = f"{text} [{echoed.group(1)}]"
     lead = re.match(r"^\s*\[(\d{1,2})\]\s*(?=\S)", text)
-    if lead and not re.search(r"\[\d{1,2}\]", text[lead.end():]):  # "[1] The cap is …" -> "The cap is … [1]"
-        text = text[lead.end():].rstrip() + f" [{lead.group(1)}]"
+    if lead and not re.search(r"\[\d{1,2}\]", text[lead.end() :]):  # "[1] The cap is …" -> "The cap is … [1]"
+        text = text[lead.end() :].rstrip() + f" [{lead.group(1)}]"
     text = _LOOSE_MARKER.sub(lambda m: m.group(0) if m.group(0).startswith("(") else f"[{m.group(1)}]", text)
     text = " ".join(text.split())
     if text and n_sources == 1 and not markers(text):
@@ -83,7 +92,7 @@ def missing_key_fact(text: str, spans: Sequence[Span], types: Sequence[str]) -> 
         kp = key_phrase(" ".join(sp.text.split()), types)
         if not kp:
             continue
-        phrase = " ".join(sp.text.split())[kp[0]:kp[1]]
+        phrase = " ".join(sp.text.split())[kp[0] : kp[1]]
         if extract_numbers(phrase):
             if not extract_numbers(text):
                 return True
@@ -95,8 +104,14 @@ def missing_key_fact(text: str, spans: Sequence[Span], types: Sequence[str]) -> 
     return False
 
 
-def wording_problem(text: str, question: str, spans: Sequence[Span], names: Sequence[str],
-                    document_text: Callable[[str], str], types: Sequence[str] = ()) -> tuple[str, list[Citation]]:
+def wording_problem(
+    text: str,
+    question: str,
+    spans: Sequence[Span],
+    names: Sequence[str],
+    document_text: Callable[[str], str],
+    types: Sequence[str] = (),
+) -> tuple[str, list[Citation]]:
     """Why this wording cannot be shown ("" when it can), and its citations."""
     if not text:
         return "the model wrote nothing", []
@@ -125,8 +140,15 @@ def wording_problem(text: str, question: str, spans: Sequence[Span], names: Sequ
     return "", cited
 
 
-def say(llm: BaseChatModel, prompt: Prompt, question: str, spans: Sequence[Span], lang: str,
-        document_text: Callable[[str], str], max_tokens: int = 96) -> Said:
+def say(
+    llm: BaseChatModel,
+    prompt: Prompt,
+    question: str,
+    spans: Sequence[Span],
+    lang: str,
+    document_text: Callable[[str], str],
+    max_tokens: int = 96,
+) -> Said:
     """Ask the model to restate `spans` as the answer, and check what it wrote."""
     out = Said()
     t0 = time.perf_counter()

@@ -18,7 +18,8 @@ _SECOND_ASK = re.compile(
     r"[,;]?\s+(?:and|et)\s+(?=(?:(?:within|in|under|for|from|to|with|at|by|on|dans|sous|avec|pour|par|"
     r"de|à|a|en|chez|sur)\s+)?(?:what|which|who|whom|where|when|how|is|are|does|do|can|quel(?:le)?s?|qui|"
     r"o[uù]|quand|comment|combien|lequel|laquelle|lesquel(?:le)?s|est-ce|peut-il|peut-elle|doit-il|doit-elle)\b)",
-    re.I)
+    re.I,
+)
 
 
 @dataclass
@@ -41,12 +42,17 @@ def split_asks(question: str) -> list[str]:
         return [p + " ?" for p in parts[:2]]
     m = _SECOND_ASK.search(question)
     if m and m.start() > 12 and len(question) - m.end() > 8:
-        return [question[:m.start()].strip() + " ?", question[m.end():].strip()]
+        return [question[: m.start()].strip() + " ?", question[m.end() :].strip()]
     return [question]
 
 
-def decide(question: str, vendors: Sequence[str] | None, history: Sequence[Any] | None,
-           catalog: Sequence[VendorInfo], known_word: Callable[[str], bool]) -> Scope:
+def decide(
+    question: str,
+    vendors: Sequence[str] | None,
+    history: Sequence[Any] | None,
+    catalog: Sequence[VendorInfo],
+    known_word: Callable[[str], bool],
+) -> Scope:
     """The scope of a question (see module docstring)."""
     det = detect_vendors(question, catalog, known_word)
     reason = refusal_reason(question, det)

@@ -44,9 +44,10 @@ class SentenceVectors:
             missing = [k for k in dict.fromkeys(keys) if k not in self._mem]
             if missing and self._db is not None:
                 for i in range(0, len(missing), 500):
-                    part = missing[i:i + 500]
+                    part = missing[i : i + 500]
                     rows = self._db.execute(
-                        f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})", part).fetchall()
+                        f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})", part
+                    ).fetchall()
                     for k, blob in rows:
                         self._mem[k] = np.frombuffer(blob, dtype=np.float32)
             todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._mem}
@@ -58,8 +59,10 @@ class SentenceVectors:
                 if self._db is not None:
                     try:
                         with self._db:
-                            self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
-                                                 [(k, self._mem[k].tobytes()) for k in todo])
+                            self._db.executemany(
+                                "INSERT OR REPLACE INTO vec VALUES (?, ?)",
+                                [(k, self._mem[k].tobytes()) for k in todo],
+                            )
                     except sqlite3.Error as exc:
                         log.warning("sentence vector cache not written: %s", exc)
             return [self._mem[k] for k in keys]

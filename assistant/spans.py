@@ -14,8 +14,11 @@ from vectorstore.bm25 import tokenize
 # A sentence ends at . ; ! ? (or a line break) followed by space and what can start a new sentence/item.
 _BOUNDARY = re.compile(r"(?<=[.;!?:])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(\-•–—*])|\s*\n+\s*")
 # Abbreviations after which a full stop does not end a sentence ("cf. art. 6", "n° 48", "e.g. the").
-_ABBREV = re.compile(r"(?:\b(?:art|arts|cf|n°|no|ex|al|etc|e\.g|i\.e|p\.ex|M|Mme|Me|Dr|St|vs|env|approx|"
-                     r"min|max|réf|ref|p|pp|ch|chap|sect|para|§)\.|\b[A-Z]\.)$", re.I)
+_ABBREV = re.compile(
+    r"(?:\b(?:art|arts|cf|n°|no|ex|al|etc|e\.g|i\.e|p\.ex|M|Mme|Me|Dr|St|vs|env|approx|"
+    r"min|max|réf|ref|p|pp|ch|chap|sect|para|§)\.|\b[A-Z]\.)$",
+    re.I,
+)
 _MIN_CHARS = 25
 _MAX_CHARS = 420
 
@@ -47,7 +50,7 @@ def _pieces(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     pos = 0
     for m in _BOUNDARY.finditer(text):
-        if "\n" not in m.group() and _ABBREV.search(text[max(0, m.start() - 8):m.start()]):
+        if "\n" not in m.group() and _ABBREV.search(text[max(0, m.start() - 8) : m.start()]):
             continue
         out.append((pos, m.start()))
         pos = m.end()
@@ -61,14 +64,17 @@ def _pieces(text: str) -> list[tuple[int, int]]:
             trimmed.append((s + ls, s + rs))
     merged: list[tuple[int, int]] = []
     for s, e in trimmed:
-        if merged and "\n" in text[merged[-1][1]:s]:
+        if merged and "\n" in text[merged[-1][1] : s]:
             ps, pe = merged[-1]
             if pe - ps < _MIN_CHARS and not re.search(r"\d", text[ps:pe].lstrip("0123456789. ")):
                 merged.pop()  # a short heading line ("16. Violation de données"): the label has the section
             merged.append((s, e))
             continue
-        if merged and (merged[-1][1] - merged[-1][0] < _MIN_CHARS or e - s < _MIN_CHARS // 2) \
-                and e - merged[-1][0] <= _MAX_CHARS:
+        if (
+            merged
+            and (merged[-1][1] - merged[-1][0] < _MIN_CHARS or e - s < _MIN_CHARS // 2)
+            and e - merged[-1][0] <= _MAX_CHARS
+        ):
             merged[-1] = (merged[-1][0], e)
         else:
             merged.append((s, e))
@@ -94,8 +100,10 @@ def sentences(text: str) -> list[str]:
 
 def split_clause(clause: Clause, rank: int = 0, clause_dense: float = 0.0) -> list[Span]:
     """The clause's sentences and list items as spans with document offsets."""
-    return [Span(clause, clause.start + s, clause.start + e, clause.text[s:e], rank, clause_dense)
-            for s, e in _pieces(clause.text)]
+    return [
+        Span(clause, clause.start + s, clause.start + e, clause.text[s:e], rank, clause_dense)
+        for s, e in _pieces(clause.text)
+    ]
 
 
 def spans_of_hits(hits: Sequence[Hit]) -> list[Span]:
@@ -115,8 +123,7 @@ def spans_of_hits(hits: Sequence[Hit]) -> list[Span]:
     return out
 
 
-def lexical_overlap(query_terms: Sequence[str], text: str,
-                    idf: dict[str, float] | None = None) -> float:
+def lexical_overlap(query_terms: Sequence[str], text: str, idf: dict[str, float] | None = None) -> float:
     """Weighted share of distinct query stems found in `text` (0..1); weights are idf when given."""
     q = set(query_terms)
     if not q:

@@ -8,66 +8,66 @@ from typing import Any
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "unknown": "{name} is not in the corpus: no documents from this vendor are available, so I cannot "
-                   "answer about its terms.",
+        "answer about its terms.",
         "not_specified": "{who} do not specify this.",
         "who_vendor": "{names}'s documents",
         "who_all": "The documents in the corpus",
         "closest": "The closest clause is quoted below [{n}].",
         "refused": "I can only answer questions about the vendors' contract terms in the corpus, with "
-                   "citations; I cannot help with that request.",
+        "citations; I cannot help with that request.",
         "empty": "The document store is empty: run `python -m ingest` first.",
         "row_missing": "not specified in its documents.",
         "quote_intro": "The clause says:",
         # explanations ("Why this answer"), for a lawyer or a buyer
         "why_generated": "The assistant ranked the sentences of the retrieved clauses, the language model "
-                         "confirmed that the cited sentence answers the question (confidence {conf}), and "
-                         "the wording above was checked against it: every figure in it appears in the "
-                         "quoted clause.",
+        "confirmed that the cited sentence answers the question (confidence {conf}), and "
+        "the wording above was checked against it: every figure in it appears in the "
+        "quoted clause.",
         "why_quoted": "The cited sentence was judged to answer the question (confidence {conf}), but no "
-                      "wording of it passed the checks ({reason}), so the clause is quoted as written; the "
-                      "key words are in bold.",
+        "wording of it passed the checks ({reason}), so the clause is quoted as written; the "
+        "key words are in bold.",
         "why_quoted_nomodel": "The language model was unavailable ({reason}), so the best-ranked sentence "
-                              "is quoted as written, unchecked.",
+        "is quoted as written, unchecked.",
         "why_abstained_check": "The closest sentences found were judged not to answer the question "
-                               "(best confidence {conf}, under the {thr} threshold), so the assistant does "
-                               "not answer rather than guess.",
+        "(best confidence {conf}, under the {thr} threshold), so the assistant does "
+        "not answer rather than guess.",
         "why_abstained_relevance": "Nothing in {who} is close enough to the question to be its answer.",
         "why_unknown": "No document of {name} was loaded into the assistant.",
         "why_refused": "The question is not about the vendors' contract terms.",
         "why_empty": "No document has been ingested yet.",
         "why_rows": "Each vendor's row was found, checked and cited on its own, from that vendor's "
-                    "documents only.",
+        "documents only.",
         "conf_uncalibrated": "{conf} (a yes/no reply: this model gives no probabilities)",
     },
     "fr": {
         "unknown": "{name} ne fait pas partie du corpus : aucun document de ce fournisseur n'est disponible, "
-                   "je ne peux donc pas répondre sur ses conditions.",
+        "je ne peux donc pas répondre sur ses conditions.",
         "not_specified": "{who} ne précisent pas ce point.",
         "who_vendor": "Les documents de {names}",
         "who_all": "Les documents du corpus",
         "closest": "La clause la plus proche est citée ci-dessous [{n}].",
         "refused": "Je ne peux répondre qu'aux questions sur les conditions contractuelles des fournisseurs "
-                   "du corpus, avec citations ; je ne peux pas traiter cette demande.",
+        "du corpus, avec citations ; je ne peux pas traiter cette demande.",
         "empty": "La base documentaire est vide : lancez d'abord `python -m ingest`.",
         "row_missing": "non précisé dans ses documents.",
         "quote_intro": "La clause dit :",
         "why_generated": "L'assistant a classé les phrases des clauses retrouvées, le modèle de langue a "
-                         "confirmé que la phrase citée répond à la question (confiance {conf}), et la "
-                         "formulation ci-dessus a été vérifiée : chaque chiffre figure dans la clause citée.",
+        "confirmé que la phrase citée répond à la question (confiance {conf}), et la "
+        "formulation ci-dessus a été vérifiée : chaque chiffre figure dans la clause citée.",
         "why_quoted": "La phrase citée a été jugée répondre à la question (confiance {conf}), mais aucune "
-                      "reformulation n'a passé les contrôles ({reason}) : la clause est donc citée telle "
-                      "quelle, les mots clés en gras.",
+        "reformulation n'a passé les contrôles ({reason}) : la clause est donc citée telle "
+        "quelle, les mots clés en gras.",
         "why_quoted_nomodel": "Le modèle de langue était indisponible ({reason}) : la phrase la mieux classée "
-                              "est citée telle quelle, sans vérification.",
+        "est citée telle quelle, sans vérification.",
         "why_abstained_check": "Les phrases les plus proches ont été jugées ne pas répondre à la question "
-                               "(meilleure confiance {conf}, sous le seuil de {thr}) : l'assistant préfère "
-                               "ne pas répondre plutôt que deviner.",
+        "(meilleure confiance {conf}, sous le seuil de {thr}) : l'assistant préfère "
+        "ne pas répondre plutôt que deviner.",
         "why_abstained_relevance": "Rien dans {who} n'est assez proche de la question pour y répondre.",
         "why_unknown": "Aucun document de {name} n'a été chargé dans l'assistant.",
         "why_refused": "La question ne porte pas sur les conditions contractuelles des fournisseurs.",
         "why_empty": "Aucun document n'a encore été ingéré.",
         "why_rows": "Chaque ligne a été trouvée, vérifiée et citée séparément, à partir des seuls documents "
-                    "du fournisseur.",
+        "du fournisseur.",
         "conf_uncalibrated": "{conf} (réponse oui/non : ce modèle ne donne pas de probabilités)",
     },
 }

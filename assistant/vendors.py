@@ -120,8 +120,9 @@ def _same_case(raw: Sequence[str], term: Sequence[str]) -> bool:
     return all(not t[0].isupper() or r[0].isupper() for r, t in zip(raw, term, strict=True))
 
 
-def detect_vendors(question: str, catalog: Sequence[VendorInfo],
-                   known_word: Callable[[str], bool] | None = None) -> Detection:
+def detect_vendors(
+    question: str, catalog: Sequence[VendorInfo], known_word: Callable[[str], bool] | None = None
+) -> Detection:
     """Find the corpus vendors a question names. Exact token matches of names/slugs/aliases and of
     capitalised roles first, then fuzzy matches of names (same first letter, small edit distance, long
     terms only). A name or role several vendors share is set aside in `ambiguous` (no vendor). When no
@@ -149,23 +150,26 @@ def detect_vendors(question: str, catalog: Sequence[VendorInfo],
             sizes = [len(term)] if len(term) > 1 or is_role else [1, 2, 3]  # "Human Linker" for "humanlinker"
             for n in sizes:
                 for i in range(len(toks) - n + 1):
-                    if any(taken[i:i + n]):
+                    if any(taken[i : i + n]):
                         continue
-                    window = words[i:i + n]
+                    window = words[i : i + n]
                     w = "".join(window)
                     if is_role:
-                        ok = w == joined and _same_case([t[3] for t in toks[i:i + n]], term)
+                        ok = w == joined and _same_case([t[3] for t in toks[i : i + n]], term)
                     elif not fuzzy:
                         ok = w == joined and (n == len(term) or len(joined) >= 6)
                     else:
-                        ok = (w[0] == joined[0] and len(w) >= 4
-                              and _edit_distance(w, joined, limit) <= limit
-                              and not (known_word and n == 1 and known_word(window[0])))
+                        ok = (
+                            w[0] == joined[0]
+                            and len(w) >= 4
+                            and _edit_distance(w, joined, limit) <= limit
+                            and not (known_word and n == 1 and known_word(window[0]))
+                        )
                     if ok:
                         for j in range(i, i + n):
                             taken[j] = True
                         if joined in shared:
-                            ambiguous.append(question[toks[i][0]:toks[i + n - 1][1]])
+                            ambiguous.append(question[toks[i][0] : toks[i + n - 1][1]])
                         else:
                             mentions.append(VendorMention(v.slug, toks[i][0], toks[i + n - 1][1], fuzzy))
     mentions.sort(key=lambda m: m.start)
@@ -180,7 +184,9 @@ def detect_vendors(question: str, catalog: Sequence[VendorInfo],
 
 
 # Capitalised words that are not vendor names: question words, legal/contract vocabulary, places.
-_NOT_NAMES = frozenset(_norm(w) for w in """
+_NOT_NAMES = frozenset(
+    _norm(w)
+    for w in """
 what which who whom whose when where why how does do did is are can could should would will may
 must the a an and or of for in on to with by at from about under if any all each every this that these
 those i we you it they my our your their is quel quelle quels quelles qui que quoi quand comment
@@ -194,12 +200,14 @@ agreement data personal donnees ai ia saas api ip
 monday tuesday wednesday thursday friday saturday sunday january february march april june july
 august september october november december janvier fevrier mars avril mai juin juillet aout
 septembre octobre novembre decembre
-""".split())
+""".split()
+)
 
 _POSSESSIVE = re.compile(r"\b([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})['’]s\b")
 _AFTER_PREP = re.compile(
     r"\b(?:for|of|with|at|by|from|does|do|is|chez|de|d['’]|avec|pour|par|selon)\s*"
-    r"([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})")
+    r"([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})"
+)
 
 
 def find_unknown_vendor(question: str, known_word: Callable[[str], bool] | None = None) -> str | None:
@@ -219,15 +227,18 @@ def find_unknown_vendor(question: str, known_word: Callable[[str], bool] | None 
     return None
 
 
-def catalog_from(names: Mapping[str, str], aliases: Mapping[str, Iterable[str]] | None = None
-                 ) -> list[VendorInfo]:
+def catalog_from(
+    names: Mapping[str, str], aliases: Mapping[str, Iterable[str]] | None = None
+) -> list[VendorInfo]:
     """Build the catalogue from slug -> display name and slug -> aliases (e.g. the store's records); an
     alias written with VENDOR_ROLE_PREFIX is a role."""
     aliases = aliases or {}
     out: list[VendorInfo] = []
     for slug, name in sorted(names.items()):
         given = [a for a in aliases.get(slug, ()) if a]
-        roles = tuple(dict.fromkeys(a[len(VENDOR_ROLE_PREFIX):] for a in given if a.startswith(VENDOR_ROLE_PREFIX)))
+        roles = tuple(
+            dict.fromkeys(a[len(VENDOR_ROLE_PREFIX) :] for a in given if a.startswith(VENDOR_ROLE_PREFIX))
+        )
         plain = tuple(dict.fromkeys(a for a in given if not a.startswith(VENDOR_ROLE_PREFIX)))
         out.append(VendorInfo(slug, name or slug, plain, tuple(r for r in roles if r)))
     return out
@@ -237,7 +248,7 @@ def replace_mentions(question: str, mentions: Sequence[VendorMention], name: str
     """The question with every vendor mention replaced by `name` (for follow-ups on another vendor)."""
     out, last = [], 0
     for m in sorted(mentions, key=lambda m: m.start):
-        out.append(question[last:m.start])
+        out.append(question[last : m.start])
         out.append(name)
         last = m.end
     out.append(question[last:])

@@ -39,17 +39,31 @@ log = logging.getLogger("bench")
 
 def _git_commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).resolve().parent.parent, timeout=10).stdout.strip() or "?"
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+                cwd=Path(__file__).resolve().parent.parent,
+                timeout=10,
+            ).stdout.strip()
+            or "?"
+        )
     except (OSError, subprocess.SubprocessError):
         return "?"
 
 
-def run_bench(sections: list[str], quick: bool, workdir: Path,
-              settings_overrides: dict[str, Any] | None = None,
-              on_section: Callable[[dict[str, Any]], None] | None = None,
-              previous: dict[str, Any] | None = None, reuse_store: Path | None = None,
-              scale_docs: int | None = None, query_factors: tuple[int, ...] | None = None) -> dict[str, Any]:
+def run_bench(
+    sections: list[str],
+    quick: bool,
+    workdir: Path,
+    settings_overrides: dict[str, Any] | None = None,
+    on_section: Callable[[dict[str, Any]], None] | None = None,
+    previous: dict[str, Any] | None = None,
+    reuse_store: Path | None = None,
+    scale_docs: int | None = None,
+    query_factors: tuple[int, ...] | None = None,
+) -> dict[str, Any]:
     """Run the chosen sections in order and return the results document (meta, sections, summary).
 
     `on_section` gets the document so far after each section (so an interrupted run keeps its numbers);
@@ -61,12 +75,18 @@ def run_bench(sections: list[str], quick: bool, workdir: Path,
     from core.settings import load_settings
 
     settings = load_settings(**(settings_overrides or {}))
-    ctx = BenchContext(settings=settings, workdir=workdir, quick=quick, reuse_store=reuse_store,
-                       query_factors=query_factors)
+    ctx = BenchContext(
+        settings=settings, workdir=workdir, quick=quick, reuse_store=reuse_store, query_factors=query_factors
+    )
     started = time.time()
-    meta: dict[str, Any] = {"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-                            "quick": quick, "sections": sections, "commit": _git_commit(),
-                            "machine": machine_info(), "notes": ctx.notes}
+    meta: dict[str, Any] = {
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "quick": quick,
+        "sections": sections,
+        "commit": _git_commit(),
+        "machine": machine_info(),
+        "notes": ctx.notes,
+    }
     runners: dict[str, Callable[[], dict[str, Any]]] = {
         "ingest": lambda: ingest_bench.run(ctx),
         "query": lambda: query_bench.run(ctx),
@@ -87,9 +107,15 @@ def run_bench(sections: list[str], quick: bool, workdir: Path,
     for name in sections:
         if name == "memory" and "memory" in out.get("answer", {}):
             # the answer section's 1.5B process is the page's footprint: measured when that section was
-            out["memory"] = {**out["answer"]["memory"],
-                             **{k: out["answer"][k] for k in ("measured_utc", "loadavg_after", "provenance")
-                                if k in out["answer"]}, "from_section": "answer"}
+            out["memory"] = {
+                **out["answer"]["memory"],
+                **{
+                    k: out["answer"][k]
+                    for k in ("measured_utc", "loadavg_after", "provenance")
+                    if k in out["answer"]
+                },
+                "from_section": "answer",
+            }
             continue
         log.info("bench: %s ...", name)
         t = time.perf_counter()
@@ -99,8 +125,9 @@ def run_bench(sections: list[str], quick: bool, workdir: Path,
             log.error("bench section %s interrupted: keeping its partial results", name)
             out[name] = {**ctx.extra.get(f"partial_{name}", {}), "interrupted": True}
             out[name]["section_s"] = round(time.perf_counter() - t, 2)
-            meta["notes"].append(f"section {name} was interrupted after {out[name]['section_s']:.0f} s: "
-                                 "partial results")
+            meta["notes"].append(
+                f"section {name} was interrupted after {out[name]['section_s']:.0f} s: partial results"
+            )
             if on_section:
                 on_section(document())
             break
@@ -115,10 +142,14 @@ def run_bench(sections: list[str], quick: bool, workdir: Path,
         if on_section:
             on_section(document())
     if quick:
-        meta["notes"].append("quick run: 2-document corpus, 10x instead of 100x/1000x, 200 synthetic documents, "
-                             "1 question, pp128/tg32")
+        meta["notes"].append(
+            "quick run: 2-document corpus, 10x instead of 100x/1000x, 200 synthetic documents, "
+            "1 question, pp128/tg32"
+        )
     if previous:
-        kept = ", ".join(f"{k} (measured {out[k].get('measured_utc', '?')})" for k in out if k not in sections)
+        kept = ", ".join(
+            f"{k} (measured {out[k].get('measured_utc', '?')})" for k in out if k not in sections
+        )
         if kept:
             meta["notes"].append(f"kept from the earlier run of this CPU kind: {kept}")
     return document()
@@ -148,22 +179,35 @@ def combine(names: list[str], out_dir: Path) -> dict[str, Any]:
         sections.update(d["sections"])
         over = d["meta"].get("settings_overrides") or {}
         extra = f", settings overrides {over}" if over else ""
-        sources.append(f"{n}.json ({d['meta']['started_utc']}, {', '.join(d['sections'])}"
-                       f"{', quick' if d['meta']['quick'] else ''}{extra})")
+        sources.append(
+            f"{n}.json ({d['meta']['started_utc']}, {', '.join(d['sections'])}"
+            f"{', quick' if d['meta']['quick'] else ''}{extra})"
+        )
     ordered = {k: sections[k] for k in SECTIONS if k in sections}
     meta = dict(docs[0]["meta"])
-    meta.update({"sections": list(ordered), "quick": any(d["meta"]["quick"] for d in docs),
-                 "duration_s": sum(d["meta"]["duration_s"] for d in docs), "combined_from": sources,
-                 "notes": [n for d in docs for n in d["meta"].get("notes", [])]
-                 + [f"combined from separate runs: {'; '.join(sources)}"]})
+    meta.update(
+        {
+            "sections": list(ordered),
+            "quick": any(d["meta"]["quick"] for d in docs),
+            "duration_s": sum(d["meta"]["duration_s"] for d in docs),
+            "combined_from": sources,
+            "notes": [n for d in docs for n in d["meta"].get("notes", [])]
+            + [f"combined from separate runs: {'; '.join(sources)}"],
+        }
+    )
     return {"meta": meta, "sections": ordered, "summary": summary_rows(ordered)}
 
 
 def same_kind(results: dict[str, Any], kind: str) -> dict[str, Any]:
     """The sections of earlier results measured on this CPU kind (never mix CPUs in one file; sections
     without provenance are dropped too)."""
-    return {"sections": {k: v for k, v in (results.get("sections") or {}).items()
-                         if isinstance(v, dict) and (v.get("provenance") or {}).get("cpu_kind") == kind}}
+    return {
+        "sections": {
+            k: v
+            for k, v in (results.get("sections") or {}).items()
+            if isinstance(v, dict) and (v.get("provenance") or {}).get("cpu_kind") == kind
+        }
+    }
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -171,30 +215,65 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--quick", action="store_true", help="small sizes: a few minutes instead of ~12")
-    p.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
-                   help=f"run only this section (repeatable): {', '.join(SECTIONS)}")
+    p.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        metavar="SECTION",
+        help=f"run only this section (repeatable): {', '.join(SECTIONS)}",
+    )
     p.add_argument("--out", type=Path, default=RESULTS_DIR, help="results folder (default bench/results)")
-    p.add_argument("--name", help="results file name without extension (default: this CPU's kind, "
-                                  "<kind>-quick with --quick)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="settings override, e.g. --set embedding.kind=hashing (recorded in the results)")
-    p.add_argument("--merge", action="store_true",
-                   help="keep the other sections of an existing NAME.json (each section has its own limit); "
-                        "the default for this CPU kind's own file")
-    p.add_argument("--fresh", action="store_true", help="do not keep the sections of an existing results file")
-    p.add_argument("--combine", nargs="+", metavar="RUN",
-                   help="measure nothing: merge the sections of earlier runs RUN.json into NAME.json")
-    p.add_argument("--store", type=Path, metavar="DIR",
-                   help="start the answer/query sections from a copy of this store of the sample corpus "
-                        "(ingested with the same embedder) instead of embedding it again")
-    p.add_argument("--scale-docs", type=int, metavar="N",
-                   help="synthetic documents for the scale section (default 2000; 200 with --quick)")
-    p.add_argument("--query-factors", type=int, nargs="*", metavar="N",
-                   help="scaled corpus copies for the query section (default 100 1000; 10 with --quick; "
-                        "none: the sample corpus only, for the query embedding and 1x figures)")
+    p.add_argument(
+        "--name",
+        help="results file name without extension (default: this CPU's kind, <kind>-quick with --quick)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="settings override, e.g. --set embedding.kind=hashing (recorded in the results)",
+    )
+    p.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other sections of an existing NAME.json (each section has its own limit); "
+        "the default for this CPU kind's own file",
+    )
+    p.add_argument(
+        "--fresh", action="store_true", help="do not keep the sections of an existing results file"
+    )
+    p.add_argument(
+        "--combine",
+        nargs="+",
+        metavar="RUN",
+        help="measure nothing: merge the sections of earlier runs RUN.json into NAME.json",
+    )
+    p.add_argument(
+        "--store",
+        type=Path,
+        metavar="DIR",
+        help="start the answer/query sections from a copy of this store of the sample corpus "
+        "(ingested with the same embedder) instead of embedding it again",
+    )
+    p.add_argument(
+        "--scale-docs",
+        type=int,
+        metavar="N",
+        help="synthetic documents for the scale section (default 2000; 200 with --quick)",
+    )
+    p.add_argument(
+        "--query-factors",
+        type=int,
+        nargs="*",
+        metavar="N",
+        help="scaled corpus copies for the query section (default 100 1000; 10 with --quick; "
+        "none: the sample corpus only, for the query embedding and 1x figures)",
+    )
     p.add_argument("--keep-workdir", action="store_true", help="keep the temporary stores for inspection")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
@@ -218,10 +297,17 @@ def main(argv: list[str] | None = None) -> int:
         previous = same_kind(json.loads((args.out / f"{name}.json").read_text(encoding="utf-8")), kind)
     workdir = Path(tempfile.mkdtemp(prefix="contract-qa-bench-"))
     try:
-        results = run_bench(sections, args.quick, workdir, overrides,
-                            on_section=lambda doc: write_results(doc, args.out, name), previous=previous,
-                            reuse_store=args.store, scale_docs=args.scale_docs,
-                            query_factors=tuple(args.query_factors) if args.query_factors is not None else None)
+        results = run_bench(
+            sections,
+            args.quick,
+            workdir,
+            overrides,
+            on_section=lambda doc: write_results(doc, args.out, name),
+            previous=previous,
+            reuse_store=args.store,
+            scale_docs=args.scale_docs,
+            query_factors=tuple(args.query_factors) if args.query_factors is not None else None,
+        )
     finally:
         if args.keep_workdir:
             print(f"work folder kept: {workdir}", file=sys.stderr)

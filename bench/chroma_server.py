@@ -54,8 +54,14 @@ class ChromaServer:
     Usage: `with ChromaServer(tmp_path / "chroma") as srv: settings.replace(vectorstore_url=srv.url)`.
     """
 
-    def __init__(self, path: Path, host: str = "127.0.0.1", port: int | None = None,
-                 start_timeout_s: float = 60.0, log_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        start_timeout_s: float = 60.0,
+        log_file: Path | None = None,
+    ) -> None:
         self.path = Path(path)
         self.host = host
         self.port = port or free_port(host)
@@ -71,12 +77,21 @@ class ChromaServer:
         """Launch the server and block until its heartbeat answers (or raise, with its log tail)."""
         self.path.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, ANONYMIZED_TELEMETRY="False")
-        cmd = [chroma_executable(), "run", "--path", str(self.path), "--host", self.host,
-               "--port", str(self.port)]
+        cmd = [
+            chroma_executable(),
+            "run",
+            "--path",
+            str(self.path),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+        ]
         log.info("starting %s", " ".join(cmd))
         with open(self.log_file, "wb") as out:
-            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -85,7 +100,9 @@ class ChromaServer:
                 return self
             time.sleep(0.25)
         self.stop()
-        raise TimeoutError(f"chroma server did not answer within {self.start_timeout_s:.0f} s: {self._tail()}")
+        raise TimeoutError(
+            f"chroma server did not answer within {self.start_timeout_s:.0f} s: {self._tail()}"
+        )
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Terminate the server (SIGTERM, then SIGKILL) and reap it."""
@@ -111,6 +128,7 @@ class ChromaServer:
     def __enter__(self) -> ChromaServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()

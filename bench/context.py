@@ -103,13 +103,19 @@ class BenchContext:
 
             from ingest.pipeline import run_ingest
 
-            s = self.settings.replace(corpus_dir=str(self.corpus_dir()),
-                                      store_dir=str(self.workdir / "sample-store"), vectorstore_url=None)
+            s = self.settings.replace(
+                corpus_dir=str(self.corpus_dir()),
+                store_dir=str(self.workdir / "sample-store"),
+                vectorstore_url=None,
+            )
             if self.reuse_store is not None and not s.store_dir.exists():
                 shutil.copytree(self.reuse_store, s.store_dir)  # a copy: the bench never writes to it
             report = run_ingest(s, embeddings=self.embeddings(), progress=False)
-            self.notes.append(f"sample store: {report.counts()} (reused {self.reuse_store})"
-                              if self.reuse_store else f"sample store ingested for this run: {report.counts()}")
+            self.notes.append(
+                f"sample store: {report.counts()} (reused {self.reuse_store})"
+                if self.reuse_store
+                else f"sample store ingested for this run: {report.counts()}"
+            )
             self.sample_settings = s
         return self.sample_settings
 

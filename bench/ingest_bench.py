@@ -21,8 +21,9 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     from vectorstore.store import ClauseStore, contextual_text
 
     emb = ctx.embeddings()
-    settings = ctx.settings.replace(corpus_dir=str(ctx.corpus_dir()), store_dir=str(ctx.workdir / "sample-store"),
-                                    vectorstore_url=None)
+    settings = ctx.settings.replace(
+        corpus_dir=str(ctx.corpus_dir()), store_dir=str(ctx.workdir / "sample-store"), vectorstore_url=None
+    )
     timed = TimedEmbeddings(emb)
     t, c = time.perf_counter(), time.process_time()
     tstore = timed_store(settings, timed)
@@ -45,19 +46,30 @@ def run(ctx: BenchContext) -> dict[str, Any]:
 
     counts = report.counts()
     return {
-        "corpus": str(settings.corpus_dir), "documents": counts.get("added", 0), "chunks": len(texts),
+        "corpus": str(settings.corpus_dir),
+        "documents": counts.get("added", 0),
+        "chunks": len(texts),
         "embedder": str(getattr(emb, "name", type(emb).__name__)),
-        "embedding_batch_size": settings.embedding.batch_size, "embedding_dtype": settings.embedding.dtype
-        if settings.embedding.kind == "sentence-transformers" else settings.embedding.kind,
+        "embedding_batch_size": settings.embedding.batch_size,
+        "embedding_dtype": settings.embedding.dtype
+        if settings.embedding.kind == "sentence-transformers"
+        else settings.embedding.kind,
         "embedder_load_s": round(ctx.embeddings_load_s or 0.0, 3),
-        "cold_s": round(cold_s, 3), "encode_limit_s": round(encode_s, 3),
-        "ratio_cold": round(cold_s / encode_s, 3) if encode_s else None, "target_ratio": TARGET_RATIO,
-        "cold_cpu_s": round(cold_cpu, 3), "encode_cpu_s": round(encode_cpu, 3),
+        "cold_s": round(cold_s, 3),
+        "encode_limit_s": round(encode_s, 3),
+        "ratio_cold": round(cold_s / encode_s, 3) if encode_s else None,
+        "target_ratio": TARGET_RATIO,
+        "cold_cpu_s": round(cold_cpu, 3),
+        "encode_cpu_s": round(encode_cpu, 3),
         "ratio_cold_cpu": round(cold_cpu / encode_cpu, 3) if encode_cpu else None,
-        "embed_time_inside_ingest_s": round(embed_in_ingest_s, 3), "embed_calls_inside_ingest": embed_calls,
-        "non_embed_ingest_s": round(cold_s - embed_in_ingest_s, 3), "store_parts_s": store_parts,
+        "embed_time_inside_ingest_s": round(embed_in_ingest_s, 3),
+        "embed_calls_inside_ingest": embed_calls,
+        "non_embed_ingest_s": round(cold_s - embed_in_ingest_s, 3),
+        "store_parts_s": store_parts,
         "encode_chunks_per_s": round(len(texts) / encode_s, 2) if encode_s else None,
-        "warm_s": round(warm_s, 3), "warm_target_s": WARM_TARGET_S, "warm_embed_calls": timed.calls,
+        "warm_s": round(warm_s, 3),
+        "warm_target_s": WARM_TARGET_S,
+        "warm_embed_calls": timed.calls,
         "warm_counts": warm.counts(),
         "store_bytes": dir_size_bytes(settings.store_dir),
         "ok": bool(encode_s and cold_s / encode_s <= TARGET_RATIO and warm_s <= WARM_TARGET_S),

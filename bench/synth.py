@@ -15,8 +15,36 @@ from pathlib import Path
 import yaml
 
 _DIGITS = re.compile(r"\d+")
-_SYLLABLES = ("al", "ba", "cor", "da", "el", "fi", "gra", "hel", "io", "ka", "lu", "mar", "no", "vi",
-              "pra", "qui", "ro", "sen", "ta", "ul", "ver", "wo", "xa", "ze", "tec", "nov", "syn", "dat")
+_SYLLABLES = (
+    "al",
+    "ba",
+    "cor",
+    "da",
+    "el",
+    "fi",
+    "gra",
+    "hel",
+    "io",
+    "ka",
+    "lu",
+    "mar",
+    "no",
+    "vi",
+    "pra",
+    "qui",
+    "ro",
+    "sen",
+    "ta",
+    "ul",
+    "ver",
+    "wo",
+    "xa",
+    "ze",
+    "tec",
+    "nov",
+    "syn",
+    "dat",
+)
 _SUFFIXES = ("Data", "Cloud", "Labs", "Software", "Digital", "Systems", "SaaS", "Analytics", "Mail", "CRM")
 
 
@@ -44,9 +72,15 @@ def load_templates(corpus: Path) -> list[Template]:
         for doc in sorted(vdir.glob("*.txt")):
             text = doc.read_text(encoding="utf-8", errors="replace")
             paras = tuple(_paragraphs(text))
-            out.append(Template(vendor=vdir.name, document=doc.name,
-                                language=str(meta.get("language") or "fr"), names=tuple(names),
-                                paragraphs=paras))
+            out.append(
+                Template(
+                    vendor=vdir.name,
+                    document=doc.name,
+                    language=str(meta.get("language") or "fr"),
+                    names=tuple(names),
+                    paragraphs=paras,
+                )
+            )
     if not out:
         raise FileNotFoundError(f"no documents under {corpus}")
     return out
@@ -70,12 +104,14 @@ def company_name(rng: random.Random) -> str:
 
 def vary_numbers(text: str, rng: random.Random, share: float = 0.5) -> str:
     """Replace about `share` of the digit runs with random numbers of the same length."""
+
     def sub(m: re.Match[str]) -> str:
         s = m.group(0)
         if rng.random() >= share:
             return s
         first = str(rng.randint(1, 9)) if len(s) > 1 else str(rng.randint(0, 9))
         return first + "".join(str(rng.randint(0, 9)) for _ in range(len(s) - 1))
+
     return _DIGITS.sub(sub, text)
 
 
@@ -86,8 +122,14 @@ def rename(text: str, names: tuple[str, ...], new: str) -> str:
     return text
 
 
-def make_document(tpl: Template, pool: list[Template], name: str, rng: random.Random,
-                  keep: float = 0.3, borrow: float = 0.15) -> str:
+def make_document(
+    tpl: Template,
+    pool: list[Template],
+    name: str,
+    rng: random.Random,
+    keep: float = 0.3,
+    borrow: float = 0.15,
+) -> str:
     """One synthetic document: template order, `keep` share of its paragraphs, some borrowed ones."""
     same_lang = [t for t in pool if t.language == tpl.language and t is not tpl] or [tpl]
     paras: list[str] = []
@@ -104,8 +146,14 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def generate_corpus(sample: Path, out: Path, n_documents: int = 2000, docs_per_vendor: int = 4,
-                    seed: int = 7, keep: float = 0.3) -> dict[str, int]:
+def generate_corpus(
+    sample: Path,
+    out: Path,
+    n_documents: int = 2000,
+    docs_per_vendor: int = 4,
+    seed: int = 7,
+    keep: float = 0.3,
+) -> dict[str, int]:
     """Write n_documents synthetic documents under out/<vendor>/<doc>.txt with vendor.yaml files.
 
     Returns counts (documents, vendors, characters). The same seed gives byte-identical files.
@@ -125,8 +173,9 @@ def generate_corpus(sample: Path, out: Path, n_documents: int = 2000, docs_per_v
         vdir.mkdir(exist_ok=True)
         first = rng.choice(templates)
         lang_tpls = [t for t in templates if t.language == first.language]
-        (vdir / "vendor.yaml").write_text(yaml.safe_dump({"name": name, "language": first.language},
-                                                         allow_unicode=True), encoding="utf-8")
+        (vdir / "vendor.yaml").write_text(
+            yaml.safe_dump({"name": name, "language": first.language}, allow_unicode=True), encoding="utf-8"
+        )
         for d in range(min(docs_per_vendor, n_documents - written)):
             tpl = first if d == 0 else rng.choice(lang_tpls)
             text = make_document(tpl, templates, name, rng, keep=keep)

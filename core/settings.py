@@ -51,8 +51,12 @@ class EmbeddingSettings(_Section):
             from core.hardware import embedding_batch_for
 
             return embedding_batch_for(info.data["dtype"])  # follows the dtype, even one set explicitly
-        return _resolve_auto(v, {"dtype": "embedding_dtype", "batch_size": "embedding_batch_size",
-                                 "threads": "torch_threads"}[str(info.field_name)])
+        return _resolve_auto(
+            v,
+            {"dtype": "embedding_dtype", "batch_size": "embedding_batch_size", "threads": "torch_threads"}[
+                str(info.field_name)
+            ],
+        )
 
 
 class LLMSettings(_Section):
@@ -140,8 +144,10 @@ class Settings(_Section):
 
 def _expand(value: Any, env: Mapping[str, str]) -> Any:
     if isinstance(value, str):
+
         def sub(m: re.Match[str]) -> str:
             return env.get(m.group(1), m.group(2) if m.group(2) is not None else "")
+
         return _VAR.sub(sub, value)
     if isinstance(value, dict):
         return {k: _expand(v, env) for k, v in value.items()}
@@ -158,8 +164,9 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None,
-                  **overrides: Any) -> Settings:
+def load_settings(
+    path: str | Path | None = None, env: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
     """Read YAML defaults (CQA_SETTINGS or config/settings.yaml), expand ${VAR:default}, apply
     CQA__SECTION__KEY environment overrides, then keyword overrides (dotted or `__` keys)."""
     env = os.environ if env is None else env

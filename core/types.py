@@ -66,8 +66,15 @@ class Hit:
 
     def to_json(self) -> dict[str, Any]:
         c = self.clause
-        return {"vendor": c.vendor, "document": c.document, "start": c.start, "end": c.end,
-                "score": round(float(self.score), 6), "section": c.section, "clause_id": c.id}
+        return {
+            "vendor": c.vendor,
+            "document": c.document,
+            "start": c.start,
+            "end": c.end,
+            "score": round(float(self.score), 6),
+            "section": c.section,
+            "clause_id": c.id,
+        }
 
 
 @dataclass
@@ -121,7 +128,9 @@ class Answer:
     mode: AnswerMode = "generated"
     vendors: list[str] = field(default_factory=list)  # vendors the question was restricted to
     comparison: list[VendorAnswer] | None = None
-    warnings: list[str] = field(default_factory=list)  # internal notes (logs, evals), never shown as the answer
+    warnings: list[str] = field(
+        default_factory=list
+    )  # internal notes (logs, evals), never shown as the answer
     # the checker's probability that the cited sentence answers the question (0..1); None when not checked
     confidence: float | None = None
     # why the answer is what it is, in words for the reader (a lawyer, a buyer): shown in a collapsed detail

@@ -38,10 +38,18 @@ def reliability(rows: Sequence[Mapping[str, Any]], bins: int = 5) -> list[dict[s
     out = []
     for b in range(bins):
         lo, hi = b / bins, (b + 1) / bins
-        sel = [r for r in rows if (c := _conf(r)) is not None and (lo <= c < hi or (b == bins - 1 and c == 1.0))]
-        out.append({"lo": lo, "hi": hi, "n": len(sel),
-                    "mean_confidence": sum(_conf(r) or 0.0 for r in sel) / len(sel) if sel else None,
-                    "observed": sum(truth(r) for r in sel) / len(sel) if sel else None})
+        sel = [
+            r for r in rows if (c := _conf(r)) is not None and (lo <= c < hi or (b == bins - 1 and c == 1.0))
+        ]
+        out.append(
+            {
+                "lo": lo,
+                "hi": hi,
+                "n": len(sel),
+                "mean_confidence": sum(_conf(r) or 0.0 for r in sel) / len(sel) if sel else None,
+                "observed": sum(truth(r) for r in sel) / len(sel) if sel else None,
+            }
+        )
     return out
 
 
@@ -56,16 +64,22 @@ def sweep(rows: Sequence[Mapping[str, Any]], thresholds: Sequence[float]) -> lis
         tp = sum(1 for r in abst if not (r.get("scores") or {}).get("answerable", True))
         answerable = [r for r in seen if (r.get("scores") or {}).get("answerable", True)]
         answered_true = sum(1 for r in answerable if (_conf(r) or 0.0) >= thr and truth(r))
-        out.append({"threshold": thr, "abstained": len(abst),
-                    "abstention_precision": tp / len(abst) if abst else None,
-                    "abstention_recall": tp / len(pos) if pos else None,
-                    "answerable_answered_true": answered_true / len(answerable) if answerable else None,
-                    "n": len(seen)})
+        out.append(
+            {
+                "threshold": thr,
+                "abstained": len(abst),
+                "abstention_precision": tp / len(abst) if abst else None,
+                "abstention_recall": tp / len(pos) if pos else None,
+                "answerable_answered_true": answered_true / len(answerable) if answerable else None,
+                "n": len(seen),
+            }
+        )
     return out
 
 
 def choose(table: Sequence[Mapping[str, Any]]) -> float:
     """The threshold with the best F1 of abstention, ties to the lower threshold (answer more)."""
+
     def f1(r: Mapping[str, Any]) -> float:
         p, rc = r.get("abstention_precision") or 0.0, r.get("abstention_recall") or 0.0
         return 2 * p * rc / (p + rc) if p + rc else 0.0
@@ -73,8 +87,11 @@ def choose(table: Sequence[Mapping[str, Any]]) -> float:
     return float(max(table, key=lambda r: (round(f1(r), 6), -r["threshold"]))["threshold"])
 
 
-def inputs_of(rows: Sequence[Mapping[str, Any]], gold_items: Mapping[str, Mapping[str, Any]] | None = None,
-              assistant: Any = None) -> list[tuple[list[float], bool, bool]]:
+def inputs_of(
+    rows: Sequence[Mapping[str, Any]],
+    gold_items: Mapping[str, Mapping[str, Any]] | None = None,
+    assistant: Any = None,
+) -> list[tuple[list[float], bool, bool]]:
     """(confidence inputs, truth, answerable) per single-vendor row the check saw: from the row's
     `signals` when the run recorded them, else recomputed by ranking the question again with `assistant`
     (the run's P(yes) is its confidence then: runs made before a confidence model existed)."""
@@ -99,18 +116,25 @@ def inputs_of(rows: Sequence[Mapping[str, Any]], gold_items: Mapping[str, Mappin
         ret = assistant.retrieve(sc.asks[0], scope=sc)
         cands = assistant.candidates(sc.asks[0], ret)
         c0 = ask["citations"][0]
-        cand = next((c for c in cands if c.span.start == c0["start"] and c.span.clause.document == c0["document"]),
-                    None)
+        cand = next(
+            (c for c in cands if c.span.start == c0["start"] and c.span.clause.document == c0["document"]),
+            None,
+        )
         if cand is None:
             continue
-        x = confidence_inputs(float(ask["confidence"]), cand, question_types(question),
-                              max(ret.best_dense.values(), default=0.0))
+        x = confidence_inputs(
+            float(ask["confidence"]),
+            cand,
+            question_types(question),
+            max(ret.best_dense.values(), default=0.0),
+        )
         out.append((x, truth(r), answerable))
     return out
 
 
-def fit_logistic(data: Sequence[tuple[list[float], bool, bool]], l2: float = 0.01, steps: int = 20000
-                 ) -> list[float]:
+def fit_logistic(
+    data: Sequence[tuple[list[float], bool, bool]], l2: float = 0.01, steps: int = 20000
+) -> list[float]:
     """Logistic regression (gradient descent, L2 on all but the bias) of truth on the inputs."""
     import numpy as np
 
@@ -126,9 +150,13 @@ def fit_logistic(data: Sequence[tuple[list[float], bool, bool]], l2: float = 0.0
 def best_threshold(scores: Sequence[float], data: Sequence[tuple[list[float], bool, bool]]) -> float:
     """The threshold that gets the most items right: answerable items answered with a true sentence, plus
     unanswerable items abstained (ties to the lower threshold)."""
+
     def good(thr: float) -> int:
-        return sum(1 for s, (_, t, a) in zip(scores, data, strict=True)
-                   if (a and t and s >= thr) or (not a and s < thr))
+        return sum(
+            1
+            for s, (_, t, a) in zip(scores, data, strict=True)
+            if (a and t and s >= thr) or (not a and s < thr)
+        )
 
     cands = sorted({round(float(s), 4) for s in scores})
     return max(cands, key=lambda thr: (good(thr), -thr)) if cands else 0.5
@@ -139,12 +167,18 @@ def _fmt(v: Any) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m evals.calibration", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m evals.calibration",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("run", help="a full eval run folder (results.jsonl), on the dev split")
     p.add_argument("--write", action="store_true", help="store the chosen threshold in config/ranker.json")
-    p.add_argument("--fit", action="store_true",
-                   help="fit the confidence model (check P(yes) + ranker evidence) and its threshold")
+    p.add_argument(
+        "--fit",
+        action="store_true",
+        help="fit the confidence model (check P(yes) + ranker evidence) and its threshold",
+    )
     p.add_argument("--gold", default="evals/gold/contracts.jsonl", help="with --fit: the run's gold file")
     args = p.parse_args(argv)
     from evals.report import load_run
@@ -157,13 +191,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fit(args, rows)
     print("| P(yes) bin | n | mean confidence | observed |\n|---|---|---|---|")
     for b in reliability(rows):
-        print(f"| {b['lo']:.1f}–{b['hi']:.1f} | {b['n']} | {_fmt(b['mean_confidence'])} | {_fmt(b['observed'])} |")
+        print(
+            f"| {b['lo']:.1f}–{b['hi']:.1f} | {b['n']} | {_fmt(b['mean_confidence'])} | {_fmt(b['observed'])} |"
+        )
     table = sweep(rows, [x / 20 for x in range(4, 19)])
-    print("\n| threshold | abstained | abst. precision | abst. recall | answerable answered with a true sentence |")
+    print(
+        "\n| threshold | abstained | abst. precision | abst. recall | answerable answered with a true sentence |"
+    )
     print("|---|---|---|---|---|")
     for r in table:
-        print(f"| {r['threshold']:.2f} | {r['abstained']} | {_fmt(r['abstention_precision'])} | "
-              f"{_fmt(r['abstention_recall'])} | {_fmt(r['answerable_answered_true'])} |")
+        print(
+            f"| {r['threshold']:.2f} | {r['abstained']} | {_fmt(r['abstention_precision'])} | "
+            f"{_fmt(r['abstention_recall'])} | {_fmt(r['answerable_answered_true'])} |"
+        )
     thr = choose(table)
     print(f"\nchosen threshold (best abstention F1): {thr:.2f}")
     if args.write:
@@ -171,7 +211,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
         doc.setdefault("engine", {})["abstain_below"] = thr
-        doc["calibrated"] = {"on": str(Path(args.run)), "items": len(rows), "date": dt.date.today().isoformat()}
+        doc["calibrated"] = {
+            "on": str(Path(args.run)),
+            "items": len(rows),
+            "date": dt.date.today().isoformat(),
+        }
         WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"written to {WEIGHTS_FILE}")
     return 0
@@ -200,9 +244,13 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
     p_thr = best_threshold([x[1] for x, _, _ in data], data)
 
     def right(sc: Sequence[float], t: float) -> int:
-        return sum(1 for s, (_, tr, a) in zip(sc, data, strict=True) if (a and tr and s >= t) or (not a and s < t))
+        return sum(
+            1 for s, (_, tr, a) in zip(sc, data, strict=True) if (a and tr and s >= t) or (not a and s < t)
+        )
 
-    print(f"{len(data)} checked dev items; weights {dict(zip(CONFIDENCE_INPUTS, (round(v, 3) for v in w), strict=True))}")
+    print(
+        f"{len(data)} checked dev items; weights {dict(zip(CONFIDENCE_INPUTS, (round(v, 3) for v in w), strict=True))}"
+    )
     print(f"P(yes) alone: threshold {p_thr:.3f}, {right([x[1] for x, _, _ in data], p_thr)} items right")
     print(f"combined:     threshold {thr:.3f}, {right(scores, thr)} items right")
     if args.write:
@@ -210,8 +258,12 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
         eng = doc.setdefault("engine", {})
         eng["confidence_weights"] = [round(v, 5) for v in w]
         eng["abstain_below"] = round(thr, 4)
-        doc["calibrated"] = {"on": str(Path(args.run)), "items": len(data), "inputs": list(CONFIDENCE_INPUTS),
-                             "date": dt.date.today().isoformat()}
+        doc["calibrated"] = {
+            "on": str(Path(args.run)),
+            "items": len(data),
+            "inputs": list(CONFIDENCE_INPUTS),
+            "date": dt.date.today().isoformat(),
+        }
         WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"written to {WEIGHTS_FILE}")
     return 0

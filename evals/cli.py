@@ -28,39 +28,80 @@ EPILOG = """examples:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m evals", description=__doc__, epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m evals",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="run a gold set and write summary.json, results.jsonl, report.md/.html",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r = sub.add_parser(
+        "run",
+        help="run a gold set and write summary.json, results.jsonl, report.md/.html",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     r.add_argument("--gold", required=True, help="gold JSONL file (schema: ../shared/spec/interfaces.md)")
     r.add_argument("--corpus", help="run on this corpus, ingested into a temporary store of its own")
-    r.add_argument("--store-dir", help="with --corpus: keep that corpus's store in this folder (re-used, "
-                   "ingested incrementally) instead of a temporary one")
+    r.add_argument(
+        "--store-dir",
+        help="with --corpus: keep that corpus's store in this folder (re-used, "
+        "ingested incrementally) instead of a temporary one",
+    )
     r.add_argument("--out", help="output folder (default evals/runs/<timestamp>-<system>-<goldname>/)")
     r.add_argument("--k", type=int, default=5, help="top-k retrieved spans scored (default 5)")
     r.add_argument("--retrieval-only", action="store_true", help="score retrieval alone (no LLM)")
-    r.add_argument("--extracts", action="store_true",
-                   help="with --retrieval-only: score the extracts the model would be given (span selection "
-                        "and token budget after retrieval) instead of the retrieved clauses")
+    r.add_argument(
+        "--extracts",
+        action="store_true",
+        help="with --retrieval-only: score the extracts the model would be given (span selection "
+        "and token budget after retrieval) instead of the retrieved clauses",
+    )
     r.add_argument("--limit", type=int, help="first N items (after filters)")
-    r.add_argument("--sample", type=int, help="a seeded random sample of N items (after filters, before --limit)")
+    r.add_argument(
+        "--sample", type=int, help="a seeded random sample of N items (after filters, before --limit)"
+    )
     r.add_argument("--seed", type=int, default=0, help="seed for --sample (default 0)")
-    r.add_argument("--split", choices=("dev", "test", "both"),
-                   help="only the gold items of this split (tune on dev, report test); both: one pass over "
-                        "dev + test that writes OUT/dev/ and OUT/test/ (each its own summary) beside the "
-                        "whole run in OUT/ (default: every item, no split recorded)")
-    r.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
-                   help="lang=fr, vendor=SLUG[,SLUG], id=ID, answerable=true|false (repeatable)")
-    r.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE",
-                   help="fail (exit 1) when METRIC is under VALUE (repeatable)")
-    r.add_argument("--max", action="append", default=[], metavar="METRIC=VALUE",
-                   help="fail (exit 1) when METRIC is over VALUE, e.g. latency_ms_p95=30000 (repeatable)")
-    r.add_argument("--system", choices=("default", "bm25", "plain-rag"), default="default",
-                   help="default: the assistant; bm25 / plain-rag: baselines (default: default)")
+    r.add_argument(
+        "--split",
+        choices=("dev", "test", "both"),
+        help="only the gold items of this split (tune on dev, report test); both: one pass over "
+        "dev + test that writes OUT/dev/ and OUT/test/ (each its own summary) beside the "
+        "whole run in OUT/ (default: every item, no split recorded)",
+    )
+    r.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="lang=fr, vendor=SLUG[,SLUG], id=ID, answerable=true|false (repeatable)",
+    )
+    r.add_argument(
+        "--min",
+        action="append",
+        default=[],
+        metavar="METRIC=VALUE",
+        help="fail (exit 1) when METRIC is under VALUE (repeatable)",
+    )
+    r.add_argument(
+        "--max",
+        action="append",
+        default=[],
+        metavar="METRIC=VALUE",
+        help="fail (exit 1) when METRIC is over VALUE, e.g. latency_ms_p95=30000 (repeatable)",
+    )
+    r.add_argument(
+        "--system",
+        choices=("default", "bm25", "plain-rag"),
+        default="default",
+        help="default: the assistant; bm25 / plain-rag: baselines (default: default)",
+    )
     r.add_argument("--fast", action="store_true", help="use the fast local LLM (llm.choice=fast)")
-    r.add_argument("--redact", action="store_true",
-                   help="write no document/question text (ids, scores, offsets only): for licensed corpora")
+    r.add_argument(
+        "--redact",
+        action="store_true",
+        help="write no document/question text (ids, scores, offsets only): for licensed corpora",
+    )
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     c = sub.add_parser("compare", help="per-metric deltas and flipped items between two runs")
     c.add_argument("run_a")
@@ -71,14 +112,22 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("runs", nargs="+")
     v = sub.add_parser("review", help="score the review grid (vendors x topics) against the gold grid")
     v.add_argument("--gold", default=None, help="gold grid JSONL (default evals/gold/review.jsonl)")
-    v.add_argument("--grid", default=None,
-                   help="a grid JSON from `python -m assistant review --json` (default: build it from the review "
-                        "cache, computing what it lacks)")
+    v.add_argument(
+        "--grid",
+        default=None,
+        help="a grid JSON from `python -m assistant review --json` (default: build it from the review "
+        "cache, computing what it lacks)",
+    )
     v.add_argument("--lang", choices=("en", "fr"), default="en", help="grid language (default en)")
     v.add_argument("--out", default=None, help="output folder (default evals/runs/<timestamp>-review/)")
     v.add_argument("--fast", action="store_true", help="use the fast local LLM (llm.choice=fast)")
-    v.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE",
-                   help="fail (exit 1) when METRIC is under VALUE, e.g. cell_accuracy=0.9 (repeatable)")
+    v.add_argument(
+        "--min",
+        action="append",
+        default=[],
+        metavar="METRIC=VALUE",
+        help="fail (exit 1) when METRIC is under VALUE, e.g. cell_accuracy=0.9 (repeatable)",
+    )
     return p
 
 
@@ -89,7 +138,9 @@ def parse_thresholds(specs: Sequence[str], allowed: Sequence[str]) -> dict[str, 
         name, sep, value = spec.partition("=")
         name = name.strip()
         if not sep or name not in allowed:
-            raise ValueError(f"bad threshold {spec!r}: use METRIC=VALUE with METRIC one of {', '.join(allowed)}")
+            raise ValueError(
+                f"bad threshold {spec!r}: use METRIC=VALUE with METRIC one of {', '.join(allowed)}"
+            )
         try:
             out[name] = float(value)
         except ValueError as exc:
@@ -97,8 +148,9 @@ def parse_thresholds(specs: Sequence[str], allowed: Sequence[str]) -> dict[str, 
     return out
 
 
-def check_thresholds(metrics: Mapping[str, Any], mins: Mapping[str, float],
-                     maxs: Mapping[str, float] | None = None) -> list[str]:
+def check_thresholds(
+    metrics: Mapping[str, Any], mins: Mapping[str, float], maxs: Mapping[str, float] | None = None
+) -> list[str]:
     """Messages for every metric under its --min (or over its --max); an undefined metric fails too."""
     problems = []
     for name, bound in mins.items():
@@ -119,15 +171,27 @@ def check_thresholds(metrics: Mapping[str, Any], mins: Mapping[str, float],
 def redact_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """A results row without any text: id, scores, retrieved offsets, citation offsets, abstained."""
     ask = row.get("ask") or {}
-    keep = {"retrieved": [{k: v for k, v in s.items() if k in ("vendor", "document", "start", "end", "score")}
-                          for s in ask.get("retrieved") or []],
-            "citations": [{k: v for k, v in c.items() if k in ("n", "vendor", "document", "start", "end")}
-                          for c in ask.get("citations") or []],
-            "timings_ms": ask.get("timings_ms", {}), "model": ask.get("model", {})}
+    keep = {
+        "retrieved": [
+            {k: v for k, v in s.items() if k in ("vendor", "document", "start", "end", "score")}
+            for s in ask.get("retrieved") or []
+        ],
+        "citations": [
+            {k: v for k, v in c.items() if k in ("n", "vendor", "document", "start", "end")}
+            for c in ask.get("citations") or []
+        ],
+        "timings_ms": ask.get("timings_ms", {}),
+        "model": ask.get("model", {}),
+    }
     if "abstained" in ask:
         keep["abstained"] = ask["abstained"]
-    return {"id": row["id"], "ask": keep, "scores": row.get("scores", {}), "vendors": row.get("vendors"),
-            "lang": row.get("lang")}
+    return {
+        "id": row["id"],
+        "ask": keep,
+        "scores": row.get("scores", {}),
+        "vendors": row.get("vendors"),
+        "lang": row.get("lang"),
+    }
 
 
 def default_out_dir(system: str, gold: str | Path, split: str | None = None) -> Path:
@@ -167,12 +231,26 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     from core.tokens import ensure_tiktoken_cache
 
     ensure_tiktoken_cache(settings.tiktoken_cache_dir)
-    result = run_eval(settings, items, system=args.system, k=args.k, retrieval_only=args.retrieval_only,
-                      corpus=args.corpus, gold_path=args.gold, progress=not args.no_progress,
-                      store_dir=args.store_dir, extracts=args.extracts,
-                      extra_config={"filters": {k: sorted(v) for k, v in filters.items()}, "limit": args.limit,
-                                    "sample": args.sample, "seed": args.seed if args.sample else None,
-                                    "redacted": bool(args.redact), "split": args.split})
+    result = run_eval(
+        settings,
+        items,
+        system=args.system,
+        k=args.k,
+        retrieval_only=args.retrieval_only,
+        corpus=args.corpus,
+        gold_path=args.gold,
+        progress=not args.no_progress,
+        store_dir=args.store_dir,
+        extracts=args.extracts,
+        extra_config={
+            "filters": {k: sorted(v) for k, v in filters.items()},
+            "limit": args.limit,
+            "sample": args.sample,
+            "seed": args.seed if args.sample else None,
+            "redacted": bool(args.redact),
+            "split": args.split,
+        },
+    )
     out = Path(args.out or default_out_dir(args.system, args.gold, args.split))
     # --split both: the whole run in OUT/, each split's own run (rows, metrics, report) in OUT/<split>/.
     runs = {"": result, **(result.by_split(SPLITS) if args.split == "both" else {})}
@@ -182,16 +260,21 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     if args.split == "both":
         print(f"{'metric':<{width}}  {'dev':>9}  {'test':>9}  {'both':>9}")
         for name in allowed:
-            print(f"{name:<{width}}  " + "  ".join(f"{fmt(runs[s].metrics.get(name), name):>9}"
-                                                  for s in (*SPLITS, "")))
+            print(
+                f"{name:<{width}}  "
+                + "  ".join(f"{fmt(runs[s].metrics.get(name), name):>9}" for s in (*SPLITS, ""))
+            )
     else:
         for name in allowed:
             print(f"{name:<{width}}  {fmt(result.metrics.get(name), name)}")
     print(f"wrote {out}" + (" (and dev/, test/)" if args.split == "both" else ""))
     # With --split both a threshold holds on each split (a floor the tuned and the held-out set both meet).
     checked = {sub: res for sub, res in runs.items() if sub} if args.split == "both" else runs
-    problems = [(f"[{sub}] " if sub else "") + msg for sub, res in checked.items()
-                for msg in check_thresholds(res.metrics, mins, maxs)]
+    problems = [
+        (f"[{sub}] " if sub else "") + msg
+        for sub, res in checked.items()
+        for msg in check_thresholds(res.metrics, mins, maxs)
+    ]
     for p in problems:
         print(f"THRESHOLD FAILED: {p}", file=sys.stderr)
     return 1 if problems else 0
@@ -256,13 +339,20 @@ def cmd_review(args: argparse.Namespace, settings: Settings | None = None) -> in
     if args.fast:
         settings = settings.replace(**{"llm.choice": "fast"})
     if grid is None:
-        grid = rv.build_for_gold(settings, gold, args.lang, progress=lambda m: print(m, file=sys.stderr, flush=True))
+        grid = rv.build_for_gold(
+            settings, gold, args.lang, progress=lambda m: print(m, file=sys.stderr, flush=True)
+        )
     rows, metrics = rv.score_grid(gold, grid, rv.corpus_text(settings.corpus_dir))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    config = {"gold": str(args.gold or "evals/gold/review.jsonl"), "grid": args.grid or "review cache",
-              "lang": args.lang, "model": rv.grid_model(grid)}
-    out = rv.write_review_run(args.out or PROJECT_ROOT / "evals" / "runs" / f"{stamp}-review", metrics, rows,
-                              config)
+    config = {
+        "gold": str(args.gold or "evals/gold/review.jsonl"),
+        "grid": args.grid or "review cache",
+        "lang": args.lang,
+        "model": rv.grid_model(grid),
+    }
+    out = rv.write_review_run(
+        args.out or PROJECT_ROOT / "evals" / "runs" / f"{stamp}-review", metrics, rows, config
+    )
     for name in (*rv.HEADLINE, "cell_accuracy_all"):
         v = metrics.get(name)
         print(f"{name:<22}  {'–' if v is None else (f'{v:.3f}' if isinstance(v, float) else v)}")
@@ -276,8 +366,9 @@ def cmd_review(args: argparse.Namespace, settings: Settings | None = None) -> in
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
     """Entry point; `settings` lets tests run offline (hashing embedder) without environment tricks."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=(settings.log_level if settings else "WARNING"),
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=(settings.log_level if settings else "WARNING"), format="%(levelname)s %(name)s: %(message)s"
+    )
     if args.command == "compare":
         return cmd_compare(args)
     if args.command == "redact":

@@ -27,22 +27,40 @@ def flips(rows_a: Sequence[Mapping[str, Any]], rows_b: Sequence[Mapping[str, Any
     pa = {r["id"]: (r.get("scores") or {}).get("pass") for r in rows_a}
     pb = {r["id"]: (r.get("scores") or {}).get("pass") for r in rows_b}
     common = [i for i in pa if i in pb]
-    return {"regressed": [i for i in common if pa[i] is True and pb[i] is False],
-            "fixed": [i for i in common if pa[i] is False and pb[i] is True],
-            "only_in_a": [i for i in pa if i not in pb], "only_in_b": [i for i in pb if i not in pa]}
+    return {
+        "regressed": [i for i in common if pa[i] is True and pb[i] is False],
+        "fixed": [i for i in common if pa[i] is False and pb[i] is True],
+        "only_in_a": [i for i in pa if i not in pb],
+        "only_in_b": [i for i in pb if i not in pa],
+    }
 
 
-def render_compare(a: Mapping[str, Any], rows_a: Sequence[Mapping[str, Any]], b: Mapping[str, Any],
-                   rows_b: Sequence[Mapping[str, Any]], name_a: str = "A", name_b: str = "B") -> str:
+def render_compare(
+    a: Mapping[str, Any],
+    rows_a: Sequence[Mapping[str, Any]],
+    b: Mapping[str, Any],
+    rows_b: Sequence[Mapping[str, Any]],
+    name_a: str = "A",
+    name_b: str = "B",
+) -> str:
     """A Markdown comparison: metrics table with deltas, then the flipped items with their questions."""
-    lines = [f"# Compare: A = {name_a}, B = {name_b}", "", "| metric | A | B | Δ (B − A) |", "|---|---|---|---|"]
+    lines = [
+        f"# Compare: A = {name_a}, B = {name_b}",
+        "",
+        "| metric | A | B | Δ (B − A) |",
+        "|---|---|---|---|",
+    ]
     for n, va, vb, d in metric_deltas(a, b):
         delta = "–" if d is None else (f"{d:+.0f} ms" if n.startswith("latency") else f"{d:+.3f}")
         lines.append(f"| `{n}` | {fmt(va, n)} | {fmt(vb, n)} | {delta} |")
     f = flips(rows_a, rows_b)
     questions = {r["id"]: (r.get("ask") or {}).get("question", "") for r in list(rows_a) + list(rows_b)}
-    for key, title in (("regressed", "Regressed (pass in A, fail in B)"), ("fixed", "Fixed (fail in A, pass in B)"),
-                       ("only_in_a", "Only in A"), ("only_in_b", "Only in B")):
+    for key, title in (
+        ("regressed", "Regressed (pass in A, fail in B)"),
+        ("fixed", "Fixed (fail in A, pass in B)"),
+        ("only_in_a", "Only in A"),
+        ("only_in_b", "Only in B"),
+    ):
         if key.startswith("only") and not f[key]:
             continue
         lines += ["", f"## {title}: {len(f[key])}"]
@@ -52,15 +70,28 @@ def render_compare(a: Mapping[str, Any], rows_a: Sequence[Mapping[str, Any]], b:
 
 def render_table(runs: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
     """A Markdown table of the headline metrics of several runs (name, summary), one row each."""
-    cols = ["evidence_recall@{k}", "mrr@{k}", "evidence_char_recall@{k}", "evidence_char_precision@{k}",
-            "citation_precision", "citation_recall", "answer_accuracy", "abstention_recall", "latency_ms_p50"]
+    cols = [
+        "evidence_recall@{k}",
+        "mrr@{k}",
+        "evidence_char_recall@{k}",
+        "evidence_char_precision@{k}",
+        "citation_precision",
+        "citation_recall",
+        "answer_accuracy",
+        "abstention_recall",
+        "latency_ms_p50",
+    ]
     head = ["run", "system", "mode", "n"] + [c.replace("@{k}", "@k") for c in cols]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, s in runs:
         cfg = s.get("config") or {}
         k = int(cfg.get("k", 5))
         m = s.get("metrics") or s
-        cells = [name, str(cfg.get("system", "?")), "retrieval" if cfg.get("retrieval_only") else "full",
-                 str(s.get("n_items", ""))] + [fmt(m.get(c.format(k=k)), c) for c in cols]
+        cells = [
+            name,
+            str(cfg.get("system", "?")),
+            "retrieval" if cfg.get("retrieval_only") else "full",
+            str(s.get("n_items", "")),
+        ] + [fmt(m.get(c.format(k=k)), c) for c in cols]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -81,13 +81,20 @@ def parse_filters(specs: Sequence[str]) -> dict[str, set[str]]:
         key, sep, value = spec.partition("=")
         key = key.strip().lower()
         if not sep or key not in {"lang", "vendor", "id", "answerable"} or not value.strip():
-            raise GoldError(f"bad --filter {spec!r}: use lang=fr, vendor=SLUG, id=ID or answerable=true|false")
+            raise GoldError(
+                f"bad --filter {spec!r}: use lang=fr, vendor=SLUG, id=ID or answerable=true|false"
+            )
         out.setdefault(key, set()).update(v.strip() for v in value.split(",") if v.strip())
     return out
 
 
-def apply_filters(items: Sequence[dict[str, Any]], filters: Mapping[str, set[str]],
-                  limit: int | None = None, sample: int | None = None, seed: int = 0) -> list[dict[str, Any]]:
+def apply_filters(
+    items: Sequence[dict[str, Any]],
+    filters: Mapping[str, set[str]],
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+) -> list[dict[str, Any]]:
     """Items that match every filter (any value of each), then a seeded random `sample` of them (kept in
     file order, so every vendor and language can appear), then the first `limit`."""
     out = []
@@ -99,7 +106,8 @@ def apply_filters(items: Sequence[dict[str, Any]], filters: Mapping[str, set[str
         if "id" in filters and it["id"] not in filters["id"]:
             continue
         if "answerable" in filters and str(bool(it.get("answerable", True))).lower() not in {
-                v.lower() for v in filters["answerable"]}:
+            v.lower() for v in filters["answerable"]
+        }:
             continue
         out.append(it)
     if sample is not None and sample < len(out):
@@ -129,8 +137,14 @@ def _balance_keys(item: Mapping[str, Any]) -> list[tuple[str, ...]]:
     """The groups an item's split balances, finest first: its whole stratum, then each of its dimensions
     (category, kind, vendor, language), then the whole set."""
     vendor, lang, kind, category = stratum = split_stratum(item)
-    return [("stratum", *stratum), ("category", category), ("kind", kind), ("vendor", vendor), ("lang", lang),
-            ("all",)]
+    return [
+        ("stratum", *stratum),
+        ("category", category),
+        ("kind", kind),
+        ("vendor", vendor),
+        ("lang", lang),
+        ("all",),
+    ]
 
 
 def assign_splits(items: Sequence[dict[str, Any]], seed: str = SPLIT_SEED) -> list[str]:
@@ -146,12 +160,16 @@ def assign_splits(items: Sequence[dict[str, Any]], seed: str = SPLIT_SEED) -> li
         if it.get("split") in SPLITS:
             for key in _balance_keys(it):
                 counts[key, it["split"]] += 1
-    new = sorted((it for it in items if "split" not in it),
-                 key=lambda it: (split_stratum(it), split_hash(str(it["id"]), seed)))
+    new = sorted(
+        (it for it in items if "split" not in it),
+        key=lambda it: (split_stratum(it), split_hash(str(it["id"]), seed)),
+    )
     for it in new:
         keys, preferred = _balance_keys(it), SPLITS[split_hash(str(it["id"]), seed) & 1]
-        choice = min(SPLITS, key=lambda s: (counts[keys[0], s], sum(counts[key, s] for key in keys[1:]),
-                                            s != preferred))
+        choice = min(
+            SPLITS,
+            key=lambda s: (counts[keys[0], s], sum(counts[key, s] for key in keys[1:]), s != preferred),
+        )
         it["split"] = choice
         for key in keys:
             counts[key, choice] += 1
@@ -165,6 +183,8 @@ def select_split(items: Sequence[dict[str, Any]], split: str) -> list[dict[str, 
         raise GoldError(f"unknown split {split!r}: use dev, test or both")
     missing = [str(it.get("id")) for it in items if it.get("split") not in SPLITS]
     if missing:
-        raise GoldError(f"{len(missing)} gold item(s) have no 'split' (first: {missing[0]}); assign them with "
-                        "evals/gold/fill_offsets.py (the project set) or evals.dataset.assign_splits")
+        raise GoldError(
+            f"{len(missing)} gold item(s) have no 'split' (first: {missing[0]}); assign them with "
+            "evals/gold/fill_offsets.py (the project set) or evals.dataset.assign_splits"
+        )
     return [it for it in items if split == "both" or it["split"] == split]

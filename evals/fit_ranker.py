@@ -22,11 +22,15 @@ GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3, 1.7, 2.2, 3.0, 4.0, 
 
 
 def _hits(doc: str, start: int, end: int, evidence: Sequence[dict[str, Any]]) -> bool:
-    return any(e["document"] == doc and e.get("start") is not None and start < e["end"] and e["start"] < end
-               for e in evidence)
+    return any(
+        e["document"] == doc and e.get("start") is not None and start < e["end"] and e["start"] < end
+        for e in evidence
+    )
 
 
-def collect(items: Sequence[dict[str, Any]], assistant: Any) -> list[tuple[list[tuple[float, ...]], list[bool]]]:
+def collect(
+    items: Sequence[dict[str, Any]], assistant: Any
+) -> list[tuple[list[tuple[float, ...]], list[bool]]]:
     """(feature vectors, labels) per answerable single-vendor item whose evidence is among the candidates."""
     out = []
     for it in items:
@@ -43,7 +47,9 @@ def collect(items: Sequence[dict[str, Any]], assistant: Any) -> list[tuple[list[
     return out
 
 
-def score(data: Sequence[tuple[list[tuple[float, ...]], list[bool]]], w: Sequence[float]) -> tuple[float, float]:
+def score(
+    data: Sequence[tuple[list[tuple[float, ...]], list[bool]]], w: Sequence[float]
+) -> tuple[float, float]:
     """(top-1 accuracy, MRR) of the weights over the collected items."""
     top1 = mrr = 0.0
     for feats, labels in data:
@@ -55,8 +61,9 @@ def score(data: Sequence[tuple[list[tuple[float, ...]], list[bool]]], w: Sequenc
     return top1 / n, mrr / n
 
 
-def fit(data: Sequence[tuple[list[tuple[float, ...]], list[bool]]], start: dict[str, float],
-        rounds: int = 4) -> tuple[dict[str, float], tuple[float, float]]:
+def fit(
+    data: Sequence[tuple[list[tuple[float, ...]], list[bool]]], start: dict[str, float], rounds: int = 4
+) -> tuple[dict[str, float], tuple[float, float]]:
     """Coordinate ascent: each weight in turn takes the grid value that scores best (the sentence
     similarity's weight stays 1.0: it fixes the scale)."""
     w = [start.get(f, 0.0) for f in FEATURES]
@@ -81,8 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.runtime import apply_offline_defaults
 
     apply_offline_defaults()
-    p = argparse.ArgumentParser(prog="python -m evals.fit_ranker", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m evals.fit_ranker",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--gold", default="evals/gold/contracts.jsonl")
     p.add_argument("--split", default="dev", choices=("dev",), help="only dev: test is for reporting")
     p.add_argument("--write", action="store_true", help="store the fitted weights in config/ranker.json")
@@ -107,9 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write:
         doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
         doc["weights"] = {k: round(v, 4) for k, v in weights.items()}
-        doc["fitted"] = {"on": f"{args.gold} split={args.split}", "items": len(data),
-                         "top1": round(after[0], 4), "mrr": round(after[1], 4),
-                         "embeddings": asst.model_info()["embeddings"], "date": dt.date.today().isoformat()}
+        doc["fitted"] = {
+            "on": f"{args.gold} split={args.split}",
+            "items": len(data),
+            "top1": round(after[0], 4),
+            "mrr": round(after[1], 4),
+            "embeddings": asst.model_info()["embeddings"],
+            "date": dt.date.today().isoformat(),
+        }
         WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"written to {WEIGHTS_FILE}")
     return 0

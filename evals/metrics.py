@@ -20,9 +20,18 @@ _SPACES = re.compile(r"\s+", re.UNICODE)
 _NBSP = dict.fromkeys(map(ord, "\u00a0\u202f\u2007\u2009\u200a"), " ")
 
 METRIC_NAMES_TEMPLATE = (
-    "evidence_recall@{k}", "evidence_char_recall@{k}", "evidence_char_precision@{k}", "mrr@{k}",
-    "citation_precision", "citation_recall", "quote_verbatim", "answer_accuracy",
-    "abstention_precision", "abstention_recall", "latency_ms_p50", "latency_ms_p95",
+    "evidence_recall@{k}",
+    "evidence_char_recall@{k}",
+    "evidence_char_precision@{k}",
+    "mrr@{k}",
+    "citation_precision",
+    "citation_recall",
+    "quote_verbatim",
+    "answer_accuracy",
+    "abstention_precision",
+    "abstention_recall",
+    "latency_ms_p50",
+    "latency_ms_p95",
 )
 
 
@@ -164,8 +173,9 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
-def locate_evidence(evidence: Sequence[Mapping[str, Any]],
-                    document_text: Callable[[str], str | None]) -> list[Span]:
+def locate_evidence(
+    evidence: Sequence[Mapping[str, Any]], document_text: Callable[[str], str | None]
+) -> list[Span]:
     """Gold evidence as spans; a passage without offsets gets them when its quote occurs verbatim once
     or more in the document (first occurrence), else it keeps only its quote (word-containment rule)."""
     out: list[Span] = []
@@ -180,9 +190,14 @@ def locate_evidence(evidence: Sequence[Mapping[str, Any]],
     return out
 
 
-def score_item(gold: Mapping[str, Any], ask: Mapping[str, Any], k: int,
-               document_text: Callable[[str], str | None], retrieval_only: bool = False,
-               latency_ms: float | None = None) -> dict[str, Any]:
+def score_item(
+    gold: Mapping[str, Any],
+    ask: Mapping[str, Any],
+    k: int,
+    document_text: Callable[[str], str | None],
+    retrieval_only: bool = False,
+    latency_ms: float | None = None,
+) -> dict[str, Any]:
     """Per-item scores. Metric-named keys hold this item's value (None where the metric does not apply);
     the count keys feed the micro-averaged citation metrics and quote_verbatim."""
     answerable = bool(gold.get("answerable", True))
@@ -192,8 +207,10 @@ def score_item(gold: Mapping[str, Any], ask: Mapping[str, Any], k: int,
     def text_of(doc: str) -> str | None:
         return document_text(doc)
 
-    retrieved = [Span.from_json(r, text_of(str(r.get("document", ""))) if r.get("quote") is None else None)
-                 for r in (ask.get("retrieved") or [])[:k]]
+    retrieved = [
+        Span.from_json(r, text_of(str(r.get("document", ""))) if r.get("quote") is None else None)
+        for r in (ask.get("retrieved") or [])[:k]
+    ]
     s: dict[str, Any] = {"answerable": answerable, "has_evidence": has_evidence, "k": k}
 
     if has_evidence:
@@ -204,8 +221,12 @@ def score_item(gold: Mapping[str, Any], ask: Mapping[str, Any], k: int,
         s[f"evidence_char_recall@{k}"] = chars[0] if chars else None
         s[f"evidence_char_precision@{k}"] = chars[1] if chars else None
     else:
-        for name in ("evidence_recall@{k}", "mrr@{k}", "evidence_char_recall@{k}",
-                     "evidence_char_precision@{k}"):
+        for name in (
+            "evidence_recall@{k}",
+            "mrr@{k}",
+            "evidence_char_recall@{k}",
+            "evidence_char_precision@{k}",
+        ):
             s[name.format(k=k)] = None
 
     if latency_ms is None:
@@ -213,10 +234,21 @@ def score_item(gold: Mapping[str, Any], ask: Mapping[str, Any], k: int,
     s["latency_ms"] = float(latency_ms) if latency_ms is not None else None
 
     if retrieval_only:
-        s.update({"citations": 0, "citations_hit": 0, "evidence_passages": 0, "evidence_passages_cited": 0,
-                  "quotes_checked": 0, "quotes_verbatim": 0, "citation_precision": None,
-                  "citation_recall": None, "quote_verbatim": None, "answer_accuracy": None,
-                  "abstained": None})
+        s.update(
+            {
+                "citations": 0,
+                "citations_hit": 0,
+                "evidence_passages": 0,
+                "evidence_passages_cited": 0,
+                "quotes_checked": 0,
+                "quotes_verbatim": 0,
+                "citation_precision": None,
+                "citation_recall": None,
+                "quote_verbatim": None,
+                "answer_accuracy": None,
+                "abstained": None,
+            }
+        )
         s["pass"] = None if not has_evidence else bool(s[f"evidence_recall@{k}"])
         return s
 
@@ -226,8 +258,13 @@ def score_item(gold: Mapping[str, Any], ask: Mapping[str, Any], k: int,
     for c in citations:
         text = text_of(str(c.get("document", "")))
         start, end, quote = c.get("start"), c.get("end"), c.get("quote")
-        if text is not None and start is not None and end is not None and quote is not None \
-                and text[int(start):int(end)] == quote:
+        if (
+            text is not None
+            and start is not None
+            and end is not None
+            and quote is not None
+            and text[int(start) : int(end)] == quote
+        ):
             verbatim += 1
     s["quotes_checked"], s["quotes_verbatim"] = len(citations), verbatim
     s["quote_verbatim"] = verbatim / len(citations) if citations else None
@@ -235,20 +272,35 @@ def score_item(gold: Mapping[str, Any], ask: Mapping[str, Any], k: int,
     if has_evidence:
         hit = sum(1 for c in cite_spans if any(spans_hit(c, e) for e in evidence))
         cited = sum(1 for e in evidence if any(spans_hit(c, e) for c in cite_spans))
-        s.update({"citations": len(cite_spans), "citations_hit": hit, "evidence_passages": len(evidence),
-                  "evidence_passages_cited": cited})
+        s.update(
+            {
+                "citations": len(cite_spans),
+                "citations_hit": hit,
+                "evidence_passages": len(evidence),
+                "evidence_passages_cited": cited,
+            }
+        )
         s["citation_precision"] = hit / len(cite_spans) if cite_spans else None
         s["citation_recall"] = cited / len(evidence)
     else:
-        s.update({"citations": 0, "citations_hit": 0, "evidence_passages": 0, "evidence_passages_cited": 0,
-                  "citation_precision": None, "citation_recall": None})
+        s.update(
+            {
+                "citations": 0,
+                "citations_hit": 0,
+                "evidence_passages": 0,
+                "evidence_passages_cited": 0,
+                "citation_precision": None,
+                "citation_recall": None,
+            }
+        )
 
     abstained = bool(ask.get("abstained", False))
     s["abstained"] = abstained
     must = gold.get("must_include") or []
     if answerable and must:
-        ok = not abstained and answer_meets(str(ask.get("answer", "")), must,
-                                            gold.get("must_not_include") or [])
+        ok = not abstained and answer_meets(
+            str(ask.get("answer", "")), must, gold.get("must_not_include") or []
+        )
         s["answer_accuracy"] = 1.0 if ok else 0.0
     else:
         s["answer_accuracy"] = None
@@ -284,18 +336,23 @@ def aggregate(scores: Sequence[Mapping[str, Any]], k: int) -> dict[str, float | 
         key = name.format(k=k)
         m[key] = _mean(s.get(key) for s in scores)
     answered = [s for s in scores if s.get("abstained") is not None]
-    m["citation_precision"] = _ratio(sum(s.get("citations_hit", 0) for s in answered),
-                                     sum(s.get("citations", 0) for s in answered))
-    m["citation_recall"] = _ratio(sum(s.get("evidence_passages_cited", 0) for s in answered),
-                                  sum(s.get("evidence_passages", 0) for s in answered))
-    m["quote_verbatim"] = _ratio(sum(s.get("quotes_verbatim", 0) for s in answered),
-                                 sum(s.get("quotes_checked", 0) for s in answered))
+    m["citation_precision"] = _ratio(
+        sum(s.get("citations_hit", 0) for s in answered), sum(s.get("citations", 0) for s in answered)
+    )
+    m["citation_recall"] = _ratio(
+        sum(s.get("evidence_passages_cited", 0) for s in answered),
+        sum(s.get("evidence_passages", 0) for s in answered),
+    )
+    m["quote_verbatim"] = _ratio(
+        sum(s.get("quotes_verbatim", 0) for s in answered), sum(s.get("quotes_checked", 0) for s in answered)
+    )
     m["answer_accuracy"] = _mean(s.get("answer_accuracy") for s in scores)
     if answered:
         predicted = [s for s in answered if s["abstained"]]
         negatives = [s for s in answered if not s.get("answerable", True)]
-        m["abstention_precision"] = _ratio(sum(1 for s in predicted if not s.get("answerable", True)),
-                                           len(predicted))
+        m["abstention_precision"] = _ratio(
+            sum(1 for s in predicted if not s.get("answerable", True)), len(predicted)
+        )
         m["abstention_recall"] = _ratio(sum(1 for s in negatives if s["abstained"]), len(negatives))
     else:
         m["abstention_precision"] = m["abstention_recall"] = None

@@ -36,7 +36,9 @@ def write_run(out_dir: str | Path, summary: Mapping[str, Any], rows: Sequence[Ma
     """Write the four run files into out_dir (created) and return it."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (out / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     write_results(out / "results.jsonl", rows)
     (out / "report.md").write_text(render_markdown(summary, rows), encoding="utf-8")
     (out / "report.html").write_text(render_html(summary, rows), encoding="utf-8")
@@ -47,8 +49,11 @@ def load_run(run_dir: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]
     """summary.json and results.jsonl of a run folder."""
     d = Path(run_dir)
     summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
-    rows = [json.loads(line) for line in (d / "results.jsonl").read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in (d / "results.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     return summary, rows
 
 
@@ -72,33 +77,62 @@ def _md_cell(text: Any) -> str:
 def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
     """report.md: configuration, metrics table, per-vendor and per-language breakdown, failed items."""
     k, cfg, m = _k(summary), summary.get("config") or {}, _metrics(summary)
-    lines = [f"# Eval run: {cfg.get('system', '?')} on {Path(str(cfg.get('gold') or '?')).name}", "",
-             f"- mode: {'retrieval-only' if cfg.get('retrieval_only') else 'full (retrieval + answer)'}; "
-             f"k = {k}; items: {summary.get('n_items', len(rows))}",
-             f"- corpus: `{cfg.get('corpus')}` ({cfg.get('corpus_documents', '?')} documents)",
-             f"- models: {_md_cell(json.dumps(cfg.get('models') or {}, ensure_ascii=False))}; "
-             f"prompt: {cfg.get('prompt') or '–'}",
-             f"- git commit: `{cfg.get('git_commit', '?')}`; timestamp: {cfg.get('timestamp', '?')}", "",
-             "## Metrics", "", "| metric | value |", "|---|---|"]
+    lines = [
+        f"# Eval run: {cfg.get('system', '?')} on {Path(str(cfg.get('gold') or '?')).name}",
+        "",
+        f"- mode: {'retrieval-only' if cfg.get('retrieval_only') else 'full (retrieval + answer)'}; "
+        f"k = {k}; items: {summary.get('n_items', len(rows))}",
+        f"- corpus: `{cfg.get('corpus')}` ({cfg.get('corpus_documents', '?')} documents)",
+        f"- models: {_md_cell(json.dumps(cfg.get('models') or {}, ensure_ascii=False))}; "
+        f"prompt: {cfg.get('prompt') or '–'}",
+        f"- git commit: `{cfg.get('git_commit', '?')}`; timestamp: {cfg.get('timestamp', '?')}",
+        "",
+        "## Metrics",
+        "",
+        "| metric | value |",
+        "|---|---|",
+    ]
     lines += [f"| `{name}` | {fmt(m.get(name), name)} |" for name in metric_names(k)]
-    main = [f"evidence_recall@{k}", f"mrr@{k}", f"evidence_char_recall@{k}", f"evidence_char_precision@{k}",
-            "citation_precision", "citation_recall", "answer_accuracy", "latency_ms_p50"]
+    main = [
+        f"evidence_recall@{k}",
+        f"mrr@{k}",
+        f"evidence_char_recall@{k}",
+        f"evidence_char_precision@{k}",
+        "citation_precision",
+        "citation_recall",
+        "answer_accuracy",
+        "latency_ms_p50",
+    ]
     for dim, title in (("vendor", "By vendor"), ("language", "By language")):
         groups = (summary.get("breakdown") or {}).get(dim) or {}
         if not groups:
             continue
-        lines += ["", f"## {title}", "", "| " + dim + " | n | " + " | ".join(main) + " |",
-                  "|---|---|" + "---|" * len(main)]
+        lines += [
+            "",
+            f"## {title}",
+            "",
+            "| " + dim + " | n | " + " | ".join(main) + " |",
+            "|---|---|" + "---|" * len(main),
+        ]
         for key, g in groups.items():
-            lines.append(f"| {_md_cell(key)} | {g.get('n', '')} | "
-                         + " | ".join(fmt(g.get(n), n) for n in main) + " |")
+            lines.append(
+                f"| {_md_cell(key)} | {g.get('n', '')} | " + " | ".join(fmt(g.get(n), n) for n in main) + " |"
+            )
     calib = [b for b in reliability(rows) if b["n"]]
     if calib:
-        lines += ["", "## Calibration of the check's confidence", "",
-                  "Share of items whose cited (checked) sentence hits the gold evidence, per confidence bin.", "",
-                  "| P(yes) bin | n | mean confidence | observed |", "|---|---|---|---|"]
-        lines += [f"| {b['lo']:.1f}–{b['hi']:.1f} | {b['n']} | {fmt(b['mean_confidence'])} | "
-                  f"{fmt(b['observed'])} |" for b in calib]
+        lines += [
+            "",
+            "## Calibration of the check's confidence",
+            "",
+            "Share of items whose cited (checked) sentence hits the gold evidence, per confidence bin.",
+            "",
+            "| P(yes) bin | n | mean confidence | observed |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {b['lo']:.1f}–{b['hi']:.1f} | {b['n']} | {fmt(b['mean_confidence'])} | {fmt(b['observed'])} |"
+            for b in calib
+        ]
     failed = failed_rows(rows)
     lines += ["", f"## Failed items ({len(failed)})", ""]
     if not failed:
@@ -107,30 +141,53 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
         s, ask = r.get("scores") or {}, r.get("ask") or {}
         lines.append(f"- **{_md_cell(r['id'])}** — {_md_cell(ask.get('question', ''))}")
         if "answer" in ask:
-            lines.append(f"  - answer{' (abstained)' if ask.get('abstained') else ''}: "
-                         f"{_md_cell(str(ask.get('answer', ''))[:400])}")
-        detail = {n: s.get(n) for n in (f"evidence_recall@{k}", f"mrr@{k}", "answer_accuracy",
-                                         "citation_recall", "quote_verbatim") if s.get(n) is not None}
-        lines.append("  - scores: " + ", ".join(f"{n}={fmt(v, n)}" for n, v in detail.items())
-                     + (f"; error: {_md_cell(s['error'])}" if s.get("error") else ""))
+            lines.append(
+                f"  - answer{' (abstained)' if ask.get('abstained') else ''}: "
+                f"{_md_cell(str(ask.get('answer', ''))[:400])}"
+            )
+        detail = {
+            n: s.get(n)
+            for n in (
+                f"evidence_recall@{k}",
+                f"mrr@{k}",
+                "answer_accuracy",
+                "citation_recall",
+                "quote_verbatim",
+            )
+            if s.get(n) is not None
+        }
+        lines.append(
+            "  - scores: "
+            + ", ".join(f"{n}={fmt(v, n)}" for n, v in detail.items())
+            + (f"; error: {_md_cell(s['error'])}" if s.get("error") else "")
+        )
     return "\n".join(lines) + "\n"
 
 
 # ------------------------------------------------------------------ SVG charts
-def svg_bars(items: Sequence[tuple[str, float | None]], width: int = 560, title: str = "",
-             max_value: float = 1.0, unit: str = "") -> str:
+def svg_bars(
+    items: Sequence[tuple[str, float | None]],
+    width: int = 560,
+    title: str = "",
+    max_value: float = 1.0,
+    unit: str = "",
+) -> str:
     """Horizontal bars, one per (label, value); values over max_value are clipped, None drawn empty."""
     row_h, label_w, pad = 22, 210, 6
     height = pad * 2 + row_h * len(items) + (20 if title else 0)
     y0 = 20 if title else 0
     bar_w = width - label_w - 70
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-             f'aria-label="{escape(title)}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="{escape(title)}">'
+    ]
     if title:
         parts.append(f'<text x="0" y="14" class="t">{escape(title)}</text>')
     for i, (label, value) in enumerate(items):
         y = y0 + pad + i * row_h
-        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" class="l">{escape(label)}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" class="l">{escape(label)}</text>'
+        )
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="{row_h - 6}" class="bg"/>')
         if value is not None:
             w = max(0.0, min(1.0, float(value) / max_value if max_value else 0.0)) * bar_w
@@ -143,12 +200,15 @@ def svg_bars(items: Sequence[tuple[str, float | None]], width: int = 560, title:
     return "".join(parts)
 
 
-def svg_histogram(values: Sequence[float], bins: int = 12, width: int = 560, height: int = 180,
-                  title: str = "") -> str:
+def svg_histogram(
+    values: Sequence[float], bins: int = 12, width: int = 560, height: int = 180, title: str = ""
+) -> str:
     """Histogram of values (latencies) with the range on the x axis."""
     xs = [float(v) for v in values if v is not None]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-             f'aria-label="{escape(title)}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="{escape(title)}">'
+    ]
     if title:
         parts.append(f'<text x="0" y="14" class="t">{escape(title)}</text>')
     if not xs:
@@ -164,11 +224,15 @@ def svg_histogram(values: Sequence[float], bins: int = 12, width: int = 560, hei
     cmax = max(counts)
     for i, c in enumerate(counts):
         h = (base - top) * c / cmax if cmax else 0
-        parts.append(f'<rect x="{left + i * bw + 1:.1f}" y="{base - h:.1f}" width="{bw - 2:.1f}" '
-                     f'height="{h:.1f}" class="fg"><title>{c} item(s)</title></rect>')
+        parts.append(
+            f'<rect x="{left + i * bw + 1:.1f}" y="{base - h:.1f}" width="{bw - 2:.1f}" '
+            f'height="{h:.1f}" class="fg"><title>{c} item(s)</title></rect>'
+        )
         if c:
-            parts.append(f'<text x="{left + i * bw + bw / 2:.1f}" y="{base - h - 3:.1f}" text-anchor="middle" '
-                         f'class="v">{c}</text>')
+            parts.append(
+                f'<text x="{left + i * bw + bw / 2:.1f}" y="{base - h - 3:.1f}" text-anchor="middle" '
+                f'class="v">{c}</text>'
+            )
     parts.append(f'<text x="{left}" y="{height - 6}" class="l">{lo:.0f} ms</text>')
     parts.append(f'<text x="{width - 10}" y="{height - 6}" text-anchor="end" class="l">{hi:.0f} ms</text>')
     parts.append("</svg>")
@@ -195,87 +259,159 @@ def _failed_item_html(r: Mapping[str, Any], k: int) -> str:
     ask, s, gold = r.get("ask") or {}, r.get("scores") or {}, r.get("gold") or {}
     left = []
     if "answer" in ask:
-        left.append(f"<p><b>Answer</b>{' (abstained)' if ask.get('abstained') else ''}: "
-                    f"{escape(str(ask.get('answer', '')))}</p>")
+        left.append(
+            f"<p><b>Answer</b>{' (abstained)' if ask.get('abstained') else ''}: "
+            f"{escape(str(ask.get('answer', '')))}</p>"
+        )
         cites = ask.get("citations") or []
         left.append(f"<p><b>Cited quotes</b> ({len(cites)})</p>")
-        left += [_quote_block(str(c.get("quote", "")),
-                              f"[{c.get('n')}] {c.get('document')} {c.get('start')}–{c.get('end')}")
-                 for c in cites]
+        left += [
+            _quote_block(
+                str(c.get("quote", "")), f"[{c.get('n')}] {c.get('document')} {c.get('start')}–{c.get('end')}"
+            )
+            for c in cites
+        ]
         if not cites and r.get("retrieved_text"):
             left.append("<p><b>Top retrieved spans</b></p>")
-            left += [_quote_block(str(p.get("text", "")), f"{p.get('document')} {p.get('start')}–{p.get('end')}")
-                     for p in r.get("retrieved_text") or []]
+            left += [
+                _quote_block(str(p.get("text", "")), f"{p.get('document')} {p.get('start')}–{p.get('end')}")
+                for p in r.get("retrieved_text") or []
+            ]
     else:
         left.append("<p><b>Top retrieved spans</b></p>")
-        left += [_quote_block(str(p.get("text", "")), f"{p.get('document')} {p.get('start')}–{p.get('end')}")
-                 for p in r.get("retrieved_text") or []]
+        left += [
+            _quote_block(str(p.get("text", "")), f"{p.get('document')} {p.get('start')}–{p.get('end')}")
+            for p in r.get("retrieved_text") or []
+        ]
         if not r.get("retrieved_text"):
-            left += [_quote_block("", f"{x.get('document')} {x.get('start')}–{x.get('end')}")
-                     for x in (ask.get("retrieved") or [])[:3]]
+            left += [
+                _quote_block("", f"{x.get('document')} {x.get('start')}–{x.get('end')}")
+                for x in (ask.get("retrieved") or [])[:3]
+            ]
     right = ["<p><b>Gold evidence</b></p>"]
     if gold.get("reference_answer"):
         right.append(f"<p>Reference: {escape(str(gold['reference_answer']))}</p>")
     if gold.get("must_include"):
         right.append(f"<p>Must include: {escape(json.dumps(gold['must_include'], ensure_ascii=False))}</p>")
-    right += [_quote_block(str(e.get("quote", "")), f"{e.get('document')} {e.get('start', '')}–{e.get('end', '')}",
-                           "q ev") for e in gold.get("evidence") or []]
+    right += [
+        _quote_block(
+            str(e.get("quote", "")), f"{e.get('document')} {e.get('start', '')}–{e.get('end', '')}", "q ev"
+        )
+        for e in gold.get("evidence") or []
+    ]
     if not gold.get("answerable", True):
         right.append("<p>Not answerable: the system should abstain.</p>")
-    detail = ", ".join(f"{n}={fmt(s.get(n), n)}" for n in (f"evidence_recall@{k}", f"mrr@{k}", "answer_accuracy",
-                                                           "citation_recall", "quote_verbatim")
-                       if s.get(n) is not None)
+    detail = ", ".join(
+        f"{n}={fmt(s.get(n), n)}"
+        for n in (f"evidence_recall@{k}", f"mrr@{k}", "answer_accuracy", "citation_recall", "quote_verbatim")
+        if s.get(n) is not None
+    )
     err = f' <span class="bad">{escape(str(s["error"]))}</span>' if s.get("error") else ""
-    return (f'<div class="item"><h3>{escape(str(r.get("id")))}</h3><p><b>Q:</b> {escape(str(ask.get("question", "")))}'
-            f'</p><p><small>{escape(detail)}</small>{err}</p><div class="cols"><div>{"".join(left)}</div>'
-            f'<div>{"".join(right)}</div></div></div>')
+    return (
+        f'<div class="item"><h3>{escape(str(r.get("id")))}</h3><p><b>Q:</b> {escape(str(ask.get("question", "")))}'
+        f'</p><p><small>{escape(detail)}</small>{err}</p><div class="cols"><div>{"".join(left)}</div>'
+        f"<div>{''.join(right)}</div></div></div>"
+    )
 
 
 def _cfg_value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) or value is None else str(value)
+    return (
+        json.dumps(value, ensure_ascii=False)
+        if isinstance(value, dict | list) or value is None
+        else str(value)
+    )
 
 
 def render_html(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
     """report.html: one self-contained page (inline CSS and SVG)."""
     k, cfg, m = _k(summary), summary.get("config") or {}, _metrics(summary)
     ratio_names = [n for n in metric_names(k) if not n.startswith("latency")]
-    body = [f"<h1>Eval run: {escape(str(cfg.get('system', '?')))} on "
-            f"{escape(Path(str(cfg.get('gold') or '?')).name)}</h1>",
-            "<table>" + "".join(f"<tr><th>{escape(str(key))}</th><td>{escape(_cfg_value(cfg.get(key)))}</td></tr>"
-                                for key in ("retrieval_only", "k", "n_items", "corpus", "corpus_documents",
-                                            "models", "prompt", "git_commit", "timestamp", "duration_s")) + "</table>",
-            "<h2>Metrics</h2>",
-            svg_bars([(n, m.get(n)) for n in ratio_names], title="Scores (0–1)"),
-            "<table>" + "".join(f"<tr><td><code>{escape(n)}</code></td><td>{escape(fmt(m.get(n), n))}</td></tr>"
-                                for n in metric_names(k)) + "</table>"]
+    body = [
+        f"<h1>Eval run: {escape(str(cfg.get('system', '?')))} on "
+        f"{escape(Path(str(cfg.get('gold') or '?')).name)}</h1>",
+        "<table>"
+        + "".join(
+            f"<tr><th>{escape(str(key))}</th><td>{escape(_cfg_value(cfg.get(key)))}</td></tr>"
+            for key in (
+                "retrieval_only",
+                "k",
+                "n_items",
+                "corpus",
+                "corpus_documents",
+                "models",
+                "prompt",
+                "git_commit",
+                "timestamp",
+                "duration_s",
+            )
+        )
+        + "</table>",
+        "<h2>Metrics</h2>",
+        svg_bars([(n, m.get(n)) for n in ratio_names], title="Scores (0–1)"),
+        "<table>"
+        + "".join(
+            f"<tr><td><code>{escape(n)}</code></td><td>{escape(fmt(m.get(n), n))}</td></tr>"
+            for n in metric_names(k)
+        )
+        + "</table>",
+    ]
     main = [f"evidence_recall@{k}", f"mrr@{k}", "answer_accuracy"]
     for dim, title in (("vendor", "By vendor"), ("language", "By language")):
         groups = (summary.get("breakdown") or {}).get(dim) or {}
         if not groups:
             continue
         body.append(f"<h2>{title}</h2>")
-        cols = [f"evidence_recall@{k}", f"mrr@{k}", f"evidence_char_recall@{k}", f"evidence_char_precision@{k}",
-                "citation_precision", "citation_recall", "answer_accuracy", "latency_ms_p50"]
-        body.append('<div class="wide"><table><tr><th>' + escape(dim) + "</th><th>n</th>"
-                    + "".join(f"<th>{escape(c)}</th>" for c in cols) + "</tr>"
-                    + "".join(f"<tr><td>{escape(str(key))}</td><td>{g.get('n', '')}</td>"
-                              + "".join(f"<td>{escape(fmt(g.get(c), c))}</td>" for c in cols) + "</tr>"
-                              for key, g in groups.items()) + "</table></div>")
+        cols = [
+            f"evidence_recall@{k}",
+            f"mrr@{k}",
+            f"evidence_char_recall@{k}",
+            f"evidence_char_precision@{k}",
+            "citation_precision",
+            "citation_recall",
+            "answer_accuracy",
+            "latency_ms_p50",
+        ]
+        body.append(
+            '<div class="wide"><table><tr><th>'
+            + escape(dim)
+            + "</th><th>n</th>"
+            + "".join(f"<th>{escape(c)}</th>" for c in cols)
+            + "</tr>"
+            + "".join(
+                f"<tr><td>{escape(str(key))}</td><td>{g.get('n', '')}</td>"
+                + "".join(f"<td>{escape(fmt(g.get(c), c))}</td>" for c in cols)
+                + "</tr>"
+                for key, g in groups.items()
+            )
+            + "</table></div>"
+        )
         for metric in main:
             if any(g.get(metric) is not None for g in groups.values()):
-                body.append(svg_bars([(f"{key} (n={g.get('n')})", g.get(metric)) for key, g in groups.items()],
-                                     title=metric))
+                body.append(
+                    svg_bars(
+                        [(f"{key} (n={g.get('n')})", g.get(metric)) for key, g in groups.items()],
+                        title=metric,
+                    )
+                )
     calib = [b for b in reliability(rows) if b["n"]]
     if calib:
-        body += ["<h2>Calibration of the check's confidence</h2>",
-                 "<p>Per confidence bin, the share of items whose cited (checked) sentence hits the gold "
-                 "evidence; a calibrated checker's bars grow with the bin.</p>",
-                 svg_bars([(f"P(yes) {b['lo']:.1f}–{b['hi']:.1f} (n={b['n']})", b["observed"]) for b in calib],
-                          title="Observed share of true sentences")]
-    latencies = [r["scores"]["latency_ms"] for r in rows if (r.get("scores") or {}).get("latency_ms") is not None]
+        body += [
+            "<h2>Calibration of the check's confidence</h2>",
+            "<p>Per confidence bin, the share of items whose cited (checked) sentence hits the gold "
+            "evidence; a calibrated checker's bars grow with the bin.</p>",
+            svg_bars(
+                [(f"P(yes) {b['lo']:.1f}–{b['hi']:.1f} (n={b['n']})", b["observed"]) for b in calib],
+                title="Observed share of true sentences",
+            ),
+        ]
+    latencies = [
+        r["scores"]["latency_ms"] for r in rows if (r.get("scores") or {}).get("latency_ms") is not None
+    ]
     body += ["<h2>Latency</h2>", svg_histogram(latencies, title="End-to-end latency per question")]
     failed = failed_rows(rows)
     body.append(f"<h2>Failed items ({len(failed)})</h2>")
     body += [_failed_item_html(r, k) for r in failed] or ["<p>None.</p>"]
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Eval report</title>"
-            f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n")
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Eval report</title>'
+        f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n"
+    )

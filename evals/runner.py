@@ -34,8 +34,14 @@ class RunResult:
     def summary(self) -> dict[str, Any]:
         """summary.json: the metrics at top level (spec names) and under "metrics", plus the rest (the gold
         split the run covers: "dev", "test", "both", or null for a run that did not select one)."""
-        return {**self.metrics, "metrics": dict(self.metrics), "config": self.config,
-                "n_items": len(self.rows), "split": self.config.get("split"), "breakdown": self.breakdown}
+        return {
+            **self.metrics,
+            "metrics": dict(self.metrics),
+            "config": self.config,
+            "n_items": len(self.rows),
+            "split": self.config.get("split"),
+            "breakdown": self.breakdown,
+        }
 
     def by_split(self, splits: Sequence[str]) -> dict[str, RunResult]:
         """One result per split, from this run's rows (each row's gold item names its split): metrics and
@@ -44,9 +50,12 @@ class RunResult:
         out = {}
         for split in splits:
             rows = [r for r in self.rows if (r.get("gold") or {}).get("split") == split]
-            out[split] = RunResult(rows=rows, metrics=aggregate([r["scores"] for r in rows], k),
-                                   config={**self.config, "split": split, "n_items": len(rows)},
-                                   breakdown=breakdowns(rows, k))
+            out[split] = RunResult(
+                rows=rows,
+                metrics=aggregate([r["scores"] for r in rows], k),
+                config={**self.config, "split": split, "n_items": len(rows)},
+                breakdown=breakdowns(rows, k),
+            )
         return out
 
 
@@ -57,17 +66,25 @@ def breakdowns(rows: Sequence[Mapping[str, Any]], k: int) -> dict[str, dict[str,
         for v in r.get("vendors") or ["(none)"]:
             by["vendor"].setdefault(v, []).append(r["scores"])
         by["language"].setdefault(r.get("lang") or "?", []).append(r["scores"])
-    return {dim: {key: {"n": len(s), **aggregate(s, k)} for key, s in sorted(groups.items())}
-            for dim, groups in by.items()}
+    return {
+        dim: {key: {"n": len(s), **aggregate(s, k)} for key, s in sorted(groups.items())}
+        for dim, groups in by.items()
+    }
 
 
 def git_commit(root: Path = PROJECT_ROOT) -> str:
     """HEAD commit (with "-dirty" when tracked files changed), or "unknown" outside a checkout."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                              timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return head + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -76,13 +93,22 @@ def git_commit(root: Path = PROJECT_ROOT) -> str:
 def _running_postfix(scores: Sequence[Mapping[str, Any]], k: int, retrieval_only: bool) -> dict[str, str]:
     m = aggregate(scores, k)
     keys = [f"evidence_recall@{k}", f"mrr@{k}"] + ([] if retrieval_only else ["answer_accuracy"])
-    return {key.split("@")[0].replace("evidence_", "") if "@" in key else "acc":
-            ("-" if m[key] is None else f"{m[key]:.2f}") for key in keys}
+    return {
+        key.split("@")[0].replace("evidence_", "") if "@" in key else "acc": (
+            "-" if m[key] is None else f"{m[key]:.2f}"
+        )
+        for key in keys
+    }
 
 
-def evaluate(items: Sequence[Mapping[str, Any]], ask_fn: Callable[[str], dict[str, Any]], k: int,
-             document_text: Callable[[str], str | None], retrieval_only: bool,
-             progress: bool = True) -> list[dict[str, Any]]:
+def evaluate(
+    items: Sequence[Mapping[str, Any]],
+    ask_fn: Callable[[str], dict[str, Any]],
+    k: int,
+    document_text: Callable[[str], str | None],
+    retrieval_only: bool,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
     """Ask every item (timing it end to end) and score it; a failing item is recorded, not fatal."""
     from tqdm import tqdm
 
@@ -96,21 +122,35 @@ def evaluate(items: Sequence[Mapping[str, Any]], ask_fn: Callable[[str], dict[st
         except Exception as exc:  # noqa: BLE001 - one broken item must not lose the run
             log.exception("item %s failed", item["id"])
             error = f"{type(exc).__name__}: {exc}"
-            ask = {"question": item["question"], "answer": "", "abstained": False, "citations": [],
-                   "retrieved": []}
+            ask = {
+                "question": item["question"],
+                "answer": "",
+                "abstained": False,
+                "citations": [],
+                "retrieved": [],
+            }
         latency = (time.perf_counter() - t0) * 1000
         scores = score_item(item, ask, k, document_text, retrieval_only=retrieval_only, latency_ms=latency)
         if error:
             scores["error"] = error
             scores["pass"] = False
-        rows.append({"id": item["id"], "ask": ask, "scores": scores, "vendors": item_vendors(item),
-                     "lang": item_language(item), "gold": dict(item)})
+        rows.append(
+            {
+                "id": item["id"],
+                "ask": ask,
+                "scores": scores,
+                "vendors": item_vendors(item),
+                "lang": item_language(item),
+                "gold": dict(item),
+            }
+        )
         bar.set_postfix(_running_postfix([r["scores"] for r in rows], k, retrieval_only))
     return rows
 
 
-def attach_passages(rows: list[dict[str, Any]], document_text: Callable[[str], str | None],
-                    top: int = 3, max_chars: int = 700) -> None:
+def attach_passages(
+    rows: list[dict[str, Any]], document_text: Callable[[str], str | None], top: int = 3, max_chars: int = 700
+) -> None:
     """Give each failed item the text of its top retrieved spans, for the report (the store is temporary)."""
     for r in rows:
         if r["scores"].get("pass") is not False:
@@ -120,15 +160,26 @@ def attach_passages(rows: list[dict[str, Any]], document_text: Callable[[str], s
             text = document_text(str(span.get("document", "")))
             if text is None or span.get("start") is None or span.get("end") is None:
                 continue
-            passage = text[int(span["start"]):int(span["end"])]
-            passages.append({"document": span["document"], "start": span["start"], "end": span["end"],
-                             "text": passage[:max_chars] + ("…" if len(passage) > max_chars else "")})
+            passage = text[int(span["start"]) : int(span["end"])]
+            passages.append(
+                {
+                    "document": span["document"],
+                    "start": span["start"],
+                    "end": span["end"],
+                    "text": passage[:max_chars] + ("…" if len(passage) > max_chars else ""),
+                }
+            )
         r["retrieved_text"] = passages
 
 
 @contextlib.contextmanager
-def open_store(settings: Settings, corpus: str | Path | None, embeddings: Any, progress: bool = True,
-               store_dir: str | Path | None = None) -> Iterator[tuple[Settings, Any]]:
+def open_store(
+    settings: Settings,
+    corpus: str | Path | None,
+    embeddings: Any,
+    progress: bool = True,
+    store_dir: str | Path | None = None,
+) -> Iterator[tuple[Settings, Any]]:
     """The store to evaluate: one holding `corpus` (ingested now, incrementally) in `store_dir` or a
     temporary folder, else the configured store (ingested first when it is empty)."""
     from ingest.pipeline import run_ingest
@@ -141,7 +192,9 @@ def open_store(settings: Settings, corpus: str | Path | None, embeddings: Any, p
 
             log.warning("store %s is empty: ingesting %s first", settings.store_dir, settings.corpus_dir)
             ingest_emb = make_embeddings(settings.embedding)  # the configured embedder, whatever the system
-            run_ingest(settings, embeddings=ingest_emb, store=ClauseStore(settings, ingest_emb), progress=progress)
+            run_ingest(
+                settings, embeddings=ingest_emb, store=ClauseStore(settings, ingest_emb), progress=progress
+            )
         yield settings, store
         return
     corpus_dir = Path(corpus).expanduser().resolve()
@@ -149,18 +202,29 @@ def open_store(settings: Settings, corpus: str | Path | None, embeddings: Any, p
         raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
     with contextlib.ExitStack() as stack:
         folder = store_dir or stack.enter_context(tempfile.TemporaryDirectory(prefix="cqa-eval-"))
-        run_settings = settings.replace(corpus_dir=str(corpus_dir), store_dir=str(folder), vectorstore_url=None,
-                                        collection="eval_clauses")
+        run_settings = settings.replace(
+            corpus_dir=str(corpus_dir), store_dir=str(folder), vectorstore_url=None, collection="eval_clauses"
+        )
         store = ClauseStore(run_settings, embeddings)
         run_ingest(run_settings, embeddings=embeddings, store=store, progress=progress, prune=True)
         yield run_settings, store
 
 
-def run_eval(settings: Settings, items: Sequence[Mapping[str, Any]], *, system: str = "default",
-             k: int = 5, retrieval_only: bool = False, corpus: str | Path | None = None,
-             embeddings: Any = None, gold_path: str | Path | None = None, progress: bool = True,
-             store_dir: str | Path | None = None, extra_config: Mapping[str, Any] | None = None,
-             extracts: bool = False) -> RunResult:
+def run_eval(
+    settings: Settings,
+    items: Sequence[Mapping[str, Any]],
+    *,
+    system: str = "default",
+    k: int = 5,
+    retrieval_only: bool = False,
+    corpus: str | Path | None = None,
+    embeddings: Any = None,
+    gold_path: str | Path | None = None,
+    progress: bool = True,
+    store_dir: str | Path | None = None,
+    extra_config: Mapping[str, Any] | None = None,
+    extracts: bool = False,
+) -> RunResult:
     """Evaluate `system` on `items` and return rows, metrics, configuration and breakdowns.
 
     A baseline opens (or, on a `corpus` of its own, builds) the clause store with the hashing embedder: the
@@ -176,9 +240,16 @@ def run_eval(settings: Settings, items: Sequence[Mapping[str, Any]], *, system: 
     store_embeddings = embeddings if system == "default" or store_dir is not None else HashingEmbeddings()
     started = dt.datetime.now(dt.UTC)
     with open_store(settings, corpus, store_embeddings, progress=progress, store_dir=store_dir) as (
-            run_settings, store):
-        sys_ = make_system(system, run_settings, store, embeddings if embeddings is not None else store_embeddings,
-                           extracts=extracts)
+        run_settings,
+        store,
+    ):
+        sys_ = make_system(
+            system,
+            run_settings,
+            store,
+            embeddings if embeddings is not None else store_embeddings,
+            extracts=extracts,
+        )
         texts: dict[str, str | None] = {}
 
         def document_text(doc: str) -> str | None:
@@ -196,18 +267,34 @@ def run_eval(settings: Settings, items: Sequence[Mapping[str, Any]], *, system: 
         rows = evaluate(items, ask_fn, k, document_text, retrieval_only, progress=progress)
         attach_passages(rows, document_text)
     metrics = aggregate([r["scores"] for r in rows], k)
-    prompt = next((str(r["ask"].get("model", {}).get("prompt")) for r in rows
-                   if (r["ask"].get("model") or {}).get("prompt")), None)
+    prompt = next(
+        (
+            str(r["ask"].get("model", {}).get("prompt"))
+            for r in rows
+            if (r["ask"].get("model") or {}).get("prompt")
+        ),
+        None,
+    )
     models = dict(sys_.describe()["models"])
     if retrieval_only:
         models["llm"] = None
-    config = {"system": system, "k": k, "retrieval_only": retrieval_only, "extracts": extracts,
-              "gold": str(gold_path) if gold_path else None,
-              "corpus": str(Path(corpus).expanduser().resolve()) if corpus else str(settings.corpus_dir),
-              "corpus_documents": n_docs, "models": models, "prompt": prompt,
-              "llm_choice": None if retrieval_only else settings.llm.choice,
-              "retrieval": settings.retrieval.model_dump(), "chunking": settings.chunking.model_dump(),
-              "git_commit": git_commit(), "timestamp": started.isoformat(timespec="seconds"),
-              "duration_s": round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1),
-              "n_items": len(rows), **(extra_config or {})}
+    config = {
+        "system": system,
+        "k": k,
+        "retrieval_only": retrieval_only,
+        "extracts": extracts,
+        "gold": str(gold_path) if gold_path else None,
+        "corpus": str(Path(corpus).expanduser().resolve()) if corpus else str(settings.corpus_dir),
+        "corpus_documents": n_docs,
+        "models": models,
+        "prompt": prompt,
+        "llm_choice": None if retrieval_only else settings.llm.choice,
+        "retrieval": settings.retrieval.model_dump(),
+        "chunking": settings.chunking.model_dump(),
+        "git_commit": git_commit(),
+        "timestamp": started.isoformat(timespec="seconds"),
+        "duration_s": round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1),
+        "n_items": len(rows),
+        **(extra_config or {}),
+    }
     return RunResult(rows=rows, metrics=metrics, config=config, breakdown=breakdowns(rows, k))

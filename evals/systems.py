@@ -26,8 +26,11 @@ log = logging.getLogger(__name__)
 SYSTEMS = ("default", "bm25", "plain-rag")
 STUFF_PROMPT = "baseline_stuff.v1"
 # Phrases by which the stuff prompt's answer says that the context does not answer (it is told to).
-_ABSTAIN = re.compile(r"\b(NOT_FOUND|i don'?t know|not (specified|stated|mentioned|covered)|do(es)? not (specify|say|state|"
-                      r"mention)|ne (le )?précise(nt)? pas|je ne sais pas|non précisé)", re.IGNORECASE)
+_ABSTAIN = re.compile(
+    r"\b(NOT_FOUND|i don'?t know|not (specified|stated|mentioned|covered)|do(es)? not (specify|say|state|"
+    r"mention)|ne (le )?précise(nt)? pas|je ne sais pas|non précisé)",
+    re.IGNORECASE,
+)
 
 
 class System(Protocol):
@@ -42,10 +45,16 @@ class System(Protocol):
     def describe(self) -> dict[str, Any]: ...
 
 
-def _retrieval_ask(question: str, retrieved: list[dict[str, Any]], model: dict[str, Any],
-                   elapsed_ms: float, **extra: Any) -> dict[str, Any]:
-    return {"question": question, "retrieved": retrieved, "model": model,
-            "timings_ms": {"retrieve": round(elapsed_ms, 1), "total": round(elapsed_ms, 1)}, **extra}
+def _retrieval_ask(
+    question: str, retrieved: list[dict[str, Any]], model: dict[str, Any], elapsed_ms: float, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "question": question,
+        "retrieved": retrieved,
+        "model": model,
+        "timings_ms": {"retrieve": round(elapsed_ms, 1), "total": round(elapsed_ms, 1)},
+        **extra,
+    }
 
 
 class DefaultSystem:
@@ -53,8 +62,9 @@ class DefaultSystem:
 
     name = "default"
 
-    def __init__(self, settings: Settings, store: Any, embeddings: Embeddings, llm: Any = None,
-                 extracts: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, store: Any, embeddings: Embeddings, llm: Any = None, extracts: bool = False
+    ) -> None:
         from assistant import Assistant
 
         self.extracts = extracts
@@ -73,8 +83,14 @@ class DefaultSystem:
             r = self.assistant.retrieve(question, k=k)
             hits = r.hits
         elapsed = (time.perf_counter() - t0) * 1000
-        ask = _retrieval_ask(question, [h.to_json() for h in hits], self.describe()["models"], elapsed,
-                             vendors=list(r.vendors or []), language=r.language)
+        ask = _retrieval_ask(
+            question,
+            [h.to_json() for h in hits],
+            self.describe()["models"],
+            elapsed,
+            vendors=list(r.vendors or []),
+            language=r.language,
+        )
         ask["timings_ms"].update({k_: round(float(v), 1) for k_, v in (r.timings_ms or {}).items()})
         ask["timings_ms"]["total"] = round(elapsed, 1)
         return ask
@@ -97,17 +113,28 @@ def _load_prompt(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def stuff_answer(question: str, passages: list[dict[str, Any]], llm: Callable[[str], str],
-                 prompt_name: str = STUFF_PROMPT) -> tuple[str, bool, list[dict[str, Any]]]:
+def stuff_answer(
+    question: str, passages: list[dict[str, Any]], llm: Callable[[str], str], prompt_name: str = STUFF_PROMPT
+) -> tuple[str, bool, list[dict[str, Any]]]:
     """The baselines' "stuff" answer: all passages in one prompt, numbered; citations are the passages
     whose [n] the answer mentions (quotes are the passages themselves, so they are verbatim)."""
     template = _load_prompt(prompt_name)
     context = "\n\n".join(f"[{i}] ({p['document']})\n{p['text']}" for i, p in enumerate(passages, start=1))
     text = llm(template.format(context=context, question=question)).strip()
     cited = sorted({n for n in markers(text) if 1 <= n <= len(passages)})
-    citations = [{"n": n, "vendor": passages[n - 1]["vendor"], "vendor_name": passages[n - 1]["vendor"],
-                  "document": passages[n - 1]["document"], "section": "", "quote": passages[n - 1]["text"],
-                  "start": passages[n - 1]["start"], "end": passages[n - 1]["end"]} for n in cited]
+    citations = [
+        {
+            "n": n,
+            "vendor": passages[n - 1]["vendor"],
+            "vendor_name": passages[n - 1]["vendor"],
+            "document": passages[n - 1]["document"],
+            "section": "",
+            "quote": passages[n - 1]["text"],
+            "start": passages[n - 1]["start"],
+            "end": passages[n - 1]["end"],
+        }
+        for n in cited
+    ]
     abstained = bool(_ABSTAIN.search(text)) and not citations
     return text, abstained, citations
 
@@ -130,8 +157,9 @@ class _BaselineBase:
 
     name = "baseline"
 
-    def __init__(self, settings: Settings, store: Any, embeddings: Embeddings,
-                 llm: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: Any, embeddings: Embeddings, llm: Callable[[str], str] | None = None
+    ) -> None:
         self.settings, self.store, self.embeddings = settings, store, embeddings
         self._llm = llm
         self._texts: dict[str, str] = {}
@@ -159,11 +187,19 @@ class _BaselineBase:
         t1 = time.perf_counter()
         text, abstained, citations = stuff_answer(question, spans, self._llm)
         t2 = time.perf_counter()
-        return {"question": question, "answer": text, "abstained": abstained, "citations": citations,
-                "retrieved": [{k_: v for k_, v in s.items() if k_ != "text"} for s in spans],
-                "model": {**self.describe()["models"], "prompt": STUFF_PROMPT},
-                "timings_ms": {"retrieve": round((t1 - t0) * 1000, 1), "generate": round((t2 - t1) * 1000, 1),
-                               "total": round((t2 - t0) * 1000, 1)}}
+        return {
+            "question": question,
+            "answer": text,
+            "abstained": abstained,
+            "citations": citations,
+            "retrieved": [{k_: v for k_, v in s.items() if k_ != "text"} for s in spans],
+            "model": {**self.describe()["models"], "prompt": STUFF_PROMPT},
+            "timings_ms": {
+                "retrieve": round((t1 - t0) * 1000, 1),
+                "generate": round((t2 - t1) * 1000, 1),
+                "total": round((t2 - t0) * 1000, 1),
+            },
+        }
 
     def describe(self) -> dict[str, Any]:
         return {"models": {"embeddings": embeddings_name(self.embeddings), "llm": _llm_name(self.settings)}}
@@ -181,8 +217,17 @@ class BM25System(_BaselineBase):
         out = []
         for rank, h in enumerate(self.store.bm25_search(question, k)):
             c = h.clause
-            out.append({"vendor": c.vendor, "document": c.document, "start": c.start, "end": c.end,
-                        "score": round(float(h.score), 6), "rank": rank, "text": c.text})
+            out.append(
+                {
+                    "vendor": c.vendor,
+                    "document": c.document,
+                    "start": c.start,
+                    "end": c.end,
+                    "score": round(float(h.score), 6),
+                    "rank": rank,
+                    "text": c.text,
+                }
+            )
         return out
 
 
@@ -192,8 +237,9 @@ class PlainRagSystem(_BaselineBase):
     name = "plain-rag"
     chunk_size, chunk_overlap = 1000, 200
 
-    def __init__(self, settings: Settings, store: Any, embeddings: Embeddings,
-                 llm: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: Any, embeddings: Embeddings, llm: Callable[[str], str] | None = None
+    ) -> None:
         super().__init__(settings, store, embeddings, llm)
         import chromadb
         from chromadb.config import Settings as ChromaSettings
@@ -201,14 +247,23 @@ class PlainRagSystem(_BaselineBase):
         from langchain_core.documents import Document as LCDocument
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        splitter = RecursiveCharacterTextSplitter(chunk_size=self.chunk_size, chunk_overlap=self.chunk_overlap,
-                                                  add_start_index=True)
-        docs = [LCDocument(page_content=self._text(r.document),
-                           metadata={"document": r.document, "vendor": r.vendor}) for r in store.documents()]
+        splitter = RecursiveCharacterTextSplitter(
+            chunk_size=self.chunk_size, chunk_overlap=self.chunk_overlap, add_start_index=True
+        )
+        docs = [
+            LCDocument(
+                page_content=self._text(r.document), metadata={"document": r.document, "vendor": r.vendor}
+            )
+            for r in store.documents()
+        ]
         chunks = splitter.split_documents(docs)
         client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
-        self.vs = Chroma(collection_name=f"plainrag_{uuid.uuid4().hex[:8]}", embedding_function=embeddings,
-                         client=client, collection_metadata={"hnsw:space": "cosine"})
+        self.vs = Chroma(
+            collection_name=f"plainrag_{uuid.uuid4().hex[:8]}",
+            embedding_function=embeddings,
+            client=client,
+            collection_metadata={"hnsw:space": "cosine"},
+        )
         if chunks:
             self.vs.add_documents(chunks)
         self.n_chunks = len(chunks)
@@ -220,14 +275,23 @@ class PlainRagSystem(_BaselineBase):
         out = []
         for rank, (d, dist) in enumerate(self.vs.similarity_search_with_score(question, k=k)):
             start = int(d.metadata["start_index"])
-            out.append({"vendor": d.metadata["vendor"], "document": d.metadata["document"], "start": start,
-                        "end": start + len(d.page_content), "score": round(1.0 - float(dist), 6),
-                        "rank": rank, "text": d.page_content})
+            out.append(
+                {
+                    "vendor": d.metadata["vendor"],
+                    "document": d.metadata["document"],
+                    "start": start,
+                    "end": start + len(d.page_content),
+                    "score": round(1.0 - float(dist), 6),
+                    "rank": rank,
+                    "text": d.page_content,
+                }
+            )
         return out
 
 
-def make_system(name: str, settings: Settings, store: Any, embeddings: Embeddings,
-                extracts: bool = False) -> System:
+def make_system(
+    name: str, settings: Settings, store: Any, embeddings: Embeddings, extracts: bool = False
+) -> System:
     """Build a system by name (see SYSTEMS); `extracts`: the default system's retrieval returns the spans
     the answerer would see."""
     if extracts and name != "default":

@@ -32,39 +32,50 @@ ALIASES_VERSION = "aliases-v2"  # bump when the derivation changes: every docume
 PREAMBLE_CHARS = 3000  # company identifications are read from the start of a document only
 MAX_TERM_CHARS = 40
 
-_Q_OPEN, _Q_CLOSE = "«\"“", "»\"”"
+_Q_OPEN, _Q_CLOSE = '«"“', '»"”'
 _QUOTED = re.compile(rf"[{_Q_OPEN}]\s*([^{_Q_CLOSE}\n]{{2,{MAX_TERM_CHARS}}}?)\s*[{_Q_CLOSE}]")
 _DEFINITION = re.compile(r"\((?:[^()\n]|\([^()\n]{0,6}\)){2,160}\)")
 # What a definition's parenthesis may hold besides its quoted terms: "(ci-après le « X »)",
 # '(hereinafter "the X")', '(collectively, "X," "we" or "us")', '("the X")'.
-_DEFINITION_WORDS = frozenset("""
+_DEFINITION_WORDS = frozenset(
+    """
 ci apres après dessous avant ensemble hereinafter hereafter below referred to as called collectively together
 individually each jointly denommee dénommée denomme dénommé designee désignée designe désigné le la les l ou et
 the a an or and s this
-""".split())
+""".split()
+)
 _FIRST_PERSON = frozenset({"we", "us", "our", "nous"})
 _SENTENCE_START = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀ-ÖØ-Þ«\"“])|\n")
 _IDENTIFICATION = re.compile(
     r"\b(?:capital|RCS|R\.C\.S|immatricul\w*|registered|SIREN|SIRET|incorporated|company number|"
-    r"siège social|head office)\b|\b(?:Inc|LLC|Ltd|Limited|GmbH|SAS|SARL|SA|plc|Corp|Corporation)\b\.?")
+    r"siège social|head office)\b|\b(?:Inc|LLC|Ltd|Limited|GmbH|SAS|SARL|SA|plc|Corp|Corporation)\b\.?"
+)
 _CAP = r"[A-ZÀ-ÖØ-Þ]"
 _NAME = rf"({_CAP}[\w&'’.-]*(?:[ \t]+(?:{_CAP}|\d)[\w&'’.-]*){{0,3}})"
 _COMPANY_NAMES = (
     re.compile(rf"\b(?:[Ll]a société|[Tt]he company)\s+{_NAME}"),
     re.compile(rf"\b{_NAME},?\s+(?:est une|is an?|une|an?)?\s*(?:société|company|corporation)\b"),
-    re.compile(rf"\b(?:édité|développé|commercialisé|published|developed|operated|provided)e?s?"
-               rf"(?:\s*,\s*\w+|\s+(?:et|and)\s+\w+)*\s+(?:par|by)\s+{_NAME}"),
+    re.compile(
+        rf"\b(?:édité|développé|commercialisé|published|developed|operated|provided)e?s?"
+        rf"(?:\s*,\s*\w+|\s+(?:et|and)\s+\w+)*\s+(?:par|by)\s+{_NAME}"
+    ),
 )
 _PRODUCT_NAME = re.compile(
     rf"\b(?:solution|service|plateforme|platform|produit|product|logiciel|software)\b[^.\n]{{0,40}}?"
-    rf"\b(?:dénommée?|nommée?|called|named)\s+[{_Q_OPEN}]\s*([^{_Q_CLOSE}\n]{{2,{MAX_TERM_CHARS}}}?)\s*[{_Q_CLOSE}]")
-_PROCESSOR = r"(?i:(?:data\s+)?(?:processor|subcontractor|sub-processor|sous-traitant|prestataire|fournisseur))"
-_ACTS_AS = (r"(?:,\s*)?(?:as|acting as|en (?:sa )?qualité de|est qualifiée? de|"
-            r"agit(?:\s+\w+){0,3}?\s+(?:comme|en qualité de)|agissant (?:comme|en qualité de))\s+"
-            r"(?:(?:a|an|the|un|une|le|la|l['’])\s*)?")
+    rf"\b(?:dénommée?|nommée?|called|named)\s+[{_Q_OPEN}]\s*([^{_Q_CLOSE}\n]{{2,{MAX_TERM_CHARS}}}?)\s*[{_Q_CLOSE}]"
+)
+_PROCESSOR = (
+    r"(?i:(?:data\s+)?(?:processor|subcontractor|sub-processor|sous-traitant|prestataire|fournisseur))"
+)
+_ACTS_AS = (
+    r"(?:,\s*)?(?:as|acting as|en (?:sa )?qualité de|est qualifiée? de|"
+    r"agit(?:\s+\w+){0,3}?\s+(?:comme|en qualité de)|agissant (?:comme|en qualité de))\s+"
+    r"(?:(?:a|an|the|un|une|le|la|l['’])\s*)?"
+)
 _ROLE_SUBJECT = re.compile(
     rf"\b(?:[Tt]he|[Ll]e|[Ll]a|[Ll]['’])\s*({_CAP}[\w-]+(?:\s+{_CAP}[\w-]+){{0,2}})\s*{_ACTS_AS}"
-    rf"({_PROCESSOR})\b")
+    rf"({_PROCESSOR})\b"
+)
 _NAMED_SUBJECT = re.compile(rf"{_NAME}(?:\s*,[^,.\n]{{0,40}},)?\s*{_ACTS_AS}({_PROCESSOR})\b")
 _ARTICLE = re.compile(r"^(?:le|la|les|l['’]|the)\s*(?:\(s\)\s*)?", re.I)
 _WORD = re.compile(r"[^\W_]+")
@@ -107,7 +118,9 @@ def _is_name_phrase(text: str, names: Iterable[str]) -> bool:
     noun it qualifies ("le service Humanlinker" names the service, not the party)."""
     t = _norm(text)
     for n in (_norm(x) for x in names):
-        if n and re.fullmatch(rf"(?:(?:de|d|du|of|par|by|la societe|societe|the company|company)\s+)?{re.escape(n)}", t):
+        if n and re.fullmatch(
+            rf"(?:(?:de|d|du|of|par|by|la societe|societe|the company|company)\s+)?{re.escape(n)}", t
+        ):
             return True
     return False
 
@@ -139,7 +152,12 @@ def derive_aliases(text: str, known: Iterable[str]) -> tuple[list[str], list[str
 
     def add(term: str, as_role: bool | None = None) -> None:
         term = _clean_term(term)
-        if not term or len(term) > MAX_TERM_CHARS or not any(c.isalpha() for c in term) or not term[0].isupper():
+        if (
+            not term
+            or len(term) > MAX_TERM_CHARS
+            or not any(c.isalpha() for c in term)
+            or not term[0].isupper()
+        ):
             return
         role = (not is_name(term)) if as_role is None else as_role
         bucket = roles if role else names
@@ -167,8 +185,14 @@ def derive_aliases(text: str, known: Iterable[str]) -> tuple[list[str], list[str
         floor = m.end()
         identified = bool(_IDENTIFICATION.search(ante))
         first_person = any(_norm(t) in _FIRST_PERSON for t in terms)
-        ours = first_person or _is_name_phrase(ante, every()) or (identified and (
-            _contains_name(ante, every()) or (m.start() < PREAMBLE_CHARS and not first_identified)))
+        ours = (
+            first_person
+            or _is_name_phrase(ante, every())
+            or (
+                identified
+                and (_contains_name(ante, every()) or (m.start() < PREAMBLE_CHARS and not first_identified))
+            )
+        )
         first_identified = first_identified or identified
         if ours:
             for term in terms:

@@ -25,22 +25,40 @@ EMBEDDING_KIND, CHUNK_MAX_TOKENS ... (see the file)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m ingest", description=(
-        "Load contracts (txt, md, html, pdf, docx), repair their text, split them into clauses along "
-        "their own structure, embed and store them. Incremental: unchanged documents are skipped."),
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="files or folders inside the corpus (default: the whole corpus)")
+    p = argparse.ArgumentParser(
+        prog="python -m ingest",
+        description=(
+            "Load contracts (txt, md, html, pdf, docx), repair their text, split them into clauses along "
+            "their own structure, embed and store them. Incremental: unchanged documents are skipped."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders inside the corpus (default: the whole corpus)",
+    )
     p.add_argument("--prune", action="store_true", help="remove documents no longer in the corpus")
     p.add_argument("--rebuild", action="store_true", help="drop the store and ingest everything again")
-    p.add_argument("--show", metavar="DOCUMENT",
-                   help="print a document's decoded text exactly (from the store if ingested)")
-    p.add_argument("--check", action="store_true",
-                   help="verify the store against the corpus and repair what is wrong")
+    p.add_argument(
+        "--show",
+        metavar="DOCUMENT",
+        help="print a document's decoded text exactly (from the store if ingested)",
+    )
+    p.add_argument(
+        "--check", action="store_true", help="verify the store against the corpus and repair what is wrong"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.add_argument("--lock-timeout", type=float, default=60.0, metavar="SECONDS",
-                   help="how long to wait for another ingest to finish (default 60)")
+    p.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for another ingest to finish (default 60)",
+    )
     return p
 
 
@@ -94,11 +112,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             elif chk.repaired is not None:
                 chk.repaired.render()
             if args.json:
-                print(json.dumps({"ok": chk.ok, "problems": chk.problems, "orphans": chk.orphans,
-                                  "repaired": chk.repaired.to_json() if chk.repaired else None}, indent=2))
+                print(
+                    json.dumps(
+                        {
+                            "ok": chk.ok,
+                            "problems": chk.problems,
+                            "orphans": chk.orphans,
+                            "repaired": chk.repaired.to_json() if chk.repaired else None,
+                        },
+                        indent=2,
+                    )
+                )
             return 0 if chk.ok or chk.repaired is not None and chk.repaired.exit_code == 0 else 1
-        report = run_ingest(settings, paths=args.paths or None, prune=args.prune, rebuild=args.rebuild,
-                            progress=progress, lock_timeout=args.lock_timeout)
+        report = run_ingest(
+            settings,
+            paths=args.paths or None,
+            prune=args.prune,
+            rebuild=args.rebuild,
+            progress=progress,
+            lock_timeout=args.lock_timeout,
+        )
     except IngestLockedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
@@ -107,8 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vectorstore.store import describe_store
 
         logging.getLogger(__name__).debug("ingest failed", exc_info=True)
-        print(f"error: {type(exc).__name__} with the {describe_store(settings)}: {first_line(exc)}"
-              + ("" if settings.vectorstore_url else " (try: python -m ingest --check)"), file=sys.stderr)
+        print(
+            f"error: {type(exc).__name__} with the {describe_store(settings)}: {first_line(exc)}"
+            + ("" if settings.vectorstore_url else " (try: python -m ingest --check)"),
+            file=sys.stderr,
+        )
         return 4
     report.render()
     if args.json:

@@ -21,8 +21,14 @@ class DecodeError(ValueError):
     """The bytes are not text in any charset we can trust."""
 
 
-_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_latin_ligatures=False, fix_character_width=False,
-                             unescape_html=False, explain=False, normalization="NFC")
+_FTFY = ftfy.TextFixerConfig(
+    uncurl_quotes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    unescape_html=False,
+    explain=False,
+    normalization="NFC",
+)
 # Runs of non-ASCII characters that may be UTF-8 bytes read through a single-byte code page.
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 _MOJIBAKE_CODECS = ("cp1252", "cp1250", "latin-1")
@@ -91,7 +97,7 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def detect_language(text: str, default: str = "fr") -> str:
-    """"fr" or "en" by counting stop words in the first 20k characters (cheap and good enough here)."""
+    """ "fr" or "en" by counting stop words in the first 20k characters (cheap and good enough here)."""
     words = _WORD.findall(text[:20000].lower())
     fr = sum(1 for w in words if w in FRENCH_STOPWORDS)
     en = sum(1 for w in words if w in ENGLISH_STOPWORDS)

@@ -26,8 +26,10 @@ class EmbeddingCache:
         self.model = model
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key TEXT NOT NULL, "
-                       "vec BLOB NOT NULL, PRIMARY KEY (model, key))")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key TEXT NOT NULL, "
+                "vec BLOB NOT NULL, PRIMARY KEY (model, key))"
+            )
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -45,16 +47,20 @@ class EmbeddingCache:
         items = list(keys)
         with self._connect() as db:
             for i in range(0, len(items), 500):
-                part = items[i:i + 500]
-                rows = db.execute(f"SELECT key, vec FROM vectors WHERE model = ? AND key IN "
-                                  f"({','.join('?' * len(part))})", [self.model, *part]).fetchall()
+                part = items[i : i + 500]
+                rows = db.execute(
+                    f"SELECT key, vec FROM vectors WHERE model = ? AND key IN ({','.join('?' * len(part))})",
+                    [self.model, *part],
+                ).fetchall()
                 for key, blob in rows:
                     out[keys[key]] = array("f", blob).tolist()
         return out
 
     def put_many(self, texts: Sequence[str], vectors: Sequence[Sequence[float]]) -> None:
-        rows = [(self.model, text_key(t), array("f", map(float, v)).tobytes()) for t, v in zip(texts, vectors,
-                                                                                                 strict=True)]
+        rows = [
+            (self.model, text_key(t), array("f", map(float, v)).tobytes())
+            for t, v in zip(texts, vectors, strict=True)
+        ]
         with self._connect() as db:
             db.executemany("INSERT OR REPLACE INTO vectors (model, key, vec) VALUES (?, ?, ?)", rows)
 

@@ -27,8 +27,32 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
 # A DOCX whose members inflate beyond this (or by a ratio above MAX_ZIP_RATIO) is refused unread.
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_ZIP_RATIO = 200
-_BLOCK_TAGS = ("p", "div", "section", "article", "header", "footer", "li", "ul", "ol", "table", "tr",
-               "h1", "h2", "h3", "h4", "h5", "h6", "br", "blockquote", "pre", "dd", "dt", "main", "nav")
+_BLOCK_TAGS = (
+    "p",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "br",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "main",
+    "nav",
+)
 
 
 class LoadError(ValueError):
@@ -99,8 +123,9 @@ def _html_table_lines(table: Any) -> list[str] | None:
             label_cells += 1
         rows.append(Row(tuple(cells)))
     data_rows = len(rows) - header_rows
-    t = make_table(rows, header_hint=True if header_rows else None,
-                   label_hint=data_rows > 0 and label_cells == data_rows)
+    t = make_table(
+        rows, header_hint=True if header_rows else None, label_hint=data_rows > 0 and label_cells == data_rows
+    )
     if t is None:
         return None
     return render_table(t)
@@ -148,8 +173,10 @@ def load_html(data: bytes) -> str:
     if looks_binary(data):
         raise LoadError("binary content in an HTML file")
     soup = BeautifulSoup(data, "lxml")
-    lines = [re.sub(r" *\t[ \t]*", "\t", re.sub(r"[ \u00a0]+", " ", ln)).strip(" \t")
-             for ln in _html_text(soup).split("\n")]
+    lines = [
+        re.sub(r" *\t[ \t]*", "\t", re.sub(r"[ \u00a0]+", " ", ln)).strip(" \t")
+        for ln in _html_text(soup).split("\n")
+    ]
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     return clean_extracted(text + "\n") if text else ""
@@ -201,7 +228,9 @@ def check_zip_safe(data: bytes) -> None:
         raise LoadError(f"DOCX would inflate to {total // (1024 * 1024)} MB (zip bomb?)")
     for i in infos:
         if i.compress_size and i.file_size / i.compress_size > MAX_ZIP_RATIO and i.file_size > 10_000_000:
-            raise LoadError(f"DOCX member {i.filename} compresses {i.file_size // i.compress_size}:1 (zip bomb?)")
+            raise LoadError(
+                f"DOCX member {i.filename} compresses {i.file_size // i.compress_size}:1 (zip bomb?)"
+            )
 
 
 def load_docx(data: bytes) -> str:
@@ -229,8 +258,11 @@ def load_docx(data: bytes) -> str:
 
 
 def _docx_cell_text(tc: Any) -> str:
-    paras = ["".join(t.text or "" for t in p.iter() if t.tag.endswith("}t"))
-             for p in tc.iter() if p.tag.endswith("}p")]
+    paras = [
+        "".join(t.text or "" for t in p.iter() if t.tag.endswith("}t"))
+        for p in tc.iter()
+        if p.tag.endswith("}p")
+    ]
     return " ".join(" ".join(paras).split())
 
 

@@ -142,10 +142,15 @@ class IngestReport:
         return 1 if attempted and not good else 0
 
     def to_json(self) -> dict[str, object]:
-        return {"counts": self.counts(), "orphans_removed": self.orphans_removed, "rebuilt": self.rebuilt,
-                "notes": list(self.notes), "clauses_embedded": self.clauses_embedded,
-                "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
-                "entries": [e.__dict__ for e in self.entries]}
+        return {
+            "counts": self.counts(),
+            "orphans_removed": self.orphans_removed,
+            "rebuilt": self.rebuilt,
+            "notes": list(self.notes),
+            "clauses_embedded": self.clauses_embedded,
+            "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
+            "entries": [e.__dict__ for e in self.entries],
+        }
 
     def render(self, file=None) -> None:  # type: ignore[no-untyped-def]
         """A rich table of every document and why, then the totals (to stderr by default)."""
@@ -163,8 +168,11 @@ class IngestReport:
         extra = f"; stale clause records removed {self.orphans_removed}" if self.orphans_removed else ""
         console.print(f"{totals}{extra}")
         if self.timings_s:
-            console.print("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings_s.items())
-                          + (f" ({self.clauses_embedded} clauses embedded)" if self.clauses_embedded else ""))
+            console.print(
+                "time: "
+                + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings_s.items())
+                + (f" ({self.clauses_embedded} clauses embedded)" if self.clauses_embedded else "")
+            )
         for n in self.notes:
             console.print(n)
 
@@ -188,17 +196,26 @@ def load_corpus_vendors(corpus_dir: Path) -> dict[str, VendorInfo]:
         if isinstance(aliases, str):
             aliases = [aliases]
         lang = info.get("language")
-        out[d.name] = VendorInfo(name=str(info.get("name") or d.name),
-                                 language=str(lang) if lang else None,
-                                 aliases=tuple(str(a) for a in aliases if a))
+        out[d.name] = VendorInfo(
+            name=str(info.get("name") or d.name),
+            language=str(lang) if lang else None,
+            aliases=tuple(str(a) for a in aliases if a),
+        )
     return out
 
 
 def settings_fingerprint(settings: Settings, embedder: str) -> str:
     """What, besides the text, determines a document's clauses and vectors."""
-    payload = {"chunking": settings.chunking.model_dump(), "splitter": SPLITTER_VERSION, "decoder": DECODER_VERSION,
-               "embedder": embedder, "context": CONTEXT_FORMAT, "tables": TABLES_VERSION, "aliases": ALIASES_VERSION,
-               "document_prompt": settings.embedding.document_prompt}
+    payload = {
+        "chunking": settings.chunking.model_dump(),
+        "splitter": SPLITTER_VERSION,
+        "decoder": DECODER_VERSION,
+        "embedder": embedder,
+        "context": CONTEXT_FORMAT,
+        "tables": TABLES_VERSION,
+        "aliases": ALIASES_VERSION,
+        "document_prompt": settings.embedding.document_prompt,
+    }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -214,8 +231,9 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def discover(corpus_dir: Path, paths: Sequence[str | Path] | None,
-             report: IngestReport) -> tuple[list[tuple[str, Path]], list[str]]:
+def discover(
+    corpus_dir: Path, paths: Sequence[str | Path] | None, report: IngestReport
+) -> tuple[list[tuple[str, Path]], list[str]]:
     """(document, file) pairs to ingest under the given paths (default: the whole corpus), plus the
     document prefixes in scope (for pruning). Escaping paths and unsupported files are reported."""
     root = corpus_dir.resolve()
@@ -266,12 +284,24 @@ def build_clauses(doc: Document, settings: Settings) -> list[Clause]:
     rows of a text table carries their "header: value" rendering in `table_text` (ingest/tables.py)."""
     spans = split_text(doc.text, settings.chunking)
     tables = find_tables(doc.text)
-    return [Clause(id=clause_id(doc.document, doc.sha256, i), vendor=doc.vendor, vendor_name=doc.vendor_name,
-                   document=doc.document, section=s.section, start=s.start, end=s.end,
-                   text=doc.text[s.start:s.end], language=doc.language, ordinal=i,
-                   doc_sha256=doc.sha256, tokens=s.tokens,
-                   table_text=table_context(tables, s.start, s.end) if tables else "")
-            for i, s in enumerate(spans)]
+    return [
+        Clause(
+            id=clause_id(doc.document, doc.sha256, i),
+            vendor=doc.vendor,
+            vendor_name=doc.vendor_name,
+            document=doc.document,
+            section=s.section,
+            start=s.start,
+            end=s.end,
+            text=doc.text[s.start : s.end],
+            language=doc.language,
+            ordinal=i,
+            doc_sha256=doc.sha256,
+            tokens=s.tokens,
+            table_text=table_context(tables, s.start, s.end) if tables else "",
+        )
+        for i, s in enumerate(spans)
+    ]
 
 
 def vendor_aliases(doc: Document, info: VendorInfo) -> tuple[str, ...]:
@@ -282,8 +312,9 @@ def vendor_aliases(doc: Document, info: VendorInfo) -> tuple[str, ...]:
     return (*info.aliases, *derived)
 
 
-def decode_document(settings: Settings, document: str, path: Path | None = None,
-                    vendors: dict[str, VendorInfo] | None = None) -> Document:
+def decode_document(
+    settings: Settings, document: str, path: Path | None = None, vendors: dict[str, VendorInfo] | None = None
+) -> Document:
     """Read and decode one corpus file into a Document (raises LoadError with a reason)."""
     path = path or (settings.corpus_dir / document)
     vendors = vendors if vendors is not None else load_corpus_vendors(settings.corpus_dir)
@@ -291,13 +322,20 @@ def decode_document(settings: Settings, document: str, path: Path | None = None,
     text = load_bytes(data, path.suffix)
     slug = document.split("/", 1)[0]
     info = vendors.get(slug, VendorInfo(slug))
-    return Document(vendor=slug, vendor_name=info.name, document=document, text=text,
-                    sha256=sha256_text(text), language=info.language or detect_language(text),
-                    source_sha256=hashlib.sha256(data).hexdigest())
+    return Document(
+        vendor=slug,
+        vendor_name=info.name,
+        document=document,
+        text=text,
+        sha256=sha256_text(text),
+        language=info.language or detect_language(text),
+        source_sha256=hashlib.sha256(data).hexdigest(),
+    )
 
 
-def _embed(emb: Embeddings, texts: list[str], tracker: _Tracker | None = None,
-           cache: EmbeddingCache | None = None) -> tuple[list[list[float]], int]:
+def _embed(
+    emb: Embeddings, texts: list[str], tracker: _Tracker | None = None, cache: EmbeddingCache | None = None
+) -> tuple[list[list[float]], int]:
     """Vectors for `texts` (cached ones reused); returns (vectors, how many were computed)."""
     known = cache.get_many(texts) if cache is not None else {}
     todo = list(dict.fromkeys(t for t in texts if t not in known))
@@ -305,7 +343,7 @@ def _embed(emb: Embeddings, texts: list[str], tracker: _Tracker | None = None,
         tracker.state.cached += len(texts) - len(todo)
         tracker.advance(len(texts) - len(todo))
     for i in range(0, len(todo), EMBED_BATCH):
-        part = todo[i:i + EMBED_BATCH]
+        part = todo[i : i + EMBED_BATCH]
         t = time.perf_counter()
         vecs = emb.embed_documents(part)
         if tracker is not None:
@@ -345,16 +383,24 @@ def ingest_lock(settings: Settings, timeout: float = 60.0) -> Iterator[None]:
     except Timeout as exc:
         raise IngestLockedError(
             f"another ingest is running on {settings.store_dir} (lock {lock_path} held for over "
-            f"{timeout:.0f}s); try again when it has finished") from exc
+            f"{timeout:.0f}s); try again when it has finished"
+        ) from exc
     try:
         yield
     finally:
         lock.release()
 
 
-def run_ingest(settings: Settings, paths: Sequence[str | Path] | None = None, prune: bool = False,
-               rebuild: bool = False, embeddings: Embeddings | None = None, store: ClauseStore | None = None,
-               progress: bool | ProgressFn = True, lock_timeout: float = 60.0) -> IngestReport:
+def run_ingest(
+    settings: Settings,
+    paths: Sequence[str | Path] | None = None,
+    prune: bool = False,
+    rebuild: bool = False,
+    embeddings: Embeddings | None = None,
+    store: ClauseStore | None = None,
+    progress: bool | ProgressFn = True,
+    lock_timeout: float = 60.0,
+) -> IngestReport:
     """Bring the store in line with the corpus (or the given paths inside it); see the module docstring.
     `progress`: True draws clauses done / total, rate and time left on stderr; a callable gets the
     IngestProgress after each document read and each embedding batch (the page's progress bar)."""
@@ -362,9 +408,16 @@ def run_ingest(settings: Settings, paths: Sequence[str | Path] | None = None, pr
         return _run_locked(settings, paths, prune, rebuild, embeddings, store, progress)
 
 
-def _run_locked(settings: Settings, paths: Sequence[str | Path] | None, prune: bool, rebuild: bool,
-                embeddings: Embeddings | None, store: ClauseStore | None, progress: bool | ProgressFn,
-                force: frozenset[str] = frozenset()) -> IngestReport:
+def _run_locked(
+    settings: Settings,
+    paths: Sequence[str | Path] | None,
+    prune: bool,
+    rebuild: bool,
+    embeddings: Embeddings | None,
+    store: ClauseStore | None,
+    progress: bool | ProgressFn,
+    force: frozenset[str] = frozenset(),
+) -> IngestReport:
     t0 = time.perf_counter()
     emb = embeddings if embeddings is not None else LazyEmbeddings(settings.embedding)
     st = store if store is not None else ClauseStore(settings, emb)
@@ -377,9 +430,16 @@ def _run_locked(settings: Settings, paths: Sequence[str | Path] | None, prune: b
     return report
 
 
-def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune: bool, rebuild: bool,
-                   emb: Embeddings, store: ClauseStore, progress: bool | ProgressFn,
-                   force: frozenset[str] = frozenset()) -> IngestReport:
+def _ingest_locked(
+    settings: Settings,
+    paths: Sequence[str | Path] | None,
+    prune: bool,
+    rebuild: bool,
+    emb: Embeddings,
+    store: ClauseStore,
+    progress: bool | ProgressFn,
+    force: frozenset[str] = frozenset(),
+) -> IngestReport:
     report = IngestReport()
     embedder = embeddings_name(emb)
     fp = settings_fingerprint(settings, embedder)
@@ -393,8 +453,10 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
         EmbeddingCache.drop(settings.store_dir / EMBED_CACHE_FILE)
         report.rebuilt = True
         manifest = {}
-    cache = EmbeddingCache(settings.store_dir / EMBED_CACHE_FILE,
-                           f"{embedder}|{settings.embedding.document_prompt}|{CONTEXT_FORMAT}")
+    cache = EmbeddingCache(
+        settings.store_dir / EMBED_CACHE_FILE,
+        f"{embedder}|{settings.embedding.document_prompt}|{CONTEXT_FORMAT}",
+    )
     vendors = load_corpus_vendors(settings.corpus_dir)
     files, scopes = discover(settings.corpus_dir, paths, report)
     max_bytes = settings.ingest.max_file_mb * 1024 * 1024
@@ -409,15 +471,24 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
         try:
             size = path.stat().st_size
             if size > max_bytes:
-                report.add(document, "skipped", f"file of {size / 1048576:.1f} MB exceeds ingest.max_file_mb="
-                                                f"{settings.ingest.max_file_mb:g}")
+                report.add(
+                    document,
+                    "skipped",
+                    f"file of {size / 1048576:.1f} MB exceeds ingest.max_file_mb="
+                    f"{settings.ingest.max_file_mb:g}",
+                )
                 continue
             data = path.read_bytes()
         except OSError as exc:
             report.add(document, "failed", f"unreadable: {exc.strerror or exc}")
             continue
         source_sha = hashlib.sha256(data).hexdigest()
-        if rec is not None and rec.source_sha256 == source_sha and rec.fingerprint == fp and document not in force:
+        if (
+            rec is not None
+            and rec.source_sha256 == source_sha
+            and rec.fingerprint == fp
+            and document not in force
+        ):
             if rec.sha256 in seen_text:
                 report.add(document, "skipped", f"duplicate of {seen_text[rec.sha256]} (same text)")
                 continue
@@ -440,8 +511,15 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
         seen_text[text_sha] = document
         slug = document.split("/", 1)[0]
         info = vendors.get(slug, VendorInfo(slug))
-        doc = Document(vendor=slug, vendor_name=info.name, document=document, text=text, sha256=text_sha,
-                       language=info.language or detect_language(text), source_sha256=source_sha)
+        doc = Document(
+            vendor=slug,
+            vendor_name=info.name,
+            document=document,
+            text=text,
+            sha256=text_sha,
+            language=info.language or detect_language(text),
+            source_sha256=source_sha,
+        )
         if rec is not None and rec.sha256 == text_sha and rec.fingerprint == fp and document not in force:
             # same text from different bytes (re-saved, other encoding): only the record changes
             store.commit_document(doc, rec.n_clauses, fp, embedder, vendor_aliases(doc, info))
@@ -451,7 +529,9 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
         if not clauses:
             report.add(document, "skipped", "no text to index")
             continue
-        pending.append((PendingWrite(doc, clauses, [], fp, embedder, vendor_aliases(doc, info)), rec is not None))
+        pending.append(
+            (PendingWrite(doc, clauses, [], fp, embedder, vendor_aliases(doc, info)), rec is not None)
+        )
         tracker.state.files_with_work += 1
         tracker.state.clauses_total += len(clauses)
         if sum(len(p.clauses) for p, _ in pending) >= settings.ingest.write_batch:
@@ -462,8 +542,9 @@ def _ingest_locked(settings: Settings, paths: Sequence[str | Path] | None, prune
     if prune and not report.store_full:
         present = {d for d, _ in files}
         for document in sorted(manifest):
-            in_scope = any(s == "" or document == s or document.startswith(s.rstrip("/") + "/")
-                           for s in scopes)
+            in_scope = any(
+                s == "" or document == s or document.startswith(s.rstrip("/") + "/") for s in scopes
+            )
             if in_scope and document not in present and not (settings.corpus_dir / document).exists():
                 store.remove_document(document)
                 report.add(document, "removed", "no longer in the corpus")
@@ -482,8 +563,14 @@ def _disk_full(exc: BaseException) -> bool:
     return "disk is full" in text or "no space left" in text
 
 
-def _flush(pending: list[tuple[PendingWrite, bool]], emb: Embeddings, store: ClauseStore,
-           cache: EmbeddingCache, report: IngestReport, tracker: _Tracker | None = None) -> None:
+def _flush(
+    pending: list[tuple[PendingWrite, bool]],
+    emb: Embeddings,
+    store: ClauseStore,
+    cache: EmbeddingCache,
+    report: IngestReport,
+    tracker: _Tracker | None = None,
+) -> None:
     """Embed and write the pending documents together (full embedding batches, few store calls).
     When the batch fails, each document is retried alone so that one bad document fails alone; when the
     store's disk is full, nothing more is written in this run (retrying only hammers a full disk, and
@@ -511,8 +598,10 @@ def _flush(pending: list[tuple[PendingWrite, bool]], emb: Embeddings, store: Cla
         if _disk_full(exc):
             log.error("the store is out of space (%s): no more writes in this run", exc)
             report.store_full = f"the store ran out of space ({reason})"
-            report.notes.append(f"{report.store_full}: the documents after it were not written; free space and "
-                                "run the ingest again")
+            report.notes.append(
+                f"{report.store_full}: the documents after it were not written; free space and "
+                "run the ingest again"
+            )
             fail_all(reason)
             return
         if len(items) == 1:
@@ -526,8 +615,14 @@ def _flush(pending: list[tuple[PendingWrite, bool]], emb: Embeddings, store: Cla
         _flush([item], emb, store, cache, report, tracker)
 
 
-def _embed_and_write(items: list[tuple[PendingWrite, bool]], emb: Embeddings, store: ClauseStore,
-                     cache: EmbeddingCache, report: IngestReport, tracker: _Tracker | None = None) -> None:
+def _embed_and_write(
+    items: list[tuple[PendingWrite, bool]],
+    emb: Embeddings,
+    store: ClauseStore,
+    cache: EmbeddingCache,
+    report: IngestReport,
+    tracker: _Tracker | None = None,
+) -> None:
     texts = [contextual_text(c) for it, _ in items for c in it.clauses]
     t_embed = time.perf_counter()
     vectors, computed = _embed(emb, texts, tracker, cache)
@@ -535,7 +630,7 @@ def _embed_and_write(items: list[tuple[PendingWrite, bool]], emb: Embeddings, st
     report.clauses_embedded += computed
     i = 0
     for it, _ in items:
-        it.vectors = list(vectors[i:i + len(it.clauses)])
+        it.vectors = list(vectors[i : i + len(it.clauses)])
         i += len(it.clauses)
     store.write_documents([it for it, _ in items])
 
@@ -562,8 +657,14 @@ class CheckReport:
         return not self.problems and not self.orphans
 
 
-def check_store(settings: Settings, embeddings: Embeddings | None = None, store: ClauseStore | None = None,
-                repair: bool = True, progress: bool = False, lock_timeout: float = 60.0) -> CheckReport:
+def check_store(
+    settings: Settings,
+    embeddings: Embeddings | None = None,
+    store: ClauseStore | None = None,
+    repair: bool = True,
+    progress: bool = False,
+    lock_timeout: float = 60.0,
+) -> CheckReport:
     """Verify the store against the corpus (documents present with the same bytes, clause texts equal to
     their slices, counts, no duplicates, no orphans); with `repair`, re-ingest or remove what is wrong.
     A repair holds the ingest lock for the whole check, so it never interleaves with an ingest. An embedded
@@ -585,15 +686,24 @@ def check_store(settings: Settings, embeddings: Embeddings | None = None, store:
             st.remove_document(d)
         redo = [d for d in out.problems if d not in missing]
         # the old version stays readable until the forced rewrite commits
-        out.repaired = _run_locked(settings, redo or None, False, False, embeddings or st.embeddings, st,
-                                   progress, force=frozenset(redo))
+        out.repaired = _run_locked(
+            settings,
+            redo or None,
+            False,
+            False,
+            embeddings or st.embeddings,
+            st,
+            progress,
+            force=frozenset(redo),
+        )
         for d in missing:
             out.repaired.add(d, "removed", "file missing from the corpus")
     return out
 
 
-def _rebuild_unreadable(settings: Settings, embeddings: Embeddings | None, progress: bool,
-                        exc: Exception) -> CheckReport:
+def _rebuild_unreadable(
+    settings: Settings, embeddings: Embeddings | None, progress: bool, exc: Exception
+) -> CheckReport:
     """Move an unreadable embedded Chroma folder aside and ingest the corpus into a fresh one (lock held)."""
     from chromadb.api.client import SharedSystemClient
 
@@ -606,7 +716,9 @@ def _rebuild_unreadable(settings: Settings, embeddings: Embeddings | None, progr
         f.unlink(missing_ok=True)
     log.warning("store unreadable (%s): moved to %s, rebuilding from the corpus", exc, aside)
     out = CheckReport()
-    out.add("(store)", f"unreadable Chroma store ({type(exc).__name__}: {str(exc)[:200]}); moved to {aside.name}")
+    out.add(
+        "(store)", f"unreadable Chroma store ({type(exc).__name__}: {str(exc)[:200]}); moved to {aside.name}"
+    )
     out.repaired = _run_locked(settings, None, False, False, embeddings, None, progress)
     out.repaired.notes.append(f"the unreadable store was moved to {aside} and rebuilt from the corpus")
     return out
@@ -631,7 +743,7 @@ def _check(settings: Settings, st: ClauseStore) -> CheckReport:
             out.add(rec.document, f"{len(clauses)} clauses stored, manifest says {rec.n_clauses}")
         spans = set()
         for c in clauses:
-            if text[c.start:c.end] != c.text:
+            if text[c.start : c.end] != c.text:
                 out.add(rec.document, f"clause {c.id} differs from its slice [{c.start}:{c.end}]")
                 break
             if (c.start, c.end) in spans:

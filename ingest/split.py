@@ -54,24 +54,30 @@ def _is_upper_title(s: str) -> bool:
     letters = _letters(s)
     if len(letters) < 4 or "\t" in s or len(s) > 120 or s[-1] in ".;,":
         return False
-    if len(s.split()) > 16 or s.startswith(("-", "(", "«", "\"")):
+    if len(s.split()) > 16 or s.startswith(("-", "(", "«", '"')):
         return False
     upper = sum(1 for c in letters if c.isupper())
     return upper / len(letters) >= 0.85
 
 
 def _short_title(s: str, max_len: int = 120, max_words: int = 16) -> bool:
-    return (0 < len(s) <= max_len and len(s.split()) <= max_words and s[-1] not in _END_PUNCT
-            and "\t" not in s and s[0].isupper())
+    return (
+        0 < len(s) <= max_len
+        and len(s.split()) <= max_words
+        and s[-1] not in _END_PUNCT
+        and "\t" not in s
+        and s[0].isupper()
+    )
 
 
 def _label(s: str) -> str:
     s = re.sub(r"\s+", " ", s).strip().rstrip(":").strip()
-    return s if len(s) <= MAX_LABEL else s[:MAX_LABEL - 1].rstrip() + "…"
+    return s if len(s) <= MAX_LABEL else s[: MAX_LABEL - 1].rstrip() + "…"
 
 
-def classify_heading(line: str, has_articles: bool = False, isolated: bool = False,
-                     nested_bullets: bool = False) -> Heading | None:
+def classify_heading(
+    line: str, has_articles: bool = False, isolated: bool = False, nested_bullets: bool = False
+) -> Heading | None:
     """The heading a line is, or None for body text.
 
     `isolated`: a blank line follows and the next text is not a bullet (lets a lower-case bullet title
@@ -101,7 +107,8 @@ def classify_heading(line: str, has_articles: bool = False, isolated: bool = Fal
         if _is_upper_title(title):
             return Heading(base, _label(title))
         if _short_title(title, max_len=80, max_words=10) or (
-                isolated and _short_title(title.capitalize(), max_len=60, max_words=6)):
+            isolated and _short_title(title.capitalize(), max_len=60, max_words=6)
+        ):
             return Heading(base + 1, _label(title))
         return None
     if _is_upper_title(s):
@@ -199,8 +206,9 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [s for s in (_trim(text, a, b) for a, b in out) if s[1] > s[0]]
 
 
-def _windows(text: str, segs: list[tuple[int, int]], cfg: ChunkSettings,
-             count: Callable[[str], int]) -> list[tuple[int, int]]:
+def _windows(
+    text: str, segs: list[tuple[int, int]], cfg: ChunkSettings, count: Callable[[str], int]
+) -> list[tuple[int, int]]:
     """Pack consecutive segments into spans of at most max_tokens, consecutive spans overlapping by
     up to overlap_tokens of whole segments. A segment above the budget stands alone."""
     spans: list[tuple[int, int]] = []
@@ -208,26 +216,32 @@ def _windows(text: str, segs: list[tuple[int, int]], cfg: ChunkSettings,
     n = len(segs)
     while i < n:
         j = i + 1
-        while j < n and count(text[segs[i][0]:segs[j][1]]) <= cfg.max_tokens:
+        while j < n and count(text[segs[i][0] : segs[j][1]]) <= cfg.max_tokens:
             j += 1
         spans.append((segs[i][0], segs[j - 1][1]))
         if j >= n:
             break
         # overlap: restart at trailing segments of this window that fit in overlap_tokens
         k = j
-        while k - 1 > i and count(text[segs[k - 1][0]:segs[j - 1][1]]) <= cfg.overlap_tokens:
+        while k - 1 > i and count(text[segs[k - 1][0] : segs[j - 1][1]]) <= cfg.overlap_tokens:
             k -= 1
         i = k if k > i else j
     return spans
 
 
-def _group_table_rows(text: str, segs: list[tuple[int, int]], cfg: ChunkSettings,
-                      count: Callable[[str], int]) -> list[tuple[int, int]]:
+def _group_table_rows(
+    text: str, segs: list[tuple[int, int]], cfg: ChunkSettings, count: Callable[[str], int]
+) -> list[tuple[int, int]]:
     """Consecutive rows of a flattened table (tab-separated lines) become one segment when they fit."""
     out: list[tuple[int, int]] = []
     for a, b in segs:
-        if (out and "\t" in text[a:b] and "\t" in text[out[-1][0]:out[-1][1]]
-                and not text[out[-1][1]:a].strip() and count(text[out[-1][0]:b]) <= cfg.max_tokens):
+        if (
+            out
+            and "\t" in text[a:b]
+            and "\t" in text[out[-1][0] : out[-1][1]]
+            and not text[out[-1][1] : a].strip()
+            and count(text[out[-1][0] : b]) <= cfg.max_tokens
+        ):
             out[-1] = (out[-1][0], b)
         else:
             out.append((a, b))
@@ -297,7 +311,7 @@ def _merge_tiny(text: str, spans: list[Span], cfg: ChunkSettings, count: Callabl
         first, second = (s, o) if s.start <= o.start else (o, s)
         merged = Span(a, b, merge_sections(first.section, second.section), t)
         lo = min(i, j)
-        spans[lo:lo + 2] = [merged]
+        spans[lo : lo + 2] = [merged]
         i = max(0, lo - 1) if merged.tokens < cfg.min_tokens else lo
     return spans
 
@@ -306,16 +320,22 @@ def split_text(text: str, cfg: ChunkSettings, count: Callable[[str], int] | None
     """Clause spans of a decoded document, in order (see the module docstring)."""
     count = count or (lambda s: count_tokens(s, cfg.encoding))
     lines = _lines(text)
-    stripped = [text[ln.start:ln.end].strip() for ln in lines]
+    stripped = [text[ln.start : ln.end].strip() for ln in lines]
     has_articles = any(_ARTICLE.match(x) for x in stripped)
     bullets = [x for x in stripped if _BULLET.match(x)]
-    plain_upper = any(_is_upper_title(x) for x in stripped if not _BULLET.match(x) and not _ARTICLE.match(x)
-                      and not _NUMBERED.match(x))
+    plain_upper = any(
+        _is_upper_title(x)
+        for x in stripped
+        if not _BULLET.match(x) and not _ARTICLE.match(x) and not _NUMBERED.match(x)
+    )
     nested = plain_upper and any(_is_upper_title(_BULLET.match(x).group(1)) for x in bullets)  # type: ignore[union-attr]
     for i, ln in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else None
-        isolated = (nxt is not None and text[ln.end:nxt.start].count("\n") >= 2
-                    and not _BULLET.match(stripped[i + 1]))
+        isolated = (
+            nxt is not None
+            and text[ln.end : nxt.start].count("\n") >= 2
+            and not _BULLET.match(stripped[i + 1])
+        )
         ln.heading = classify_heading(stripped[i], has_articles, isolated, nested)
     if sum(1 for ln in lines if ln.heading) < MIN_HEADINGS:
         # no usable structure: every paragraph is a unit (tiny ones join their neighbours below)

@@ -69,11 +69,16 @@ def _clean(cell: str) -> str:
 def looks_like_header(cells: Sequence[str]) -> bool:
     """Short label cells without figures: "Sous-traitant | Finalité", "Anomalies bloquantes | …"."""
     filled = [c for c in cells if c]
-    return (len(filled) >= 2 and all(len(c) <= MAX_HEADER_CELL_CHARS and not _DIGIT.search(c) for c in filled)
-            and all(len(c.split()) <= 8 for c in filled))
+    return (
+        len(filled) >= 2
+        and all(len(c) <= MAX_HEADER_CELL_CHARS and not _DIGIT.search(c) for c in filled)
+        and all(len(c.split()) <= 8 for c in filled)
+    )
 
 
-def make_table(rows: Sequence[Row], header_hint: bool | None = None, label_hint: bool = False) -> Table | None:
+def make_table(
+    rows: Sequence[Row], header_hint: bool | None = None, label_hint: bool = False
+) -> Table | None:
     """A table from raw rows: the first row is the header when `header_hint` says so or (hint None) when
     it looks like one. None when fewer than two columns or no data row."""
     rows = [r for r in rows if any(r.cells)]
@@ -100,7 +105,7 @@ def _headers(table: Table, width: int) -> list[str]:
 
 
 def render_row(table: Table, row: Row) -> list[str]:
-    """"header: value" lines of one row. With row labels, one line per cell ("Délai de traitement —
+    """ "header: value" lines of one row. With row labels, one line per cell ("Délai de traitement —
     Anomalies majeures: 8 h"); otherwise one line per row ("Sous-traitant: MongoDB; Finalité: …")."""
     cells = list(row.cells)
     heads = _headers(table, len(cells))
@@ -256,8 +261,12 @@ def find_tables(text: str) -> list[Table]:
             if len(cells[0]) == len(cells[1]) - 1 and cells[0][0][0] > cells[1][0][0] + 2:
                 cells[0] = [(cells[1][0][0], ""), *cells[0]]  # an empty corner cell above the row labels
             if _aligned(cells):
-                t = make_table([Row(tuple(c for _, c in cs), ln.start, ln.end)
-                                for cs, ln in zip(cells, lines[i:j], strict=True)])
+                t = make_table(
+                    [
+                        Row(tuple(c for _, c in cs), ln.start, ln.end)
+                        for cs, ln in zip(cells, lines[i:j], strict=True)
+                    ]
+                )
                 if t is not None:
                     out.append(t)
                     i = j
@@ -296,7 +305,7 @@ def with_tables_rendered(text: str, tables: Sequence[Table]) -> str:
 
 
 def table_context(tables: Sequence[Table], start: int, end: int) -> str:
-    """"header: value" lines of the table rows inside [start, end) (headers come from the table even when
+    """ "header: value" lines of the table rows inside [start, end) (headers come from the table even when
     the header row lies outside the span). A table without a header adds nothing its text does not say."""
     out: list[str] = []
     for t in tables:

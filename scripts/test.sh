@@ -11,8 +11,9 @@ bash scripts/setup.sh --dev --browser
 source scripts/env.sh
 PY=.venv/bin/python
 
-echo "== lint"
+echo "== lint (ruff check and ruff format --check: an unformatted file fails the run)"
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 
 echo "== types (mypy: the packages, ui/ and app.py; pyproject.toml [tool.mypy])"
 .venv/bin/mypy

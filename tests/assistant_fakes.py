@@ -25,8 +25,13 @@ class ScriptedChat(BaseChatModel):
     replies: list[str]
     calls: list[list[BaseMessage]] = []
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         self.calls.append(list(messages))
         if not self.replies:
             raise AssertionError("ScriptedChat: no reply left (unexpected LLM call)")
@@ -49,8 +54,12 @@ class ScriptedChat(BaseChatModel):
 
 def offline_settings(corpus: Path, store_dir: Path) -> Settings:
     """Settings for offline tests: hashing embedder and fake LLM over `corpus`, the store in `store_dir`."""
-    return load_settings(env={}, corpus_dir=str(corpus), store_dir=str(store_dir),
-                         **{"embedding.kind": "hashing", "llm.provider": "fake"})
+    return load_settings(
+        env={},
+        corpus_dir=str(corpus),
+        store_dir=str(store_dir),
+        **{"embedding.kind": "hashing", "llm.provider": "fake"},
+    )
 
 
 def hashing_settings(store_dir: Path) -> Settings:
@@ -76,8 +85,9 @@ class FakeChecker:
 
     name = "fake-checker"
 
-    def __init__(self, rules: list[tuple[str, float]] | None = None, default: float = 0.05,
-                 calibrated: bool = True) -> None:
+    def __init__(
+        self, rules: list[tuple[str, float]] | None = None, default: float = 0.05, calibrated: bool = True
+    ) -> None:
         self.rules = list(rules or [])
         self.default = default
         self.calibrated = calibrated

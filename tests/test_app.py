@@ -51,7 +51,9 @@ def corpus(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(tmp_path: Path, corpus: Path, template_store: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+def app(
+    tmp_path: Path, corpus: Path, template_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AppTest]:
     """The page over an already-ingested copy of the sample corpus."""
     store = tmp_path / "store"
     shutil.copytree(template_store, store)
@@ -97,7 +99,9 @@ def _html(at: AppTest) -> str:
     return "\n".join(h.value for h in at.get("html"))
 
 
-def test_first_run_ingests_sample_corpus(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_first_run_ingests_sample_corpus(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _env(monkeypatch, corpus, tmp_path / "store")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -117,9 +121,12 @@ def test_ask_streams_answer_with_cited_quote(app: AppTest) -> None:
     assert len(app.chat_message) == 2 and app.chat_message[1].name == "assistant"
     # numbered chips match the citations, and each opens its clause with the quote highlighted
     labels = _popover_labels(app)
-    assert [chip_label(c) for c in ans.citations] == labels[:len(ans.citations)]
-    assert all(f":blue-badge[{c.n}]" in app.chat_message[1].markdown[0].value for c in ans.citations
-               if f"[{c.n}]" in ans.answer)
+    assert [chip_label(c) for c in ans.citations] == labels[: len(ans.citations)]
+    assert all(
+        f":blue-badge[{c.n}]" in app.chat_message[1].markdown[0].value
+        for c in ans.citations
+        if f"[{c.n}]" in ans.answer
+    )
     page_html = _html(app)
     for c in ans.citations:
         assert f"{html.escape(c.quote)}</mark>" in page_html
@@ -146,7 +153,9 @@ def test_follow_up_keeps_the_question_and_changes_vendor(app: AppTest) -> None:
 def test_unknown_vendor_is_abstained_and_styled_apart(app: AppTest) -> None:
     ans = _ask(app, "What is Salesforce's liability cap?")
     assert ans.abstained
-    assert any(m.value.startswith(":orange-badge[") and "Not in the documents" in m.value for m in app.markdown)
+    assert any(
+        m.value.startswith(":orange-badge[") and "Not in the documents" in m.value for m in app.markdown
+    )
     assert app.info, "abstained answers are shown in an info box"
 
 
@@ -154,8 +163,10 @@ def test_upload_into_new_vendor_then_remove(app: AppTest, corpus: Path) -> None:
     sb = app.sidebar
     sb.selectbox(key="up_vendor").set_value("➕ New vendor…").run()
     app.sidebar.text_input(key="up_new_name").input("Acme Cloud").run()
-    body = (b"Article 1 - Notification\nAcme Cloud notifies the customer of any personal data breach "
-            b"within 12 hours of becoming aware of it.\n")
+    body = (
+        b"Article 1 - Notification\nAcme Cloud notifies the customer of any personal data breach "
+        b"within 12 hours of becoming aware of it.\n"
+    )
     app.sidebar.file_uploader(key="up_file").set_value(("acme-terms.txt", body, "text/plain")).run()
     app.sidebar.button(key="up_go").click().run()
     assert not app.exception, [e.value for e in app.exception]
@@ -222,8 +233,9 @@ def test_citation_opens_full_document_at_the_quote(app: AppTest) -> None:
     assert f'<mark id="{anchor_id(c)}"' in docs[-1] and f"{html.escape(c.quote)}</mark>" in docs[-1]
 
 
-def test_llm_failure_is_explained_and_clauses_still_shown(tmp_path: Path, corpus: Path, template_store: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_llm_failure_is_explained_and_clauses_still_shown(
+    tmp_path: Path, corpus: Path, template_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = tmp_path / "store"
     shutil.copytree(template_store, store)
     _env(monkeypatch, corpus, store)
@@ -247,7 +259,9 @@ def test_llm_failure_is_explained_and_clauses_still_shown(tmp_path: Path, corpus
         assert last["hits"][0].clause.text[:40] in html.unescape(_html(at))  # clause text, escaped HTML
 
 
-def test_unreachable_store_is_explained(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_store_is_explained(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _env(monkeypatch, corpus, tmp_path / "store")
     monkeypatch.setenv("VECTORSTORE_URL", "http://127.0.0.1:9")  # no Chroma server there
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
@@ -265,8 +279,19 @@ def _answer_page(answer: object) -> None:  # runs as its own script: builtin hin
 def test_empty_model_answer_is_flagged_with_the_retrieved_clauses() -> None:
     from core.types import Clause, Hit
 
-    clause = Clause(id="c", vendor="hl", vendor_name="Humanlinker", document="hl/x.txt", section="Art. 9",
-                    start=0, end=20, text="<b>48 heures</b> max", language="fr", ordinal=0, doc_sha256="s")
+    clause = Clause(
+        id="c",
+        vendor="hl",
+        vendor_name="Humanlinker",
+        document="hl/x.txt",
+        section="Art. 9",
+        start=0,
+        end=20,
+        text="<b>48 heures</b> max",
+        language="fr",
+        ordinal=0,
+        doc_sha256="s",
+    )
     ans = Answer(question="q", answer="  ", abstained=False, retrieved=[Hit(clause, 1.0)])
     at = AppTest.from_function(_answer_page, args=(ans,), default_timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -281,16 +306,24 @@ def _texts(at: AppTest) -> list[str]:
 
 def test_answer_reads_for_a_person_and_keeps_notes_apart() -> None:
     note = "retry: figure(s) Sixty, 60 not found in the cited passage(s)"
-    ans = Answer(question="How fast?", answer="Within 48 business hours.", abstained=False, confidence=0.93,
-                 explanation="Article 9 of the DPA sets the delay; the checker read that sentence.",
-                 warnings=[note, "extractive fallback: NOT_FOUND"], model={"llm": "qwen-test"},
-                 timings_ms={"total": 2500.0})
+    ans = Answer(
+        question="How fast?",
+        answer="Within 48 business hours.",
+        abstained=False,
+        confidence=0.93,
+        explanation="Article 9 of the DPA sets the delay; the checker read that sentence.",
+        warnings=[note, "extractive fallback: NOT_FOUND"],
+        model={"llm": "qwen-test"},
+        timings_ms={"total": 2500.0},
+    )
     at = AppTest.from_function(_answer_page, args=(ans,), default_timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     texts = _texts(at)
     assert texts[0] == "Within 48 business hours."  # the short answer comes first
-    assert any("High confidence (0.93): the checker judged the cited sentence to answer the question." in t
-               for t in texts)
+    assert any(
+        "High confidence (0.93): the checker judged the cited sentence to answer the question." in t
+        for t in texts
+    )
     labels = [e.label for e in at.expander]
     assert labels == ["Why this answer", "Technical details"]
     why, tech = at.expander

@@ -13,8 +13,16 @@ from assistant.cli import main
 from assistant.prompts import PromptError, load_prompt
 from core.types import Answer
 
-CITATION_KEYS = {"n": int, "vendor": str, "vendor_name": str, "document": str, "section": str, "quote": str,
-                 "start": int, "end": int}
+CITATION_KEYS = {
+    "n": int,
+    "vendor": str,
+    "vendor_name": str,
+    "document": str,
+    "section": str,
+    "quote": str,
+    "start": int,
+    "end": int,
+}
 RETRIEVED_KEYS = {"vendor": str, "document": str, "start": int, "end": int, "score": float}
 
 
@@ -29,7 +37,7 @@ def assert_spec_shape(d: dict, store) -> None:
     for c in d["citations"]:
         for k, t in CITATION_KEYS.items():
             assert isinstance(c[k], t), (k, c)
-        assert store.document_text(c["document"])[c["start"]:c["end"]] == c["quote"]
+        assert store.document_text(c["document"])[c["start"] : c["end"]] == c["quote"]
         assert f"[{c['n']}]" in d["answer"]
     for r in d["retrieved"]:
         for k, t in RETRIEVED_KEYS.items():
@@ -44,11 +52,13 @@ def assert_spec_shape(d: dict, store) -> None:
 
 def test_answer_json_shape(built) -> None:
     settings, store, emb = built
-    llm = ScriptedChat(replies=["Au plus tard 48 heures ouvrées après en avoir pris connaissance "
-                                "[{n:48 heures ouvrées}]."])
+    llm = ScriptedChat(
+        replies=["Au plus tard 48 heures ouvrées après en avoir pris connaissance [{n:48 heures ouvrées}]."]
+    )
     checker = FakeChecker([("48 heures ouvrées", 0.93)])
     ans = Assistant(settings, store=store, embeddings=emb, llm=llm, checker=checker).answer(
-        "Sous quel délai Humanlinker notifie-t-il une violation de données ?")
+        "Sous quel délai Humanlinker notifie-t-il une violation de données ?"
+    )
     d = json.loads(json.dumps(ans.to_json()))
     assert_spec_shape(d, store)
     assert d["abstained"] is False and d["mode"] == "generated" and d["language"] == "fr"
@@ -65,9 +75,11 @@ def test_stream_events_end_with_the_answer(built) -> None:
 
     settings, store, emb = built
     llm = ScriptedChat(replies=["Humanlinker notifies within 48 business hours [1]."])
-    items = list(Assistant(settings, store=store, embeddings=emb, llm=llm,
-                           checker=FakeChecker([("48 heures ouvrées", 0.9)])).stream(
-        "How quickly must Humanlinker notify a data breach?"))
+    items = list(
+        Assistant(
+            settings, store=store, embeddings=emb, llm=llm, checker=FakeChecker([("48 heures ouvrées", 0.9)])
+        ).stream("How quickly must Humanlinker notify a data breach?")
+    )
     assert isinstance(items[-1], Answer)
     assert all(isinstance(i, (Shown, Progress)) for i in items[:-1])
     shown = [i for i in items if isinstance(i, Shown)]
@@ -89,8 +101,9 @@ def test_cli_json(built, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
     assert d["model"]["llm"] == "extractive-fake"
 
 
-def test_cli_text_lists_citations(built, monkeypatch: pytest.MonkeyPatch,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_text_lists_citations(
+    built, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("CQA__STORE_DIR", str(built[0].store_dir))
     monkeypatch.setenv("CQA__EMBEDDING__KIND", "hashing")
     monkeypatch.setenv("CQA__LLM__PROVIDER", "fake")
@@ -99,8 +112,9 @@ def test_cli_text_lists_citations(built, monkeypatch: pytest.MonkeyPatch,
     assert "[1] Boost My Mail | boost-my-mail/cgs.txt" in out and "«" in out
 
 
-def test_cli_empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_empty_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("CQA__STORE_DIR", str(tmp_path / "empty"))
     monkeypatch.setenv("CQA__EMBEDDING__KIND", "hashing")
     monkeypatch.setenv("CQA__LLM__PROVIDER", "fake")

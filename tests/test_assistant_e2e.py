@@ -18,8 +18,9 @@ def asst():
     from assistant import Assistant
     from core.settings import load_settings
 
-    settings = load_settings(**({"llm.choice": os.environ["E2E_LLM_CHOICE"]}
-                                if os.environ.get("E2E_LLM_CHOICE") else {}))
+    settings = load_settings(
+        **({"llm.choice": os.environ["E2E_LLM_CHOICE"]} if os.environ.get("E2E_LLM_CHOICE") else {})
+    )
     a = Assistant(settings)
     if a.store.count() == 0:
         pytest.skip("the store is empty: run `python -m ingest` first")
@@ -29,25 +30,44 @@ def asst():
 
 
 def verbatim(a, ans) -> bool:
-    return all(a.store.document_text(c.document)[c.start:c.end] == c.quote for c in ans.citations)
+    return all(a.store.document_text(c.document)[c.start : c.end] == c.quote for c in ans.citations)
 
 
 # (question, figure the answer must state (regex), fragment of the clause it must cite)
 CASES = [
-    ("How quickly must Humanlinker notify a personal data breach?", r"\b48\b|forty-eight|quarante-huit",
-     "48 heures ouvrées"),
+    (
+        "How quickly must Humanlinker notify a personal data breach?",
+        r"\b48\b|forty-eight|quarante-huit",
+        "48 heures ouvrées",
+    ),
     ("Quel est le plafond de responsabilité de Boost My Mail ?", r"\b12\b|douze|twelve", "douze (12) mois"),
-    ("How long does LEO Bizdev keep data after the account is closed?", r"\b3\b|three|trois", "trois (3) mois"),
-    ("Combien de temps LEO Bizdev conserve-t-il les données après la clôture du compte ?", r"\b3\b|trois",
-     "trois (3) mois"),
-    ("How quickly must LEO Bizdev notify the customer of a personal data breach?", r"\b48\b|quarante-huit|forty",
-     "48"),
+    (
+        "How long does LEO Bizdev keep data after the account is closed?",
+        r"\b3\b|three|trois",
+        "trois (3) mois",
+    ),
+    (
+        "Combien de temps LEO Bizdev conserve-t-il les données après la clôture du compte ?",
+        r"\b3\b|trois",
+        "trois (3) mois",
+    ),
+    (
+        "How quickly must LEO Bizdev notify the customer of a personal data breach?",
+        r"\b48\b|quarante-huit|forty",
+        "48",
+    ),
     ("What availability does Aura Digital commit to for its cloud solution?", r"\b99\b", "99"),
-    ("How much notice must the customer give the Unnamed Provider before an audit?", r"\b15\b|fifteen|quinze",
-     "15"),
+    (
+        "How much notice must the customer give the Unnamed Provider before an audit?",
+        r"\b15\b|fifteen|quinze",
+        "15",
+    ),
     ("How long does a Boost My Mail customer have to dispute an invoice?", r"\b15\b|fifteen|quinze", "15"),
-    ("Dans quel délai maximal Aura Digital supprime-t-il les données personnelles après la résiliation ?",
-     r"\b3\b|trois", "trois (3) mois"),
+    (
+        "Dans quel délai maximal Aura Digital supprime-t-il les données personnelles après la résiliation ?",
+        r"\b3\b|trois",
+        "trois (3) mois",
+    ),
 ]
 
 

@@ -43,7 +43,9 @@ def test_synthetic_corpus_is_deterministic_and_renamed(tmp_path: Path) -> None:
     assert a["documents"] == 12 and a["vendors"] == 3
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert files and all(filecmp.cmp(tmp_path / "a" / f, tmp_path / "b" / f, shallow=False) for f in files)
-    assert sorted(p.name for p in (tmp_path / "c").iterdir()) != sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) != sorted(
+        p.name for p in (tmp_path / "a").iterdir()
+    )
     originals = {n for t in load_templates(SAMPLE) for n in t.names if len(n) > 4}
     for vdir in (tmp_path / "a").iterdir():
         meta = yaml.safe_load((vdir / "vendor.yaml").read_text(encoding="utf-8"))
@@ -68,18 +70,39 @@ def test_synthetic_corpus_ingests(tmp_path: Path) -> None:
     from ingest.pipeline import run_ingest
 
     generate_corpus(SAMPLE, tmp_path / "corpus", n_documents=3, docs_per_vendor=3, seed=1)
-    s = load_settings(env={}, corpus_dir=str(tmp_path / "corpus"), store_dir=str(tmp_path / "store"),
-                      **{"embedding.kind": "hashing", "llm.provider": "fake"})
+    s = load_settings(
+        env={},
+        corpus_dir=str(tmp_path / "corpus"),
+        store_dir=str(tmp_path / "store"),
+        **{"embedding.kind": "hashing", "llm.provider": "fake"},
+    )
     rep = run_ingest(s, progress=False)
     assert rep.counts()["added"] == 3 and all(e.clauses > 0 for e in rep.entries)
 
 
 def test_report_rows_carry_ratio_and_status() -> None:
     sections = {
-        "ingest": {"documents": 5, "chunks": 248, "embedder": "e", "embedding_dtype": "bfloat16",
-                   "embedding_batch_size": 16, "cold_s": 30.0, "encode_limit_s": 20.0, "ratio_cold": 1.5,
-                   "target_ratio": 1.2, "embed_time_inside_ingest_s": 25.0, "warm_s": 0.5, "warm_target_s": 2.0},
-        "memory": {"what": "x", "peak_rss_bytes": 3 * 2**30, "target_bytes": 4 * 2**30, "ratio": 0.75, "ok": True},
+        "ingest": {
+            "documents": 5,
+            "chunks": 248,
+            "embedder": "e",
+            "embedding_dtype": "bfloat16",
+            "embedding_batch_size": 16,
+            "cold_s": 30.0,
+            "encode_limit_s": 20.0,
+            "ratio_cold": 1.5,
+            "target_ratio": 1.2,
+            "embed_time_inside_ingest_s": 25.0,
+            "warm_s": 0.5,
+            "warm_target_s": 2.0,
+        },
+        "memory": {
+            "what": "x",
+            "peak_rss_bytes": 3 * 2**30,
+            "target_bytes": 4 * 2**30,
+            "ratio": 0.75,
+            "ok": True,
+        },
         "scale": {"error": "RuntimeError: boom"},
     }
     rows = summary_rows(sections)
@@ -87,10 +110,21 @@ def test_report_rows_carry_ratio_and_status() -> None:
     assert cold["ratio"] == 1.5 and cold["status"] == "over"
     assert next(r for r in rows if r["section"] == "memory")["status"] == "ok"
     assert any(r["section"] == "scale" and r["measure"] == "FAILED" for r in rows)
-    md = to_markdown({"meta": {"quick": True, "started_utc": "t", "duration_s": 1.0, "commit": "abc",
-                               "sections": list(sections), "notes": [],
-                               "machine": {"cpu": "c", "cores": 2, "ram_gib": 1, "loadavg_at_start": [1.0]}},
-                      "summary": rows, "sections": sections})
+    md = to_markdown(
+        {
+            "meta": {
+                "quick": True,
+                "started_utc": "t",
+                "duration_s": 1.0,
+                "commit": "abc",
+                "sections": list(sections),
+                "notes": [],
+                "machine": {"cpu": "c", "cores": 2, "ram_gib": 1, "loadavg_at_start": [1.0]},
+            },
+            "summary": rows,
+            "sections": sections,
+        }
+    )
     assert "| ingest |" in md and "1.50" in md
     assert "| ingest | ? | ? |" in md  # no provenance recorded: the report says so instead of guessing
 
@@ -108,20 +142,45 @@ def test_every_section_names_its_cpu_build_dtype_and_time(fake_settings) -> None
     assert prov["embedding"]["dtype"] == "hashing" and prov["llm"]["n_threads"] == fake_settings.llm.n_threads
     machine = machine_info()
     assert machine["flags"] == sorted(hw.cpu.flags) and machine["cpu_kind"] == hw.kind
-    old = {"measured_utc": "2026-11-22T10:00:00Z", "peak_rss_bytes": 2**30, "target_bytes": 2**32, "ratio": 0.25,
-           "ok": True, "what": "x"}
-    sections = {"memory": {**old, "provenance": {**prov, "measured_utc": "2026-12-02T19:00:00Z"}},
-                "scale": {"error": "RuntimeError: boom", "provenance": prov}}
-    md = to_markdown({"meta": {"quick": False, "started_utc": "t", "duration_s": 1.0, "commit": "abc",
-                               "sections": list(sections), "notes": [], "machine": machine},
-                      "summary": summary_rows(sections), "sections": sections})
+    old = {
+        "measured_utc": "2026-11-22T10:00:00Z",
+        "peak_rss_bytes": 2**30,
+        "target_bytes": 2**32,
+        "ratio": 0.25,
+        "ok": True,
+        "what": "x",
+    }
+    sections = {
+        "memory": {**old, "provenance": {**prov, "measured_utc": "2026-12-02T19:00:00Z"}},
+        "scale": {"error": "RuntimeError: boom", "provenance": prov},
+    }
+    md = to_markdown(
+        {
+            "meta": {
+                "quick": False,
+                "started_utc": "t",
+                "duration_s": 1.0,
+                "commit": "abc",
+                "sections": list(sections),
+                "notes": [],
+                "machine": machine,
+            },
+            "summary": summary_rows(sections),
+            "sections": sections,
+        }
+    )
     memory_row = next(line for line in md.splitlines() if line.startswith("| memory | peak RSS"))
     assert memory_row.endswith(f"| 2026-12-02 19:00:00, {hw.kind} |")
     assert "measured ?" not in md and f"flags: {' '.join(sorted(hw.cpu.flags))}" in md
     assert f"| memory | 2026-12-02 19:00:00 | {hw.cpu.model} | {hw.kind}" in md
     # results of another CPU kind (or without provenance) are never merged into this kind's file
-    mixed = {"sections": {"memory": sections["memory"], "ingest": {"cold_s": 1.0},
-                          "query": {"provenance": {"cpu_kind": "other-cpu-avx2"}}}}
+    mixed = {
+        "sections": {
+            "memory": sections["memory"],
+            "ingest": {"cold_s": 1.0},
+            "query": {"provenance": {"cpu_kind": "other-cpu-avx2"}},
+        }
+    }
     assert list(same_kind(mixed, hw.kind)["sections"]) == ["memory"]
 
 
@@ -135,8 +194,11 @@ def test_vectors_only_size_measures_hnsw_against_numpy(tmp_path: Path, fake_sett
     rng = np.random.default_rng(42)  # not the bench's noise seed (0): its noise would be these very vectors
     vecs = rng.standard_normal((20, 16)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    base = {"ids": [f"c{i}" for i in range(20)], "vectors": vecs,
-            "metadatas": [{"vendor": "acme" if i < 12 else "globex"} for i in range(20)]}
+    base = {
+        "ids": [f"c{i}" for i in range(20)],
+        "vectors": vecs,
+        "metadatas": [{"vendor": "acme" if i < 12 else "globex"} for i in range(20)],
+    }
 
     class Ctx:
         workdir = tmp_path

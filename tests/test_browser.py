@@ -46,13 +46,25 @@ def server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterato
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CQA__")}
-    env.update({"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "HF_HUB_OFFLINE": "1",
-                "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"})
+    env.update(
+        {
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "ANONYMIZED_TELEMETRY": "False",
+        }
+    )
     if not REAL:
         corpus = tmp_path / "corpus"
         shutil.copytree(PROJECT_ROOT / "data" / "contracts", corpus)
-        env.update({"CORPUS_DIR": str(corpus), "STORE_DIR": str(tmp_path / "store"),
-                    "CQA__EMBEDDING__KIND": "hashing", "CQA__LLM__PROVIDER": "fake"})
+        env.update(
+            {
+                "CORPUS_DIR": str(corpus),
+                "STORE_DIR": str(tmp_path / "store"),
+                "CQA__EMBEDDING__KIND": "hashing",
+                "CQA__LLM__PROVIDER": "fake",
+            }
+        )
     env["CQA_TEST_STREAM_DELAY_S"] = STREAM_DELAY_S
     with streamlit_app(env, artifacts / "streamlit.log", script="tests/slow_page.py") as url:
         yield url, env
@@ -136,7 +148,9 @@ def test_ask_and_see_cited_quote(server: tuple[str, dict[str, str]], artifacts: 
             browser.close()
 
 
-def test_second_question_typed_while_first_streams(server: tuple[str, dict[str, str]], artifacts: Path) -> None:
+def test_second_question_typed_while_first_streams(
+    server: tuple[str, dict[str, str]], artifacts: Path
+) -> None:
     """Type a question, then another while the first is still being answered: the second waits in line
     (its queue line shows), both answers end up in the transcript in order, and no queue line remains."""
     from playwright.sync_api import expect, sync_playwright
@@ -163,7 +177,8 @@ def test_second_question_typed_while_first_streams(server: tuple[str, dict[str, 
             # both answered (two questions, two answers with chips), then nothing transient is left
             expect(messages).to_have_count(4, timeout=2 * ANSWER_TIMEOUT_MS)
             expect(messages.nth(3).get_by_test_id("stPopoverButton").first).to_be_visible(
-                timeout=ANSWER_TIMEOUT_MS)
+                timeout=ANSWER_TIMEOUT_MS
+            )
             _wait_idle(page)
             expect(messages).to_have_count(4)
             texts = [messages.nth(i).inner_text() for i in range(4)]

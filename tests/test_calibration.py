@@ -11,8 +11,16 @@ def row(conf: float | None, answerable: bool = True, hit: bool = True) -> dict:
     return {"ask": {"confidence": conf}, "scores": {"answerable": answerable, "citations_hit": int(hit)}}
 
 
-ROWS = [row(0.9), row(0.85), row(0.7, hit=False), row(0.65), row(0.45, answerable=False, hit=False),
-        row(0.3, answerable=False, hit=False), row(0.35, hit=False), row(None)]
+ROWS = [
+    row(0.9),
+    row(0.85),
+    row(0.7, hit=False),
+    row(0.65),
+    row(0.45, answerable=False, hit=False),
+    row(0.3, answerable=False, hit=False),
+    row(0.35, hit=False),
+    row(None),
+]
 
 
 def test_truth_needs_an_answerable_item_and_a_hit() -> None:

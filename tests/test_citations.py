@@ -9,19 +9,30 @@ from assistant.citations import adds_nothing, check_answer, markers, renumber, s
 from assistant.numbers import extract_numbers, unsupported_numbers, words_value
 from core.types import Citation
 
-DOC = ("Le Sous-traitant s'engage à notifier au Client, dans les meilleurs délais et, au plus tard, "
-       "48 heures ouvrées après en avoir pris connaissance, toute violation de données. "
-       "Le Client peut résilier avec un préavis de trente (30) jours. "
-       "LEO Bizdev notifiera le Client dans un délai maximum de quarante-huit (48) heures. "
-       "La responsabilité est limitée aux sommes payées au titre des 12 mois précédents. "
-       "Capital de 100 000,00 €.")
+DOC = (
+    "Le Sous-traitant s'engage à notifier au Client, dans les meilleurs délais et, au plus tard, "
+    "48 heures ouvrées après en avoir pris connaissance, toute violation de données. "
+    "Le Client peut résilier avec un préavis de trente (30) jours. "
+    "LEO Bizdev notifiera le Client dans un délai maximum de quarante-huit (48) heures. "
+    "La responsabilité est limitée aux sommes payées au titre des 12 mois précédents. "
+    "Capital de 100 000,00 €."
+)
 DOCS = {"v/doc.txt": DOC}
 
 
 def cite(n: int, quote: str, clause_id: str = "c1") -> Citation:
     start = DOC.index(quote)
-    return Citation(n=n, vendor="v", vendor_name="V", document="v/doc.txt", section="S", quote=quote,
-                    start=start, end=start + len(quote), clause_id=clause_id)
+    return Citation(
+        n=n,
+        vendor="v",
+        vendor_name="V",
+        document="v/doc.txt",
+        section="S",
+        quote=quote,
+        start=start,
+        end=start + len(quote),
+        clause_id=clause_id,
+    )
 
 
 def text_of(doc: str) -> str:
@@ -43,8 +54,17 @@ def test_valid_answer_passes() -> None:
 
 
 def test_fabricated_quote_is_rejected() -> None:
-    fake = Citation(n=1, vendor="v", vendor_name="V", document="v/doc.txt", section="S",
-                    quote="au plus tard 24 heures", start=BREACH.start, end=BREACH.start + 22, clause_id="c1")
+    fake = Citation(
+        n=1,
+        vendor="v",
+        vendor_name="V",
+        document="v/doc.txt",
+        section="S",
+        quote="au plus tard 24 heures",
+        start=BREACH.start,
+        end=BREACH.start + 22,
+        clause_id="c1",
+    )
     res = check_answer("Within 24 hours [1].", [fake], text_of, {"c1"})
     assert not res.ok
     assert any("not verbatim" in r for r in res.reasons)
@@ -76,20 +96,23 @@ def test_answer_without_marker_is_rejected() -> None:
     assert not check_answer("Within 48 business hours.", ALL, text_of, {"c1"}).ok
 
 
-@pytest.mark.parametrize("answer,ok", [
-    ("Within forty-eight hours [3].", True),          # words in the answer, "quarante-huit (48)" quoted
-    ("Dans un délai de 48 heures [3].", True),
-    ("With thirty days' notice [2].", True),           # "trente (30) jours"
-    ("Avec un préavis de 30 jours [2].", True),
-    ("With sixty days' notice [2].", False),
-    ("Limited to the fees paid over the previous 12 months [4].", True),   # "12 mois"
-    ("Limited to the fees paid over the previous twelve months [4].", True),
-    ("Limited to the fees paid over the previous 24 months [4].", False),
-    ("The share capital is 100,000 euros [5].", True),  # "100 000,00 €"
-    ("The share capital is 100 000 € [5].", True),
-    ("The share capital is 150,000 euros [5].", False),
-    ("Within 48 hours [2].", False),                    # right figure, wrong passage cited
-])
+@pytest.mark.parametrize(
+    "answer,ok",
+    [
+        ("Within forty-eight hours [3].", True),  # words in the answer, "quarante-huit (48)" quoted
+        ("Dans un délai de 48 heures [3].", True),
+        ("With thirty days' notice [2].", True),  # "trente (30) jours"
+        ("Avec un préavis de 30 jours [2].", True),
+        ("With sixty days' notice [2].", False),
+        ("Limited to the fees paid over the previous 12 months [4].", True),  # "12 mois"
+        ("Limited to the fees paid over the previous twelve months [4].", True),
+        ("Limited to the fees paid over the previous 24 months [4].", False),
+        ("The share capital is 100,000 euros [5].", True),  # "100 000,00 €"
+        ("The share capital is 100 000 € [5].", True),
+        ("The share capital is 150,000 euros [5].", False),
+        ("Within 48 hours [2].", False),  # right figure, wrong passage cited
+    ],
+)
 def test_number_matching(answer: str, ok: bool) -> None:
     res = check_answer(answer, ALL, text_of, {"c1"})
     assert res.ok is ok, res.reasons
@@ -112,7 +135,9 @@ def test_number_words() -> None:
     assert words_value("deux cents") == 200
     assert words_value("one hundred and twenty") == 120
     assert words_value("un") is None  # an article, not a figure
-    assert extract_numbers("quarante-huit (48) heures") == [("quarante-huit (48) heures", {48.0})]  # one figure
+    assert extract_numbers("quarante-huit (48) heures") == [
+        ("quarante-huit (48) heures", {48.0})
+    ]  # one figure
     assert extract_numbers("délai de [6] jours") == [("[6] jours", set())]  # a marker is never a number
     assert unsupported_numbers("99.9% availability", ["disponibilité de 99,9 %"]) == []
     assert unsupported_numbers("within 72h", ["dans un délai de 48h"]) == ["72h"]
@@ -121,25 +146,45 @@ def test_number_words() -> None:
 
 def test_markers_sentences_and_renumbering() -> None:
     assert markers("a [2] b [1, 3] c [2]") == [2, 1, 3]
-    assert split_sentences("First 48 hours [1]. Second. [2] Third") == ["First 48 hours [1].", "Second. [2]",
-                                                                        "Third"]
+    assert split_sentences("First 48 hours [1]. Second. [2] Third") == [
+        "First 48 hours [1].",
+        "Second. [2]",
+        "Third",
+    ]
     text, cites = renumber("x [4] y [2] z [4]", ALL)
     assert text == "x [1] y [2] z [1]"
     assert [(c.n, c.quote) for c in cites] == [(1, CAP.quote), (2, NOTICE.quote)]
 
 
-@pytest.mark.parametrize(("sentence", "question", "expected"), [
-    ("The law governing LEO Bizdev's terms is [3].", "Which law governs LEO Bizdev's terms?", True),
-    ("Yes, LEO Bizdev transfers personal data outside the EEA [2].",
-     "Does LEO Bizdev transfer personal data outside the EEA?", True),
-    ("Le montant couvre l'assurance responsabilité civile de Boost My Mail. [3]",
-     "Quel montant couvre l'assurance responsabilité civile de Boost My Mail ?", True),
-    ("The audit rights are detailed in extracts [1] and [2].", "What are the audit rights?", True),
-    ("Humanlinker's registered office is located in [3].", "Where is Humanlinker's registered office?", True),
-    ("French law governs LEO Bizdev's terms [3].", "Which law governs LEO Bizdev's terms?", False),
-    ("Within 48 business hours of becoming aware of it [1].", "How fast must Humanlinker notify a breach?", False),
-    ("Oui, en France [2].", "Les données sont-elles hébergées dans l'UE ?", False),
-])
+@pytest.mark.parametrize(
+    ("sentence", "question", "expected"),
+    [
+        ("The law governing LEO Bizdev's terms is [3].", "Which law governs LEO Bizdev's terms?", True),
+        (
+            "Yes, LEO Bizdev transfers personal data outside the EEA [2].",
+            "Does LEO Bizdev transfer personal data outside the EEA?",
+            True,
+        ),
+        (
+            "Le montant couvre l'assurance responsabilité civile de Boost My Mail. [3]",
+            "Quel montant couvre l'assurance responsabilité civile de Boost My Mail ?",
+            True,
+        ),
+        ("The audit rights are detailed in extracts [1] and [2].", "What are the audit rights?", True),
+        (
+            "Humanlinker's registered office is located in [3].",
+            "Where is Humanlinker's registered office?",
+            True,
+        ),
+        ("French law governs LEO Bizdev's terms [3].", "Which law governs LEO Bizdev's terms?", False),
+        (
+            "Within 48 business hours of becoming aware of it [1].",
+            "How fast must Humanlinker notify a breach?",
+            False,
+        ),
+        ("Oui, en France [2].", "Les données sont-elles hébergées dans l'UE ?", False),
+    ],
+)
 def test_adds_nothing(sentence: str, question: str, expected: bool) -> None:
     assert adds_nothing(sentence, question, ["LEO Bizdev", "Boost My Mail"]) is expected
 

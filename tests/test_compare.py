@@ -20,8 +20,13 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     return build_store(tmp_path_factory.mktemp("store"))
 
 
-def make(built, replies: list[str] | None = None, rules: list[tuple[str, float]] | None = None,
-         default: float = 0.05, **kw) -> tuple[Assistant, ScriptedChat, FakeChecker]:
+def make(
+    built,
+    replies: list[str] | None = None,
+    rules: list[tuple[str, float]] | None = None,
+    default: float = 0.05,
+    **kw,
+) -> tuple[Assistant, ScriptedChat, FakeChecker]:
     settings, store, emb = built
     llm = ScriptedChat(replies=list(replies or []))
     checker = FakeChecker(rules, default)
@@ -31,7 +36,10 @@ def make(built, replies: list[str] | None = None, rules: list[tuple[str, float]]
 def test_compare_gives_one_checked_cited_row_per_vendor(built) -> None:
     asst, llm, checker = make(built, rules=[(CAP_HL, 0.9), (CAP_BMM, 0.8)])
     ans = asst.compare("What is the liability cap?", ["humanlinker", "boost-my-mail"])
-    assert ans.comparison is not None and [r.vendor for r in ans.comparison] == ["humanlinker", "boost-my-mail"]
+    assert ans.comparison is not None and [r.vendor for r in ans.comparison] == [
+        "humanlinker",
+        "boost-my-mail",
+    ]
     assert not ans.abstained and ans.mode == "extractive"
     by_n = {c.n: c for c in ans.citations}
     for row in ans.comparison:
@@ -43,7 +51,7 @@ def test_compare_gives_one_checked_cited_row_per_vendor(built) -> None:
     assert ans.answer.splitlines()[1].startswith("Boost My Mail: ")
     assert ans.confidence == pytest.approx(0.8)  # the weakest row's
     for c in ans.citations:
-        assert built[1].document_text(c.document)[c.start:c.end] == c.quote
+        assert built[1].document_text(c.document)[c.start : c.end] == c.quote
     assert llm.calls == []  # rows are quoted, checked sentences: no wording call
     assert {q for q, _ in checker.calls} == {"What is the liability cap?"}
 
@@ -95,21 +103,32 @@ def test_two_vendors_in_a_question_fan_out(built) -> None:
 
 def test_parse_comparison_lines() -> None:
     cat = [VendorInfo("humanlinker", "Humanlinker"), VendorInfo("boost-my-mail", "Boost My Mail")]
-    rows = parse_comparison("- **Humanlinker**: 48 h [1]\nnoise\nBoost My Mail : NOT_FOUND",
-                            ["humanlinker", "boost-my-mail"], {}, cat)
+    rows = parse_comparison(
+        "- **Humanlinker**: 48 h [1]\nnoise\nBoost My Mail : NOT_FOUND",
+        ["humanlinker", "boost-my-mail"],
+        {},
+        cat,
+    )
     assert rows == {"humanlinker": "48 h [1]", "boost-my-mail": "NOT_FOUND"}
 
 
 def test_follow_up_naming_only_a_vendor_reuses_the_topic(built) -> None:
-    asst, llm, checker = make(built, ["Within 48 business hours [1].", "Within forty-eight hours [1]."],
-                              rules=[(r"48 heures ouvrées|quarante-huit", 0.9)])
+    asst, llm, checker = make(
+        built,
+        ["Within 48 business hours [1].", "Within forty-eight hours [1]."],
+        rules=[(r"48 heures ouvrées|quarante-huit", 0.9)],
+    )
     first = asst.answer("How quickly must Humanlinker notify a personal data breach?")
     assert first.vendors == ["humanlinker"] and not first.abstained
-    second = asst.answer("And for LEO Bizdev?", history=[("How quickly must Humanlinker notify a personal "
-                                                           "data breach?", first)])
+    second = asst.answer(
+        "And for LEO Bizdev?",
+        history=[("How quickly must Humanlinker notify a personal data breach?", first)],
+    )
     assert second.vendors == ["leo-bizdev"]
     assert not second.abstained and all(c.vendor == "leo-bizdev" for c in second.citations)
-    assert "Question: How quickly must LEO Bizdev notify a personal data breach?" in str(llm.calls[1][-1].content)
+    assert "Question: How quickly must LEO Bizdev notify a personal data breach?" in str(
+        llm.calls[1][-1].content
+    )
 
 
 def test_follow_up_without_vendor_inherits_vendors(built) -> None:
@@ -137,9 +156,11 @@ def test_which_vendors_question_is_answered_from_the_review_grid(built, tmp_path
 
     settings, store, emb = built
     settings = settings.replace(store_dir=tmp_path)  # a grid cache of this test's own
-    filler, _, _ = make((settings, store, emb), ["Within 48 business hours [1].", "Within forty-eight (48) "
-                                                 "hours [1]."] + ["NOT_FOUND"] * 3,
-                        rules=[(r"48 heures ouvrées|quarante-huit", 0.9)])
+    filler, _, _ = make(
+        (settings, store, emb),
+        ["Within 48 business hours [1].", "Within forty-eight (48) hours [1]."] + ["NOT_FOUND"] * 3,
+        rules=[(r"48 heures ouvrées|quarante-huit", 0.9)],
+    )
     GridBuilder(filler, cache=ReviewCache.for_store(tmp_path)).build(None, ["breach_notification"], "en")
     asst, llm, checker = make((settings, store, emb))
     ans = asst.answer("Which vendors notify a personal data breach within 48 hours?")

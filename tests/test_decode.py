@@ -44,11 +44,14 @@ def test_windows_1252_file_is_detected():
     assert decode_bytes(raw) == (FIX / "expected_windows1252.txt").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("good", [
-    "Déjà vu – « élève » naïve, l’été, Œuvre, 5 €, ½, ü, 🔧",
-    "Prix : 100 000,00 € HT — TVA 20 %",
-    "Ça coûte « cher » : voilà.",
-])
+@pytest.mark.parametrize(
+    "good",
+    [
+        "Déjà vu – « élève » naïve, l’été, Œuvre, 5 €, ½, ü, 🔧",
+        "Prix : 100 000,00 € HT — TVA 20 %",
+        "Ça coûte « cher » : voilà.",
+    ],
+)
 def test_correct_text_is_left_untouched(good):
     assert repair_mojibake(good) == good
 

@@ -30,20 +30,34 @@ PROMPT = load_prompt("engine.v1")
 
 
 def clause(text: str, section: str = "Violations de données", vendor: str = "acme") -> Clause:
-    return Clause(id=f"{vendor}-0", vendor=vendor, vendor_name=vendor.title(), document=f"{vendor}/terms.txt",
-                  section=section, start=0, end=len(text), text=text, language="fr", ordinal=0, doc_sha256="x")
+    return Clause(
+        id=f"{vendor}-0",
+        vendor=vendor,
+        vendor_name=vendor.title(),
+        document=f"{vendor}/terms.txt",
+        section=section,
+        start=0,
+        end=len(text),
+        text=text,
+        language="fr",
+        ordinal=0,
+        doc_sha256="x",
+    )
 
 
 # ----------------------------------------------------------------------------- rank
-@pytest.mark.parametrize("question,expected", [
-    ("How quickly must Humanlinker notify a data breach?", "duration"),
-    ("Combien de jours de préavis pour résilier ?", "duration"),
-    ("Quel est le plafond de responsabilité de Boost My Mail ?", "amount"),
-    ("What availability does Aura Digital guarantee?", "percent"),
-    ("Where are LEO Bizdev's data hosted?", "place"),
-    ("Who is Humanlinker's DPO?", "who"),
-    ("Which court has jurisdiction over disputes with Boost My Mail?", "law"),
-])
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("How quickly must Humanlinker notify a data breach?", "duration"),
+        ("Combien de jours de préavis pour résilier ?", "duration"),
+        ("Quel est le plafond de responsabilité de Boost My Mail ?", "amount"),
+        ("What availability does Aura Digital guarantee?", "percent"),
+        ("Where are LEO Bizdev's data hosted?", "place"),
+        ("Who is Humanlinker's DPO?", "who"),
+        ("Which court has jurisdiction over disputes with Boost My Mail?", "law"),
+    ],
+)
 def test_question_types(question: str, expected: str) -> None:
     assert expected in question_types(question)
 
@@ -61,8 +75,10 @@ def test_type_match_needs_the_kind_of_fact_asked_for() -> None:
 
 
 def test_rank_prefers_the_sentence_with_the_asked_fact() -> None:
-    text = ("Le Sous-traitant notifie au Client toute violation de données à caractère personnel. "
-            "La notification intervient au plus tard 48 heures ouvrées après en avoir pris connaissance.")
+    text = (
+        "Le Sous-traitant notifie au Client toute violation de données à caractère personnel. "
+        "La notification intervient au plus tard 48 heures ouvrées après en avoir pris connaissance."
+    )
     spans = split_clause(clause(text))
     assert len(spans) == 2
     w = {"dense": 0.0, "lexical": 0.0, "section": 0.0, "qtype": 1.0, "rank": 0.0, "figure": 0.0, "short": 0.0}
@@ -75,13 +91,22 @@ def test_rank_prefers_the_sentence_with_the_asked_fact() -> None:
 
 # ----------------------------------------------------------------------------- check
 def lp(*pairs: tuple[str, float]) -> dict[str, Any]:
-    return {"content": [{"token": pairs[0][0], "logprob": pairs[0][1],
-                         "top_logprobs": [{"token": t, "logprob": v} for t, v in pairs]}]}
+    return {
+        "content": [
+            {
+                "token": pairs[0][0],
+                "logprob": pairs[0][1],
+                "top_logprobs": [{"token": t, "logprob": v} for t, v in pairs],
+            }
+        ]
+    }
 
 
 def test_verdict_from_logprobs() -> None:
     assert verdict_from_logprobs(lp(("yes", math.log(0.9)), ("no", math.log(0.1)))) == pytest.approx(0.9)
-    assert verdict_from_logprobs(lp((" No", math.log(0.7)), ("Yes", math.log(0.2)))) == pytest.approx(0.2 / 0.9)
+    assert verdict_from_logprobs(lp((" No", math.log(0.7)), ("Yes", math.log(0.2)))) == pytest.approx(
+        0.2 / 0.9
+    )
     assert verdict_from_logprobs(lp(("oui", -0.1))) == pytest.approx(1.0)
     assert verdict_from_logprobs(lp(("maybe", -0.1), ("perhaps", -2.0))) is None  # garbage: no yes/no
     assert verdict_from_logprobs(None) is None
@@ -95,12 +120,18 @@ class LogprobChat(BaseChatModel):
     logprobs: dict[str, Any] | None = None
     seen_kwargs: list[dict[str, Any]] = []
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         self.seen_kwargs.append(dict(kwargs))
         meta = {"logprobs": self.logprobs} if self.logprobs is not None else {}
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.content,
-                                                                        response_metadata=meta))])
+        return ChatResult(
+            generations=[ChatGeneration(message=AIMessage(content=self.content, response_metadata=meta))]
+        )
 
     @property
     def _llm_type(self) -> str:
@@ -119,8 +150,19 @@ def test_provider_without_logprobs_falls_back_to_a_parsed_reply() -> None:
     assert v.p_yes == 1.0 and not v.calibrated
 
 
-@pytest.mark.parametrize("reply,p", [("yes", 1.0), ("Yes, it does.", 1.0), ("Oui", 1.0), ("no", 0.0),
-                                     ("Non.", 0.0), ("I think so", 0.0), ("", 0.0), ("yesterday", 0.0)])
+@pytest.mark.parametrize(
+    "reply,p",
+    [
+        ("yes", 1.0),
+        ("Yes, it does.", 1.0),
+        ("Oui", 1.0),
+        ("no", 0.0),
+        ("Non.", 0.0),
+        ("I think so", 0.0),
+        ("", 0.0),
+        ("yesterday", 0.0),
+    ],
+)
 def test_parsed_checker(reply: str, p: float) -> None:
     v = ParsedChecker(ScriptedChat(replies=[reply]), PROMPT).check("q", "s", "l")
     assert v.p_yes == p and not v.calibrated
@@ -139,16 +181,23 @@ def test_make_checker_picks_by_model_kind() -> None:
 
 
 # ----------------------------------------------------------------------------- outcomes and say
-@pytest.mark.parametrize("text,types,phrase", [
-    ("au plus tard, 48 heures ouvrées après en avoir pris connaissance", ["duration"], "48 heures ouvrées"),
-    ("dans un délai de trente (30) jours calendaires", ["duration"], "trente (30) jours calendaires"),
-    ("un taux de disponibilité de 99 % du temps", ["percent"], "99 %"),
-    ("les tribunaux de Paris seront seuls compétents", ["law"], "tribunaux"),
-    ("hébergées en France, au sein de l'Union Européenne", ["place"], "France"),
-])
+@pytest.mark.parametrize(
+    "text,types,phrase",
+    [
+        (
+            "au plus tard, 48 heures ouvrées après en avoir pris connaissance",
+            ["duration"],
+            "48 heures ouvrées",
+        ),
+        ("dans un délai de trente (30) jours calendaires", ["duration"], "trente (30) jours calendaires"),
+        ("un taux de disponibilité de 99 % du temps", ["percent"], "99 %"),
+        ("les tribunaux de Paris seront seuls compétents", ["law"], "tribunaux"),
+        ("hébergées en France, au sein de l'Union Européenne", ["place"], "France"),
+    ],
+)
 def test_key_phrase(text: str, types: list[str], phrase: str) -> None:
     span = key_phrase(text, types)
-    assert span is not None and text[span[0]:span[1]] == phrase
+    assert span is not None and text[span[0] : span[1]] == phrase
 
 
 def test_marked_quote_is_one_line_with_the_key_phrase_in_bold() -> None:
@@ -173,18 +222,24 @@ def test_missing_key_fact() -> None:
     assert not missing_key_fact("The data are hosted in France [1].", place, ["place"])
 
 
-@pytest.mark.parametrize("question,n", [
-    ("How quickly must Humanlinker notify a breach, and what is its liability cap?", 2),
-    ("Quel est le délai de préavis et quel tribunal est compétent ?", 2),
-    ("What is the cap? Which court?", 2),
-    ("What are the terms and conditions of Boost My Mail?", 1),
-    ("How quickly must Humanlinker notify a breach?", 1),
-    ("Who should receive LEO Bizdev breach notifications, and within how many hours must it report one?", 2),
-    ("Where does the provider host data, and with which main hosting subcontractor?", 2),
-    ("Quel est le plafond et dans quel délai faut-il réclamer ?", 2),
-    ("Can data be transferred to the US and in which cases?", 2),
-    ("Which courts in Paris and Lyon are competent?", 1),
-])
+@pytest.mark.parametrize(
+    "question,n",
+    [
+        ("How quickly must Humanlinker notify a breach, and what is its liability cap?", 2),
+        ("Quel est le délai de préavis et quel tribunal est compétent ?", 2),
+        ("What is the cap? Which court?", 2),
+        ("What are the terms and conditions of Boost My Mail?", 1),
+        ("How quickly must Humanlinker notify a breach?", 1),
+        (
+            "Who should receive LEO Bizdev breach notifications, and within how many hours must it report one?",
+            2,
+        ),
+        ("Where does the provider host data, and with which main hosting subcontractor?", 2),
+        ("Quel est le plafond et dans quel délai faut-il réclamer ?", 2),
+        ("Can data be transferred to the US and in which cases?", 2),
+        ("Which courts in Paris and Lyon are competent?", 1),
+    ],
+)
 def test_split_asks(question: str, n: int) -> None:
     assert len(split_asks(question)) == n
 
@@ -197,16 +252,28 @@ def built(tmp_path_factory: pytest.TempPathFactory):
 
 def test_langchain_retriever_and_runnable(built) -> None:
     settings, store, emb = built
-    asst = Assistant(settings, store=store, embeddings=emb, llm=ScriptedChat(replies=["Within 48 business "
-                                                                                      "hours [1]."] * 2),
-                     checker=FakeChecker([("48 heures ouvrées", 0.9)]))
+    asst = Assistant(
+        settings,
+        store=store,
+        embeddings=emb,
+        llm=ScriptedChat(replies=["Within 48 business hours [1]."] * 2),
+        checker=FakeChecker([("48 heures ouvrées", 0.9)]),
+    )
     docs = asst.as_retriever(vendors=["humanlinker"]).invoke("data breach notification deadline")
     assert docs and all(d.metadata["vendor"] == "humanlinker" for d in docs)
     d = docs[0]
-    assert store.document_text(d.metadata["document"])[d.metadata["start"]:d.metadata["end"]] == d.page_content
-    out = asst.as_runnable().batch(["How quickly must Humanlinker notify a data breach?",
-                                    {"question": "Sous quel délai Humanlinker notifie-t-il une violation de données ?",
-                                     "vendors": ["humanlinker"]}])
+    assert (
+        store.document_text(d.metadata["document"])[d.metadata["start"] : d.metadata["end"]] == d.page_content
+    )
+    out = asst.as_runnable().batch(
+        [
+            "How quickly must Humanlinker notify a data breach?",
+            {
+                "question": "Sous quel délai Humanlinker notifie-t-il une violation de données ?",
+                "vendors": ["humanlinker"],
+            },
+        ]
+    )
     assert [a.mode for a in out] == ["generated", "generated"]
 
 
@@ -221,35 +288,53 @@ def test_corpus_changes_are_seen_at_once(tmp_path: Path, sample_corpus_copy: Pat
     emb = make_embeddings(settings.embedding)
     store = ClauseStore(settings, emb)
     run_ingest(settings, embeddings=emb, store=store, progress=False)
-    asst = Assistant(settings, store=store, embeddings=emb, llm=ScriptedChat(replies=["Thirty (30) calendar days [1]."] * 2),
-                     checker=FakeChecker(default=0.9), min_dense=0.0)
+    asst = Assistant(
+        settings,
+        store=store,
+        embeddings=emb,
+        llm=ScriptedChat(replies=["Thirty (30) calendar days [1]."] * 2),
+        checker=FakeChecker(default=0.9),
+        min_dense=0.0,
+    )
     first = asst.answer("What is Zorglub Cloud's notice period?")
     assert "zorglub-cloud" not in first.vendors
     new = sample_corpus_copy / "zorglub-cloud"
     new.mkdir()
     (new / "vendor.yaml").write_text("name: Zorglub Cloud\n", encoding="utf-8")
-    (new / "terms.txt").write_text("Résiliation\n\nLe Client peut résilier le contrat avec un préavis de "
-                                   "trente (30) jours calendaires notifié par écrit.\n", encoding="utf-8")
+    (new / "terms.txt").write_text(
+        "Résiliation\n\nLe Client peut résilier le contrat avec un préavis de "
+        "trente (30) jours calendaires notifié par écrit.\n",
+        encoding="utf-8",
+    )
     run_ingest(settings, paths=[new / "terms.txt"], embeddings=emb, store=store, progress=False)
     second = asst.answer("What is Zorglub Cloud's notice period?")
-    assert second.vendors == ["zorglub-cloud"] and not second.abstained, (second.warnings, [(h.clause.vendor, h.clause.text[:60]) for h in second.retrieved])
+    assert second.vendors == ["zorglub-cloud"] and not second.abstained, (
+        second.warnings,
+        [(h.clause.vendor, h.clause.text[:60]) for h in second.retrieved],
+    )
     assert "trente (30) jours" in second.citations[0].quote
 
 
-@pytest.mark.parametrize("text,title", [
-    ("19. Droit applicable et juridiction compétente", True),
-    ("ARTICLE 13. RESPONSABILITES", True),
-    ("4.2. MODALITÉS DE RÉSILIATION", True),
-    ("• SORT DES DONNEES PERSONNELLES A LA FIN DES SERVICES", True),
-    ("OBLIGATIONS OF THE CONTROLLER TOWARDS THE PROCESSOR", True),
-    ("Version française - LEO Bizdev", True),
-    ("Droit français. Tribunaux compétents de Paris.", False),
-    ("Préavis 30 jours par e-mail.", False),
-    ("Stripe traite les paiements de manière sécurisée.", False),
-    ("L’EXECUTION OU LA CESSATION DU CONTRAT, SERA SOUMIS AUX TRIBUNAUX COMPETENTS DE NANTES, Y COMPRIS EN "
-     "CAS DE PLURALITE DE DEFENDEURS.", False),
-    ("Le Client souscrit à un Contrat d’une durée d’un (1) an.", False),
-])
+@pytest.mark.parametrize(
+    "text,title",
+    [
+        ("19. Droit applicable et juridiction compétente", True),
+        ("ARTICLE 13. RESPONSABILITES", True),
+        ("4.2. MODALITÉS DE RÉSILIATION", True),
+        ("• SORT DES DONNEES PERSONNELLES A LA FIN DES SERVICES", True),
+        ("OBLIGATIONS OF THE CONTROLLER TOWARDS THE PROCESSOR", True),
+        ("Version française - LEO Bizdev", True),
+        ("Droit français. Tribunaux compétents de Paris.", False),
+        ("Préavis 30 jours par e-mail.", False),
+        ("Stripe traite les paiements de manière sécurisée.", False),
+        (
+            "L’EXECUTION OU LA CESSATION DU CONTRAT, SERA SOUMIS AUX TRIBUNAUX COMPETENTS DE NANTES, Y COMPRIS EN "
+            "CAS DE PLURALITE DE DEFENDEURS.",
+            False,
+        ),
+        ("Le Client souscrit à un Contrat d’une durée d’un (1) an.", False),
+    ],
+)
 def test_headings_are_never_candidates(text: str, title: bool) -> None:
     from assistant.pipeline import _title_like
 

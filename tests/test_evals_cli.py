@@ -22,17 +22,24 @@ CORPUS = FIX / "corpus"
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(env={}, corpus_dir=str(CORPUS), store_dir=str(tmp_path / "store"),
-                         **{"embedding.kind": "hashing", "llm.provider": "fake"})
+    return load_settings(
+        env={},
+        corpus_dir=str(CORPUS),
+        store_dir=str(tmp_path / "store"),
+        **{"embedding.kind": "hashing", "llm.provider": "fake"},
+    )
 
 
 def _run(settings: Settings, out: Path, *extra: str) -> int:
-    return main(["run", "--gold", str(GOLD), "--corpus", str(CORPUS), "--out", str(out), "--no-progress",
-                 *extra], settings=settings)
+    return main(
+        ["run", "--gold", str(GOLD), "--corpus", str(CORPUS), "--out", str(out), "--no-progress", *extra],
+        settings=settings,
+    )
 
 
-def test_retrieval_only_run_writes_the_four_files(settings: Settings, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_retrieval_only_run_writes_the_four_files(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "run"
     assert _run(settings, out, "--retrieval-only", "--system", "bm25") == 0
     assert {p.name for p in out.iterdir()} >= {"summary.json", "results.jsonl", "report.md", "report.html"}
@@ -59,12 +66,26 @@ def test_retrieval_only_run_writes_the_four_files(settings: Settings, tmp_path: 
     assert "evidence_recall@5" in capsys.readouterr().out
 
 
-def test_min_threshold_fails_with_clear_message(settings: Settings, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    rc = _run(settings, tmp_path / "ok", "--retrieval-only", "--system", "bm25", "--min", "evidence_recall@5=0.9")
+def test_min_threshold_fails_with_clear_message(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc = _run(
+        settings, tmp_path / "ok", "--retrieval-only", "--system", "bm25", "--min", "evidence_recall@5=0.9"
+    )
     assert rc == 0
-    rc = _run(settings, tmp_path / "bad", "--retrieval-only", "--system", "bm25", "--k", "1",
-              "--min", "evidence_char_precision@1=0.99", "--min", "evidence_recall@1=0.0")
+    rc = _run(
+        settings,
+        tmp_path / "bad",
+        "--retrieval-only",
+        "--system",
+        "bm25",
+        "--k",
+        "1",
+        "--min",
+        "evidence_char_precision@1=0.99",
+        "--min",
+        "evidence_recall@1=0.0",
+    )
     assert rc == 1
     err = capsys.readouterr().err
     assert "THRESHOLD FAILED: evidence_char_precision@1" in err and "under the required minimum 0.99" in err
@@ -90,7 +111,9 @@ def test_redact_keeps_ids_scores_and_offsets_only(settings: Settings, tmp_path: 
     assert _run(settings, out, "--retrieval-only", "--system", "bm25", "--redact", "--limit", "2") == 0
     _, rows = load_run(out)
     assert len(rows) == 2
-    raw = (out / "results.jsonl").read_text(encoding="utf-8") + (out / "report.md").read_text(encoding="utf-8")
+    raw = (out / "results.jsonl").read_text(encoding="utf-8") + (out / "report.md").read_text(
+        encoding="utf-8"
+    )
     assert "Acme Cloud notify" not in raw and "within 72 hours" not in raw
     assert rows[0]["ask"]["retrieved"][0]["start"] is not None and "scores" in rows[0]
     # The same, after the fact, on a run written with text.
@@ -104,14 +127,18 @@ def test_redact_keeps_ids_scores_and_offsets_only(settings: Settings, tmp_path: 
     assert load_run(full)[0]["config"]["redacted"] is True
 
 
-def test_compare_shows_deltas_and_flips(settings: Settings, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_shows_deltas_and_flips(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     assert _run(settings, a, "--retrieval-only", "--system", "bm25") == 0
     assert _run(settings, b, "--retrieval-only", "--system", "bm25", "--k", "1") == 0
     assert main(["compare", str(a), str(a)]) == 0
     same = capsys.readouterr().out
-    assert "| `evidence_recall@5` | 1.000 | 1.000 | +0.000 |" in same and "## Regressed (pass in A, fail in B): 0" in same
+    assert (
+        "| `evidence_recall@5` | 1.000 | 1.000 | +0.000 |" in same
+        and "## Regressed (pass in A, fail in B): 0" in same
+    )
     assert main(["compare", str(a), str(b)]) == 0
     assert "mrr@1" in capsys.readouterr().out
     assert main(["compare", str(a), str(tmp_path / "missing")]) == 2
@@ -119,9 +146,14 @@ def test_compare_shows_deltas_and_flips(settings: Settings, tmp_path: Path,
 
 def test_flips_from_hand_made_runs(tmp_path: Path) -> None:
     def rows(passes: dict[str, bool | None]) -> list[dict]:
-        return [{"id": i, "ask": {"question": f"question {i}"}, "scores": {"pass": p}} for i, p in passes.items()]
+        return [
+            {"id": i, "ask": {"question": f"question {i}"}, "scores": {"pass": p}} for i, p in passes.items()
+        ]
 
-    ra, rb = rows({"x": True, "y": False, "z": None, "w": True}), rows({"x": False, "y": True, "z": True, "v": True})
+    ra, rb = (
+        rows({"x": True, "y": False, "z": None, "w": True}),
+        rows({"x": False, "y": True, "z": True, "v": True}),
+    )
     f = flips(ra, rb)
     assert f == {"regressed": ["x"], "fixed": ["y"], "only_in_a": ["w"], "only_in_b": ["v"]}
     sa = {"metrics": {"mrr@5": 0.5}, "config": {"k": 5}}
@@ -135,12 +167,23 @@ def test_flips_from_hand_made_runs(tmp_path: Path) -> None:
 
 def test_html_report_escapes_text_and_is_self_contained(tmp_path: Path) -> None:
     evil = '<script>alert("x")</script> & <b>'
-    summary = {"metrics": {"evidence_recall@5": 0.0, "latency_ms_p50": 10.0}, "config": {"k": 5, "system": evil},
-               "n_items": 1, "breakdown": {"vendor": {evil: {"n": 1, "evidence_recall@5": 0.0}}}}
-    row = {"id": evil, "ask": {"question": evil, "answer": evil, "abstained": False,
-                               "citations": [{"n": 1, "document": "d.txt", "quote": evil, "start": 0, "end": 3}]},
-           "scores": {"pass": False, "latency_ms": 10.0, "evidence_recall@5": 0.0},
-           "gold": {"evidence": [{"document": "d.txt", "quote": evil}], "answerable": True}}
+    summary = {
+        "metrics": {"evidence_recall@5": 0.0, "latency_ms_p50": 10.0},
+        "config": {"k": 5, "system": evil},
+        "n_items": 1,
+        "breakdown": {"vendor": {evil: {"n": 1, "evidence_recall@5": 0.0}}},
+    }
+    row = {
+        "id": evil,
+        "ask": {
+            "question": evil,
+            "answer": evil,
+            "abstained": False,
+            "citations": [{"n": 1, "document": "d.txt", "quote": evil, "start": 0, "end": 3}],
+        },
+        "scores": {"pass": False, "latency_ms": 10.0, "evidence_recall@5": 0.0},
+        "gold": {"evidence": [{"document": "d.txt", "quote": evil}], "answerable": True},
+    }
     out = write_run(tmp_path / "r", summary, [row])
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<script" not in html and html.count("&lt;script&gt;") >= 4
@@ -152,8 +195,9 @@ def test_html_report_escapes_text_and_is_self_contained(tmp_path: Path) -> None:
 def test_gold_validation_and_filters() -> None:
     items = load_gold(GOLD)
     assert len(apply_filters(items, parse_filters(["vendor=acme-cloud"]))) == 3
-    assert [i["id"] for i in apply_filters(items, parse_filters(["lang=fr", "answerable=false"]))] == \
-        ["dupont-insurance"]
+    assert [i["id"] for i in apply_filters(items, parse_filters(["lang=fr", "answerable=false"]))] == [
+        "dupont-insurance"
+    ]
     assert len(apply_filters(items, {}, limit=2)) == 2
     sampled = apply_filters(items, {}, sample=3, seed=1)
     assert len(sampled) == 3 and sampled == apply_filters(items, {}, sample=3, seed=1)
@@ -177,8 +221,11 @@ def test_threshold_parsing_and_checks() -> None:
     assert parse_thresholds(["mrr@5=0.5"], names) == {"mrr@5": 0.5}
     with pytest.raises(ValueError, match="not a number"):
         parse_thresholds(["mrr@5=high"], names)
-    problems = check_thresholds({"mrr@5": 0.4, "answer_accuracy": None, "latency_ms_p95": 900.0},
-                                {"mrr@5": 0.5, "answer_accuracy": 0.1}, {"latency_ms_p95": 500})
+    problems = check_thresholds(
+        {"mrr@5": 0.4, "answer_accuracy": None, "latency_ms_p95": 900.0},
+        {"mrr@5": 0.5, "answer_accuracy": 0.1},
+        {"latency_ms_p95": 500},
+    )
     assert len(problems) == 3 and "undefined" in problems[1] and "over the allowed maximum" in problems[2]
     assert check_thresholds({"mrr@5": 0.6}, {"mrr@5": 0.5}) == []
 
@@ -210,7 +257,7 @@ def test_extracts_scores_the_spans_the_model_would_see(settings: Settings, tmp_p
         got = [(h["document"], h["start"], h["end"]) for h in r["ask"]["retrieved"]]
         if by_id[r["id"]]["ask"].get("mode") not in ("refused",) and by_id[r["id"]]["ask"]["retrieved"]:
             want = [(h["document"], h["start"], h["end"]) for h in by_id[r["id"]]["ask"]["retrieved"]]
-            assert got and got == want[:len(got)]
+            assert got and got == want[: len(got)]
     longer = sum(h["end"] - h["start"] for r in clauses for h in r["ask"]["retrieved"][:5])
     assert sum(h["end"] - h["start"] for r in spans for h in r["ask"]["retrieved"][:5]) < longer
     assert _run(settings, tmp_path / "bad", "--extracts") == 2
@@ -227,26 +274,48 @@ def _gold_with_splits(tmp_path: Path) -> Path:
     return path
 
 
-def test_split_selects_items_and_both_writes_each_split_from_one_pass(settings: Settings, tmp_path: Path,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_split_selects_items_and_both_writes_each_split_from_one_pass(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     gold = _gold_with_splits(tmp_path)
     ids = {s: [it["id"] for it in load_gold(gold) if it["split"] == s] for s in ("dev", "test")}
     assert ids["dev"] and ids["test"]
 
     def run(out: Path, *extra: str) -> int:
-        return main(["run", "--gold", str(gold), "--corpus", str(CORPUS), "--out", str(out), "--no-progress",
-                     "--retrieval-only", "--system", "bm25", *extra], settings=settings)
+        return main(
+            [
+                "run",
+                "--gold",
+                str(gold),
+                "--corpus",
+                str(CORPUS),
+                "--out",
+                str(out),
+                "--no-progress",
+                "--retrieval-only",
+                "--system",
+                "bm25",
+                *extra,
+            ],
+            settings=settings,
+        )
 
     assert run(tmp_path / "dev", "--split", "dev") == 0
     dev, dev_rows = load_run(tmp_path / "dev")
-    assert dev["split"] == "dev" and dev["config"]["split"] == "dev" and [r["id"] for r in dev_rows] == ids["dev"]
+    assert (
+        dev["split"] == "dev"
+        and dev["config"]["split"] == "dev"
+        and [r["id"] for r in dev_rows] == ids["dev"]
+    )
     assert run(tmp_path / "all") == 0
     assert load_run(tmp_path / "all")[0]["split"] is None  # no --split: every item, no split recorded
 
     assert run(tmp_path / "both", "--split", "both") == 0
     assert "dev" in capsys.readouterr().out
     whole, whole_rows = load_run(tmp_path / "both")
-    assert whole["split"] == "both" and len(whole_rows) == whole["n_items"] == len(ids["dev"]) + len(ids["test"])
+    assert whole["split"] == "both" and len(whole_rows) == whole["n_items"] == len(ids["dev"]) + len(
+        ids["test"]
+    )
     for split in ("dev", "test"):
         summary, rows = load_run(tmp_path / "both" / split)
         assert summary["split"] == split and summary["n_items"] == len(ids[split])
@@ -264,8 +333,9 @@ def test_split_selects_items_and_both_writes_each_split_from_one_pass(settings: 
     assert "[dev] evidence_char_precision@5" in err and "[test] evidence_char_precision@5" in err
 
 
-def test_split_on_a_gold_file_without_splits_is_a_usage_error(settings: Settings, tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_split_on_a_gold_file_without_splits_is_a_usage_error(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _run(settings, tmp_path / "x", "--retrieval-only", "--system", "bm25", "--split", "test") == 2
     assert "no 'split'" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()

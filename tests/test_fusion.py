@@ -8,8 +8,19 @@ from core.types import Clause, Hit
 
 
 def clause(cid: str, vendor: str = "v", text: str = "text", ordinal: int = 0) -> Clause:
-    return Clause(id=cid, vendor=vendor, vendor_name=vendor.title(), document=f"{vendor}/d.txt", section="",
-                  start=0, end=len(text), text=text, language="fr", ordinal=ordinal, doc_sha256="x")
+    return Clause(
+        id=cid,
+        vendor=vendor,
+        vendor_name=vendor.title(),
+        document=f"{vendor}/d.txt",
+        section="",
+        start=0,
+        end=len(text),
+        text=text,
+        language="fr",
+        ordinal=ordinal,
+        doc_sha256="x",
+    )
 
 
 def hits(*ids: str) -> list[Hit]:
@@ -32,8 +43,9 @@ def test_rrf_deduplicates_and_limits() -> None:
 
 def test_rrf_weights_change_the_winner() -> None:
     plain = rrf_fuse({"dense": hits("a"), "bm25_glossary": hits("b")}, k=60)
-    weighted = rrf_fuse({"dense": hits("a"), "bm25_glossary": hits("b")}, k=60,
-                        weights={"dense": 0.5, "bm25_glossary": 1.0})
+    weighted = rrf_fuse(
+        {"dense": hits("a"), "bm25_glossary": hits("b")}, k=60, weights={"dense": 0.5, "bm25_glossary": 1.0}
+    )
     assert plain[0].clause.id == "a"  # tie broken by id
     assert weighted[0].clause.id == "b"
 

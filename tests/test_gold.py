@@ -30,9 +30,26 @@ REQUIRED = {
     "split": str,
 }
 TOPICS = {
-    "breach_notification", "liability", "jurisdiction", "sub_processors", "hosting", "transfers", "audits",
-    "termination", "reversibility", "retention", "sla_support", "payment", "security", "data_subject_rights",
-    "parties", "processing", "confidentiality", "contract_changes", "unknown_vendor", "out_of_scope",
+    "breach_notification",
+    "liability",
+    "jurisdiction",
+    "sub_processors",
+    "hosting",
+    "transfers",
+    "audits",
+    "termination",
+    "reversibility",
+    "retention",
+    "sla_support",
+    "payment",
+    "security",
+    "data_subject_rights",
+    "parties",
+    "processing",
+    "confidentiality",
+    "contract_changes",
+    "unknown_vendor",
+    "out_of_scope",
 }
 CATEGORIES = {"unanswerable_plausible", "two_asks", "company_name", "misspelling"}
 # `notes` of an unanswerable_plausible item: the searches that show the absence, as a reviewer reruns them.
@@ -204,8 +221,15 @@ def test_assign_splits_is_deterministic_stratified_and_never_moves_an_item() -> 
     from evals.dataset import assign_splits, split_stratum
 
     def make(n: int, prefix: str = "x") -> list[dict]:
-        return [{"id": f"{prefix}-{i}", "vendors": [["a", "b", "c"][i % 3]], "lang": ["en", "fr"][i % 2],
-                 "answerable": i % 5 != 0} for i in range(n)]
+        return [
+            {
+                "id": f"{prefix}-{i}",
+                "vendors": [["a", "b", "c"][i % 3]],
+                "lang": ["en", "fr"][i % 2],
+                "answerable": i % 5 != 0,
+            }
+            for i in range(n)
+        ]
 
     first, again = make(60), make(60)
     assert sorted(assign_splits(first)) == sorted(it["id"] for it in first)
@@ -278,8 +302,10 @@ def test_name_items_do_not_spell_the_vendor_name(items: list[dict]) -> None:
     """company_name / misspelling questions must not carry the vendor's name as vendor.yaml spells it."""
     import yaml
 
-    names = {p.parent.name: yaml.safe_load(p.read_text(encoding="utf-8"))["name"]
-             for p in CORPUS.glob("*/vendor.yaml")}
+    names = {
+        p.parent.name: yaml.safe_load(p.read_text(encoding="utf-8"))["name"]
+        for p in CORPUS.glob("*/vendor.yaml")
+    }
     for item in (i for i in items if i.get("category") in {"company_name", "misspelling"}):
         assert item["answerable"] and len(item["vendors"]) == 1, item["id"]
         name = names[item["vendors"][0]]

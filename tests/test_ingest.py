@@ -93,16 +93,31 @@ def test_sample_corpus_ingest_then_unchanged_run_writes_nothing(sample_settings:
     assert before[1] == sum(r.n_clauses for r in st.documents())
     for rec in st.documents():  # offsets are exact for every stored clause
         text = st.document_text(rec.document)
-        assert all(text[c.start:c.end] == c.text for c in st.clauses(rec.document))
+        assert all(text[c.start : c.end] == c.text for c in st.clauses(rec.document))
 
     def forbidden(*a, **k):
         raise AssertionError("an unchanged corpus must write nothing")
 
-    for name in ("upsert_clauses", "commit_document", "commit_documents", "write_documents", "delete_stale",
-                 "remove_document", "delete_ids", "reset"):
+    for name in (
+        "upsert_clauses",
+        "commit_document",
+        "commit_documents",
+        "write_documents",
+        "delete_stale",
+        "remove_document",
+        "delete_ids",
+        "reset",
+    ):
         monkeypatch.setattr(ClauseStore, name, forbidden)
     rep2 = ingest(sample_settings)
-    assert rep2.counts() == {"added": 0, "updated": 0, "unchanged": 5, "removed": 0, "skipped": 0, "failed": 0}
+    assert rep2.counts() == {
+        "added": 0,
+        "updated": 0,
+        "unchanged": 5,
+        "removed": 0,
+        "skipped": 0,
+        "failed": 0,
+    }
     assert rep2.writes == 0 and rep2.clauses_embedded == 0
     monkeypatch.undo()
     assert snapshot(sample_settings) == before
@@ -127,7 +142,9 @@ def test_changed_document_replaces_its_clauses(corpus: Path, fake_settings: Sett
     old_ids = {c.id for c in st.clauses("acme/cgv.txt")}
     put(corpus, "acme/cgv.txt", ACME_V1.replace("48 heures", "24 heures").replace("un an", "deux ans"))
     rep = ingest(fake_settings)
-    assert [(e.document, e.status) for e in rep.entries if e.status != "unchanged"] == [("acme/cgv.txt", "updated")]
+    assert [(e.document, e.status) for e in rep.entries if e.status != "unchanged"] == [
+        ("acme/cgv.txt", "updated")
+    ]
     new = st.clauses("acme/cgv.txt")
     assert not old_ids & {c.id for c in new}
     all_records = st.col.get(where={"document": "acme/cgv.txt"}, include=["documents"])
@@ -160,8 +177,9 @@ def test_prune_is_scoped_to_the_given_paths(corpus: Path, fake_settings: Setting
 
 
 @pytest.mark.parametrize("crash", [RuntimeError, KeyboardInterrupt])
-def test_interrupted_write_is_invisible_and_next_run_finishes(corpus: Path, fake_settings: Settings,
-                                                              monkeypatch, crash):
+def test_interrupted_write_is_invisible_and_next_run_finishes(
+    corpus: Path, fake_settings: Settings, monkeypatch, crash
+):
     ingest(fake_settings)
     st = ClauseStore(fake_settings)
     old = st.clauses("acme/cgv.txt")
@@ -240,11 +258,19 @@ def test_bad_inputs_each_get_a_reason(corpus: Path, fake_settings: Settings, tmp
     rep = ingest(settings)
     reasons = {e.document: (e.status, e.reason) for e in rep.entries}
     assert reasons["acme/cgv.txt"][0] == "added" and reasons["globex/dpa.md"][0] == "added"
-    expected = {"bad/empty.txt": "empty file", "bad/binary.txt": "binary", "bad/locked.pdf": "encrypted",
-                "bad/broken.pdf": "corrupt PDF", "bad/broken.docx": "corrupt DOCX",
-                "bad/protected.docx": "password-protected", "bad/sheet.xlsx": "unsupported file type .xlsx",
-                "bad/huge.txt": "exceeds ingest.max_file_mb", "bad/copy-of-acme.txt": "duplicate of acme/cgv.txt",
-                "stray.txt": "not inside a vendor folder", "bad/escape.txt": "escapes the corpus"}
+    expected = {
+        "bad/empty.txt": "empty file",
+        "bad/binary.txt": "binary",
+        "bad/locked.pdf": "encrypted",
+        "bad/broken.pdf": "corrupt PDF",
+        "bad/broken.docx": "corrupt DOCX",
+        "bad/protected.docx": "password-protected",
+        "bad/sheet.xlsx": "unsupported file type .xlsx",
+        "bad/huge.txt": "exceeds ingest.max_file_mb",
+        "bad/copy-of-acme.txt": "duplicate of acme/cgv.txt",
+        "stray.txt": "not inside a vendor folder",
+        "bad/escape.txt": "escapes the corpus",
+    }
     for doc, reason in expected.items():
         status, why = reasons[doc]
         assert status == "skipped" and reason in why and "\n" not in why, (doc, status, why)
@@ -258,7 +284,9 @@ def test_exit_code_non_zero_only_when_nothing_could_be_ingested(fake_settings: S
     put(fake_settings.corpus_dir, "v/empty.txt", b"")
     rep = ingest(fake_settings)
     assert rep.exit_code == 1 and rep.by_status("skipped")[0].reason == "empty file"
-    assert ingest(fake_settings, paths=["/etc"]).by_status("skipped")[0].reason == "outside the corpus directory"
+    assert (
+        ingest(fake_settings, paths=["/etc"]).by_status("skipped")[0].reason == "outside the corpus directory"
+    )
 
 
 def test_second_ingest_waits_then_refuses(corpus: Path, fake_settings: Settings):
@@ -294,8 +322,12 @@ def _cli_env(monkeypatch, settings: Settings) -> None:
 
 def test_cli_ingest_show_and_check(corpus: Path, fake_settings: Settings, monkeypatch, capsys):
     _cli_env(monkeypatch, fake_settings)
-    put(corpus, "acme/latin1.txt", "Résiliation à tout moment, préavis d’un mois, données hébergées en "
-                                   "Europe et sauvegardées chaque jour.\n".encode("cp1252"))
+    put(
+        corpus,
+        "acme/latin1.txt",
+        "Résiliation à tout moment, préavis d’un mois, données hébergées en "
+        "Europe et sauvegardées chaque jour.\n".encode("cp1252"),
+    )
     assert cli.main(["--show", "acme/latin1.txt"]) == 0  # not ingested yet: decoded from the file
     shown = capsys.readouterr().out
     assert shown.startswith("Résiliation à tout moment, préavis d’un mois")
@@ -328,16 +360,20 @@ def test_sample_corpus_with_real_embeddinggemma(tmp_path: Path):
     from core.settings import PROJECT_ROOT, load_settings
     from vectorstore.embeddings import make_embeddings
 
-    settings = load_settings(env={}, corpus_dir=str(PROJECT_ROOT / "data" / "contracts"),
-                             store_dir=str(tmp_path / "store"))
+    settings = load_settings(
+        env={}, corpus_dir=str(PROJECT_ROOT / "data" / "contracts"), store_dir=str(tmp_path / "store")
+    )
     emb = make_embeddings(settings.embedding)
     rep = run_ingest(settings, embeddings=emb, progress=False)
     assert rep.counts()["added"] == 5
     st = ClauseStore(settings, emb)
     got = st.col.get(limit=1, include=["embeddings"])
     assert len(got["embeddings"][0]) == 768
-    hits = st.dense_search(emb.embed_query("How quickly must Humanlinker notify a personal data breach?"), 5,
-                           vendors=["humanlinker"])
+    hits = st.dense_search(
+        emb.embed_query("How quickly must Humanlinker notify a personal data breach?"),
+        5,
+        vendors=["humanlinker"],
+    )
     assert any("48 heures" in h.clause.text for h in hits)
     assert run_ingest(settings, embeddings=emb, progress=False).writes == 0
 
@@ -369,8 +405,9 @@ def test_changed_document_re_embeds_only_changed_clauses(corpus: Path, fake_sett
     assert 1 <= rep.clauses_embedded < n  # clauses whose text did not change reuse their cached vectors
     st = ClauseStore(fake_settings)
     emb = HashingEmbeddings()
-    got = st.col.get(ids=[c.id for c in st.clauses("acme/cgv.txt")], include=["embeddings", "documents",
-                                                                              "metadatas"])
+    got = st.col.get(
+        ids=[c.id for c in st.clauses("acme/cgv.txt")], include=["embeddings", "documents", "metadatas"]
+    )
     for vec, text, meta in zip(got["embeddings"], got["documents"], got["metadatas"], strict=True):
         expected = emb.embed_documents([f"ACME Corp | {meta['section']}\n{text}"])[0]
         assert max(abs(a - b) for a, b in zip(vec, expected, strict=True)) < 1e-6
@@ -382,7 +419,8 @@ def test_configured_embedder_is_loaded_only_when_needed(corpus: Path, fake_setti
     from vectorstore.embeddings import embeddings_name, make_embeddings
 
     assert pipeline.configured_embedder_name(fake_settings.embedding) == embeddings_name(
-        make_embeddings(fake_settings.embedding))
+        make_embeddings(fake_settings.embedding)
+    )
     built = []
     real = pipeline.make_embeddings
     monkeypatch.setattr(pipeline, "make_embeddings", lambda cfg: built.append(cfg) or real(cfg))
@@ -395,17 +433,31 @@ def test_pdf_docx_and_html_documents_are_ingested(fake_settings: Settings):
 
     c = fake_settings.corpus_dir
     put(c, "initech/terms.pdf", make_pdf(["ARTICLE 1 Objet du contrat de service", "ARTICLE 2 Duree un an"]))
-    put(c, "initech/dpa.docx", make_docx(["DATA PROTECTION", "The processor keeps data in the EU.",
-                                          "SECURITY", "Data is encrypted at rest and in transit."]))
-    put(c, "initech/privacy.html", "<html><body><h1>Privacy</h1><p>We never sell personal data.</p>"
-                                   "<script>alert(1)</script></body></html>")
+    put(
+        c,
+        "initech/dpa.docx",
+        make_docx(
+            [
+                "DATA PROTECTION",
+                "The processor keeps data in the EU.",
+                "SECURITY",
+                "Data is encrypted at rest and in transit.",
+            ]
+        ),
+    )
+    put(
+        c,
+        "initech/privacy.html",
+        "<html><body><h1>Privacy</h1><p>We never sell personal data.</p>"
+        "<script>alert(1)</script></body></html>",
+    )
     rep = ingest(fake_settings)
     assert rep.counts()["added"] == 3, rep.to_json()
     st = ClauseStore(fake_settings)
     for rec in st.documents():
         text = st.document_text(rec.document)
         clauses = st.clauses(rec.document)
-        assert clauses and all(text[x.start:x.end] == x.text for x in clauses)
+        assert clauses and all(text[x.start : x.end] == x.text for x in clauses)
     assert "alert" not in st.document_text("initech/privacy.html")
     assert "Duree un an" in st.document_text("initech/terms.pdf")
     assert {r.language for r in st.documents() if r.document.endswith((".docx", ".html"))} == {"en"}
@@ -415,7 +467,9 @@ def test_check_repairs_only_under_the_ingest_lock(corpus: Path, fake_settings: S
     ingest(fake_settings)
     (corpus / "globex" / "dpa.md").unlink()
     with FileLock(str(fake_settings.store_dir / "ingest.lock")):
-        assert check_store(fake_settings, repair=False).problems == {"globex/dpa.md": ["file missing from the corpus"]}
+        assert check_store(fake_settings, repair=False).problems == {
+            "globex/dpa.md": ["file missing from the corpus"]
+        }
         with pytest.raises(IngestLockedError):
             check_store(fake_settings, repair=True, lock_timeout=0.3)
         assert "globex/dpa.md" in {r.document for r in ClauseStore(fake_settings).documents()}
@@ -424,8 +478,9 @@ def test_check_repairs_only_under_the_ingest_lock(corpus: Path, fake_settings: S
     assert check_store(fake_settings, repair=False).ok
 
 
-def test_cli_unreachable_chroma_server_is_one_clear_line(corpus: Path, fake_settings: Settings, monkeypatch,
-                                                         capsys):
+def test_cli_unreachable_chroma_server_is_one_clear_line(
+    corpus: Path, fake_settings: Settings, monkeypatch, capsys
+):
     _cli_env(monkeypatch, fake_settings)
     monkeypatch.setenv("VECTORSTORE_URL", "http://127.0.0.1:9")
     assert cli.main(["--no-progress"]) == 4
@@ -435,12 +490,17 @@ def test_cli_unreachable_chroma_server_is_one_clear_line(corpus: Path, fake_sett
 
 
 @pytest.mark.parametrize("write_batch", [1, 10_000])
-def test_batched_writes_match_one_by_one_and_isolate_a_failing_document(corpus: Path, fake_settings: Settings,
-                                                                         monkeypatch, write_batch):
+def test_batched_writes_match_one_by_one_and_isolate_a_failing_document(
+    corpus: Path, fake_settings: Settings, monkeypatch, write_batch
+):
     """Documents are embedded and written together (`ingest.write_batch` clauses at a time); the result is
     the same store as writing them one by one, and a document whose write fails fails alone."""
     for i in range(6):
-        put(corpus, f"acme/annexe-{i}.txt", ACME_V1.replace("48 heures", f"{10 + i} heures") + f"\nAnnexe {i}.\n")
+        put(
+            corpus,
+            f"acme/annexe-{i}.txt",
+            ACME_V1.replace("48 heures", f"{10 + i} heures") + f"\nAnnexe {i}.\n",
+        )
     put(corpus, "globex/poison.md", GLOBEX.replace("72 hours", "72 hours poisonpill"))
     settings = fake_settings.replace(**{"ingest.write_batch": write_batch})
     calls: list[int] = []
@@ -468,7 +528,9 @@ def test_batched_writes_match_one_by_one_and_isolate_a_failing_document(corpus: 
         assert any(f"{10 + i} heures" in c.text for c in st.clauses(f"acme/annexe-{i}.txt"))
 
 
-def test_full_disk_stops_writing_and_reports_every_document(corpus: Path, fake_settings: Settings, monkeypatch):
+def test_full_disk_stops_writing_and_reports_every_document(
+    corpus: Path, fake_settings: Settings, monkeypatch
+):
     """Out of space: the batch's documents fail with the reason, later documents are not written (Chroma
     was seen to hang on writes after a full disk), no orphan cleanup runs, previous versions stay."""
     import errno
@@ -498,7 +560,9 @@ def test_full_disk_stops_writing_and_reports_every_document(corpus: Path, fake_s
     assert {d: st.clauses(d) for d in before} == before
 
 
-def test_check_finds_corpus_files_missing_from_the_store_and_ingests_them(corpus: Path, fake_settings: Settings):
+def test_check_finds_corpus_files_missing_from_the_store_and_ingests_them(
+    corpus: Path, fake_settings: Settings
+):
     """After an ingest that wrote nothing (a full disk), `--check` must not call the store consistent."""
     emb = HashingEmbeddings()
     ingest(fake_settings, paths=[corpus / "acme"])
@@ -519,8 +583,9 @@ class _SlowHashing(HashingEmbeddings):
         return super().embed_documents(texts)
 
 
-def test_progress_counts_every_clause_with_a_rate_and_time_left(corpus: Path, fake_settings: Settings,
-                                                                 monkeypatch):
+def test_progress_counts_every_clause_with_a_rate_and_time_left(
+    corpus: Path, fake_settings: Settings, monkeypatch
+):
     """The callback sees documents read, clauses embedded out of the total, a rate once a batch is done,
     and a time left that ends at zero; a second, unchanged run reports nothing to embed."""
     from ingest import pipeline
@@ -557,10 +622,12 @@ def test_progress_estimates_the_total_from_the_documents_read():
 
     p = IngestProgress(files_total=10, files_read=2, clauses_total=60, clauses_done=30, embed_s=10.0)
     assert p.estimated_total == 300 and p.rate == 3.0 and p.eta_s == 90.0
-    assert p.line() == ("embedded 30/~300 clauses · 3.0 clauses/s · about 1 min 30 s left · "
-                        "read 2/10 documents")
+    assert p.line() == (
+        "embedded 30/~300 clauses · 3.0 clauses/s · about 1 min 30 s left · read 2/10 documents"
+    )
     assert IngestProgress(files_total=1, files_read=1, clauses_total=40).line() == (
-        "embedded 0/40 clauses · estimating time left…")
+        "embedded 0/40 clauses · estimating time left…"
+    )
     assert [format_duration(s) for s in (4.6, 200, 3900)] == ["5 s", "3 min 20 s", "1 h 05 min"]
 
 

@@ -21,14 +21,18 @@ def make_pdf(pages: list[str]) -> bytes:
     for text in pages:
         stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
         content_no = len(objs) + 2
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content_no} 0 R "
-                    f"/Resources << /Font << /F1 {len(objs) + 3 if False else 0} 0 R >> >> >>".encode())
+        objs.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content_no} 0 R "
+            f"/Resources << /Font << /F1 {len(objs) + 3 if False else 0} 0 R >> >> >>".encode()
+        )
         kids.append(len(objs))
         objs.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     font_no = len(objs) + 1
     objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     objs = [o.replace(b"/F1 0 0 R", b"/F1 %d 0 R" % font_no) for o in objs]
-    objs[1] = ("<< /Type /Pages /Kids [" + " ".join(f"{k} 0 R" for k in kids) + f"] /Count {len(kids)} >>").encode()
+    objs[1] = (
+        "<< /Type /Pages /Kids [" + " ".join(f"{k} 0 R" for k in kids) + f"] /Count {len(kids)} >>"
+    ).encode()
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -95,8 +99,10 @@ def test_corrupt_pdf(data):
 
 
 def test_docx_paragraphs_and_tables():
-    data = make_docx(["ARTICLE 1. OBJET", "Le présent contrat définit les conditions."],
-                     table=[["Sous-traitant", "Pays"], ["AWS", "Irlande"]])
+    data = make_docx(
+        ["ARTICLE 1. OBJET", "Le présent contrat définit les conditions."],
+        table=[["Sous-traitant", "Pays"], ["AWS", "Irlande"]],
+    )
     text = load_bytes(data, ".docx")
     assert text.splitlines()[0] == "ARTICLE 1. OBJET"
     assert "Le présent contrat définit les conditions." in text
@@ -129,13 +135,16 @@ def test_password_protected_and_corrupt_docx():
         load_bytes(buf.getvalue(), ".docx")
 
 
-@pytest.mark.parametrize("data,suffix,reason", [
-    (b"", ".txt", "empty file"),
-    (b"  \n\n ", ".md", "empty file"),
-    (b"\x00\x01\x02binary\x00" * 100, ".txt", "binary"),
-    (b"hello", ".xlsx", "unsupported file type .xlsx"),
-    (b"<html><script>x</script></html>", ".html", "no text"),
-])
+@pytest.mark.parametrize(
+    "data,suffix,reason",
+    [
+        (b"", ".txt", "empty file"),
+        (b"  \n\n ", ".md", "empty file"),
+        (b"\x00\x01\x02binary\x00" * 100, ".txt", "binary"),
+        (b"hello", ".xlsx", "unsupported file type .xlsx"),
+        (b"<html><script>x</script></html>", ".html", "no text"),
+    ],
+)
 def test_bad_inputs_have_one_line_reasons(data, suffix, reason):
     with pytest.raises(LoadError) as exc:
         load_bytes(data, suffix)
@@ -149,7 +158,7 @@ def test_markdown_is_text():
 def test_deeply_nested_html_loads_in_linear_time():
     import time
 
-    html = ("<html><body>" + "<div>" * 20_000 + "Clause profonde." + "</div>" * 20_000 + "</body></html>")
+    html = "<html><body>" + "<div>" * 20_000 + "Clause profonde." + "</div>" * 20_000 + "</body></html>"
     t0 = time.perf_counter()
     assert load_bytes(html.encode(), ".html") == "Clause profonde.\n"
     assert time.perf_counter() - t0 < 20

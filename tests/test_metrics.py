@@ -20,8 +20,10 @@ from evals.metrics import (
 )
 
 DOC = "a/doc.txt"
-TEXT = ("Article 1. The supplier notifies any breach within 48 hours.\u00a0Article 2. Payment is due "
-        "within thirty days of the invoice. Article 3. Liability is capped at the fees paid.")
+TEXT = (
+    "Article 1. The supplier notifies any breach within 48 hours.\u00a0Article 2. Payment is due "
+    "within thirty days of the invoice. Article 3. Liability is capped at the fees paid."
+)
 
 
 def _texts(doc: str) -> str | None:
@@ -45,10 +47,12 @@ def test_hit_by_word_containment_when_offsets_missing() -> None:
     # Retrieved span text contains all of the evidence's words.
     assert spans_hit(Span(DOC, 0, 80, quote=TEXT[:80]), ev)
     # Half of the other's words (3 of 6) is enough, in either direction; fewer is not.
-    assert spans_hit(Span(DOC, quote="notifies any breach at once"),
-                     Span(DOC, quote="notifies any breach after two days"))
-    assert not spans_hit(Span(DOC, quote="notifies the customer"),
-                         Span(DOC, quote="any breach after two days notifies"))
+    assert spans_hit(
+        Span(DOC, quote="notifies any breach at once"), Span(DOC, quote="notifies any breach after two days")
+    )
+    assert not spans_hit(
+        Span(DOC, quote="notifies the customer"), Span(DOC, quote="any breach after two days notifies")
+    )
     # Case, NFKC and non-breaking spaces do not matter.
     assert spans_hit(Span(DOC, quote="WITHIN\u00a048\u202fHOURS"), Span(DOC, quote="within 48 hours"))
     assert not spans_hit(Span(DOC, quote="within 48 hours"), Span("b/other.txt", quote="within 48 hours"))
@@ -76,8 +80,9 @@ def test_char_overlap_recall_and_precision() -> None:
 
 def test_reciprocal_rank_of_first_hit() -> None:
     evidence = [Span(DOC, 100, 200)]
-    assert reciprocal_rank([Span(DOC, 0, 50), Span(DOC, 300, 400), Span(DOC, 190, 210)], evidence) == \
-        pytest.approx(1 / 3)
+    assert reciprocal_rank(
+        [Span(DOC, 0, 50), Span(DOC, 300, 400), Span(DOC, 190, 210)], evidence
+    ) == pytest.approx(1 / 3)
     assert reciprocal_rank([Span(DOC, 0, 50)], evidence) == 0.0
 
 
@@ -102,8 +107,13 @@ def test_percentiles_interpolate_like_numpy() -> None:
 
 # ------------------------------------------------------------------ per item and aggregate
 def _ask(citations: list[dict], retrieved: list[dict], answer: str = "", abstained: bool = False) -> dict:
-    return {"question": "q", "answer": answer, "abstained": abstained, "citations": citations,
-            "retrieved": retrieved}
+    return {
+        "question": "q",
+        "answer": answer,
+        "abstained": abstained,
+        "citations": citations,
+        "retrieved": retrieved,
+    }
 
 
 def _cite(quote: str, n: int = 1, shift: int = 0) -> dict:
@@ -111,24 +121,52 @@ def _cite(quote: str, n: int = 1, shift: int = 0) -> dict:
     return {"n": n, "document": DOC, "quote": quote, "start": s + shift, "end": e + shift}
 
 
-GOLD_BREACH = {"id": "breach", "question": "q", "answerable": True, "must_include": [["48"]],
-               "must_not_include": [], "evidence": [{"document": DOC, "quote": "within 48 hours"}],
-               "vendors": ["a"], "lang": "en"}
-GOLD_PAY = {"id": "pay", "question": "q", "answerable": True, "must_include": [["thirty", "30"]],
-            "must_not_include": [], "vendors": ["a"], "lang": "en",
-            "evidence": [{"document": DOC, "quote": "Payment is due within thirty days"},
-                         {"document": DOC, "quote": "of the invoice"}]}
-GOLD_NONE = {"id": "none", "question": "q", "answerable": False, "must_include": [], "must_not_include": [],
-             "evidence": [], "vendors": [], "lang": "fr"}
+GOLD_BREACH = {
+    "id": "breach",
+    "question": "q",
+    "answerable": True,
+    "must_include": [["48"]],
+    "must_not_include": [],
+    "evidence": [{"document": DOC, "quote": "within 48 hours"}],
+    "vendors": ["a"],
+    "lang": "en",
+}
+GOLD_PAY = {
+    "id": "pay",
+    "question": "q",
+    "answerable": True,
+    "must_include": [["thirty", "30"]],
+    "must_not_include": [],
+    "vendors": ["a"],
+    "lang": "en",
+    "evidence": [
+        {"document": DOC, "quote": "Payment is due within thirty days"},
+        {"document": DOC, "quote": "of the invoice"},
+    ],
+}
+GOLD_NONE = {
+    "id": "none",
+    "question": "q",
+    "answerable": False,
+    "must_include": [],
+    "must_not_include": [],
+    "evidence": [],
+    "vendors": [],
+    "lang": "fr",
+}
 
 
 def test_citation_precision_recall_and_quote_verbatim_per_item() -> None:
     s1, e1 = _pos("Payment is due within thirty days")
-    ask = _ask([_cite("Payment is due within thirty days", 1),
-                _cite("Liability is capped", 2),
-                _cite("Payment is due", 3, shift=1)],  # offsets shifted: not verbatim
-               [{"document": DOC, "start": 0, "end": 40}, {"document": DOC, "start": s1, "end": e1}],
-               answer="Within thirty days [1].")
+    ask = _ask(
+        [
+            _cite("Payment is due within thirty days", 1),
+            _cite("Liability is capped", 2),
+            _cite("Payment is due", 3, shift=1),
+        ],  # offsets shifted: not verbatim
+        [{"document": DOC, "start": 0, "end": 40}, {"document": DOC, "start": s1, "end": e1}],
+        answer="Within thirty days [1].",
+    )
     s = score_item(GOLD_PAY, ask, 5, _texts)
     # citation 1 hits the first passage, citation 3 (shifted by one) still overlaps it, citation 2 misses.
     assert (s["citations"], s["citations_hit"]) == (3, 2)
@@ -142,15 +180,37 @@ def test_citation_precision_recall_and_quote_verbatim_per_item() -> None:
 
 
 def test_aggregate_micro_citations_abstention_and_latency() -> None:
-    ok = score_item(GOLD_BREACH, _ask([_cite("within 48 hours")], [{"document": DOC, **dict(
-        zip(("start", "end"), _pos("notifies any breach within 48 hours"), strict=True))}],
-        answer="Within 48 hours [1]."), 5, _texts, latency_ms=100)
-    wrong = score_item(GOLD_PAY, _ask([_cite("Liability is capped")], [{"document": DOC, "start": 0, "end": 10}],
-                                      answer="72 hours [1]."), 5, _texts, latency_ms=300)
-    abstained_ok = score_item(GOLD_NONE, _ask([], [], answer="Not specified.", abstained=True), 5, _texts,
-                              latency_ms=200)
-    abstained_wrong = score_item(GOLD_BREACH, _ask([], [], answer="Not specified.", abstained=True), 5,
-                                 _texts, latency_ms=400)
+    ok = score_item(
+        GOLD_BREACH,
+        _ask(
+            [_cite("within 48 hours")],
+            [
+                {
+                    "document": DOC,
+                    **dict(zip(("start", "end"), _pos("notifies any breach within 48 hours"), strict=True)),
+                }
+            ],
+            answer="Within 48 hours [1].",
+        ),
+        5,
+        _texts,
+        latency_ms=100,
+    )
+    wrong = score_item(
+        GOLD_PAY,
+        _ask(
+            [_cite("Liability is capped")], [{"document": DOC, "start": 0, "end": 10}], answer="72 hours [1]."
+        ),
+        5,
+        _texts,
+        latency_ms=300,
+    )
+    abstained_ok = score_item(
+        GOLD_NONE, _ask([], [], answer="Not specified.", abstained=True), 5, _texts, latency_ms=200
+    )
+    abstained_wrong = score_item(
+        GOLD_BREACH, _ask([], [], answer="Not specified.", abstained=True), 5, _texts, latency_ms=400
+    )
     m = aggregate([ok, wrong, abstained_ok, abstained_wrong], 5)
     assert set(metric_names(5)) <= set(m)
     assert m["evidence_recall@5"] == pytest.approx(1 / 3)  # three answerable items with evidence
@@ -163,12 +223,23 @@ def test_aggregate_micro_citations_abstention_and_latency() -> None:
     assert m["abstention_recall"] == 1.0
     assert m["latency_ms_p50"] == pytest.approx(250)
     assert m["latency_ms_p95"] == pytest.approx(385)
-    assert [ok["pass"], wrong["pass"], abstained_ok["pass"], abstained_wrong["pass"]] == [True, False, True, False]
+    assert [ok["pass"], wrong["pass"], abstained_ok["pass"], abstained_wrong["pass"]] == [
+        True,
+        False,
+        True,
+        False,
+    ]
 
 
 def test_retrieval_only_scores_leave_answer_metrics_undefined() -> None:
-    s = score_item(GOLD_BREACH, {"question": "q", "retrieved": [{"document": DOC, "start": 0, "end": 5}]}, 5,
-                   _texts, retrieval_only=True, latency_ms=12)
+    s = score_item(
+        GOLD_BREACH,
+        {"question": "q", "retrieved": [{"document": DOC, "start": 0, "end": 5}]},
+        5,
+        _texts,
+        retrieval_only=True,
+        latency_ms=12,
+    )
     assert s["evidence_recall@5"] == 0.0 and s["pass"] is False
     m = aggregate([s], 5)
     assert m["answer_accuracy"] is None and m["citation_precision"] is None

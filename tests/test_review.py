@@ -389,8 +389,12 @@ def test_refitting_the_engine_recomputes_the_cells() -> None:
     from assistant.pipeline import EngineConfig
     from assistant.review import current_prompt
 
-    a = SimpleNamespace(prompt_version="engine.v1", engine=EngineConfig(abstain_below=0.1), weights={"dense": 1})
-    b = SimpleNamespace(prompt_version="engine.v1", engine=EngineConfig(abstain_below=0.2), weights={"dense": 1})
+    a = SimpleNamespace(
+        prompt_version="engine.v1", engine=EngineConfig(abstain_below=0.1), weights={"dense": 1}
+    )
+    b = SimpleNamespace(
+        prompt_version="engine.v1", engine=EngineConfig(abstain_below=0.2), weights={"dense": 1}
+    )
     bare = SimpleNamespace(prompt_version="engine.v1")
     assert current_prompt(a) != current_prompt(b)
     assert current_prompt(a).startswith(current_prompt(bare) + "+engine@")

@@ -41,16 +41,22 @@ def small_corpus(tmp_path: Path) -> Path:
 
 
 def _settings(tmp_path: Path, corpus: Path, name: str, env: dict[str, str]) -> Settings:
-    return load_settings(env=env, corpus_dir=str(corpus), store_dir=str(tmp_path / f"store-{name}"),
-                         cache_dir=str(tmp_path / f"cache-{name}"),
-                         **{"embedding.kind": "hashing", "llm.provider": "fake"})
+    return load_settings(
+        env=env,
+        corpus_dir=str(corpus),
+        store_dir=str(tmp_path / f"store-{name}"),
+        cache_dir=str(tmp_path / f"cache-{name}"),
+        **{"embedding.kind": "hashing", "llm.provider": "fake"},
+    )
 
 
 def _without_timings(d: dict) -> dict:
     return {k: v for k, v in d.items() if k != "timings_ms"}
 
 
-def test_server_mode_matches_embedded(tmp_path: Path, small_corpus: Path, chroma_server: ChromaServer) -> None:
+def test_server_mode_matches_embedded(
+    tmp_path: Path, small_corpus: Path, chroma_server: ChromaServer
+) -> None:
     from assistant import Assistant
 
     embedded = _settings(tmp_path, small_corpus, "embedded", env={})
@@ -62,7 +68,9 @@ def test_server_mode_matches_embedded(tmp_path: Path, small_corpus: Path, chroma
     rep_e = run_ingest(embedded, embeddings=emb, progress=False)
     rep_s = run_ingest(served, embeddings=emb, progress=False)
     assert rep_e.counts()["added"] == rep_s.counts()["added"] == len(VENDORS)
-    assert [(e.document, e.clauses) for e in rep_e.entries] == [(e.document, e.clauses) for e in rep_s.entries]
+    assert [(e.document, e.clauses) for e in rep_e.entries] == [
+        (e.document, e.clauses) for e in rep_s.entries
+    ]
 
     st_e, st_s = ClauseStore(embedded, emb), ClauseStore(served, emb)
     assert st_s.stats()["location"] == chroma_server.url
@@ -84,11 +92,12 @@ def test_server_mode_matches_embedded(tmp_path: Path, small_corpus: Path, chroma
         j_e, j_s = a_e.answer(q).to_json(), a_s.answer(q).to_json()
         assert _without_timings(j_e) == _without_timings(j_s), q
         for c in j_s["citations"]:  # quotes from the server are verbatim slices of the document
-            assert st_s.document_text(c["document"])[c["start"]:c["end"]] == c["quote"]
+            assert st_s.document_text(c["document"])[c["start"] : c["end"]] == c["quote"]
 
 
-def test_server_sees_writes_from_another_client(tmp_path: Path, small_corpus: Path,
-                                                chroma_server: ChromaServer) -> None:
+def test_server_sees_writes_from_another_client(
+    tmp_path: Path, small_corpus: Path, chroma_server: ChromaServer
+) -> None:
     """Two page instances share one server: what one ingests, the other reads at once."""
     env = {"VECTORSTORE_URL": chroma_server.url, "CQA_COLLECTION": "shared_clauses"}
     writer = _settings(tmp_path, small_corpus, "writer", env=env)

@@ -9,16 +9,22 @@ from core.tokens import count_tokens
 from ingest.pipeline import build_clauses, decode_document
 from ingest.split import classify_heading, split_text
 
-DOCS = ["aura-digital/cgv-and-privacy-policy.txt", "boost-my-mail/cgs.txt", "humanlinker/cgu-and-dpa.txt",
-        "leo-bizdev/privacy-policy-and-dpa.txt", "unnamed-provider/dpa.txt"]
+DOCS = [
+    "aura-digital/cgv-and-privacy-policy.txt",
+    "boost-my-mail/cgs.txt",
+    "humanlinker/cgu-and-dpa.txt",
+    "leo-bizdev/privacy-policy-and-dpa.txt",
+    "unnamed-provider/dpa.txt",
+]
 
 
 @pytest.fixture(scope="module")
 def corpus_clauses() -> dict:
     from core.settings import PROJECT_ROOT, load_settings
 
-    settings = load_settings(env={}, corpus_dir=str(PROJECT_ROOT / "data" / "contracts"),
-                             **{"embedding.kind": "hashing"})
+    settings = load_settings(
+        env={}, corpus_dir=str(PROJECT_ROOT / "data" / "contracts"), **{"embedding.kind": "hashing"}
+    )
     out = {}
     for d in DOCS:
         doc = decode_document(settings, d)
@@ -35,8 +41,10 @@ def _find(clauses, needle):
 def test_boost_my_mail_article_numbering(corpus_clauses):
     doc, clauses, _ = corpus_clauses["boost-my-mail/cgs.txt"]
     c = _find(clauses, "9.2.2. Obligations du Fournisseur")
-    assert c.section == ("ARTICLE 9. DONNEES PERSONNELLES > 9.2. Données personnelles traitées pour le compte "
-                         "du Client > 9.2.2. Obligations du Fournisseur")
+    assert c.section == (
+        "ARTICLE 9. DONNEES PERSONNELLES > 9.2. Données personnelles traitées pour le compte "
+        "du Client > 9.2.2. Obligations du Fournisseur"
+    )
     c = _find(clauses, "9.2.1. Obligations du Client")
     assert c.section.startswith("ARTICLE 9. DONNEES PERSONNELLES > 9.2.")
     assert c.section.endswith("9.2.1. Obligations du Client")
@@ -85,7 +93,9 @@ def test_english_dpa_upper_case_titles(corpus_clauses):
     c = _find(clauses, "DATA BREACH\n")
     assert c.section == "DATA BREACH"
     assert "Article 33" in c.text
-    assert {"PREAMBLE", "SUBCONTRACTOR'S OBLIGATIONS", "CROSS-BORDER DATA FLOWS"} <= {c.section for c in clauses}
+    assert {"PREAMBLE", "SUBCONTRACTOR'S OBLIGATIONS", "CROSS-BORDER DATA FLOWS"} <= {
+        c.section for c in clauses
+    }
     assert all(c.language == "en" for c in clauses)
 
 
@@ -106,7 +116,7 @@ def test_every_clause_is_an_exact_trimmed_slice(corpus_clauses, document):
     assert clauses
     covered = 0
     for i, c in enumerate(clauses):
-        assert doc.text[c.start:c.end] == c.text
+        assert doc.text[c.start : c.end] == c.text
         assert c.text == c.text.strip() and c.text
         assert c.ordinal == i and c.doc_sha256 == doc.sha256
         assert c.tokens == count_tokens(c.text, settings.chunking.encoding)
@@ -115,7 +125,7 @@ def test_every_clause_is_an_exact_trimmed_slice(corpus_clauses, document):
     # nothing lost: every non-blank character of the document is inside some clause
     inside = bytearray(len(doc.text))
     for c in clauses:
-        inside[c.start:c.end] = b"\x01" * (c.end - c.start)
+        inside[c.start : c.end] = b"\x01" * (c.end - c.start)
     assert all(inside[i] or doc.text[i].isspace() for i in range(len(doc.text)))
 
 
@@ -133,31 +143,37 @@ def test_budgets_and_no_heading_only_chunks(corpus_clauses, document):
 
 def test_long_section_is_cut_on_sentences_with_overlap():
     cfg = ChunkSettings(max_tokens=60, min_tokens=10, overlap_tokens=20)
-    body = " ".join(f"Phrase numéro {i} du contrat de service décrit une obligation précise." for i in range(30))
-    text = f"ARTICLE 1. OBJET\n\n{body}\n\nARTICLE 2. FIN\n\nLe contrat prend fin à son terme normal.\n" \
-           f"\nARTICLE 3. DROIT\n\nLe droit français s'applique au contrat sans exception.\n"
+    body = " ".join(
+        f"Phrase numéro {i} du contrat de service décrit une obligation précise." for i in range(30)
+    )
+    text = (
+        f"ARTICLE 1. OBJET\n\n{body}\n\nARTICLE 2. FIN\n\nLe contrat prend fin à son terme normal.\n"
+        f"\nARTICLE 3. DROIT\n\nLe droit français s'applique au contrat sans exception.\n"
+    )
     spans = split_text(text, cfg)
     first = [s for s in spans if s.section == "ARTICLE 1. OBJET"]
     assert len(first) > 3
     for s in first:
         assert s.tokens <= 60
-        assert text[s.start:s.end].rstrip().endswith(".")  # sentence boundaries
+        assert text[s.start : s.end].rstrip().endswith(".")  # sentence boundaries
     assert any(b.start < a.end for a, b in zip(first, first[1:], strict=False)), "consecutive chunks overlap"
-    assert text[first[0].start:].startswith("ARTICLE 1. OBJET")
+    assert text[first[0].start :].startswith("ARTICLE 1. OBJET")
 
 
 def test_tiny_fragments_join_neighbours_and_headings_never_stand_alone():
     cfg = ChunkSettings(max_tokens=200, min_tokens=30, overlap_tokens=10)
-    text = ("1. Objet\n\nCourt.\n\n2. Durée\n\n2.1. Principe\n\n"
-            "Le contrat est conclu pour une durée d'un an renouvelable par tacite reconduction sauf "
-            "dénonciation par l'une des parties avec un préavis de trois mois avant l'échéance.\n\n"
-            "3. Prix\n\nLe prix est payable à trente jours fin de mois par virement bancaire sur le compte "
-            "désigné par le prestataire dans la facture émise chaque mois.\n")
+    text = (
+        "1. Objet\n\nCourt.\n\n2. Durée\n\n2.1. Principe\n\n"
+        "Le contrat est conclu pour une durée d'un an renouvelable par tacite reconduction sauf "
+        "dénonciation par l'une des parties avec un préavis de trois mois avant l'échéance.\n\n"
+        "3. Prix\n\nLe prix est payable à trente jours fin de mois par virement bancaire sur le compte "
+        "désigné par le prestataire dans la facture émise chaque mois.\n"
+    )
     spans = split_text(text, cfg)
-    texts = [text[s.start:s.end] for s in spans]
+    texts = [text[s.start : s.end] for s in spans]
     assert not any(t.strip() in ("1. Objet", "2. Durée", "2.1. Principe", "Court.") for t in texts)
-    duree = [s for s in spans if "2.1. Principe" in text[s.start:s.end]][0]
-    assert "2. Durée" in text[duree.start:duree.end]  # the parent heading joined its first sub-section
+    duree = [s for s in spans if "2.1. Principe" in text[s.start : s.end]][0]
+    assert "2. Durée" in text[duree.start : duree.end]  # the parent heading joined its first sub-section
     assert "2. Durée > 2.1. Principe" in duree.section or "1. Objet" in duree.section
 
 
@@ -169,7 +185,9 @@ def test_classify_heading_examples():
     assert classify_heading("  • Tarifs").level == 2
     assert classify_heading("DATA BREACH").level == 1
     assert classify_heading("## Résiliation").level == 2
-    assert classify_heading("8.1 Durée : plan mensuel avec reconduction tacite par période identique.") is None
+    assert (
+        classify_heading("8.1 Durée : plan mensuel avec reconduction tacite par période identique.") is None
+    )
     assert classify_heading("  • les présentes Conditions Générales et leurs annexes ;") is None
     assert classify_heading("Le Client paiera tous les frais.") is None
     assert classify_heading("10 boulevard du Zénith") is None

@@ -15,27 +15,54 @@ from vectorstore.embeddings import HashingEmbeddings
 from vectorstore.store import ClauseStore, DocRecord, clause_id, contextual_text
 
 
-def make_doc(document: str, paragraphs: list[str], vendor_name: str = "", language: str = "fr") -> tuple[
-        Document, list[Clause]]:
+def make_doc(
+    document: str, paragraphs: list[str], vendor_name: str = "", language: str = "fr"
+) -> tuple[Document, list[Clause]]:
     """A Document whose clauses are its paragraphs (offsets exact)."""
     text = "\n\n".join(paragraphs) + "\n"
     sha = hashlib.sha256(text.encode()).hexdigest()
     vendor = document.split("/")[0]
-    doc = Document(vendor=vendor, vendor_name=vendor_name or vendor.title(), document=document, text=text,
-                   sha256=sha, language=language, source_sha256=sha)
+    doc = Document(
+        vendor=vendor,
+        vendor_name=vendor_name or vendor.title(),
+        document=document,
+        text=text,
+        sha256=sha,
+        language=language,
+        source_sha256=sha,
+    )
     clauses, pos = [], 0
     for i, p in enumerate(paragraphs):
         start = text.index(p, pos)
         pos = start + len(p)
-        clauses.append(Clause(id=clause_id(document, sha, i), vendor=vendor, vendor_name=doc.vendor_name,
-                              document=document, section=f"S{i}", start=start, end=pos, text=p,
-                              language=language, ordinal=i, doc_sha256=sha, tokens=len(p.split())))
+        clauses.append(
+            Clause(
+                id=clause_id(document, sha, i),
+                vendor=vendor,
+                vendor_name=doc.vendor_name,
+                document=document,
+                section=f"S{i}",
+                start=start,
+                end=pos,
+                text=p,
+                language=language,
+                ordinal=i,
+                doc_sha256=sha,
+                tokens=len(p.split()),
+            )
+        )
     return doc, clauses
 
 
 def write(store: ClauseStore, emb: HashingEmbeddings, doc: Document, clauses: list[Clause]) -> None:
-    store.write_document(doc, clauses, emb.embed_documents([contextual_text(c) for c in clauses]),
-                         fingerprint="fp", embedder=emb.name, aliases=["Alias One"])
+    store.write_document(
+        doc,
+        clauses,
+        emb.embed_documents([contextual_text(c) for c in clauses]),
+        fingerprint="fp",
+        embedder=emb.name,
+        aliases=["Alias One"],
+    )
 
 
 @pytest.fixture
@@ -46,13 +73,26 @@ def emb() -> HashingEmbeddings:
 @pytest.fixture
 def store(fake_settings: Settings, emb: HashingEmbeddings) -> ClauseStore:
     st = ClauseStore(fake_settings, emb)
-    d1 = make_doc("acme/cgv.txt", ["La résiliation du contrat intervient avec un préavis de trois mois.",
-                                   "Les données personnelles sont hébergées en France.",
-                                   "Le prix est payable à trente jours.",
-                                   "Le droit français est applicable."], "ACME Corp")
-    d2 = make_doc("globex/dpa.txt", ["The processor shall notify the controller of a personal data breach "
-                                     "within 48 hours.", "Terminations of the agreement require notice.",
-                                     "Subprocessors are listed in Annex 2."], "Globex", "en")
+    d1 = make_doc(
+        "acme/cgv.txt",
+        [
+            "La résiliation du contrat intervient avec un préavis de trois mois.",
+            "Les données personnelles sont hébergées en France.",
+            "Le prix est payable à trente jours.",
+            "Le droit français est applicable.",
+        ],
+        "ACME Corp",
+    )
+    d2 = make_doc(
+        "globex/dpa.txt",
+        [
+            "The processor shall notify the controller of a personal data breach within 48 hours.",
+            "Terminations of the agreement require notice.",
+            "Subprocessors are listed in Annex 2.",
+        ],
+        "Globex",
+        "en",
+    )
     write(st, emb, *d1)
     write(st, emb, *d2)
     return st
@@ -89,7 +129,7 @@ def test_read_api(store: ClauseStore):
     text = store.document_text("acme/cgv.txt")
     cl = store.clauses("acme/cgv.txt")
     assert [c.ordinal for c in cl] == [0, 1, 2, 3]
-    assert all(text[c.start:c.end] == c.text for c in cl)
+    assert all(text[c.start : c.end] == c.text for c in cl)
     assert store.clause(cl[2].id) == cl[2]
     assert store.clause("nope") is None
     assert [c.ordinal for c in store.neighbours(cl[2], before=1, after=1)] == [1, 2, 3]
@@ -133,7 +173,9 @@ def test_tokenize_is_accent_insensitive_and_bilingual():
 
 def test_half_written_version_is_invisible(store: ClauseStore, emb: HashingEmbeddings):
     old = store.clauses("acme/cgv.txt")
-    doc, clauses = make_doc("acme/cgv.txt", ["Nouvelle version : résiliation sans préavis xylophone."], "ACME Corp")
+    doc, clauses = make_doc(
+        "acme/cgv.txt", ["Nouvelle version : résiliation sans préavis xylophone."], "ACME Corp"
+    )
     store.upsert_clauses(clauses, emb.embed_documents([c.text for c in clauses]))  # step 1 only: crash
     assert store.clauses("acme/cgv.txt") == old
     assert store.clause(clauses[0].id) is None
@@ -157,7 +199,9 @@ def test_bm25_cache_on_disk_keyed_by_fingerprint(store: ClauseStore, fake_settin
     store.bm25_search("contrat", 3)
     fp = store.fingerprint()
     files = list((fake_settings.store_dir / "bm25").glob("*.json"))
-    assert [f.name for f in files] == [f"{fake_settings.collection}-{fp}-v{store_mod.BM25_CACHE_VERSION}.json"]
+    assert [f.name for f in files] == [
+        f"{fake_settings.collection}-{fp}-v{store_mod.BM25_CACHE_VERSION}.json"
+    ]
     # a new store instance loads the cached tokens instead of re-tokenising every clause
     calls = []
     real = bm25_mod.tokenize
@@ -182,7 +226,9 @@ def test_whole_collection_reads_are_paged(store: ClauseStore, emb: HashingEmbedd
     """Reading every record goes PAGE records at a time (one unpaged read of ~40,000 records fails inside
     Chroma with "too many SQL variables"); paging loses and repeats nothing."""
     for i in range(4):
-        doc, clauses = make_doc(f"paged/doc{i}.txt", [f"Clause {i}.{j} sur la durée de {j + 2} mois." for j in range(5)])
+        doc, clauses = make_doc(
+            f"paged/doc{i}.txt", [f"Clause {i}.{j} sur la durée de {j + 2} mois." for j in range(5)]
+        )
         write(store, emb, doc, clauses)
     monkeypatch.setattr(store_mod, "PAGE", 3)
     calls = []
@@ -195,7 +241,9 @@ def test_whole_collection_reads_are_paged(store: ClauseStore, emb: HashingEmbedd
     monkeypatch.setattr(store.col, "get", counting_get)
     store.invalidate()
     clauses = store.all_clauses(["paged"])
-    assert [(c.document, c.ordinal) for c in clauses] == [(f"paged/doc{i}.txt", j) for i in range(4) for j in range(5)]
+    assert [(c.document, c.ordinal) for c in clauses] == [
+        (f"paged/doc{i}.txt", j) for i in range(4) for j in range(5)
+    ]
     assert len(calls) == 7 and set(calls) == {3}  # 20 records, 3 per page
     assert store.orphan_ids() == []
     assert len(store.get_all(None, ["metadatas"])["metadatas"]) == store.count()
@@ -210,8 +258,24 @@ def test_bm25_postings_scores_equal_rank_bm25_and_rank_the_same():
     from rank_bm25 import BM25Okapi
 
     rng = random.Random(3)
-    vocab = ["résiliation", "préavis", "données", "hébergement", "breach", "notify", "hours", "jours", "audit",
-             "plafond", "liability", "cap", "mois", "france", "sous-traitant", "subprocessor"]
+    vocab = [
+        "résiliation",
+        "préavis",
+        "données",
+        "hébergement",
+        "breach",
+        "notify",
+        "hours",
+        "jours",
+        "audit",
+        "plafond",
+        "liability",
+        "cap",
+        "mois",
+        "france",
+        "sous-traitant",
+        "subprocessor",
+    ]
     texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 30))) for _ in range(400)]
     ids = [f"c{i:03d}" for i in range(len(texts))]
     vendors = [rng.choice(["a", "b", "c"]) for _ in texts]
@@ -222,13 +286,17 @@ def test_bm25_postings_scores_equal_rank_bm25_and_rank_the_same():
         assert np.array_equal(index.scores(q), reference.get_scores(q)) or not q
         for vendor_filter in (None, ["b"], ["a", "c"]):
             scores = reference.get_scores(q)
-            expected = [(ids[i], float(scores[i])) for i in sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i]))
-                        if scores[i] > 0 and (vendor_filter is None or vendors[i] in vendor_filter)][:7]
+            expected = [
+                (ids[i], float(scores[i]))
+                for i in sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i]))
+                if scores[i] > 0 and (vendor_filter is None or vendors[i] in vendor_filter)
+            ][:7]
             assert index.search(query, 7, vendor_filter) == expected
 
 
-def test_exact_and_hnsw_dense_search_agree_and_skip_stale_versions(store: ClauseStore, emb: HashingEmbeddings,
-                                                                    monkeypatch):
+def test_exact_and_hnsw_dense_search_agree_and_skip_stale_versions(
+    store: ClauseStore, emb: HashingEmbeddings, monkeypatch
+):
     """Up to EXACT_SEARCH_MAX candidates dense_search is exact over cached vectors; above, Chroma's HNSW.
     Both give the same hits here (a few vectors: HNSW is exhaustive), never a stale version, and the cache
     follows writes."""
@@ -239,7 +307,9 @@ def test_exact_and_hnsw_dense_search_agree_and_skip_stale_versions(store: Clause
     hnsw = store.dense_search(q, 4)
     assert [h.clause.id for h in hnsw] == [h.clause.id for h in exact]
     assert [round(h.score, 5) for h in hnsw] == [round(h.score, 5) for h in exact]
-    assert [h.clause.id for h in store.dense_search(q, 4, vendors=["acme"])] == [h.clause.id for h in exact_acme]
+    assert [h.clause.id for h in store.dense_search(q, 4, vendors=["acme"])] == [
+        h.clause.id for h in exact_acme
+    ]
     monkeypatch.undo()
     # a new version of the document: its old clauses vanish from the exact results at once
     old_ids = {c.id for c in store.clauses("globex/dpa.txt")}
@@ -250,7 +320,9 @@ def test_exact_and_hnsw_dense_search_agree_and_skip_stale_versions(store: Clause
     assert clauses[0].id in {h.clause.id for h in again}
     # a write through another instance (another process) is seen too: the cache follows the generation
     other = ClauseStore(store.settings, emb, client=store.client)
-    doc2, clauses2 = make_doc("globex/dpa.txt", ["The Processor shall notify the Controller within 12 hours."])
+    doc2, clauses2 = make_doc(
+        "globex/dpa.txt", ["The Processor shall notify the Controller within 12 hours."]
+    )
     write(other, emb, doc2, clauses2)
     assert clauses2[0].id in {h.clause.id for h in store.dense_search(q, 10)}
     assert clauses[0].id not in {h.clause.id for h in store.dense_search(q, 10)}

@@ -15,17 +15,35 @@ QUOTE = "<b>au plus tard</b> 48 heures"
 
 def _cit(n: int = 1, doc: str = DOC, quote: str = QUOTE, clause_id: str = "c1") -> Citation:
     start = doc.index(quote)
-    return Citation(n=n, vendor="hl", vendor_name="Humanlinker", document="hl/cgu.txt",
-                    section="Article 9 > Violations", quote=quote, start=start, end=start + len(quote),
-                    clause_id=clause_id)
+    return Citation(
+        n=n,
+        vendor="hl",
+        vendor_name="Humanlinker",
+        document="hl/cgu.txt",
+        section="Article 9 > Violations",
+        quote=quote,
+        start=start,
+        end=start + len(quote),
+        clause_id=clause_id,
+    )
 
 
 def _clause(doc: str = DOC, cid: str = "c1") -> Clause:
     start = doc.index("Le sous-traitant")
     end = doc.index("\nFin.")
-    return Clause(id=cid, vendor="hl", vendor_name="Humanlinker", document="hl/cgu.txt",
-                  section="Article 9 > Violations", start=start, end=end, text=doc[start:end],
-                  language="fr", ordinal=1, doc_sha256="x")
+    return Clause(
+        id=cid,
+        vendor="hl",
+        vendor_name="Humanlinker",
+        document="hl/cgu.txt",
+        section="Article 9 > Violations",
+        start=start,
+        end=end,
+        text=doc[start:end],
+        language="fr",
+        ordinal=1,
+        doc_sha256="x",
+    )
 
 
 def test_highlight_escapes_text_and_wraps_span_in_mark() -> None:
@@ -54,7 +72,7 @@ def test_citation_html_highlights_quote_inside_its_clause() -> None:
     out = render.citation_html(c, passage)
     assert "&lt;b&gt;au plus tard&lt;/b&gt; 48 heures</mark>" in out
     assert out.index("Le sous-traitant notifie") < out.index("<mark")
-    assert "ouvrées." in out[out.index("</mark>"):]
+    assert "ouvrées." in out[out.index("</mark>") :]
     assert "<b>" not in out
 
 
@@ -71,7 +89,7 @@ def test_quote_span_finds_quote_when_offsets_drift() -> None:
     moved = Citation(**{**c.to_json(), "start": c.start + 3, "end": c.end + 3})
     p = render.passage_for(moved, _clause())
     span = p.quote_span(moved)
-    assert span is not None and p.text[span[0]:span[1]] == QUOTE
+    assert span is not None and p.text[span[0] : span[1]] == QUOTE
 
 
 def test_find_clause_by_id_then_by_containment() -> None:
@@ -113,12 +131,27 @@ def test_document_viewer_html_escapes_and_scrolls_to_mark() -> None:
 
 def _comparison() -> Answer:
     c1 = _cit(n=1)
-    c2 = Citation(n=2, vendor="aura", vendor_name="Aura Digital", document="aura/cgv.txt", section="",
-                  quote='sans délai | "immédiatement"', start=10, end=37)
-    return Answer(question="Breach notification", answer="", abstained=False, citations=[c1, c2],
-                  comparison=[VendorAnswer("hl", "Humanlinker", "48 business hours [1].", False, [1]),
-                              VendorAnswer("aura", "Aura Digital", "Without delay | promptly [2].", False, [2]),
-                              VendorAnswer("bmm", "Boost My Mail", "Not in the documents.", True, [])])
+    c2 = Citation(
+        n=2,
+        vendor="aura",
+        vendor_name="Aura Digital",
+        document="aura/cgv.txt",
+        section="",
+        quote='sans délai | "immédiatement"',
+        start=10,
+        end=37,
+    )
+    return Answer(
+        question="Breach notification",
+        answer="",
+        abstained=False,
+        citations=[c1, c2],
+        comparison=[
+            VendorAnswer("hl", "Humanlinker", "48 business hours [1].", False, [1]),
+            VendorAnswer("aura", "Aura Digital", "Without delay | promptly [2].", False, [2]),
+            VendorAnswer("bmm", "Boost My Mail", "Not in the documents.", True, []),
+        ],
+    )
 
 
 def test_comparison_csv_round_trips() -> None:

@@ -10,9 +10,24 @@ import yaml
 from ui.uploads import UploadError, remove_document, safe_filename, safe_slug, save_upload, slugify
 
 
-@pytest.mark.parametrize("name", ["../x.txt", "a/b.txt", "a\\b.txt", "/etc/passwd.txt", "C:x.txt",
-                                  ".hidden.txt", "~x.txt", "x..txt", "", "noext", "x.exe", "x\x00.txt",
-                                  "bad\nname.txt"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../x.txt",
+        "a/b.txt",
+        "a\\b.txt",
+        "/etc/passwd.txt",
+        "C:x.txt",
+        ".hidden.txt",
+        "~x.txt",
+        "x..txt",
+        "",
+        "noext",
+        "x.exe",
+        "x\x00.txt",
+        "bad\nname.txt",
+    ],
+)
 def test_safe_filename_refuses(name: str) -> None:
     with pytest.raises(UploadError):
         safe_filename(name)

@@ -21,13 +21,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MODEL_LABELS = {"default": "Default (Qwen2.5-Coder 1.5B, local)", "fast": "Fast (Qwen2.5-Coder 0.5B, local)",
-                "endpoint": "Configured endpoint"}
+MODEL_LABELS = {
+    "default": "Default (Qwen2.5-Coder 1.5B, local)",
+    "fast": "Fast (Qwen2.5-Coder 0.5B, local)",
+    "endpoint": "Configured endpoint",
+}
 NEW_VENDOR = "➕ New vendor…"
 OTHER_TOPIC = "Other (type a topic)…"
 
 
 # ----------------------------------------------------------------------------- errors
+
 
 def show_error(prefix: str, exc: BaseException) -> None:
     """An error box with the cause and the remedy; the traceback goes to the log."""
@@ -36,6 +40,7 @@ def show_error(prefix: str, exc: BaseException) -> None:
 
 
 # ----------------------------------------------------------------------------- citations
+
 
 def _passage(services: Services, c: Citation, hits: Sequence[Hit]) -> render.Passage:
     clause = render.find_clause(c, hits)
@@ -70,9 +75,13 @@ def render_citations(services: Services, answer: Answer, key: str) -> None:
             with st.popover(render.chip_label(c), key=pop_key, on_change="rerun"):
                 st.markdown(render.citation_meta_markdown(c))
                 st.html(render.citation_html(c, _passage(services, c, answer.retrieved)))
-                st.button("Open in document", icon=":material/description:", key=f"{key}-open-{c.n}",
-                          on_click=open_viewer,
-                          args=(c.document, c.start, c.end, render.anchor_id(c), pop_key))
+                st.button(
+                    "Open in document",
+                    icon=":material/description:",
+                    key=f"{key}-open-{c.n}",
+                    on_click=open_viewer,
+                    args=(c.document, c.start, c.end, render.anchor_id(c), pop_key),
+                )
 
 
 def render_answer(services: Services, answer: Answer, key: str) -> None:
@@ -80,8 +89,11 @@ def render_answer(services: Services, answer: Answer, key: str) -> None:
     number, then collapsed details (why this answer; model, timings and internal notes)."""
     body = render.answer_markdown(answer.answer, [c.n for c in answer.citations])
     if not answer.answer.strip():
-        st.warning("The model produced no usable answer. The clauses retrieved for the question are below; "
-                   "try rephrasing, or pick another model in the sidebar.", icon=":material/warning:")
+        st.warning(
+            "The model produced no usable answer. The clauses retrieved for the question are below; "
+            "try rephrasing, or pick another model in the sidebar.",
+            icon=":material/warning:",
+        )
         if not answer.citations:
             render_hits(answer.retrieved[:5], key)
     elif answer.abstained:
@@ -116,6 +128,7 @@ def render_hits(hits: Sequence[Hit], key: str) -> None:
 
 
 # ----------------------------------------------------------------------------- chat
+
 
 def _status(box: Any, text: str, icon: str = ":material/hourglass_top:") -> None:
     box.caption(f"{icon} {render.escape_markdown(text)}")
@@ -160,8 +173,9 @@ def _follow(events: Iterator[object], status: Any, text: Any) -> chat.StreamView
     return view
 
 
-def stream_answer(services: Services, item: chat.Pending, history: list[Answer],
-                  wanted: Callable[[], bool] | None = None) -> dict[str, Any] | None:
+def stream_answer(
+    services: Services, item: chat.Pending, history: list[Answer], wanted: Callable[[], bool] | None = None
+) -> dict[str, Any] | None:
     """Answer one queued question inside the current chat message: a status line (queue, then the stages
     the assistant reports) above the text as it is shown. Returns the chat-history entry (the answer, or
     the error with the clauses retrieved without the LLM); the caller stores it and reruns the page, which
@@ -178,8 +192,11 @@ def stream_answer(services: Services, item: chat.Pending, history: list[Answer],
                 return None
             _status(status, "Searching the contracts…", ":material/search:")
             with services.queue.answering(item.id):
-                view = _follow(services.assistant.stream(item.question, vendors=item.vendors, history=history),
-                               status, text)
+                view = _follow(
+                    services.assistant.stream(item.question, vendors=item.vendors, history=history),
+                    status,
+                    text,
+                )
     except Exception as exc:  # shown with the retrieved clauses
         error = exc
     note.empty()
@@ -218,8 +235,9 @@ def answer_next(services: Services, pending: list[chat.Pending], messages: list[
         slots.append(slot)
     head.asks += 1
     with slots[0]:
-        entry = stream_answer(services, head, history_for_assistant(messages),
-                              wanted=lambda: chat.is_pending(pending, head.id))
+        entry = stream_answer(
+            services, head, history_for_assistant(messages), wanted=lambda: chat.is_pending(pending, head.id)
+        )
     if entry is not None and chat.finish(pending, head.id):  # stored once, even if two runs answered it
         messages.extend([{"role": "user", "content": head.question}, entry])
     return True
@@ -228,9 +246,15 @@ def answer_next(services: Services, pending: list[chat.Pending], messages: list[
 def interrupted_entries(item: chat.Pending) -> list[dict[str, Any]]:
     """The transcript entries of a question given up after `chat.MAX_ASKS` interrupted asks: the question
     stays in the chat with a button to ask it again."""
-    return [{"role": "user", "content": item.question},
-            {"role": "assistant", "error": render.escape_markdown(chat.INTERRUPTED), "retry": item.question,
-             "vendors": item.vendors}]
+    return [
+        {"role": "user", "content": item.question},
+        {
+            "role": "assistant",
+            "error": render.escape_markdown(chat.INTERRUPTED),
+            "retry": item.question,
+            "vendors": item.vendors,
+        },
+    ]
 
 
 def history_for_assistant(messages: Sequence[dict[str, Any]], turns: int = 6) -> list[Answer]:
@@ -256,8 +280,9 @@ def render_message(services: Services, m: dict[str, Any], key: str) -> None:
         else:
             st.error(m.get("error", "No answer."), icon=":material/error:")
             if m.get("retry"):
-                st.button("Ask again", key=f"{key}-retry", icon=":material/replay:", on_click=_ask_again,
-                          args=(m,))
+                st.button(
+                    "Ask again", key=f"{key}-retry", icon=":material/replay:", on_click=_ask_again, args=(m,)
+                )
             if m.get("hits"):
                 st.caption("The clauses retrieved for this question:")
                 render_hits(m["hits"], key)
@@ -265,8 +290,15 @@ def render_message(services: Services, m: dict[str, Any], key: str) -> None:
 
 # ----------------------------------------------------------------------------- document viewer
 
-def document_view(services: Services, document: str, start: int = 0, end: int = 0,
-                  mark_id: str = "cqa-quote", height: int = 520) -> None:
+
+def document_view(
+    services: Services,
+    document: str,
+    start: int = 0,
+    end: int = 0,
+    mark_id: str = "cqa-quote",
+    height: int = 520,
+) -> None:
     """The full document, escaped, with [start:end] highlighted and scrolled into view."""
     try:
         text = services.store.document_text(document)
@@ -275,8 +307,10 @@ def document_view(services: Services, document: str, start: int = 0, end: int = 
         return
     rec = services.store.document(document)
     name = rec.vendor_name if rec else document.split("/")[0]
-    st.markdown(f"**{render.escape_markdown(name)}** · `{document.replace('`', '')}`"
-                + (f" · highlighted characters {start}–{end}" if end > start else ""))
+    st.markdown(
+        f"**{render.escape_markdown(name)}** · `{document.replace('`', '')}`"
+        + (f" · highlighted characters {start}–{end}" if end > start else "")
+    )
     st.iframe(render.document_viewer_html(text, start, end, mark_id), height=height)
 
 
@@ -309,6 +343,7 @@ def documents_tab(services: Services) -> None:
 
 # ----------------------------------------------------------------------------- sidebar
 
+
 def corpus_overview(services: Services) -> None:
     """Vendors, documents, clauses and the last ingest time."""
     docs = services.store.documents()
@@ -323,15 +358,21 @@ def corpus_overview(services: Services) -> None:
         with st.expander("Per vendor", icon=":material/table_rows:"):
             rows: dict[str, dict[str, Any]] = {}
             for d in docs:
-                r = rows.setdefault(d.vendor, {"Vendor": d.vendor_name, "Documents": 0, "Clauses": 0,
-                                               "Language": d.language})
+                r = rows.setdefault(
+                    d.vendor, {"Vendor": d.vendor_name, "Documents": 0, "Clauses": 0, "Language": d.language}
+                )
                 r["Documents"] += 1
                 r["Clauses"] += d.n_clauses
             st.dataframe(list(rows.values()), hide_index=True, width="stretch")
 
 
-def run_ingest_ui(services: Services, paths: list[Path] | None = None, prune: bool = False,
-                  rebuild: bool = False, label: str = "Ingesting") -> IngestReport | None:
+def run_ingest_ui(
+    services: Services,
+    paths: list[Path] | None = None,
+    prune: bool = False,
+    rebuild: bool = False,
+    label: str = "Ingesting",
+) -> IngestReport | None:
     """run_ingest with a progress bar that says clauses embedded / total, the rate and the time left."""
     from ingest.pipeline import run_ingest
     from ingest.progress import IngestProgress
@@ -343,8 +384,15 @@ def run_ingest_ui(services: Services, paths: list[Path] | None = None, prune: bo
         bar.progress(p.fraction, text=f"{label}: {p.line()}")
 
     with services.lock:
-        report = run_ingest(s, paths=paths, prune=prune, rebuild=rebuild, embeddings=services.embeddings,
-                            store=services.store, progress=show)
+        report = run_ingest(
+            s,
+            paths=paths,
+            prune=prune,
+            rebuild=rebuild,
+            embeddings=services.embeddings,
+            store=services.store,
+            progress=show,
+        )
     bar.progress(1.0, text=f"{label}: done")
     return report
 
@@ -358,12 +406,15 @@ def ensure_ingested(services: Services) -> None:
         return
     files = corpus_files(services.settings.corpus_dir)
     if not files:
-        st.warning(f"The corpus folder {services.settings.corpus_dir} has no documents. "
-                   "Add one from the sidebar.")
+        st.warning(
+            f"The corpus folder {services.settings.corpus_dir} has no documents. Add one from the sidebar."
+        )
         return
     cpu, emb = current().cpu, services.settings.embedding
-    st.info(f"First run: ingesting {len(files)} documents from the sample corpus (embedding on "
-            f"{cpu.model}, {cpu.physical_cores} cores, {emb.dtype}); this happens once.")
+    st.info(
+        f"First run: ingesting {len(files)} documents from the sample corpus (embedding on "
+        f"{cpu.model}, {cpu.physical_cores} cores, {emb.dtype}); this happens once."
+    )
     try:
         run_ingest_ui(services, label="Ingesting")
     except Exception as exc:
@@ -374,23 +425,42 @@ def upload_section(services: Services) -> None:
     """Add a document to an existing or new vendor, then ingest that file."""
     s = services.settings
     vendors = services.store.vendors()
-    pick = st.selectbox("Vendor", [*sorted(vendors), NEW_VENDOR], format_func=lambda v: vendors.get(v, v),
-                        key="up_vendor")
+    pick = st.selectbox(
+        "Vendor", [*sorted(vendors), NEW_VENDOR], format_func=lambda v: vendors.get(v, v), key="up_vendor"
+    )
     name = ""
     if pick == NEW_VENDOR:
         name = st.text_input("Vendor name", key="up_new_name", placeholder="Acme Cloud")
-        slug = st.text_input("Folder (slug)", key="up_new_slug", placeholder=slugify(name) or "acme-cloud",
-                             help="Lowercase letters, digits and '-'; empty: derived from the name.")
+        slug = st.text_input(
+            "Folder (slug)",
+            key="up_new_slug",
+            placeholder=slugify(name) or "acme-cloud",
+            help="Lowercase letters, digits and '-'; empty: derived from the name.",
+        )
         slug = slug.strip() or slugify(name)
     else:
         slug = pick
     max_mb = int(s.ingest.max_file_mb)
-    up = st.file_uploader("Document", type=list(ALLOWED_TYPES), key="up_file",
-                          max_upload_size=max_mb, help=f"txt, md, html, pdf or docx; up to {max_mb} MB")
-    if st.button("Add and ingest", key="up_go", disabled=up is None, icon=":material/upload:") and up is not None:
+    up = st.file_uploader(
+        "Document",
+        type=list(ALLOWED_TYPES),
+        key="up_file",
+        max_upload_size=max_mb,
+        help=f"txt, md, html, pdf or docx; up to {max_mb} MB",
+    )
+    if (
+        st.button("Add and ingest", key="up_go", disabled=up is None, icon=":material/upload:")
+        and up is not None
+    ):
         try:
-            path = save_upload(s.corpus_dir, safe_slug(slug or ""), up.name, up.getvalue(),
-                               int(max_mb * 1024 * 1024), vendor_name=name or None)
+            path = save_upload(
+                s.corpus_dir,
+                safe_slug(slug or ""),
+                up.name,
+                up.getvalue(),
+                int(max_mb * 1024 * 1024),
+                vendor_name=name or None,
+            )
         except UploadError as exc:
             st.error(f"Upload refused: {render.escape_markdown(str(exc))}")
             return
@@ -402,7 +472,8 @@ def upload_section(services: Services) -> None:
         line = render.escape_markdown(_report_line(report))
         failed = report is not None and any(e.status in ("skipped", "failed") for e in report.entries)
         (st.warning if failed else st.success)(
-            f"Added {render.escape_markdown(path.parent.name + '/' + path.name)}. {line}")
+            f"Added {render.escape_markdown(path.parent.name + '/' + path.name)}. {line}"
+        )
 
 
 def _report_line(report: IngestReport | None) -> str:
@@ -410,14 +481,19 @@ def _report_line(report: IngestReport | None) -> str:
     if report is None:
         return ""
     counts = ", ".join(f"{k} {v}" for k, v in report.counts().items() if v) or "nothing to do"
-    bad = [f"{e.document}: {e.status} ({e.reason})" for e in report.entries if e.status in ("skipped", "failed")]
+    bad = [
+        f"{e.document}: {e.status} ({e.reason})" for e in report.entries if e.status in ("skipped", "failed")
+    ]
     return "Ingest: " + counts + (". " + "; ".join(bad) if bad else ".")
 
 
 def maintenance_section(services: Services) -> None:
     """Re-ingest the corpus, or remove one document (file deleted, store pruned)."""
-    rebuild = st.checkbox("Rebuild from scratch", key="re_rebuild",
-                          help="Re-embed every document (after changing the embedder or chunking).")
+    rebuild = st.checkbox(
+        "Rebuild from scratch",
+        key="re_rebuild",
+        help="Re-embed every document (after changing the embedder or chunking).",
+    )
     if st.button("Re-ingest corpus", key="re_go", icon=":material/sync:"):
         try:
             report = run_ingest_ui(services, paths=None, prune=True, rebuild=rebuild, label="Re-ingesting")
@@ -445,6 +521,7 @@ def maintenance_section(services: Services) -> None:
 
 # ----------------------------------------------------------------------------- comparison
 
+
 def comparison_tab(services: Services, vendor_names: dict[str, str]) -> None:
     """The review grid (ui.review: every vendor x topic, cached, coloured by your requirements), then any
     other topic on demand: one row per vendor with short answers and citations; export."""
@@ -453,13 +530,23 @@ def comparison_tab(services: Services, vendor_names: dict[str, str]) -> None:
     review_tab(services, vendor_names)
     st.divider()
     st.subheader("Another topic")
-    vendors = st.multiselect("Vendors", list(vendor_names), default=list(vendor_names),
-                             format_func=lambda v: vendor_names.get(v, v), key="cmp_vendors")
+    vendors = st.multiselect(
+        "Vendors",
+        list(vendor_names),
+        default=list(vendor_names),
+        format_func=lambda v: vendor_names.get(v, v),
+        key="cmp_vendors",
+    )
     topic = st.selectbox("Topic", [*render.TOPICS, OTHER_TOPIC], key="cmp_topic")
     if topic == OTHER_TOPIC:
         topic = st.text_input("Topic", key="cmp_custom", placeholder="e.g. encryption at rest")
-    if st.button("Compare", type="primary", key="cmp_go", disabled=not (vendors and topic),
-                 icon=":material/compare_arrows:"):
+    if st.button(
+        "Compare",
+        type="primary",
+        key="cmp_go",
+        disabled=not (vendors and topic),
+        icon=":material/compare_arrows:",
+    ):
         with st.spinner(f"Comparing {len(vendors)} vendors…"), services.lock:
             try:
                 st.session_state["comparison"] = services.assistant.compare(topic, vendors)
@@ -470,10 +557,15 @@ def comparison_tab(services: Services, vendor_names: dict[str, str]) -> None:
         return
     st.subheader(f"Comparison: {render.escape_markdown(ans.question)}")
     rows = render.comparison_rows(ans)
-    st.dataframe([{"Vendor": r["vendor"], "Answer": r["answer"], "Citations": r["citations"],
-                   "Status": r["status"]} for r in rows],
-                 hide_index=True, width="stretch",
-                 column_config={"Answer": st.column_config.TextColumn(width="large")})
+    st.dataframe(
+        [
+            {"Vendor": r["vendor"], "Answer": r["answer"], "Citations": r["citations"], "Status": r["status"]}
+            for r in rows
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={"Answer": st.column_config.TextColumn(width="large")},
+    )
     by_n = {c.n: c for c in ans.citations}
     for va in ans.comparison or []:
         with st.container(border=True):
@@ -481,13 +573,31 @@ def comparison_tab(services: Services, vendor_names: dict[str, str]) -> None:
             if va.abstained:
                 st.badge("Not in the documents", icon=":material/search_off:", color="orange")
             st.markdown(render.answer_markdown(va.answer, va.citation_ns))
-            sub = Answer(question=ans.question, answer=va.answer, abstained=va.abstained,
-                         citations=[by_n[n] for n in va.citation_ns if n in by_n], retrieved=ans.retrieved)
+            sub = Answer(
+                question=ans.question,
+                answer=va.answer,
+                abstained=va.abstained,
+                citations=[by_n[n] for n in va.citation_ns if n in by_n],
+                retrieved=ans.retrieved,
+            )
             render_citations(services, sub, key=f"cmp-{va.vendor}")
     c1, c2 = st.columns(2)
     stem = render.slug_for_file(ans.question)
-    c1.download_button("Download CSV", render.comparison_csv(ans), file_name=f"comparison-{stem}.csv",
-                       mime="text/csv", icon=":material/download:", key="cmp_csv", on_click="ignore")
-    c2.download_button("Download Markdown", render.comparison_markdown(ans),
-                       file_name=f"comparison-{stem}.md", mime="text/markdown",
-                       icon=":material/download:", key="cmp_md", on_click="ignore")
+    c1.download_button(
+        "Download CSV",
+        render.comparison_csv(ans),
+        file_name=f"comparison-{stem}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="cmp_csv",
+        on_click="ignore",
+    )
+    c2.download_button(
+        "Download Markdown",
+        render.comparison_markdown(ans),
+        file_name=f"comparison-{stem}.md",
+        mime="text/markdown",
+        icon=":material/download:",
+        key="cmp_md",
+        on_click="ignore",
+    )

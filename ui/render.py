@@ -23,8 +23,9 @@ from core.types import Answer, Citation, Clause, Hit
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^])")
 # the assistant marks a quote's key phrase in bold (**48 heures**): after escaping, that pair is all we restore
 _BOLD = re.compile(r"\\\*\\\*(?=\S)(.+?)(?<=\S)\\\*\\\*")
-TEXT_STYLE = ("white-space: pre-wrap; font-family: inherit; line-height: 1.5; margin: 0; "
-              "overflow-wrap: anywhere;")
+TEXT_STYLE = (
+    "white-space: pre-wrap; font-family: inherit; line-height: 1.5; margin: 0; overflow-wrap: anywhere;"
+)
 MARK_STYLE = "background: #ffe58a; color: inherit; padding: 0 1px; border-radius: 2px;"
 
 TOPICS: tuple[str, ...] = (
@@ -82,15 +83,21 @@ def anchor_id(c: Citation) -> str:
     return f"cqa-quote-{c.n}-{c.start}"
 
 
-def highlight_html(text: str, start: int, end: int, mark_id: str | None = None,
-                   css_class: str = "cqa-text") -> str:
+def highlight_html(
+    text: str, start: int, end: int, mark_id: str | None = None, css_class: str = "cqa-text"
+) -> str:
     """`text` escaped inside a pre-wrap <div>, with text[start:end] wrapped in <mark> (offsets clamped)."""
     n = len(text)
     start = max(0, min(start, n))
     end = max(start, min(end, n))
     ident = f' id="{html.escape(mark_id, quote=True)}"' if mark_id else ""
-    body = (html.escape(text[:start]) + f'<mark{ident} style="{MARK_STYLE}">'
-            + html.escape(text[start:end]) + "</mark>" + html.escape(text[end:]))
+    body = (
+        html.escape(text[:start])
+        + f'<mark{ident} style="{MARK_STYLE}">'
+        + html.escape(text[start:end])
+        + "</mark>"
+        + html.escape(text[end:])
+    )
     return f'<div class="{html.escape(css_class, quote=True)}" style="{TEXT_STYLE}">{body}</div>'
 
 
@@ -129,12 +136,13 @@ def find_clause(c: Citation, hits: Sequence[Hit]) -> Clause | None:
     return None
 
 
-def passage_for(c: Citation, clause: Clause | None, document_text: str | None = None,
-                margin: int = 400) -> Passage:
+def passage_for(
+    c: Citation, clause: Clause | None, document_text: str | None = None, margin: int = 400
+) -> Passage:
     """The clause that holds the quote; else a window of the document around it; else the quote alone."""
     if clause is not None and clause.start <= c.start and c.end <= clause.end:
         return Passage(clause.text, clause.start, clause.section)
-    if document_text is not None and document_text[c.start:c.end] == c.quote:
+    if document_text is not None and document_text[c.start : c.end] == c.quote:
         lo = min(c.start, clause.start) if clause is not None else max(0, c.start - margin)
         hi = max(c.end, clause.end) if clause is not None else min(len(document_text), c.end + margin)
         return Passage(document_text[lo:hi], lo, c.section)
@@ -152,21 +160,26 @@ def citation_html(c: Citation, passage: Passage) -> str:
 def citation_meta_markdown(c: Citation) -> str:
     """Vendor, document and section path of a citation, as safe Markdown."""
     sec = escape_markdown(c.section) if c.section else "_(no heading)_"
-    return (f"**{escape_markdown(c.vendor_name)}** · `{c.document.replace('`', '')}` · {sec}  \n"
-            f"characters {c.start}–{c.end}")
+    return (
+        f"**{escape_markdown(c.vendor_name)}** · `{c.document.replace('`', '')}` · {sec}  \n"
+        f"characters {c.start}–{c.end}"
+    )
 
 
-def document_viewer_html(text: str, start: int, end: int, mark_id: str = "cqa-quote",
-                         title: str = "") -> str:
+def document_viewer_html(text: str, start: int, end: int, mark_id: str = "cqa-quote", title: str = "") -> str:
     """A self-contained HTML page (for an iframe) showing the escaped document with the span highlighted
     and scrolled into view. The only script is ours; the document text is escaped."""
     body = highlight_html(text, start, end, mark_id, css_class="cqa-doc")
     heading = f"<h4>{html.escape(title)}</h4>" if title else ""
-    script = (f"<script>const m=document.getElementById({mark_id!r});"
-              "if(m){m.scrollIntoView({block:'center'});}</script>")
-    return ("<!doctype html><html><head><meta charset='utf-8'><style>"
-            "body{font-family:system-ui,sans-serif;font-size:14px;margin:8px;color:#222}"
-            "h4{margin:0 0 8px 0}</style></head><body>" + heading + body + script + "</body></html>")
+    script = (
+        f"<script>const m=document.getElementById({mark_id!r});"
+        "if(m){m.scrollIntoView({block:'center'});}</script>"
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><style>"
+        "body{font-family:system-ui,sans-serif;font-size:14px;margin:8px;color:#222}"
+        "h4{margin:0 0 8px 0}</style></head><body>" + heading + body + script + "</body></html>"
+    )
 
 
 def error_help(exc: BaseException) -> str:
@@ -177,13 +190,17 @@ def error_help(exc: BaseException) -> str:
     if "ingest is running" in low or "lockederror" in low:
         what = "Another ingest is running; try again when it has finished."
     elif any(w in low for w in ("chroma", "sqlite", "collection", "vector store", "clause store")):
-        what = ("The clause store failed. If VECTORSTORE_URL is set, check that the Chroma server runs; "
-                "else re-ingest from the sidebar, or check STORE_DIR and disk space.")
+        what = (
+            "The clause store failed. If VECTORSTORE_URL is set, check that the Chroma server runs; "
+            "else re-ingest from the sidebar, or check STORE_DIR and disk space."
+        )
     elif isinstance(exc, FileNotFoundError) or "gguf" in low or "model folder" in low:
         what = "A model file is missing. Run `make setup` (scripts/setup.sh), or pick another model in the sidebar."
     elif any(w in low for w in ("timeout", "timed out", "connection", "connect", "refused", "unreachable")):
-        what = ("The language model endpoint did not answer. Check LLM_BASE_URL and that the server runs, "
-                "or pick a local model.")
+        what = (
+            "The language model endpoint did not answer. Check LLM_BASE_URL and that the server runs, "
+            "or pick a local model."
+        )
     elif isinstance(exc, MemoryError) or "memory" in low:
         what = "Out of memory. Pick the fast model in the sidebar, or close other applications."
     else:
@@ -199,6 +216,7 @@ def slug_for_file(text: str, limit: int = 40) -> str:
 
 # ----------------------------------------------------------------------------- comparisons
 
+
 def _citation_line(c: Citation, max_quote: int = 300) -> str:
     q = " ".join(c.quote.split())
     if len(q) > max_quote:
@@ -213,13 +231,15 @@ def comparison_rows(answer: Answer) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for va in answer.comparison or []:
         cites = [by_n[n] for n in va.citation_ns if n in by_n]
-        rows.append({
-            "vendor": va.vendor_name or va.vendor,
-            "status": "not in the documents" if va.abstained else "answered",
-            "answer": va.answer,
-            "citations": " ".join(f"[{c.n}]" for c in cites),
-            "sources": "; ".join(_citation_line(c) for c in cites),
-        })
+        rows.append(
+            {
+                "vendor": va.vendor_name or va.vendor,
+                "status": "not in the documents" if va.abstained else "answered",
+                "answer": va.answer,
+                "citations": " ".join(f"[{c.n}]" for c in cites),
+                "sources": "; ".join(_citation_line(c) for c in cites),
+            }
+        )
     return rows
 
 
@@ -239,8 +259,12 @@ def _md_cell(text: str) -> str:
 
 def comparison_markdown(answer: Answer) -> str:
     """The comparison as a Markdown report: a table, then the numbered verbatim quotes."""
-    lines = [f"# Comparison: {_md_cell(answer.question)}", "",
-             "| Vendor | Answer | Citations |", "|---|---|---|"]
+    lines = [
+        f"# Comparison: {_md_cell(answer.question)}",
+        "",
+        "| Vendor | Answer | Citations |",
+        "|---|---|---|",
+    ]
     for r in comparison_rows(answer):
         ans = r["answer"] if r["status"] == "answered" else f"_Not in the documents._ {r['answer']}"
         lines.append(f"| {_md_cell(r['vendor'])} | {_md_cell(ans)} | {r['citations']} |")

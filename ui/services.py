@@ -109,12 +109,14 @@ def _full_key(s: Settings) -> str:
 
 
 def _store_key(s: Settings) -> str:
-    return s.model_dump_json(include={"store_dir", "vectorstore_url", "collection", "embedding",
-                                      "chunking", "cache_dir"})
+    return s.model_dump_json(
+        include={"store_dir", "vectorstore_url", "collection", "embedding", "chunking", "cache_dir"}
+    )
 
 
-@st.cache_resource(show_spinner="Loading the embedding model…",
-                   hash_funcs={EmbeddingSettings: lambda c: c.model_dump_json()})
+@st.cache_resource(
+    show_spinner="Loading the embedding model…", hash_funcs={EmbeddingSettings: lambda c: c.model_dump_json()}
+)
 def cached_embeddings(cfg: EmbeddingSettings) -> Embeddings:
     """The embedder for this configuration (loads weights once per process)."""
     log.info("loading embeddings %s", cfg.kind)
@@ -142,8 +144,14 @@ def build_services(settings: Settings) -> Services:
     emb = cached_embeddings(settings.embedding)
     store = cached_store(settings)
     lock, queue = model_gate()
-    return Services(settings=settings, embeddings=emb, store=store,
-                    assistant=Assistant(settings, store=store, embeddings=emb), lock=lock, queue=queue)
+    return Services(
+        settings=settings,
+        embeddings=emb,
+        store=store,
+        assistant=Assistant(settings, store=store, embeddings=emb),
+        lock=lock,
+        queue=queue,
+    )
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -151,5 +159,8 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     root = Path(corpus_dir)
     if not root.is_dir():
         return []
-    return sorted(p for p in root.glob("*/*")
-                  if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in root.glob("*/*")
+        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
+    )

@@ -63,8 +63,9 @@ def _inside(root: Path, path: Path) -> bool:
         return False
 
 
-def save_upload(corpus_dir: Path, slug: str, filename: str, data: bytes, max_bytes: int,
-                vendor_name: str | None = None) -> Path:
+def save_upload(
+    corpus_dir: Path, slug: str, filename: str, data: bytes, max_bytes: int, vendor_name: str | None = None
+) -> Path:
     """Write an uploaded document into corpus_dir/<slug>/<filename> (atomically) and return its path.
 
     A new vendor folder gets a vendor.yaml with its display name. Overwriting an existing document is
@@ -99,8 +100,12 @@ def save_upload(corpus_dir: Path, slug: str, filename: str, data: bytes, max_byt
 def remove_document(corpus_dir: Path, document: str) -> Path:
     """Delete corpus_dir/<document> (a 'vendor/file' path as the store names it); return the path."""
     parts = document.split("/")
-    if (len(parts) != 2 or ".." in document or "\\" in document
-            or any(not p or p.startswith(".") for p in parts)):
+    if (
+        len(parts) != 2
+        or ".." in document
+        or "\\" in document
+        or any(not p or p.startswith(".") for p in parts)
+    ):
         raise UploadError(f"not a corpus document path: {document!r}")
     root = Path(corpus_dir)
     path = root / parts[0] / parts[1]

@@ -18,16 +18,20 @@ from rank_bm25 import BM25Okapi
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 # Small stop-word lists: dropped from BM25 tokens and used by ingest to guess a document's language.
-FRENCH_STOPWORDS = frozenset("""
+FRENCH_STOPWORDS = frozenset(
+    """
 le la les un une des du de d l et ou en au aux à a ce cet cette ces qui que qu quoi dont où
 il elle ils elles on nous vous je tu se sa son ses leur leurs est sont été être avoir ont par pour
 dans sur avec sans sous ne pas plus tout tous toute toutes y mais si comme lorsque entre
-""".split())
-ENGLISH_STOPWORDS = frozenset("""
+""".split()
+)
+ENGLISH_STOPWORDS = frozenset(
+    """
 the a an and or of to in on at by for with without from as is are was were be been being it its
 this that these those which who whom whose any all not no shall will may must can such than then
 there their they them he she we you your our if when where into upon under over
-""".split())
+""".split()
+)
 STOPWORDS = FRENCH_STOPWORDS | ENGLISH_STOPWORDS
 
 
@@ -50,8 +54,11 @@ def _stems(word: str) -> tuple[str, ...]:
 
 def word_stems(text: str) -> list[tuple[str, ...]]:
     """Per word (lower-cased, stop words dropped): its French and English stems, accents stripped."""
-    return [_stems(w) for w in _WORD.findall(text.lower())
-            if w not in STOPWORDS and strip_accents(w) not in STOPWORDS]
+    return [
+        _stems(w)
+        for w in _WORD.findall(text.lower())
+        if w not in STOPWORDS and strip_accents(w) not in STOPWORDS
+    ]
 
 
 def tokenize(text: str) -> list[str]:
@@ -77,11 +84,14 @@ class BM25Index:
                 for term, tf in freqs.items():
                     docs.setdefault(term, []).append(i)
                     tfs.setdefault(term, []).append(tf)
-            self._postings = {t: (np.asarray(docs[t], dtype=np.int64), np.asarray(tfs[t], dtype=np.float64))
-                              for t in docs}
-            self._norm = self._bm25.k1 * (1 - self._bm25.b + self._bm25.b * np.asarray(self._bm25.doc_len,
-                                                                                       dtype=np.float64)
-                                          / self._bm25.avgdl)
+            self._postings = {
+                t: (np.asarray(docs[t], dtype=np.int64), np.asarray(tfs[t], dtype=np.float64)) for t in docs
+            }
+            self._norm = self._bm25.k1 * (
+                1
+                - self._bm25.b
+                + self._bm25.b * np.asarray(self._bm25.doc_len, dtype=np.float64) / self._bm25.avgdl
+            )
         self._vendor_codes: dict[str, int] = {}
         codes = [self._vendor_codes.setdefault(v, len(self._vendor_codes)) for v in self.vendors]
         self._vendor_of = np.asarray(codes, dtype=np.int64)

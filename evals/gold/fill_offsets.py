@@ -39,6 +39,7 @@ _EQUIVALENT = {
 }
 _SPACE = r"[\s\u00a0\u202f]+"
 
+
 def ingest_loader() -> Callable[[bytes, str], str] | None:
     """Ingestion's own loader (bytes, suffix) -> decoded text, or None when ingest is not importable."""
     try:
@@ -53,8 +54,14 @@ def fallback_decode(raw: bytes) -> str:
     import ftfy
 
     text = raw.decode("utf-8-sig").replace("\r\n", "\n")
-    return ftfy.fix_text(text, uncurl_quotes=False, fix_latin_ligatures=False, fix_character_width=False,
-                         unescape_html=False, normalization="NFC")
+    return ftfy.fix_text(
+        text,
+        uncurl_quotes=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        unescape_html=False,
+        normalization="NFC",
+    )
 
 
 def decoded_text(corpus: Path, document: str) -> str:
@@ -145,7 +152,9 @@ def write_gold(path: Path, items: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point: fill offsets in place (default) or only check them (--check)."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--check", action="store_true", help="verify only; write nothing")
@@ -160,8 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     log.info("decoder: %s", "ingest.loaders.load_bytes" if ingest_loader() else "fallback (utf-8 + ftfy)")
     problems = check(items, args.corpus) if args.check else fill(items, args.corpus)
     if args.check:
-        problems += [f"{item['id']}: no valid 'split' (run without --check to assign one)"
-                     for item in items if item.get("split") not in SPLITS]
+        problems += [
+            f"{item['id']}: no valid 'split' (run without --check to assign one)"
+            for item in items
+            if item.get("split") not in SPLITS
+        ]
     for problem in problems:
         log.error(problem)
     if not args.check and not problems:

@@ -51,7 +51,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("RELIABILITY_FIGURES_APPEND") and path.exists():
         old = json.loads(path.read_text(encoding="utf-8"))
     for k, v in _FIGURES.data.items():
-        old[k] = (max(old.get(k, v), v) if k.startswith("peak_") else old.get(k, 0) + v)
+        old[k] = max(old.get(k, v), v) if k.startswith("peak_") else old.get(k, 0) + v
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 

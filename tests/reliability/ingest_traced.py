@@ -12,8 +12,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-WRITE_OPS = ("upsert_clauses", "commit_document", "commit_documents", "write_documents", "delete_stale",
-             "remove_document", "delete_ids", "reset")
+WRITE_OPS = (
+    "upsert_clauses",
+    "commit_document",
+    "commit_documents",
+    "write_documents",
+    "delete_stale",
+    "remove_document",
+    "delete_ids",
+    "reset",
+)
 
 
 def _announce(cls: type, name: str) -> None:

@@ -21,9 +21,14 @@ GOOD_TEXT = (
 
 def pdf_bytes(text_lines: list[str]) -> bytes:
     """A small valid PDF (one page, Helvetica text) with a correct xref table, built by hand."""
-    content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(
-        "(" + ln.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '" for ln in text_lines
-    ) + " ET"
+    content = (
+        "BT /F1 12 Tf 72 720 Td 14 TL "
+        + " ".join(
+            "(" + ln.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '"
+            for ln in text_lines
+        )
+        + " ET"
+    )
     stream = content.encode("latin-1", "replace")
     objs = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -54,17 +59,19 @@ _DOCX_CT = (
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/word/document.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-    "</Types>")
+    "</Types>"
+)
 _DOCX_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'officeDocument" Target="word/document.xml"/></Relationships>')
+    'officeDocument" Target="word/document.xml"/></Relationships>'
+)
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 def _docx_xml(paragraphs: list[str]) -> str:
-    body = "".join(f"<w:p><w:r><w:t xml:space=\"preserve\">{p}</w:t></w:r></w:p>" for p in paragraphs)
+    body = "".join(f'<w:p><w:r><w:t xml:space="preserve">{p}</w:t></w:r></w:p>' for p in paragraphs)
     return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{_W}"><w:body>{body}</w:body></w:document>'
 
 
@@ -105,8 +112,10 @@ def write_sparse(path: Path, size_mb: int = 100) -> Path:
 def write_big_text(path: Path, size_mb: int, seed: int = 7) -> Path:
     """A real-looking text file of `size_mb` MB (a 1 MB block of numbered clauses, repeated)."""
     rng = random.Random(seed)
-    block = "".join(f"ARTICLE {n}\n\nLe Prestataire conserve les données {rng.randint(1, 99)} mois.\n\n"
-                    for n in range(1, 20000)).encode()[: 1 << 20]
+    block = "".join(
+        f"ARTICLE {n}\n\nLe Prestataire conserve les données {rng.randint(1, 99)} mois.\n\n"
+        for n in range(1, 20000)
+    ).encode()[: 1 << 20]
     with open(path, "wb") as fh:
         for _ in range(size_mb):
             fh.write(block)
@@ -117,6 +126,7 @@ def _bytes_writer(data: bytes) -> Callable[[Path], Path]:
     def write(path: Path) -> Path:
         path.write_bytes(data)
         return path
+
     return write
 
 
@@ -136,22 +146,31 @@ def hostile_files(seed: int = 20261122) -> dict[str, tuple[str, Callable[[Path],
         z.writestr("[Content_Types].xml", _DOCX_CT)
         z.writestr("_rels/.rels", _DOCX_RELS)
         z.writestr("word/document.xml", "<w:document><w:body><w:p>unclosed & <broken")
-    mixed = ("Clause en UTF-8 : la résiliation intervient après préavis.\n\n".encode()
-             + "Clause en Latin-1 : données conservées à l'étranger.\n\n".encode("latin-1")
-             + "Clause cp1252 : « garanties » — œuvre.\n\n".encode("cp1252")
-             + "Clause UTF-16 : fin.\n".encode("utf-16"))
+    mixed = (
+        "Clause en UTF-8 : la résiliation intervient après préavis.\n\n".encode()
+        + "Clause en Latin-1 : données conservées à l'étranger.\n\n".encode("latin-1")
+        + "Clause cp1252 : « garanties » — œuvre.\n\n".encode("cp1252")
+        + "Clause UTF-16 : fin.\n".encode("utf-16")
+    )
     long_line = ("Le Prestataire s'engage " * 120_000).encode()  # ~2.9 MB, one line
     no_spaces = (b"x" * 2_000_000) + b"\n"
-    nested_html = ("<html><body>" + "<div>" * 20_000 + "Clause profonde." + "</div>" * 20_000
-                   + "</body></html>").encode()
+    nested_html = (
+        "<html><body>" + "<div>" * 20_000 + "Clause profonde." + "</div>" * 20_000 + "</body></html>"
+    ).encode()
     cases: dict[str, tuple[str, Callable[[Path], Path]]] = {
         "empty_txt": ("empty.txt", _bytes_writer(b"")),
         "whitespace_txt": ("blank.txt", _bytes_writer(b" \n\t\r\n   \n")),
         "binary_as_txt": ("binary.txt", _bytes_writer(rng.randbytes(200_000))),
         "nul_bytes_txt": ("nuls.txt", _bytes_writer(b"Clause A.\x00\x00\x00 Clause B.\x00\n" * 500)),
-        "invalid_utf8_txt": ("invalid.txt", _bytes_writer(b"Prix \xff\xfe\xfa\xc3\x28 en \x80 euros.\n" * 200)),
+        "invalid_utf8_txt": (
+            "invalid.txt",
+            _bytes_writer(b"Prix \xff\xfe\xfa\xc3\x28 en \x80 euros.\n" * 200),
+        ),
         "mixed_encodings_txt": ("mixed.txt", _bytes_writer(mixed)),
-        "utf16_bom_txt": ("utf16.txt", _bytes_writer("Clause UTF-16 avec BOM : délai de 30 jours.\n".encode("utf-16"))),
+        "utf16_bom_txt": (
+            "utf16.txt",
+            _bytes_writer("Clause UTF-16 avec BOM : délai de 30 jours.\n".encode("utf-16")),
+        ),
         "long_line_txt": ("longline.txt", _bytes_writer(long_line)),
         "no_spaces_txt": ("nospace.txt", _bytes_writer(no_spaces)),
         "truncated_pdf": ("truncated.pdf", _bytes_writer(good_pdf[: len(good_pdf) * 3 // 5])),
@@ -180,5 +199,14 @@ def zlib_ratio(path: Path) -> float:
         return info.file_size / max(1, info.compress_size)
 
 
-__all__ = ["GOOD_TEXT", "docx_bytes", "hostile_files", "make_all", "pdf_bytes", "write_big_text",
-           "write_docx_bomb", "write_sparse", "zlib_ratio"]
+__all__ = [
+    "GOOD_TEXT",
+    "docx_bytes",
+    "hostile_files",
+    "make_all",
+    "pdf_bytes",
+    "write_big_text",
+    "write_docx_bomb",
+    "write_sparse",
+    "zlib_ratio",
+]

@@ -12,8 +12,9 @@ from core.settings import Settings
 from core.types import Document
 
 
-def check_store_consistent(settings: Settings, versions: dict[str, set[str]] | None = None,
-                           corpus_exact: bool = False) -> dict[str, int]:
+def check_store_consistent(
+    settings: Settings, versions: dict[str, set[str]] | None = None, corpus_exact: bool = False
+) -> dict[str, int]:
     """The invariants after any crash: every visible clause belongs to a whole version of its document,
     no duplicates, store API == raw sqlite. With `corpus_exact`, the store also equals the corpus."""
     from ingest.pipeline import build_clauses
@@ -37,24 +38,42 @@ def check_store_consistent(settings: Settings, versions: dict[str, set[str]] | N
     visible = 0
     for rec in docs:
         text = store.document_text(rec.document)
-        assert hashlib.sha256(text.encode("utf-8")).hexdigest() == rec.sha256, f"{rec.document}: text/sha mismatch"
+        assert hashlib.sha256(text.encode("utf-8")).hexdigest() == rec.sha256, (
+            f"{rec.document}: text/sha mismatch"
+        )
         if versions is not None:
-            assert rec.source_sha256 in versions.get(rec.document, set()), \
+            assert rec.source_sha256 in versions.get(rec.document, set()), (
                 f"{rec.document}: stored version matches no version ever written"
+            )
         clauses = store.clauses(rec.document)
-        assert len(clauses) == rec.n_clauses, f"{rec.document}: {len(clauses)} clauses, manifest {rec.n_clauses}"
-        doc = Document(vendor=rec.vendor, vendor_name=rec.vendor_name, document=rec.document, text=text,
-                       sha256=rec.sha256, language=rec.language, source_sha256=rec.source_sha256)
+        assert len(clauses) == rec.n_clauses, (
+            f"{rec.document}: {len(clauses)} clauses, manifest {rec.n_clauses}"
+        )
+        doc = Document(
+            vendor=rec.vendor,
+            vendor_name=rec.vendor_name,
+            document=rec.document,
+            text=text,
+            sha256=rec.sha256,
+            language=rec.language,
+            source_sha256=rec.source_sha256,
+        )
         expected = build_clauses(doc, settings)
-        assert [(c.id, c.start, c.end) for c in clauses] == [(c.id, c.start, c.end) for c in expected], \
+        assert [(c.id, c.start, c.end) for c in clauses] == [(c.id, c.start, c.end) for c in expected], (
             f"{rec.document}: stored clauses are not the whole version's clauses"
+        )
         for c in clauses:
-            assert text[c.start:c.end] == c.text
-        raw_current = [r for r in raw if r.meta.get("document") == rec.document
-                       and r.meta.get("doc_sha256") == rec.sha256]
-        assert len(raw_current) == rec.n_clauses, f"{rec.document}: raw sqlite has {len(raw_current)} current records"
+            assert text[c.start : c.end] == c.text
+        raw_current = [
+            r
+            for r in raw
+            if r.meta.get("document") == rec.document and r.meta.get("doc_sha256") == rec.sha256
+        ]
+        assert len(raw_current) == rec.n_clauses, (
+            f"{rec.document}: raw sqlite has {len(raw_current)} current records"
+        )
         for r in raw_current:
-            assert r.document == text[r.meta["start"]:r.meta["end"]], "raw clause text is not its slice"
+            assert r.document == text[r.meta["start"] : r.meta["end"]], "raw clause text is not its slice"
         visible += len(clauses)
     everything = store.all_clauses()
     assert len(everything) == visible and len({c.id for c in everything}) == visible
@@ -68,8 +87,11 @@ def check_store_consistent(settings: Settings, versions: dict[str, set[str]] | N
     orphans = store.orphan_ids()
     if corpus_exact:
         corpus = settings.corpus_dir
-        files = {p.relative_to(corpus).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                 for p in corpus.rglob("*") if p.is_file() and p.name != "vendor.yaml"}
+        files = {
+            p.relative_to(corpus).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in corpus.rglob("*")
+            if p.is_file() and p.name != "vendor.yaml"
+        }
         assert {r.document: r.source_sha256 for r in docs} == files, "store differs from the corpus"
         assert not orphans, f"{len(orphans)} orphan clause records left after a completed ingest"
         assert len(raw) == visible

@@ -35,12 +35,19 @@ def sha256_bytes(data: bytes) -> str:
 def offline_env(corpus: Path, store: Path, **extra: str) -> dict[str, str]:
     """Environment for a child `python -m ...`: hashing embedder, fake LLM, offline, our corpus/store."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CQA__")}
-    env.update({
-        "CORPUS_DIR": str(corpus), "STORE_DIR": str(store),
-        "CQA__EMBEDDING__KIND": "hashing", "CQA__LLM__PROVIDER": "fake",
-        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
-        "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
-    })
+    env.update(
+        {
+            "CORPUS_DIR": str(corpus),
+            "STORE_DIR": str(store),
+            "CQA__EMBEDDING__KIND": "hashing",
+            "CQA__LLM__PROVIDER": "fake",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "ANONYMIZED_TELEMETRY": "False",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
     env.pop("CQA_SETTINGS", None)
     env.update(extra)
     return env
@@ -73,19 +80,27 @@ def _drain(stream: Any, sink: list[str], seen: threading.Event | None = None) ->
     stream.close()
 
 
-def run_child(args: list[str], env: Mapping[str, str], timeout: float = 120.0,
-              kill_when: Callable[[float, list[str]], bool] | None = None, cwd: Path = PROJECT_ROOT,
-              stdin: Any = subprocess.DEVNULL) -> RunResult:
+def run_child(
+    args: list[str],
+    env: Mapping[str, str],
+    timeout: float = 120.0,
+    kill_when: Callable[[float, list[str]], bool] | None = None,
+    cwd: Path = PROJECT_ROOT,
+    stdin: Any = subprocess.DEVNULL,
+) -> RunResult:
     """Run `args`, return its result with peak RSS (wait4). `kill_when(elapsed_s, stderr_lines)` is
     polled every few ms; when it returns True the child gets SIGKILL (the crash under test)."""
     t0 = time.monotonic()
-    p = subprocess.Popen(args, env=dict(env), cwd=str(cwd), stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, stdin=stdin)
+    p = subprocess.Popen(
+        args, env=dict(env), cwd=str(cwd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=stdin
+    )
     out: list[str] = []
     err: list[str] = []
     ticks = threading.Event()
-    threads = [threading.Thread(target=_drain, args=(p.stdout, out, ticks), daemon=True),
-               threading.Thread(target=_drain, args=(p.stderr, err, ticks), daemon=True)]
+    threads = [
+        threading.Thread(target=_drain, args=(p.stdout, out, ticks), daemon=True),
+        threading.Thread(target=_drain, args=(p.stderr, err, ticks), daemon=True),
+    ]
     for t in threads:
         t.start()
     killed = timed_out = False
@@ -106,13 +121,26 @@ def run_child(args: list[str], env: Mapping[str, str], timeout: float = 120.0,
     p.returncode = os.waitstatus_to_exitcode(status)
     for t in threads:
         t.join(timeout=5)
-    return RunResult(cmd=list(args), rc=p.returncode, stdout="".join(out), stderr="".join(err),
-                     wall_s=wall, peak_rss_mb=usage.ru_maxrss / 1024.0, killed=killed,
-                     timed_out=timed_out, lines_seen=len(out) + len(err))
+    return RunResult(
+        cmd=list(args),
+        rc=p.returncode,
+        stdout="".join(out),
+        stderr="".join(err),
+        wall_s=wall,
+        peak_rss_mb=usage.ru_maxrss / 1024.0,
+        killed=killed,
+        timed_out=timed_out,
+        lines_seen=len(out) + len(err),
+    )
 
 
-def run_module(module: str, *args: str, env: Mapping[str, str], timeout: float = 120.0,
-               kill_when: Callable[[float, list[str]], bool] | None = None) -> RunResult:
+def run_module(
+    module: str,
+    *args: str,
+    env: Mapping[str, str],
+    timeout: float = 120.0,
+    kill_when: Callable[[float, list[str]], bool] | None = None,
+) -> RunResult:
     """`python -m module args...` from the project root (the way the Makefile and users run it)."""
     return run_child([PYTHON, "-m", module, *args], env, timeout=timeout, kill_when=kill_when)
 
@@ -138,7 +166,9 @@ def raw_records(store_dir: Path, collection: str) -> list[RawRecord]:
             "SELECT e.id, e.embedding_id, m.key, m.string_value, m.int_value, m.float_value, m.bool_value "
             "FROM embeddings e JOIN segments s ON e.segment_id = s.id "
             "JOIN collections c ON s.collection = c.id "
-            "LEFT JOIN embedding_metadata m ON m.id = e.id WHERE c.name = ?", (collection,)).fetchall()
+            "LEFT JOIN embedding_metadata m ON m.id = e.id WHERE c.name = ?",
+            (collection,),
+        ).fetchall()
     finally:
         con.close()
     by_pk: dict[int, RawRecord] = {}

@@ -31,8 +31,12 @@ SLOW_CASES = {"nested_html", "long_line_txt", "no_spaces_txt"}
 
 
 def _settings(corpus: Path, store: Path) -> Settings:
-    return load_settings(env={}, corpus_dir=str(corpus), store_dir=str(store),
-                         **{"embedding.kind": "hashing", "llm.provider": "fake"})
+    return load_settings(
+        env={},
+        corpus_dir=str(corpus),
+        store_dir=str(store),
+        **{"embedding.kind": "hashing", "llm.provider": "fake"},
+    )
 
 
 @pytest.mark.parametrize("case", sorted(set(hostile_files()) - SLOW_CASES))
@@ -55,11 +59,25 @@ def _good_corpus(corpus: Path) -> dict[str, bytes]:
     vendor = corpus / "acme"
     vendor.mkdir(parents=True)
     (vendor / "vendor.yaml").write_text("name: Acme\nlanguage: fr\n", encoding="utf-8")
-    files = {"acme/terms.txt": GOOD_TEXT.encode(),
-             "acme/annex.pdf": pdf_bytes(["ARTICLE 1 - Liability", "Liability is capped at the fees paid.",
-                                          "ARTICLE 2 - Data", "Data is hosted in France."]),
-             "acme/dpa.docx": docx_bytes(["ARTICLE 1 - Breach", "Breaches are notified within 48 hours.",
-                                          "ARTICLE 2 - Audit", "The Client may audit once a year."])}
+    files = {
+        "acme/terms.txt": GOOD_TEXT.encode(),
+        "acme/annex.pdf": pdf_bytes(
+            [
+                "ARTICLE 1 - Liability",
+                "Liability is capped at the fees paid.",
+                "ARTICLE 2 - Data",
+                "Data is hosted in France.",
+            ]
+        ),
+        "acme/dpa.docx": docx_bytes(
+            [
+                "ARTICLE 1 - Breach",
+                "Breaches are notified within 48 hours.",
+                "ARTICLE 2 - Audit",
+                "The Client may audit once a year.",
+            ]
+        ),
+    }
     for rel, data in files.items():
         (corpus / rel).write_bytes(data)
     return files
@@ -116,11 +134,15 @@ def test_hostile_files_through_ingest(tmp_path: Path, figures) -> None:  # type:
     assert "exceeds" in entries["hostile/big.txt"]["reason"]
     assert entries.get("hostile/pipe.txt", {"status": "skipped"})["status"] == "skipped"
     assert "escapes" in entries["hostile/passwd.txt"]["reason"]
-    assert not any(d.startswith("hostile/etc/") for d in entries), "ingest followed a symlink out of the corpus"
+    assert not any(d.startswith("hostile/etc/") for d in entries), (
+        "ingest followed a symlink out of the corpus"
+    )
     assert entries["hostile/binary.txt"]["status"] == "skipped"
     # nothing lost: the broken overwrites kept their previous versions
     for rel in ("acme/annex.pdf", "acme/dpa.docx"):
-        assert entries[rel]["status"] == "skipped" and "previous version kept" in entries[rel]["reason"], entries[rel]
+        assert entries[rel]["status"] == "skipped" and "previous version kept" in entries[rel]["reason"], (
+            entries[rel]
+        )
     fresh_chroma()
     from vectorstore.store import ClauseStore
 

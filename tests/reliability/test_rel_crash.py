@@ -27,8 +27,12 @@ SAMPLE = PROJECT_ROOT / "data" / "contracts"
 
 
 def _settings(corpus: Path, store: Path) -> Settings:
-    return load_settings(env={}, corpus_dir=str(corpus), store_dir=str(store),
-                         **{"embedding.kind": "hashing", "llm.provider": "fake"})
+    return load_settings(
+        env={},
+        corpus_dir=str(corpus),
+        store_dir=str(store),
+        **{"embedding.kind": "hashing", "llm.provider": "fake"},
+    )
 
 
 def _make_corpus(dst: Path, rng: random.Random) -> None:
@@ -47,10 +51,23 @@ def _make_corpus(dst: Path, rng: random.Random) -> None:
 def _generated_doc(rng: random.Random, v: int, d: int, version: int) -> str:
     arts = []
     for a in range(1, rng.randint(8, 20)):
-        body = " ".join(rng.choice(["Le Prestataire", "le Client", "conserve", "notifie", "les données",
-                                    "dans un délai de", f"{rng.randint(1, 90)} jours", "sauf accord écrit",
-                                    "conformément au RGPD", "à compter de la résiliation"])
-                        for _ in range(rng.randint(20, 70)))
+        body = " ".join(
+            rng.choice(
+                [
+                    "Le Prestataire",
+                    "le Client",
+                    "conserve",
+                    "notifie",
+                    "les données",
+                    "dans un délai de",
+                    f"{rng.randint(1, 90)} jours",
+                    "sauf accord écrit",
+                    "conformément au RGPD",
+                    "à compter de la résiliation",
+                ]
+            )
+            for _ in range(rng.randint(20, 70))
+        )
         arts.append(f"ARTICLE {a} - CLAUSE {v}.{d}.{a}\n\n{body}.\n")
     return f"CONDITIONS GÉNÉRALES {v}-{d} (version {version})\n\n" + "\n".join(arts)
 
@@ -64,8 +81,10 @@ def _mutate(corpus: Path, rng: random.Random, it: int) -> list[str]:
         rel = p.relative_to(corpus).as_posix()
         if r < 0.45:
             with open(p, "a", encoding="utf-8") as fh:
-                fh.write(f"\nARTICLE {90 + it} - AVENANT {it}\n\nLe présent avenant n°{it} modifie "
-                         f"le délai de préavis à {rng.randint(10, 99)} jours.\n")
+                fh.write(
+                    f"\nARTICLE {90 + it} - AVENANT {it}\n\nLe présent avenant n°{it} modifie "
+                    f"le délai de préavis à {rng.randint(10, 99)} jours.\n"
+                )
             changed.append(f"append {rel}")
         elif r < 0.65:
             text = p.read_text(encoding="utf-8")
@@ -90,14 +109,19 @@ def _snapshot_versions(corpus: Path, versions: dict[str, set[str]]) -> None:
     for p in corpus.rglob("*"):
         if p.is_file() and p.name != "vendor.yaml":
             versions.setdefault(p.relative_to(corpus).as_posix(), set()).add(
-                hashlib.sha256(p.read_bytes()).hexdigest())
+                hashlib.sha256(p.read_bytes()).hexdigest()
+            )
 
 
 def _traced_ingest(env: dict[str, str], kill_when=None):  # type: ignore[no-untyped-def]
     from rel_harness import PYTHON, run_child
 
-    return run_child([PYTHON, str(Path(__file__).with_name("ingest_traced.py")), "--prune", "--no-progress"],
-                     env, timeout=180, kill_when=kill_when)
+    return run_child(
+        [PYTHON, str(Path(__file__).with_name("ingest_traced.py")), "--prune", "--no-progress"],
+        env,
+        timeout=180,
+        kill_when=kill_when,
+    )
 
 
 def _writes(lines: list[str]) -> int:
@@ -128,6 +152,7 @@ def test_kill_loop(tmp_path: Path, figures) -> None:  # type: ignore[no-untyped-
         if it % 5 == 0:
             at = rng.uniform(0.2, max(0.5, full.wall_s))
             how = f"at {at:.2f}s"
+
             def kill_when(elapsed: float, lines: list[str], at: float = at) -> bool:
                 return elapsed >= at
         else:
@@ -140,6 +165,7 @@ def test_kill_loop(tmp_path: Path, figures) -> None:  # type: ignore[no-untyped-
                 if "t" not in seen and _writes(lines) >= k:
                     seen["t"] = elapsed
                 return "t" in seen and elapsed >= seen["t"] + delay
+
         t0 = time.monotonic()
         run = _traced_ingest(env, kill_when)
         t1 = time.monotonic()
@@ -155,9 +181,11 @@ def test_kill_loop(tmp_path: Path, figures) -> None:  # type: ignore[no-untyped-
         assert nxt.rc == 0, f"the ingest after a kill failed:\n{nxt.output}"
         t3 = time.monotonic()
         check_store_consistent(settings, versions, corpus_exact=True)
-        log.append(f"it {it}: {len(changed)} changes, kill {how}: killed={run.killed} after {n_writes} "
-                   f"writes, orphans={state['orphans']}; times kill {t1 - t0:.1f}s check {t2 - t1:.1f}s "
-                   f"next {t3 - t2:.1f}s check {time.monotonic() - t3:.1f}s")
+        log.append(
+            f"it {it}: {len(changed)} changes, kill {how}: killed={run.killed} after {n_writes} "
+            f"writes, orphans={state['orphans']}; times kill {t1 - t0:.1f}s check {t2 - t1:.1f}s "
+            f"next {t3 - t2:.1f}s check {time.monotonic() - t3:.1f}s"
+        )
     figures.add("kills_survived", kills)
     figures.add("kills_inside_write_phase", in_writes)
     figures.add("kill_loop_iterations", it)
@@ -217,8 +245,16 @@ def test_two_ingests_at_once(tmp_path: Path) -> None:
     corpus, store = tmp_path / "corpus", tmp_path / "store"
     _make_corpus(corpus, rng)
     env = offline_env(corpus, store)
-    procs = [subprocess.Popen([PYTHON, "-m", "ingest", "--no-progress", "--json"], env=env, cwd=PROJECT_ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [PYTHON, "-m", "ingest", "--no-progress", "--json"],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=240) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1].decode()[-2000:] for o in outs]
     import json
@@ -231,8 +267,13 @@ def test_two_ingests_at_once(tmp_path: Path) -> None:
     assert added == [0, n_docs] and unchanged == [0, n_docs], reports
     check_store_consistent(_settings(corpus, store), corpus_exact=True)
     # now a long ingest (rebuild) and an impatient one
-    first = subprocess.Popen([PYTHON, "-m", "ingest", "--no-progress", "--rebuild"], env=env, cwd=PROJECT_ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = subprocess.Popen(
+        [PYTHON, "-m", "ingest", "--no-progress", "--rebuild"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # wait until the first holds the lock
         try:
@@ -268,10 +309,20 @@ def test_check_repair_respects_the_ingest_lock(tmp_path: Path) -> None:
     doc = target.relative_to(corpus).as_posix()
     with open(target, "a", encoding="utf-8") as fh:
         fh.write("\nARTICLE 77 - AJOUT\n\nClause ajoutée hors ingest.\n")
-    holder = subprocess.Popen([PYTHON, "-c", (
-        "import sys, time\nfrom filelock import FileLock\n"
-        f"lock = FileLock({str(store / 'ingest.lock')!r})\nlock.acquire()\nprint('held', flush=True)\n"
-        "sys.stdin.readline()\n")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            PYTHON,
+            "-c",
+            (
+                "import sys, time\nfrom filelock import FileLock\n"
+                f"lock = FileLock({str(store / 'ingest.lock')!r})\nlock.acquire()\nprint('held', flush=True)\n"
+                "sys.stdin.readline()\n"
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         from ingest.pipeline import check_store
@@ -289,7 +340,9 @@ def test_check_repair_respects_the_ingest_lock(tmp_path: Path) -> None:
         t.start()
         time.sleep(3)
         fresh_names = {r.id for r in raw_records(store, "contract_clauses_docs")}
-        assert doc in fresh_names, "--check removed a document record while another process held the ingest lock"
+        assert doc in fresh_names, (
+            "--check removed a document record while another process held the ingest lock"
+        )
     finally:
         if holder.stdin:
             holder.stdin.write("\n")

@@ -43,7 +43,7 @@ def _assert_extractive(answer, settings: Settings) -> None:  # type: ignore[no-u
     assert answer.citations, "an extractive answer must still cite the retrieved clauses"
     st = ClauseStore(settings)
     for c in answer.citations:
-        assert st.document_text(c.document)[c.start:c.end] == c.quote
+        assert st.document_text(c.document)[c.start : c.end] == c.quote
     assert any("extractive" in w or "LLM" in w or "llm" in w for w in answer.warnings), answer.warnings
 
 
@@ -61,8 +61,11 @@ def llm_server() -> Iterator[dict]:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if state["mode"] == "slow":
                 time.sleep(6)
-            body = (b"data: {this is not json\n\n\x00\xff garbage \n\n" if state["mode"] == "garbage"
-                    else b'{"choices": []}')
+            body = (
+                b"data: {this is not json\n\n\x00\xff garbage \n\n"
+                if state["mode"] == "garbage"
+                else b'{"choices": []}'
+            )
             try:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
@@ -83,8 +86,9 @@ def llm_server() -> Iterator[dict]:
 
 
 @pytest.mark.parametrize("fault", ["down", "slow", "garbage"])
-def test_llm_failure_falls_back_to_extractive(fault: str, hostile_settings: Settings, llm_server: dict,
-                                              figures) -> None:  # type: ignore[no-untyped-def]
+def test_llm_failure_falls_back_to_extractive(
+    fault: str, hostile_settings: Settings, llm_server: dict, figures
+) -> None:  # type: ignore[no-untyped-def]
     from assistant import Assistant
 
     settings = _ingested(hostile_settings)
@@ -102,16 +106,22 @@ def test_llm_failure_falls_back_to_extractive(fault: str, hostile_settings: Sett
 def test_ask_cli_with_llm_down_is_clear(hostile_settings: Settings) -> None:
     """`python -m assistant ask` with the endpoint down: an extractive answer or one clear line, no traceback."""
     settings = _ingested(hostile_settings)
-    env = offline_env(settings.corpus_dir, settings.store_dir, CQA__LLM__PROVIDER="openai",
-                      LLM_BASE_URL=f"http://127.0.0.1:{free_port()}/v1", LLM_TIMEOUT_S="1.5")
+    env = offline_env(
+        settings.corpus_dir,
+        settings.store_dir,
+        CQA__LLM__PROVIDER="openai",
+        LLM_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
+        LLM_TIMEOUT_S="1.5",
+    )
     run = run_module("assistant", "ask", QUESTION, "--json", env=env, timeout=120)
     assert "Traceback" not in run.stderr, run.stderr[-2500:]
     assert run.rc == 0, run.output[-2000:]
 
 
 @pytest.mark.parametrize("module,args", [("ingest", ["--no-progress"]), ("assistant", ["ask", QUESTION])])
-def test_chroma_server_unreachable_is_a_clear_error(module: str, args: list[str], hostile_corpus: Path,
-                                                    tmp_path: Path, figures) -> None:  # type: ignore[no-untyped-def]
+def test_chroma_server_unreachable_is_a_clear_error(
+    module: str, args: list[str], hostile_corpus: Path, tmp_path: Path, figures
+) -> None:  # type: ignore[no-untyped-def]
     url = f"http://127.0.0.1:{free_port()}"
     env = offline_env(hostile_corpus, tmp_path / "store", VECTORSTORE_URL=url)
     run = run_module(module, *args, env=env, timeout=90)
@@ -122,8 +132,9 @@ def test_chroma_server_unreachable_is_a_clear_error(module: str, args: list[str]
 
 
 @pytest.mark.parametrize(("write_batch", "fail_from"), [(1, 2), (512, 1)])
-def test_enospc_during_ingest_keeps_previous_versions(hostile_settings: Settings, figures, write_batch: int,
-                                                      fail_from: int) -> None:  # type: ignore[no-untyped-def]
+def test_enospc_during_ingest_keeps_previous_versions(
+    hostile_settings: Settings, figures, write_batch: int, fail_from: int
+) -> None:  # type: ignore[no-untyped-def]
     """OSError(ENOSPC) from the store's write path mid-ingest (documents written one at a time, the disk
     filling after the first; or all together, the disk full from the start): failed documents keep their
     previous version (readers never see half a version); the next ingest, with space back, completes."""
@@ -133,8 +144,10 @@ def test_enospc_during_ingest_keeps_previous_versions(hostile_settings: Settings
 
     settings = _ingested(hostile_settings).replace(**{"ingest.write_batch": write_batch})
     corpus = settings.corpus_dir
-    versions = {p.relative_to(corpus).as_posix(): {hashlib.sha256(p.read_bytes()).hexdigest()}
-                for p in corpus.rglob("*.txt")}
+    versions = {
+        p.relative_to(corpus).as_posix(): {hashlib.sha256(p.read_bytes()).hexdigest()}
+        for p in corpus.rglob("*.txt")
+    }
     for p in corpus.rglob("*.txt"):
         with open(p, "a", encoding="utf-8") as fh:
             fh.write("\n\nARTICLE 99 - AVENANT\n\nLe délai de préavis est porté à soixante (60) jours.\n")
@@ -168,8 +181,12 @@ def test_enospc_during_ingest_keeps_previous_versions(hostile_settings: Settings
 
 def _mount_tmpfs(path: Path, size: str) -> bool:
     path.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
+        ).returncode
+        == 0
+    )
 
 
 def test_real_disk_full_during_ingest(tmp_path: Path, figures) -> None:  # type: ignore[no-untyped-def]
@@ -194,8 +211,12 @@ def test_real_disk_full_during_ingest(tmp_path: Path, figures) -> None:  # type:
         subprocess.run(["mount", "-o", "remount,size=256m", str(mnt)], check=True)
         fix = run_module("ingest", "--check", "--no-progress", env=env, timeout=180)
         assert fix.rc == 0, fix.output[-2500:]
-        check_store_consistent(load_settings(env={}, corpus_dir=str(corpus), store_dir=str(store),
-                                             **{"embedding.kind": "hashing"}), corpus_exact=True)
+        check_store_consistent(
+            load_settings(
+                env={}, corpus_dir=str(corpus), store_dir=str(store), **{"embedding.kind": "hashing"}
+            ),
+            corpus_exact=True,
+        )
     finally:
         fresh_chroma()
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
@@ -216,6 +237,7 @@ def test_corrupt_store_file_is_repaired_by_check(hostile_corpus: Path, tmp_path:
     chk = run_module("ingest", "--check", "--no-progress", env=env, timeout=180)
     assert "Traceback" not in chk.stderr, chk.stderr[-2500:]
     assert chk.rc == 0, chk.output[-2000:]
-    settings = load_settings(env={}, corpus_dir=str(hostile_corpus), store_dir=str(store),
-                             **{"embedding.kind": "hashing"})
+    settings = load_settings(
+        env={}, corpus_dir=str(hostile_corpus), store_dir=str(store), **{"embedding.kind": "hashing"}
+    )
     check_store_consistent(settings, corpus_exact=True)

@@ -16,23 +16,80 @@ from core.settings import ChunkSettings
 from core.types import Citation, Clause
 
 BIG = int(os.environ.get("RELIABILITY_EXAMPLES", "1000"))
-_COMMON = dict(derandomize=True, database=None, deadline=None,
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+_COMMON = dict(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 FAST = settings(max_examples=25, **_COMMON)
 MANY = settings(max_examples=BIG, **_COMMON)
 
 # ------------------------------------------------------------------------------------ strategies
-_HEADINGS = st.sampled_from([
-    "ARTICLE 1 - OBJET", "Article 12 : Responsabilité", "ARTICLE IV", "3. Données personnelles",
-    "9.2.1 Sous-traitants", "• CONFIDENTIALITÉ", "• Durée", "# Terms", "## 4.1 Liability",
-    "LIMITATION OF LIABILITY", "DÉFINITIONS", "16. Violation de données", "1.", "ARTICLE",
-])
-_WORDS = st.sampled_from([
-    "Le", "Prestataire", "notifie", "toute", "violation", "dans", "un", "délai", "de", "48", "heures",
-    "ouvrées", "the", "Supplier", "shall", "not", "exceed", "€", "12", "months", "(twelve)", "«", "»",
-    "ﬁn", "naïve", "Ωmega", "😀", "\u00a0", "\u200b", "l'article", "i.e.", "etc.", ";", ":", "-", "—",
-    "[1]", "[SOURCE 3]", "</context>", "[SYSTEM]", "<script>", "x" * 300,
-])
+_HEADINGS = st.sampled_from(
+    [
+        "ARTICLE 1 - OBJET",
+        "Article 12 : Responsabilité",
+        "ARTICLE IV",
+        "3. Données personnelles",
+        "9.2.1 Sous-traitants",
+        "• CONFIDENTIALITÉ",
+        "• Durée",
+        "# Terms",
+        "## 4.1 Liability",
+        "LIMITATION OF LIABILITY",
+        "DÉFINITIONS",
+        "16. Violation de données",
+        "1.",
+        "ARTICLE",
+    ]
+)
+_WORDS = st.sampled_from(
+    [
+        "Le",
+        "Prestataire",
+        "notifie",
+        "toute",
+        "violation",
+        "dans",
+        "un",
+        "délai",
+        "de",
+        "48",
+        "heures",
+        "ouvrées",
+        "the",
+        "Supplier",
+        "shall",
+        "not",
+        "exceed",
+        "€",
+        "12",
+        "months",
+        "(twelve)",
+        "«",
+        "»",
+        "ﬁn",
+        "naïve",
+        "Ωmega",
+        "😀",
+        "\u00a0",
+        "\u200b",
+        "l'article",
+        "i.e.",
+        "etc.",
+        ";",
+        ":",
+        "-",
+        "—",
+        "[1]",
+        "[SOURCE 3]",
+        "</context>",
+        "[SYSTEM]",
+        "<script>",
+        "x" * 300,
+    ]
+)
 _SEP = st.sampled_from([" ", " ", " ", "\n", "\n\n", "\t", ". ", "; ", "\r\n", "\u2028", "  \n  "])
 
 
@@ -54,8 +111,12 @@ def contract_text(draw: st.DrawFn) -> str:
     return "".join(parts)
 
 
-_CHUNKS = st.builds(lambda mx, mn, ov: ChunkSettings(max_tokens=mx, min_tokens=min(mn, mx), overlap_tokens=ov),
-                    st.integers(8, 400), st.integers(0, 60), st.integers(0, 60))
+_CHUNKS = st.builds(
+    lambda mx, mn, ov: ChunkSettings(max_tokens=mx, min_tokens=min(mn, mx), overlap_tokens=ov),
+    st.integers(8, 400),
+    st.integers(0, 60),
+    st.integers(0, 60),
+)
 
 
 def _word_count(s: str) -> int:
@@ -70,7 +131,7 @@ def _check_spans(text: str, spans: list) -> None:
     seen = set()
     for s in spans:
         assert 0 <= s.start < s.end <= n, (s, n)
-        piece = text[s.start:s.end]
+        piece = text[s.start : s.end]
         assert piece == piece.strip(), f"span not trimmed: {piece[:40]!r}...{piece[-40:]!r}"
         assert s.start >= prev, "spans out of order"
         prev = s.start
@@ -79,9 +140,11 @@ def _check_spans(text: str, spans: list) -> None:
     # nothing lost: every visible character is inside some span
     covered = bytearray(n)
     for s in spans:
-        covered[s.start:s.end] = b"\x01" * (s.end - s.start)
+        covered[s.start : s.end] = b"\x01" * (s.end - s.start)
     lost = [i for i, ch in enumerate(text) if not ch.isspace() and not covered[i]]
-    assert not lost, f"{len(lost)} visible characters in no clause, first at {lost[0]}: {text[lost[0]:lost[0] + 30]!r}"
+    assert not lost, (
+        f"{len(lost)} visible characters in no clause, first at {lost[0]}: {text[lost[0] : lost[0] + 30]!r}"
+    )
 
 
 def _split_property(text: str, cfg: ChunkSettings) -> None:
@@ -115,20 +178,32 @@ def test_splitter_with_real_tokenizer_and_clauses(text: str, figures) -> None:  
 
     figures.add("hypothesis_examples_clauses")
     s = load_settings(env={}, **{"embedding.kind": "hashing", "llm.provider": "fake"})
-    doc = Document(vendor="v", vendor_name="V", document="v/d.txt", text=text, sha256=sha256_text(text),
-                   language="fr")
+    doc = Document(
+        vendor="v", vendor_name="V", document="v/d.txt", text=text, sha256=sha256_text(text), language="fr"
+    )
     clauses = build_clauses(doc, s)
     assert [c.ordinal for c in clauses] == list(range(len(clauses)))
     for c in clauses:
-        assert text[c.start:c.end] == c.text
+        assert text[c.start : c.end] == c.text
         assert c.doc_sha256 == doc.sha256
     assert len({c.id for c in clauses}) == len(clauses)
     _check_spans(text, clauses)
 
 
 def _clause(text: str, start: int, end: int) -> Clause:
-    return Clause(id="v1:abc:0", vendor="v", vendor_name="V", document="v/d.txt", section="", start=start,
-                  end=end, text=text[start:end], language="fr", ordinal=0, doc_sha256="abc")
+    return Clause(
+        id="v1:abc:0",
+        vendor="v",
+        vendor_name="V",
+        document="v/d.txt",
+        section="",
+        start=start,
+        end=end,
+        text=text[start:end],
+        language="fr",
+        ordinal=0,
+        doc_sha256="abc",
+    )
 
 
 @pytest.mark.reliability
@@ -144,7 +219,7 @@ def test_quote_spans_are_verbatim(text: str, data: st.DataObject, figures) -> No
     b = data.draw(st.integers(a + 1, len(text)))
     for sp in split_clause(_clause(text, a, b)):
         assert a <= sp.start <= sp.end <= b
-        assert text[sp.start:sp.end] == sp.text
+        assert text[sp.start : sp.end] == sp.text
 
 
 # ------------------------------------------------------------------------------------ citation checker
@@ -159,13 +234,29 @@ def answer_and_citations(draw: st.DrawFn) -> tuple[str, str, list[Citation]]:
         quote = doc[a:b]
         mode = draw(st.integers(0, 3))
         if mode == 1:  # a quote the model invented
-            quote = draw(st.sampled_from(["no liability cap", "unlimited liability", "72 heures", quote + "!"]))
+            quote = draw(
+                st.sampled_from(["no liability cap", "unlimited liability", "72 heures", quote + "!"])
+            )
         elif mode == 2:  # right words, wrong offsets
             a, b = max(0, a - 1), max(0, b - 1)
-        cits.append(Citation(n=n, vendor="v", vendor_name="V", document="v/d.txt", section="",
-                             quote=quote, start=a, end=b, clause_id=f"c{n}"))
-    words = draw(st.lists(st.one_of(_WORDS, st.sampled_from(["[1]", "[2]", "[1, 2]", "[9]", "[3;4]", "."])),
-                          max_size=40))
+        cits.append(
+            Citation(
+                n=n,
+                vendor="v",
+                vendor_name="V",
+                document="v/d.txt",
+                section="",
+                quote=quote,
+                start=a,
+                end=b,
+                clause_id=f"c{n}",
+            )
+        )
+    words = draw(
+        st.lists(
+            st.one_of(_WORDS, st.sampled_from(["[1]", "[2]", "[1, 2]", "[9]", "[3;4]", "."])), max_size=40
+        )
+    )
     return doc, " ".join(words), cits
 
 
@@ -180,11 +271,11 @@ def _checker_property(doc: str, answer: str, cits: list[Citation]) -> None:
     res = check_answer(answer, cits, text_of, allowed_clause_ids={c.clause_id for c in cits})
     used = set(markers(answer))
     for c in cits:
-        if c.n in used and (doc[c.start:c.end] != c.quote or not c.quote.strip()):
+        if c.n in used and (doc[c.start : c.end] != c.quote or not c.quote.strip()):
             assert not res.ok, f"accepted a quote that is not verbatim: {c}"
     if res.ok:
         for c in res.citations:
-            assert doc[c.start:c.end] == c.quote
+            assert doc[c.start : c.end] == c.quote
     new_text, new = renumber(answer, cits)
     assert [c.n for c in new] == list(range(1, len(new) + 1))
     assert set(markers(new_text)) <= {c.n for c in new}
@@ -212,8 +303,17 @@ def test_checker_rejects_injected_marker_quotes() -> None:
     from assistant.citations import check_answer
 
     doc = "3.1 Liability is capped at the Fees paid in the twelve (12) months preceding the claim."
-    fake = Citation(n=1, vendor="v", vendor_name="V", document="v/d.txt", section="",
-                    quote="this vendor has no liability cap", start=0, end=32, clause_id="c1")
+    fake = Citation(
+        n=1,
+        vendor="v",
+        vendor_name="V",
+        document="v/d.txt",
+        section="",
+        quote="this vendor has no liability cap",
+        start=0,
+        end=32,
+        clause_id="c1",
+    )
     res = check_answer("The vendor has no liability cap [1].", [fake], lambda d: doc, {"c1"})
     assert not res.ok and any("verbatim" in r for r in res.reasons)
     res2 = check_answer("There is no cap [SOURCE 3].", [], lambda d: doc)
@@ -235,8 +335,9 @@ def hostile_bytes(draw: st.DrawFn) -> bytes:
         return draw(st.text(max_size=2000)).encode(draw(st.sampled_from(["utf-8", "utf-16", "utf-32"])))
     if kind == 2:
         return draw(st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=2000)).encode("latin-1")
-    base = pdf_bytes(["ARTICLE 1", draw(st.text(max_size=80))]) if kind == 3 else docx_bytes(
-        ["ARTICLE 1", "x"])
+    base = (
+        pdf_bytes(["ARTICLE 1", draw(st.text(max_size=80))]) if kind == 3 else docx_bytes(["ARTICLE 1", "x"])
+    )
     if kind == 5:
         base = b"PK\x03\x04" + draw(st.binary(max_size=2000))
     cut = draw(st.integers(0, len(base)))

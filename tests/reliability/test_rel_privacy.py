@@ -18,17 +18,24 @@ from core.settings import PROJECT_ROOT, Settings, load_settings
 pytestmark = pytest.mark.reliability
 
 NETGUARD = Path(__file__).with_name("netguard")
-QUESTIONS = ["What is the liability cap of Injecto Cloud?",
-             "Sous quel délai le Fournisseur Piège doit-il notifier une violation de données ?",
-             "How long are logs retained by XSS Vendor?"]
+QUESTIONS = [
+    "What is the liability cap of Injecto Cloud?",
+    "Sous quel délai le Fournisseur Piège doit-il notifier une violation de données ?",
+    "How long are logs retained by XSS Vendor?",
+]
 
 
 def _child_env(corpus: Path, store: Path, log: Path, **extra: str) -> dict[str, str]:
     """The default configuration (settings.yaml) except the hashing embedder and fake LLM, with the
     variables that would switch HF/Chroma/Streamlit offline REMOVED: the code must do it itself."""
     env = offline_env(corpus, store, CQA_NETGUARD_LOG=str(log), **extra)
-    for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "ANONYMIZED_TELEMETRY", "HF_HUB_DISABLE_TELEMETRY",
-              "STREAMLIT_BROWSER_GATHER_USAGE_STATS"):
+    for k in (
+        "HF_HUB_OFFLINE",
+        "TRANSFORMERS_OFFLINE",
+        "ANONYMIZED_TELEMETRY",
+        "HF_HUB_DISABLE_TELEMETRY",
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS",
+    ):
         env.pop(k, None)
     env["PYTHONPATH"] = os.pathsep.join([str(NETGUARD), str(PROJECT_ROOT)])
     return env
@@ -50,8 +57,9 @@ def test_full_flow_in_process_makes_no_network_call(hostile_settings: Settings, 
     # the no_network fixture fails the test if any non-loopback connection or lookup was attempted
 
 
-def test_full_flow_in_child_processes_makes_no_network_call(hostile_corpus: Path, tmp_path: Path,
-                                                            figures) -> None:  # type: ignore[no-untyped-def]
+def test_full_flow_in_child_processes_makes_no_network_call(
+    hostile_corpus: Path, tmp_path: Path, figures
+) -> None:  # type: ignore[no-untyped-def]
     log = tmp_path / "netguard.log"
     env = _child_env(hostile_corpus, tmp_path / "store", log)
     runs = [run_child([PYTHON, "-m", "ingest", "--no-progress"], env, timeout=180)]
@@ -71,7 +79,9 @@ def test_full_flow_in_an_empty_network_namespace(hostile_corpus: Path, tmp_path:
     env = _child_env(hostile_corpus, tmp_path / "store", log)
     ing = run_child(["unshare", "-n", PYTHON, "-m", "ingest", "--no-progress"], env, timeout=180)
     assert ing.rc == 0, ing.output[-2000:]
-    ask = run_child(["unshare", "-n", PYTHON, "-m", "assistant", "ask", QUESTIONS[0], "--json"], env, timeout=180)
+    ask = run_child(
+        ["unshare", "-n", PYTHON, "-m", "assistant", "ask", QUESTIONS[0], "--json"], env, timeout=180
+    )
     assert ask.rc == 0 and '"citations"' in ask.stdout, ask.output[-2000:]
     assert not (log.read_text().splitlines() if log.exists() else [])
 
@@ -108,7 +118,9 @@ def _sentences(texts: list[str]) -> list[str]:
     return out
 
 
-def test_info_logs_carry_no_document_text(hostile_settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+def test_info_logs_carry_no_document_text(
+    hostile_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     from assistant import Assistant
     from ingest.pipeline import run_ingest
     from vectorstore.store import ClauseStore
@@ -140,8 +152,10 @@ def test_the_child_guard_catches_a_deliberate_connection(tmp_path: Path) -> None
     """Self-check of the sitecustomize guard: a child that tries to reach the internet is recorded."""
     log = tmp_path / "netguard.log"
     env = _child_env(tmp_path, tmp_path / "store", log)
-    code = ("import socket\ntry:\n    socket.create_connection(('203.0.113.9', 80), timeout=1)\n"
-            "except OSError:\n    pass\n")
+    code = (
+        "import socket\ntry:\n    socket.create_connection(('203.0.113.9', 80), timeout=1)\n"
+        "except OSError:\n    pass\n"
+    )
     r = run_child([PYTHON, "-c", code], env, timeout=30)
     assert r.rc == 0
     assert "203.0.113.9" in log.read_text()

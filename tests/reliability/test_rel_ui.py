@@ -25,9 +25,24 @@ PAYLOADS = [
     "![t](http://198.51.100.7/p.png)",
     ":red[styled] $x^2$ **bold** `code` <details open ontoggle=alert(1)>",
 ]
-BAD_NAMES = ["../../etc/passwd", "/etc/passwd", "..", ".", "a/../../b.txt", "..\\..\\win.ini", "C:\\x.txt",
-             "~/.ssh/id_rsa.txt", ".hidden.txt", "ok.txt\x00.pdf", "con\nsole.txt", "x" * 300 + ".txt",
-             "evil.exe", "noext", "payload.html.sh", ""]
+BAD_NAMES = [
+    "../../etc/passwd",
+    "/etc/passwd",
+    "..",
+    ".",
+    "a/../../b.txt",
+    "..\\..\\win.ini",
+    "C:\\x.txt",
+    "~/.ssh/id_rsa.txt",
+    ".hidden.txt",
+    "ok.txt\x00.pdf",
+    "con\nsole.txt",
+    "x" * 300 + ".txt",
+    "evil.exe",
+    "noext",
+    "payload.html.sh",
+    "",
+]
 
 
 # ------------------------------------------------------------------------------------ render helpers
@@ -47,6 +62,7 @@ def _assert_only_our_markup(out: str) -> None:
             assert "javascript:" not in str(value).lower()
     scripts = soup.find_all("script")
     assert len(scripts) <= 1 and all("__xss" not in s.get_text() for s in scripts)
+
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_rendered_document_text_is_inert(payload: str) -> None:
@@ -115,8 +131,11 @@ def test_ingest_paths_cannot_escape(hostile_settings: Settings, tmp_path: Path) 
     outside.write_text("ARTICLE 1\n\nSecret outside the corpus.\n")
     corpus = hostile_settings.corpus_dir
     (corpus / "xss-vendor" / "escape.txt").symlink_to(outside)
-    report = run_ingest(hostile_settings, paths=["../../etc/passwd", "/etc/passwd", str(outside),
-                                                 str(corpus / "xss-vendor")], progress=False)
+    report = run_ingest(
+        hostile_settings,
+        paths=["../../etc/passwd", "/etc/passwd", str(outside), str(corpus / "xss-vendor")],
+        progress=False,
+    )
     by_doc = {e.document: e for e in report.entries}
     assert by_doc["xss-vendor/terms.txt"].status == "added"
     assert by_doc["xss-vendor/escape.txt"].status == "skipped"
@@ -156,16 +175,24 @@ def test_payloads_in_documents_do_not_run_in_the_page(xss_server: tuple[str, Pat
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.on("request", lambda r: external.append(r.url)
-                    if not r.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")) else None)
+            page.on(
+                "request",
+                lambda r: (
+                    external.append(r.url)
+                    if not r.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:"))
+                    else None
+                ),
+            )
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.goto(url)
             box = page.get_by_test_id("stChatInputTextArea")
             expect(box).to_be_visible(timeout=90_000)
-            for q in ("What does XSS Vendor forbid customers to upload?",
-                      "What is the warranty period of XSS Vendor?",
-                      "Where do support requests go at XSS Vendor?",
-                      "How long are logs retained by XSS Vendor?"):
+            for q in (
+                "What does XSS Vendor forbid customers to upload?",
+                "What is the warranty period of XSS Vendor?",
+                "Where do support requests go at XSS Vendor?",
+                "How long are logs retained by XSS Vendor?",
+            ):
                 box.fill(q)
                 box.press("Enter")
                 expect(page.get_by_test_id("stChatMessageContent").last).not_to_be_empty(timeout=90_000)
@@ -175,7 +202,9 @@ def test_payloads_in_documents_do_not_run_in_the_page(xss_server: tuple[str, Pat
             for i in range(min(chips.count(), 6)):
                 chips.nth(i).click()
                 page.wait_for_timeout(400)
-                opener = page.get_by_test_id("stPopoverBody").last.get_by_role("button", name="Open in document")
+                opener = page.get_by_test_id("stPopoverBody").last.get_by_role(
+                    "button", name="Open in document"
+                )
                 if i == 0 and opener.count():
                     opener.first.click()
                     page.wait_for_timeout(2500)
@@ -183,13 +212,17 @@ def test_payloads_in_documents_do_not_run_in_the_page(xss_server: tuple[str, Pat
                 page.keyboard.press("Escape")
             page.wait_for_timeout(1500)
             page.screenshot(path=str(tmp / "xss.png"), full_page=True)
-            flags = [f.evaluate("() => [window.__xss === undefined ? null : window.__xss, document.title]")
-                     for f in page.frames if not f.is_detached()]
+            flags = [
+                f.evaluate("() => [window.__xss === undefined ? null : window.__xss, document.title]")
+                for f in page.frames
+                if not f.is_detached()
+            ]
             body_text = page.inner_text("body")
         finally:
             browser.close()
-    assert any("window.__xss" in t for t in [body_text]) or "PWNED" in body_text or "script" in body_text, \
+    assert any("window.__xss" in t for t in [body_text]) or "PWNED" in body_text or "script" in body_text, (
         "the payload text should be visible as text (quoted), proving it reached the page"
+    )
     for value, title in flags:
         assert value is None, f"a payload ran in the page (window.__xss = {value})"
         assert "PWNED" not in (title or "")
