@@ -85,6 +85,11 @@ class EngineConfig:
                 kw[k] = type(getattr(cls(), k))(v)
         return cls(**kw)
 
+    def accepts_secondary(self, conf: float, p_yes: float) -> bool:
+        """Whether a second ask's or a comparison row's best sentence is accepted: its confidence passes the
+        threshold, or the check's own P(yes) reaches secondary_p."""
+        return conf >= self.abstain_below or p_yes >= self.secondary_p
+
     def confidence(self, p_yes: float, cand: Candidate, types: Sequence[str], best_dense: float) -> float:
         """P(the sentence answers the question): the check's P(yes) combined with the ranker's evidence
         (its score, whether the sentence holds the kind of fact asked for, its own similarity, the best
@@ -563,7 +568,7 @@ class Assistant:
                 v.ask = ask
                 v.conf = self.engine.confidence(v.p, v.cand, types, best_dense)
             best = max(verdicts, key=lambda v: (v.conf, -v.cand.span.rank))
-            if i == 0 or best.conf >= self.engine.abstain_below or best.p >= self.engine.secondary_p:
+            if i == 0 or self.engine.accepts_secondary(best.conf, best.p):
                 if all(best.cand.span.key != c.cand.span.key for c in chosen):
                     chosen.append(best)
         timings["check"] = timed_ms(tc)
@@ -721,7 +726,7 @@ class Assistant:
             # a row's confidence is the larger of the fitted confidence and the check's own P(yes) (see
             # EngineConfig.secondary_p: the fitted model under-rates rows)
             row_conf = max(best.conf, best.p)
-            if best.conf >= self.engine.abstain_below or best.p >= self.engine.secondary_p:
+            if self.engine.accepts_secondary(best.conf, best.p):
                 rows[v] = (marked_quote(best.cand.span.text, types), best.cand.span, row_conf, False)
             else:
                 rows[v] = (t(lang, "row_missing"), None, row_conf, True)

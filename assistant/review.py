@@ -281,19 +281,24 @@ def engine_key(asst: Any) -> str:
     return f"+engine@{hashlib.sha256(blob.encode('utf-8')).hexdigest()[:8]}"
 
 
+def cell_prompt_key(asst: Any, version: str) -> str:
+    """What a cell is keyed by for its prompt: the prompt's key, then the answer engine's (engine_key)."""
+    return prompt_key(version) + engine_key(asst)
+
+
 def current_prompt(asst: Any, cache: ReviewCache | None = None, model: str = "") -> str:
-    """The prompt version new answers will carry in Answer.model["prompt"]: the assistant's
-    `prompt_version` attribute, else `model_info()`'s default prompt, else the engine module's prompt
-    constant, else the last one seen in the cache."""
+    """The cell prompt key new answers will be stored under (cell_prompt_key of the prompt version in
+    Answer.model["prompt"]): the assistant's `prompt_version` attribute, else `model_info()`'s default
+    prompt, else the engine module's prompt constant, else the last one seen in the cache."""
     got = getattr(asst, "prompt_version", None)
     if isinstance(got, str) and got:
-        return prompt_key(got) + engine_key(asst)
+        return cell_prompt_key(asst, got)
     try:
         got = asst.model_info().get("prompt")
     except Exception:  # noqa: BLE001 - an engine whose model_info needs the prompt name
         got = None
     if isinstance(got, str) and got:
-        return prompt_key(got) + engine_key(asst)
+        return cell_prompt_key(asst, got)
     try:
         from assistant import pipeline
 
@@ -302,7 +307,7 @@ def current_prompt(asst: Any, cache: ReviewCache | None = None, model: str = "")
         log.warning("assistant.pipeline not importable", exc_info=True)
         got = None
     if isinstance(got, str) and got:
-        return prompt_key(got)
+        return cell_prompt_key(asst, got)
     return (cache.last_prompt(model) if cache else None) or "unknown"
 
 
@@ -453,9 +458,7 @@ class GridBuilder:
             ans = self.asst.answer(question, vendors=[vendor])
         cell = cell_from_answer(ans)
         prompt = (
-            prompt_key(str(ans.model["prompt"])) + engine_key(self.asst)
-            if ans.model.get("prompt")
-            else self.prompt
+            cell_prompt_key(self.asst, str(ans.model["prompt"])) if ans.model.get("prompt") else self.prompt
         )
         model = f"{ans.model.get('llm', '')}|{ans.model.get('embeddings', '')}" if ans.model else self.model
         if (prompt, model) != (self.prompt, self.model):

@@ -23,10 +23,10 @@ use widens the search instead of choosing one (assistant/vendors.py).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from core.types import VENDOR_ROLE_PREFIX as ROLE_PREFIX
+from vectorstore.bm25 import strip_accents
 
 ALIASES_VERSION = "aliases-v2"  # bump when the derivation changes: every document record is rewritten
 PREAMBLE_CHARS = 3000  # company identifications are read from the start of a document only
@@ -82,8 +82,7 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def _norm(s: str) -> str:
-    s = unicodedata.normalize("NFKD", s.lower())
-    return " ".join(_WORD.findall("".join(c for c in s if not unicodedata.combining(c))))
+    return " ".join(_WORD.findall(strip_accents(s.lower())))
 
 
 _LEGAL_FORM = re.compile(r"[\s,]+(?:Inc|LLC|Ltd|Limited|GmbH|SAS|SARL|SA|plc|Corp|Corporation)\.?$")
