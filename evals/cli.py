@@ -24,6 +24,8 @@ EPILOG = """examples:
   python -m evals run --gold evals/gold/contracts.jsonl --retrieval-only --min evidence_recall@5=0.8
   python -m evals compare evals/baselines/retrieval-default-contracts evals/runs/LATEST
   python -m evals table evals/baselines/*/
+  python -m evals record evals/runs/LATEST --change "engine: second asks split on prepositions"
+  python -m evals history --gold contracts --split test --metric answer_accuracy citation_precision
 """
 
 
@@ -110,6 +112,34 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("run")
     t = sub.add_parser("table", help="a Markdown table of the headline metrics of several runs")
     t.add_argument("runs", nargs="+")
+    h = sub.add_parser(
+        "record",
+        help="append run folders (one line each) to the eval history, with what changed",
+    )
+    h.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folder(s) holding a summary.json")
+    h.add_argument("--change", required=True, help="what changed for these runs (required, not empty)")
+    h.add_argument("--history", default=None, help="history file (default evals/history.jsonl)")
+    h.add_argument(
+        "--cpu",
+        default=None,
+        help="the CPU the runs ran on, when not this machine (default: this machine's, from core.hardware)",
+    )
+    g = sub.add_parser(
+        "history", help="the eval history as a Markdown table, oldest first, with deltas per kind of run"
+    )
+    g.add_argument("--history", default=None, help="history file (default evals/history.jsonl)")
+    g.add_argument(
+        "--gold", default=None, metavar="SUBSTRING", help="only runs whose gold path contains this"
+    )
+    g.add_argument("--split", default=None, help="only runs of this split (dev, test, ...; none: no split)")
+    g.add_argument(
+        "--metric",
+        action="extend",
+        nargs="+",
+        default=None,
+        metavar="M",
+        help="metric columns (repeatable; default evidence_recall@5 mrr@5 answer_accuracy latency_ms_p50)",
+    )
     v = sub.add_parser("review", help="score the review grid (vendors x topics) against the gold grid")
     v.add_argument("--gold", default=None, help="gold grid JSONL (default evals/gold/review.jsonl)")
     v.add_argument(
@@ -321,6 +351,44 @@ def cmd_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_record(args: argparse.Namespace) -> int:
+    from evals.history import DEFAULT_HISTORY, HistoryError, record
+
+    history = args.history or DEFAULT_HISTORY
+    try:
+        rows = record(args.runs, args.change, history, cpu=args.cpu)
+    except HistoryError as exc:
+        print(f"error: {exc}; nothing recorded", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write {history}: {exc}; nothing recorded", file=sys.stderr)
+        return 2
+    for r in rows:
+        print(f"recorded {r['run']} ({r['commit'] or 'no commit'}, {len(r['metrics'])} metrics) in {history}")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from evals.history import (
+        DEFAULT_HISTORY,
+        DEFAULT_METRICS,
+        HistoryError,
+        load_history,
+        render_history,
+        select,
+    )
+
+    try:
+        rows = load_history(args.history or DEFAULT_HISTORY)
+    except HistoryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not select(rows, args.gold, args.split):
+        print("no recorded run matches", file=sys.stderr)
+    print(render_history(rows, args.metric or DEFAULT_METRICS, args.gold, args.split), end="")
+    return 0
+
+
 def cmd_review(args: argparse.Namespace, settings: Settings | None = None) -> int:
     """Score a review grid (given, or built from the review cache) against the gold grid."""
     import json
@@ -375,6 +443,10 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return cmd_redact(args)
     if args.command == "table":
         return cmd_table(args)
+    if args.command == "record":
+        return cmd_record(args)
+    if args.command == "history":
+        return cmd_history(args)
     if args.command == "review":
         return cmd_review(args, settings)
     return cmd_run(args, settings)
