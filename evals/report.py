@@ -12,7 +12,14 @@ from typing import Any
 from evals.calibration import reliability
 from evals.metrics import metric_names
 
-RESULT_KEYS = ("id", "ask", "scores", "vendors", "lang", "gold", "retrieved_text")
+RESULT_KEYS = ("id", "ask", "scores", "vendors", "lang", "lang_pair", "gold", "retrieved_text")
+# Breakdown dimensions in report order, with their section titles; summary.json may hold others (shown
+# after these, titled by name) and older ones lack some (skipped).
+BREAKDOWN_TITLES = {
+    "vendor": "By vendor",
+    "language": "By language",
+    "lang_pair": "By language pair (question → document)",
+}
 
 
 def fmt(value: Any, name: str = "") -> str:
@@ -65,6 +72,19 @@ def _metrics(summary: Mapping[str, Any]) -> dict[str, Any]:
     return dict(summary.get("metrics") or {n: summary.get(n) for n in metric_names(_k(summary))})
 
 
+def breakdown_sections(summary: Mapping[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(dimension, title, groups) of every non-empty breakdown: the known dimensions first, then others."""
+    breakdown = summary.get("breakdown") or {}
+    dims = [d for d in BREAKDOWN_TITLES if d in breakdown] + [
+        d for d in breakdown if d not in BREAKDOWN_TITLES
+    ]
+    return [
+        (dim, BREAKDOWN_TITLES.get(dim, f"By {dim}"), dict(breakdown[dim]))
+        for dim in dims
+        if isinstance(breakdown.get(dim), Mapping) and breakdown[dim]
+    ]
+
+
 def failed_rows(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [r for r in rows if (r.get("scores") or {}).get("pass") is False]
 
@@ -75,7 +95,8 @@ def _md_cell(text: Any) -> str:
 
 
 def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
-    """report.md: configuration, metrics table, per-vendor and per-language breakdown, failed items."""
+    """report.md: configuration, metrics table, breakdowns (per vendor, per language, per question →
+    document language pair), calibration, failed items."""
     k, cfg, m = _k(summary), summary.get("config") or {}, _metrics(summary)
     lines = [
         f"# Eval run: {cfg.get('system', '?')} on {Path(str(cfg.get('gold') or '?')).name}",
@@ -103,15 +124,12 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
         "answer_accuracy",
         "latency_ms_p50",
     ]
-    for dim, title in (("vendor", "By vendor"), ("language", "By language")):
-        groups = (summary.get("breakdown") or {}).get(dim) or {}
-        if not groups:
-            continue
+    for dim, title, groups in breakdown_sections(summary):
         lines += [
             "",
             f"## {title}",
             "",
-            "| " + dim + " | n | " + " | ".join(main) + " |",
+            "| " + _md_cell(dim) + " | n | " + " | ".join(main) + " |",
             "|---|---|" + "---|" * len(main),
         ]
         for key, g in groups.items():
@@ -356,11 +374,8 @@ def render_html(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -
         + "</table>",
     ]
     main = [f"evidence_recall@{k}", f"mrr@{k}", "answer_accuracy"]
-    for dim, title in (("vendor", "By vendor"), ("language", "By language")):
-        groups = (summary.get("breakdown") or {}).get(dim) or {}
-        if not groups:
-            continue
-        body.append(f"<h2>{title}</h2>")
+    for dim, title, groups in breakdown_sections(summary):
+        body.append(f"<h2>{escape(title)}</h2>")
         cols = [
             f"evidence_recall@{k}",
             f"mrr@{k}",

@@ -60,16 +60,80 @@ class RunResult:
 
 
 def breakdowns(rows: Sequence[Mapping[str, Any]], k: int) -> dict[str, dict[str, dict[str, Any]]]:
-    """Metrics per vendor and per language (an item with several vendors counts in each)."""
-    by: dict[str, dict[str, list[Mapping[str, Any]]]] = {"vendor": {}, "language": {}}
+    """Metrics per vendor, per question language and per (question language → evidence document language)
+    pair (an item with several vendors counts in each). The pair is the row's "lang_pair" (set by evaluate
+    when it knows the documents' languages), else worked out from its gold item with unknown documents."""
+    by: dict[str, dict[str, list[Mapping[str, Any]]]] = {"vendor": {}, "language": {}, "lang_pair": {}}
     for r in rows:
         for v in r.get("vendors") or ["(none)"]:
             by["vendor"].setdefault(v, []).append(r["scores"])
         by["language"].setdefault(r.get("lang") or "?", []).append(r["scores"])
+        pair = r.get("lang_pair") or lang_pair(r.get("gold") or {"lang": r.get("lang")}, None)
+        by["lang_pair"].setdefault(pair, []).append(r["scores"])
     return {
         dim: {key: {"n": len(s), **aggregate(s, k)} for key, s in sorted(groups.items())}
         for dim, groups in by.items()
     }
+
+
+# ------------------------------------------------------------------ question / document language pairs
+PAIR_UNKNOWN = "(unknown)"  # a side whose language is not known (a document not in the store)
+PAIR_MIXED = "mixed"  # evidence documents in several languages
+PAIR_NO_EVIDENCE = "(none)"  # document side of an item without evidence (unanswerable ones)
+
+
+def question_language(item: Mapping[str, Any]) -> str:
+    """The gold item's `lang`, else the question's language as the assistant detects it."""
+    lang = str(item.get("lang") or "").strip().lower()
+    if lang and lang != "?":
+        return lang
+    question = str(item.get("question") or "")
+    if not question.strip():
+        return PAIR_UNKNOWN
+    from assistant.glossary import detect_language
+
+    return detect_language(question)
+
+
+def lang_pair(item: Mapping[str, Any], document_language: Callable[[str], str | None] | None) -> str:
+    """The item's "<question language>→<evidence documents' language>" ("en→fr"); "<qlang>→(none)" for one
+    without evidence, "mixed" when its evidence documents span several languages, "(unknown)" when a side
+    is unknown (no `document_language`, or one that does not know a document)."""
+    qlang = question_language(item)
+    docs = sorted({str(ev["document"]) for ev in item.get("evidence") or [] if ev.get("document")})
+    if not docs:
+        return PAIR_UNKNOWN if qlang == PAIR_UNKNOWN else f"{qlang}→{PAIR_NO_EVIDENCE}"
+    langs = {document_language(d) if document_language is not None else None for d in docs}
+    if qlang == PAIR_UNKNOWN or None in langs:
+        return PAIR_UNKNOWN
+    if len(langs) > 1:
+        return PAIR_MIXED
+    return f"{qlang}→{langs.pop()}"
+
+
+def document_languages(
+    corpus_dir: str | Path, document_text: Callable[[str], str | None]
+) -> Callable[[str], str | None]:
+    """document -> the language of the vendor owning it, as ingest decides it: the `language` of the vendor
+    folder's vendor.yaml, else detected from the document's text (ingest.decode.detect_language); None
+    when neither is available."""
+    from ingest.decode import detect_language
+    from ingest.pipeline import load_corpus_vendors
+
+    vendors = load_corpus_vendors(Path(corpus_dir))
+    cache: dict[str, str | None] = {}
+
+    def language(document: str) -> str | None:
+        if document not in cache:
+            info = vendors.get(document.split("/", 1)[0])
+            if info is not None and info.language:
+                cache[document] = info.language.strip().lower()
+            else:
+                text = document_text(document)
+                cache[document] = detect_language(text) if text and text.strip() else None
+        return cache[document]
+
+    return language
 
 
 def git_commit(root: Path = PROJECT_ROOT) -> str:
@@ -108,8 +172,11 @@ def evaluate(
     document_text: Callable[[str], str | None],
     retrieval_only: bool,
     progress: bool = True,
+    document_language: Callable[[str], str | None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Ask every item (timing it end to end) and score it; a failing item is recorded, not fatal."""
+    """Ask every item (timing it end to end) and score it; a failing item is recorded, not fatal. Each row
+    carries its question → document language pair (lang_pair; documents unknown without
+    `document_language`)."""
     from tqdm import tqdm
 
     rows: list[dict[str, Any]] = []
@@ -141,6 +208,7 @@ def evaluate(
                 "scores": scores,
                 "vendors": item_vendors(item),
                 "lang": item_language(item),
+                "lang_pair": lang_pair(item, document_language),
                 "gold": dict(item),
             }
         )
@@ -264,7 +332,16 @@ def run_eval(
             return sys_.retrieve(question, k) if retrieval_only else sys_.answer(question, k)
 
         n_docs = len(store.documents())
-        rows = evaluate(items, ask_fn, k, document_text, retrieval_only, progress=progress)
+        doc_language = document_languages(run_settings.corpus_dir, document_text)
+        rows = evaluate(
+            items,
+            ask_fn,
+            k,
+            document_text,
+            retrieval_only,
+            progress=progress,
+            document_language=doc_language,
+        )
         attach_passages(rows, document_text)
     metrics = aggregate([r["scores"] for r in rows], k)
     prompt = next(
