@@ -1,10 +1,55 @@
-"""Reciprocal rank fusion of ranked hit lists (dense, BM25, glossary BM25), deduplicated by clause id."""
+"""Reciprocal rank fusion of ranked hit lists (dense, BM25, glossary BM25), deduplicated by clause id, and the
+fusion weights: fitted on the gold set's dev split for one embedder (config/fusion.json,
+`python -m evals.fit_fusion`), hand-set otherwise."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from core.settings import PROJECT_ROOT
 from core.types import Clause, Hit
+
+FUSION_FILE = PROJECT_ROOT / "config" / "fusion.json"
+LISTS = ("dense", "bm25", "bm25_glossary")
+DEFAULT_WEIGHTS: dict[str, float] = {"dense": 1.0, "bm25": 1.0, "bm25_glossary": 0.7}
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How the ranked lists are fused: a weight per list (0 skips that search) and RRF's k."""
+
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    rrf_k: int = 60
+    fitted_for: str | None = None  # the embedder the weights were fitted with (None: hand-set)
+
+    def weight(self, name: str) -> float:
+        return float(self.weights.get(name, 0.0))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"weights": dict(self.weights), "rrf_k": self.rrf_k, "fitted_for": self.fitted_for}
+
+
+def load_fusion(embeddings: str | None, rrf_k: int = 60, path: Path | None = None) -> Fusion:
+    """The fitted fusion (config/fusion.json) when it was fitted with this embedder, else the hand-set
+    weights: a list's rank means something else under another embedder (with the hashing embedder
+    of the tests, BM25 carries most of the signal)."""
+    p = path or FUSION_FILE
+    if p.exists():
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{p}: unreadable fusion weights ({exc}); fix or delete the file") from exc
+        fitted_for = (data.get("fitted") or {}).get("embeddings")
+        if embeddings is not None and fitted_for == embeddings:
+            w = {k: float(v) for k, v in (data.get("weights") or {}).items() if k in LISTS}
+            if not any(w.values()):
+                raise ValueError(f"{p}: every fusion weight is 0")
+            return Fusion({**{k: 0.0 for k in LISTS}, **w}, int(data.get("rrf_k", rrf_k)), fitted_for)
+    return Fusion(dict(DEFAULT_WEIGHTS), rrf_k, None)
 
 
 def rrf_fuse(

@@ -21,6 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from assistant.check import ENGINE_PROMPT, Checker, Verdict, make_checker
 from assistant.citations import span_citation
 from assistant.events import Progress, Shown, StreamEvent
+from assistant.fusion import Fusion, load_fusion
 from assistant.glossary import detect_language
 from assistant.llm import make_chat_model, model_name
 from assistant.outcomes import marked_quote, one_quote
@@ -156,8 +157,10 @@ class Assistant:
         min_dense: float | None = None,
         weights: dict[str, float] | None = None,
         engine: EngineConfig | None = None,
+        fusion: Fusion | None = None,
     ) -> None:
         self.settings = settings
+        self._fusion = fusion
         self._store = store
         self._embeddings = embeddings
         self._llm = llm
@@ -217,6 +220,14 @@ class Assistant:
         if self._weights is None:
             self._weights = load_weights(embeddings=self.model_info()["embeddings"])
         return self._weights
+
+    @property
+    def fusion(self) -> Fusion:
+        """How retrieval fuses its lists: given, else fitted for this embedder (config/fusion.json), else
+        the hand-set weights with settings' rrf_k."""
+        if self._fusion is None:
+            self._fusion = load_fusion(self.model_info()["embeddings"], self.settings.retrieval.rrf_k)
+        return self._fusion
 
     @property
     def sentence_vectors(self) -> SentenceVectors:
@@ -347,7 +358,9 @@ class Assistant:
         lexical_q = strip_mentions(question, sc.detection.mentions) if sc.vendors else question
         results = []
         for g in groups:
-            hits, best = search_group(self.store, lexical_q, qv, g, r.k_dense, r.k_bm25, r.rrf_k, per_group)
+            hits, best = search_group(
+                self.store, lexical_q, qv, g, r.k_dense, r.k_bm25, self.fusion, per_group
+            )
             res.best_dense[g[0] if g and len(g) == 1 else "*"] = best
             results.append(hits)
         hits = interleave(results) if sc.fan_out else results[0]

@@ -1,5 +1,5 @@
-"""Hybrid retrieval over the ClauseStore: dense + BM25 + glossary-translated BM25, fused by reciprocal rank,
-per vendor when a question fans out, with neighbour-clause expansion for clauses that continue."""
+"""Hybrid retrieval over the ClauseStore: dense + BM25 + glossary-translated BM25, fused by weighted reciprocal
+rank (weights fitted on the dev split per embedder, assistant/fusion.py), per vendor when a question fans out, with neighbour-clause expansion for clauses that continue."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from assistant.fusion import rrf_fuse
+from assistant.fusion import Fusion, rrf_fuse
 from assistant.glossary import translate_terms
 from core.types import Clause, Hit
 
@@ -62,19 +62,19 @@ def search_group(
     vendors: list[str] | None,
     k_dense: int,
     k_bm25: int,
-    rrf_k: int,
+    fusion: Fusion,
     limit: int,
 ) -> tuple[list[Hit], float]:
-    """Fused hits for one vendor group, and the group's best dense score."""
+    """Fused hits for one vendor group, and the group's best dense score. The dense search always runs
+    (its best score feeds abstention); a lexical list whose fusion weight is 0 is not searched."""
     dense = store.dense_search(query_vector, k_dense, vendors=vendors)
-    ranked: dict[str, list[Hit]] = {
-        "dense": dense,
-        "bm25": store.bm25_search(question, k_bm25, vendors=vendors),
-    }
-    extra = translate_terms(question)
+    ranked: dict[str, list[Hit]] = {"dense": dense} if fusion.weight("dense") > 0 else {}
+    if fusion.weight("bm25") > 0:
+        ranked["bm25"] = store.bm25_search(question, k_bm25, vendors=vendors)
+    extra = translate_terms(question) if fusion.weight("bm25_glossary") > 0 else []
     if extra:
         ranked["bm25_glossary"] = store.bm25_search(" ".join(extra), k_bm25, vendors=vendors)
-    fused = rrf_fuse(ranked, k=rrf_k, weights={"dense": 1.0, "bm25": 1.0, "bm25_glossary": 0.7}, limit=limit)
+    fused = rrf_fuse(ranked, k=fusion.rrf_k, weights=fusion.weights, limit=limit)
     best = max((h.score for h in dense), default=0.0)
     dense_score = {h.clause.id: h.score for h in dense}
     for h in fused:  # keep the dense similarity next to the fused score, for thresholds and reranking

@@ -265,19 +265,22 @@ def prompt_key(version: str) -> str:
 
 
 def engine_key(asst: Any) -> str:
-    """ "+engine@<sha>" over the answer engine's tuned numbers (thresholds, confidence model, ranker weights),
-    so that re-fitting them recomputes the cells; "" for an engine without them."""
+    """ "+engine@<sha>" over the answer engine's tuned numbers (thresholds, confidence model, ranker weights,
+    retrieval's fusion weights), so that re-fitting them recomputes the cells; "" for an engine without them."""
     try:
         getattr(
             asst, "embeddings", None
         )  # built first: the engine's numbers are chosen by the embedder's name
         engine, weights = getattr(asst, "engine", None), getattr(asst, "weights", None)
+        fusion = getattr(asst, "fusion", None)
     except Exception:  # noqa: BLE001 - an engine that cannot load its numbers: keyed by the prompt alone
         log.warning("answer engine settings unreadable", exc_info=True)
         return ""
     if engine is None and weights is None:
         return ""
     blob = repr(engine) + json.dumps(weights, sort_keys=True, default=str)
+    if fusion is not None:  # retrieval's fusion weights decide which clauses a cell sees
+        blob += json.dumps(fusion.to_json() if hasattr(fusion, "to_json") else repr(fusion), sort_keys=True)
     return f"+engine@{hashlib.sha256(blob.encode('utf-8')).hexdigest()[:8]}"
 
 

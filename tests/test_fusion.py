@@ -67,3 +67,96 @@ def test_continuation_rules() -> None:
     assert continues(clause("x", text="Les mesures suivantes."), item)  # next is a list item
     assert not continues(clause("x", text="Les mesures suivantes."), plain)
     assert not continues(head, None)
+
+
+# ----------------------------------------------------------------------------- fitted fusion weights
+def _fusion_file(tmp_path, embeddings: str = "embeddinggemma-300m", **weights: float):  # type: ignore[no-untyped-def]
+    import json
+
+    p = tmp_path / "fusion.json"
+    p.write_text(
+        json.dumps(
+            {
+                "weights": weights or {"dense": 1.0, "bm25": 0.0, "bm25_glossary": 0.15},
+                "rrf_k": 20,
+                "fitted": {"embeddings": embeddings},
+            }
+        ),
+        encoding="utf-8",
+    )
+    return p
+
+
+def test_fitted_fusion_applies_only_to_its_embedder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.fusion import DEFAULT_WEIGHTS, load_fusion
+
+    p = _fusion_file(tmp_path)
+    got = load_fusion("embeddinggemma-300m", 60, path=p)
+    assert got.weights == {"dense": 1.0, "bm25": 0.0, "bm25_glossary": 0.15}
+    assert got.rrf_k == 20 and got.fitted_for == "embeddinggemma-300m"
+    other = load_fusion("hashing-256", 60, path=p)  # another embedder's ranks mean something else
+    assert other.weights == DEFAULT_WEIGHTS and other.rrf_k == 60 and other.fitted_for is None
+    assert load_fusion("embeddinggemma-300m", 45, path=tmp_path / "absent.json").rrf_k == 45
+
+
+def test_unreadable_or_all_zero_fusion_file_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from assistant.fusion import load_fusion
+
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="unreadable fusion weights"):
+        load_fusion("e", path=bad)
+    with pytest.raises(ValueError, match="every fusion weight is 0"):
+        load_fusion("e", path=_fusion_file(tmp_path, "e", dense=0.0, bm25=0.0))
+
+
+class _Store:
+    """Records which searches ran."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def dense_search(self, query_vector, k, vendors=None):  # type: ignore[no-untyped-def]
+        self.calls.append("dense")
+        return [Hit(clause=clause("a"), score=0.7), Hit(clause=clause("b"), score=0.6)]
+
+    def bm25_search(self, query, k, vendors=None):  # type: ignore[no-untyped-def]
+        self.calls.append(f"bm25:{query}")
+        return [Hit(clause=clause("c"), score=9.0), Hit(clause=clause("b"), score=8.0)]
+
+    def neighbours(self, clause, before=1, after=1):  # type: ignore[no-untyped-def]
+        return []
+
+
+def test_zero_weight_lists_are_not_searched_and_dense_still_scores() -> None:
+    from assistant.fusion import Fusion
+    from assistant.retrieval import search_group
+
+    store = _Store()
+    dense_only = Fusion({"dense": 1.0, "bm25": 0.0, "bm25_glossary": 0.0}, 20)
+    hits, best = search_group(store, "liability cap", [1.0], None, 30, 30, dense_only, 5)
+    assert store.calls == ["dense"]
+    assert [h.clause.id for h in hits] == ["a", "b"] and best == 0.7
+    assert hits[0].sources["dense_score_x1000"] == 700
+
+    store = _Store()
+    hybrid = Fusion({"dense": 1.0, "bm25": 1.0, "bm25_glossary": 0.0}, 60)
+    hits, _ = search_group(store, "liability cap", [1.0], None, 30, 30, hybrid, 5)
+    assert store.calls == ["dense", "bm25:liability cap"]
+    assert hits[0].clause.id == "b"  # in both lists: fusion puts it first
+
+
+def test_fit_picks_best_recall_then_mrr_then_nearest_to_hand_set() -> None:
+    from assistant.fusion import Fusion
+    from evals.fit_fusion import fit
+
+    a = Fusion({"dense": 1.0, "bm25": 1.0, "bm25_glossary": 0.7}, 60)  # the hand-set point
+    b = Fusion({"dense": 1.0, "bm25": 0.0, "bm25_glossary": 0.0}, 60)
+    c = Fusion({"dense": 1.0, "bm25": 0.5, "bm25_glossary": 0.7}, 60)
+    scores = {id(a): (0.90, 0.80), id(b): (0.95, 0.70), id(c): (0.95, 0.70)}
+    best, got, _ = fit([a, b, c], lambda f: scores[id(f)], 60)
+    assert best is c and got == (0.95, 0.70)  # b and c tie: c is nearer the hand-set weights
+    scores[id(b)] = (0.95, 0.75)
+    assert fit([a, b, c], lambda f: scores[id(f)], 60)[0] is b

@@ -1,0 +1,177 @@
+"""Fit retrieval's fusion weights (dense, BM25, glossary BM25, RRF's k) on the gold set's dev split (never test).
+
+    python -m evals.fit_fusion --gold evals/gold/contracts.jsonl --split dev [--write]
+
+Every answerable dev item with evidence is retrieved, exactly as `python -m evals run --retrieval-only` does
+it (vendor scope, per-vendor fan-out, neighbour expansion), under each point of a small grid; the query
+vectors are computed once. The grid point with the best evidence_recall@k, ties broken by mrr@k, then by
+the smallest change from the hand-set weights, wins. `--write` stores it in config/fusion.json with its
+provenance; the assistant uses it only with the embedder it was fitted with."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from assistant.fusion import DEFAULT_WEIGHTS, FUSION_FILE, Fusion
+
+GRID_BM25 = (0.0, 0.1, 0.2, 0.35, 0.5, 0.7, 1.0)
+GRID_GLOSSARY = (0.0, 0.15, 0.3, 0.5, 0.7)
+GRID_RRF_K = (20, 60)
+
+
+class _MemoEmbeddings:
+    """The assistant's embedder with query vectors remembered (the grid asks each question many times)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.memo: dict[str, list[float]] = {}
+
+    def embed_query(self, text: str) -> list[float]:
+        if text not in self.memo:
+            self.memo[text] = list(self.inner.embed_query(text))
+        return self.memo[text]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [list(v) for v in self.inner.embed_documents(texts)]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def grid(rrf_k_default: int) -> list[Fusion]:
+    ks = sorted(set(GRID_RRF_K) | {rrf_k_default})
+    return [
+        Fusion({"dense": 1.0, "bm25": b, "bm25_glossary": g}, k)
+        for b, g, k in itertools.product(GRID_BM25, GRID_GLOSSARY, ks)
+    ]
+
+
+def distance(f: Fusion, rrf_k_default: int) -> float:
+    """How far a grid point is from the hand-set fusion (ties go to the nearer one)."""
+    return sum(abs(f.weight(n) - w) for n, w in DEFAULT_WEIGHTS.items()) + (f.rrf_k != rrf_k_default) * 0.5
+
+
+def evaluate(
+    items: Sequence[dict[str, Any]],
+    retrieve: Callable[[str], list[dict[str, Any]]],
+    score: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]],
+    k: int,
+) -> tuple[float, float]:
+    """(evidence_recall@k, mrr@k) over the items with evidence, scored by the eval's own metrics."""
+    rec = mrr = 0.0
+    n = 0
+    for it in items:
+        s = score(it, {"question": it["question"], "retrieved": retrieve(it["question"])})
+        if s.get(f"evidence_recall@{k}") is None:
+            continue
+        n += 1
+        rec += s[f"evidence_recall@{k}"]
+        mrr += s[f"mrr@{k}"] or 0.0
+    return (rec / n, mrr / n) if n else (0.0, 0.0)
+
+
+def fit(
+    points: Sequence[Fusion],
+    measure: Callable[[Fusion], tuple[float, float]],
+    rrf_k_default: int,
+) -> tuple[Fusion, tuple[float, float], list[tuple[Fusion, tuple[float, float]]]]:
+    """The best point (recall, then MRR, then nearness to the hand-set weights) and every point's scores."""
+    scored = [(f, measure(f)) for f in points]
+    best = max(
+        scored, key=lambda fs: (round(fs[1][0], 6), round(fs[1][1], 6), -distance(fs[0], rrf_k_default))
+    )
+    return best[0], best[1], scored
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from core.runtime import apply_offline_defaults
+
+    apply_offline_defaults()
+    p = argparse.ArgumentParser(
+        prog="python -m evals.fit_fusion",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--gold", default="evals/gold/contracts.jsonl")
+    p.add_argument("--split", default="dev", choices=("dev",), help="only dev: test is for reporting")
+    p.add_argument("--k", type=int, default=5, help="the k of evidence_recall@k and mrr@k (default 5)")
+    p.add_argument("--write", action="store_true", help="store the fitted fusion in config/fusion.json")
+    args = p.parse_args(argv)
+    from assistant import Assistant
+    from core.settings import load_settings
+    from evals.dataset import load_gold
+    from evals.metrics import score_item
+
+    items = [
+        it
+        for it in load_gold(args.gold)
+        if it.get("split") == args.split and it.get("answerable", True) and it.get("evidence")
+    ]
+    if not items:
+        print(
+            f"error: no answerable item with evidence in split {args.split!r} of {args.gold}", file=sys.stderr
+        )
+        return 2
+    settings = load_settings()
+    base = Assistant(settings)
+    emb = _MemoEmbeddings(base.embeddings)
+    store = base.store
+    texts: dict[str, str | None] = {}
+
+    def document_text(doc: str) -> str | None:
+        if doc not in texts:
+            try:
+                texts[doc] = store.document_text(doc)
+            except Exception:  # noqa: BLE001 - a gold document missing from the store scores as a miss
+                texts[doc] = None
+        return texts[doc]
+
+    def measure(f: Fusion) -> tuple[float, float]:
+        asst = Assistant(settings, store=store, embeddings=emb, fusion=f)  # type: ignore[arg-type]
+
+        def retrieve(q: str) -> list[dict[str, Any]]:
+            return [h.to_json() for h in asst.retrieve(q, k=args.k).hits]
+
+        return evaluate(
+            items, retrieve, lambda it, ask: score_item(it, ask, args.k, document_text, True), args.k
+        )
+
+    rrf_default = settings.retrieval.rrf_k
+    before = measure(Fusion(dict(DEFAULT_WEIGHTS), rrf_default))
+    best, after, _ = fit(grid(rrf_default), measure, rrf_default)
+    embeddings = base.model_info()["embeddings"]
+    print(f"{len(items)} {args.split} items with evidence; embeddings {embeddings}")
+    print(
+        f"evidence_recall@{args.k} {before[0]:.3f} -> {after[0]:.3f}; mrr@{args.k} {before[1]:.3f} -> {after[1]:.3f}"
+    )
+    print(json.dumps(best.to_json()))
+    if args.write:
+        doc = {
+            "weights": {k: round(v, 4) for k, v in best.weights.items()},
+            "rrf_k": best.rrf_k,
+            "fitted": {
+                "on": f"{args.gold} split={args.split}",
+                "items": len(items),
+                f"evidence_recall@{args.k}": round(after[0], 4),
+                f"mrr@{args.k}": round(after[1], 4),
+                "hand_set": {
+                    f"evidence_recall@{args.k}": round(before[0], 4),
+                    f"mrr@{args.k}": round(before[1], 4),
+                },
+                "embeddings": embeddings,
+                "date": dt.date.today().isoformat(),
+            },
+        }
+        FUSION_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"written to {FUSION_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
