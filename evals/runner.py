@@ -352,7 +352,8 @@ def run_eval(
         ),
         None,
     )
-    models = dict(sys_.describe()["models"])
+    described = sys_.describe()
+    models = dict(described["models"])
     if retrieval_only:
         models["llm"] = None
     config = {
@@ -367,6 +368,7 @@ def run_eval(
         "prompt": prompt,
         "llm_choice": None if retrieval_only else settings.llm.choice,
         "retrieval": settings.retrieval.model_dump(),
+        **({"fusion": described["fusion"]} if "fusion" in described else {}),
         "chunking": settings.chunking.model_dump(),
         "git_commit": git_commit(),
         "timestamp": started.isoformat(timespec="seconds"),

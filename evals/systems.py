@@ -99,7 +99,10 @@ class DefaultSystem:
         return dict(self.assistant.answer(question).to_json())
 
     def describe(self) -> dict[str, Any]:
-        return {"models": {"embeddings": embeddings_name(self.embeddings), "llm": _llm_name(self.settings)}}
+        return {
+            "models": {"embeddings": embeddings_name(self.embeddings), "llm": _llm_name(self.settings)},
+            "fusion": self.assistant.fusion.to_json(),  # the retrieval fusion in force (fitted or hand-set)
+        }
 
 
 def _llm_name(settings: Settings) -> str:

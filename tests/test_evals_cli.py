@@ -50,6 +50,7 @@ def test_retrieval_only_run_writes_the_four_files(
     assert cfg["system"] == "bm25" and cfg["k"] == 5 and cfg["retrieval_only"] is True
     assert cfg["corpus_documents"] == 3 and summary["n_items"] == 6
     assert cfg["models"]["embeddings"] is None and cfg["git_commit"] and cfg["timestamp"]  # bm25: no dense
+    assert "fusion" not in cfg  # a baseline has no fusion
     # BM25 finds every evidence passage of this tiny corpus in its top 5.
     assert summary["evidence_recall@5"] == 1.0
     assert summary["answer_accuracy"] is None
@@ -234,6 +235,12 @@ def test_default_system_retrieval_and_full_runs(settings: Settings, tmp_path: Pa
     assert _run(settings, tmp_path / "r", "--retrieval-only") == 0
     summary, rows = load_run(tmp_path / "r")
     assert summary["config"]["system"] == "default" and summary["evidence_recall@5"] is not None
+    # the fusion in force is recorded: hand-set here (config/fusion.json was fitted for another embedder)
+    assert summary["config"]["fusion"] == {
+        "weights": {"dense": 1.0, "bm25": 1.0, "bm25_glossary": 0.7},
+        "rrf_k": 60,
+        "fitted_for": None,
+    }
     assert all("answer" not in r["ask"] and r["ask"]["retrieved"] for r in rows)
     assert _run(settings, tmp_path / "f", "--min", "quote_verbatim=1.0") == 0
     summary, rows = load_run(tmp_path / "f")
