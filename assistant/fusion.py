@@ -52,6 +52,20 @@ def load_fusion(embeddings: str | None, rrf_k: int = 60, path: Path | None = Non
     return Fusion(dict(DEFAULT_WEIGHTS), rrf_k, None)
 
 
+def fusion_for(choice: str, embeddings: str | None, rrf_k: int = 60) -> Fusion:
+    """The fusion a `retrieval.fusion` setting names: "hand-set", "fitted" (config/fusion.json) or a file's
+    path; a fitted file applies only to the embedder it was fitted with (else the hand-set weights)."""
+    if choice in ("", "hand-set"):
+        return Fusion(dict(DEFAULT_WEIGHTS), rrf_k, None)
+    path = FUSION_FILE if choice == "fitted" else Path(choice).expanduser()
+    if not path.exists():
+        raise ValueError(
+            f"retrieval.fusion={choice!r}: {path} not found; run `python -m evals.fit_fusion --write` "
+            "or set RETRIEVAL_FUSION=hand-set"
+        )
+    return load_fusion(embeddings, rrf_k, path)
+
+
 def rrf_fuse(
     ranked: Mapping[str, Sequence[Hit]],
     k: int = 60,

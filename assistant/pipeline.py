@@ -21,7 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from assistant.check import ENGINE_PROMPT, Checker, Verdict, make_checker
 from assistant.citations import span_citation
 from assistant.events import Progress, Shown, StreamEvent
-from assistant.fusion import Fusion, load_fusion
+from assistant.fusion import Fusion, fusion_for
 from assistant.glossary import detect_language
 from assistant.llm import make_chat_model, model_name
 from assistant.outcomes import marked_quote, one_quote
@@ -223,10 +223,11 @@ class Assistant:
 
     @property
     def fusion(self) -> Fusion:
-        """How retrieval fuses its lists: given, else fitted for this embedder (config/fusion.json), else
-        the hand-set weights with settings' rrf_k."""
+        """How retrieval fuses its lists: given, else as settings' retrieval.fusion names it (hand-set by
+        default; "fitted": config/fusion.json when it was fitted for this embedder)."""
         if self._fusion is None:
-            self._fusion = load_fusion(self.model_info()["embeddings"], self.settings.retrieval.rrf_k)
+            r = self.settings.retrieval
+            self._fusion = fusion_for(r.fusion, self.model_info()["embeddings"], r.rrf_k)
         return self._fusion
 
     @property

@@ -5,8 +5,8 @@
 Every answerable dev item with evidence is retrieved, exactly as `python -m evals run --retrieval-only` does
 it (vendor scope, per-vendor fan-out, neighbour expansion), under each point of a small grid; the query
 vectors are computed once. Among the grid points within one dev item of the best evidence_recall@k and
-0.025 of the best mrr@k, the one that keeps the most BM25 weight wins (see `fit`). `--write` stores it in config/fusion.json with its
-provenance; the assistant uses it only with the embedder it was fitted with."""
+0.025 of the best mrr@k, the one that keeps the most BM25 weight wins (see `fit`). `--write` stores it in
+config/fusion.json with its provenance; the assistant uses it only with the embedder it was fitted with."""
 
 from __future__ import annotations
 
@@ -88,10 +88,10 @@ def fit(
 
     Among the points within `recall_items` dev items of the best recall and within `mrr_tolerance` of the
     best MRR, the one that keeps the most BM25 weight (then the better recall, MRR, and nearness to the
-    hand-set weights). Why not the bare best: on this gold set the best points drop BM25 altogether, and
-    the answer engine downstream lost the clauses that only BM25 finds (an exact word such as "DPO" or a
-    host's name): 4 test answers regressed and 3 more dev questions that the documents do not answer got
-    answered. Within a dev item of the best, keeping the lexical list costs retrieval almost nothing."""
+    hand-set weights). Why not the bare best: on the sample corpus it drops BM25 altogether, and some
+    clauses are found only by an exact word ("DPO", a host's name); within a dev item of the best,
+    keeping the lexical list costs retrieval almost nothing. Retrieval uses the result only with
+    `retrieval.fusion: fitted` (see config/settings.yaml for why that is not the default)."""
     scored = [(f, measure(f)) for f in points]
     best_recall = max(r for _, (r, _) in scored)
     best_mrr = max(m for _, (_, m) in scored)

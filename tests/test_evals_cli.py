@@ -235,7 +235,7 @@ def test_default_system_retrieval_and_full_runs(settings: Settings, tmp_path: Pa
     assert _run(settings, tmp_path / "r", "--retrieval-only") == 0
     summary, rows = load_run(tmp_path / "r")
     assert summary["config"]["system"] == "default" and summary["evidence_recall@5"] is not None
-    # the fusion in force is recorded: hand-set here (config/fusion.json was fitted for another embedder)
+    # the fusion in force is recorded: the hand-set default (retrieval.fusion: hand-set)
     assert summary["config"]["fusion"] == {
         "weights": {"dense": 1.0, "bm25": 1.0, "bm25_glossary": 0.7},
         "rrf_k": 60,

@@ -148,15 +148,58 @@ def test_zero_weight_lists_are_not_searched_and_dense_still_scores() -> None:
     assert hits[0].clause.id == "b"  # in both lists: fusion puts it first
 
 
-def test_fit_picks_best_recall_then_mrr_then_nearest_to_hand_set() -> None:
+def test_fit_keeps_the_most_bm25_within_tolerance_of_the_best() -> None:
     from assistant.fusion import Fusion
     from evals.fit_fusion import fit
 
-    a = Fusion({"dense": 1.0, "bm25": 1.0, "bm25_glossary": 0.7}, 60)  # the hand-set point
-    b = Fusion({"dense": 1.0, "bm25": 0.0, "bm25_glossary": 0.0}, 60)
-    c = Fusion({"dense": 1.0, "bm25": 0.5, "bm25_glossary": 0.7}, 60)
-    scores = {id(a): (0.90, 0.80), id(b): (0.95, 0.70), id(c): (0.95, 0.70)}
-    best, got, _ = fit([a, b, c], lambda f: scores[id(f)], 60)
-    assert best is c and got == (0.95, 0.70)  # b and c tie: c is nearer the hand-set weights
-    scores[id(b)] = (0.95, 0.75)
-    assert fit([a, b, c], lambda f: scores[id(f)], 60)[0] is b
+    def f(bm25: float, glossary: float = 0.15) -> Fusion:
+        return Fusion({"dense": 1.0, "bm25": bm25, "bm25_glossary": glossary}, 20)
+
+    dense_only, light, heavy, hand = f(0.0), f(0.35), f(1.0), f(1.0, 0.7)
+    scores = {
+        id(dense_only): (0.989, 0.875),  # the bare best
+        id(light): (0.978, 0.855),  # one item of 89 and 0.02 MRR behind: kept, it has more BM25
+        id(heavy): (0.955, 0.820),  # too far behind
+        id(hand): (0.933, 0.789),
+    }
+    pts = [dense_only, light, heavy, hand]
+    best, got, scored = fit(pts, lambda p: scores[id(p)], 60, n_items=89)
+    assert best is light and got == (0.978, 0.855) and len(scored) == 4
+    # no slack: the best recall alone
+    assert fit(pts, lambda p: scores[id(p)], 60, n_items=89, recall_items=0)[0] is dense_only
+    # a tighter MRR tolerance drops the lighter point
+    assert fit(pts, lambda p: scores[id(p)], 60, n_items=89, mrr_tolerance=0.01)[0] is dense_only
+    # equal BM25 weight: the better recall, then MRR, then nearness to the hand-set weights
+    a, b = f(0.35, 0.15), f(0.35, 0.7)
+    scores.update({id(a): (0.978, 0.86), id(b): (0.978, 0.86)})
+    assert fit([dense_only, a, b], lambda p: scores[id(p)], 60, n_items=89)[0] is b
+
+
+def test_fusion_setting_names_hand_set_fitted_or_a_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from assistant.fusion import DEFAULT_WEIGHTS, fusion_for
+
+    assert fusion_for("hand-set", "embeddinggemma-300m", 60).weights == DEFAULT_WEIGHTS
+    p = _fusion_file(tmp_path)
+    got = fusion_for(str(p), "embeddinggemma-300m", 60)
+    assert got.weights["bm25"] == 0.0 and got.rrf_k == 20
+    assert fusion_for(str(p), "hashing-256", 60).weights == DEFAULT_WEIGHTS  # fitted for another embedder
+    with pytest.raises(ValueError, match="not found.*fit_fusion --write"):
+        fusion_for(str(tmp_path / "absent.json"), "e", 60)
+
+
+def test_assistant_uses_the_fusion_its_settings_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assistant import Assistant
+    from core.settings import load_settings
+
+    s = load_settings()
+    assert s.retrieval.fusion == "hand-set"
+    p = _fusion_file(tmp_path, "hashing-256")
+    s2 = s.replace(retrieval=s.retrieval.model_copy(update={"fusion": str(p)}))
+    from vectorstore.embeddings import HashingEmbeddings
+
+    emb = HashingEmbeddings()
+    a = Assistant(s2, store=object(), embeddings=emb)
+    assert a.model_info()["embeddings"] == "hashing-256"
+    assert a.fusion.rrf_k == 20 and a.fusion.weight("bm25") == 0.0
