@@ -398,3 +398,21 @@ def test_refitting_the_engine_recomputes_the_cells() -> None:
     bare = SimpleNamespace(prompt_version="engine.v1")
     assert current_prompt(a) != current_prompt(b)
     assert current_prompt(a).startswith(current_prompt(bare) + "+engine@")
+
+
+def test_engine_key_changes_with_a_fitted_fusion_only() -> None:
+    from types import SimpleNamespace
+
+    from assistant.fusion import DEFAULT_WEIGHTS, Fusion
+    from assistant.review import engine_key
+
+    def asst(fusion: Fusion | None) -> SimpleNamespace:
+        return SimpleNamespace(
+            embeddings=None, engine="engine-numbers", weights={"dense": 6.0}, fusion=fusion
+        )
+
+    without = engine_key(asst(None))
+    assert without.startswith("+engine@")
+    assert engine_key(asst(Fusion(dict(DEFAULT_WEIGHTS), 60, None))) == without  # hand-set: cached cells kept
+    fitted = Fusion({"dense": 1.0, "bm25": 0.35, "bm25_glossary": 0.15}, 20, "embeddinggemma-300m")
+    assert engine_key(asst(fitted)) not in ("", without)  # other clauses seen: cells recomputed
