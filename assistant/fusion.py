@@ -1,6 +1,6 @@
 """Reciprocal rank fusion of ranked hit lists (dense, BM25, glossary BM25), deduplicated by clause id, and the
-fusion weights: fitted on the gold set's dev split for one embedder (config/fusion.json,
-`python -m evals.fit_fusion`), hand-set otherwise."""
+fusion weights: hand-set by default; with `retrieval.fusion: fitted`, those fitted on the gold set's dev split
+for one embedder (config/fusion.json, `python -m evals.fit_fusion`)."""
 
 from __future__ import annotations
 

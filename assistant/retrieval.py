@@ -1,5 +1,5 @@
 """Hybrid retrieval over the ClauseStore: dense + BM25 + glossary-translated BM25, fused by weighted reciprocal
-rank (weights fitted on the dev split per embedder, assistant/fusion.py), per vendor when a question fans
+rank (hand-set weights, or weights fitted on the dev split: assistant/fusion.py), per vendor when a question fans
 out, with neighbour-clause expansion for clauses that continue."""
 
 from __future__ import annotations

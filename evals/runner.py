@@ -307,6 +307,7 @@ def run_eval(
         embeddings = make_embeddings(settings.embedding)  # a kept store serves every system: real vectors
     store_embeddings = embeddings if system == "default" or store_dir is not None else HashingEmbeddings()
     started = dt.datetime.now(dt.UTC)
+    commit = git_commit()  # the code the run starts with (a long run may outlive a commit)
     with open_store(settings, corpus, store_embeddings, progress=progress, store_dir=store_dir) as (
         run_settings,
         store,
@@ -370,7 +371,7 @@ def run_eval(
         "retrieval": settings.retrieval.model_dump(),
         **({"fusion": described["fusion"]} if "fusion" in described else {}),
         "chunking": settings.chunking.model_dump(),
-        "git_commit": git_commit(),
+        "git_commit": commit,
         "timestamp": started.isoformat(timespec="seconds"),
         "duration_s": round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1),
         "n_items": len(rows),
