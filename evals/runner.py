@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,29 +111,11 @@ def lang_pair(item: Mapping[str, Any], document_language: Callable[[str], str | 
     return f"{qlang}→{langs.pop()}"
 
 
-def document_languages(
-    corpus_dir: str | Path, document_text: Callable[[str], str | None]
-) -> Callable[[str], str | None]:
-    """document -> the language of the vendor owning it, as ingest decides it: the `language` of the vendor
-    folder's vendor.yaml, else detected from the document's text (ingest.decode.detect_language); None
-    when neither is available."""
-    from ingest.decode import detect_language
-    from ingest.pipeline import load_corpus_vendors
-
-    vendors = load_corpus_vendors(Path(corpus_dir))
-    cache: dict[str, str | None] = {}
-
-    def language(document: str) -> str | None:
-        if document not in cache:
-            info = vendors.get(document.split("/", 1)[0])
-            if info is not None and info.language:
-                cache[document] = info.language.strip().lower()
-            else:
-                text = document_text(document)
-                cache[document] = detect_language(text) if text and text.strip() else None
-        return cache[document]
-
-    return language
+def document_languages(records: Iterable[Any]) -> Callable[[str], str | None]:
+    """document -> its language as ingest recorded it in the store's document records (vendor.yaml's
+    `language`, else detected from the text: ingest decides it once); None for a document not in them."""
+    langs = {str(r.document): (str(r.language or "").strip().lower() or None) for r in records}
+    return langs.get
 
 
 def git_commit(root: Path = PROJECT_ROOT) -> str:
@@ -332,8 +314,9 @@ def run_eval(
         def ask_fn(question: str) -> dict[str, Any]:
             return sys_.retrieve(question, k) if retrieval_only else sys_.answer(question, k)
 
-        n_docs = len(store.documents())
-        doc_language = document_languages(run_settings.corpus_dir, document_text)
+        records = store.documents()
+        n_docs = len(records)
+        doc_language = document_languages(records)
         rows = evaluate(
             items,
             ask_fn,

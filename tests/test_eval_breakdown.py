@@ -64,37 +64,39 @@ def _run(settings: Settings, out: Path, *extra: str) -> int:
     )
 
 
-def _text(document: str) -> str | None:
-    path = CORPUS / document
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+# ------------------------------------------------------------------ grouping
+def _languages(settings: Settings, corpus: Path = CORPUS):  # type: ignore[no-untyped-def]
+    """The document -> language map an eval run uses: the store's records after ingest."""
+    from ingest.pipeline import run_ingest
+    from vectorstore.embeddings import HashingEmbeddings
+    from vectorstore.store import ClauseStore
+
+    s = settings.replace(corpus_dir=str(corpus))
+    store = ClauseStore(s, HashingEmbeddings())
+    run_ingest(s, embeddings=HashingEmbeddings(), store=store, progress=False)
+    return document_languages(store.documents())
 
 
-# ------------------------------------------------------------------ grouping, no store
-def test_document_language_from_vendor_yaml_else_detected_from_the_text() -> None:
-    asked: list[str] = []
-
-    def text(document: str) -> str | None:
-        asked.append(document)
-        return _text(document)
-
-    language = document_languages(CORPUS, text)
-    assert language("lyon-saas/cgv.txt") == "fr"
-    assert asked == []  # vendor.yaml says it: the text is not read
+def test_document_language_from_vendor_yaml_else_detected_from_the_text(settings: Settings) -> None:
+    language = _languages(settings)
+    assert language("lyon-saas/cgv.txt") == "fr"  # vendor.yaml says it
     assert language("berlin-hosting/terms.txt") == "en"  # no vendor.yaml: detected from the English text
-    assert language("berlin-hosting/terms.txt") == "en" and asked == ["berlin-hosting/terms.txt"]  # cached
-    assert language("ghost/none.txt") is None  # neither vendor.yaml nor text
+    assert language("ghost/none.txt") is None  # not in the store
 
 
-def test_vendor_without_yaml_language_is_detected_per_its_text(tmp_path: Path) -> None:
+def test_vendor_without_yaml_language_is_detected_per_its_text(settings: Settings, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     (corpus / "nantes-crm").mkdir(parents=True)
     (corpus / "nantes-crm" / "vendor.yaml").write_text("name: Nantes CRM\n", encoding="utf-8")  # no language
-    texts = {"nantes-crm/cgu.txt": "Le prestataire conserve les données pendant la durée du contrat et les"}
-    assert document_languages(corpus, texts.get)("nantes-crm/cgu.txt") == "fr"
+    (corpus / "nantes-crm" / "cgu.txt").write_text(
+        "Le prestataire conserve les données pendant la durée du contrat et les supprime ensuite.\n",
+        encoding="utf-8",
+    )
+    assert _languages(settings, corpus)("nantes-crm/cgu.txt") == "fr"
 
 
-def test_lang_pair_groups() -> None:
-    language = document_languages(CORPUS, _text)
+def test_lang_pair_groups(settings: Settings) -> None:
+    language = _languages(settings)
     items = {
         json.loads(line)["id"]: json.loads(line)
         for line in GOLD.read_text(encoding="utf-8").splitlines()
