@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evals.metrics import metric_names
-from evals.report import fmt
+from evals.report import fmt, fmt_delta
 
 
 def metric_deltas(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[tuple[str, Any, Any, float | None]]:
@@ -51,7 +51,7 @@ def render_compare(
         "|---|---|---|---|",
     ]
     for n, va, vb, d in metric_deltas(a, b):
-        delta = "–" if d is None else (f"{d:+.0f} ms" if n.startswith("latency") else f"{d:+.3f}")
+        delta = "–" if d is None else fmt_delta(n, d)
         lines.append(f"| `{n}` | {fmt(va, n)} | {fmt(vb, n)} | {delta} |")
     f = flips(rows_a, rows_b)
     questions = {r["id"]: (r.get("ask") or {}).get("question", "") for r in list(rows_a) + list(rows_b)}

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import PROJECT_ROOT
-from evals.report import fmt
+from evals.report import fmt, fmt_delta, md_cell
 
 DEFAULT_HISTORY = PROJECT_ROOT / "evals" / "history.jsonl"
 DEFAULT_METRICS = ("evidence_recall@5", "mrr@5", "answer_accuracy", "latency_ms_p50")
@@ -203,19 +203,6 @@ def _sort_time(row: Mapping[str, Any]) -> float:
     return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).timestamp()
 
 
-def _delta(name: str, value: float | int, previous: float | int) -> str:
-    d = float(value) - float(previous)
-    if name.startswith("latency"):
-        return f"{d:+.0f} ms"
-    if isinstance(value, int) and isinstance(previous, int):
-        return f"{int(d):+d}"
-    return f"{d:+.3f}"
-
-
-def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def select(
     rows: Iterable[Mapping[str, Any]], gold: str | None = None, split: str | None = None
 ) -> list[Mapping[str, Any]]:
@@ -245,7 +232,11 @@ def render_history(
         prev = (last.get(group_key(r)) or {}).get("metrics") or {}
         now = r.get("metrics") or {}
         deltas[id(r)] = {
-            m: _delta(m, now[m], prev[m])
+            m: fmt_delta(
+                m,
+                float(now[m]) - float(prev[m]),
+                integral=isinstance(now[m], int) and isinstance(prev[m], int),
+            )
             for m in metrics
             if _is_number(now.get(m)) and _is_number(prev.get(m))
         }
@@ -271,5 +262,5 @@ def render_history(
             v = m.get(c)
             d = deltas[id(r)].get(c)
             cells.append(fmt(v, c) + (f" ({d})" if d else ""))
-        lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
+        lines.append("| " + " | ".join(md_cell(x) for x in cells) + " |")
     return "\n".join(lines) + "\n"

@@ -33,6 +33,16 @@ def fmt(value: Any, name: str = "") -> str:
     return str(value)
 
 
+def fmt_delta(name: str, delta: float, integral: bool = False) -> str:
+    """A metric's difference for tables: latencies in ms, counts (`integral`) as integers, else three
+    decimals, always signed."""
+    if name.startswith("latency"):
+        return f"{delta:+.0f} ms"
+    if integral:
+        return f"{int(delta):+d}"
+    return f"{delta:+.3f}"
+
+
 def write_results(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
     with path.open("w", encoding="utf-8") as f:
         for r in rows:
@@ -90,7 +100,8 @@ def failed_rows(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 # ------------------------------------------------------------------ markdown
-def _md_cell(text: Any) -> str:
+def md_cell(text: Any) -> str:
+    """Text made safe for one Markdown table cell (pipes escaped, one line)."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -104,7 +115,7 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
         f"- mode: {'retrieval-only' if cfg.get('retrieval_only') else 'full (retrieval + answer)'}; "
         f"k = {k}; items: {summary.get('n_items', len(rows))}",
         f"- corpus: `{cfg.get('corpus')}` ({cfg.get('corpus_documents', '?')} documents)",
-        f"- models: {_md_cell(json.dumps(cfg.get('models') or {}, ensure_ascii=False))}; "
+        f"- models: {md_cell(json.dumps(cfg.get('models') or {}, ensure_ascii=False))}; "
         f"prompt: {cfg.get('prompt') or '–'}",
         f"- git commit: `{cfg.get('git_commit', '?')}`; timestamp: {cfg.get('timestamp', '?')}",
         "",
@@ -129,12 +140,12 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
             "",
             f"## {title}",
             "",
-            "| " + _md_cell(dim) + " | n | " + " | ".join(main) + " |",
+            "| " + md_cell(dim) + " | n | " + " | ".join(main) + " |",
             "|---|---|" + "---|" * len(main),
         ]
         for key, g in groups.items():
             lines.append(
-                f"| {_md_cell(key)} | {g.get('n', '')} | " + " | ".join(fmt(g.get(n), n) for n in main) + " |"
+                f"| {md_cell(key)} | {g.get('n', '')} | " + " | ".join(fmt(g.get(n), n) for n in main) + " |"
             )
     calib = [b for b in reliability(rows) if b["n"]]
     if calib:
@@ -157,11 +168,11 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
         lines.append("None.")
     for r in failed:
         s, ask = r.get("scores") or {}, r.get("ask") or {}
-        lines.append(f"- **{_md_cell(r['id'])}** — {_md_cell(ask.get('question', ''))}")
+        lines.append(f"- **{md_cell(r['id'])}** — {md_cell(ask.get('question', ''))}")
         if "answer" in ask:
             lines.append(
                 f"  - answer{' (abstained)' if ask.get('abstained') else ''}: "
-                f"{_md_cell(str(ask.get('answer', ''))[:400])}"
+                f"{md_cell(str(ask.get('answer', ''))[:400])}"
             )
         detail = {
             n: s.get(n)
@@ -177,7 +188,7 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
         lines.append(
             "  - scores: "
             + ", ".join(f"{n}={fmt(v, n)}" for n, v in detail.items())
-            + (f"; error: {_md_cell(s['error'])}" if s.get("error") else "")
+            + (f"; error: {md_cell(s['error'])}" if s.get("error") else "")
         )
     return "\n".join(lines) + "\n"
 
