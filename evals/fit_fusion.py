@@ -141,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.settings import load_settings
     from evals.dataset import load_gold
     from evals.metrics import score_item
+    from evals.runner import store_texts
 
     items = [
         it
@@ -156,15 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = Assistant(settings)
     emb = _MemoEmbeddings(base.embeddings)
     store = base.store
-    texts: dict[str, str | None] = {}
-
-    def document_text(doc: str) -> str | None:
-        if doc not in texts:
-            try:
-                texts[doc] = store.document_text(doc)
-            except Exception:  # noqa: BLE001 - a gold document missing from the store scores as a miss
-                texts[doc] = None
-        return texts[doc]
+    document_text = store_texts(store)
 
     def measure(f: Fusion) -> tuple[float, float]:
         asst = Assistant(settings, store=store, embeddings=emb, fusion=f)  # type: ignore[arg-type]

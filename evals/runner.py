@@ -118,6 +118,21 @@ def document_languages(records: Iterable[Any]) -> Callable[[str], str | None]:
     return langs.get
 
 
+def store_texts(store: Any) -> Callable[[str], str | None]:
+    """document -> its text in the store (read once), None for a document the store does not hold."""
+    texts: dict[str, str | None] = {}
+
+    def document_text(doc: str) -> str | None:
+        if doc not in texts:
+            try:
+                texts[doc] = store.document_text(doc)
+            except KeyError:
+                texts[doc] = None
+        return texts[doc]
+
+    return document_text
+
+
 def git_commit(root: Path = PROJECT_ROOT) -> str:
     """HEAD commit (with "-dirty" when tracked files changed), or "unknown" outside a checkout."""
     try:
@@ -301,15 +316,7 @@ def run_eval(
             embeddings if embeddings is not None else store_embeddings,
             extracts=extracts,
         )
-        texts: dict[str, str | None] = {}
-
-        def document_text(doc: str) -> str | None:
-            if doc not in texts:
-                try:
-                    texts[doc] = store.document_text(doc)
-                except KeyError:
-                    texts[doc] = None
-            return texts[doc]
+        document_text = store_texts(store)
 
         def ask_fn(question: str) -> dict[str, Any]:
             return sys_.retrieve(question, k) if retrieval_only else sys_.answer(question, k)
