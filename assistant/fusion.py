@@ -26,6 +26,16 @@ class Fusion:
     rrf_k: int = 60
     fitted_for: str | None = None  # the embedder the weights were fitted with (None: hand-set)
 
+    @classmethod
+    def hand_set(cls, rrf_k: int = 60) -> Fusion:
+        """The hand-set weights (dense 1, BM25 1, glossary 0.7) with this RRF k."""
+        return cls(dict(DEFAULT_WEIGHTS), rrf_k, None)
+
+    @property
+    def is_hand_set(self) -> bool:
+        """Whether these are the hand-set weights (whatever the RRF k)."""
+        return self.weights == DEFAULT_WEIGHTS and self.fitted_for is None
+
     def weight(self, name: str) -> float:
         return float(self.weights.get(name, 0.0))
 
@@ -49,14 +59,14 @@ def load_fusion(embeddings: str | None, rrf_k: int = 60, path: Path | None = Non
             if not any(w.values()):
                 raise ValueError(f"{p}: every fusion weight is 0")
             return Fusion({**{k: 0.0 for k in LISTS}, **w}, int(data.get("rrf_k", rrf_k)), fitted_for)
-    return Fusion(dict(DEFAULT_WEIGHTS), rrf_k, None)
+    return Fusion.hand_set(rrf_k)
 
 
 def fusion_for(choice: str, embeddings: str | None, rrf_k: int = 60) -> Fusion:
     """The fusion a `retrieval.fusion` setting names: "hand-set", "fitted" (config/fusion.json) or a file's
     path; a fitted file applies only to the embedder it was fitted with (else the hand-set weights)."""
     if choice in ("", "hand-set"):
-        return Fusion(dict(DEFAULT_WEIGHTS), rrf_k, None)
+        return Fusion.hand_set(rrf_k)
     path = FUSION_FILE if choice == "fitted" else Path(choice).expanduser()
     if not path.exists():
         raise ValueError(

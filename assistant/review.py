@@ -264,13 +264,6 @@ def prompt_key(version: str) -> str:
         return version
 
 
-def hand_set_fusion(fusion: Any) -> Any:
-    """The hand-set fusion with this one's RRF k (cells computed under it keep their key)."""
-    from assistant.fusion import DEFAULT_WEIGHTS, Fusion
-
-    return Fusion(dict(DEFAULT_WEIGHTS), getattr(fusion, "rrf_k", 60), None)
-
-
 def engine_key(asst: Any) -> str:
     """ "+engine@<sha>" over the answer engine's tuned numbers (thresholds, confidence model, ranker weights,
     retrieval's fusion weights), so that re-fitting them recomputes the cells; "" for an engine without them."""
@@ -286,7 +279,7 @@ def engine_key(asst: Any) -> str:
     if engine is None and weights is None:
         return ""
     blob = repr(engine) + json.dumps(weights, sort_keys=True, default=str)
-    if fusion is not None and fusion != hand_set_fusion(fusion):  # fused otherwise: other clauses seen
+    if fusion is not None and not getattr(fusion, "is_hand_set", False):  # fused otherwise: other clauses
         blob += json.dumps(fusion.to_json() if hasattr(fusion, "to_json") else repr(fusion), sort_keys=True)
     return f"+engine@{hashlib.sha256(blob.encode('utf-8')).hexdigest()[:8]}"
 

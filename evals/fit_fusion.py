@@ -170,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
 
     rrf_default = settings.retrieval.rrf_k
-    before = measure(Fusion(dict(DEFAULT_WEIGHTS), rrf_default))
+    before = measure(Fusion.hand_set(rrf_default))
     best, after, scored = fit(
         grid(rrf_default), measure, rrf_default, len(items), args.recall_items, args.mrr_tolerance
     )
