@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from assistant.figures import unsupported_figures
@@ -139,22 +139,7 @@ def renumber(answer: str, citations: Sequence[Citation], start: int = 1) -> tupl
     new = {old: start + i for i, old in enumerate(order)}
 
     text = sub_markers(answer, lambda ns: "".join(f"[{new[n]}]" for n in ns if n in new))
-    out = []
-    for old in order:
-        c = by_n[old]
-        out.append(
-            Citation(
-                n=new[old],
-                vendor=c.vendor,
-                vendor_name=c.vendor_name,
-                document=c.document,
-                section=c.section,
-                quote=c.quote,
-                start=c.start,
-                end=c.end,
-                clause_id=c.clause_id,
-            )
-        )
+    out = [replace(by_n[old], n=new[old]) for old in order]
     return text, out
 
 
