@@ -29,7 +29,7 @@ from assistant.prompts import Prompt, load_prompt
 from assistant.query import injected_ranges
 from assistant.rank import FEATURES, WEIGHTS_FILE, Candidate, load_weights, question_types, rank
 from assistant.retrieval import Retrieval, StoreReader, expand_neighbours, interleave, search_group, timed_ms
-from assistant.say import say
+from assistant.say import say, states_no_answer
 from assistant.scope import Scope, decide
 from assistant.sentence_vectors import SentenceVectors
 from assistant.spans import Span, spans_of_hits
@@ -63,6 +63,13 @@ class EngineConfig:
     # the dev split (second asks and rows): 0.35-0.40 keep 28 of 30 right sentences and silence the silent
     # rows (their P(yes) <= 0.31).
     secondary_p: float = 0.4
+    # The confidence under which an answer is withdrawn (the assistant abstains) when the model, asked to
+    # restate the checked sentence, stated no answer from it (say.states_no_answer: it echoed the question,
+    # found nothing, dropped the key fact or put in a figure the clause does not hold). The restatement is
+    # a second reading of the sentence by the model: weak confidence plus no answer stated is how
+    # near-topic sentences of unanswerable questions look on the dev split. 0: off. Fitted on the dev
+    # split with the confidence model (`python -m evals.calibration RUN --fit`).
+    abstain_unworded_below: float = 0.0
     # logistic weights over CONFIDENCE_INPUTS (fitted on the dev split by `python -m evals.calibration
     # fit`); empty: the confidence is the check's P(yes) itself
     confidence_weights: tuple[float, ...] = ()
@@ -667,6 +674,9 @@ class Assistant:
             )
         base.citations = [span_citation(i, s) for i, s in enumerate(spans, 1)]
         base.abstained = False
+        no_answer = generated == 0 and all(states_no_answer(f) for f in failures)
+        if base.signals:
+            base.signals["wording_no_answer"] = 1.0 if no_answer else 0.0
         if generated == len(chosen) and len(parts) == len(chosen):
             base.answer, base.mode = " ".join(parts), "generated"
             base.explanation = t(lang, "why_generated", conf=conf_txt)
@@ -674,6 +684,17 @@ class Assistant:
             base.answer, base.mode = "\n".join(parts), "generated"
             base.explanation = t(lang, "why_generated", conf=conf_txt)
             base.warnings.append(f"wording rejected for one ask: {failures[0]}")
+        elif no_answer and conf < self.engine.abstain_unworded_below:
+            self._abstain(
+                base,
+                spans[0],
+                lang,
+                who,
+                t(lang, "why_abstained_unworded", conf=_fmt(conf), reason=_plain_reason(failures[0], lang)),
+                f"confidence {conf:.2f} < {self.engine.abstain_unworded_below} and no answer stated: "
+                f"{failures[0]}",
+                conf,
+            )
         else:
             base.answer, base.mode = one_quote(spans, types), "extractive"
             base.explanation = t(lang, "why_quoted", conf=conf_txt, reason=_plain_reason(failures[0], lang))
@@ -813,6 +834,18 @@ def _plain_reason(failure: str, lang: str) -> str:
             "la reformulation ne faisait que répéter la question"
             if fr
             else "the rewording only repeated the question"
+        )
+    if "key fact" in f:
+        return (
+            "la reformulation omettait le fait clé de la clause"
+            if fr
+            else "the rewording left out the clause's key fact"
+        )
+    if "no answer" in f or "does not answer" in f:
+        return (
+            "le modèle n'a trouvé aucune réponse dans la phrase"
+            if fr
+            else "the model found no answer in the sentence"
         )
     if "cites" in f:
         return "la reformulation ne citait pas la clause" if fr else "the rewording did not cite the clause"

@@ -104,6 +104,25 @@ def missing_key_fact(text: str, spans: Sequence[Span], types: Sequence[str]) -> 
     return False
 
 
+# Rejections that say the model stated no answer from the sentence it was given (it found none, echoed the
+# question, dropped the clause's key fact, or put in a figure the clause does not hold) rather than a fault
+# of form (markup, a wrong marker). Together with a weak confidence they mean the sentence likely does not
+# answer: the engine abstains then (engine.abstain_unworded_below).
+NO_ANSWER_PROBLEMS = (
+    "the model found no answer in the sentence",
+    "the model said the sentence does not answer",
+    "the wording only repeats the question",
+    "the wording leaves out the clause's key fact",
+    "figure(s) ",
+)
+
+
+def states_no_answer(failure: str) -> bool:
+    """Whether a wording rejection (Said.failure) says the model stated no answer from the sentence."""
+    f = failure.strip()
+    return bool(f) and any(f.startswith(p) or f"; {p}" in f for p in NO_ANSWER_PROBLEMS)
+
+
 def wording_problem(
     text: str,
     question: str,

@@ -31,6 +31,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_abstained_check": "The closest sentences found were judged not to answer the question "
         "(best confidence {conf}, under the {thr} threshold), so the assistant does "
         "not answer rather than guess.",
+        "why_abstained_unworded": "The closest sentence was a weak match (confidence {conf}) and the model, "
+        "asked to state the answer from it, stated none ({reason}), so the assistant does not answer "
+        "rather than guess.",
         "why_abstained_relevance": "Nothing in {who} is close enough to the question to be its answer.",
         "why_unknown": "No document of {name} was loaded into the assistant.",
         "why_refused": "The question is not about the vendors' contract terms.",
@@ -62,6 +65,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_abstained_check": "Les phrases les plus proches ont été jugées ne pas répondre à la question "
         "(meilleure confiance {conf}, sous le seuil de {thr}) : l'assistant préfère "
         "ne pas répondre plutôt que deviner.",
+        "why_abstained_unworded": "La phrase la plus proche correspondait mal (confiance {conf}) et le "
+        "modèle, invité à en tirer la réponse, n'en a formulé aucune ({reason}) : l'assistant préfère ne "
+        "pas répondre plutôt que deviner.",
         "why_abstained_relevance": "Rien dans {who} n'est assez proche de la question pour y répondre.",
         "why_unknown": "Aucun document de {name} n'a été chargé dans l'assistant.",
         "why_refused": "La question ne porte pas sur les conditions contractuelles des fournisseurs.",

@@ -101,7 +101,7 @@ class RetrievalSettings(_Section):
     neighbour_expansion: bool = True
     # "hand-set" (dense 1, BM25 1, glossary 0.7, rrf_k), "fitted" (config/fusion.json, from
     # python -m evals.fit_fusion, for the embedder it was fitted with) or the path of such a file
-    fusion: str = "hand-set"
+    fusion: str = "fitted"
 
 
 class IngestSettings(_Section):

@@ -91,10 +91,12 @@ def inputs_of(
     rows: Sequence[Mapping[str, Any]],
     gold_items: Mapping[str, Mapping[str, Any]] | None = None,
     assistant: Any = None,
+    used: list[Mapping[str, Any]] | None = None,
 ) -> list[tuple[list[float], bool, bool]]:
     """(confidence inputs, truth, answerable) per single-vendor row the check saw: from the row's
     `signals` when the run recorded them, else recomputed by ranking the question again with `assistant`
-    (the run's P(yes) is its confidence then: runs made before a confidence model existed)."""
+    (the run's P(yes) is its confidence then: runs made before a confidence model existed). The rows
+    that gave a tuple are appended to `used`, in the same order, when it is given."""
     from assistant.pipeline import CONFIDENCE_INPUTS, confidence_inputs
     from assistant.rank import question_types
     from assistant.scope import decide
@@ -108,6 +110,8 @@ def inputs_of(
         answerable = bool((r.get("scores") or {}).get("answerable", True))
         if sig:
             out.append(([1.0] + [float(sig[k]) for k in CONFIDENCE_INPUTS[1:]], truth(r), answerable))
+            if used is not None:
+                used.append(r)
             continue
         if assistant is None or gold_items is None:
             continue
@@ -129,6 +133,8 @@ def inputs_of(
             max(ret.best_dense.values(), default=0.0),
         )
         out.append((x, truth(r), answerable))
+        if used is not None:
+            used.append(r)
     return out
 
 
@@ -160,6 +166,44 @@ def best_threshold(scores: Sequence[float], data: Sequence[tuple[list[float], bo
 
     cands = sorted({round(float(s), 4) for s in scores})
     return max(cands, key=lambda thr: (good(thr), -thr)) if cands else 0.5
+
+
+def stated_no_answer(row: Mapping[str, Any]) -> bool:
+    """Whether the model, restating the row's checked sentence, stated no answer from it: the run's
+    `wording_no_answer` signal, or (runs made before that signal) its "wording rejected: ..." warning."""
+    from assistant.say import states_no_answer
+
+    ask = row.get("ask") or {}
+    sig = ask.get("signals") or {}
+    if "wording_no_answer" in sig:
+        return bool(sig["wording_no_answer"])
+    prefix = "wording rejected: "
+    return any(states_no_answer(w[len(prefix) :]) for w in ask.get("warnings") or [] if w.startswith(prefix))
+
+
+def best_unworded_threshold(
+    scores: Sequence[float],
+    data: Sequence[tuple[list[float], bool, bool]],
+    no_answer: Sequence[bool],
+    thr: float,
+) -> tuple[float, int]:
+    """The confidence under which an answer whose restatement stated no answer is withdrawn: of the
+    candidate cuts (thr, then midway above each such item's confidence), the one that gets the most items
+    right (answerable answered with a true sentence, unanswerable abstained), ties to the lower cut (withdraw
+    less). Returns (cut, items right); the cut `thr` withdraws nothing."""
+
+    def good(cut: float) -> int:
+        n = 0
+        for s, (_, t, a), na in zip(scores, data, no_answer, strict=True):
+            abstains = s < thr or (na and s < cut)
+            n += (a and t and not abstains) or (not a and abstains)
+        return n
+
+    above = sorted({s for s, na in zip(scores, no_answer, strict=True) if na and s >= thr})
+    nxt = above[1:] + [s + 0.02 for s in above[-1:]]
+    cands = [thr] + [round((a + b) / 2, 4) for a, b in zip(above, nxt, strict=True)]
+    best = max(cands, key=lambda c: (good(c), -c))
+    return best, good(best)
 
 
 def _fmt(v: Any) -> str:
@@ -234,7 +278,8 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
     from evals.dataset import load_gold
 
     gold = {str(it["id"]): it for it in load_gold(args.gold)}
-    data = inputs_of(rows, gold, Assistant(load_settings()))
+    used: list[Mapping[str, Any]] = []
+    data = inputs_of(rows, gold, Assistant(load_settings()), used=used)
     if len(data) < 20:
         print(f"error: only {len(data)} checked items to fit on", file=sys.stderr)
         return 2
@@ -253,11 +298,18 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
     )
     print(f"P(yes) alone: threshold {p_thr:.3f}, {right([x[1] for x, _, _ in data], p_thr)} items right")
     print(f"combined:     threshold {thr:.3f}, {right(scores, thr)} items right")
+    no_answer = [stated_no_answer(r) for r in used]
+    cut, n_cut = best_unworded_threshold(scores, data, no_answer, thr)
+    print(
+        f"withdrawn when no answer was stated ({sum(no_answer)} such items): under {cut:.3f}, "
+        f"{n_cut} items right"
+    )
     if args.write:
         doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
         eng = doc.setdefault("engine", {})
         eng["confidence_weights"] = [round(v, 5) for v in w]
         eng["abstain_below"] = round(thr, 4)
+        eng["abstain_unworded_below"] = round(cut, 4) if cut > thr else 0.0
         doc["calibrated"] = {
             "on": str(Path(args.run)),
             "items": len(data),
