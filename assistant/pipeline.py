@@ -85,6 +85,7 @@ class EngineConfig:
         if embeddings is not None and fitted_for not in (None, embeddings):  # scores of another embedder
             data.pop("confidence_weights", None)
             data.pop("abstain_below", None)
+            data.pop("abstain_unworded_below", None)
         kw: dict[str, Any] = {}
         for k, v in data.items():
             if k == "confidence_weights":

@@ -224,3 +224,52 @@ def test_a_second_ask_is_gated_on_the_checks_own_probability(built, secondary_p:
     assert not ans.abstained and len(ans.citations) == n_cited
     assert "plafonnée" in ans.citations[0].quote
     assert ("Paris" in ans.answer) == (n_cited == 2)
+
+
+@pytest.mark.parametrize(
+    ("reply", "p_yes", "withdrawn"),
+    [
+        ("How quickly must Humanlinker notify a data breach? [1]", 0.4, True),  # echoes the question
+        ("Humanlinker must notify a breach within 72 hours [1].", 0.4, True),  # a figure the clause lacks
+        ("NOT_FOUND", 0.4, True),  # the model found no answer in the sentence
+        ("Humanlinker must notify within <b>48 business hours</b> [1].", 0.4, False),  # form, not content
+        ("How quickly must Humanlinker notify a data breach? [1]", 0.6, False),  # confident enough
+    ],
+)
+def test_a_weak_answer_whose_wording_states_no_answer_is_withdrawn(
+    built, reply: str, p_yes: float, withdrawn: bool
+) -> None:
+    """Confidence over abstain_below but under abstain_unworded_below, and the model's restatement says
+    nothing from the sentence: abstain, quoting the sentence; a rejection for form, or a confidence over
+    the cut, keeps the verbatim quote as the answer."""
+    engine = EngineConfig(abstain_below=0.3, abstain_unworded_below=0.5)
+    asst, llm, _ = make(built, [reply], rules=[(BREACH, p_yes)], engine=engine)
+    ans = asst.answer("How quickly must Humanlinker notify a data breach?")
+    assert len(llm.calls) == 1  # the wording was asked for: the check passed abstain_below
+    assert ans.abstained is withdrawn
+    assert ans.mode == ("abstained" if withdrawn else "extractive")
+    assert ans.confidence == pytest.approx(p_yes)
+    assert len(ans.citations) == 1 and BREACH in ans.citations[0].quote
+    assert_verbatim(ans, built[1])
+    no_answer = reply.startswith(("How", "NOT", "Humanlinker must notify a breach"))
+    assert ans.signals["wording_no_answer"] == (1.0 if no_answer else 0.0)
+    if withdrawn:
+        assert ans.answer.startswith("Humanlinker's documents do not specify")
+        assert "stated none" in ans.explanation and "0.40" in ans.explanation
+    else:
+        assert "quoted as written" in ans.explanation
+
+
+def test_the_cut_is_off_by_default_and_for_another_embedder(tmp_path) -> None:
+    import json
+
+    assert EngineConfig().abstain_unworded_below == 0.0
+    p = tmp_path / "ranker.json"
+    doc = {
+        "engine": {"abstain_below": 0.15, "abstain_unworded_below": 0.24},
+        "fitted": {"embeddings": "gemma"},
+    }
+    p.write_text(json.dumps(doc), encoding="utf-8")
+    assert EngineConfig.load(p, "gemma").abstain_unworded_below == pytest.approx(0.24)
+    other = EngineConfig.load(p, "hashing-256")  # a confidence on another scale: none of the fitted cuts
+    assert other.abstain_unworded_below == 0.0 and other.abstain_below == EngineConfig().abstain_below

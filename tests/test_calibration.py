@@ -42,3 +42,42 @@ def test_sweep_and_choice() -> None:
     assert table[0.4]["abstention_recall"] == 0.5
     assert table[0.8]["answerable_answered_true"] == pytest.approx(2 / 5)
     assert choose(list(table.values())) == 0.5
+
+
+def test_stated_no_answer_from_the_signal_or_an_older_run_s_warning() -> None:
+    from evals.calibration import stated_no_answer
+
+    assert stated_no_answer({"ask": {"signals": {"wording_no_answer": 1.0}}})
+    assert not stated_no_answer({"ask": {"signals": {"wording_no_answer": 0.0}, "warnings": ["x"]}})
+    old = {
+        "ask": {
+            "signals": {"p_yes": 0.4},
+            "warnings": ["wording rejected: the wording only repeats the question"],
+        }
+    }
+    assert stated_no_answer(old)
+    fig = "wording rejected: figure(s) 72 not found in the cited passage(s): 'x'"
+    assert stated_no_answer({"ask": {"warnings": [fig]}})
+    assert not stated_no_answer(
+        {"ask": {"warnings": ["wording rejected: the wording carries markup or a link"]}}
+    )
+    # one ask of two worded: an answer was stated
+    assert not stated_no_answer(
+        {"ask": {"warnings": ["wording rejected for one ask: the wording only repeats"]}}
+    )
+
+
+def test_unworded_cut_withdraws_weak_unanswerable_items_only_when_it_pays() -> None:
+    from evals.calibration import best_unworded_threshold
+
+    # (inputs, truth, answerable): scores and "no answer stated" flags side by side
+    data = [([1.0], False, False), ([1.0], False, False), ([1.0], True, True), ([1.0], True, True)]
+    scores = [0.15, 0.20, 0.30, 0.60]
+    cut, right = best_unworded_threshold(scores, data, [True, True, True, False], thr=0.10)
+    assert 0.20 < cut < 0.30 and right == 4  # both unanswerable withdrawn, the true answer at 0.30 kept
+    # a true answer stating nothing at 0.18 sits between them: cutting under it (0.165) or over both
+    # unanswerable items (0.21) both get 3 right; the tie goes to the lower cut, which withdraws less
+    cut2, right2 = best_unworded_threshold([0.15, 0.20, 0.18, 0.6], data, [True, True, True, False], thr=0.10)
+    assert cut2 == pytest.approx(0.165) and right2 == 3
+    # no item stated nothing: the cut withdraws nothing
+    assert best_unworded_threshold(scores, data, [False] * 4, thr=0.10) == (0.10, 2)
