@@ -388,7 +388,8 @@ class Assistant:
         spans = [
             sp
             for sp in spans_of_hits(hits)
-            if not any(sp.start < e and s < sp.end for s, e in bad) and not _title_like(sp.text)
+            if not any(sp.start < e and s < sp.end for s, e in bad)
+            and not _title_like(sp.text, _own_line(sp))
         ]
         if not spans:
             return []
@@ -789,20 +790,32 @@ _HEADING_NUMBER = re.compile(
 )
 
 
-def _title_like(text: str) -> bool:
+def _own_line(sp: Span) -> bool:
+    """Whether the span is a whole line of its clause (a line break, or the clause's edge, on both sides)."""
+    text, i = sp.clause.text, sp.start - sp.clause.start
+    if not 0 <= i <= len(text) or text[i : i + len(sp.text)] != sp.text:
+        return False
+    before, after = text[:i].rstrip(" \t"), text[i + len(sp.text) :].lstrip(" \t")
+    return (not before or before.endswith("\n")) and (not after or after.startswith("\n"))
+
+
+def _title_like(text: str, own_line: bool = False) -> bool:
     """A heading or label line, never a candidate answer: "Version française - LEO Bizdev", "19. Droit
     applicable et juridiction compétente", "ARTICLE 13. RESPONSABILITES", "• SORT DES DONNEES PERSONNELLES A
-    LA FIN DES SERVICES". Once its section number is set aside, it is too short to state a term (under 5
-    words), or short (at most 10 words) and numbered or in capitals; with no figure, address or percentage,
-    and it does not end a sentence."""
+    LA FIN DES SERVICES", and, on a line of its own, "Transferts internationaux des données par Aura
+    Digital". Once its section number is set aside, it is too short to state a term (under 5 words), or
+    short (at most 10 words) and numbered, in capitals, or alone on its line without a list marker; with no
+    figure, address or percentage, and it does not end a sentence."""
     body = _HEADING_NUMBER.sub("", text.strip(), count=1)
     numbered = body != text.strip()
     words = re.findall(r"[^\W_]+", body)
-    if re.search(r"\d|@|%|€", body) or body.rstrip().endswith((".", ";", ":")) and len(words) >= 5:
+    ends = body.rstrip().endswith((".", ";", ":"))
+    if re.search(r"\d|@|%|€", body) or ends and len(words) >= 5:
         return False
     letters = [c for c in body if c.isalpha()]
     shouting = bool(letters) and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
-    return len(words) < 5 or ((shouting or numbered) and len(words) <= 10)
+    label_line = own_line and not ends and not re.match(r"\s*[-–•*·▪]", body)
+    return len(words) < 5 or ((shouting or numbered or label_line) and len(words) <= 10)
 
 
 def renumber_one(text: str, n: int) -> str:

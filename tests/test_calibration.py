@@ -81,3 +81,20 @@ def test_unworded_cut_withdraws_weak_unanswerable_items_only_when_it_pays() -> N
     assert cut2 == pytest.approx(0.165) and right2 == 3
     # no item stated nothing: the cut withdraws nothing
     assert best_unworded_threshold(scores, data, [False] * 4, thr=0.10) == (0.10, 2)
+
+
+def test_leave_one_out_keeps_a_cut_only_when_it_carries() -> None:
+    from evals.calibration import loo_right
+
+    # (inputs [bias, P(yes)], truth, answerable): true answers at high P(yes), unanswerable items low
+    base = [([1.0, 0.9], True, True)] * 8 + [([1.0, 0.1], False, False)] * 6
+    # a band where unanswerable items that stated no answer share their P(yes) with true answers that
+    # stated one: no threshold separates them, the cut does, and it carries from item to item
+    band = [([1.0, 0.5], False, False)] * 5 + [([1.0, 0.5], True, True)] * 5
+    no_answer = [False] * len(base) + [True] * 5 + [False] * 5
+    plain, with_cut = loo_right(base + band, no_answer, steps=3000)
+    assert with_cut > plain
+    # one lone unanswerable item in the band: the cut fitted without it withdraws nothing, so nothing carries
+    lone = base + band[4:]
+    plain2, with_cut2 = loo_right(lone, [False] * len(base) + [True] + [False] * 5, steps=3000)
+    assert with_cut2 <= plain2

@@ -339,3 +339,40 @@ def test_headings_are_never_candidates(text: str, title: bool) -> None:
     from assistant.pipeline import _title_like
 
     assert _title_like(text) is title
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Transferts internationaux des données par Aura Digital", True),  # a label line of the corpus
+        ("- the secure storage and hosting of data", False),  # a list item: a possible answer
+        ("• hébergement des données chez OVH à Roubaix", False),
+        ("Les données ne sont pas transférées hors de l'UE.", False),  # a sentence
+        ("Where is the data stored?", True),  # a question used as a heading (a question is no answer)
+        ("Adresse aura digital 76 rue d'anvers 69007 Lyon", False),  # an address holds a figure
+    ],
+)
+def test_a_short_unpunctuated_line_of_its_own_is_a_heading(text: str, title: bool) -> None:
+    from assistant.pipeline import _title_like
+
+    assert _title_like(text, own_line=True) is title
+    if text.startswith("Transferts"):
+        assert not _title_like(text)  # inside a paragraph the same words may be a sentence's start
+
+
+def test_own_line_needs_a_line_break_or_the_clause_edge_on_both_sides() -> None:
+    from types import SimpleNamespace
+
+    from assistant.pipeline import _own_line
+
+    text = "Transferts internationaux\n\nCertains tiers sont basés hors UE. Ils signent des clauses."
+
+    def span(part: str) -> Any:
+        clause = SimpleNamespace(text=text, start=100)
+        return SimpleNamespace(clause=clause, start=100 + text.index(part), text=part)
+
+    assert _own_line(span("Transferts internationaux"))  # clause start, then a line break
+    assert not _own_line(span("Certains tiers sont basés hors UE."))  # followed by another sentence
+    assert _own_line(span("Certains tiers sont basés hors UE. Ils signent des clauses."))  # to the clause end
+    stale: Any = SimpleNamespace(clause=SimpleNamespace(text=text, start=0), start=5, text="Transferts")
+    assert not _own_line(stale)  # offsets that do not match the clause text: not decided as a line
