@@ -65,10 +65,10 @@ class EngineConfig:
     secondary_p: float = 0.4
     # The confidence under which an answer is withdrawn (the assistant abstains) when the model, asked to
     # restate the checked sentence, stated no answer from it (say.states_no_answer: it echoed the question,
-    # found nothing, dropped the key fact or put in a figure the clause does not hold). The restatement is
-    # a second reading of the sentence by the model: weak confidence plus no answer stated is how
-    # near-topic sentences of unanswerable questions look on the dev split. 0: off. Fitted on the dev
-    # split with the confidence model (`python -m evals.calibration RUN --fit`).
+    # found nothing, dropped the key fact or put in a figure the clause does not hold): a second reading of
+    # the sentence by the model. 0: off. Fitted on the dev split with the confidence model (`python -m
+    # evals.calibration RUN --fit`) and kept only when it carries in leave-one-out; on the current dev run
+    # it did not, so config/ranker.json holds 0.
     abstain_unworded_below: float = 0.0
     # logistic weights over CONFIDENCE_INPUTS (fitted on the dev split by `python -m evals.calibration
     # fit`); empty: the confidence is the check's P(yes) itself

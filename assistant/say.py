@@ -106,8 +106,8 @@ def missing_key_fact(text: str, spans: Sequence[Span], types: Sequence[str]) -> 
 
 # Rejections that say the model stated no answer from the sentence it was given (it found none, echoed the
 # question, dropped the clause's key fact, or put in a figure the clause does not hold) rather than a fault
-# of form (markup, a wrong marker). Together with a weak confidence they mean the sentence likely does not
-# answer: the engine abstains then (engine.abstain_unworded_below).
+# of form (markup, a wrong marker). Under engine.abstain_unworded_below (when fitted) the engine abstains
+# on them instead of quoting the sentence.
 NO_ANSWER_PROBLEMS = (
     "the model found no answer in the sentence",
     "the model said the sentence does not answer",

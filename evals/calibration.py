@@ -168,6 +168,13 @@ def best_threshold(scores: Sequence[float], data: Sequence[tuple[list[float], bo
     return max(cands, key=lambda thr: (good(thr), -thr)) if cands else 0.5
 
 
+def logistic(w: Sequence[float], x: Sequence[float]) -> float:
+    """The confidence model's output for inputs x under weights w."""
+    import math
+
+    return 1.0 / (1.0 + math.exp(-sum(a * b for a, b in zip(w, x, strict=True))))
+
+
 def stated_no_answer(row: Mapping[str, Any]) -> bool:
     """Whether the model, restating the row's checked sentence, stated no answer from it: the run's
     `wording_no_answer` signal, or (runs made before that signal) its "wording rejected: ..." warning."""
@@ -212,19 +219,15 @@ def loo_right(
     """Leave-one-out items right (each item decided by the confidence model, threshold and unworded cut
     fitted on all the others): (without the cut, with it). The in-sample count flatters a cut fitted on a
     handful of items near the threshold; this says whether it carries to an item it was not fitted on."""
-    import math
-
     plain = with_cut = 0
     for i, (x, t, a) in enumerate(data):
         rest = [d for j, d in enumerate(data) if j != i]
         rest_na = [n for j, n in enumerate(no_answer) if j != i]
         w = fit_logistic(rest, steps=steps)
-        scores = [
-            1.0 / (1.0 + math.exp(-sum(p * q for p, q in zip(w, xx, strict=True)))) for xx, _, _ in rest
-        ]
+        scores = [logistic(w, xx) for xx, _, _ in rest]
         thr = best_threshold(scores, rest)
         cut, _ = best_unworded_threshold(scores, rest, rest_na, thr)
-        s = 1.0 / (1.0 + math.exp(-sum(p * q for p, q in zip(w, x, strict=True))))
+        s = logistic(w, x)
         for use_cut in (False, True):
             abstains = s < thr or (use_cut and no_answer[i] and s < cut)
             ok = (a and t and not abstains) or (not a and abstains)
@@ -293,8 +296,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
-    import math
-
     from core.runtime import apply_offline_defaults
 
     apply_offline_defaults()
@@ -311,7 +312,7 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
         print(f"error: only {len(data)} checked items to fit on", file=sys.stderr)
         return 2
     w = fit_logistic(data)
-    scores = [1.0 / (1.0 + math.exp(-sum(a * b for a, b in zip(w, x, strict=True)))) for x, _, _ in data]
+    scores = [logistic(w, x) for x, _, _ in data]
     thr = best_threshold(scores, data)
     p_thr = best_threshold([x[1] for x, _, _ in data], data)
 

@@ -190,8 +190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "items": len(items),
                 f"evidence_recall@{args.k}": round(after[0], 4),
                 f"mrr@{args.k}": round(after[1], 4),
-                "rule": f"most BM25 weight within {args.recall_items} item(s) of the best recall "
-                f"and {args.mrr_tolerance} of their best MRR",
+                "rule": (
+                    "the best recall, then the best MRR (more BM25 weight breaks ties)"
+                    if not args.recall_items and not args.mrr_tolerance
+                    else f"most BM25 weight within {args.recall_items} item(s) of the best recall "
+                    f"and {args.mrr_tolerance} of their best MRR"
+                ),
                 "best_point": {
                     **top[0].to_json(),
                     "evidence_recall": round(top[1][0], 4),
