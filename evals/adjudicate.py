@@ -33,20 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from evals.metrics import Span, locate_evidence, spans_hit
+from evals.review import corpus_text
 
 LABELS = ("yes", "partial", "no")
-
-
-def _texts(corpus: Path) -> Callable[[str], str | None]:
-    cache: dict[str, str | None] = {}
-
-    def text(doc: str) -> str | None:
-        if doc not in cache:
-            p = corpus / doc
-            cache[doc] = p.read_text(encoding="utf-8") if p.is_file() else None
-        return cache[doc]
-
-    return text
 
 
 def _rows(run: str | Path) -> dict[str, dict[str, Any]]:
@@ -215,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from evals.dataset import load_gold
 
     gold = load_gold(args.gold)
-    text = _texts(Path(args.corpus))
+    text = corpus_text(args.corpus)
     runs = [_rows(r) for r in args.runs]
     if args.cmd == "packet":
         pairs, key = build_packet(gold, runs, text, args.k, args.decoys, args.controls, args.seed)

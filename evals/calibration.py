@@ -153,19 +153,28 @@ def fit_logistic(
     return [float(v) for v in w]
 
 
+def items_right(
+    scores: Sequence[float],
+    data: Sequence[tuple[list[float], bool, bool]],
+    thr: float,
+    no_answer: Sequence[bool] | None = None,
+    cut: float = 0.0,
+) -> int:
+    """Items decided right (answerable answered with a true sentence, unanswerable abstained) when the
+    assistant abstains under `thr`, and also under `cut` for the items whose restatement stated no answer."""
+    flags = no_answer if no_answer is not None else [False] * len(scores)
+    n = 0
+    for s, (_, t, a), na in zip(scores, data, flags, strict=True):
+        abstains = s < thr or (na and s < cut)
+        n += (a and t and not abstains) or (not a and abstains)
+    return n
+
+
 def best_threshold(scores: Sequence[float], data: Sequence[tuple[list[float], bool, bool]]) -> float:
     """The threshold that gets the most items right: answerable items answered with a true sentence, plus
     unanswerable items abstained (ties to the lower threshold)."""
-
-    def good(thr: float) -> int:
-        return sum(
-            1
-            for s, (_, t, a) in zip(scores, data, strict=True)
-            if (a and t and s >= thr) or (not a and s < thr)
-        )
-
     cands = sorted({round(float(s), 4) for s in scores})
-    return max(cands, key=lambda thr: (good(thr), -thr)) if cands else 0.5
+    return max(cands, key=lambda thr: (items_right(scores, data, thr), -thr)) if cands else 0.5
 
 
 def logistic(w: Sequence[float], x: Sequence[float]) -> float:
@@ -200,11 +209,7 @@ def best_unworded_threshold(
     less). Returns (cut, items right); the cut `thr` withdraws nothing."""
 
     def good(cut: float) -> int:
-        n = 0
-        for s, (_, t, a), na in zip(scores, data, no_answer, strict=True):
-            abstains = s < thr or (na and s < cut)
-            n += (a and t and not abstains) or (not a and abstains)
-        return n
+        return items_right(scores, data, thr, no_answer, cut)
 
     above = sorted({s for s, na in zip(scores, no_answer, strict=True) if na and s >= thr})
     nxt = above[1:] + [s + 0.02 for s in above[-1:]]
@@ -227,12 +232,9 @@ def loo_right(
         scores = [logistic(w, xx) for xx, _, _ in rest]
         thr = best_threshold(scores, rest)
         cut, _ = best_unworded_threshold(scores, rest, rest_na, thr)
-        s = logistic(w, x)
-        for use_cut in (False, True):
-            abstains = s < thr or (use_cut and no_answer[i] and s < cut)
-            ok = (a and t and not abstains) or (not a and abstains)
-            plain += ok and not use_cut
-            with_cut += ok and use_cut
+        s = [logistic(w, x)]
+        plain += items_right(s, [(x, t, a)], thr)
+        with_cut += items_right(s, [(x, t, a)], thr, [no_answer[i]], cut)
     return plain, with_cut
 
 
@@ -316,16 +318,13 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
     thr = best_threshold(scores, data)
     p_thr = best_threshold([x[1] for x, _, _ in data], data)
 
-    def right(sc: Sequence[float], t: float) -> int:
-        return sum(
-            1 for s, (_, tr, a) in zip(sc, data, strict=True) if (a and tr and s >= t) or (not a and s < t)
-        )
-
     print(
         f"{len(data)} checked dev items; weights {dict(zip(CONFIDENCE_INPUTS, (round(v, 3) for v in w), strict=True))}"
     )
-    print(f"P(yes) alone: threshold {p_thr:.3f}, {right([x[1] for x, _, _ in data], p_thr)} items right")
-    print(f"combined:     threshold {thr:.3f}, {right(scores, thr)} items right")
+    print(
+        f"P(yes) alone: threshold {p_thr:.3f}, {items_right([x[1] for x, _, _ in data], data, p_thr)} items right"
+    )
+    print(f"combined:     threshold {thr:.3f}, {items_right(scores, data, thr)} items right")
     no_answer = [stated_no_answer(r) for r in used]
     cut, n_cut = best_unworded_threshold(scores, data, no_answer, thr)
     loo_plain, loo_cut = loo_right(data, no_answer) if cut > thr else (0, 0)
