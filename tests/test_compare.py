@@ -152,7 +152,7 @@ def test_filter_narrowed_by_the_vendor_the_question_names(built) -> None:
 def test_which_vendors_question_is_answered_from_the_review_grid(built, tmp_path) -> None:
     """With the grid's cells cached for a topic, a "which vendors…" question on that topic is answered
     from them (one row per vendor, each cell's own citations), without checking anything again."""
-    from assistant.review import GridBuilder, ReviewCache
+    from assistant.review import GridBuilder, ReviewCache, grid_answer
 
     settings, store, emb = built
     settings = settings.replace(store_dir=tmp_path)  # a grid cache of this test's own
@@ -162,7 +162,7 @@ def test_which_vendors_question_is_answered_from_the_review_grid(built, tmp_path
         rules=[(r"48 heures ouvrées|quarante-huit", 0.9)],
     )
     GridBuilder(filler, cache=ReviewCache.for_store(tmp_path)).build(None, ["breach_notification"], "en")
-    asst, llm, checker = make((settings, store, emb))
+    asst, llm, checker = make((settings, store, emb), shortcut=grid_answer)
     ans = asst.answer("Which vendors notify a personal data breach within 48 hours?")
     assert "answered from the review grid" in ans.warnings
     assert checker.calls == [] and llm.calls == []
@@ -172,3 +172,8 @@ def test_which_vendors_question_is_answered_from_the_review_grid(built, tmp_path
     by_n = {c.n: c for c in ans.citations}
     for r in ans.comparison:
         assert all(by_n[n].vendor == r.vendor for n in r.citation_ns)
+    plain, _, plain_checker = make((settings, store, emb))  # no shortcut given: rows, each checked
+    assert "answered from the review grid" not in plain.answer(
+        "Which vendors notify a personal data breach within 48 hours?"
+    ).warnings
+    assert plain_checker.calls

@@ -140,6 +140,7 @@ def model_gate() -> tuple[threading.Lock, AnswerQueue]:
 def build_services(settings: Settings) -> Services:
     """Store + assistant for these settings; the embedder and store are shared across LLM choices."""
     from assistant import Assistant
+    from assistant.review import grid_answer
 
     emb = cached_embeddings(settings.embedding)
     store = cached_store(settings)
@@ -148,7 +149,7 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         embeddings=emb,
         store=store,
-        assistant=Assistant(settings, store=store, embeddings=emb),
+        assistant=Assistant(settings, store=store, embeddings=emb, shortcut=grid_answer),
         lock=lock,
         queue=queue,
     )
