@@ -19,14 +19,15 @@ import logging
 import math
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.prompts import Prompt
+from assistant.rank import Candidate
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,9 @@ class LogprobsChecker:
             try:
                 bound = self.llm.bind(logprobs=True, top_logprobs=10, max_tokens=1)
                 reply = bound.invoke(msgs)
-            except Exception as exc:  # noqa: BLE001 - a server that rejects logprobs: parse replies instead
+            except Exception as exc:
+                if not refuses_logprobs(exc):
+                    raise  # down, slow, garbage: a failed call; the next question tries logprobs again
                 log.warning("the endpoint refused logprobs (%s): parsing yes/no replies", type(exc).__name__)
                 self.has_logprobs = False
         if not self.has_logprobs:
@@ -175,6 +178,18 @@ class LogprobsChecker:
         if v is None:  # the provider gave none: parse the reply instead (and say so)
             return _parsed_verdict(str(reply.content), t0)
         return Verdict(v, True, (time.perf_counter() - t0) * 1000)
+
+
+def refuses_logprobs(exc: BaseException) -> bool:
+    """Whether a failed call is the server's own refusal of `logprobs`: an error response (HTTP 4xx) whose
+    message names them. A connection error, a timeout or a garbage reply is not: it is a failed call, and
+    turning logprobs off for it would degrade every later check to parsed replies after a passing outage."""
+    status = getattr(exc, "status_code", None)
+    if status is None:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+    if not isinstance(status, int) or not 400 <= status < 500:
+        return False
+    return "logprob" in f"{exc} {getattr(exc, 'body', '')}".lower()
 
 
 def verdict_from_logprobs(logprobs: Any) -> float | None:
@@ -228,3 +243,49 @@ def make_checker(llm: BaseChatModel, prompt: Prompt) -> Checker:
     if kind.startswith(("ChatOpenAI", "AzureChatOpenAI")):
         return LogprobsChecker(llm, prompt)
     return ParsedChecker(llm, prompt, getattr(llm, "_llm_type", kind))
+
+
+@dataclass
+class Checked:
+    """A candidate with the check's verdict (None when the model could not be asked), the answer's
+    confidence computed from it (assistant.confidence) and the ask it was checked for."""
+
+    cand: Candidate
+    verdict: Verdict | None
+    conf: float = 0.0
+    ask: str = ""
+
+    @property
+    def p(self) -> float:
+        return self.verdict.p_yes if self.verdict else 0.0
+
+
+@dataclass
+class CheckRun:
+    """The verdicts of one ask's candidates, best-ranked first; `error` is "" when the model answered,
+    else why it could not (then `verdicts` holds the best-ranked candidate alone, unchecked)."""
+
+    verdicts: list[Checked]
+    error: str = ""
+    ms: list[float] = field(default_factory=list)  # each check's time
+
+
+def check_candidates(
+    checker: Callable[[], Checker], question: str, cands: Sequence[Candidate], limit: int, accept_at: float
+) -> CheckRun:
+    """Verdicts for the best `limit` candidates, stopping at the first one the model accepts with
+    P(yes) >= accept_at. `checker()` gives the checker, built on first use: a model that cannot be built
+    (a missing GGUF, a bad prompt file) fails the check as a model that cannot answer does."""
+    run = CheckRun([])
+    for c in cands[:limit]:
+        sp = c.span
+        try:
+            v = checker().check(question, " ".join(sp.text.split()), sp.clause.vendor_name)
+        except Exception as exc:  # noqa: BLE001 - no model: the ranker alone decides, said so
+            log.warning("checker unavailable: %s", exc)
+            return CheckRun([Checked(c, None) for c in cands[:1]], f"{type(exc).__name__}: {str(exc)[:160]}")
+        run.verdicts.append(Checked(c, v))
+        run.ms.append(v.ms)
+        if v.p_yes >= accept_at:
+            break
+    return run

@@ -18,7 +18,11 @@ from pathlib import Path
 
 from assistant.glossary import expanded_query
 from assistant.numbers import extract_numbers
-from assistant.spans import Span, lexical_overlap, span_idf
+from assistant.query import injected_ranges
+from assistant.retrieval import Retrieval
+from assistant.sentence_vectors import SentenceVectors
+from assistant.spans import Span, lexical_overlap, span_idf, spans_of_hits
+from assistant.vendors import strip_mentions
 from core.settings import PROJECT_ROOT
 from vectorstore.bm25 import strip_accents, tokenize
 
@@ -224,3 +228,63 @@ def rank(
 def fold(text: str) -> str:
     """Lower-case, accents stripped: for matching words across French spellings."""
     return strip_accents(text.lower())
+
+
+def candidates(
+    question: str,
+    retrieval: Retrieval,
+    weights: dict[str, float],
+    sentence_vectors: SentenceVectors | None = None,
+    vendor: str | None = None,
+) -> list[Candidate]:
+    """The retrieved clauses' sentences (one vendor's when given), ranked for this question. Headings and
+    label lines, and paragraphs addressed to an AI (prompt injection), are never candidates. Each sentence's
+    own similarity to the question is read from `sentence_vectors` when the weights use it."""
+    hits = [h for h in retrieval.hits if vendor is None or h.clause.vendor == vendor]
+    bad = [rg for h in hits for rg in injected_ranges(h.clause.text, h.clause.start)]
+    spans = [
+        sp
+        for sp in spans_of_hits(hits)
+        if not any(sp.start < e and s < sp.end for s, e in bad) and not title_like(sp.text, own_line(sp))
+    ]
+    if not spans:
+        return []
+    sims = None
+    if weights.get("sentence") and retrieval.query_vector and sentence_vectors is not None:
+        sims = sentence_vectors.similarities(retrieval.query_vector, [sp.text for sp in spans])
+    return rank(spans, strip_mentions(question, retrieval.mentions), weights, sims)
+
+
+_HEADING_NUMBER = re.compile(
+    r"^\W*(?:(?:article|section|annexe?|chapitre|chapter|titre|title)\s+)?"
+    r"(?:\d+(?:\.\d+)*|[IVXLC]+)\s*[.)\-–:]?\s+",
+    re.I,
+)
+
+
+def own_line(sp: Span) -> bool:
+    """Whether the span is a whole line of its clause (a line break, or the clause's edge, on both sides)."""
+    text, i = sp.clause.text, sp.start - sp.clause.start
+    if not 0 <= i <= len(text) or text[i : i + len(sp.text)] != sp.text:
+        return False
+    before, after = text[:i].rstrip(" \t"), text[i + len(sp.text) :].lstrip(" \t")
+    return (not before or before.endswith("\n")) and (not after or after.startswith("\n"))
+
+
+def title_like(text: str, on_own_line: bool = False) -> bool:
+    """A heading or label line, never a candidate answer: "Version française - LEO Bizdev", "19. Droit
+    applicable et juridiction compétente", "ARTICLE 13. RESPONSABILITES", "• SORT DES DONNEES PERSONNELLES A
+    LA FIN DES SERVICES", and, on a line of its own, "Transferts internationaux des données par Aura
+    Digital". Once its section number is set aside, it is too short to state a term (under 5 words), or
+    short (at most 10 words) and numbered, in capitals, or alone on its line without a list marker; with no
+    figure, address or percentage, and it does not end a sentence."""
+    body = _HEADING_NUMBER.sub("", text.strip(), count=1)
+    numbered = body != text.strip()
+    words = re.findall(r"[^\W_]+", body)
+    ends = body.rstrip().endswith((".", ";", ":"))
+    if re.search(r"\d|@|%|€", body) or ends and len(words) >= 5:
+        return False
+    letters = [c for c in body if c.isalpha()]
+    shouting = bool(letters) and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+    label_line = on_own_line and not ends and not re.match(r"\s*[-–•*·▪]", body)
+    return len(words) < 5 or ((shouting or numbered or label_line) and len(words) <= 10)

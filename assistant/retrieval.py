@@ -4,14 +4,20 @@ out, with neighbour-clause expansion for clauses that continue."""
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from langchain_core.embeddings import Embeddings
+
 from assistant.fusion import Fusion, rrf_fuse
-from assistant.glossary import translate_terms
+from assistant.glossary import detect_language, translate_terms
+from assistant.scope import Scope
+from assistant.vendors import strip_mentions
+from core.settings import RetrievalSettings
 from core.types import Clause, Hit
 
 # List items: bullets, "a)", "(b)", "(iv)", "2)"; not "3. Title" (numbered headings start new clauses).
@@ -119,6 +125,57 @@ def expand_neighbours(store: NeighbourReader, hits: Sequence[Hit], max_after: in
                 out.append(Hit(clause=nb, score=h.score * 0.999, sources={"neighbour_of": rank}))
             prev = nb
     return out
+
+
+def retrieve(
+    question: str,
+    scope: Scope,
+    store: StoreReader,
+    embeddings: Embeddings,
+    fusion: Fusion,
+    settings: RetrievalSettings,
+    neighbours: NeighbourReader | None = None,
+    k: int | None = None,
+) -> Retrieval:
+    """Hybrid retrieval restricted to the scope's vendors; fans out per vendor for questions over several
+    vendors. `hits` are best first, with the neighbour clauses that continue a hit (read from `neighbours`,
+    the store's when not given) when settings ask for them."""
+    t0 = time.perf_counter()
+    k = k or settings.k_final
+    res = Retrieval(
+        question=question,
+        hits=[],
+        vendors=list(scope.vendors),
+        language=detect_language(question),
+        unknown_vendor=scope.unknown_vendor,
+        fan_out=scope.fan_out,
+        mentions=list(scope.detection.mentions),
+    )
+    if scope.unknown_vendor and not scope.vendors:
+        res.timings_ms["retrieve"] = timed_ms(t0)
+        return res
+    t1 = time.perf_counter()
+    qv = embeddings.embed_query(question)
+    res.query_vector = list(qv)
+    res.timings_ms["embed_query"] = timed_ms(t1)
+    groups: list[list[str] | None] = (
+        [[v] for v in scope.vendors] if scope.fan_out else [scope.vendors or None]
+    )
+    per_group = max(2, math.ceil(k / len(groups))) if scope.fan_out else k
+    lexical_q = strip_mentions(question, scope.detection.mentions) if scope.vendors else question
+    results = []
+    for g in groups:
+        hits, best = search_group(
+            store, lexical_q, qv, g, settings.k_dense, settings.k_bm25, fusion, per_group
+        )
+        res.best_dense[g[0] if g and len(g) == 1 else "*"] = best
+        results.append(hits)
+    found = interleave(results) if scope.fan_out else results[0]
+    if settings.neighbour_expansion:
+        found = expand_neighbours(neighbours or store, found)
+    res.hits = found
+    res.timings_ms["retrieve"] = timed_ms(t0)
+    return res
 
 
 def timed_ms(t0: float) -> float:

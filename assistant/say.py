@@ -20,6 +20,7 @@ from assistant.outcomes import key_phrase
 from assistant.prompts import Prompt
 from assistant.query import addresses_the_assistant
 from assistant.rank import fold, question_types
+from assistant.reasons import Rejection
 from assistant.spans import Span
 from assistant.texts import LANGUAGE_NAMES
 from core.errors import first_line
@@ -45,7 +46,8 @@ class Said:
 
     text: str = ""
     citations: list[Citation] = field(default_factory=list)
-    failure: str = ""
+    failure: str = ""  # the rejection's note, with its detail (for the warnings)
+    reason: Rejection | None = None  # why no wording passed (None when one did)
     error: bool = False  # the model itself failed (endpoint down, missing file)
     raw: str = ""
     first_token_ms: float | None = None
@@ -104,23 +106,11 @@ def missing_key_fact(text: str, spans: Sequence[Span], types: Sequence[str]) -> 
     return False
 
 
-# Rejections that say the model stated no answer from the sentence it was given (it found none, echoed the
-# question, dropped the clause's key fact, or put in a figure the clause does not hold) rather than a fault
-# of form (markup, a wrong marker). Under engine.abstain_unworded_below (when fitted) the engine abstains
-# on them instead of quoting the sentence.
-NO_ANSWER_PROBLEMS = (
-    "the model found no answer in the sentence",
-    "the model said the sentence does not answer",
-    "the wording only repeats the question",
-    "the wording leaves out the clause's key fact",
-    "figure(s) ",
-)
-
-
 def states_no_answer(failure: str) -> bool:
-    """Whether a wording rejection (Said.failure) says the model stated no answer from the sentence."""
-    f = failure.strip()
-    return bool(f) and any(f.startswith(p) or f"; {p}" in f for p in NO_ANSWER_PROBLEMS)
+    """Whether a wording rejection's note (Said.failure, or a recorded "wording rejected: …" warning) says
+    the model stated no answer from the sentence (Rejection.states_no_answer)."""
+    reason = Rejection.of(failure)
+    return reason is not None and reason.states_no_answer
 
 
 def wording_problem(
@@ -130,33 +120,38 @@ def wording_problem(
     names: Sequence[str],
     document_text: Callable[[str], str],
     types: Sequence[str] = (),
-) -> tuple[str, list[Citation]]:
-    """Why this wording cannot be shown ("" when it can), and its citations."""
+) -> tuple[Rejection | None, str, list[Citation]]:
+    """Why this wording cannot be shown (None when it can), the note with its detail, and its citations."""
+
+    def no(reason: Rejection) -> tuple[Rejection, str, list[Citation]]:
+        return reason, reason.value, []
+
     if not text:
-        return "the model wrote nothing", []
+        return no(Rejection.NOTHING_WRITTEN)
     if "NOT_FOUND" in text.upper().replace(" ", "_"):
-        return "the model found no answer in the sentence", []
+        return no(Rejection.NOT_FOUND)
     if _MARKUP.search(text):
-        return "the wording carries markup or a link", []
+        return no(Rejection.MARKUP)
     if addresses_the_assistant(text):
-        return "the wording carries an instruction", []
+        return no(Rejection.INSTRUCTION)
     if says_not_found(text) and not extract_numbers(text):
-        return "the model said the sentence does not answer", []
+        return no(Rejection.SAYS_NOT_ANSWERED)
     citations = {i: span_citation(i, sp) for i, sp in enumerate(spans, 1)}
     used = markers(text)
     if not used:
-        return "the wording cites no sentence", []
+        return no(Rejection.NO_CITATION)
     if any(n not in citations for n in used):
-        return "the wording cites a sentence that was not given", []
+        return no(Rejection.UNKNOWN_CITATION)
     if adds_nothing(text, question, names):
-        return "the wording only repeats the question", []
+        return no(Rejection.REPEATS_QUESTION)
     if missing_key_fact(text, [spans[n - 1] for n in used], types):
-        return "the wording leaves out the clause's key fact (its figure or name)", []
+        return no(Rejection.MISSING_KEY_FACT)
     cited = [citations[n] for n in used]
     res = check_answer(text, cited, document_text, {sp.clause.id for sp in spans})
     if not res.ok:
-        return "; ".join(res.reasons), []
-    return "", cited
+        note = "; ".join(res.reasons)
+        return Rejection.of(note) or Rejection.UNVERIFIED, note, []
+    return None, "", cited
 
 
 def say(
@@ -181,15 +176,17 @@ def say(
             if "\n\n" in raw.strip():  # one paragraph is the whole answer
                 break
     except Exception as exc:  # noqa: BLE001 - endpoint down, timeout, garbage mid-stream
-        out.error = True
-        out.failure = f"language model unavailable ({type(exc).__name__}: {first_line(exc, 160)})"
+        out.error, out.reason = True, Rejection.MODEL_UNAVAILABLE
+        out.failure = f"{Rejection.MODEL_UNAVAILABLE.value} ({type(exc).__name__}: {first_line(exc, 160)})"
         return out
     out.raw = raw
     text = normalise(raw.strip().split("\n\n")[0], len(spans))
     names = sorted({sp.clause.vendor_name for sp in spans})
-    problem, cited = wording_problem(text, question, spans, names, document_text, question_types(question))
-    if problem:
-        out.failure = problem
+    reason, note, cited = wording_problem(
+        text, question, spans, names, document_text, question_types(question)
+    )
+    if reason is not None:
+        out.reason, out.failure = reason, note
         return out
     out.text, out.citations = text, cited
     return out

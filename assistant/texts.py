@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.reasons import Rejection
+
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "unknown": "{name} is not in the corpus: no documents from this vendor are available, so I cannot "
@@ -79,7 +81,45 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 
+# A rejected wording's reason in words for the reader (the technical note stays in the warnings).
+REASONS: dict[str, dict[Rejection, str]] = {
+    "en": {
+        Rejection.FIGURES: "a figure in the rewording did not match the clause",
+        Rejection.MARKUP: "the rewording carried markup or an instruction",
+        Rejection.INSTRUCTION: "the rewording carried markup or an instruction",
+        Rejection.REPEATS_QUESTION: "the rewording only repeated the question",
+        Rejection.MISSING_KEY_FACT: "the rewording left out the clause's key fact",
+        Rejection.NOT_FOUND: "the model found no answer in the sentence",
+        Rejection.SAYS_NOT_ANSWERED: "the model found no answer in the sentence",
+        Rejection.NO_CITATION: "the rewording did not cite the clause",
+        Rejection.UNKNOWN_CITATION: "the rewording did not cite the clause",
+        Rejection.MODEL_UNAVAILABLE: "the language model stopped answering",
+    },
+    "fr": {
+        Rejection.FIGURES: "un chiffre de la reformulation ne correspondait pas à la clause",
+        Rejection.MARKUP: "la reformulation contenait du balisage ou une consigne",
+        Rejection.INSTRUCTION: "la reformulation contenait du balisage ou une consigne",
+        Rejection.REPEATS_QUESTION: "la reformulation ne faisait que répéter la question",
+        Rejection.MISSING_KEY_FACT: "la reformulation omettait le fait clé de la clause",
+        Rejection.NOT_FOUND: "le modèle n'a trouvé aucune réponse dans la phrase",
+        Rejection.SAYS_NOT_ANSWERED: "le modèle n'a trouvé aucune réponse dans la phrase",
+        Rejection.NO_CITATION: "la reformulation ne citait pas la clause",
+        Rejection.UNKNOWN_CITATION: "la reformulation ne citait pas la clause",
+        Rejection.MODEL_UNAVAILABLE: "le modèle de langue a cessé de répondre",
+    },
+}
+UNVERIFIED = {
+    "en": "the rewording could not be verified",
+    "fr": "la reformulation n'a pas pu être vérifiée",
+}
+
 
 def t(lang: str, key: str, **kw: Any) -> str:
     """The text `key` in `lang` (English when the language has none), formatted."""
     return TEXTS.get(lang, TEXTS["en"])[key].format(**kw)
+
+
+def reason_text(reason: Rejection | None, lang: str) -> str:
+    """Why no wording was shown, in words for the reader."""
+    lang = lang if lang in REASONS else "en"
+    return REASONS[lang].get(reason, UNVERIFIED[lang]) if reason is not None else UNVERIFIED[lang]

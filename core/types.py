@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 # A vendor alias that is a role the documents call the vendor's party by ("Prestataire", "Service
@@ -113,6 +114,22 @@ class VendorAnswer:
 AnswerMode = Literal["generated", "extractive", "abstained", "refused"]
 
 
+class WarningCode(StrEnum):
+    """A stable code for each kind of note an answer carries (`Answer.warning_codes`, in `ask --json`), so
+    that the page, the evals and the tests tell them apart without matching the notes' wording."""
+
+    STORE_EMPTY = "store_empty"
+    REFUSED = "refused"
+    UNKNOWN_VENDOR = "unknown_vendor"
+    FROM_GRID = "from_grid"  # answered from the review grid's cached cells
+    ABSTAINED = "abstained"
+    LLM_UNAVAILABLE = "llm_unavailable"  # the model failed: the answer is the ranker's sentence, quoted
+    CHECK = "check"  # the check's P(yes) and confidence, for the record
+    UNCALIBRATED = "uncalibrated"  # the checker's model gives no probabilities: a parsed yes/no
+    WORDING_REJECTED = "wording_rejected"  # no wording passed the checks: the sentence is quoted
+    ROW_ABSTAINED = "row_abstained"  # a comparison row's sentence was not accepted
+
+
 @dataclass
 class Answer:
     """What `assistant.answer()` returns and `ask --json` prints (spec: ../shared/spec/interfaces.md)."""
@@ -137,6 +154,14 @@ class Answer:
     explanation: str = ""
     # what the confidence was computed from (the check's P(yes), the ranker's score, ...), for calibration
     signals: dict[str, float] = field(default_factory=dict)
+    # the kinds of the warnings above (WarningCode values), each once, in the order first seen
+    warning_codes: list[str] = field(default_factory=list)
+
+    def warn(self, code: WarningCode, text: str) -> None:
+        """Add a note (`warnings`) and its kind (`warning_codes`)."""
+        self.warnings.append(text)
+        if code.value not in self.warning_codes:
+            self.warning_codes.append(code.value)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -151,6 +176,7 @@ class Answer:
             "mode": self.mode,
             "vendors": list(self.vendors),
             "warnings": list(self.warnings),
+            "warning_codes": list(self.warning_codes),
             "confidence": None if self.confidence is None else round(float(self.confidence), 3),
             "explanation": self.explanation,
             "signals": {k: round(float(v), 4) for k, v in self.signals.items()},

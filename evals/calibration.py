@@ -97,7 +97,7 @@ def inputs_of(
     `signals` when the run recorded them, else recomputed by ranking the question again with `assistant`
     (the run's P(yes) is its confidence then: runs made before a confidence model existed). The rows
     that gave a tuple are appended to `used`, in the same order, when it is given."""
-    from assistant.pipeline import CONFIDENCE_INPUTS, confidence_inputs
+    from assistant.confidence import CONFIDENCE_INPUTS, confidence_inputs
     from assistant.rank import question_types
     from assistant.scope import decide
 
@@ -302,7 +302,7 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
 
     apply_offline_defaults()
     from assistant import Assistant
-    from assistant.pipeline import CONFIDENCE_INPUTS
+    from assistant.confidence import CONFIDENCE_INPUTS
     from assistant.rank import WEIGHTS_FILE
     from core.settings import load_settings
     from evals.dataset import load_gold

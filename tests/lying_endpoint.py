@@ -65,10 +65,12 @@ class Exchange:
 class LyingModel:
     """The model behind the endpoint: set `case` before each question; `exchanges` records every request."""
 
-    def __init__(self) -> None:
+    def __init__(self, refuse_logprobs: bool = False) -> None:
         self.case: Case | None = None
         self.exchanges: list[Exchange] = []
         self.lock = threading.Lock()
+        # a server that does not offer log-probabilities and says so (HTTP 400), as some providers do
+        self.refuse_logprobs = refuse_logprobs
 
     def start(self, case: Case) -> None:
         with self.lock:
@@ -179,6 +181,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.path.rstrip("/").endswith("/v1/chat/completions"):
             self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
             return
+        if self.model.refuse_logprobs and (body.get("logprobs") or body.get("top_logprobs")):
+            message = "logprobs are not supported by this model"
+            self._json(400, {"error": {"message": message, "type": "invalid_request_error"}})
+            return
         content, logprobs, ex = self.model.answer(body)
         with self.model.lock:
             self.model.exchanges.append(ex)
@@ -252,10 +258,11 @@ def _sse_chunks(
 
 
 @contextmanager
-def serve(model: LyingModel) -> Iterator[str]:
-    """Run the endpoint on 127.0.0.1 (a free port) while the block runs; yields its base URL (".../v1")."""
+def serve(model: LyingModel, port: int = 0) -> Iterator[str]:
+    """Run the endpoint on 127.0.0.1 (`port`, or a free one) while the block runs; yields its base URL
+    (".../v1"). Serving again on the same port is a server that went down and came back."""
     handler = type("LyingHandler", (_Handler,), {"model": model})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="lying-endpoint", daemon=True)
     thread.start()

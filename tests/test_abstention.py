@@ -7,8 +7,8 @@ import pytest
 from assistant_fakes import FakeChecker, ScriptedChat, build_store
 
 from assistant import Assistant
+from assistant.confidence import EngineConfig
 from assistant.events import Shown
-from assistant.pipeline import EngineConfig
 from core.types import Answer
 
 BREACH = r"48 heures ouvrées"

@@ -8,8 +8,6 @@ from assistant_fakes import FakeChecker, ScriptedChat, build_store
 
 from assistant import Assistant
 from assistant.events import Shown
-from assistant.pipeline import parse_comparison
-from assistant.vendors import VendorInfo
 
 CAP_HL = r"12 derniers mois"
 CAP_BMM = r"redevance payée par le Client"
@@ -70,7 +68,7 @@ def test_a_silent_vendor_says_so_in_its_row(built) -> None:
 def test_a_row_is_gated_on_the_checks_probability(built, p_bmm: float, silent: bool) -> None:
     """A row whose fitted confidence is low (a confidence model that gives ~0 to every sentence here) is
     still answered when the check's own P(yes) reaches secondary_p, and silent under it."""
-    from assistant.pipeline import EngineConfig
+    from assistant.confidence import EngineConfig
 
     engine = EngineConfig(abstain_below=0.5, secondary_p=0.4, confidence_weights=(-20.0, 0, 0, 0, 0, 0))
     asst, _, _ = make(built, rules=[(CAP_HL, 0.9), (CAP_BMM, p_bmm)], engine=engine)
@@ -99,17 +97,6 @@ def test_two_vendors_in_a_question_fan_out(built) -> None:
     ans = asst.answer("Compare Humanlinker and Aura Digital on the governing law")
     assert ans.vendors == ["humanlinker", "aura-digital"]
     assert ans.abstained and all(r.abstained for r in ans.comparison or [])
-
-
-def test_parse_comparison_lines() -> None:
-    cat = [VendorInfo("humanlinker", "Humanlinker"), VendorInfo("boost-my-mail", "Boost My Mail")]
-    rows = parse_comparison(
-        "- **Humanlinker**: 48 h [1]\nnoise\nBoost My Mail : NOT_FOUND",
-        ["humanlinker", "boost-my-mail"],
-        {},
-        cat,
-    )
-    assert rows == {"humanlinker": "48 h [1]", "boost-my-mail": "NOT_FOUND"}
 
 
 def test_follow_up_naming_only_a_vendor_reuses_the_topic(built) -> None:
@@ -173,7 +160,8 @@ def test_which_vendors_question_is_answered_from_the_review_grid(built, tmp_path
     for r in ans.comparison:
         assert all(by_n[n].vendor == r.vendor for n in r.citation_ns)
     plain, _, plain_checker = make((settings, store, emb))  # no shortcut given: rows, each checked
-    assert "answered from the review grid" not in plain.answer(
-        "Which vendors notify a personal data breach within 48 hours?"
-    ).warnings
+    assert (
+        "answered from the review grid"
+        not in plain.answer("Which vendors notify a personal data breach within 48 hours?").warnings
+    )
     assert plain_checker.calls

@@ -336,9 +336,9 @@ def test_corpus_changes_are_seen_at_once(tmp_path: Path, sample_corpus_copy: Pat
     ],
 )
 def test_headings_are_never_candidates(text: str, title: bool) -> None:
-    from assistant.pipeline import _title_like
+    from assistant.rank import title_like
 
-    assert _title_like(text) is title
+    assert title_like(text) is title
 
 
 @pytest.mark.parametrize(
@@ -353,17 +353,17 @@ def test_headings_are_never_candidates(text: str, title: bool) -> None:
     ],
 )
 def test_a_short_unpunctuated_line_of_its_own_is_a_heading(text: str, title: bool) -> None:
-    from assistant.pipeline import _title_like
+    from assistant.rank import title_like
 
-    assert _title_like(text, own_line=True) is title
+    assert title_like(text, on_own_line=True) is title
     if text.startswith("Transferts"):
-        assert not _title_like(text)  # inside a paragraph the same words may be a sentence's start
+        assert not title_like(text)  # inside a paragraph the same words may be a sentence's start
 
 
 def test_own_line_needs_a_line_break_or_the_clause_edge_on_both_sides() -> None:
     from types import SimpleNamespace
 
-    from assistant.pipeline import _own_line
+    from assistant.rank import own_line
 
     text = "Transferts internationaux\n\nCertains tiers sont basés hors UE. Ils signent des clauses."
 
@@ -371,8 +371,8 @@ def test_own_line_needs_a_line_break_or_the_clause_edge_on_both_sides() -> None:
         clause = SimpleNamespace(text=text, start=100)
         return SimpleNamespace(clause=clause, start=100 + text.index(part), text=part)
 
-    assert _own_line(span("Transferts internationaux"))  # clause start, then a line break
-    assert not _own_line(span("Certains tiers sont basés hors UE."))  # followed by another sentence
-    assert _own_line(span("Certains tiers sont basés hors UE. Ils signent des clauses."))  # to the clause end
+    assert own_line(span("Transferts internationaux"))  # clause start, then a line break
+    assert not own_line(span("Certains tiers sont basés hors UE."))  # followed by another sentence
+    assert own_line(span("Certains tiers sont basés hors UE. Ils signent des clauses."))  # to the clause end
     stale: Any = SimpleNamespace(clause=SimpleNamespace(text=text, start=0), start=5, text="Transferts")
-    assert not _own_line(stale)  # offsets that do not match the clause text: not decided as a line
+    assert not own_line(stale)  # offsets that do not match the clause text: not decided as a line

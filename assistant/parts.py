@@ -1,0 +1,130 @@
+"""The engine's heavy parts, each built on first use and then kept: the store, the embedder, the LLM and its
+checker, the tuned numbers (confidence model, ranker weights, fusion), the sentence-vector cache and the
+prompts. The Assistant owns one `Parts`; the stages receive it explicitly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+
+from assistant.check import ENGINE_PROMPT, Checker, make_checker
+from assistant.confidence import DEFAULT_MIN_DENSE, EngineConfig
+from assistant.fusion import Fusion, fusion_for
+from assistant.llm import make_chat_model, model_name
+from assistant.prompts import Prompt, load_prompt
+from assistant.rank import load_weights
+from assistant.sentence_vectors import SentenceVectors
+from core.settings import Settings
+from vectorstore.embeddings import embeddings_name, make_embeddings
+
+
+class Parts:
+    """Built lazily from settings, unless given (tests and the page pass their own store, embedder, LLM)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Any = None,
+        embeddings: Embeddings | None = None,
+        llm: BaseChatModel | None = None,
+        checker: Checker | None = None,
+        weights: dict[str, float] | None = None,
+        engine: EngineConfig | None = None,
+        fusion: Fusion | None = None,
+        min_dense: float | None = None,
+    ) -> None:
+        self.settings = settings
+        self._store = store
+        self._embeddings = embeddings
+        self._llm = llm
+        self._checker = checker
+        self._weights = weights
+        self._engine = engine
+        self._fusion = fusion
+        self._prompts: dict[str, Prompt] = {}
+        self._sentence_vectors: SentenceVectors | None = None
+        # best dense similarity under which retrieval found nothing relevant (per embedder kind)
+        self.min_dense = (
+            min_dense if min_dense is not None else DEFAULT_MIN_DENSE.get(settings.embedding.kind, 0.3)
+        )
+
+    @property
+    def embeddings(self) -> Embeddings:
+        if self._embeddings is None:
+            self._embeddings = make_embeddings(self.settings.embedding)
+        return self._embeddings
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            from vectorstore.store import ClauseStore
+
+            self._store = ClauseStore(self.settings, self.embeddings)
+        return self._store
+
+    @property
+    def llm(self) -> BaseChatModel:
+        if self._llm is None:
+            self._llm = make_chat_model(self.settings.llm)
+        return self._llm
+
+    @property
+    def checker(self) -> Checker:
+        if self._checker is None:
+            self._checker = make_checker(self.llm, self.prompt(ENGINE_PROMPT))
+        return self._checker
+
+    @property
+    def engine(self) -> EngineConfig:
+        """The tuned numbers: given, else config/ranker.json's (its confidence model only for the embedder
+        it was fitted with)."""
+        if self._engine is None:
+            self._engine = EngineConfig.load(embeddings=self.embedder_name())
+        return self._engine
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The ranker's weights: given, else those fitted for this embedder (config/ranker.json)."""
+        if self._weights is None:
+            self._weights = load_weights(embeddings=self.embedder_name())
+        return self._weights
+
+    @property
+    def fusion(self) -> Fusion:
+        """How retrieval fuses its lists: given, else as settings' retrieval.fusion names it (hand-set, or
+        "fitted": config/fusion.json when it was fitted for this embedder)."""
+        if self._fusion is None:
+            r = self.settings.retrieval
+            self._fusion = fusion_for(r.fusion, self.embedder_name(), r.rrf_k)
+        return self._fusion
+
+    @property
+    def sentence_vectors(self) -> SentenceVectors:
+        if self._sentence_vectors is None:
+            s = self.settings
+            path = None if s.vectorstore_url else s.store_dir / "sentence_vectors.sqlite"
+            self._sentence_vectors = SentenceVectors(self.embeddings, self.embedder_name(), path)
+        return self._sentence_vectors
+
+    def prompt(self, version: str = ENGINE_PROMPT) -> Prompt:
+        if version not in self._prompts:
+            self._prompts[version] = load_prompt(version)
+        return self._prompts[version]
+
+    def embedder_name(self) -> str:
+        """The embedder's name as the fitted numbers are keyed by (the built embedder's, else the settings')."""
+        if self._embeddings is not None:
+            return embeddings_name(self._embeddings)
+        if self.settings.embedding.kind == "hashing":
+            return "hashing"
+        return str(self.settings.embedding.model).rstrip("/").rsplit("/", 1)[-1]
+
+    def model_info(self, prompt: str = ENGINE_PROMPT) -> dict[str, str]:
+        """Answer.model: the LLM, the embedder and the prompt version."""
+        return {
+            "llm": model_name(self.settings.llm, self._llm),
+            "embeddings": self.embedder_name(),
+            "prompt": prompt,
+        }

@@ -1,0 +1,98 @@
+"""Comparison rows: for a question over several vendors ("which vendors…", a comparison), one row per vendor
+with its own best sentence, checked on its own and quoted with its key phrase; a vendor whose documents are
+silent says so in its row."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+
+from assistant.check import check_candidates
+from assistant.citations import span_citation
+from assistant.events import Progress, Shown, StreamEvent
+from assistant.outcomes import marked_quote
+from assistant.parts import Parts
+from assistant.rank import Candidate, question_types
+from assistant.retrieval import Retrieval, timed_ms
+from assistant.spans import Span
+from assistant.texts import t
+from assistant.turn import Turn
+from core.types import Citation, VendorAnswer, WarningCode
+
+Row = tuple[str, Span | None, float | None, bool]  # text, cited sentence, confidence, abstained
+
+
+def answer_rows(
+    turn: Turn, parts: Parts, question: str, per_vendor: Mapping[str, list[Candidate]], ret: Retrieval
+) -> Iterator[StreamEvent]:
+    """Events up to the final Answer: every vendor's best-ranked sentence first (the draft), then each row
+    as it is checked."""
+    a, lang, engine = turn.answer, turn.lang, parts.engine
+    types = question_types(question)
+    missing: Row = (t(lang, "row_missing"), None, None, True)
+    rows: dict[str, Row] = {}
+    for v, cands in per_vendor.items():  # the draft: every vendor's best-ranked sentence
+        if cands:  # no dense gate per row: the check decides (a row's topic may be worded far off)
+            rows[v] = (marked_quote(cands[0].span.text, types), cands[0].span, None, False)
+    text, cites, _ = render(ret.vendors, rows, turn.names, missing)
+    turn.timings["first_token"] = timed_ms(turn.t0)
+    yield Shown(text, "draft", cites)
+    tc = time.perf_counter()
+    error = ""
+    for i, v in enumerate(ret.vendors, 1):
+        cands = per_vendor.get(v) or []
+        if v not in rows or not cands:
+            rows[v] = missing
+            continue
+        if error:
+            continue
+        yield Progress("check", f"checking {turn.names.get(v, v)} ({i}/{len(ret.vendors)})")
+        run = check_candidates(lambda: parts.checker, question, cands, engine.row_checks, engine.accept_at)
+        if run.error:
+            error = run.error
+            a.warn(WarningCode.LLM_UNAVAILABLE, f"language model unavailable: {error}")
+            continue
+        for c in run.verdicts:
+            c.conf = engine.confidence(c.p, c.cand, types, ret.best_dense.get(v, 0.0))
+        best = max(run.verdicts, key=lambda c: (c.conf, -c.cand.span.rank))
+        # a row's confidence is the larger of the fitted confidence and the check's own P(yes) (see
+        # EngineConfig.secondary_p: the fitted model under-rates rows)
+        row_conf = max(best.conf, best.p)
+        if engine.accepts_secondary(best.conf, best.p):
+            rows[v] = (marked_quote(best.cand.span.text, types), best.cand.span, row_conf, False)
+        else:
+            rows[v] = (t(lang, "row_missing"), None, row_conf, True)
+            note = f"{v}: P(yes) {best.p:.2f}, confidence {best.conf:.2f}: row abstained"
+            a.warn(WarningCode.ROW_ABSTAINED, note)
+        text, cites, _ = render(ret.vendors, rows, turn.names, missing)
+        yield Shown(text, "checked", cites)
+    turn.timings["check"] = timed_ms(tc)
+    text, cites, out = render(ret.vendors, rows, turn.names, missing)
+    a.answer, a.citations, a.comparison = text, cites, out
+    a.abstained = all(r.abstained for r in out)
+    a.mode = "abstained" if a.abstained else "extractive"
+    confs = [r.confidence for r in out if r.confidence is not None and not r.abstained]
+    a.confidence = min(confs) if confs else None
+    a.explanation = t(lang, "why_rows") + (" " + t(lang, "why_quoted_nomodel", reason=error) if error else "")
+    yield from turn.finish()
+
+
+def render(
+    vendors: Sequence[str], rows: Mapping[str, Row], names: Mapping[str, str], missing: Row
+) -> tuple[str, list[Citation], list[VendorAnswer]]:
+    """The rows as the answer's text ("Vendor: row [n]" lines), their citations numbered in order, and the
+    comparison records."""
+    lines: list[str] = []
+    cites: list[Citation] = []
+    out: list[VendorAnswer] = []
+    for v in vendors:
+        body, span, p, abstained = rows.get(v, missing)
+        ns: list[int] = []
+        if span is not None:
+            n = len(cites) + 1
+            cites.append(span_citation(n, span))
+            ns = [n]
+            body = f"{body} [{n}]"
+        lines.append(f"{names.get(v, v)}: {body}")
+        out.append(VendorAnswer(v, names.get(v, v), body, abstained, ns, p))
+    return "\n".join(lines), cites, out

@@ -1,0 +1,197 @@
+"""The answer to one vendor's (or the whole corpus's) question, from its ranked candidates: check each ask's
+best sentences, decide by the confidence model, then have the model restate the checked sentence(s) and show
+that wording only when it passes the checks; else quote the sentence, or abstain. The stages' outcomes are
+streamed as they come (the ranker's sentence first, before any model call)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+
+from assistant.check import Checked, check_candidates
+from assistant.citations import span_citation
+from assistant.confidence import confidence_signals
+from assistant.corpus import CorpusView
+from assistant.events import Progress, Shown, StreamEvent
+from assistant.outcomes import one_quote
+from assistant.parts import Parts
+from assistant.rank import Candidate, question_types
+from assistant.retrieval import Retrieval, timed_ms
+from assistant.say import Said, say
+from assistant.spans import Span
+from assistant.texts import reason_text, t
+from assistant.turn import Turn, fmt_conf
+from core.types import Citation, WarningCode
+
+Asks = Sequence[
+    tuple[str, list[Candidate]]
+]  # each ask with its ranked candidates (asks without any left out)
+
+
+def answer_single(
+    turn: Turn, parts: Parts, corpus: CorpusView, question: str, per_ask: Asks, ret: Retrieval
+) -> Iterator[StreamEvent]:
+    """Events up to the final Answer for one question (one or two asks) over `ret`'s vendors."""
+    a = turn.answer
+    best_dense = max(ret.best_dense.values(), default=0.0)
+    who = turn.who(ret.vendors)
+    if not per_ask or best_dense < parts.min_dense:
+        closest = per_ask[0][1][0].span if per_ask else None
+        why = t(turn.lang, "why_abstained_relevance", who=who.lower())
+        turn.abstain(closest, who, why, f"low relevance ({best_dense:.3f})", None)
+        yield from turn.finish()
+        return
+    types = question_types(question)
+    a.retrieved = [c.span.as_hit() for c in per_ask[0][1][: max(8, parts.settings.retrieval.k_final)]]
+    draft = [c[0].span for _, c in per_ask]
+    turn.timings["first_token"] = timed_ms(turn.t0)  # first useful content: the ranker's sentence, quoted
+    yield Shown(one_quote(draft, types), "draft", _cites(draft))
+    yield Progress("check", "checking the clause")
+    chosen, error = check_asks(turn, parts, per_ask, types, best_dense)
+    conf = chosen[0].conf if chosen and chosen[0].verdict else None
+    if error:
+        spans = [chosen[0].cand.span]
+        a.answer, a.abstained, a.mode = one_quote(spans, types), False, "extractive"
+        a.citations = _cites(spans)
+        a.explanation = t(turn.lang, "why_quoted_nomodel", reason=error)
+        a.warn(WarningCode.LLM_UNAVAILABLE, f"language model unavailable: {error}")
+        yield from turn.finish()
+        return
+    if chosen:
+        checks = "; ".join(f"P(yes) {c.p:.2f}, confidence {c.conf:.2f}" for c in chosen)
+        a.warn(WarningCode.CHECK, f"check: {checks}")
+        if chosen[0].verdict:
+            a.signals = confidence_signals(chosen[0].p, chosen[0].cand, types, best_dense)
+    engine = parts.engine
+    if conf is None or conf < engine.abstain_below:
+        why = t(turn.lang, "why_abstained_check", conf=fmt_conf(conf), thr=fmt_conf(engine.abstain_below))
+        warning = f"confidence {conf if conf is not None else 0:.2f} < {engine.abstain_below}"
+        turn.abstain(chosen[0].cand.span if chosen else None, who, why, warning, conf)
+        yield from turn.finish()
+        return
+    spans = [c.cand.span for c in chosen]
+    a.confidence = conf
+    yield Shown(one_quote(spans, types), "checked", _cites(spans))
+    yield Progress("say", "writing the answer")
+    for sp in spans:
+        corpus.document_text(sp.clause.document, sp.clause.doc_sha256)
+    conclude(turn, parts, chosen, word(turn, parts, corpus, question, chosen), types, who)
+    yield from turn.finish()
+
+
+def check_asks(
+    turn: Turn, parts: Parts, per_ask: Asks, types: Sequence[str], best_dense: float
+) -> tuple[list[Checked], str]:
+    """Each ask's best checked sentence: the first ask's always, a second ask's when accepted on its own
+    (EngineConfig.accepts_secondary). Returns (chosen, error); on a model error, the failing ask's
+    best-ranked sentence alone, unchecked."""
+    engine = parts.engine
+    tc = time.perf_counter()
+    chosen: list[Checked] = []
+    error = ""
+    ms: list[float] = []
+    for i, (ask, cands) in enumerate(per_ask):
+        run = check_candidates(lambda: parts.checker, ask, cands, engine.max_checks, engine.accept_at)
+        ms += run.ms
+        if run.error:
+            chosen, error = [run.verdicts[0]], run.error
+            break
+        for v in run.verdicts:
+            v.ask = ask
+            v.conf = engine.confidence(v.p, v.cand, types, best_dense)
+        best = max(run.verdicts, key=lambda v: (v.conf, -v.cand.span.rank))
+        if i == 0 or engine.accepts_secondary(best.conf, best.p):
+            if all(best.cand.span.key != c.cand.span.key for c in chosen):
+                chosen.append(best)
+    turn.timings["check"] = timed_ms(tc)
+    turn.timings["checks"] = float(len(ms))
+    if ms:  # the first check reads the question; the next ones reuse it from the KV cache
+        turn.timings["check_first_ms"] = ms[0]
+        if len(ms) > 1:
+            turn.timings["check_next_ms"] = sum(ms[1:]) / len(ms[1:])
+    return chosen, error
+
+
+def word(
+    turn: Turn,
+    parts: Parts,
+    corpus: CorpusView,
+    question: str,
+    chosen: Sequence[Checked],
+) -> list[Said]:
+    """One short wording per checked sentence, each for its own ask (a small model restating two sentences
+    at once drops one of them), until the model fails."""
+    tg = time.perf_counter()
+    out: list[Said] = []
+    for c in chosen:
+        said = say(
+            parts.llm,
+            parts.prompt(),
+            (c.ask or question) if len(chosen) > 1 else question,
+            [c.cand.span],
+            turn.lang,
+            corpus.text_of,
+            max_tokens=min(parts.settings.llm.max_tokens, 120),
+        )
+        if said.first_token_ms is not None and "llm_first_token" not in turn.timings:
+            turn.timings["llm_first_token"] = (tg - turn.t0) * 1000 + said.first_token_ms
+        out.append(said)
+        if said.error:
+            break
+    turn.timings["generate"] = timed_ms(tg)
+    return out
+
+
+def conclude(
+    turn: Turn, parts: Parts, chosen: Sequence[Checked], said: Sequence[Said], types: Sequence[str], who: str
+) -> None:
+    """The outcome once the model has restated the sentence(s): the generated wording when every ask's
+    passed (a rejected ask's sentence quoted in its place when another passed), the sentence quoted when
+    none passed, or an abstention when the confidence was weak and the model stated no answer from the
+    sentence (engine.abstain_unworded_below)."""
+    a, lang, engine = turn.answer, turn.lang, parts.engine
+    conf = chosen[0].conf
+    spans = [c.cand.span for c in chosen]
+    calibrated = all(c.verdict.calibrated for c in chosen if c.verdict)
+    conf_txt = fmt_conf(conf) if calibrated else t(lang, "conf_uncalibrated", conf=fmt_conf(conf))
+    if not calibrated:
+        a.warn(
+            WarningCode.UNCALIBRATED,
+            "the checker's model gives no log-probabilities: confidence is a parsed yes/no",
+        )
+    a.citations = _cites(spans)
+    a.abstained = False
+    pieces = [
+        renumber_one(s.text, i) if s.text else one_quote([c.cand.span], types).replace(" [1]", f" [{i}]")
+        for i, (s, c) in enumerate(zip(said, chosen, strict=False), 1)
+    ]
+    rejected = [s for s in said if not s.text]
+    generated = len(said) - len(rejected)
+    no_answer = generated == 0 and all(s.reason is not None and s.reason.states_no_answer for s in rejected)
+    if a.signals:
+        a.signals["wording_no_answer"] = 1.0 if no_answer else 0.0
+    if generated == len(chosen):
+        a.answer, a.mode = " ".join(pieces), "generated"
+        a.explanation = t(lang, "why_generated", conf=conf_txt)
+    elif generated:
+        a.answer, a.mode = "\n".join(pieces), "generated"
+        a.explanation = t(lang, "why_generated", conf=conf_txt)
+        a.warn(WarningCode.WORDING_REJECTED, f"wording rejected for one ask: {rejected[0].failure}")
+    elif no_answer and conf < engine.abstain_unworded_below:
+        reason = reason_text(rejected[0].reason, lang)
+        why = t(lang, "why_abstained_unworded", conf=fmt_conf(conf), reason=reason)
+        note = f"confidence {conf:.2f} < {engine.abstain_unworded_below} and no answer stated: "
+        turn.abstain(spans[0], who, why, note + rejected[0].failure, conf)
+    else:
+        a.answer, a.mode = one_quote(spans, types), "extractive"
+        a.explanation = t(lang, "why_quoted", conf=conf_txt, reason=reason_text(rejected[0].reason, lang))
+        a.warn(WarningCode.WORDING_REJECTED, f"wording rejected: {rejected[0].failure}")
+
+
+def renumber_one(text: str, n: int) -> str:
+    """A one-source wording's markers ([1]) renumbered to [n]."""
+    return text if n == 1 else text.replace("[1]", f"[{n}]")
+
+
+def _cites(spans: Sequence[Span]) -> list[Citation]:
+    return [span_citation(i, s) for i, s in enumerate(spans, 1)]
