@@ -31,8 +31,8 @@ from assistant.review import (
 from core.markers import MARKER_RE
 from core.types import Citation
 from ui import render
-from ui.components import open_viewer, show_error
 from ui.services import Services
+from ui.widgets import open_viewer, show_error
 
 log = logging.getLogger(__name__)
 
