@@ -66,11 +66,13 @@ class DefaultSystem:
         self, settings: Settings, store: Any, embeddings: Embeddings, llm: Any = None, extracts: bool = False
     ) -> None:
         from assistant import Assistant
-        from assistant.review import grid_answer
+        from review import grid_answer
 
         self.extracts = extracts
         self.settings = settings
-        self.assistant = Assistant(settings, store=store, embeddings=embeddings, llm=llm, shortcut=grid_answer)
+        self.assistant = Assistant(
+            settings, store=store, embeddings=embeddings, llm=llm, shortcut=grid_answer
+        )
         self.embeddings = embeddings
 
     def retrieve(self, question: str, k: int) -> dict[str, Any]:

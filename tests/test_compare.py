@@ -192,7 +192,7 @@ def test_filter_narrowed_by_the_vendor_the_question_names(built) -> None:
 def test_which_vendors_question_is_answered_from_the_review_grid(built, tmp_path) -> None:
     """With the grid's cells cached for a topic, a "which vendors…" question on that topic is answered
     from them (one row per vendor, each cell's own citations), without checking anything again."""
-    from assistant.review import GridBuilder, ReviewCache, grid_answer
+    from review import GridBuilder, ReviewCache, grid_answer
 
     settings, store, emb = built
     settings = settings.replace(store_dir=tmp_path)  # a grid cache of this test's own
