@@ -1,4 +1,7 @@
-"""Command line: ask a question, print the answer and its numbered citations (or the ask JSON)."""
+"""Command line: ask a question, print the answer and its numbered citations (or the ask JSON).
+
+The composition root of the command line, and the one module of assistant/ that imports the review grid
+(which sits above the engine): it runs `review` and gives the engine `grid_answer` as its shortcut."""
 
 from __future__ import annotations
 
@@ -101,8 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "review":
         return review_main(args, settings)
     from assistant.pipeline import Assistant
-    from assistant.review import grid_answer
     from core.hardware import settings_line
+    from review import grid_answer
 
     print(settings_line(settings), file=sys.stderr)  # the CPU and what was chosen for it (stdout stays clean)
 
@@ -168,7 +171,7 @@ def _footer(ans: object) -> str:
 def review_main(args: argparse.Namespace, settings: Any) -> int:
     """`review`: fill the grid (cache first, then the model for what it lacks; progress on stderr), colour
     it by the requirements, print it as a table, JSON, CSV or Markdown."""
-    from assistant import review
+    import review
     from assistant.pipeline import Assistant
     from assistant.requirements import RequirementError, apply_requirements, load_requirements
 

@@ -34,11 +34,19 @@ _CONTRACT_WORDS = re.compile(
     r"factur|invoice|prix|price|paiement|payment|h[ée]berg|host|sous-trait|process",
     re.I,
 )
-_FAN_OUT = re.compile(
-    r"\bwhich\s+(?:vendors?|providers?|suppliers?|companies)|\b(?:all|each|every)\s+(?:the\s+)?"
-    r"(?:vendors?|providers?|suppliers?)|\bcompare\b|\bcompar(?:er|aison|ez)\b|\bquel(?:le)?s?\s+"
-    r"(?:fournisseurs?|prestataires?|[ée]diteurs?|soci[ée]t[ée]s)|\b(?:tous|chaque)\s+(?:les\s+)?"
-    r"(?:fournisseurs?|prestataires?)",
+# "Which vendors ...?": a question about the vendors as a set, matched on the question with its accents
+# stripped. One pattern for the fan-out scope (is_fan_out) and the review grid's chat routing.
+_WHICH_VENDORS = re.compile(
+    r"\b(?:which|what)\s+(?:of\s+the\s+)?(?:vendors?|providers?|suppliers?|processors?|companies|saas)\b"
+    r"|\b(?:do|does|are)\s+any\s+(?:of\s+the\s+)?(?:vendors?|providers?|suppliers?)\b"
+    r"|\b(?:quels?|quelles?|lesquels|lesquelles)\b[^?]*?\b(?:fournisseurs?|prestataires?|editeurs?|vendeurs?)\b"
+    r"|\bquel(?:le)?s?\s+societes\b",
+    re.I,
+)
+# The other questions over several vendors: every vendor, comparisons.
+_EVERY_VENDOR = re.compile(
+    r"\b(?:all|each|every)\s+(?:the\s+)?(?:vendors?|providers?|suppliers?)|\bcompare\b|\bcompar(?:er|aison|ez)\b"
+    r"|\b(?:tous|chaque)\s+(?:les\s+)?(?:fournisseurs?|prestataires?)",
     re.I,
 )
 _FILLER = frozenset(
@@ -92,9 +100,15 @@ def refusal_reason(question: str, detection: Detection) -> str | None:
     return None
 
 
+def is_which_vendors(question: str) -> bool:
+    """A question about the vendors as a set ("Which vendors host data outside the EU?", "Quels
+    fournisseurs hébergent les données hors de l'UE ?")."""
+    return bool(_WHICH_VENDORS.search(strip_accents(question)))
+
+
 def is_fan_out(question: str) -> bool:
-    """Questions over several vendors: "which vendors…", "quels fournisseurs…", "compare…"."""
-    return bool(_FAN_OUT.search(question))
+    """Questions over several vendors: "which vendors…", "quels fournisseurs…", "every vendor", "compare…"."""
+    return is_which_vendors(question) or bool(_EVERY_VENDOR.search(question))
 
 
 def content_words(question: str, detection: Detection) -> list[str]:

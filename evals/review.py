@@ -191,7 +191,7 @@ def build_for_gold(
 ) -> dict[str, Any]:
     """The grid for the gold's vendors and topics, from the review cache (computing what it lacks)."""
     from assistant.pipeline import Assistant
-    from assistant.review import GridBuilder
+    from review import GridBuilder
 
     vendors = sorted({i["vendors"][0] for i in gold})
     topics = list(dict.fromkeys(i["topic"] for i in gold))

@@ -66,7 +66,7 @@ class DefaultSystem:
         self, settings: Settings, store: Any, embeddings: Embeddings, llm: Any = None, extracts: bool = False
     ) -> None:
         from assistant import Assistant
-        from assistant.review import grid_answer
+        from review import grid_answer
 
         self.extracts = extracts
         self.settings = settings

@@ -8,6 +8,7 @@ from assistant_fakes import FakeChecker, ScriptedChat, build_store
 
 from assistant import Assistant
 from assistant.events import Shown
+from assistant.query import is_fan_out, is_which_vendors
 
 CAP_HL = r"12 derniers mois"
 CAP_BMM = r"redevance payée par le Client"
@@ -29,6 +30,45 @@ def make(
     llm = ScriptedChat(replies=list(replies or []))
     checker = FakeChecker(rules, default)
     return Assistant(settings, store=store, embeddings=emb, llm=llm, checker=checker, **kw), llm, checker
+
+
+WHICH_VENDORS = [  # about the vendors as a set: fanned out, and answered from the review grid when cached
+    "Which vendors host data outside the EU?",
+    "What providers cap their liability?",
+    "Which of the vendors name a data protection officer?",
+    "Do any of the suppliers allow audits?",
+    "Quels fournisseurs hébergent les données hors de l'UE ?",
+    "Quels sont les prestataires qui plafonnent leur responsabilité ?",
+    "Lesquels des éditeurs autorisent les audits ?",
+    "Quelles sociétés ont un délégué à la protection des données ?",
+    "QUELS ÉDITEURS notifient les violations ?",
+]
+OVER_ALL_VENDORS = [  # over several vendors without asking which: fanned out, compared row by row
+    "Compare the liability caps.",
+    "What do all the vendors say about audits?",
+    "Comparer les préavis de résiliation.",
+    "Que prévoient tous les fournisseurs sur la résiliation ?",
+    "Chaque prestataire notifie-t-il les violations ?",
+]
+ONE_VENDOR = [
+    "How fast must Humanlinker notify a breach?",
+    "Quel est le plafond de responsabilité de Boost My Mail ?",
+]
+
+
+@pytest.mark.parametrize("question", WHICH_VENDORS)
+def test_which_vendors_questions_fan_out_and_go_to_the_grid(question: str) -> None:
+    assert is_which_vendors(question) and is_fan_out(question)
+
+
+@pytest.mark.parametrize("question", OVER_ALL_VENDORS)
+def test_questions_over_every_vendor_fan_out_without_the_grid(question: str) -> None:
+    assert is_fan_out(question) and not is_which_vendors(question)
+
+
+@pytest.mark.parametrize("question", ONE_VENDOR)
+def test_a_one_vendor_question_neither_fans_out_nor_goes_to_the_grid(question: str) -> None:
+    assert not is_fan_out(question) and not is_which_vendors(question)
 
 
 def test_compare_gives_one_checked_cited_row_per_vendor(built) -> None:
@@ -139,7 +179,7 @@ def test_filter_narrowed_by_the_vendor_the_question_names(built) -> None:
 def test_which_vendors_question_is_answered_from_the_review_grid(built, tmp_path) -> None:
     """With the grid's cells cached for a topic, a "which vendors…" question on that topic is answered
     from them (one row per vendor, each cell's own citations), without checking anything again."""
-    from assistant.review import GridBuilder, ReviewCache, grid_answer
+    from review import GridBuilder, ReviewCache, grid_answer
 
     settings, store, emb = built
     settings = settings.replace(store_dir=tmp_path)  # a grid cache of this test's own

@@ -15,21 +15,22 @@ from assistant_fakes import build_store, offline_settings
 
 from assistant import Assistant
 from assistant.cli import main
-from assistant.review import (
+from assistant.query import is_which_vendors
+from core.settings import PROJECT_ROOT
+from core.types import Answer
+from review import (
     CellKey,
     GridBuilder,
     ReviewCache,
+    Topic,
     TopicError,
     grid_answer,
     grid_csv,
     grid_markdown,
     grid_xlsx,
-    is_which_vendors,
     load_topics,
     match_topic,
 )
-from core.settings import PROJECT_ROOT
-from core.types import Answer
 
 REQUIRED_KEYS = {
     "breach_notification",
@@ -127,6 +128,28 @@ def test_adding_a_topic_is_adding_an_entry(tmp_path: Path) -> None:
     p.write_text("topics:\n  x:\n    label: {en: x}\n    question: {en: x, fr: y}\n")
     with pytest.raises(TopicError, match="fr"):
         load_topics(p)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("version: 1\n", "no `topics:` mapping"),
+        ("topics: [a, b]\n", "no `topics:` mapping"),
+        ("topics:\n  x: hello\n", "topic 'x': expected label/question mappings"),
+        ("topics:\n  x:\n    label: {en: x, fr: y}\n", "topic 'x': `question` needs non-empty `en` and `fr`"),
+        ("topics:\n  x:\n    label: {en: x, fr: ' '}\n", "topic 'x': `label` needs non-empty `en` and `fr`"),
+        (
+            "topics:\n  a:\n    label: {en: x, fr: y}\n    question: {en: x, fr: y}\n  2b: {}\n",
+            "topic '2b': keys are lowercase letters, digits and '_'",
+        ),
+    ],
+)
+def test_a_bad_topics_file_gives_one_error_naming_the_entry(tmp_path: Path, text: str, message: str) -> None:
+    p = tmp_path / "topics.yaml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(TopicError) as err:
+        load_topics(p)
+    assert str(err.value).startswith(f"{p}: {message}")
 
 
 # ----------------------------------------------------------------------------- cache
@@ -229,6 +252,58 @@ def test_cell_key_depends_on_every_part() -> None:
     for f in fields:
         digests.add(CellKey(**{**base.__dict__, f: getattr(base, f) + "x"}).digest)
     assert len(digests) == len(fields) + 1
+
+
+def test_known_cells_keep_their_cache_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cells cached before the grid left assistant/ keep their keys: these digests were computed by
+    assistant/review.py at f439466 for the same assistant, documents, topic and prompt file."""
+    from types import SimpleNamespace
+
+    from assistant import prompts
+
+    monkeypatch.setattr(prompts, "PROMPTS_DIR", tmp_path)
+    (tmp_path / "engine.v7.txt").write_text("### system\nYou check one sentence.\n", encoding="utf-8")
+    docs = [
+        SimpleNamespace(document="acme/cgv.txt", sha256="a" * 64, vendor="acme"),
+        SimpleNamespace(document="acme/dpa.txt", sha256="b" * 64, vendor="acme"),
+        SimpleNamespace(document="globex/terms.md", sha256="c" * 64, vendor="globex"),
+    ]
+    store = SimpleNamespace(documents=lambda: docs, vendors=lambda: {"acme": "Acme SA", "globex": "Globex"})
+    fusion = SimpleNamespace(
+        is_hand_set=False, to_json=lambda: {"weights": {"dense": 1.0, "bm25": 0.35}, "rrf_k": 20}
+    )
+    asst = SimpleNamespace(
+        store=store,
+        embeddings=None,
+        engine="EngineConfig(abstain_below=0.4)",
+        weights={"dense": 6.0, "type": 1.5},
+        fusion=fusion,
+        model_info=lambda prompt="engine.v7": {
+            "llm": "fake-llm",
+            "embeddings": "hashing-256",
+            "prompt": prompt,
+        },
+    )
+    topic = Topic(
+        "breach_notification",
+        {"en": "Breach", "fr": "Violation"},
+        {
+            "en": "How quickly must {vendor} notify a breach?",
+            "fr": "Dans quel délai {vendor} doit-il notifier une violation ?",
+        },
+    )
+    b = GridBuilder(asst, cache=fresh_cache(tmp_path), topics=[topic])
+    assert (b.prompt, b.model) == ("engine.v7@0bd52ab5b85c+engine@a49a723f", "fake-llm|hashing-256")
+    vendors = b.select()[0]
+    got = {
+        (lang, v): k.digest for lang in ("en", "fr") for (v, _), k in b.keys(vendors, [topic], lang).items()
+    }
+    assert got == {
+        ("en", "acme"): "0db032d51742ce01fb3836d1e76e251a98aa1033d5beb979f5904402e0b9b86d",
+        ("en", "globex"): "3d2f70f17981d045044e00fb95bc6d7c82389c47d64b9917dcc90a6b554f9ba2",
+        ("fr", "acme"): "17638a55573485e79635d62f4c10d54f9c28c4aa19dd9b7a3a15d422ec761027",
+        ("fr", "globex"): "fe19e95c7511b1592b91b3eabf430ab51d4c6d46fa45dd90431c53bc55c9ad5c",
+    }
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -378,6 +453,11 @@ def test_grid_answer_from_cached_cells(built, tmp_path: Path) -> None:
             assert store.document_text(by_n[n].document)[by_n[n].start : by_n[n].end] == by_n[n].quote
         if row.abstained:
             assert "not specified" in row.answer and not row.citation_ns
+    fr = grid_answer(
+        "Quels fournisseurs doivent notifier une violation de données ?", asst, VENDORS, "en", cache=cache
+    )
+    assert fr is not None and fr.comparison is not None  # French keywords route to the same cells
+    assert [(r.vendor, r.answer) for r in fr.comparison] == [(r.vendor, r.answer) for r in ans.comparison]
     assert grid_answer("How fast must Humanlinker notify a breach?", asst, cache=cache) is None
     assert grid_answer("Which vendors sell sandwiches?", asst, vendors=VENDORS, cache=cache) is None
 
@@ -387,7 +467,7 @@ def test_refitting_the_engine_recomputes_the_cells() -> None:
     from types import SimpleNamespace
 
     from assistant.confidence import EngineConfig
-    from assistant.review import current_prompt
+    from review import current_prompt
 
     a = SimpleNamespace(
         prompt_version="engine.v1", engine=EngineConfig(abstain_below=0.1), weights={"dense": 1}
@@ -404,7 +484,7 @@ def test_engine_key_changes_with_a_fitted_fusion_only() -> None:
     from types import SimpleNamespace
 
     from assistant.fusion import DEFAULT_WEIGHTS, Fusion
-    from assistant.review import engine_key
+    from review import engine_key
 
     def asst(fusion: Fusion | None) -> SimpleNamespace:
         return SimpleNamespace(

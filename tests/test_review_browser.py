@@ -15,9 +15,9 @@ from assistant_fakes import offline_settings
 from streamlit_server import CHROME_ARGS, CHROMIUM, streamlit_app
 
 from assistant import Assistant
-from assistant.review import GridBuilder, ReviewCache
 from core.settings import PROJECT_ROOT
 from ingest.pipeline import run_ingest
+from review import GridBuilder, ReviewCache
 from vectorstore.store import ClauseStore
 
 pytestmark = pytest.mark.browser

@@ -8,10 +8,10 @@ from collections import Counter
 
 import pytest
 
-from assistant.review import load_topics
 from core.settings import PROJECT_ROOT
 from evals.dataset import load_gold
 from evals.metrics import answer_meets
+from review import load_topics
 
 GOLD = PROJECT_ROOT / "evals" / "gold" / "review.jsonl"
 CORPUS = PROJECT_ROOT / "data" / "contracts"

@@ -14,9 +14,9 @@ from assistant_fakes import offline_settings
 from streamlit.testing.v1 import AppTest
 
 from assistant import Assistant
-from assistant.review import GridBuilder, ReviewCache
 from core.settings import PROJECT_ROOT
 from ingest.pipeline import run_ingest
+from review import GridBuilder, ReviewCache
 from ui.render import anchor_id
 
 APP = str(PROJECT_ROOT / "app.py")

@@ -13,8 +13,10 @@ import streamlit as st
 
 from core.types import Answer, Citation, Hit
 from ui import chat, render
+from ui.review import review_tab
 from ui.services import Services, corpus_files
 from ui.uploads import ALLOWED_TYPES, UploadError, remove_document, safe_slug, save_upload, slugify
+from ui.widgets import open_viewer, show_error
 
 if TYPE_CHECKING:
     from ingest.pipeline import IngestReport
@@ -28,15 +30,6 @@ MODEL_LABELS = {
 }
 NEW_VENDOR = "➕ New vendor…"
 OTHER_TOPIC = "Other (type a topic)…"
-
-
-# ----------------------------------------------------------------------------- errors
-
-
-def show_error(prefix: str, exc: BaseException) -> None:
-    """An error box with the cause and the remedy; the traceback goes to the log."""
-    log.error("%s", prefix, exc_info=exc)
-    st.error(f"**{prefix}.** {render.escape_markdown(render.error_help(exc))}", icon=":material/error:")
 
 
 # ----------------------------------------------------------------------------- citations
@@ -56,13 +49,6 @@ def _passage(services: Services, c: Citation, hits: Sequence[Hit]) -> render.Pas
         except Exception:
             log.warning("document %s not readable", c.document, exc_info=True)
     return passage
-
-
-def open_viewer(document: str, start: int, end: int, mark_id: str, popover_key: str = "") -> None:
-    """Button callback: close the chip's popover and ask this run to open the document viewer."""
-    if popover_key:
-        st.session_state[popover_key] = False
-    st.session_state["viewer"] = {"document": document, "start": start, "end": end, "mark_id": mark_id}
 
 
 def render_citations(services: Services, answer: Answer, key: str) -> None:
@@ -525,8 +511,6 @@ def maintenance_section(services: Services) -> None:
 def comparison_tab(services: Services, vendor_names: dict[str, str]) -> None:
     """The review grid (ui.review: every vendor x topic, cached, coloured by your requirements), then any
     other topic on demand: one row per vendor with short answers and citations; export."""
-    from ui.review import review_tab
-
     review_tab(services, vendor_names)
     st.divider()
     st.subheader("Another topic")

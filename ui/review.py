@@ -2,7 +2,7 @@
 with its citation chips (opening the clause highlighted), coloured by the user's requirements; filters,
 CSV/XLSX/Markdown exports, and a background build of the missing cells with its progress.
 
-The grid logic lives in assistant.review and assistant.requirements; this module only draws it. A background
+The grid logic lives in the review package and assistant.requirements; this module only draws it. A background
 build starts when the tab is opened and cells are missing (CQA_REVIEW_AUTOBUILD=open, the default), whenever
 cells are missing, e.g. right after an ingest (=always), or only from the button (=off).
 """
@@ -17,7 +17,9 @@ from typing import Any, Literal
 import streamlit as st
 
 from assistant.requirements import RequirementError, apply_requirements, load_requirements, requirements_path
-from assistant.review import (
+from core.markers import MARKER_RE
+from core.types import Citation
+from review import (
     BackgroundBuild,
     GridBuilder,
     ReviewCache,
@@ -28,11 +30,9 @@ from assistant.review import (
     grid_xlsx,
     load_topics,
 )
-from core.markers import MARKER_RE
-from core.types import Citation
 from ui import render
-from ui.components import open_viewer, show_error
 from ui.services import Services
+from ui.widgets import open_viewer, show_error
 
 log = logging.getLogger(__name__)
 

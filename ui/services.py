@@ -140,7 +140,7 @@ def model_gate() -> tuple[threading.Lock, AnswerQueue]:
 def build_services(settings: Settings) -> Services:
     """Store + assistant for these settings; the embedder and store are shared across LLM choices."""
     from assistant import Assistant
-    from assistant.review import grid_answer
+    from review import grid_answer
 
     emb = cached_embeddings(settings.embedding)
     store = cached_store(settings)
