@@ -17,7 +17,7 @@ from ui.services import Services, corpus_files
 from ui.uploads import ALLOWED_TYPES, UploadError, remove_document, safe_slug, save_upload, slugify
 
 if TYPE_CHECKING:
-    from ingest.pipeline import IngestReport
+    from ingest.report import IngestReport
 
 log = logging.getLogger(__name__)
 
