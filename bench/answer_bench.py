@@ -162,6 +162,8 @@ def _summarise(res: dict[str, Any], raw: dict[str, Any] | None) -> dict[str, Any
 
 def run(ctx: BenchContext, memory_only: bool = False) -> dict[str, Any]:
     """Both models (or only the default one, for the memory figure), each in its own process."""
+    from vectorstore.embeddings import embedder_name
+
     sample = ctx.sample_store()
     overrides = {
         "corpus_dir": str(sample.corpus_dir),
@@ -205,7 +207,7 @@ def run(ctx: BenchContext, memory_only: bool = False) -> dict[str, Any]:
         "peak_rss_gib": round(default["peak_rss_bytes"] / 2**30, 3),
         "target_bytes": MEMORY_TARGET_BYTES,
         "ratio": round(default["peak_rss_bytes"] / MEMORY_TARGET_BYTES, 3),
-        "what": f"one process: {sample.embedding.model.split('/')[-1]} ({sample.embedding.dtype}) + "
+        "what": f"one process: {embedder_name(sample.embedding)} ({sample.embedding.dtype}) + "
         f"{default['worker']['model']}, store opened, {len(questions)} question(s) answered",
         "ok": default["peak_rss_bytes"] <= MEMORY_TARGET_BYTES,
     }

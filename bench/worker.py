@@ -8,23 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from bench.measure import PEAK_KEY, vm_hwm_bytes
 from core.runtime import apply_offline_defaults
-
-PEAK_KEY = "_worker_vm_hwm_bytes"
-
-
-def vm_hwm_bytes() -> int | None:
-    """This process's peak resident set (VmHWM) since exec. Unlike ru_maxrss it does not start from the
-    parent's high-water mark (Linux carries that over through fork and exec: a bench that had grown to
-    4 GiB made every later worker report at least 4 GiB)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
 
 
 def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:

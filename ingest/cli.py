@@ -64,8 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _show(settings: Settings, document: str) -> int:
     """Print the decoded text that offsets index: from the store if ingested, else decoded from the file."""
+    from ingest.document import decode_document
     from ingest.loaders import LoadError
-    from ingest.pipeline import decode_document
     from vectorstore.store import ClauseStore
 
     document = document.replace("\\", "/").strip("/")
@@ -96,7 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _show(settings, args.show)
 
     from core.hardware import settings_line
-    from ingest.pipeline import IngestLockedError, check_store, run_ingest
+    from ingest.check import check_store
+    from ingest.pipeline import IngestLockedError, run_ingest
 
     print(settings_line(settings), file=sys.stderr)
     progress = not args.no_progress

@@ -15,7 +15,7 @@ from ingest.decode import (
     looks_binary,
     repair_mojibake,
 )
-from ingest.pipeline import decode_document
+from ingest.document import decode_document
 
 FIX = Path(__file__).parent / "fixtures" / "ingest"
 

@@ -6,7 +6,7 @@ import pytest
 
 from core.settings import ChunkSettings, Settings
 from core.tokens import count_tokens
-from ingest.pipeline import build_clauses, decode_document
+from ingest.document import build_clauses, decode_document
 from ingest.split import classify_heading, split_text
 
 DOCS = [

@@ -326,3 +326,34 @@ def test_exact_and_hnsw_dense_search_agree_and_skip_stale_versions(
     write(other, emb, doc2, clauses2)
     assert clauses2[0].id in {h.clause.id for h in store.dense_search(q, 10)}
     assert clauses[0].id not in {h.clause.id for h in store.dense_search(q, 10)}
+
+
+def test_embedder_names_are_the_fitted_keys_and_agree_with_the_built_embedders(tmp_path):
+    """The name from settings (store records, embedding cache, the fitted weights' key) is the name the
+    built embedder reports; the default EmbeddingGemma's is the key config/ranker.json and fusion.json hold."""
+    import json
+
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import Whitespace
+
+    from core.settings import PROJECT_ROOT, EmbeddingSettings, load_settings
+    from vectorstore.embeddings import embedder_name, embeddings_name, make_embeddings
+
+    default = load_settings(env={}).embedding
+    fitted = {
+        json.loads((PROJECT_ROOT / "config" / f).read_text(encoding="utf-8"))["fitted"]["embeddings"]
+        for f in ("ranker.json", "fusion.json")
+    }
+    assert embedder_name(default) == embedder_name(EmbeddingSettings()) == "embeddinggemma-300m"
+    assert fitted == {"embeddinggemma-300m"}
+    hashing = default.model_copy(update={"kind": "hashing"})
+    assert embedder_name(hashing) == embeddings_name(make_embeddings(hashing)) == "hashing-256"
+    # a tiny sentence-transformers folder (two words, 4 dimensions), named with a trailing slash
+    tok = Tokenizer(WordLevel({"[UNK]": 0, "clause": 1}, unk_token="[UNK]"))
+    tok.pre_tokenizer = Whitespace()
+    SentenceTransformer(modules=[StaticEmbedding(tok, embedding_dim=4)]).save(str(tmp_path / "tiny-st"))
+    st = default.model_copy(update={"model": f"{tmp_path}/tiny-st/", "threads": 1})
+    assert embedder_name(st) == embeddings_name(make_embeddings(st)) == "tiny-st"

@@ -115,7 +115,7 @@ def test_table_context_covers_the_rows_of_a_span_with_headers_from_outside_it():
 
 def test_clauses_of_a_text_table_stay_verbatim_and_carry_the_rendering():
     from core.settings import Settings
-    from ingest.pipeline import build_clauses
+    from ingest.document import build_clauses
     from vectorstore.store import contextual_text
 
     settings = Settings(chunking=ChunkSettings())
@@ -263,7 +263,7 @@ def test_table_text_is_stored_and_searchable(fake_settings):
     """The rendering travels with the clause through the store and BM25 finds words that the run-together
     source text hides ("bloquantesAnomalies"), while the stored clause text stays the verbatim slice."""
     from core.settings import ChunkSettings as CS
-    from ingest.pipeline import build_clauses
+    from ingest.document import build_clauses
     from vectorstore.embeddings import HashingEmbeddings
     from vectorstore.store import ClauseStore, contextual_text
 

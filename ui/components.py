@@ -19,7 +19,7 @@ from ui.uploads import ALLOWED_TYPES, UploadError, remove_document, safe_slug, s
 from ui.widgets import open_viewer, show_error
 
 if TYPE_CHECKING:
-    from ingest.pipeline import IngestReport
+    from ingest.report import IngestReport
 
 log = logging.getLogger(__name__)
 

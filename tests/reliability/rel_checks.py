@@ -17,7 +17,7 @@ def check_store_consistent(
 ) -> dict[str, int]:
     """The invariants after any crash: every visible clause belongs to a whole version of its document,
     no duplicates, store API == raw sqlite. With `corpus_exact`, the store also equals the corpus."""
-    from ingest.pipeline import build_clauses
+    from ingest.document import build_clauses
     from vectorstore.embeddings import HashingEmbeddings
     from vectorstore.store import ClauseStore
 

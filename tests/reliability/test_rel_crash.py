@@ -325,7 +325,7 @@ def test_check_repair_respects_the_ingest_lock(tmp_path: Path) -> None:
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        from ingest.pipeline import check_store
+        from ingest.check import check_store
 
         fresh_chroma()
         errors: list[BaseException] = []

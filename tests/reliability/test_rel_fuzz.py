@@ -174,7 +174,7 @@ def test_splitter_with_real_tokenizer_and_clauses(text: str, figures) -> None:  
     """The production path (tiktoken counts, Clause records): clause.text == text[start:end], ordinals 0..n-1."""
     from core.settings import load_settings
     from core.types import Document
-    from ingest.pipeline import build_clauses, sha256_text
+    from ingest.document import build_clauses, sha256_text
 
     figures.add("hypothesis_examples_clauses")
     s = load_settings(env={}, **{"embedding.kind": "hashing", "llm.provider": "fake"})
