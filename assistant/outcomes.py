@@ -4,56 +4,59 @@ its key phrase in bold), abstentions with the closest clause, and the key phrase
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from assistant.rank import _LAW, _MONEY, _NAMES, _PERCENT, _PLACES
+from assistant.figures import figure_spans
+from assistant.rank import LAW, MONEY, NAMES, PERCENT, PLACES
 from assistant.spans import Span
 
-# a figure with what qualifies it: "48 heures ouvrées", "trente (30) jours", "99 %", "1 000 €",
-# "douze (12) derniers mois", "72 hours"
-_NUM = r"(?:\d[\d\s\u00a0\u202f.,]*\d|\d)"
-_WORDNUM = (
-    r"(?:(?:quatre-vingt|soixante|cinquante|quarante|trente|vingt|dix|onze|douze|treize|quatorze|"
-    r"quinze|seize|cent|mille|deux|trois|quatre|cinq|six|sept|huit|neuf|un|une|one|two|three|four|five|"
-    r"six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)"
-    r"(?:[\s-](?:et[\s-])?(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|"
-    r"cent|mille|one|two|three|four|five|six|seven|eight|nine))*)"
-)
-_UNIT = (
-    r"(?:heures?|hours?|h\b|jours?|days?|semaines?|weeks?|mois|months?|ans?|ann[ée]es?|years?|"
-    r"minutes?|%|pour\s*cent|percent|€|euros?|\$|usd|eur)"
-)
-_FIGURE_PHRASE = re.compile(
-    rf"(?:{_WORDNUM}\s*\(\s*{_NUM}\s*\)|{_NUM}|{_WORDNUM})\s*(?:(?:derniers?|premiers?|business|working|"
-    rf"calendar|clear)\s+)?{_UNIT}(?:\s+(?:ouvr[ée]e?s|calendaires|francs|pleins|hors\s+taxes?|HT|TTC))?",
-    re.I,
-)
+Finder = Callable[[str], tuple[int, int] | None]  # where a kind of key phrase is in a sentence
+
+
+def _first_figure(text: str) -> tuple[int, int] | None:
+    """The first measure with what qualifies it ("48 heures ouvrées", "trente (30) jours", "99 %",
+    "1 000 €", "douze (12) derniers mois", "seventy-two (72) hours"), read by assistant.figures."""
+    spans = figure_spans(text)
+    return spans[0] if spans else None
+
+
+def _search(rx: re.Pattern[str]) -> Finder:
+    """The first match of `rx` that is not blank, trimmed of blanks."""
+
+    def find(text: str) -> tuple[int, int] | None:
+        m = rx.search(text)
+        if not (m and m.group().strip()):
+            return None
+        s, e = m.span()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        return s, e
+
+    return find
 
 
 def key_phrase(text: str, types: Sequence[str]) -> tuple[int, int] | None:
     """Where the sentence's answer-bearing phrase is (a figure with its unit, a place, a court or law, a
     name), chosen by the kinds of fact the question asks for; None when nothing fits."""
-    order: list[re.Pattern[str]] = []
+    order: list[Finder] = []
     for t in types:
         if t in ("duration", "amount", "percent"):
-            order.append(_FIGURE_PHRASE)
-            order.append({"amount": _MONEY, "percent": _PERCENT}.get(t, _FIGURE_PHRASE))
+            order.append(_first_figure)
+            if t in ("amount", "percent"):
+                order.append(_search(MONEY if t == "amount" else PERCENT))
         elif t == "place":
-            order.append(_PLACES)
+            order.append(_search(PLACES))
         elif t == "law":
-            order.append(_LAW)
+            order.append(_search(LAW))
         elif t == "who":
-            order.append(_NAMES)
-    order.append(_FIGURE_PHRASE)
-    for rx in order:
-        m = rx.search(text)
-        if m and m.group().strip():
-            s, e = m.span()
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            return s, e
+            order.append(_search(NAMES))
+    order.append(_first_figure)
+    for find in order:
+        span = find(text)
+        if span:
+            return span
     return None
 
 

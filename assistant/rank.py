@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from assistant.figures import extract_numbers
 from assistant.glossary import expanded_query
-from assistant.numbers import extract_numbers
 from assistant.query import injected_ranges
 from assistant.retrieval import Retrieval
 from assistant.sentence_vectors import SentenceVectors
@@ -72,13 +72,13 @@ _DURATION_UNITS = re.compile(
     r"minutes?|business\s+days?|ouvr[ée]s?|calendaires?)\b",
     re.I,
 )
-_MONEY = re.compile(
+MONEY = re.compile(
     r"€|\beuros?\b|\$|\busd\b|\bgbp\b|£|\bmontant|\bsommes?\s+(?:vers|pay)|"
     r"\bfees?\s+paid|\bprix\b|\bredevances?\b|\bamounts?\s+paid",
     re.I,
 )
-_PERCENT = re.compile(r"%|\bpour\s*cent|\bpercent", re.I)
-_PLACES = re.compile(
+PERCENT = re.compile(r"%|\bpour\s*cent|\bpercent", re.I)
+PLACES = re.compile(
     r"\b(?:union\s+europ[ée]enne|european\s+union|eu\b|ue\b|eea|eee|espace\s+[ée]conomique|france|"
     r"french|fran[çc]ais[e]?|germany|allemagne|irlande|ireland|belgique|belgium|netherlands|pays-bas|"
     r"united\s+states|[ée]tats-unis|usa\b|us\b|uk\b|royaume-uni|canada|suisse|switzerland|paris|"
@@ -86,11 +86,11 @@ _PLACES = re.compile(
     r"google\s+cloud|gcp|datacenters?|data\s+cent(?:er|re)s?|centres?\s+de\s+donn[ée]es)",
     re.I,
 )
-_NAMES = re.compile(
+NAMES = re.compile(
     r"\b(?:[A-Z][\w&'’-]+\s+){0,3}(?:SAS|SASU|SARL|SA|Inc\.?|Ltd\.?|LLC|GmbH|S\.A\.S\.?)\b|"
     r"\b[A-Z][a-z]+[A-Z]\w+|@\w|\b[A-Z]{2,}[a-z]*\b"
 )
-_LAW = re.compile(
+LAW = re.compile(
     r"\btribuna\w*|\bcourts?\b|\bjuridictions?\b|\bcomp[ée]ten\w*|\bdroit\s+fran[çc]ais|"
     r"\bloi\s+fran[çc]aise|\bfrench\s+law|\blaws?\s+of\b|\bgoverned\s+by|\br[ée]gi[e]?s?\s+par|"
     r"\bsoumis\w*\s+au\s+droit",
@@ -121,7 +121,7 @@ def type_match(types: Sequence[str], text: str) -> float:
         if t == "duration" and has_num and _DURATION_UNITS.search(text):
             return 1.0
         if t == "amount" and (
-            _MONEY.search(text)
+            MONEY.search(text)
             and has_num
             or re.search(
                 r"\bplafon|\bcap(?:ped)?\b|"
@@ -131,13 +131,13 @@ def type_match(types: Sequence[str], text: str) -> float:
             )
         ):
             return 1.0
-        if t == "percent" and _PERCENT.search(text) and has_num:
+        if t == "percent" and PERCENT.search(text) and has_num:
             return 1.0
-        if t == "place" and _PLACES.search(text):
+        if t == "place" and PLACES.search(text):
             return 1.0
-        if t == "who" and _NAMES.search(text):
+        if t == "who" and NAMES.search(text):
             return 1.0
-        if t == "law" and _LAW.search(text):
+        if t == "law" and LAW.search(text):
             return 1.0
     return 0.0
 

@@ -21,13 +21,17 @@ import unicodedata
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from assistant.spans import sentences
 from core.markers import strip_markers
 from core.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from assistant.figures import Figure
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +147,7 @@ class Requirement:
     topic: str
     text: str
     kind: RuleKind
-    figure: Any = None  # assistant.figures.Figure of a max/min rule
+    figure: Figure | None = None  # the limit of a max/min rule
     terms: tuple[str, ...] = ()
 
     @property
@@ -174,10 +178,10 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in t if not unicodedata.combining(ch))
 
 
-def _figures(text: str) -> list[Any]:
-    from assistant.figures import parse_figures
+def _figures(text: str) -> list[Figure]:
+    from assistant.figures import parse_figures  # here: a grid without figures is shown uncoloured
 
-    return list(parse_figures(text))
+    return parse_figures(text)
 
 
 def parse_requirement(topic: str, text: str) -> Requirement:
@@ -218,49 +222,95 @@ def requirements_path(path: str | Path | None = None) -> Path:
     return own if own.exists() else DEFAULT_REQUIREMENTS
 
 
+class RequirementsFile(BaseModel):
+    """The requirements YAML: topic key -> rule text (one line), under `requirements:` or at the top
+    level; a key with no rule (`audit_rights:` alone) is left out."""
+
+    model_config = ConfigDict(frozen=True, coerce_numbers_to_str=True)
+
+    requirements: dict[str, str | None]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nested_or_top_level(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("requirements"), dict):
+            return data
+        return {"requirements": {} if data is None else data}
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """topic key -> its line in the YAML text (1-based), to point an error at the line to mend."""
+    root = yaml.compose(text)
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    pairs = root.value
+    for k, v in root.value:
+        if k.value == "requirements" and isinstance(v, yaml.MappingNode):
+            pairs = v.value
+    return {str(k.value): k.start_mark.line + 1 for k, _ in pairs}
+
+
 def load_requirements(path: str | Path | None = None) -> dict[str, Requirement]:
-    """topic key -> Requirement from a YAML mapping (`requirements:` or top level); {} when no file."""
+    """topic key -> Requirement from a YAML mapping (`requirements:` or top level); {} when no file.
+    RequirementError names the file and, for each rule that cannot be read, its line and topic."""
     p = requirements_path(path)
     if not p.exists():
         return {}
-    raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    if isinstance(raw, dict) and isinstance(raw.get("requirements"), dict):
-        raw = raw["requirements"]
-    if not isinstance(raw, dict):
-        raise RequirementError(f"{p}: expected a mapping of topic key to rule")
-    return {str(k): parse_requirement(str(k), v) for k, v in raw.items() if v is not None}
+    text = p.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RequirementError(f"{p}: not valid YAML: {' '.join(str(exc).split())}") from None
+    try:
+        rules = RequirementsFile.model_validate(data).requirements
+    except ValidationError as exc:
+        lines = _key_lines(text)
+        msgs = []
+        for err in exc.errors():
+            if len(err["loc"]) < 2:
+                msgs.append(f"{p}: expected a mapping of topic key to rule")
+            else:
+                key = str(err["loc"][1])
+                msgs.append(f"{p}:{lines.get(key, '?')}: {key}: {err['msg']} (a rule is one line of text)")
+        raise RequirementError("\n".join(dict.fromkeys(msgs))) from None
+    out: dict[str, Requirement] = {}
+    bad: dict[str, RequirementError] = {}
+    for key, rule in rules.items():
+        if rule is not None:
+            try:
+                out[key] = parse_requirement(key, rule)
+            except RequirementError as exc:
+                bad[key] = exc
+    if bad:
+        lines = _key_lines(text)
+        raise RequirementError("\n".join(f"{p}:{lines.get(key, '?')}: {exc}" for key, exc in bad.items()))
+    return out
 
 
-def _say(fig: Any) -> str:
+def _say(fig: Figure) -> str:
     u = _UNIT_WORDS.get(str(fig.unit), str(fig.unit or ""))
     return f"{fig.value:g} %" if u == "%" else f"{fig.value:g} {u}".strip()
 
 
-def _compare(req: Requirement, f: Any) -> tuple[Status, str]:
-    """One figure against a max/min rule: (status, reason). Same unit: by value; durations in other units:
-    by their ranges of elapsed hours (figures.to_hours), so "48 heures ouvrées" vs "max 72 hours" is amber."""
-    from assistant.figures import to_hours
+def _compare(req: Requirement, f: Figure) -> tuple[Status, str]:
+    """One figure against a max/min rule: (status, reason), by figures.within_limit ("at least" is the
+    limit within the figure): the same unit by value, durations in other units by their ranges of elapsed
+    hours, so "48 heures ouvrées" vs "max 72 hours" is amber."""
+    from assistant.figures import comparable, within_limit
 
+    assert req.figure is not None  # a max/min rule always has its figure
     got, want = " ".join(f.surface.split()), _say(req.figure)
-    if f.unit == req.figure.unit:
-        lo = hi = float(f.value)
-        ref_lo = ref_hi = float(req.figure.value)
-    else:
-        a, b = to_hours(f), to_hours(req.figure)
-        if a is None or b is None:
-            return "amber", f"“{got}” is not comparable with {want}"
-        (lo, hi), (ref_lo, ref_hi) = a, b
+    if not comparable(f, req.figure):
+        return "amber", f"“{got}” is not comparable with {want}"
     if req.kind == "max":
-        if hi <= ref_lo:
-            return "green", f"“{got}” is within {want}"
-        if lo > ref_hi:
-            return "red", f"“{got}” exceeds {want}"
-        return "amber", f"“{got}” may exceed {want} in elapsed time"
-    if lo >= ref_hi:
-        return "green", f"“{got}” meets at least {want}"
-    if hi < ref_lo:
-        return "red", f"“{got}” is under {want}"
-    return "amber", f"“{got}” may be under {want}"
+        ok = within_limit(f, req.figure)
+        if ok is None:
+            return "amber", f"“{got}” may exceed {want} in elapsed time"
+        return ("green", f"“{got}” is within {want}") if ok else ("red", f"“{got}” exceeds {want}")
+    ok = within_limit(req.figure, f)
+    if ok is None:
+        return "amber", f"“{got}” may be under {want}"
+    return ("green", f"“{got}” meets at least {want}") if ok else ("red", f"“{got}” is under {want}")
 
 
 def _texts(cell: Mapping[str, Any]) -> tuple[str, str]:
@@ -271,7 +321,7 @@ def _texts(cell: Mapping[str, Any]) -> tuple[str, str]:
 
 def _check_figures(req: Requirement, cell: Mapping[str, Any]) -> Verdict:
     answer, quotes = _texts(cell)
-    figs: list[Any] = []
+    figs: list[Figure] = []
     for text in (answer, quotes):  # the short answer first: it names the figure that answers the topic
         figs = [f for f in _figures(text) if f.kind == req.figure_kind and f.value == f.value]  # not NaN
         if figs:

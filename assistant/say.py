@@ -15,7 +15,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.citations import adds_nothing, check_answer, markers, says_not_found, span_citation
 from assistant.context import format_extract
-from assistant.numbers import extract_numbers
+from assistant.figures import extract_numbers
 from assistant.outcomes import key_phrase
 from assistant.prompts import Prompt
 from assistant.query import addresses_the_assistant

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.citations import adds_nothing, check_answer, markers, renumber, says_not_found, split_sentences
-from assistant.numbers import extract_numbers, unsupported_numbers, words_value
+from assistant.figures import extract_numbers, unsupported_figures, words_value
 from core.types import Citation
 
 DOC = (
@@ -139,9 +139,9 @@ def test_number_words() -> None:
         ("quarante-huit (48) heures", {48.0})
     ]  # one figure
     assert extract_numbers("délai de [6] jours") == [("[6] jours", set())]  # a marker is never a number
-    assert unsupported_numbers("99.9% availability", ["disponibilité de 99,9 %"]) == []
-    assert unsupported_numbers("within 72h", ["dans un délai de 48h"]) == ["72h"]
-    assert unsupported_numbers("within 48 hours", ["dans un délai de 48 heures ouvrées"]) == ["48 hours"]
+    assert unsupported_figures("99.9% availability", ["disponibilité de 99,9 %"]) == []
+    assert unsupported_figures("within 72h", ["dans un délai de 48h"]) == ["72h"]
+    assert unsupported_figures("within 48 hours", ["dans un délai de 48 heures ouvrées"]) == ["48 hours"]
 
 
 def test_markers_sentences_and_renumbering() -> None:

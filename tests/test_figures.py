@@ -4,6 +4,7 @@ fail. Target: 0 false accepts; the false rejects we know of are listed in FALSE_
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 from dataclasses import dataclass
@@ -12,15 +13,9 @@ from functools import cache
 import pytest
 
 from assistant.citations import check_answer
-from assistant.figures import (
-    Figure,
-    parse_figures,
-    party_of,
-    same_figure,
-    to_hours,
-    unsupported_figures,
-    within_limit,
-)
+from assistant.figures import Figure, figure_spans, parse_figures, party_of, to_hours, unsupported_figures
+from assistant.outcomes import key_phrase, marked_quote
+from assistant.requirements import check_cell, parse_requirement
 from core.settings import PROJECT_ROOT
 from core.types import Citation
 
@@ -804,6 +799,8 @@ def test_passive_agent_and_bare_numbers() -> None:
         ("see [6] and [7]", []),
         ("trois mois et demi", [("duration", 3, "month"), ("count", 0.5, "fraction")]),
         ("a dozen users", [("count", 12, "")]),
+        ("fournir à tout Utilisateur une connexion", []),  # "eur" ending a word is not a currency
+        ("EUR 50 000", [("money", 50000, "EUR")]),
     ],
 )
 def test_parse(text: str, expected: list[tuple[str, float, str]]) -> None:
@@ -825,16 +822,27 @@ def fig(text: str) -> Figure:
     return f
 
 
+def same(a: str, b: str) -> bool:
+    """Each text's figure backs the other's through the answer check's own test (unsupported_figures)."""
+    return not unsupported_figures(a, [b]) and not unsupported_figures(b, [a])
+
+
 def test_same_figure() -> None:
-    assert same_figure(fig("48 heures"), fig("forty-eight hours"))
-    assert same_figure(fig("48 heures"), fig("2 days"))
-    assert same_figure(fig("12 mois"), fig("one year"))
-    assert not same_figure(fig("48 heures ouvrées"), fig("48 hours"))
-    assert not same_figure(fig("3 mois"), fig("3 years"))
-    assert not same_figure(fig("1 000 €"), fig("€1,000,000"))
-    assert not same_figure(fig("99 %"), fig("100 %"))
-    assert same_figure(fig("25 mai 2018"), fig("2018-05-25"))
-    assert not same_figure(fig("48"), fig("48 heures"))  # a bare number is backed by, not the same as
+    assert same("48 heures", "forty-eight hours")
+    assert same("48 heures", "2 days")
+    assert same("12 mois", "one year")
+    assert not same("48 heures ouvrées", "48 hours")
+    assert not same("3 mois", "3 years")
+    assert not same("1 000 €", "€1,000,000")
+    assert not same("99 %", "100 %")
+    assert same("25 mai 2018", "2018-05-25")
+    assert not same("48", "48 heures")  # a bare number is backed by, not the same as
+    assert not unsupported_figures("48", ["48 heures"])
+
+
+def colour(answer: str, rule: str) -> str:
+    """The colour the requirements check gives an answer under one rule (figures.within_limit's path)."""
+    return check_cell(parse_requirement("t", rule), {"answer": answer, "citations": []}).status
 
 
 def test_to_hours_and_limits() -> None:
@@ -842,11 +850,19 @@ def test_to_hours_and_limits() -> None:
     assert to_hours(fig("3 days")) == (72, 72)
     low, high = to_hours(fig("48 heures ouvrées"))  # type: ignore[misc]
     assert low == 48 and high > 72
-    assert within_limit(fig("48 heures ouvrées"), fig("72 hours")) is None  # undecidable
-    assert within_limit(fig("48 heures"), fig("72 hours")) is True
-    assert within_limit(fig("5 jours"), fig("72 hours")) is False
-    assert within_limit(fig("2 working days"), fig("1 month")) is True
+    assert colour("48 heures ouvrées", "max 72 hours") == "amber"  # undecidable
+    assert colour("48 heures", "max 72 hours") == "green"
+    assert colour("5 jours", "max 72 hours") == "red"
+    assert colour("2 working days", "max 1 month") == "green"
     assert to_hours(fig("99 %")) is None
+    assert colour("99 %", "max 72 hours") == "unknown"  # no duration to compare
+    # the same unit compares values; "at least" is the limit within the figure
+    assert colour("2 months", "max 2 months") == "green"
+    assert colour("3 mois", "max 2 months") == "red"
+    assert colour("1 year", "at least 12 months") == "amber"  # 365 to 366 days against 336 to 372
+    assert colour("two (2) years", "at least 12 months") == "green"
+    assert colour("99,9 %", "at least 99.5 %") == "green"
+    assert colour("48 business hours", "max 24 hours") == "red"
 
 
 def test_party_of() -> None:
@@ -860,6 +876,47 @@ def test_party_of() -> None:
     assert party_of(c, parse_figures(c)[0], NAMES) == "vendor"
     c2 = "The client is notified by the processor within 48 business hours [1]."
     assert party_of(c2, parse_figures(c2)[0]) == "vendor"
+
+
+# ------------------------------------------------------------------ the key phrase of a one-quote answer
+@pytest.mark.parametrize(
+    "text,types,phrase",
+    [
+        (
+            "The Provider notifies within seventy-two (72) hours of becoming aware.",
+            ["duration"],
+            "seventy-two (72) hours",
+        ),
+        ("dans un délai de quarante-huit (48) heures après", ["duration"], "quarante-huit (48) heures"),
+        ("une pénalité plafonnée à 1 000 € par mois", ["amount"], "1 000 €"),
+        ("un taux de disponibilité de 99,9 % du temps", ["percent"], "99,9 %"),
+        (
+            "une disponibilité de quatre-vingt-dix-neuf pour cent (99 %) par an",
+            ["percent"],
+            "quatre-vingt-dix-neuf pour cent (99 %)",
+        ),
+        ("au titre des douze (12) derniers mois précédant", ["amount"], "douze (12) derniers mois"),
+        ("le support répond sous 5 à 10 jours ouvrés", ["duration"], "5 à 10 jours ouvrés"),
+        ("un montant de 2 500 € HT par an", ["amount"], "2 500 € HT"),
+        ("the cap is €1,000,000 in aggregate", ["amount"], "€1,000,000"),
+        ("fournir à tout Utilisateur une connexion Internet", ["amount"], None),
+        ("pendant la maintenance, le Client", ["duration"], None),  # "tenan" is not "ten an"
+    ],
+)
+def test_key_phrase_is_the_whole_figure(text: str, types: list[str], phrase: str | None) -> None:
+    span = key_phrase(text, types)
+    assert (text[span[0] : span[1]] if span else None) == phrase
+
+
+def test_figure_spans_index_the_text_as_given() -> None:
+    text = "Le délai est de 72 heures ; la pénalité de 1 000 € et 99,9 %."
+    assert [text[s:e] for s, e in figure_spans(text)] == ["72 heures", "1 000 €", "99,9 %"]
+    decomposed = "heures ouvre\u0301es : 48 heures"  # not NFC: offsets still index it
+    assert [decomposed[s:e] for s, e in figure_spans(decomposed)] == ["48 heures"]
+    assert (
+        marked_quote("within seventy-two (72) hours.", ["duration"])
+        == "« within **seventy-two (72) hours**. »"
+    )
 
 
 # ------------------------------------------------------------------------------ wired into check_answer
@@ -962,3 +1019,20 @@ def test_every_corpus_figure_backs_itself_and_no_mutation() -> None:
                 mutated += 1
                 assert unsupported_figures(s[: f.start] + v + s[f.end :], [s], NAMES) != [], (f.surface, v, s)
     assert checked >= 200 and mutated >= 300, (checked, mutated)
+
+
+def test_figures_modules_import_only_lower_ones() -> None:
+    """The package's layers, lowest first: a module imports only modules before it (no cycle)."""
+    order = ["base", "numbers", "ordinals", "units", "dates", "parse", "roles", "compare"]
+    pkg = PROJECT_ROOT / "assistant" / "figures"
+    assert sorted(p.stem for p in pkg.glob("*.py") if p.stem != "__init__") == sorted(order)
+    for i, name in enumerate(order):
+        tree = ast.parse((pkg / f"{name}.py").read_text(encoding="utf-8"))
+        used = {
+            node.module.rsplit(".", 1)[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.startswith("assistant.figures.")
+        }
+        assert used <= set(order[:i]), (name, used - set(order[:i]))

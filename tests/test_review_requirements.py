@@ -198,3 +198,27 @@ def test_apply_to_a_grid_and_file_selection(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("CQA_REQUIREMENTS", str(p))
     assert requirements_path() == p
     assert load_requirements(tmp_path / "absent.yaml") == {}
+
+
+def test_file_errors_name_the_file_line_and_rule(tmp_path: Path) -> None:
+    p = tmp_path / "mine.yaml"
+    p.write_text("breach_notification: max 24 hours\naudit_rights:\nsla: be nice\nx: 72\n", encoding="utf-8")
+    with pytest.raises(RequirementError) as err:
+        load_requirements(p)
+    assert f"{p}:3: sla: cannot read 'be nice'" in str(err.value)
+    assert f"{p}:4: x: cannot read '72'" in str(err.value)  # every bad rule, each on its line
+    p.write_text(
+        "requirements:\n  breach_notification: max 24 hours\n  dpo_contact: [a, b]\n", encoding="utf-8"
+    )
+    with pytest.raises(RequirementError, match=r"mine\.yaml:3: dpo_contact: .*valid string"):
+        load_requirements(p)
+    p.write_text("- max 24 hours\n", encoding="utf-8")
+    with pytest.raises(RequirementError, match="expected a mapping of topic key to rule"):
+        load_requirements(p)
+    p.write_text("breach_notification: max 24 hours\naudit_rights:\n", encoding="utf-8")
+    assert list(load_requirements(p)) == ["breach_notification"]  # a key with no rule is left out
+    p.write_text("", encoding="utf-8")
+    assert load_requirements(p) == {}
+    p.write_text("sla: at least 99 %\n  bad: [\n", encoding="utf-8")
+    with pytest.raises(RequirementError, match="not valid YAML.*line 2"):
+        load_requirements(p)
