@@ -17,7 +17,7 @@ from assistant.prompts import Prompt, load_prompt
 from assistant.rank import load_weights
 from assistant.sentence_vectors import SentenceVectors
 from core.settings import Settings
-from vectorstore.embeddings import embeddings_name, make_embeddings
+from vectorstore.embeddings import embedder_name, embeddings_name, make_embeddings
 
 
 class Parts:
@@ -117,9 +117,7 @@ class Parts:
         """The embedder's name as the fitted numbers are keyed by (the built embedder's, else the settings')."""
         if self._embeddings is not None:
             return embeddings_name(self._embeddings)
-        if self.settings.embedding.kind == "hashing":
-            return "hashing"
-        return str(self.settings.embedding.model).rstrip("/").rsplit("/", 1)[-1]
+        return embedder_name(self.settings.embedding)
 
     def model_info(self, prompt: str = ENGINE_PROMPT) -> dict[str, str]:
         """Answer.model: the LLM, the embedder and the prompt version."""
