@@ -5,11 +5,11 @@ decoded text of both versions, kinds carry the right sides, ids are unique, spli
 from __future__ import annotations
 
 import copy
-import importlib.util
+import runpy
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -24,31 +24,25 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _load_checker() -> ModuleType:
-    """Import evals/gold/check_diff_gold.py by path (evals/gold is a data folder, not a package)."""
-    spec = importlib.util.spec_from_file_location("gold_check_diff_gold", GOLD.parent / "check_diff_gold.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture(scope="module")
+def checker() -> SimpleNamespace:
+    """evals/gold/check_diff_gold.py's functions (evals/gold is a data folder, not a package)."""
+    return SimpleNamespace(**runpy.run_path(str(GOLD.parent / "check_diff_gold.py")))
 
 
 @pytest.fixture(scope="module")
-def checker() -> ModuleType:
-    return _load_checker()
-
-
-@pytest.fixture(scope="module")
-def pairs(checker: ModuleType) -> list[dict[str, Any]]:
+def pairs(checker: SimpleNamespace) -> list[dict[str, Any]]:
     return checker.read_gold(GOLD)
 
 
 @pytest.fixture(scope="module")
-def read(checker: ModuleType) -> Callable[[Path], str]:
+def read(checker: SimpleNamespace) -> Callable[[Path], str]:
     return checker.decoder()  # caches each decoded file for the module's tests
 
 
-def test_gold_is_sound(checker: ModuleType, pairs: list[dict[str, Any]], read: Callable[[Path], str]) -> None:
+def test_gold_is_sound(
+    checker: SimpleNamespace, pairs: list[dict[str, Any]], read: Callable[[Path], str]
+) -> None:
     assert checker.check(pairs, read=read) == []
 
 
@@ -69,7 +63,7 @@ def test_pairs_cover_the_three_documents_and_kinds(pairs: list[dict[str, Any]]) 
 
 
 def test_checker_reports_broken_items(
-    checker: ModuleType, pairs: list[dict[str, Any]], read: Callable[[Path], str]
+    checker: SimpleNamespace, pairs: list[dict[str, Any]], read: Callable[[Path], str]
 ) -> None:
     pair = copy.deepcopy(next(p for p in pairs if p["new"].endswith(".md")))
     shifted = copy.deepcopy(pair)
@@ -88,7 +82,7 @@ def test_checker_reports_broken_items(
     assert any("no PDF pair in the test split" in p for p in problems)
 
 
-def test_checker_cli_exits_non_zero_on_a_bad_file(checker: ModuleType, tmp_path: Path) -> None:
+def test_checker_cli_exits_non_zero_on_a_bad_file(checker: SimpleNamespace, tmp_path: Path) -> None:
     bad = tmp_path / "diff.jsonl"
     bad.write_text('{"id": "x", "split": "train", "changes": []}\n', encoding="utf-8")
     assert checker.main(["--gold", str(bad)]) == 1
