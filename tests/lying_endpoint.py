@@ -15,8 +15,10 @@ It reads the requests generically:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -257,18 +259,38 @@ def _sse_chunks(
         }
 
 
+class _Server(ThreadingHTTPServer):
+    """Keeps its clients' connections, so that stopping the server also drops the kept-alive ones (a server
+    that goes down closes them; http.server alone leaves their handler threads serving)."""
+
+    daemon_threads = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: set[socket.socket] = set()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def drop_connections(self) -> None:
+        for conn in list(self.connections):
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
 @contextmanager
 def serve(model: LyingModel, port: int = 0) -> Iterator[str]:
     """Run the endpoint on 127.0.0.1 (`port`, or a free one) while the block runs; yields its base URL
     (".../v1"). Serving again on the same port is a server that went down and came back."""
     handler = type("LyingHandler", (_Handler,), {"model": model})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, name="lying-endpoint", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/v1"
     finally:
         server.shutdown()
+        server.drop_connections()
         server.server_close()
         thread.join(timeout=5)

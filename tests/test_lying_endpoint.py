@@ -559,3 +559,87 @@ def test_langchain_reads_the_logprobs(endpoint: tuple[LyingModel, str]) -> None:
         llm = ChatOpenAI(base_url=url, model=MODEL_ID, api_key="not-needed", streaming=streaming)  # type: ignore[arg-type]
         v = LogprobsChecker(llm, load_prompt("engine.v1")).check("How fast?", "Within 48 hours.", "V")
         assert v.calibrated and v.p_yes > 0.99, (streaming, v)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _endpoint_checker(url: str) -> Any:
+    from langchain_openai import ChatOpenAI
+
+    from assistant.check import LogprobsChecker
+    from assistant.prompts import load_prompt
+
+    llm = ChatOpenAI(base_url=url, model=MODEL_ID, api_key="not-needed", max_retries=0, timeout=5)  # type: ignore[arg-type]
+    return LogprobsChecker(llm, load_prompt("engine.v1"))
+
+
+def test_a_server_that_refuses_logprobs_is_asked_for_parsed_replies() -> None:
+    """An error response that names logprobs (HTTP 400) is the server's refusal: the checker parses yes/no
+    replies from then on, and says its verdicts are not probabilities."""
+    model = LyingModel(refuse_logprobs=True)
+    with serve(model) as url:
+        checker = _endpoint_checker(url)
+        model.start(Case("refuse", "q", None, "honest", r"48 hours"))
+        v = checker.check("How fast?", "Within 48 hours.", "V")
+        assert not checker.has_logprobs
+        assert v.p_yes == 1.0 and not v.calibrated
+        v2 = checker.check("How fast?", "Within 48 hours.", "V")  # not asked for logprobs again
+        assert not v2.calibrated and len(model.exchanges) == 2  # both answered as parsed yes/no checks
+
+
+def test_the_checker_keeps_its_logprobs_through_an_outage() -> None:
+    """A connection refused (the endpoint down) is a failed call, not a refusal: the call fails, and once
+    the endpoint is back on the same address the checker reads log-probabilities again."""
+    model = LyingModel()
+    port = _free_port()
+    with serve(model, port) as url:
+        checker = _endpoint_checker(url)
+        model.start(Case("up", "q", None, "honest", r"48 hours"))
+        assert checker.check("How fast?", "Within 48 hours.", "V").calibrated
+    with pytest.raises(Exception) as down:  # noqa: PT011 - whatever the client raises for a refused connection
+        checker.check("How fast?", "Within 48 hours.", "V")
+    assert "logprob" not in str(down.value).lower()
+    assert checker.has_logprobs
+    with serve(model, port):
+        model.start(Case("back", "q", None, "honest", r"48 hours"))
+        v = checker.check("How fast?", "Within 48 hours.", "V")
+        assert v.calibrated and v.p_yes > 0.99
+
+
+def test_the_assistant_recovers_its_logprobs_after_an_outage(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the product: answers are checked with probabilities, the endpoint goes down (the answer is
+    the ranker's sentence, quoted, with the llm_unavailable code), then comes back on the same address and
+    the next answer is checked with probabilities again (no `uncalibrated` code), in the same process."""
+    from assistant import Assistant
+    from core.settings import load_settings
+
+    model = LyingModel()
+    port = _free_port()
+    case = next(c for c in HONEST if c.vendor == HL)
+    for key in list(os.environ):
+        if key.startswith(("CQA__", "LLM_", "OPENAI_")) or key in ("STORE_DIR", "EMBEDDING_KIND", "CQA_SETTINGS"):
+            monkeypatch.delenv(key, raising=False)
+    for k, v in user_env(f"http://127.0.0.1:{port}/v1", store_dir).items():
+        monkeypatch.setenv(k, v)
+    settings = load_settings().replace(**{"llm.timeout_s": 2.0})
+    asst = Assistant(settings)
+    with serve(model, port):
+        model.start(case)
+        up = asst.answer(case.question, vendors=[case.vendor])
+    assert up.mode == "generated" and "uncalibrated" not in up.warning_codes, up.warnings
+    down = asst.answer(case.question, vendors=[case.vendor])
+    assert down.mode == "extractive" and "llm_unavailable" in down.warning_codes, down.warnings
+    assert down.citations and down.explanation
+    with serve(model, port):
+        model.start(case)
+        back = asst.answer(case.question, vendors=[case.vendor])
+    assert back.mode == "generated" and "uncalibrated" not in back.warning_codes, back.warnings
+    assert back.confidence is not None and back.confidence == pytest.approx(up.confidence)
