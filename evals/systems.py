@@ -70,7 +70,9 @@ class DefaultSystem:
 
         self.extracts = extracts
         self.settings = settings
-        self.assistant = Assistant(settings, store=store, embeddings=embeddings, llm=llm, shortcut=grid_answer)
+        self.assistant = Assistant(
+            settings, store=store, embeddings=embeddings, llm=llm, shortcut=grid_answer
+        )
         self.embeddings = embeddings
 
     def retrieve(self, question: str, k: int) -> dict[str, Any]:

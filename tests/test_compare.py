@@ -173,7 +173,8 @@ def test_which_vendors_question_is_answered_from_the_review_grid(built, tmp_path
     for r in ans.comparison:
         assert all(by_n[n].vendor == r.vendor for n in r.citation_ns)
     plain, _, plain_checker = make((settings, store, emb))  # no shortcut given: rows, each checked
-    assert "answered from the review grid" not in plain.answer(
-        "Which vendors notify a personal data breach within 48 hours?"
-    ).warnings
+    assert (
+        "answered from the review grid"
+        not in plain.answer("Which vendors notify a personal data breach within 48 hours?").warnings
+    )
     assert plain_checker.calls
