@@ -10,7 +10,7 @@ from typing import Any
 
 from assistant.glossary import translate_terms
 from assistant.vendors import Detection, VendorInfo, detect_vendors, replace_mentions
-from vectorstore.bm25 import STOPWORDS, strip_accents
+from core.text import STOPWORDS, fold
 
 _INJECTION = re.compile(
     r"system\s*prompt|prompt\s*syst[eè]me|(?:your|tes|vos)\s+(?:instructions|rules|consignes|r[eè]gles)|"
@@ -104,7 +104,7 @@ def content_words(question: str, detection: Detection) -> list[str]:
         masked = masked[: m.start] + " " + masked[m.end :]
     out = []
     for w in re.findall(r"[^\W\d_]+", masked.lower()):
-        wn = strip_accents(w)
+        wn = fold(w, lower=False)
         if w in STOPWORDS or wn in STOPWORDS or wn in _FILLER:
             continue
         out.append(w)

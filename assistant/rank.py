@@ -20,7 +20,7 @@ from assistant.glossary import expanded_query
 from assistant.numbers import extract_numbers
 from assistant.spans import Span, lexical_overlap, span_idf
 from core.settings import PROJECT_ROOT
-from vectorstore.bm25 import strip_accents, tokenize
+from vectorstore.bm25 import tokenize
 
 WEIGHTS_FILE = PROJECT_ROOT / "config" / "ranker.json"
 
@@ -219,8 +219,3 @@ def rank(
         cands.append(Candidate(replace(sp, score=s), f, s))
     cands.sort(key=lambda c: (-c.score, c.span.rank, c.span.start))
     return cands
-
-
-def fold(text: str) -> str:
-    """Lower-case, accents stripped: for matching words across French spellings."""
-    return strip_accents(text.lower())
