@@ -94,10 +94,10 @@ BULLET_LINE = re.compile(r"^[•·▪●◦■]\s*(\S.*)$")
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(\S.*)$")
 _END_PUNCT = ".;,:!?"
 # A heading's number, as a label or a quote starts with it: "13.2. ", "ARTICLE 9 - ", "IV) ", "Annexe 2 : "
-# (Roman numerals in capitals only: "Il est…", "Civil liability" start with no number)
+# (any case: "c- Informations traitées…" is a lettered heading; "Il est…" reads as numbered too)
 HEADING_NUMBER = re.compile(
     r"^\W*(?:(?:article|section|annexe?|chapitre|chapter|titre|title)\s+)?"
-    r"(?:\d+(?:\.\d+)*|(?-i:[IVXLC]+))\s*[.)\-–:]?\s+",
+    r"(?:\d+(?:\.\d+)*|[IVXLC]+)\s*[.)\-–:]?\s+",
     re.I,
 )
 
@@ -268,25 +268,24 @@ def _heading_line(line: str) -> bool:
     return classify_heading(line) is not None or is_upper_title(HEADING_NUMBER.sub("", line.strip(), count=1))
 
 
-def _opens_unit(line: str) -> bool:
-    """A line that starts a unit of its own: a list item, a numbered paragraph, a "Label : value" field, a
-    table row, a heading."""
-    return (
-        bool(_ITEM_START.match(line)) or "\t" in line or line.lstrip().startswith("|") or _heading_line(line)
-    )
+def _table_row(line: str) -> bool:
+    return "\t" in line or line.lstrip().startswith("|")
 
 
 def _line_break_ends(text: str, i: int, j: int, ends: str, width: int) -> bool:
     """Whether one line break between text[:i] and text[j:] ends a unit. It does after a sentence's end,
-    before a line that opens a unit, after a table row, and after a line that stops short of the text's
-    width (a title, a label, an address line) unless the next line goes on in lower case; a full line that
-    does not end a sentence was wrapped (PDF text, hard-wrapped text): the sentence goes on."""
+    before a list item, a numbered paragraph, a "Label : value" field or a heading, around a table row, and
+    after a line that stops short of the text's width (a title, a label, an address line) unless the next
+    line goes on in lower case; a full line that does not end a sentence was wrapped (PDF text, hard-wrapped
+    text): the sentence goes on."""
     if _ends_unit(text, i, ends):
         return True
     before, after = _line_at(text, i, j)
-    if _opens_unit(after) or "\t" in before or before.lstrip().startswith("|"):
+    if _ITEM_START.match(after) or _table_row(before) or _table_row(after):
         return True
-    return not after[:1].islower() and len(before) < WRAPPED_LINE * width
+    if after[:1].islower():
+        return False
+    return len(before) < WRAPPED_LINE * width or _heading_line(after)
 
 
 def sentence_bounds(text: str, ends: str = CLAUSE_ENDS) -> list[tuple[int, int]]:
