@@ -13,29 +13,16 @@ from functools import lru_cache
 
 from assistant.figures import unsupported_figures
 from assistant.spans import Span
-from core.markers import MARKER_RE, markers, strip_markers, sub_markers
+from core.markers import markers, strip_markers, sub_markers
+from core.text import SENTENCE_ENDS, sentence_bounds
 from core.types import Citation
 from ingest.tables import Table, find_tables, table_context
 from vectorstore.bm25 import tokenize, word_stems
 
-_SENTENCE_END = re.compile(rf"(?<=[.!?])(?:\s*{MARKER_RE.pattern})*\s+|\n+")
-
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of an answer, each keeping its trailing markers ("... 48 hours [1]." or "... hours. [1]")."""
-    out: list[str] = []
-    pos = 0
-    for m in _SENTENCE_END.finditer(text):
-        end = m.end()
-        # keep markers that follow the full stop with the sentence
-        seg = text[pos:end].strip()
-        if seg:
-            out.append(seg)
-        pos = end
-    tail = text[pos:].strip()
-    if tail:
-        out.append(tail)
-    return out
+    return [text[s:e] for s, e in sentence_bounds(text, SENTENCE_ENDS)]
 
 
 def span_citation(n: int, span: Span) -> Citation:
@@ -69,7 +56,8 @@ def _tables_of(text: str) -> tuple[Table, ...]:
 
 def figure_context(c: Citation, document_text: Callable[[str], str]) -> str:
     """What backs the figures of a citation: its quote, plus the "header: value" lines of the text-table
-    rows it quotes (empty for any other quote)."""
+    rows it quotes (empty for any other quote), each its own paragraph (a figure's role is read within its
+    own line's sentence)."""
     try:
         text = document_text(c.document)
     except KeyError:
@@ -77,7 +65,7 @@ def figure_context(c: Citation, document_text: Callable[[str], str]) -> str:
     if text[c.start : c.end] != c.quote:
         return c.quote
     rows = table_context(_tables_of(text), c.start, c.end)
-    return f"{c.quote}\n{rows}" if rows else c.quote
+    return "\n\n".join([c.quote, *rows.split("\n")]) if rows else c.quote
 
 
 def check_quote(

@@ -3,11 +3,8 @@ one line (so a document's own line breaks cannot open a new numbered line)."""
 
 from __future__ import annotations
 
-import re
-
 from assistant.spans import Span
-
-_NUMBERING = re.compile(r"^(?:(?:ARTICLE|Article|article)\s+)?(?:\d+(?:\.\d+)*|[IVX]+)[.)]?(?:\s*[-–:])?\s+")
+from core.text import HEADING_NUMBER
 
 
 def span_label(span: Span) -> str:
@@ -16,7 +13,7 @@ def span_label(span: Span) -> str:
     c = span.clause
     # last level, numbering dropped ("13.2. Responsabilités" -> "Responsabilités"): numbers in labels
     # would be copied into answers as if they were figures
-    section = _NUMBERING.sub("", c.section.rsplit(">", 1)[-1].strip())
+    section = HEADING_NUMBER.sub("", c.section.rsplit(">", 1)[-1].strip(), count=1)
     if len(section) > 60:
         section = section[:57].rstrip() + "..."
     return " | ".join(p for p in (c.vendor_name, section) if p)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from vectorstore.bm25 import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, strip_accents
+from core.text import fold
 
 # (english terms, french terms): any term of one side found in a question adds the other side's terms.
 GLOSSARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
@@ -79,7 +79,7 @@ GLOSSARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 
 
 def _norm(text: str) -> str:
-    return " " + re.sub(r"[^\w']+", " ", strip_accents(text.lower())) + " "
+    return " " + re.sub(r"[^\w']+", " ", fold(text)) + " "
 
 
 def translate_terms(question: str) -> list[str]:
@@ -99,18 +99,3 @@ def expanded_query(question: str) -> str:
     """The question followed by its glossary translations: the second BM25 query."""
     extra = translate_terms(question)
     return question + (" " + " ".join(extra) if extra else "")
-
-
-_FR_HINTS = re.compile(
-    r"[éèêàùçœ]|\b(?:quel|quelle|quels|quelles|combien|est-ce|délai|jours|mois|"
-    r"fournisseur|données|durée|chez)\b",
-    re.I,
-)
-
-
-def detect_language(text: str) -> str:
-    """ "fr" or "en" from stop words and French-only letters (questions are short: keep it simple)."""
-    words = re.findall(r"[^\W\d_]+", text.lower())
-    fr = sum(w in FRENCH_STOPWORDS for w in words) + 2 * len(_FR_HINTS.findall(text))
-    en = sum(w in ENGLISH_STOPWORDS for w in words)
-    return "fr" if fr > en else "en"

@@ -20,7 +20,6 @@ from assistant.confidence import EngineConfig
 from assistant.corpus import CorpusView
 from assistant.events import Progress, StreamEvent
 from assistant.fusion import Fusion
-from assistant.glossary import detect_language
 from assistant.parts import Parts
 from assistant.prompts import Prompt
 from assistant.rank import Candidate, candidates
@@ -33,6 +32,7 @@ from assistant.texts import t
 from assistant.turn import Turn
 from assistant.vendors import Detection, VendorInfo, detect_vendors
 from core.settings import Settings
+from core.text import detect_language
 from core.types import Answer, WarningCode
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from typing import Any
 
 from assistant.glossary import translate_terms
 from assistant.vendors import Detection, VendorInfo, detect_vendors, replace_mentions
-from vectorstore.bm25 import STOPWORDS, strip_accents
+from core.text import STOPWORDS, fold
 
 _INJECTION = re.compile(
     r"system\s*prompt|prompt\s*syst[eè]me|(?:your|tes|vos)\s+(?:instructions|rules|consignes|r[eè]gles)|"
@@ -103,7 +103,7 @@ def refusal_reason(question: str, detection: Detection) -> str | None:
 def is_which_vendors(question: str) -> bool:
     """A question about the vendors as a set ("Which vendors host data outside the EU?", "Quels
     fournisseurs hébergent les données hors de l'UE ?")."""
-    return bool(_WHICH_VENDORS.search(strip_accents(question)))
+    return bool(_WHICH_VENDORS.search(fold(question, lower=False)))
 
 
 def is_fan_out(question: str) -> bool:
@@ -118,7 +118,7 @@ def content_words(question: str, detection: Detection) -> list[str]:
         masked = masked[: m.start] + " " + masked[m.end :]
     out = []
     for w in re.findall(r"[^\W\d_]+", masked.lower()):
-        wn = strip_accents(w)
+        wn = fold(w, lower=False)
         if w in STOPWORDS or wn in STOPWORDS or wn in _FILLER:
             continue
         out.append(w)

@@ -24,7 +24,8 @@ from assistant.sentence_vectors import SentenceVectors
 from assistant.spans import Span, lexical_overlap, span_idf, spans_of_hits
 from assistant.vendors import strip_mentions
 from core.settings import PROJECT_ROOT
-from vectorstore.bm25 import strip_accents, tokenize
+from core.text import is_heading
+from vectorstore.bm25 import tokenize
 
 WEIGHTS_FILE = PROJECT_ROOT / "config" / "ranker.json"
 
@@ -225,11 +226,6 @@ def rank(
     return cands
 
 
-def fold(text: str) -> str:
-    """Lower-case, accents stripped: for matching words across French spellings."""
-    return strip_accents(text.lower())
-
-
 def candidates(
     question: str,
     retrieval: Retrieval,
@@ -245,7 +241,8 @@ def candidates(
     spans = [
         sp
         for sp in spans_of_hits(hits)
-        if not any(sp.start < e and s < sp.end for s, e in bad) and not title_like(sp.text, own_line(sp))
+        if not any(sp.start < e and s < sp.end for s, e in bad)
+        and not is_heading(sp.text, own_line=own_line(sp), labels=True)
     ]
     if not spans:
         return []
@@ -255,13 +252,6 @@ def candidates(
     return rank(spans, strip_mentions(question, retrieval.mentions), weights, sims)
 
 
-_HEADING_NUMBER = re.compile(
-    r"^\W*(?:(?:article|section|annexe?|chapitre|chapter|titre|title)\s+)?"
-    r"(?:\d+(?:\.\d+)*|[IVXLC]+)\s*[.)\-–:]?\s+",
-    re.I,
-)
-
-
 def own_line(sp: Span) -> bool:
     """Whether the span is a whole line of its clause (a line break, or the clause's edge, on both sides)."""
     text, i = sp.clause.text, sp.start - sp.clause.start
@@ -269,22 +259,3 @@ def own_line(sp: Span) -> bool:
         return False
     before, after = text[:i].rstrip(" \t"), text[i + len(sp.text) :].lstrip(" \t")
     return (not before or before.endswith("\n")) and (not after or after.startswith("\n"))
-
-
-def title_like(text: str, on_own_line: bool = False) -> bool:
-    """A heading or label line, never a candidate answer: "Version française - LEO Bizdev", "19. Droit
-    applicable et juridiction compétente", "ARTICLE 13. RESPONSABILITES", "• SORT DES DONNEES PERSONNELLES A
-    LA FIN DES SERVICES", and, on a line of its own, "Transferts internationaux des données par Aura
-    Digital". Once its section number is set aside, it is too short to state a term (under 5 words), or
-    short (at most 10 words) and numbered, in capitals, or alone on its line without a list marker; with no
-    figure, address or percentage, and it does not end a sentence."""
-    body = _HEADING_NUMBER.sub("", text.strip(), count=1)
-    numbered = body != text.strip()
-    words = re.findall(r"[^\W_]+", body)
-    ends = body.rstrip().endswith((".", ";", ":"))
-    if re.search(r"\d|@|%|€", body) or ends and len(words) >= 5:
-        return False
-    letters = [c for c in body if c.isalpha()]
-    shouting = bool(letters) and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
-    label_line = on_own_line and not ends and not re.match(r"\s*[-–•*·▪]", body)
-    return len(words) < 5 or ((shouting or numbered or label_line) and len(words) <= 10)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import unicodedata
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +25,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from assistant.spans import sentences
 from core.markers import strip_markers
 from core.settings import PROJECT_ROOT
+from core.text import fold, sentences
 
 if TYPE_CHECKING:
     from assistant.figures import Figure
@@ -169,13 +168,6 @@ class Verdict:
 
 class RequirementError(ValueError):
     """A rule that cannot be read (the message names the topic and says which forms are understood)."""
-
-
-def _fold(text: str) -> str:
-    t = unicodedata.normalize(
-        "NFKD", text.lower().replace("’", "'").replace("\u00a0", " ").replace("\u202f", " ")
-    )
-    return "".join(ch for ch in t if not unicodedata.combining(ch))
 
 
 def _figures(text: str) -> list[Figure]:
@@ -342,16 +334,12 @@ def _check_figures(req: Requirement, cell: Mapping[str, Any]) -> Verdict:
     return Verdict("amber", reasons, req.text)
 
 
-def _sentences(text: str) -> list[str]:
-    return sentences(text)
-
-
 def _check_eu(req: Requirement, cell: Mapping[str, Any]) -> Verdict:
     answer, quotes = _texts(cell)
     eu: set[str] = set()
     outside: set[str] = set()
-    for sent in _sentences(answer + "\n" + quotes):
-        s = f" {_fold(sent)} "
+    for sent in sentences(answer + "\n" + quotes):
+        s = f" {fold(sent, apostrophes=True)} "
         s = re.sub(r"[(),:]", " ", s)
         found_out = [w.strip() for w in _NON_EU_WORDS if w in s]
         if found_out and _NEGATION.search(s):
@@ -384,8 +372,12 @@ def check_cell(req: Requirement, cell: Mapping[str, Any] | None) -> Verdict:
         return _check_eu(req, cell)
     if req.kind == "any_of":
         answer, quotes = _texts(cell)
-        text = f" {_fold(answer + ' ' + quotes)} "
-        hits = [t for t in req.terms if re.search(rf"(?<![a-z0-9]){re.escape(_fold(t))}(?![a-z0-9])", text)]
+        text = f" {fold(answer + ' ' + quotes, apostrophes=True)} "
+        hits = [
+            t
+            for t in req.terms
+            if re.search(rf"(?<![a-z0-9]){re.escape(fold(t, apostrophes=True))}(?![a-z0-9])", text)
+        ]
         if hits:
             return Verdict("green", f"mentions {', '.join(hits)}", req.text)
         return Verdict("red", f"none of {', '.join(req.terms)} is mentioned", req.text)

@@ -14,10 +14,11 @@ from typing import Any, Protocol
 from langchain_core.embeddings import Embeddings
 
 from assistant.fusion import Fusion, rrf_fuse
-from assistant.glossary import detect_language, translate_terms
+from assistant.glossary import translate_terms
 from assistant.scope import Scope
 from assistant.vendors import strip_mentions
 from core.settings import RetrievalSettings
+from core.text import detect_language
 from core.types import Clause, Hit
 
 # List items: bullets, "a)", "(b)", "(iv)", "2)"; not "3. Title" (numbered headings start new clauses).

@@ -19,11 +19,12 @@ from assistant.figures import extract_numbers
 from assistant.outcomes import key_phrase
 from assistant.prompts import Prompt
 from assistant.query import addresses_the_assistant
-from assistant.rank import fold, question_types
+from assistant.rank import question_types
 from assistant.reasons import Rejection
 from assistant.spans import Span
 from assistant.texts import LANGUAGE_NAMES
 from core.errors import first_line
+from core.text import fold
 from core.types import Citation
 
 # What a shown answer may not carry: markup (HTML tags, Markdown links/images, code), URLs, and control

@@ -1,26 +1,16 @@
-"""Candidate quotes: a clause split into sentences and list items with document offsets (ranked against a
-question by assistant/rank.py), and the idf-weighted word overlap the ranker uses."""
+"""Candidate quotes: a clause split into sentences and list items (core.text.sentence_spans) with document
+offsets (ranked against a question by assistant/rank.py), and the idf-weighted word overlap the ranker uses."""
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from core.text import sentence_spans
+from core.text import sentences as sentences  # imported from here by assistant.requirements
 from core.types import Clause, Hit
 from vectorstore.bm25 import tokenize
-
-# A sentence ends at . ; ! ? (or a line break) followed by space and what can start a new sentence/item.
-_BOUNDARY = re.compile(r"(?<=[.;!?:])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(\-•–—*])|\s*\n+\s*")
-# Abbreviations after which a full stop does not end a sentence ("cf. art. 6", "n° 48", "e.g. the").
-_ABBREV = re.compile(
-    r"(?:\b(?:art|arts|cf|n°|no|ex|al|etc|e\.g|i\.e|p\.ex|M|Mme|Me|Dr|St|vs|env|approx|"
-    r"min|max|réf|ref|p|pp|ch|chap|sect|para|§)\.|\b[A-Z]\.)$",
-    re.I,
-)
-_MIN_CHARS = 25
-_MAX_CHARS = 420
 
 
 @dataclass(frozen=True)
@@ -45,64 +35,11 @@ class Span:
         return Hit(clause=narrowed, score=self.score, sources={"span_of_rank": self.rank})
 
 
-def _pieces(text: str) -> list[tuple[int, int]]:
-    """(start, end) of sentences/items in `text`, whitespace-trimmed, short pieces merged forward."""
-    out: list[tuple[int, int]] = []
-    pos = 0
-    for m in _BOUNDARY.finditer(text):
-        if "\n" not in m.group() and _ABBREV.search(text[max(0, m.start() - 8) : m.start()]):
-            continue
-        out.append((pos, m.start()))
-        pos = m.end()
-    out.append((pos, len(text)))
-    trimmed: list[tuple[int, int]] = []
-    for s, e in out:
-        seg = text[s:e]
-        ls = len(seg) - len(seg.lstrip())
-        rs = len(seg.rstrip())
-        if rs > ls:
-            trimmed.append((s + ls, s + rs))
-    merged: list[tuple[int, int]] = []
-    for s, e in trimmed:
-        if merged and "\n" in text[merged[-1][1] : s]:
-            ps, pe = merged[-1]
-            if pe - ps < _MIN_CHARS and not re.search(r"\d", text[ps:pe].lstrip("0123456789. ")):
-                merged.pop()  # a short heading line ("16. Violation de données"): the label has the section
-            merged.append((s, e))
-            continue
-        if (
-            merged
-            and (merged[-1][1] - merged[-1][0] < _MIN_CHARS or e - s < _MIN_CHARS // 2)
-            and e - merged[-1][0] <= _MAX_CHARS
-        ):
-            merged[-1] = (merged[-1][0], e)
-        else:
-            merged.append((s, e))
-    final: list[tuple[int, int]] = []
-    for s, e in merged:  # split very long pieces at commas/semicolons so quotes stay short
-        if e - s <= _MAX_CHARS:
-            final.append((s, e))
-            continue
-        cur = s
-        for m in re.finditer(r"[,;]\s+", text[s:e]):
-            cut = s + m.start() + 1
-            if cut - cur >= _MAX_CHARS // 2:
-                final.append((cur, cut))
-                cur = s + m.end()
-        final.append((cur, e))
-    return final
-
-
-def sentences(text: str) -> list[str]:
-    """The text's sentences and list items (the one document-sentence splitter of the project)."""
-    return [text[s:e] for s, e in _pieces(text)]
-
-
 def split_clause(clause: Clause, rank: int = 0, clause_dense: float = 0.0) -> list[Span]:
     """The clause's sentences and list items as spans with document offsets."""
     return [
         Span(clause, clause.start + s, clause.start + e, clause.text[s:e], rank, clause_dense)
-        for s, e in _pieces(clause.text)
+        for s, e in sentence_spans(clause.text)
     ]
 
 

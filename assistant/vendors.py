@@ -10,18 +10,13 @@ vendors use names none of them: it is reported in `Detection.ambiguous` and the 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from core.text import fold
 from core.types import VENDOR_ROLE_PREFIX
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def _norm(word: str) -> str:
-    """Lower-case, accents stripped: the form every comparison uses."""
-    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)
@@ -48,7 +43,7 @@ class VendorInfo:
         raw = [self.name, self.slug.replace("-", " "), *self.aliases]
         out: list[tuple[str, ...]] = []
         for r in raw:
-            toks = tuple(_norm(t) for t in _TOKEN.findall(r))
+            toks = tuple(fold(t) for t in _TOKEN.findall(r))
             if not toks:
                 continue
             for form in (toks, ("".join(toks),)):
@@ -103,7 +98,7 @@ def _fuzzy_limit(term: str) -> int:
 
 
 def _key(term: Sequence[str]) -> str:
-    return "".join(_norm(t) for t in term)
+    return "".join(fold(t) for t in term)
 
 
 def shared_terms(catalog: Sequence[VendorInfo]) -> set[str]:
@@ -128,7 +123,7 @@ def detect_vendors(
     terms only). A name or role several vendors share is set aside in `ambiguous` (no vendor). When no
     corpus vendor is named, a capitalised name in a vendor position ("Salesforce's", "for Acme", "chez
     Acme") that the corpus never mentions (`known_word` false) is reported as `unknown`."""
-    toks = [(m.start(), m.end(), _norm(m.group()), m.group()) for m in _TOKEN.finditer(question)]
+    toks = [(m.start(), m.end(), fold(m.group()), m.group()) for m in _TOKEN.finditer(question)]
     words = [t[2] for t in toks]
     taken = [False] * len(toks)
     mentions: list[VendorMention] = []
@@ -185,7 +180,7 @@ def detect_vendors(
 
 # Capitalised words that are not vendor names: question words, legal/contract vocabulary, places.
 _NOT_NAMES = frozenset(
-    _norm(w)
+    fold(w)
     for w in """
 what which who whom whose when where why how does do did is are can could should would will may
 must the a an and or of for in on to with by at from about under if any all each every this that these
@@ -215,7 +210,7 @@ def find_unknown_vendor(question: str, known_word: Callable[[str], bool] | None 
     for rx in (_POSSESSIVE, _AFTER_PREP):
         for m in rx.finditer(question):
             name = m.group(1).strip(" .-")
-            parts = [_norm(p) for p in _TOKEN.findall(name)]
+            parts = [fold(p) for p in _TOKEN.findall(name)]
             if not parts or all(p in _NOT_NAMES for p in parts):
                 continue
             parts_kept = [p for p in parts if p not in _NOT_NAMES]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from core.text import slug
+
 _DIGITS = re.compile(r"\d+")
 _SYLLABLES = (
     "al",
@@ -142,10 +144,6 @@ def make_document(
     return vary_numbers("\n\n".join(paras) + "\n", rng)
 
 
-def slugify(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-
-
 def generate_corpus(
     sample: Path,
     out: Path,
@@ -166,10 +164,10 @@ def generate_corpus(
     chars = written = 0
     for _ in range(n_vendors):
         name = company_name(rng)
-        while slugify(name) in used:
+        while slug(name) in used:
             name = company_name(rng)
-        used.add(slugify(name))
-        vdir = out / slugify(name)
+        used.add(slug(name))
+        vdir = out / slug(name)
         vdir.mkdir(exist_ok=True)
         first = rng.choice(templates)
         lang_tpls = [t for t in templates if t.language == first.language]

@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.text import slug
+
 if TYPE_CHECKING:
     from core.settings import Settings
 
@@ -141,7 +143,7 @@ def cpu_slug(model: str) -> str:
     """`AMD EPYC 7B13 64-Core Processor` -> `amd-epyc-7b13`; `Intel(R) Xeon(R) Platinum 8480+` -> `intel-xeon-platinum-8480`."""
     s = re.sub(r"\((?:r|tm)\)", "", model.lower())
     s = re.sub(r"\b\d+-core\b|\bprocessor\b|\bcpu\b|@.*$", "", s)
-    return re.sub(r"[^a-z0-9]+", "-", s).strip("-") or "cpu"
+    return slug(s, default="cpu")
 
 
 def capped_flags(cpu: CpuInfo, env: Mapping[str, str]) -> tuple[frozenset[str], str]:

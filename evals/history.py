@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import PROJECT_ROOT
-from evals.report import fmt, fmt_delta, md_cell
+from core.text import md_cell
+from evals.report import fmt, fmt_delta
 
 DEFAULT_HISTORY = PROJECT_ROOT / "evals" / "history.jsonl"
 DEFAULT_METRICS = ("evidence_recall@5", "mrr@5", "answer_accuracy", "latency_ms_p50")

@@ -9,6 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from core.text import md_cell
 from evals.calibration import reliability
 from evals.metrics import metric_names
 
@@ -100,11 +101,6 @@ def failed_rows(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 # ------------------------------------------------------------------ markdown
-def md_cell(text: Any) -> str:
-    """Text made safe for one Markdown table cell (pipes escaped, one line)."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
     """report.md: configuration, metrics table, breakdowns (per vendor, per language, per question →
     document language pair), calibration, failed items."""

@@ -90,7 +90,7 @@ def question_language(item: Mapping[str, Any]) -> str:
     question = str(item.get("question") or "")
     if not question.strip():
         return PAIR_UNKNOWN
-    from assistant.glossary import detect_language
+    from core.text import detect_language
 
     return detect_language(question)
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from core.text import fold, sentence_bounds
 from core.types import VENDOR_ROLE_PREFIX as ROLE_PREFIX
-from vectorstore.bm25 import strip_accents
 
 ALIASES_VERSION = "aliases-v2"  # bump when the derivation changes: every document record is rewritten
 PREAMBLE_CHARS = 3000  # company identifications are read from the start of a document only
@@ -45,7 +45,6 @@ the a an or and s this
 """.split()
 )
 _FIRST_PERSON = frozenset({"we", "us", "our", "nous"})
-_SENTENCE_START = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀ-ÖØ-Þ«\"“])|\n")
 _IDENTIFICATION = re.compile(
     r"\b(?:capital|RCS|R\.C\.S|immatricul\w*|registered|SIREN|SIRET|incorporated|company number|"
     r"siège social|head office)\b|\b(?:Inc|LLC|Ltd|Limited|GmbH|SAS|SARL|SA|plc|Corp|Corporation)\b\.?"
@@ -82,7 +81,7 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def _norm(s: str) -> str:
-    return " ".join(_WORD.findall(strip_accents(s.lower())))
+    return " ".join(_WORD.findall(fold(s)))
 
 
 _LEGAL_FORM = re.compile(r"[\s,]+(?:Inc|LLC|Ltd|Limited|GmbH|SAS|SARL|SA|plc|Corp|Corporation)\.?$")
@@ -135,11 +134,10 @@ def _definition_terms(paren: str) -> list[str] | None:
 
 
 def _antecedent(text: str, pos: int, floor: int) -> str:
+    """The sentence (or ";"-separated part) that leads up to `pos`, after `floor` and within 600 characters."""
     start = max(floor, pos - 600)
-    last = start
-    for m in _SENTENCE_START.finditer(text, start, pos):
-        last = m.end()
-    return text[last:pos]
+    units = sentence_bounds(text[start:pos], ".!?;")
+    return text[start + units[-1][0] : pos] if units else ""
 
 
 def derive_aliases(text: str, known: Iterable[str]) -> tuple[list[str], list[str]]:

@@ -1,5 +1,5 @@
 """Bytes to clean text: charset detection (charset-normalizer), mojibake repair (ftfy plus a targeted pass
-for double-encoded UTF-8 that ftfy leaves, e.g. "đź”§" read as windows-1250), and language guessing.
+for double-encoded UTF-8 that ftfy leaves, e.g. "đź”§" read as windows-1250); the language guess is core.text's.
 
 The text returned here is what every offset indexes, so nothing else may change it afterwards.
 """
@@ -11,8 +11,6 @@ import re
 
 import ftfy
 from charset_normalizer import from_bytes
-
-from vectorstore.bm25 import ENGLISH_STOPWORDS, FRENCH_STOPWORDS
 
 DECODER_VERSION = "decode-v1"  # bump when decoding or repair changes: every document is decoded again
 
@@ -91,16 +89,3 @@ def decode_bytes(data: bytes) -> str:
 def clean_extracted(text: str) -> str:
     """Repair text that a loader (pdf, docx, html) extracted, with the same rules as plain text."""
     return repair_mojibake(text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
-def detect_language(text: str, default: str = "fr") -> str:
-    """ "fr" or "en" by counting stop words in the first 20k characters (cheap and good enough here)."""
-    words = _WORD.findall(text[:20000].lower())
-    fr = sum(1 for w in words if w in FRENCH_STOPWORDS)
-    en = sum(1 for w in words if w in ENGLISH_STOPWORDS)
-    if fr == en:
-        return default
-    return "fr" if fr > en else "en"

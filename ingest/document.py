@@ -6,9 +6,9 @@ import hashlib
 from pathlib import Path
 
 from core.settings import Settings
+from core.text import detect_language
 from core.types import Clause, Document
 from ingest.aliases import document_aliases
-from ingest.decode import detect_language
 from ingest.discover import VendorInfo, load_corpus_vendors, vendor_info
 from ingest.loaders import load_bytes
 from ingest.split import split_text

@@ -10,29 +10,26 @@ a heading never stands alone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.settings import ChunkSettings
+from core.text import (
+    ARTICLE_HEADING,
+    BULLET_LINE,
+    MAX_LABEL,
+    NUMBERED_HEADING,
+    Heading,
+    classify_heading,
+    is_upper_title,
+    sentence_bounds,
+)
 from core.tokens import count_tokens
 
-SPLITTER_VERSION = "split-v2"
+SPLITTER_VERSION = "split-v3"  # v3: an over-long line is cut with core.text's sentence rule
 MIN_HEADINGS = 3
-MAX_LABEL = 100
 
-_ARTICLE = re.compile(r"^(?:ARTICLE|Article)\s+(\d{1,3}|[IVXLC]{1,6})\b\s*[.:\-–—]?\s*(.*)$")
-_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+(\S.*)$")
-_BULLET = re.compile(r"^[•·▪●◦■]\s*(\S.*)$")
-_MARKDOWN = re.compile(r"^(#{1,6})\s+(\S.*)$")
-_END_PUNCT = ".;,:!?"
-_SENTENCE_END = re.compile(r"(?<=[.!?;])[\"»”’)]*\s+|\n+")
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    label: str
+_SENTENCE_ENDS = ".!?;"  # an over-long line is cut into sentences and ";"-separated parts
 
 
 @dataclass(frozen=True)
@@ -44,76 +41,6 @@ class Span:
     section: str
     tokens: int
     heading_only: bool = False
-
-
-def _letters(s: str) -> str:
-    return "".join(c for c in s if c.isalpha())
-
-
-def _is_upper_title(s: str) -> bool:
-    letters = _letters(s)
-    if len(letters) < 4 or "\t" in s or len(s) > 120 or s[-1] in ".;,":
-        return False
-    if len(s.split()) > 16 or s.startswith(("-", "(", "«", '"')):
-        return False
-    upper = sum(1 for c in letters if c.isupper())
-    return upper / len(letters) >= 0.85
-
-
-def _short_title(s: str, max_len: int = 120, max_words: int = 16) -> bool:
-    return (
-        0 < len(s) <= max_len
-        and len(s.split()) <= max_words
-        and s[-1] not in _END_PUNCT
-        and "\t" not in s
-        and s[0].isupper()
-    )
-
-
-def _label(s: str) -> str:
-    s = re.sub(r"\s+", " ", s).strip().rstrip(":").strip()
-    return s if len(s) <= MAX_LABEL else s[: MAX_LABEL - 1].rstrip() + "…"
-
-
-def classify_heading(
-    line: str, has_articles: bool = False, isolated: bool = False, nested_bullets: bool = False
-) -> Heading | None:
-    """The heading a line is, or None for body text.
-
-    `isolated`: a blank line follows and the next text is not a bullet (lets a lower-case bullet title
-    such as "• litige" count). `nested_bullets`: the document has both plain upper-case titles and
-    bullet titles, so bullet titles sit one level below the plain ones.
-    """
-    s = line.strip()
-    if not s or len(s) > 160:
-        return None
-    if m := _MARKDOWN.match(s):
-        return Heading(len(m.group(1)), _label(m.group(2)))
-    if m := _ARTICLE.match(s):
-        rest = m.group(2)
-        if len(s) <= 120 and (not rest or rest[-1] not in ".;,"):
-            return Heading(1, _label(s))
-        return None
-    if m := _NUMBERED.match(s):
-        title = m.group(2)
-        if _short_title(title) and _letters(title):
-            depth = m.group(1).count(".") + 1
-            level = max(2, depth) if has_articles else depth
-            return Heading(level, _label(s))
-        return None
-    if m := _BULLET.match(s):
-        title = m.group(1)
-        base = 2 if nested_bullets else 1
-        if _is_upper_title(title):
-            return Heading(base, _label(title))
-        if _short_title(title, max_len=80, max_words=10) or (
-            isolated and _short_title(title.capitalize(), max_len=60, max_words=6)
-        ):
-            return Heading(base + 1, _label(title))
-        return None
-    if _is_upper_title(s):
-        return Heading(1, _label(s))
-    return None
 
 
 @dataclass
@@ -194,16 +121,8 @@ def _blocks(text: str, lines: list[_Line]) -> list[_Block]:
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans inside [start, end) (boundaries after . ! ? ; and at line breaks)."""
-    out: list[tuple[int, int]] = []
-    pos = start
-    for m in _SENTENCE_END.finditer(text, start, end):
-        if m.start() > pos:
-            out.append((pos, m.start()))
-        pos = m.end()
-    if pos < end:
-        out.append((pos, end))
-    return [s for s in (_trim(text, a, b) for a, b in out) if s[1] > s[0]]
+    """Sentence spans inside [start, end) (core.text's sentences, cut at ; too)."""
+    return [(start + a, start + b) for a, b in sentence_bounds(text[start:end], _SENTENCE_ENDS)]
 
 
 def _windows(
@@ -321,20 +240,20 @@ def split_text(text: str, cfg: ChunkSettings, count: Callable[[str], int] | None
     count = count or (lambda s: count_tokens(s, cfg.encoding))
     lines = _lines(text)
     stripped = [text[ln.start : ln.end].strip() for ln in lines]
-    has_articles = any(_ARTICLE.match(x) for x in stripped)
-    bullets = [x for x in stripped if _BULLET.match(x)]
+    has_articles = any(ARTICLE_HEADING.match(x) for x in stripped)
+    bullets = [x for x in stripped if BULLET_LINE.match(x)]
     plain_upper = any(
-        _is_upper_title(x)
+        is_upper_title(x)
         for x in stripped
-        if not _BULLET.match(x) and not _ARTICLE.match(x) and not _NUMBERED.match(x)
+        if not BULLET_LINE.match(x) and not ARTICLE_HEADING.match(x) and not NUMBERED_HEADING.match(x)
     )
-    nested = plain_upper and any(_is_upper_title(_BULLET.match(x).group(1)) for x in bullets)  # type: ignore[union-attr]
+    nested = plain_upper and any(is_upper_title(BULLET_LINE.match(x).group(1)) for x in bullets)  # type: ignore[union-attr]
     for i, ln in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         isolated = (
             nxt is not None
             and text[ln.end : nxt.start].count("\n") >= 2
-            and not _BULLET.match(stripped[i + 1])
+            and not BULLET_LINE.match(stripped[i + 1])
         )
         ln.heading = classify_heading(stripped[i], has_articles, isolated, nested)
     if sum(1 for ln in lines if ln.heading) < MIN_HEADINGS:

@@ -10,21 +10,20 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.glossary import detect_language
 from assistant.query import is_which_vendors
 from core.markers import sub_markers
+from core.text import detect_language, fold
 from core.types import Answer, Citation, VendorAnswer
 from review.build import GridBuilder
 from review.cache import ReviewCache
 from review.topics import LANGS, Topic, load_topics
-from vectorstore.bm25 import strip_accents
 
 SILENT = {"en": "{name}: not specified in its documents.", "fr": "{name} : non précisé dans ses documents."}
 
 
 def _keyword_form(text: str) -> str:
     """Lowercase, accents stripped, apostrophes unified: how questions and topic keywords are compared."""
-    return strip_accents(text.lower().replace("’", "'"))
+    return fold(text, apostrophes=True)
 
 
 def match_topic(question: str, topics: Sequence[Topic]) -> Topic | None:

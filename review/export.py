@@ -8,6 +8,8 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
+from core.text import md_cell
+
 
 def _flat(text: str) -> str:
     return " ".join(str(text).split())
@@ -114,18 +116,14 @@ def grid_xlsx(grid_json: Mapping[str, Any]) -> bytes:
     return buf.getvalue()
 
 
-def _md(text: str) -> str:
-    return _flat(text).replace("\\", "\\\\").replace("|", "\\|")
-
-
 REQ_MARK = {"green": "🟢", "amber": "🟠", "red": "🔴", "unknown": "⚪"}
 
 
 def grid_markdown(grid_json: Mapping[str, Any], title: str = "Vendor review grid") -> str:
     """The grid as Markdown: one table per topic (a row per vendor), then every cited quote verbatim."""
-    lines = [f"# {_md(title)}", ""]
+    lines = [f"# {md_cell(title)}", ""]
     for t in grid_json["topics"]:
-        lines += [f"## {_md(t['label'])}", "", "| Vendor | Answer | Requirement |", "|---|---|---|"]
+        lines += [f"## {md_cell(t['label'])}", "", "| Vendor | Answer | Requirement |", "|---|---|---|"]
         quotes: list[str] = []
         for row in grid_json["rows"]:
             cell = row["cells"].get(t["key"])
@@ -135,13 +133,14 @@ def grid_markdown(grid_json: Mapping[str, Any], title: str = "Vendor review grid
                 if cell is None
                 else (
                     ("_Not in the documents._ " if cell.get("abstained") else "")
-                    + _md(cell.get("answer", ""))
+                    + md_cell(cell.get("answer", ""))
                 )
             )
-            rq = f"{REQ_MARK.get(req.get('status', ''), '')} {_md(req.get('reason', ''))}".strip()
-            lines.append(f"| {_md(row['vendor_name'])} | {ans} | {rq} |")
+            rq = f"{REQ_MARK.get(req.get('status', ''), '')} {md_cell(req.get('reason', ''))}".strip()
+            lines.append(f"| {md_cell(row['vendor_name'])} | {ans} | {rq} |")
             quotes += [
-                f"- {_md(row['vendor_name'])} {_quote_line(c)}" for c in (cell or {}).get("citations") or []
+                f"- {md_cell(row['vendor_name'])} {_quote_line(c)}"
+                for c in (cell or {}).get("citations") or []
             ]
         if quotes:
             lines += ["", "Quotes:", "", *quotes]

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from core.settings import PROJECT_ROOT, load_settings
+from core.text import detect_language
 from ingest.decode import (
     DecodeError,
     decode_bytes,
     detect_and_decode,
-    detect_language,
     looks_binary,
     repair_mojibake,
 )

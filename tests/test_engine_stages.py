@@ -336,9 +336,9 @@ def test_corpus_changes_are_seen_at_once(tmp_path: Path, sample_corpus_copy: Pat
     ],
 )
 def test_headings_are_never_candidates(text: str, title: bool) -> None:
-    from assistant.rank import title_like
+    from core.text import is_heading
 
-    assert title_like(text) is title
+    assert is_heading(text, labels=True) is title
 
 
 @pytest.mark.parametrize(
@@ -353,11 +353,13 @@ def test_headings_are_never_candidates(text: str, title: bool) -> None:
     ],
 )
 def test_a_short_unpunctuated_line_of_its_own_is_a_heading(text: str, title: bool) -> None:
-    from assistant.rank import title_like
+    from core.text import is_heading
 
-    assert title_like(text, on_own_line=True) is title
+    assert is_heading(text, own_line=True, labels=True) is title
     if text.startswith("Transferts"):
-        assert not title_like(text)  # inside a paragraph the same words may be a sentence's start
+        assert not is_heading(
+            text, labels=True
+        )  # inside a paragraph the same words may be a sentence's start
 
 
 def test_own_line_needs_a_line_break_or_the_clause_edge_on_both_sides() -> None:

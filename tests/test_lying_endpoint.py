@@ -625,7 +625,11 @@ def test_the_assistant_recovers_its_logprobs_after_an_outage(
     port = _free_port()
     case = next(c for c in HONEST if c.vendor == HL)
     for key in list(os.environ):
-        if key.startswith(("CQA__", "LLM_", "OPENAI_")) or key in ("STORE_DIR", "EMBEDDING_KIND", "CQA_SETTINGS"):
+        if key.startswith(("CQA__", "LLM_", "OPENAI_")) or key in (
+            "STORE_DIR",
+            "EMBEDDING_KIND",
+            "CQA_SETTINGS",
+        ):
             monkeypatch.delenv(key, raising=False)
     for k, v in user_env(f"http://127.0.0.1:{port}/v1", store_dir).items():
         monkeypatch.setenv(k, v)

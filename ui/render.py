@@ -11,11 +11,11 @@ import csv
 import html
 import io
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core.markers import ESCAPED_MARKER_RE, marker_numbers
+from core.text import md_cell, slug
 from core.types import Answer, Citation, Clause, Hit
 
 # Every ASCII punctuation character CommonMark lets us backslash-escape that could start markup
@@ -210,8 +210,7 @@ def error_help(exc: BaseException) -> str:
 
 def slug_for_file(text: str, limit: int = 40) -> str:
     """A short ASCII file-name stem from free text (a comparison topic)."""
-    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:limit].strip("-") or "export"
+    return slug(text, limit, default="export")
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -253,27 +252,23 @@ def comparison_csv(answer: Answer) -> str:
     return buf.getvalue()
 
 
-def _md_cell(text: str) -> str:
-    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|")
-
-
 def comparison_markdown(answer: Answer) -> str:
     """The comparison as a Markdown report: a table, then the numbered verbatim quotes."""
     lines = [
-        f"# Comparison: {_md_cell(answer.question)}",
+        f"# Comparison: {md_cell(answer.question)}",
         "",
         "| Vendor | Answer | Citations |",
         "|---|---|---|",
     ]
     for r in comparison_rows(answer):
         ans = r["answer"] if r["status"] == "answered" else f"_Not in the documents._ {r['answer']}"
-        lines.append(f"| {_md_cell(r['vendor'])} | {_md_cell(ans)} | {r['citations']} |")
+        lines.append(f"| {md_cell(r['vendor'])} | {md_cell(ans)} | {r['citations']} |")
     if answer.citations:
         lines += ["", "## Sources", ""]
         lines += [f"- {_citation_line(c, max_quote=10_000)}" for c in answer.citations]
     model = answer.model.get("llm", "")
     if model:
-        lines += ["", f"_Model: {_md_cell(model)}; prompt: {_md_cell(answer.model.get('prompt', ''))}_"]
+        lines += ["", f"_Model: {md_cell(model)}; prompt: {md_cell(answer.model.get('prompt', ''))}_"]
     return "\n".join(lines) + "\n"
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from core.text import slug
+
 ALLOWED_TYPES: tuple[str, ...] = ("txt", "md", "html", "htm", "pdf", "docx")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _NAME_OK = re.compile(r"^[\w .()+,@'-]+$", re.UNICODE)
@@ -43,8 +45,7 @@ def safe_filename(name: str, allowed: tuple[str, ...] = ALLOWED_TYPES) -> str:
 
 def slugify(text: str) -> str:
     """A vendor slug from a display name: ASCII lowercase words joined by '-'."""
-    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:63]
+    return slug(text, limit=63)
 
 
 def safe_slug(slug: str) -> str:

@@ -7,7 +7,6 @@ matches a clause in either language whenever the stems agree ("résiliation" / "
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -15,29 +14,9 @@ import numpy as np
 import snowballstemmer
 from rank_bm25 import BM25Okapi
 
+from core.text import STOPWORDS, fold
+
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-# Small stop-word lists: dropped from BM25 tokens and used by ingest to guess a document's language.
-FRENCH_STOPWORDS = frozenset(
-    """
-le la les un une des du de d l et ou en au aux à a ce cet cette ces qui que qu quoi dont où
-il elle ils elles on nous vous je tu se sa son ses leur leurs est sont été être avoir ont par pour
-dans sur avec sans sous ne pas plus tout tous toute toutes y mais si comme lorsque entre
-""".split()
-)
-ENGLISH_STOPWORDS = frozenset(
-    """
-the a an and or of to in on at by for with without from as is are was were be been being it its
-this that these those which who whom whose any all not no shall will may must can such than then
-there their they them he she we you your our if when where into upon under over
-""".split()
-)
-STOPWORDS = FRENCH_STOPWORDS | ENGLISH_STOPWORDS
-
-
-def strip_accents(text: str) -> str:
-    """Remove combining marks so "résiliation" and "resiliation" match."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=2)
@@ -47,8 +26,8 @@ def _stemmer(lang: str) -> snowballstemmer.stemmer:
 
 @lru_cache(maxsize=65536)
 def _stems(word: str) -> tuple[str, ...]:
-    fr = strip_accents(_stemmer("french").stemWord(word))
-    en = strip_accents(_stemmer("english").stemWord(strip_accents(word)))
+    fr = fold(_stemmer("french").stemWord(word), lower=False)
+    en = fold(_stemmer("english").stemWord(fold(word, lower=False)), lower=False)
     return (fr,) if fr == en else (fr, en)
 
 
@@ -57,7 +36,7 @@ def word_stems(text: str) -> list[tuple[str, ...]]:
     return [
         _stems(w)
         for w in _WORD.findall(text.lower())
-        if w not in STOPWORDS and strip_accents(w) not in STOPWORDS
+        if w not in STOPWORDS and fold(w, lower=False) not in STOPWORDS
     ]
 
 

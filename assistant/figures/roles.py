@@ -9,6 +9,7 @@ from collections.abc import Collection
 
 from assistant.figures.base import NOT_LETTER_AFTER, NOT_LETTER_BEFORE, Figure
 from assistant.glossary import translate_terms
+from core.text import sentence_at
 from vectorstore.bm25 import tokenize
 
 _PARTIES: tuple[tuple[str, str], ...] = (
@@ -36,19 +37,6 @@ _PREP_BEFORE = re.compile(
     re.I,
 )
 _AGENT_BEFORE = re.compile(r"\b(?:by|par)\s+(?:(?:the|le|la|les|l['’])\s*)?$", re.I)
-_BOUNDARY_RE = re.compile(r"[.;!?](?=\s|$)|\n")
-
-
-def _sentence_span(text: str, pos: int) -> tuple[int, int]:
-    """Start and end of the sentence (or ";"-separated part) holding `pos`."""
-    s0, s1 = 0, len(text)
-    for m in _BOUNDARY_RE.finditer(text):
-        if m.end() <= pos:
-            s0 = m.end()
-        elif m.start() >= pos:
-            s1 = m.start()
-            break
-    return s0, s1
 
 
 def _party_mentions(segment: str, offset: int, names: Collection[str]) -> list[tuple[int, str, str]]:
@@ -75,7 +63,7 @@ def _party_mentions(segment: str, offset: int, names: Collection[str]) -> list[t
 def party_of(text: str, fig: Figure, names: Collection[str] = ()) -> str | None:
     """The party a figure belongs to: the subject (or agent) of the clause that holds it, read backwards
     from the figure through its sentence's comma-separated parts, else the first one after it."""
-    s0, s1 = _sentence_span(text, fig.start)
+    s0, s1 = sentence_at(text, fig.start)
     before = text[s0 : fig.start]
     parts = [(m.start() + s0, m.group()) for m in re.finditer(r"[^,]+", before)]
     for off, part in reversed(parts):
@@ -95,7 +83,7 @@ def party_of(text: str, fig: Figure, names: Collection[str] = ()) -> str | None:
 
 def _window_words(text: str, fig: Figure, n: int = 8) -> list[str]:
     """The words around a figure, within its sentence (the event it belongs to)."""
-    s0, s1 = _sentence_span(text, fig.start)
+    s0, s1 = sentence_at(text, fig.start)
     left = re.findall(r"[^\W\d_]+", text[s0 : fig.start])[-n:]
     right = re.findall(r"[^\W\d_]+", text[fig.end : s1])[:n]
     return left + right
