@@ -338,7 +338,7 @@ def prepare(name: str, text: str, chunking: ChunkSettings | None = None) -> Prep
     span_starts = [s.start for s in spans]
     clause_of = [max(0, bisect_right(span_starts, t.start) - 1) for t in tokens]
     starts, breaks = _sentence_starts(text, view, tokens, clause_of, PurePath(name).suffix.lower() == ".pdf")
-    units = tuple(zip(starts, [*starts[1:], len(tokens)], strict=True))
+    units = tuple(zip(starts, [*starts[1:], len(tokens)], strict=False))  # none without tokens
     # clauses renumbered over the spans that hold tokens (a span of masked furniture holds none)
     clauses: list[ClauseView] = []
     unit_clause: list[int] = []
