@@ -68,6 +68,14 @@ def test_markup_alone_gives_no_change() -> None:
     assert diff(old, new).changes == ()
 
 
+def test_ordered_list_numbers_are_markup_in_markdown_only() -> None:
+    old = "Intro line.\n\n1. Scope of the service.\n2. Fees are due monthly.\n"
+    new = "Intro line.\n\n1. Scope of the service.\n3. Fees are due monthly.\n"
+    assert diff(old, new, name="terms.md").changes == ()
+    (change,) = diff(old, new, name="terms.txt").changes
+    assert change.redline[:2] == (("-", "2"), ("+", "3"))
+
+
 def _pdf(words: list[str], cuts: list[int], width: int) -> str:
     """Extracted-PDF-like text: pages joined by blank lines, each opening with a running header and its
     page number, the words wrapped at `width`."""

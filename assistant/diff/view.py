@@ -26,6 +26,7 @@ from ingest.split import Span, classify_heading, split_text
 CLAUSE_MAX_TOKENS = 1500
 
 # --------------------------------------------------------------------------------------------- masks
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")  # soft hyphen, zero-width characters
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:.*\n)*?(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
 _LIQUID = re.compile(r"\{\{.{0,300}?\}\}|\{%.{0,300}?%\}", re.S)
@@ -39,7 +40,8 @@ _ATTRIBUTE_LIST = re.compile(r"\{:[^}\n]*\}")
 _HEADING_HASHES = re.compile(r"^[ \t]{0,3}#{1,6}(?=[ \t]|$)", re.M)
 _RULE_OR_UNDERLINE = re.compile(r"^[ \t]{0,3}(?:=+|-{2,}|\*{3,}|_{3,})[ \t]*$", re.M)
 _BLOCKQUOTE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+", re.M)
-_LIST_MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?=[ \t])", re.M)
+_BULLET = re.compile(r"^[ \t]*[-*+](?=[ \t])", re.M)
+_ORDERED = re.compile(r"^[ \t]*\d{1,9}[.)](?=[ \t])", re.M)  # renumbered when an item is inserted
 _TABLE_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+(?:[ \t]*:?-{3,}:?)?[ \t]*\|?[ \t]*$", re.M)
 _EMPHASIS = re.compile(r"\*+|~~|`+|\||(?<![^\W_])_+|_+(?![^\W_])")
 _ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|>~])")
@@ -51,9 +53,11 @@ _REPEATS_FOR_FURNITURE = 3  # at least this often (and on half the pages) for a 
 _FURNITURE_MAX_CHARS = 120
 
 
-def _markup_masks(text: str) -> list[tuple[int, int]]:
+def _markup_masks(text: str, ordered_lists: bool) -> list[tuple[int, int]]:
     """Spans of Markdown, HTML and Liquid markup: front matter, tags, link syntax (the link text stays),
-    heading hashes, list markers, emphasis, table rules. What the markup says is kept; only markup goes."""
+    heading hashes, list markers, emphasis, table rules. What the markup says is kept; only markup goes.
+    Ordered-list numbers are markup in Markdown (an inserted item renumbers the rest), words in a
+    plain-text contract ("1. Définitions")."""
     spans: list[tuple[int, int]] = []
     whole = (
         _FRONT_MATTER,
@@ -65,7 +69,8 @@ def _markup_masks(text: str) -> list[tuple[int, int]]:
         _HEADING_HASHES,
         _RULE_OR_UNDERLINE,
         _BLOCKQUOTE,
-        _LIST_MARKER,
+        _BULLET,
+        *((_ORDERED,) if ordered_lists else ()),
         _TABLE_RULE,
         _EMPHASIS,
         _ESCAPE,
@@ -115,14 +120,14 @@ def _furniture_masks(text: str) -> list[tuple[int, int]]:
 
 
 def masks_for(name: str, text: str) -> list[tuple[int, int]]:
-    """What to ignore in a document of this name: markup in text files (Markdown, Liquid, HTML), page
+    """What to ignore in a document of this name: markup in Markdown and text files (Liquid, HTML), page
     furniture in PDFs; invisible characters everywhere. Decoded HTML and DOCX carry no markup."""
     spans = [m.span() for m in _INVISIBLE.finditer(text)]
     suffix = PurePath(name).suffix.lower()
     if suffix == ".pdf":
         spans += _furniture_masks(text)
     elif suffix in TEXT_SUFFIXES or not suffix:
-        spans += _markup_masks(text)
+        spans += _markup_masks(text, ordered_lists=suffix in MARKDOWN_SUFFIXES)
     return spans
 
 
