@@ -18,6 +18,7 @@ EPILOG = """examples:
   python -m assistant ask "Which vendors host data outside the EU?" --json --fast
   python -m assistant review --vendor humanlinker --topic breach_notification --json
   python -m assistant review --lang fr --md > grille.md
+  python -m assistant diff terms-2022-12-22.md terms-2023-01-10.md --json
 """
 
 
@@ -79,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--cached-only", action="store_true", help="compute nothing: print what the cache holds")
     r.add_argument("--fast", action="store_true", help="use the fast (0.5B) local model")
     r.add_argument("--settings", default=None, help="settings YAML (default: CQA_SETTINGS or config/)")
+    from assistant.diff.cli import add_diff_parser
+
+    add_diff_parser(sub)
     return p
 
 
@@ -95,6 +99,10 @@ def format_citations(answer: object) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     _offline_env()
     args = build_parser().parse_args(argv)
+    if args.command == "diff":
+        from assistant.diff.cli import diff_main
+
+        return diff_main(args)
     from core.settings import load_settings
     from core.types import Answer
 

@@ -1,0 +1,361 @@
+"""A decoded document as the diff compares it: markup, page furniture and line-end hyphens masked, words
+and punctuation as normalised tokens that keep their offsets in the decoded text, grouped into sentences
+and those into the clauses of ingest's structural splitter.
+
+Masking never edits the text: masked characters read as spaces in a same-length copy (`view`), so every
+token's offsets index the decoded text itself and quotes are always verbatim slices of it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from core.settings import ChunkSettings
+from ingest.loaders import TEXT_SUFFIXES
+from ingest.split import Span, classify_heading, split_text
+
+# Clauses are the splitter's sections: a large budget so that a section is cut only when very long (cut
+# points move with every edit, headings do not), no overlap so that clauses partition the text, and no
+# joining of small sections (a short section is a clause of its own, to align or move on its own).
+CLAUSE_MAX_TOKENS = 1500
+
+# --------------------------------------------------------------------------------------------- masks
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")  # soft hyphen, zero-width characters
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:.*\n)*?(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
+_LIQUID = re.compile(r"\{\{.{0,300}?\}\}|\{%.{0,300}?%\}", re.S)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,500})?/?>")
+_AUTOLINK = re.compile(r"(<)(?:https?://|mailto:)[^<>\s]+(>)")
+_INLINE_LINK = re.compile(r"(!?\[)[^\[\]]{0,500}?(\]\((?:[^()]|\([^()]*\)){0,1000}?\))")
+_REF_LINK = re.compile(r"(!?\[)[^\[\]]{1,500}?(\]\[[^\[\]\n]*\])")
+_LINK_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S.*$", re.M)
+_ATTRIBUTE_LIST = re.compile(r"\{:[^}\n]*\}")
+_HEADING_HASHES = re.compile(r"^[ \t]{0,3}#{1,6}(?=[ \t]|$)", re.M)
+_RULE_OR_UNDERLINE = re.compile(r"^[ \t]{0,3}(?:=+|-{2,}|\*{3,}|_{3,})[ \t]*$", re.M)
+_BLOCKQUOTE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+", re.M)
+_BULLET = re.compile(r"^[ \t]*[-*+](?=[ \t])", re.M)
+_ORDERED = re.compile(r"^[ \t]*\d{1,9}[.)](?=[ \t])", re.M)  # renumbered when an item is inserted
+_TABLE_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+(?:[ \t]*:?-{3,}:?)?[ \t]*\|?[ \t]*$", re.M)
+_EMPHASIS = re.compile(r"\*+|~~|`+|\||(?<![^\W_])_+|_+(?![^\W_])")
+_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|>~])")
+_PAGE_NUMBER = re.compile(
+    r"^[ \t]*(?:-[ \t]*)?(?:(?:page|p\.)[ \t]*)?\d{1,4}(?:[ \t]*(?:/|of|sur|de)[ \t]*\d{1,4})?(?:[ \t]*-)?[ \t]*$",
+    re.I,
+)
+_REPEATS_FOR_FURNITURE = 3  # at least this often (and on half the pages) for a running header or footer
+_FURNITURE_MAX_CHARS = 120
+
+
+def _markup_masks(text: str, ordered_lists: bool) -> list[tuple[int, int]]:
+    """Spans of Markdown, HTML and Liquid markup: front matter, tags, link syntax (the link text stays),
+    heading hashes, list markers, emphasis, table rules. What the markup says is kept; only markup goes.
+    Ordered-list numbers are markup in Markdown (an inserted item renumbers the rest), words in a
+    plain-text contract ("1. Définitions")."""
+    spans: list[tuple[int, int]] = []
+    whole = (
+        _FRONT_MATTER,
+        _LIQUID,
+        _HTML_COMMENT,
+        _HTML_TAG,
+        _LINK_DEFINITION,
+        _ATTRIBUTE_LIST,
+        _HEADING_HASHES,
+        _RULE_OR_UNDERLINE,
+        _BLOCKQUOTE,
+        _BULLET,
+        *((_ORDERED,) if ordered_lists else ()),
+        _TABLE_RULE,
+        _EMPHASIS,
+        _ESCAPE,
+    )
+    for rx in whole:
+        spans.extend(m.span() for m in rx.finditer(text))
+    for rx in (_AUTOLINK, _INLINE_LINK, _REF_LINK):
+        for m in rx.finditer(text):
+            spans.extend((m.span(1), m.span(2)))
+    return spans
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for raw in text.split("\n"):
+        out.append((pos, pos + len(raw)))
+        pos += len(raw) + 1
+    return out
+
+
+def _furniture_masks(text: str) -> list[tuple[int, int]]:
+    """Page numbers and running headers/footers of extracted PDF text (pages are joined by blank lines):
+    a short line that stands word for word at a page edge on half the pages (or more), and a line that
+    is only a page number next to a page edge; an edge is a page join, a text edge, or other furniture."""
+    lines = _line_spans(text)
+    stripped = [text[a:b].strip() for a, b in lines]
+    pages = 1 + sum(1 for i in range(1, len(lines)) if not stripped[i] and stripped[i - 1])
+    counts = Counter(
+        s for s in stripped if 0 < len(s) <= _FURNITURE_MAX_CHARS and any(c.isalpha() for c in s)
+    )
+    running = {s for s, n in counts.items() if n >= max(_REPEATS_FOR_FURNITURE, pages / 2)}
+    furniture: set[int] = set()
+
+    def at_edge(i: int) -> bool:
+        return any(not (0 <= j < len(lines)) or not stripped[j] or j in furniture for j in (i - 1, i + 1))
+
+    grew = True
+    while grew:  # furniture next to furniture (a header above a page number) is an edge too
+        found = {
+            i
+            for i, s in enumerate(stripped)
+            if s and i not in furniture and (_PAGE_NUMBER.match(s) or s in running) and at_edge(i)
+        }
+        furniture |= found
+        grew = bool(found)
+    return [lines[i] for i in sorted(furniture)]
+
+
+def masks_for(name: str, text: str) -> list[tuple[int, int]]:
+    """What to ignore in a document of this name: markup in Markdown and text files (Liquid, HTML), page
+    furniture in PDFs; invisible characters everywhere. Decoded HTML and DOCX carry no markup."""
+    spans = [m.span() for m in _INVISIBLE.finditer(text)]
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".pdf":
+        spans += _furniture_masks(text)
+    elif suffix in TEXT_SUFFIXES or not suffix:
+        spans += _markup_masks(text, ordered_lists=suffix in MARKDOWN_SUFFIXES)
+    return spans
+
+
+def masked_view(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the masked characters turned into spaces (line breaks kept): same length, same offsets."""
+    chars = list(text)
+    for a, b in spans:
+        for i in range(a, b):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+# -------------------------------------------------------------------------------------------- tokens
+_TOKEN = re.compile(
+    r"&(?:[A-Za-z]{2,8}|#\d{1,6}|#[xX][0-9a-fA-F]{1,6});|[^\W_]+(?:[-‐‑'’][^\W_]+)*|[^\s\w]|_"
+)
+_TYPOGRAPHY = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "«": '"',
+        "»": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "‑": "-",
+        "−": "-",
+    }
+)
+_TERMINAL = frozenset(".!?")
+_LINE_MARKER = re.compile(
+    r"[ \t]*(?:[-*+•·▪●◦■][ \t]|\d{1,3}[.)][ \t]|\d{1,3}(?:\.\d{1,3})+\.?[ \t]|\(?[a-zA-Z0-9]{1,4}\)[ \t]|#{1,6}[ \t]|>)"
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word or punctuation mark: `norm` is what is compared, `text[start:end]` what was written."""
+
+    norm: str
+    start: int
+    end: int
+
+
+def normalise(token: str) -> str:
+    """Compared form of a token: NFKC, typographic quotes and dashes as ASCII, HTML entities decoded,
+    hyphens inside a word dropped (so "sub-processor", "subprocessor" and "sub-\\nprocessor" agree)."""
+    if token.startswith("&") and token.endswith(";") and len(token) > 2:
+        token = html.unescape(token)
+    t = unicodedata.normalize("NFKC", token).translate(_TYPOGRAPHY)
+    return t.replace("-", "") if t[:1].isalnum() and len(t) > 1 else t
+
+
+def tokenize(view: str) -> list[Token]:
+    """Tokens of a masked view; a word cut by a hyphen at a line end ("re-\\nsponsible", or "re- sponsible"
+    as PDF extraction often leaves it) is one token."""
+    raw = [Token(normalise(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(view)]
+    raw = [t for t in raw if t.norm.strip()]
+    out: list[Token] = []
+    i = 0
+    while i < len(raw):
+        t = raw[i]
+        if (
+            i + 2 < len(raw)
+            and t.norm[:1].isalnum()
+            and raw[i + 1].norm == "-"
+            and raw[i + 1].start == t.end
+            and raw[i + 2].start > raw[i + 1].end
+            and raw[i + 2].norm[:1].islower()
+        ):
+            nxt = raw[i + 2]
+            out.append(Token(t.norm + nxt.norm, t.start, nxt.end))
+            i += 3
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+# ---------------------------------------------------------------------------------------- structure
+@dataclass(frozen=True)
+class ClauseView:
+    """One clause of the splitter: its section path and its sentences (`units[first:last]`)."""
+
+    section: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A version ready to compare: tokens, sentences (token ranges) and clauses (sentence ranges)."""
+
+    name: str
+    text: str
+    tokens: tuple[Token, ...]
+    units: tuple[tuple[int, int], ...]
+    unit_clause: tuple[int, ...]
+    clauses: tuple[ClauseView, ...]
+    breaks: frozenset[int]  # tokens that open a sentence by punctuation alone (alignment anchors)
+
+    def norms(self, a: int, b: int) -> list[str]:
+        return [t.norm for t in self.tokens[a:b]]
+
+    def unit_key(self, u: int) -> str:
+        a, b = self.units[u]
+        return " ".join(t.norm for t in self.tokens[a:b])
+
+    def span(self, first_unit: int, last_unit: int) -> tuple[int, int]:
+        """Character range of units first..last (inclusive) in the decoded text."""
+        return self.tokens[self.units[first_unit][0]].start, self.tokens[self.units[last_unit][1] - 1].end
+
+    def section_of(self, unit: int) -> str:
+        return self.clauses[self.unit_clause[unit]].section
+
+
+def _opener(text: str, tok: Token) -> bool:
+    ch = text[tok.start]
+    return ch in "“‘«([" or (ch in "\"'" and tok.end < len(text) and not text[tok.end].isspace())
+
+
+def _closer(text: str, tok: Token) -> bool:
+    ch = text[tok.start]
+    return ch in "”’»)]" or (ch in "\"'" and not _opener(text, tok))
+
+
+def _is_terminal(text: str, tokens: list[Token], i: int) -> bool:
+    """Token i ends a sentence: . ! ? (possibly followed by closing quotes or brackets), not after an
+    initial or a one-letter abbreviation ("e.g.", "J. Smith")."""
+    while i >= 0 and _closer(text, tokens[i]):
+        i -= 1
+    if i < 0 or tokens[i].norm not in _TERMINAL:
+        return False
+    return not (i >= 1 and len(tokens[i - 1].norm) == 1 and tokens[i - 1].norm.isalpha())
+
+
+def _sentence_starts(
+    text: str, view: str, tokens: list[Token], clause_of: list[int], page_joins: bool
+) -> tuple[list[int], frozenset[int]]:
+    """Indices of the tokens that open a sentence, and of those that open one by punctuation alone.
+
+    Sentences for reporting also open at list items, headings, paragraphs and clauses. With `page_joins`
+    (extracted PDF text) a blank line is a page join, not a paragraph: a sentence goes on across it
+    unless it ended before. Punctuation alone (". " before a capital) does not depend on where lines
+    break, so those sentences anchor the alignment of a reflowed copy."""
+    lines = _line_spans(text)
+    line_starts = [a for a, _ in lines]
+    heading_cache: dict[int, bool] = {}
+
+    def line_of(pos: int) -> int:
+        return bisect_right(line_starts, pos) - 1
+
+    def is_heading(line: int) -> bool:
+        if line not in heading_cache:
+            a, b = lines[line]
+            heading_cache[line] = classify_heading(text[a:b]) is not None
+        return heading_cache[line]
+
+    starts = [0] if tokens else []
+    by_punctuation: set[int] = set()
+    for i in range(1, len(tokens)):
+        prev, tok = tokens[i - 1], tokens[i]
+        gap = view[prev.end : tok.start]
+        if not gap or _closer(text, tok):
+            if clause_of[i] != clause_of[i - 1]:
+                starts.append(i)
+            continue
+        c = tok.norm[:1]
+        if clause_of[i] != clause_of[i - 1]:
+            starts.append(i)
+        elif _is_terminal(text, tokens, i - 1) and (c.isupper() or c.isdigit() or _opener(text, tok)):
+            if not _enumerator(tokens[starts[-1] : i]):  # "ii." or "4." opens the sentence after it
+                by_punctuation.add(i)
+                starts.append(i)
+        elif "\n" in gap:
+            lt = line_of(tok.start)
+            blank = gap.count("\n") >= 2
+            if (
+                (blank and not (page_joins or c.islower()))
+                or prev.norm in (";", ":")
+                or bool(_LINE_MARKER.match(text, line_starts[lt]))
+                or is_heading(lt)
+                or (is_heading(line_of(prev.start)) and not c.islower())  # a heading is not continued
+            ):
+                starts.append(i)
+    return starts, frozenset(by_punctuation)
+
+
+def _enumerator(tokens: list[Token]) -> bool:
+    """A list item's number alone: "4.", "ii.", "b)"."""
+    return (
+        len(tokens) == 2 and len(tokens[0].norm) <= 4 and tokens[0].norm.isalnum() and tokens[1].norm in ".)"
+    )
+
+
+def prepare(name: str, text: str, chunking: ChunkSettings | None = None) -> Prepared:
+    """The comparison view of one decoded version (`name` picks the masks by its suffix)."""
+    view = masked_view(text, masks_for(name, text))
+    tokens = tokenize(view)
+    encoding = (chunking or ChunkSettings()).encoding
+    cfg = ChunkSettings(encoding=encoding, max_tokens=CLAUSE_MAX_TOKENS, min_tokens=0, overlap_tokens=0)
+    # consecutive spans of one section are one clause: the splitter's cuts inside a section (a long
+    # section's windows, the paragraphs of a document without headings) are not structure
+    spans: list[Span] = []
+    for s in split_text(text, cfg):
+        if not spans or s.section != spans[-1].section:
+            spans.append(s)
+    span_starts = [s.start for s in spans]
+    clause_of = [max(0, bisect_right(span_starts, t.start) - 1) for t in tokens]
+    starts, breaks = _sentence_starts(text, view, tokens, clause_of, PurePath(name).suffix.lower() == ".pdf")
+    units = tuple(zip(starts, [*starts[1:], len(tokens)], strict=False))  # none without tokens
+    # clauses renumbered over the spans that hold tokens (a span of masked furniture holds none)
+    clauses: list[ClauseView] = []
+    unit_clause: list[int] = []
+    last_span = -1
+    for u, (a, _) in enumerate(units):
+        span = clause_of[a]
+        if span != last_span:
+            if clauses:
+                clauses[-1] = ClauseView(clauses[-1].section, clauses[-1].first, u)
+            clauses.append(ClauseView(spans[span].section, u, u))
+            last_span = span
+        unit_clause.append(len(clauses) - 1)
+    if clauses:
+        clauses[-1] = ClauseView(clauses[-1].section, clauses[-1].first, len(units))
+    return Prepared(name, text, tuple(tokens), units, tuple(unit_clause), tuple(clauses), breaks)
