@@ -14,7 +14,7 @@ from assistant.diff.sentences import RawChange, UnitRange, sentence_changes
 from assistant.diff.view import Prepared, prepare
 from assistant.figures import Figure, parse_figures, same_figure
 from core.settings import ChunkSettings
-from vectorstore.bm25 import strip_accents
+from core.text import fold
 
 KINDS = ("changed", "added", "removed", "moved")
 Redline = tuple[tuple[str, str], ...]  # ("=", same) ("-", deleted) ("+", inserted), verbatim
@@ -149,7 +149,7 @@ def figure_changes(old_quote: str, new_quote: str) -> tuple[FigureChange, ...]:
 
 # ------------------------------------------------------------------------------------------- topics
 def _folded(text: str) -> str:
-    return " " + strip_accents(" ".join(text.split()).lower()).replace("’", "'") + " "
+    return f" {fold(' '.join(text.split()), apostrophes=True)} "
 
 
 class TopicMatcher:

@@ -11,7 +11,14 @@ elapsed hours), dates (dates and clock times), parse (whole figures), roles (the
 compare (backing a claim's figure, limits)."""
 
 from assistant.figures.base import CURRENCIES, DURATION_UNITS, KINDS, Figure
-from assistant.figures.compare import comparable, role_agrees, supported_by, unsupported_figures, within_limit
+from assistant.figures.compare import (
+    comparable,
+    role_agrees,
+    same_figure,
+    supported_by,
+    unsupported_figures,
+    within_limit,
+)
 from assistant.figures.numbers import words_value
 from assistant.figures.parse import explicit, extract_numbers, figure_spans, parse_figures
 from assistant.figures.roles import party_of
@@ -29,6 +36,7 @@ __all__ = [
     "parse_figures",
     "party_of",
     "role_agrees",
+    "same_figure",
     "supported_by",
     "to_hours",
     "unsupported_figures",

@@ -77,6 +77,13 @@ def comparable(fig: Figure, limit: Figure) -> bool:
     return same or (to_hours(fig) is not None and to_hours(limit) is not None)
 
 
+def same_figure(a: Figure, b: Figure) -> bool:
+    """The same value with a compatible unit and scale, both ways (48 heures = forty-eight hours = 2 days;
+    99 % != 100 %; 3 mois != 3 years; 1 000 € != €1,000,000; 48 business hours != 48 hours): what a
+    comparison of two versions calls an unchanged figure."""
+    return supported_by(a, b) and supported_by(b, a)
+
+
 def within_limit(fig: Figure, limit: Figure) -> bool | None:
     """Whether `fig` is at most `limit` (True), surely more (False), or undecidable (None). The same unit
     compares values (99.9 % against 99.5 %, 48 business hours against 72); durations in other units
