@@ -17,13 +17,13 @@ apply_offline_defaults()  # before streamlit, torch, chromadb or llama.cpp initi
 
 import streamlit as st  # noqa: E402
 
-from core.hardware import settings_line  # noqa: E402
-from core.settings import Settings, load_settings  # noqa: E402
+from core.settings import Settings, load_settings, settings_line  # noqa: E402
 from ui import chat  # noqa: E402
 from ui import components as ui  # noqa: E402
 from ui.render import transcript_markdown  # noqa: E402
 from ui.review import autostart as review_autostart  # noqa: E402
 from ui.services import Services, build_services  # noqa: E402
+from vectorstore.embeddings import embedder_name  # noqa: E402
 
 log = logging.getLogger("app")
 
@@ -67,7 +67,7 @@ def sidebar(services: Services) -> list[str] | None:
             key="llm_choice",
         )
         st.subheader("Corpus")
-        st.caption(settings_line(services.settings))
+        st.caption(settings_line(services.settings, embedder_name(services.settings.embedding)))
         ui.corpus_overview(services)
         with st.expander("Add a document", icon=":material/upload_file:"):
             ui.upload_section(services)

@@ -112,10 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "review":
         return review_main(args, settings)
     from assistant.pipeline import Assistant
-    from core.hardware import settings_line
+    from core.settings import settings_line
     from review import grid_answer
+    from vectorstore.embeddings import embedder_name
 
-    print(settings_line(settings), file=sys.stderr)  # the CPU and what was chosen for it (stdout stays clean)
+    print(
+        settings_line(settings, embedder_name(settings.embedding)), file=sys.stderr
+    )  # the CPU and what was chosen for it (stdout stays clean)
 
     asst = Assistant(settings, shortcut=grid_answer)
     try:

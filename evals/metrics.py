@@ -360,3 +360,40 @@ def aggregate(scores: Sequence[Mapping[str, Any]], k: int) -> dict[str, float | 
     m["latency_ms_p50"] = percentile(latencies, 50)
     m["latency_ms_p95"] = percentile(latencies, 95)
     return m
+
+
+# ----------------------------------------------------------------------------- confidence
+
+
+def confidence_of(row: Mapping[str, Any]) -> float | None:
+    """The confidence an eval row's answer carried (None when its check did not run)."""
+    c = (row.get("ask") or {}).get("confidence")
+    return float(c) if c is not None else None
+
+
+def truth(row: Mapping[str, Any]) -> bool:
+    """The cited (checked) sentence answers: answerable, and a citation hits the evidence."""
+    s = row.get("scores") or {}
+    return bool(s.get("answerable", True)) and int(s.get("citations_hit") or 0) > 0
+
+
+def reliability(rows: Sequence[Mapping[str, Any]], bins: int = 5) -> list[dict[str, Any]]:
+    """Per confidence bin: n, mean confidence, observed share of true sentences."""
+    out = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        sel = [
+            r
+            for r in rows
+            if (c := confidence_of(r)) is not None and (lo <= c < hi or (b == bins - 1 and c == 1.0))
+        ]
+        out.append(
+            {
+                "lo": lo,
+                "hi": hi,
+                "n": len(sel),
+                "mean_confidence": sum(confidence_of(r) or 0.0 for r in sel) / len(sel) if sel else None,
+                "observed": sum(truth(r) for r in sel) / len(sel) if sel else None,
+            }
+        )
+    return out

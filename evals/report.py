@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from core.text import md_cell
-from evals.calibration import reliability
-from evals.metrics import metric_names
+from evals.metrics import metric_names, reliability
 
 RESULT_KEYS = ("id", "ask", "scores", "vendors", "lang", "lang_pair", "gold", "retrieved_text")
 # Breakdown dimensions in report order, with their section titles; summary.json may hold others (shown

@@ -95,11 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.show:
         return _show(settings, args.show)
 
-    from core.hardware import settings_line
+    from core.settings import settings_line
     from ingest.check import check_store
     from ingest.pipeline import IngestLockedError, run_ingest
+    from vectorstore.embeddings import embedder_name
 
-    print(settings_line(settings), file=sys.stderr)
+    print(settings_line(settings, embedder_name(settings.embedding)), file=sys.stderr)
     progress = not args.no_progress
     try:
         if args.check:

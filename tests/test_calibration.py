@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from evals.calibration import choose, reliability, sweep, truth
+from evals.calibration import choose, sweep
+from evals.metrics import reliability, truth
 
 
 def row(conf: float | None, answerable: bool = True, hit: bool = True) -> dict:
