@@ -26,6 +26,7 @@ test-slow:
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports --no-cache
 
 typecheck:
 	.venv/bin/mypy

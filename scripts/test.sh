@@ -11,9 +11,10 @@ bash scripts/setup.sh --dev --browser
 source scripts/env.sh
 PY=.venv/bin/python
 
-echo "== lint (ruff check and ruff format --check: an unformatted file fails the run)"
+echo "== lint (ruff check, ruff format --check, and the layer and no-cycle contracts of pyproject.toml)"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports --no-cache
 
 echo "== types (mypy: the packages, ui/ and app.py; pyproject.toml [tool.mypy])"
 .venv/bin/mypy
