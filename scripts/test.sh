@@ -22,6 +22,9 @@ echo "== types (mypy: the packages, ui/ and app.py; pyproject.toml [tool.mypy])"
 echo "== fast offline tests"
 $PY -m pytest -q
 
+echo "== reliability suite (kill loop, fuzzing, hostile files, run-time faults, injection, privacy, UI safety)"
+bash scripts/reliability.sh
+
 echo "== ingest the sample corpus (EmbeddingGemma; incremental) and the retrieval-only eval (threshold)"
 $PY -m ingest --no-progress
 out="$(mktemp -d)"

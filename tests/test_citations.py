@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.citations import adds_nothing, check_answer, markers, renumber, says_not_found, split_sentences
-from assistant.figures import extract_numbers, unsupported_figures, words_value
+from assistant.figures import extract_numbers, unsupported_figures
 from core.types import Citation
 
 DOC = (
@@ -127,14 +127,19 @@ def test_each_sentence_is_checked_against_its_own_citations() -> None:
 
 
 def test_number_words() -> None:
-    assert words_value("quarante-huit") == 48
-    assert words_value("forty-eight") == 48
-    assert words_value("quatre-vingt-dix") == 90
-    assert words_value("soixante-dix") == 70
-    assert words_value("vingt et un") == 21
-    assert words_value("deux cents") == 200
-    assert words_value("one hundred and twenty") == 120
-    assert words_value("un") is None  # an article, not a figure
+    """Number words are read where production reads them: as figures (assistant.figures.extract_numbers)."""
+    for phrase, value in [
+        ("quarante-huit heures", 48.0),
+        ("forty-eight hours", 48.0),
+        ("quatre-vingt-dix jours", 90.0),
+        ("soixante-dix jours", 70.0),
+        ("vingt et un jours", 21.0),
+        ("deux cents euros", 200.0),
+        ("one hundred and twenty days", 120.0),
+        ("un jour", 1.0),  # "un" before a unit is one of it
+    ]:
+        assert extract_numbers(phrase) == [(phrase, {value})], phrase
+    assert extract_numbers("un délai") == []  # an article, not a figure
     assert extract_numbers("quarante-huit (48) heures") == [
         ("quarante-huit (48) heures", {48.0})
     ]  # one figure

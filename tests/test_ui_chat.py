@@ -141,6 +141,7 @@ def test_explanation_prefers_the_assistants_then_the_mode() -> None:
         abstained=False,
         mode="extractive",
         warnings=["language model unavailable: ConnectError"],
+        warning_codes=["llm_unavailable"],
     )
     assert "unavailable" in chat.explanation_text(down) and "ConnectError" not in chat.explanation_text(down)
     assert "quoted as written" in chat.explanation_text(

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.events import Progress, Shown
-from core.types import Answer, Citation
+from core.types import Answer, Citation, WarningCode
 
 MAX_ASKS = 2  # the first ask, plus one re-ask after an interruption
 INTERRUPTED = (
@@ -198,7 +198,7 @@ def explanation_text(answer: Answer) -> str:
     answer's mode (engines before `Answer.explanation` leave it empty)."""
     if answer.explanation.strip():
         return answer.explanation.strip()
-    if answer.mode == "extractive" and any("language model unavailable" in w for w in answer.warnings):
+    if answer.mode == "extractive" and WarningCode.LLM_UNAVAILABLE in answer.warning_codes:
         return "The language model was unavailable, so the clause is quoted as written."
     return _FALLBACK_REASONS.get(answer.mode, "")
 

@@ -19,7 +19,6 @@ from assistant.figures.compare import (
     unsupported_figures,
     within_limit,
 )
-from assistant.figures.numbers import words_value
 from assistant.figures.parse import explicit, extract_numbers, figure_spans, parse_figures
 from assistant.figures.roles import party_of
 from assistant.figures.units import to_hours
@@ -41,5 +40,4 @@ __all__ = [
     "to_hours",
     "unsupported_figures",
     "within_limit",
-    "words_value",
 ]

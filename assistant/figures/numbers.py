@@ -99,16 +99,6 @@ def read_words(phrase: str) -> float | None:
         return None
 
 
-def words_value(phrase: str) -> int | None:
-    """Value of a number-word phrase ("quarante-huit", "forty eight", "quatre-vingt-dix", "deux cents");
-    None for a lone article ("un", "one") or words that are not a number."""
-    words = [w for w in re.split(r"[\s\-]+", phrase.lower().strip()) if w]
-    if not words or (len(words) == 1 and words[0] in _ARTICLES):
-        return None
-    v = read_words(phrase)
-    return None if v is None else int(v)
-
-
 def word_numbers(text: str, taken: list[tuple[int, int]]) -> list[Num]:
     """Number-word phrases, split into valid numbers ("dix deux" -> 10, 2) by text2num."""
     out: list[Num] = []

@@ -220,7 +220,8 @@ def test_payloads_in_documents_do_not_run_in_the_page(xss_server: tuple[str, Pat
             body_text = page.inner_text("body")
         finally:
             browser.close()
-    assert any("window.__xss" in t for t in [body_text]) or "PWNED" in body_text or "script" in body_text, (
+    # a payload's own text shown as text (quoted, escaped) proves it reached the page and did not run
+    assert "__xss" in body_text, (
         "the payload text should be visible as text (quoted), proving it reached the page"
     )
     for value, title in flags:
