@@ -92,7 +92,16 @@ def write_pending(
         return
     done_before = tracker.state.clauses_done if tracker is not None else 0
     try:
-        _embed_and_write(items, emb, store, cache, report, tracker)
+        texts = [contextual_text(c) for it, _ in items for c in it.clauses]
+        t_embed = time.perf_counter()
+        vectors, computed = _embed(emb, texts, tracker, cache)
+        report.timings_s["embed"] = report.timings_s.get("embed", 0.0) + time.perf_counter() - t_embed
+        report.clauses_embedded += computed
+        i = 0
+        for it, _ in items:
+            it.vectors = list(vectors[i : i + len(it.clauses)])
+            i += len(it.clauses)
+        store.write_documents([it for it, _ in items])
         for it, existed in items:
             report.add(it.doc.document, "updated" if existed else "added", clauses=len(it.clauses))
         return
@@ -116,23 +125,3 @@ def write_pending(
         tracker.state.clauses_done = done_before
     for item in items:
         write_pending([item], emb, store, cache, report, tracker)
-
-
-def _embed_and_write(
-    items: list[tuple[PendingWrite, bool]],
-    emb: Embeddings,
-    store: ClauseStore,
-    cache: EmbeddingCache,
-    report: IngestReport,
-    tracker: Tracker | None = None,
-) -> None:
-    texts = [contextual_text(c) for it, _ in items for c in it.clauses]
-    t_embed = time.perf_counter()
-    vectors, computed = _embed(emb, texts, tracker, cache)
-    report.timings_s["embed"] = report.timings_s.get("embed", 0.0) + time.perf_counter() - t_embed
-    report.clauses_embedded += computed
-    i = 0
-    for it, _ in items:
-        it.vectors = list(vectors[i : i + len(it.clauses)])
-        i += len(it.clauses)
-    store.write_documents([it for it, _ in items])

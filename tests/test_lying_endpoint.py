@@ -391,6 +391,12 @@ def product(
     endpoint: tuple[LyingModel, str], store_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[LyingModel, dict[str, str]]:
     model, url = endpoint
+    return model, use_endpoint(url, store_dir, monkeypatch)
+
+
+def use_endpoint(url: str, store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment set as a user sets it for their endpoint (anything else that configures the product
+    cleared), for this test only; returns what was set."""
     for key in list(os.environ):
         if key.startswith(("CQA__", "LLM_", "OPENAI_")) or key in (
             "STORE_DIR",
@@ -401,7 +407,7 @@ def product(
     env = user_env(url, store_dir)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    return model, env
+    return env
 
 
 def ask(
@@ -624,15 +630,7 @@ def test_the_assistant_recovers_its_logprobs_after_an_outage(
     model = LyingModel()
     port = _free_port()
     case = next(c for c in HONEST if c.vendor == HL)
-    for key in list(os.environ):
-        if key.startswith(("CQA__", "LLM_", "OPENAI_")) or key in (
-            "STORE_DIR",
-            "EMBEDDING_KIND",
-            "CQA_SETTINGS",
-        ):
-            monkeypatch.delenv(key, raising=False)
-    for k, v in user_env(f"http://127.0.0.1:{port}/v1", store_dir).items():
-        monkeypatch.setenv(k, v)
+    use_endpoint(f"http://127.0.0.1:{port}/v1", store_dir, monkeypatch)
     settings = load_settings().replace(**{"llm.timeout_s": 2.0})
     asst = Assistant(settings)
     with serve(model, port):
