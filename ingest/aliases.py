@@ -25,10 +25,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from core.text import fold, sentence_bounds
+from core.text import STOPWORDS, fold, sentence_bounds
 from core.types import VENDOR_ROLE_PREFIX as ROLE_PREFIX
 
-ALIASES_VERSION = "aliases-v2"  # bump when the derivation changes: every document record is rewritten
+ALIASES_VERSION = "aliases-v3"  # bump when the derivation changes: every document record is rewritten
 PREAMBLE_CHARS = 3000  # company identifications are read from the start of a document only
 MAX_TERM_CHARS = 40
 
@@ -154,6 +154,7 @@ def derive_aliases(text: str, known: Iterable[str]) -> tuple[list[str], list[str
             or len(term) > MAX_TERM_CHARS
             or not any(c.isalpha() for c in term)
             or not term[0].isupper()
+            or all(w in STOPWORDS for w in _norm(term).split())  # "To a company…", "For a corporation…"
         ):
             return
         role = (not is_name(term)) if as_role is None else as_role
