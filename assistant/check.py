@@ -248,12 +248,13 @@ def make_checker(llm: BaseChatModel, prompt: Prompt) -> Checker:
 @dataclass
 class Checked:
     """A candidate with the check's verdict (None when the model could not be asked), the answer's
-    confidence computed from it (assistant.confidence) and the ask it was checked for."""
+    confidence and the signals it was computed from (assistant.confidence), and the ask it was checked for."""
 
     cand: Candidate
     verdict: Verdict | None
     conf: float = 0.0
     ask: str = ""
+    signals: dict[str, float] = field(default_factory=dict)  # what `conf` was computed from
 
     @property
     def p(self) -> float:

@@ -7,14 +7,29 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from assistant.rank import FEATURES, WEIGHTS_FILE, Candidate
 
-# The confidence model's inputs, in the order of its weights.
+# The signals an answer's confidence can be computed from, all recorded in Answer.signals (the calibration
+# fits on them). The first five are on the corpus's own scale (the ranker's score and dense similarities move
+# with the documents' length and style); the others are read within the question's own candidates or are
+# probabilities, so their meaning does not depend on the corpus.
+SIGNALS = (
+    "p_yes",  # the check's P(yes)
+    "rank_score",  # the ranker's score of the sentence
+    "type_match",  # the sentence holds the kind of fact asked for (0.5: the question's kind is unknown)
+    "sentence_similarity",  # the sentence's own dense similarity to the question
+    "best_dense",  # the best clause similarity of the retrieval
+    "p_yes_logit",  # log-odds of P(yes), clipped to ±8
+    "rank_position",  # 0 for the ranker's first sentence, 1 for the second, ...
+    "score_z",  # the sentence's ranker score against the question's other candidates (z-score of the top 10)
+    "dense_ratio",  # its clause's similarity over the best clause similarity of the retrieval
+)
+# The inputs of the default model (bias first), in the order of its weights; a fitted model names its own.
 CONFIDENCE_INPUTS = ("bias", "p_yes", "rank_score", "type_match", "sentence_similarity", "best_dense")
 
 # Best dense similarity (1 - cosine distance) under which retrieval is "nothing relevant", per embedder kind.
@@ -28,20 +43,27 @@ def logistic(w: Sequence[float], x: Sequence[float]) -> float:
     return 1.0 / (1.0 + math.exp(-sum(a * b for a, b in zip(w, x, strict=True))))
 
 
-def confidence_inputs(p_yes: float, cand: Candidate, types: Sequence[str], best_dense: float) -> list[float]:
-    """The confidence model's inputs, in CONFIDENCE_INPUTS order (type match 0.5 when the question's type is
-    unknown)."""
-    f = dict(zip(FEATURES, cand.features, strict=False))
-    return [1.0, p_yes, cand.score, f.get("qtype", 0.0) if types else 0.5, f.get("sentence", 0.0), best_dense]
-
-
-def confidence_signals(
-    p_yes: float, cand: Candidate, types: Sequence[str], best_dense: float
+def candidate_signals(
+    p_yes: float, cand: Candidate, cands: Sequence[Candidate], types: Sequence[str], best_dense: float
 ) -> dict[str, float]:
-    """The confidence model's inputs by name, without the bias (Answer.signals, read by the calibration)."""
-    return dict(
-        zip(CONFIDENCE_INPUTS[1:], confidence_inputs(p_yes, cand, types, best_dense)[1:], strict=True)
-    )
+    """Every signal of SIGNALS for one checked sentence among its question's ranked candidates `cands`."""
+    f = dict(zip(FEATURES, cand.features, strict=False))
+    top = [c.score for c in cands[:10]] or [cand.score]
+    mean = sum(top) / len(top)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in top) / len(top))
+    p = min(max(p_yes, 1e-4), 1 - 1e-4)
+    position = next((i for i, c in enumerate(cands) if c.span.key == cand.span.key), len(cands))
+    return {
+        "p_yes": p_yes,
+        "rank_score": cand.score,
+        "type_match": f.get("qtype", 0.0) if types else 0.5,
+        "sentence_similarity": f.get("sentence", 0.0),
+        "best_dense": best_dense,
+        "p_yes_logit": max(-8.0, min(8.0, math.log(p / (1 - p)))),
+        "rank_position": float(position),
+        "score_z": (cand.score - mean) / sd if sd > 1e-9 else 0.0,
+        "dense_ratio": f.get("dense", 0.0) / best_dense if best_dense > 0 else 0.0,
+    }
 
 
 class EngineConfig(BaseModel):
@@ -67,9 +89,11 @@ class EngineConfig(BaseModel):
     # evals.calibration RUN --fit`) and kept only when it carries in leave-one-out; on the current dev run
     # it did not, so config/ranker.json holds 0.
     abstain_unworded_below: float = 0.0
-    # logistic weights over CONFIDENCE_INPUTS (fitted on the dev split by `python -m evals.calibration
-    # fit`); empty: the confidence is the check's P(yes) itself
+    # logistic weights over `confidence_inputs` (fitted on the dev split by `python -m evals.calibration
+    # RUN --fit`); empty: the confidence is the check's P(yes) itself
     confidence_weights: tuple[float, ...] = ()
+    # the names of the model's inputs ("bias", then signals of SIGNALS), in the order of its weights
+    confidence_inputs: tuple[str, ...] = CONFIDENCE_INPUTS
 
     @classmethod
     def load(cls, path: Path | None = None, embeddings: str | None = None) -> EngineConfig:
@@ -83,13 +107,18 @@ class EngineConfig(BaseModel):
         data = dict(doc.get("engine", {}))
         fitted_for = doc.get("fitted", {}).get("embeddings")
         if embeddings is not None and fitted_for not in (None, embeddings):  # scores of another embedder
-            for key in ("confidence_weights", "abstain_below", "abstain_unworded_below"):
+            for key in ("confidence_weights", "confidence_inputs", "abstain_below", "abstain_unworded_below"):
                 data.pop(key, None)
         return cls.model_validate(data)
 
     def __repr__(self) -> str:
-        """The dataclass-style repr the review grid's cache keys were computed from (review engine_key)."""
-        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in type(self).model_fields)
+        """The dataclass-style repr the review grid's cache keys are computed from (review engine_key); the
+        default input names are left out, so that cells cached before they existed keep their keys."""
+        fields = ", ".join(
+            f"{k}={getattr(self, k)!r}"
+            for k in type(self).model_fields
+            if k != "confidence_inputs" or self.confidence_inputs != CONFIDENCE_INPUTS
+        )
         return f"{type(self).__name__}({fields})"
 
     def accepts_secondary(self, conf: float, p_yes: float) -> bool:
@@ -97,10 +126,10 @@ class EngineConfig(BaseModel):
         threshold, or the check's own P(yes) reaches secondary_p."""
         return conf >= self.abstain_below or p_yes >= self.secondary_p
 
-    def confidence(self, p_yes: float, cand: Candidate, types: Sequence[str], best_dense: float) -> float:
-        """P(the sentence answers the question): the check's P(yes) combined with the ranker's evidence
-        (its score, whether the sentence holds the kind of fact asked for, its own similarity, the best
-        clause similarity) by a logistic model fitted on the dev split; P(yes) alone when not fitted."""
+    def confidence(self, signals: Mapping[str, float]) -> float:
+        """P(the sentence answers the question) from its signals (candidate_signals): the logistic model
+        fitted on the dev split over `confidence_inputs`; the check's P(yes) alone when not fitted."""
         if not self.confidence_weights:
-            return p_yes
-        return logistic(self.confidence_weights, confidence_inputs(p_yes, cand, types, best_dense))
+            return signals["p_yes"]
+        x = [1.0] + [signals[k] for k in self.confidence_inputs[1:]]
+        return logistic(self.confidence_weights, x)

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from assistant.check import check_candidates
 from assistant.citations import span_citation
+from assistant.confidence import candidate_signals
 from assistant.events import Progress, Shown, StreamEvent
 from assistant.outcomes import marked_quote
 from assistant.parts import Parts
@@ -53,7 +54,8 @@ def answer_rows(
             a.warn(WarningCode.LLM_UNAVAILABLE, f"language model unavailable: {error}")
             continue
         for c in run.verdicts:
-            c.conf = engine.confidence(c.p, c.cand, types, ret.best_dense.get(v, 0.0))
+            c.signals = candidate_signals(c.p, c.cand, cands, types, ret.best_dense.get(v, 0.0))
+            c.conf = engine.confidence(c.signals)
         best = max(run.verdicts, key=lambda c: (c.conf, -c.cand.span.rank))
         # a row's confidence is the larger of the fitted confidence and the check's own P(yes) (see
         # EngineConfig.secondary_p: the fitted model under-rates rows)

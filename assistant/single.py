@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from assistant.check import Checked, check_candidates
 from assistant.citations import span_citation
-from assistant.confidence import confidence_signals
+from assistant.confidence import candidate_signals
 from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
 from assistant.outcomes import one_quote
@@ -61,7 +61,7 @@ def answer_single(
         checks = "; ".join(f"P(yes) {c.p:.2f}, confidence {c.conf:.2f}" for c in chosen)
         a.warn(WarningCode.CHECK, f"check: {checks}")
         if chosen[0].verdict:
-            a.signals = confidence_signals(chosen[0].p, chosen[0].cand, types, best_dense)
+            a.signals = dict(chosen[0].signals)
     engine = parts.engine
     if conf is None or conf < engine.abstain_below:
         why = t(turn.lang, "why_abstained_check", conf=fmt_conf(conf), thr=fmt_conf(engine.abstain_below))
@@ -98,7 +98,8 @@ def check_asks(
             break
         for v in run.verdicts:
             v.ask = ask
-            v.conf = engine.confidence(v.p, v.cand, types, best_dense)
+            v.signals = candidate_signals(v.p, v.cand, cands, types, best_dense)
+            v.conf = engine.confidence(v.signals)
         best = max(run.verdicts, key=lambda v: (v.conf, -v.cand.span.rank))
         if i == 0 or engine.accepts_secondary(best.conf, best.p):
             if all(best.cand.span.key != c.cand.span.key for c in chosen):

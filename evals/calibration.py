@@ -64,15 +64,19 @@ def inputs_of(
     gold_items: Mapping[str, Mapping[str, Any]] | None = None,
     assistant: Any = None,
     used: list[Mapping[str, Any]] | None = None,
+    inputs: Sequence[str] | None = None,
 ) -> list[tuple[list[float], bool, bool]]:
-    """(confidence inputs, truth, answerable) per single-vendor row the check saw: from the row's
-    `signals` when the run recorded them, else recomputed by ranking the question again with `assistant`
-    (the run's P(yes) is its confidence then: runs made before a confidence model existed). The rows
-    that gave a tuple are appended to `used`, in the same order, when it is given."""
-    from assistant.confidence import CONFIDENCE_INPUTS, confidence_inputs
+    """(confidence inputs, truth, answerable) per single-vendor row the check saw, the inputs named by
+    `inputs` (bias first; default: the default model's, CONFIDENCE_INPUTS): from the row's `signals` when
+    the run recorded them, else recomputed by ranking the question again with `assistant` (the run's P(yes)
+    is its confidence then: runs made before a confidence model existed); a row whose recorded signals lack
+    one of the inputs is left out. The rows that gave a tuple are appended to `used`, in the same order,
+    when it is given."""
+    from assistant.confidence import CONFIDENCE_INPUTS, candidate_signals
     from assistant.rank import question_types
     from assistant.scope import decide
 
+    names = list(inputs or CONFIDENCE_INPUTS)[1:]
     out = []
     for r in rows:
         ask = r.get("ask") or {}
@@ -81,7 +85,9 @@ def inputs_of(
         sig = ask.get("signals") or {}
         answerable = bool((r.get("scores") or {}).get("answerable", True))
         if sig:
-            out.append(([1.0] + [float(sig[k]) for k in CONFIDENCE_INPUTS[1:]], truth(r), answerable))
+            if any(k not in sig for k in names):
+                continue
+            out.append(([1.0] + [float(sig[k]) for k in names], truth(r), answerable))
             if used is not None:
                 used.append(r)
             continue
@@ -98,13 +104,14 @@ def inputs_of(
         )
         if cand is None:
             continue
-        x = confidence_inputs(
+        sig = candidate_signals(
             float(ask["confidence"]),
             cand,
+            cands,
             question_types(question),
             max(ret.best_dense.values(), default=0.0),
         )
-        out.append((x, truth(r), answerable))
+        out.append(([1.0] + [sig[k] for k in names], truth(r), answerable))
         if used is not None:
             used.append(r)
     return out

@@ -378,3 +378,55 @@ def test_own_line_needs_a_line_break_or_the_clause_edge_on_both_sides() -> None:
     assert own_line(span("Certains tiers sont basés hors UE. Ils signent des clauses."))  # to the clause end
     stale: Any = SimpleNamespace(clause=SimpleNamespace(text=text, start=0), start=5, text="Transferts")
     assert not own_line(stale)  # offsets that do not match the clause text: not decided as a line
+
+
+# ----------------------------------------------------------------------------- confidence signals
+def _cands(scores: list[float], dense: list[float]) -> list[Any]:
+    from assistant.rank import FEATURES, Candidate
+    from assistant.spans import Span
+
+    out = []
+    for i, (s, d) in enumerate(zip(scores, dense, strict=True)):
+        text = f"Sentence number {i} of the clause."
+        c = clause(text)
+        feats = tuple(
+            d if f == "dense" else 0.4 if f == "sentence" else 1.0 if f == "qtype" else 0.0 for f in FEATURES
+        )
+        out.append(Candidate(Span(c, i * 100, i * 100 + len(text), text, rank=i, clause_dense=d), feats, s))
+    return out
+
+
+def test_the_transferable_signals_do_not_move_with_the_corpus_scale() -> None:
+    """Rank position, the score's z within the question's candidates, the clause similarity relative to the
+    retrieval's best, and P(yes)'s log-odds read the same when a corpus puts every score and similarity on
+    another scale; the raw ones (rank_score, best_dense) move with it."""
+    from assistant.confidence import SIGNALS, candidate_signals
+
+    cands = _cands([3.1, 2.9, 2.2, 1.0], [0.61, 0.58, 0.55, 0.40])
+    scaled = _cands(
+        [s * 0.5 - 0.7 for s in (3.1, 2.9, 2.2, 1.0)], [d * 0.7 for d in (0.61, 0.58, 0.55, 0.40)]
+    )
+    a = candidate_signals(0.62, cands[1], cands, ["duration"], 0.61)
+    b = candidate_signals(0.62, scaled[1], scaled, ["duration"], 0.61 * 0.7)
+    assert set(a) == set(SIGNALS)
+    for k in ("p_yes", "p_yes_logit", "rank_position", "score_z", "dense_ratio", "type_match"):
+        assert a[k] == pytest.approx(b[k]), k
+    assert a["rank_position"] == 1.0 and a["p_yes_logit"] == pytest.approx(math.log(0.62 / 0.38))
+    assert a["rank_score"] != pytest.approx(b["rank_score"]) and a["best_dense"] != pytest.approx(
+        b["best_dense"]
+    )
+    assert candidate_signals(1.0, cands[0], cands, [], 0.61)["p_yes_logit"] == 8.0  # clipped, finite
+    assert candidate_signals(0.5, cands[0], cands, [], 0.61)["type_match"] == 0.5  # the kind asked is unknown
+
+
+def test_the_confidence_model_reads_the_inputs_it_names() -> None:
+    from assistant.confidence import EngineConfig
+
+    sig = {"p_yes": 0.7, "p_yes_logit": 0.85, "rank_position": 0.0, "score_z": 1.2, "type_match": 1.0}
+    plain = EngineConfig()
+    assert plain.confidence(sig) == 0.7  # not fitted: P(yes) itself
+    named = EngineConfig(
+        confidence_weights=(-1.0, 2.0, -0.5), confidence_inputs=("bias", "p_yes_logit", "rank_position")
+    )
+    assert named.confidence(sig) == pytest.approx(1 / (1 + math.exp(-(-1.0 + 2.0 * 0.85))))
+    assert "confidence_inputs" in repr(named) and "confidence_inputs" not in repr(plain)
