@@ -19,6 +19,7 @@ class Rejection(StrEnum):
     NO_CITATION = "the wording cites no sentence"
     UNKNOWN_CITATION = "the wording cites a sentence that was not given"
     REPEATS_QUESTION = "the wording only repeats the question"
+    POLARITY = "the wording's yes or no contradicts the sentence's negation"
     MISSING_KEY_FACT = "the wording leaves out the clause's key fact (its figure or name)"
     FIGURES = "figure(s) "  # a figure of the wording that the cited sentence does not hold (detail follows)
     UNVERIFIED = "the wording failed the citation check"  # quote, marker or clause checks (detail follows)
@@ -55,5 +56,6 @@ _NO_ANSWER = frozenset(
         Rejection.REPEATS_QUESTION,
         Rejection.MISSING_KEY_FACT,
         Rejection.FIGURES,
+        Rejection.POLARITY,
     }
 )

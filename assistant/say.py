@@ -107,6 +107,46 @@ def missing_key_fact(text: str, spans: Sequence[Span], types: Sequence[str]) -> 
     return False
 
 
+# A closed question: an auxiliary first ("Can…", "Does…", "Est-ce que…", "Peut-on…") or a French inversion
+# ("Le Prestataire peut-il…", "Boost My Mail a-t-il…").
+_YES_NO_QUESTION = re.compile(
+    r"^\W*(?:(?:can|could|may|might|does|do|did|is|are|was|were|will|would|shall|should|must|has|have|had)"
+    r"\b|est-ce\s+qu|peut-on\b|doit-on\b)"
+    r"|\b\w+-t-(?:il|elle|on|ils|elles)\b|\b\w{2,}-(?:il|elle|ils|elles|on)\b",
+    re.I,
+)
+_YES_NO = re.compile(r"^\W*(yes|no|oui|non)\b", re.I)
+# One negation each: French "ne … pas/jamais/plus/rien/aucun…" (the two words count once), a lone
+# "aucun"/"jamais"/"sans"/"interdit", English "not", "never", "n't", "no" before a noun, "without"…
+_NEGATION = re.compile(
+    r"\bn(?:e\s+|['’])(?:[^\s.;:!?]+\s+){0,3}?(?:pas|jamais|plus|rien|aucune?|guère|point|personne|nulle?)\b"
+    r"|\b(?:aucune?|jamais|sans|interdite?s?|nulle?\s+part)\b"
+    r"|\b(?:not|never|cannot|nor|neither|without|prohibited|forbidden|no\s+longer)\b|n['’]t\b"
+    r"|\bno\s+(?!longer\b)(?=[a-z])",
+    re.I,
+)
+
+
+def is_yes_no_question(question: str) -> bool:
+    """A question answered by yes or no ("Can Boost My Mail change its prices?", "Le Prestataire peut-il
+    sous-traiter ?")."""
+    return bool(_YES_NO_QUESTION.search(question))
+
+
+def yes_no(text: str) -> str | None:
+    """ "yes" or "no" when the wording opens with it (Yes/Oui, No/Non), else None."""
+    m = _YES_NO.match(text)
+    return None if m is None else "yes" if m.group(1).lower() in ("yes", "oui") else "no"
+
+
+def negations(text: str) -> int:
+    """How many negations the text holds ("may not", "ne peut pas", "n'est pas", "without", "sans",
+    "interdit", "no refund"). A "yes" agrees with a sentence whose count has the question's parity, a "no"
+    with one whose parity differs ("Can it subcontract without consent?" / "It may not subcontract without
+    consent": 1 and 2, so "no")."""
+    return len(_NEGATION.findall(text))
+
+
 def states_no_answer(failure: str) -> bool:
     """Whether a wording rejection's note (Said.failure, or a recorded "wording rejected: …" warning) says
     the model stated no answer from the sentence (Rejection.states_no_answer)."""
@@ -143,7 +183,11 @@ def wording_problem(
         return no(Rejection.NO_CITATION)
     if any(n not in citations for n in used):
         return no(Rejection.UNKNOWN_CITATION)
-    if adds_nothing(text, question, names):
+    verdict = yes_no(text) if is_yes_no_question(question) else None
+    sentence = " ".join(sp.text for sp in spans)
+    if verdict is not None and (negations(question) - negations(sentence)) % 2 == (verdict == "yes"):
+        return no(Rejection.POLARITY)
+    if verdict is None and adds_nothing(text, question, names):
         return no(Rejection.REPEATS_QUESTION)
     if missing_key_fact(text, [spans[n - 1] for n in used], types):
         return no(Rejection.MISSING_KEY_FACT)

@@ -430,3 +430,77 @@ def test_the_confidence_model_reads_the_inputs_it_names() -> None:
     )
     assert named.confidence(sig) == pytest.approx(1 / (1 + math.exp(-(-1.0 + 2.0 * 0.85))))
     assert "confidence_inputs" in repr(named) and "confidence_inputs" not in repr(plain)
+
+
+# ----------------------------------------------------------------------------- yes/no wordings
+@pytest.mark.parametrize(
+    "question,sentence,wording,shown",
+    [
+        # a yes or no that agrees with the sentence is an answer, though its other words repeat the question
+        (
+            "Can Acme change its prices during the contract?",
+            "Acme may change its prices at any time with thirty days' notice.",
+            "Yes, Acme can change its prices with thirty days' notice [1].",
+            True,
+        ),
+        # a yes that drops the sentence's condition (its figure) still leaves out the key fact
+        (
+            "Can Acme change its prices during the contract?",
+            "Acme may change its prices at any time with thirty days' notice.",
+            "Yes, Acme can change its prices during the contract [1].",
+            False,
+        ),
+        (
+            "Le Prestataire peut-il sous-traiter sans autorisation ?",
+            "Le Prestataire ne peut pas sous-traiter sans l'accord écrit préalable du Client.",
+            "Non, le Prestataire ne peut pas sous-traiter sans autorisation [1].",
+            True,
+        ),
+        (
+            "Does Acme sell personal data?",
+            "Acme never sells your personal information.",
+            "No, Acme does not sell personal data [1].",
+            True,
+        ),
+        # "may not" is not "may": a yes or no that contradicts the sentence's negation is refused
+        (
+            "Le Prestataire peut-il sous-traiter sans autorisation ?",
+            "Le Prestataire ne peut pas sous-traiter sans l'accord écrit préalable du Client.",
+            "Oui, le Prestataire peut sous-traiter sans autorisation [1].",
+            False,
+        ),
+        (
+            "Does Acme sell personal data?",
+            "Acme never sells your personal information.",
+            "Yes, Acme sells personal data [1].",
+            False,
+        ),
+        (
+            "Can Acme change its prices during the contract?",
+            "Acme may change its prices at any time with thirty days' notice.",
+            "No, Acme cannot change its prices [1].",
+            False,
+        ),
+        # not a closed question: a bare restatement still answers nothing
+        (
+            "Which law governs Acme's terms?",
+            "These terms are governed by French law.",
+            "The law governing Acme's terms is [1].",
+            False,
+        ),
+    ],
+)
+def test_a_yes_or_no_that_agrees_with_the_sentence_is_an_answer(
+    question: str, sentence: str, wording: str, shown: bool
+) -> None:
+    from assistant.reasons import Rejection
+    from assistant.say import wording_problem
+    from assistant.spans import Span
+
+    c = clause(sentence, vendor="acme")
+    span = Span(c, 0, len(sentence), sentence)
+    reason, _, cited = wording_problem(wording, question, [span], ["Acme"], lambda _d: sentence)
+    assert (reason is None) is shown, reason
+    if not shown:
+        assert reason in (Rejection.POLARITY, Rejection.REPEATS_QUESTION, Rejection.MISSING_KEY_FACT)
+        assert reason.states_no_answer
