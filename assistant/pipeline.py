@@ -206,7 +206,6 @@ class Assistant:
             per_ask = [(sc.asks[0], self.candidates(sc.asks[0], ret))]
         else:  # each ask gets its own retrieval: its clause may be far from the other's
             per_ask = [(ask, self.candidates(ask, self.retrieve(ask, scope=sc))) for ask in sc.asks]
-        per_ask = [(ask, c) for ask, c in per_ask if c]
         turn.timings["rank"] = timed_ms(tr)
         yield from answer_single(turn, self.parts, self.corpus, sc.question, per_ask, ret)
 

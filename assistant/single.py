@@ -23,16 +23,18 @@ from assistant.texts import reason_text, t
 from assistant.turn import Turn, fmt_conf
 from core.types import Citation, WarningCode
 
-Asks = Sequence[
-    tuple[str, list[Candidate]]
-]  # each ask with its ranked candidates (asks without any left out)
+# each ask of the question with its ranked candidates
+Asks = Sequence[tuple[str, list[Candidate]]]
 
 
 def answer_single(
     turn: Turn, parts: Parts, corpus: CorpusView, question: str, per_ask: Asks, ret: Retrieval
 ) -> Iterator[StreamEvent]:
-    """Events up to the final Answer for one question (one or two asks) over `ret`'s vendors."""
+    """Events up to the final Answer for one question (one or two asks) over `ret`'s vendors. When only one
+    of two asks is answered, the answer says which one the documents are silent on."""
     a = turn.answer
+    asks = [ask for ask, _ in per_ask]
+    per_ask = [(ask, c) for ask, c in per_ask if c]
     best_dense = max(ret.best_dense.values(), default=0.0)
     who = turn.who(ret.vendors)
     if not per_ask or best_dense < parts.min_dense:
@@ -76,6 +78,10 @@ def answer_single(
     for sp in spans:
         corpus.document_text(sp.clause.document, sp.clause.doc_sha256)
     conclude(turn, parts, chosen, word(turn, parts, corpus, question, chosen), types, who)
+    silent = [ask for ask in asks if all(c.ask != ask for c in chosen)] if len(asks) > 1 else []
+    if silent and not a.abstained:
+        a.answer += "\n" + "\n".join(t(turn.lang, "ask_silent", ask=ask) for ask in silent)
+        a.warn(WarningCode.ASK_SILENT, "no sentence for: " + " | ".join(silent))
     yield from turn.finish()
 
 

@@ -19,6 +19,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "citations; I cannot help with that request.",
         "empty": "The document store is empty: run `python -m ingest` first.",
         "row_missing": "not specified in its documents.",
+        "ask_silent": "The documents do not say: {ask}",
         "quote_intro": "The clause says:",
         # explanations ("Why this answer"), for a lawyer or a buyer
         "why_generated": "The assistant ranked the sentences of the retrieved clauses, the language model "
@@ -55,6 +56,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "du corpus, avec citations ; je ne peux pas traiter cette demande.",
         "empty": "La base documentaire est vide : lancez d'abord `python -m ingest`.",
         "row_missing": "non précisé dans ses documents.",
+        "ask_silent": "Les documents ne le précisent pas : {ask}",
         "quote_intro": "La clause dit :",
         "why_generated": "L'assistant a classé les phrases des clauses retrouvées, le modèle de langue a "
         "confirmé que la phrase citée répond à la question (confiance {conf}), et la "

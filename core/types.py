@@ -128,6 +128,7 @@ class WarningCode(StrEnum):
     UNCALIBRATED = "uncalibrated"  # the checker's model gives no probabilities: a parsed yes/no
     WORDING_REJECTED = "wording_rejected"  # no wording passed the checks: the sentence is quoted
     ROW_ABSTAINED = "row_abstained"  # a comparison row's sentence was not accepted
+    ASK_SILENT = "ask_silent"  # one of a question's two asks has no sentence: the answer says so
 
 
 @dataclass

@@ -224,6 +224,9 @@ def test_a_second_ask_is_gated_on_the_checks_own_probability(built, secondary_p:
     assert not ans.abstained and len(ans.citations) == n_cited
     assert "plafonnée" in ans.citations[0].quote
     assert ("Paris" in ans.answer) == (n_cited == 2)
+    # the ask left out is named as the one the documents are silent on, in the question's language
+    silent = "Les documents ne le précisent pas : quels tribunaux sont compétents"
+    assert (silent in ans.answer) == (n_cited == 1) and ("ask_silent" in ans.warning_codes) == (n_cited == 1)
 
 
 @pytest.mark.parametrize(
