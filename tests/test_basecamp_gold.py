@@ -12,39 +12,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from test_gold import REQUIRED as GOLD_REQUIRED
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "evals" / "gold" / "basecamp.jsonl"
 CORPUS = ROOT / "data" / "contracts"
 SHIPPED = CORPUS / "basecamp"
-REQUIRED = {
-    "id": str,
-    "question": str,
-    "lang": str,
-    "vendors": list,
-    "answerable": bool,
-    "kind": str,
-    "topic": str,
-    "reference_answer": str,
-    "must_include": list,
-    "must_not_include": list,
-    "evidence": list,
-    "split": str,
-}
-REVIEW_TOPICS = {
-    "breach_notification",
-    "liability_cap",
-    "governing_law",
-    "hosting_location",
-    "sub_processors",
-    "retention_after_end",
-    "termination_notice",
-    "price_change_notice",
-    "audit_rights",
-    "availability_sla",
-    "security_certifications",
-    "dpo_contact",
-}
+# the project set's fields (tests/test_gold.py), plus the kind of question
+REQUIRED = {**GOLD_REQUIRED, "kind": str}
 not_shipped = pytest.mark.skipif(
     not SHIPPED.is_dir(),
     reason="data/contracts/basecamp/ does not exist yet: quotes are checked against the product's rendered text "
@@ -68,21 +43,15 @@ def aid() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def items() -> list[dict[str, Any]]:
-    """Every item, parsed line by line (a bad line fails with its line number)."""
-    parsed = []
-    for n, line in enumerate(GOLD.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                parsed.append(json.loads(line))
-            except json.JSONDecodeError as exc:  # pragma: no cover - reported as a failure
-                pytest.fail(f"line {n}: {exc}")
-    return parsed
-
-
-def test_the_eval_loader_accepts_the_file(items: list[dict[str, Any]]) -> None:
+    """Every item, read by the eval's own loader (a bad line fails with its line number)."""
     from evals.dataset import load_gold
 
-    assert [item["id"] for item in load_gold(GOLD)] == [item["id"] for item in items]
+    return load_gold(GOLD)
+
+
+def test_every_line_is_an_item(items: list[dict[str, Any]]) -> None:
+    lines = [line for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert [json.loads(line)["id"] for line in lines] == [item["id"] for item in items]
 
 
 def test_ids_are_unique(items: list[dict[str, Any]]) -> None:
@@ -157,7 +126,10 @@ def test_coverage_counts(items: list[dict[str, Any]], aid: ModuleType) -> None:
     assert kinds["unanswerable"] >= 15
     assert sum(item["lang"] == "fr" for item in items) >= 15
     assert set(kinds) == set(aid.KINDS), kinds
-    assert REVIEW_TOPICS <= {item["topic"] for item in items}
+    from review.topics import load_topics
+
+    # every topic of the review grid (config/review_topics.yaml) has items
+    assert {t.key for t in load_topics()} <= {item["topic"] for item in items}
 
 
 def test_the_split_is_the_documented_seeded_shuffle(items: list[dict[str, Any]], aid: ModuleType) -> None:
