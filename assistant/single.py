@@ -13,12 +13,13 @@ from assistant.citations import span_citation
 from assistant.confidence import candidate_signals
 from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
-from assistant.outcomes import one_quote
+from assistant.lists import MAX_ITEMS, is_list_question, list_run
+from assistant.outcomes import marked_quote, one_quote
 from assistant.parts import Parts
 from assistant.rank import Candidate, question_types
 from assistant.retrieval import Retrieval, timed_ms
 from assistant.say import Said, say
-from assistant.spans import Span
+from assistant.spans import Span, split_clause
 from assistant.texts import reason_text, t
 from assistant.turn import Turn, fmt_conf
 from core.types import Citation, WarningCode
@@ -73,6 +74,13 @@ def answer_single(
         return
     spans = [c.cand.span for c in chosen]
     a.confidence = conf
+    # an introduction (it ends with ":") answers with what it introduces; a list item, a list question
+    if len(chosen) == 1 and (is_list_question(question) or spans[0].text.rstrip().endswith(":")):
+        listed = whole_list(corpus, spans[0])
+        if listed:
+            answer_list(turn, listed, types, conf, all(c.verdict.calibrated for c in chosen if c.verdict))
+            yield from turn.finish()
+            return
     yield Shown(one_quote(spans, types), "checked", _cites(spans))
     yield Progress("say", "writing the answer")
     for sp in spans:
@@ -193,6 +201,30 @@ def conclude(
         a.answer, a.mode = one_quote(spans, types), "extractive"
         a.explanation = t(lang, "why_quoted", conf=conf_txt, reason=reason_text(rejected[0].reason, lang))
         a.warn(WarningCode.WORDING_REJECTED, f"wording rejected: {rejected[0].failure}")
+
+
+def whole_list(corpus: CorpusView, best: Span) -> list[Span]:
+    """The introduction and items of the list the checked sentence introduces or belongs to (read from its
+    clause and the clauses around it), or [] when it is in no list."""
+    clauses = corpus.neighbours(best.clause, before=3, after=MAX_ITEMS)
+    spans = [sp for c in clauses for sp in split_clause(c)]
+    intro, items = list_run(best, spans, corpus.document_text(best.clause.document, best.clause.doc_sha256))
+    return [intro, *items] if intro is not None else []
+
+
+def answer_list(
+    turn: Turn, listed: Sequence[Span], types: Sequence[str], conf: float, calibrated: bool
+) -> None:
+    """A list question answered by the whole list the checked sentence belongs to: its introduction, then
+    every item on its own line, each quoted verbatim and cited."""
+    a, lang = turn.answer, turn.lang
+    intro, items = listed[0], listed[1:]
+    lines = [f"{marked_quote(intro.text, types)} [1]"]
+    lines += [f"- {marked_quote(sp.text, types)} [{i}]" for i, sp in enumerate(items, 2)]
+    a.answer, a.mode, a.abstained = "\n".join(lines), "extractive", False
+    a.citations = _cites(listed)
+    conf_txt = fmt_conf(conf) if calibrated else t(lang, "conf_uncalibrated", conf=fmt_conf(conf))
+    a.explanation = t(lang, "why_list", n=len(items), conf=conf_txt)
 
 
 def renumber_one(text: str, n: int) -> str:

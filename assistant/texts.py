@@ -44,6 +44,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_rows": "Each vendor's row was found, checked and cited on its own, from that vendor's "
         "documents only.",
         "conf_uncalibrated": "{conf} (a yes/no reply: this model gives no probabilities)",
+        "why_list": "The question asks for several items: the checked sentence (confidence {conf}) belongs to "
+        "a list in the document, quoted whole, its {n} items each cited.",
     },
     "fr": {
         "unknown": "{name} ne fait pas partie du corpus : aucun document de ce fournisseur n'est disponible, "
@@ -79,6 +81,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_rows": "Chaque ligne a été trouvée, vérifiée et citée séparément, à partir des seuls documents "
         "du fournisseur.",
         "conf_uncalibrated": "{conf} (réponse oui/non : ce modèle ne donne pas de probabilités)",
+        "why_list": "La question demande plusieurs éléments : la phrase vérifiée (confiance {conf}) appartient "
+        "à une liste du document, citée en entier, ses {n} éléments chacun cité.",
     },
 }
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}

@@ -276,3 +276,50 @@ def test_the_cut_is_off_by_default_and_for_another_embedder(tmp_path) -> None:
     assert EngineConfig.load(p, "gemma").abstain_unworded_below == pytest.approx(0.24)
     other = EngineConfig.load(p, "hashing-256")  # a confidence on another scale: none of the fitted cuts
     assert other.abstain_unworded_below == 0.0 and other.abstain_below == EngineConfig().abstain_below
+
+
+def test_a_list_question_is_answered_with_the_whole_list(built) -> None:
+    """The checked sentence introduces a list (it ends with ":"): the answer quotes the introduction and
+    every item after it, each cited verbatim, and no model wording is asked for."""
+    asst, llm, checker = make(built, [], rules=[(r"Cette notification précisera", 0.95)])
+    ans = asst.answer("Que précisera la notification de violation de données de LEO Bizdev ?")
+    assert not ans.abstained and ans.mode == "extractive", (ans.answer, ans.warnings)
+    assert [c.quote for c in ans.citations][1:] == [
+        "- la nature de la violation;",
+        "- les catégories de données concernées;",
+        "- les conséquences probables de la violation;",
+        "- les mesures correctives et préventives mises en œuvre ou envisagées.",
+    ]
+    assert "Cette notification précisera" in ans.citations[0].quote and llm.calls == []
+    assert all(f"[{c.n}]" in ans.answer for c in ans.citations)
+    assert_verbatim(ans, built[1])
+
+
+def test_list_run_reads_the_list_a_sentence_belongs_to() -> None:
+    from assistant.lists import is_list_question, list_run
+    from assistant.spans import split_clause
+    from core.types import Clause
+
+    text = (
+        "The Provider may terminate the Contract with immediate effect when:\n"
+        "- the Customer is declared bankrupt;\n"
+        "- the Customer breaches clause 4;\n"
+        "- the Customer stops its business.\n"
+        "Termination gives no right to damages.\n"
+    )
+    c = Clause("c", "v", "V", "v/t.txt", "Termination", 0, len(text), text, "en", 0, "x")
+    spans = split_clause(c)
+    item = next(sp for sp in spans if "clause 4" in sp.text)
+    intro, items = list_run(item, spans, text)
+    assert intro is not None and intro.text.endswith("when:")
+    assert [sp.text for sp in items] == [
+        "- the Customer is declared bankrupt;",
+        "- the Customer breaches clause 4;",
+        "- the Customer stops its business.",
+    ]
+    after = next(sp for sp in spans if sp.text.startswith("Termination gives"))
+    assert list_run(after, spans, text) == (None, [])  # a sentence after the list is in no list
+    assert is_list_question("Which events allow immediate termination?")
+    assert is_list_question("Quels sont les cas de résiliation immédiate ?")
+    assert not is_list_question("Quel est le plafond de responsabilité ?")
+    assert not is_list_question("How quickly must the Provider notify a breach?")

@@ -1,0 +1,81 @@
+"""Lists in the documents, for questions that ask for several items ("Which rights…?", "Quels sont les
+cas…"): the list a checked sentence introduces or belongs to, read from the document's structure (an
+introduction ending with ":" and the items on their own lines after it, up to the item that ends the list),
+so that the answer quotes every item, each cited, instead of the first one."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.spans import Span
+
+# A question that asks for several things: "which/what" or "quels/quelles/lesquels" with a plural noun, or
+# list words ("list", "all the", "énumérer", "tous les").
+_LIST_WORDS = re.compile(
+    r"\b(?:list|enumerate|all\s+the|every|liste[rz]?|énum[ée]r\w*|tou(?:te)?s\s+les|lesquel(?:le)?s)\b", re.I
+)
+_WHICH_PLURAL = re.compile(
+    r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:\w{3,}(?<!ss)s)\b(?!\s+(?:is|does|has)\b)"
+    r"|\bwhat\s+are\b"
+    r"|\b(?:quel(?:le)?s|lesquel(?:le)?s)\b(?:\s+(?:sont|\w+))?",
+    re.I,
+)
+# What may stand between two items of one list: white space holding a line break (a blank line only right
+# after the introduction).
+_ITEM_GAP = re.compile(r"[ \t]*\n[ \t]*")
+_INTRO_GAP = re.compile(r"[ \t]*\n(?:[ \t]*\n)?[ \t]*")
+MAX_ITEMS = 12
+
+
+def is_list_question(question: str) -> bool:
+    """Whether the question asks for several items (a plural "which/what/quels", or list words)."""
+    return bool(_LIST_WORDS.search(question) or _WHICH_PLURAL.search(question))
+
+
+def _ends_item(text: str) -> bool:
+    """An item that ends its list: it ends a sentence (".") rather than an item (";", ",", nothing)."""
+    return text.rstrip().endswith((".", "!", "?"))
+
+
+def list_run(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None, list[Span]]:
+    """(introduction, items) of the list that `best` introduces or belongs to, from `spans` (the sentences
+    and list items of `best`'s document, any order) and the document's `text`; ([], None) when `best` is in
+    no list. An introduction ends with ":"; each item stands on its own line, right after the previous one
+    (after the introduction a blank line may come first); the list ends with an item that ends a sentence
+    or with the first span that does not follow on the next line."""
+    doc = sorted(
+        {sp.key: sp for sp in spans if sp.clause.document == best.clause.document}.values(),
+        key=lambda sp: sp.start,
+    )
+    i = next((k for k, sp in enumerate(doc) if sp.key == best.key), None)
+    if i is None:
+        return None, []
+
+    def follows(prev: Span, nxt: Span, gap: re.Pattern[str]) -> bool:
+        return prev.end <= nxt.start and bool(gap.fullmatch(text[prev.end : nxt.start]))
+
+    start = i  # back to the introduction
+    while start > 0 and not doc[start].text.rstrip().endswith(":"):
+        prev = doc[start - 1]
+        is_intro = prev.text.rstrip().endswith(":")
+        if not follows(prev, doc[start], _INTRO_GAP if is_intro else _ITEM_GAP):
+            break
+        if not is_intro and _ends_item(prev.text):
+            break  # the previous line ends a list or a paragraph of its own
+        start -= 1
+    intro = doc[start] if doc[start].text.rstrip().endswith(":") else None
+    first = start + 1 if intro is not None else start
+    items: list[Span] = []
+    for k in range(first, len(doc)):
+        before = doc[k - 1] if k > 0 else None
+        gap = _INTRO_GAP if before is not None and before is intro else _ITEM_GAP
+        if k > first or intro is not None:
+            if before is None or not follows(before, doc[k], gap):
+                break
+        items.append(doc[k])
+        if _ends_item(doc[k].text) or len(items) >= MAX_ITEMS:
+            break
+    if intro is None or len(items) < 2 or best.key not in {intro.key, *(sp.key for sp in items)}:
+        return None, []
+    return intro, items
