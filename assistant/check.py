@@ -272,16 +272,23 @@ class CheckRun:
 
 
 def check_candidates(
-    checker: Callable[[], Checker], question: str, cands: Sequence[Candidate], limit: int, accept_at: float
+    checker: Callable[[], Checker],
+    question: str,
+    cands: Sequence[Candidate],
+    limit: int,
+    accept_at: float,
+    readable: Callable[[Any], str] | None = None,
 ) -> CheckRun:
     """Verdicts for the best `limit` candidates, stopping at the first one the model accepts with
     P(yes) >= accept_at. `checker()` gives the checker, built on first use: a model that cannot be built
-    (a missing GGUF, a bad prompt file) fails the check as a model that cannot answer does."""
+    (a missing GGUF, a bad prompt file) fails the check as a model that cannot answer does. Each sentence is
+    shown in its readable form when `readable` is given (a table row as its "header: value" cells)."""
     run = CheckRun([])
     for c in cands[:limit]:
         sp = c.span
         try:
-            v = checker().check(question, " ".join(sp.text.split()), sp.clause.vendor_name)
+            shown = readable(sp) if readable is not None else sp.text
+            v = checker().check(question, " ".join(shown.split()), sp.clause.vendor_name)
         except Exception as exc:  # noqa: BLE001 - no model: the ranker alone decides, said so
             log.warning("checker unavailable: %s", exc)
             return CheckRun([Checked(c, None) for c in cands[:1]], f"{type(exc).__name__}: {str(exc)[:160]}")

@@ -19,7 +19,8 @@ def span_label(span: Span) -> str:
     return " | ".join(p for p in (c.vendor_name, section) if p)
 
 
-def format_extract(n: int, span: Span) -> str:
-    """One numbered line: "[n] Vendor | document | section :: verbatim text"."""
-    text = " ".join(span.text.split())
-    return f"[{n}] {span_label(span)} :: {text}"
+def format_extract(n: int, span: Span, text: str | None = None) -> str:
+    """One numbered line: "[n] Vendor | section :: text", the text being the span's verbatim text on one line
+    unless a readable form is given (a table row as its "header: value" cells)."""
+    shown = " ".join((span.text if text is None else text).split())
+    return f"[{n}] {span_label(span)} :: {shown}"

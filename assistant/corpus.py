@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant.vendors import VendorInfo, catalog_from
+from ingest.tables import Table, find_tables, table_context
 from vectorstore.bm25 import tokenize
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ class CorpusView:
         self._vocab: set[str] | None = None
         self._texts: dict[tuple[str, str], str] = {}
         self._doc_clauses: dict[tuple[str, str], list[Any]] = {}
+        self._tables: dict[tuple[str, str], list[Table]] = {}
 
     @property
     def store(self) -> Any:
@@ -45,6 +47,7 @@ class CorpusView:
             self._catalog, self._vocab = None, None
             self._texts.clear()
             self._doc_clauses.clear()
+            self._tables.clear()
 
     def catalog(self) -> list[VendorInfo]:
         """The corpus vendors with their aliases (from the store's document records)."""
@@ -78,6 +81,15 @@ class CorpusView:
             if doc == document:
                 return text
         return self.document_text(document)
+
+    def readable(self, span: Any) -> str:
+        """What the model is shown for a candidate: a text-table row as its "header: value" cells (its
+        columns named: "Délai de traitement — Anomalies majeures: 8 h"), else the sentence itself."""
+        key = (span.clause.document, span.clause.doc_sha256)
+        if key not in self._tables:
+            self._tables[key] = find_tables(self.document_text(*key))
+        rows = table_context(self._tables[key], span.start, span.end) if self._tables[key] else ""
+        return "; ".join(rows.split("\n")) if rows else span.text
 
     def neighbours(self, clause: Any, before: int = 1, after: int = 1) -> list[Any]:
         """The clauses around `clause` in its document version, from that version's clause list (read once)."""

@@ -133,7 +133,8 @@ class Assistant:
 
     def candidates(self, question: str, retrieval: Retrieval, vendor: str | None = None) -> list[Candidate]:
         """The retrieved sentences (one vendor's when given), ranked (assistant/rank.py)."""
-        return candidates(question, retrieval, self.parts.weights, self.parts.sentence_vectors, vendor)
+        p = self.parts
+        return candidates(question, retrieval, p.weights, p.sentence_vectors, vendor, self.corpus.readable)
 
     # ------------------------------------------------------------------ the stream
     def answer(
@@ -200,7 +201,7 @@ class Assistant:
         if ret.fan_out:
             per_vendor = {v: self.candidates(sc.question, ret, v) for v in ret.vendors}
             turn.timings["rank"] = timed_ms(tr)
-            yield from answer_rows(turn, self.parts, sc.question, per_vendor, ret)
+            yield from answer_rows(turn, self.parts, self.corpus, sc.question, per_vendor, ret)
             return
         if len(sc.asks) == 1:
             per_ask = [(sc.asks[0], self.candidates(sc.asks[0], ret))]

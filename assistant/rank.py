@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -182,23 +182,26 @@ def features(
     question: str,
     types: Sequence[str] | None = None,
     sentence_sims: Sequence[float] | None = None,
+    texts: Sequence[str] | None = None,
 ) -> list[tuple[float, ...]]:
     """The feature vector of each span for this question (see FEATURES); `sentence_sims` are the
-    question's dense similarities to each sentence itself (0 when not computed)."""
+    question's dense similarities to each sentence itself (0 when not computed); `texts` what each span
+    reads as (a table row as its "header: value" cells; the span's text when not given)."""
     types = list(types) if types is not None else question_types(question)
     terms = tokenize(expanded_query(question))
-    idf = span_idf(terms, [sp.text for sp in spans])
+    reads = list(texts) if texts is not None else [sp.text for sp in spans]
+    idf = span_idf(terms, reads)
     out: list[tuple[float, ...]] = []
     sims = list(sentence_sims) if sentence_sims is not None else [0.0] * len(spans)
-    for sp, sim in zip(spans, sims, strict=True):
+    for sp, text, sim in zip(spans, reads, sims, strict=True):
         section = sp.clause.section.rsplit(">", 1)[-1]
-        has_fig = 1.0 if extract_numbers(sp.text) else 0.0
+        has_fig = 1.0 if extract_numbers(text) else 0.0
         out.append(
             (
                 sp.clause_dense,
-                lexical_overlap(terms, sp.text, idf),
+                lexical_overlap(terms, text, idf),
                 lexical_overlap(terms, section, idf) if section else 0.0,
-                type_match(types, sp.text),
+                type_match(types, text),
                 1.0 / (1 + sp.rank),
                 has_fig,
                 1.0 if len(sp.text) < 60 else 0.0,
@@ -213,11 +216,12 @@ def rank(
     question: str,
     weights: dict[str, float] | None = None,
     sentence_sims: Sequence[float] | None = None,
+    texts: Sequence[str] | None = None,
 ) -> list[Candidate]:
-    """The spans as scored candidates, best first."""
+    """The spans as scored candidates, best first (`texts`: what each span reads as, see features)."""
     w = weights or load_weights()
     wv = [w.get(f, 0.0) for f in FEATURES]
-    feats = features(spans, question, sentence_sims=sentence_sims)
+    feats = features(spans, question, sentence_sims=sentence_sims, texts=texts)
     cands = []
     for sp, f in zip(spans, feats, strict=True):
         s = sum(a * b for a, b in zip(wv, f, strict=True))
@@ -232,10 +236,12 @@ def candidates(
     weights: dict[str, float],
     sentence_vectors: SentenceVectors | None = None,
     vendor: str | None = None,
+    readable: Callable[[Span], str] | None = None,
 ) -> list[Candidate]:
     """The retrieved clauses' sentences (one vendor's when given), ranked for this question. Headings and
     label lines, and paragraphs addressed to an AI (prompt injection), are never candidates. Each sentence's
-    own similarity to the question is read from `sentence_vectors` when the weights use it."""
+    own similarity to the question is read from `sentence_vectors` when the weights use it. `readable` gives
+    what a span reads as (a table row as its "header: value" cells), which its features are computed on."""
     hits = [h for h in retrieval.hits if vendor is None or h.clause.vendor == vendor]
     bad = [rg for h in hits for rg in injected_ranges(h.clause.text, h.clause.start)]
     spans = [
@@ -246,10 +252,11 @@ def candidates(
     ]
     if not spans:
         return []
+    texts = [readable(sp) for sp in spans] if readable is not None else [sp.text for sp in spans]
     sims = None
     if weights.get("sentence") and retrieval.query_vector and sentence_vectors is not None:
-        sims = sentence_vectors.similarities(retrieval.query_vector, [sp.text for sp in spans])
-    return rank(spans, strip_mentions(question, retrieval.mentions), weights, sims)
+        sims = sentence_vectors.similarities(retrieval.query_vector, texts)
+    return rank(spans, strip_mentions(question, retrieval.mentions), weights, sims, texts)
 
 
 def own_line(sp: Span) -> bool:

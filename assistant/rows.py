@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from assistant.check import check_candidates
 from assistant.citations import span_citation
 from assistant.confidence import candidate_signals
+from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
 from assistant.outcomes import marked_quote
 from assistant.parts import Parts
@@ -24,7 +25,12 @@ Row = tuple[str, Span | None, float | None, bool]  # text, cited sentence, confi
 
 
 def answer_rows(
-    turn: Turn, parts: Parts, question: str, per_vendor: Mapping[str, list[Candidate]], ret: Retrieval
+    turn: Turn,
+    parts: Parts,
+    corpus: CorpusView,
+    question: str,
+    per_vendor: Mapping[str, list[Candidate]],
+    ret: Retrieval,
 ) -> Iterator[StreamEvent]:
     """Events up to the final Answer: every vendor's best-ranked sentence first (the draft), then each row
     as it is checked."""
@@ -48,7 +54,9 @@ def answer_rows(
         if error:
             continue
         yield Progress("check", f"checking {turn.names.get(v, v)} ({i}/{len(ret.vendors)})")
-        run = check_candidates(lambda: parts.checker, question, cands, engine.row_checks, engine.accept_at)
+        run = check_candidates(
+            lambda: parts.checker, question, cands, engine.row_checks, engine.accept_at, corpus.readable
+        )
         if run.error:
             error = run.error
             a.warn(WarningCode.LLM_UNAVAILABLE, f"language model unavailable: {error}")

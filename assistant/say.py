@@ -54,9 +54,18 @@ class Said:
     first_token_ms: float | None = None
 
 
-def say_messages(prompt: Prompt, question: str, spans: Sequence[Span], lang: str) -> list[BaseMessage]:
-    """The say prompt: the shared system part, the question, the numbered sentence(s)."""
-    context = "\n".join(format_extract(i, sp) for i, sp in enumerate(spans, 1))
+def say_messages(
+    prompt: Prompt,
+    question: str,
+    spans: Sequence[Span],
+    lang: str,
+    readable: Callable[[Span], str] | None = None,
+) -> list[BaseMessage]:
+    """The say prompt: the shared system part, the question, the numbered sentence(s) (each in its readable
+    form when given: a table row as its "header: value" cells)."""
+    context = "\n".join(
+        format_extract(i, sp, readable(sp) if readable else None) for i, sp in enumerate(spans, 1)
+    )
     return [
         SystemMessage(content=prompt.render("system")),
         HumanMessage(
@@ -207,13 +216,15 @@ def say(
     lang: str,
     document_text: Callable[[str], str],
     max_tokens: int = 96,
+    readable: Callable[[Span], str] | None = None,
 ) -> Said:
-    """Ask the model to restate `spans` as the answer, and check what it wrote."""
+    """Ask the model to restate `spans` (shown in their readable form when given) as the answer, and check
+    what it wrote."""
     out = Said()
     t0 = time.perf_counter()
     raw = ""
     try:
-        for chunk in llm.stream(say_messages(prompt, question, spans, lang), max_tokens=max_tokens):
+        for chunk in llm.stream(say_messages(prompt, question, spans, lang, readable), max_tokens=max_tokens):
             piece = str(getattr(chunk, "content", chunk) or "")
             if piece and out.first_token_ms is None:
                 out.first_token_ms = (time.perf_counter() - t0) * 1000

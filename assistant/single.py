@@ -50,7 +50,7 @@ def answer_single(
     turn.timings["first_token"] = timed_ms(turn.t0)  # first useful content: the ranker's sentence, quoted
     yield Shown(one_quote(draft, types), "draft", _cites(draft))
     yield Progress("check", "checking the clause")
-    chosen, error = check_asks(turn, parts, per_ask, types, best_dense)
+    chosen, error = check_asks(turn, parts, corpus, per_ask, types, best_dense)
     conf = chosen[0].conf if chosen and chosen[0].verdict else None
     if error:
         spans = [chosen[0].cand.span]
@@ -94,7 +94,7 @@ def answer_single(
 
 
 def check_asks(
-    turn: Turn, parts: Parts, per_ask: Asks, types: Sequence[str], best_dense: float
+    turn: Turn, parts: Parts, corpus: CorpusView, per_ask: Asks, types: Sequence[str], best_dense: float
 ) -> tuple[list[Checked], str]:
     """Each ask's best checked sentence: the first ask's always, a second ask's when accepted on its own
     (EngineConfig.accepts_secondary). Returns (chosen, error); on a model error, the failing ask's
@@ -105,7 +105,9 @@ def check_asks(
     error = ""
     ms: list[float] = []
     for i, (ask, cands) in enumerate(per_ask):
-        run = check_candidates(lambda: parts.checker, ask, cands, engine.max_checks, engine.accept_at)
+        run = check_candidates(
+            lambda: parts.checker, ask, cands, engine.max_checks, engine.accept_at, corpus.readable
+        )
         ms += run.ms
         if run.error:
             chosen, error = [run.verdicts[0]], run.error
@@ -147,6 +149,7 @@ def word(
             turn.lang,
             corpus.text_of,
             max_tokens=min(parts.settings.llm.max_tokens, 120),
+            readable=corpus.readable,
         )
         if said.first_token_ms is not None and "llm_first_token" not in turn.timings:
             turn.timings["llm_first_token"] = (tg - turn.t0) * 1000 + said.first_token_ms

@@ -323,3 +323,22 @@ def test_list_run_reads_the_list_a_sentence_belongs_to() -> None:
     assert is_list_question("Quels sont les cas de résiliation immédiate ?")
     assert not is_list_question("Quel est le plafond de responsabilité ?")
     assert not is_list_question("How quickly must the Provider notify a breach?")
+
+
+def test_a_table_row_is_read_with_its_columns_named(built) -> None:
+    """A text-table row ("Délai de traitement2 h8 h18 h") is shown to the check and to the wording as its
+    "header: value" cells, so the model can tell the columns apart; the citation stays the row as written,
+    and the wording's figure is checked against the cell it names."""
+    settings, store, emb = built
+    asst, llm, checker = make(
+        built,
+        ["Aura Digital traite une anomalie majeure sous 8 h [1]."],
+        rules=[(r"Anomalies majeures: 8 h", 0.95)],
+    )
+    ans = asst.answer("Quel est le délai de traitement d'une anomalie majeure chez Aura Digital ?")
+    shown = [s for _, s in checker.calls if "Anomalies majeures: 8 h" in s]
+    assert shown and "Délai de traitement — Anomalies bloquantes: 2 h" in shown[0]
+    assert ans.mode == "generated" and "8 h" in ans.answer, (ans.answer, ans.warnings)
+    assert ans.citations[0].quote == "Délai de traitement2 h8 h18 h"
+    assert "Anomalies majeures: 8 h" in llm.calls[0][-1].content  # the wording's prompt names the columns
+    assert_verbatim(ans, store)
