@@ -23,6 +23,9 @@ class Document:
     sha256: str  # of `text` (utf-8)
     language: str  # "fr" | "en" | ...
     source_sha256: str = ""  # of the raw file bytes
+    # the version label (core/versions.py: a date or "vN" from the file name, the document's own "Last
+    # updated" date, else the ingest date); "" when not known (the store then records the ingest date)
+    version: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ class WarningCode(StrEnum):
     UNCALIBRATED = "uncalibrated"  # the checker's model gives no probabilities: a parsed yes/no
     WORDING_REJECTED = "wording_rejected"  # no wording passed the checks: the sentence is quoted
     ROW_ABSTAINED = "row_abstained"  # a comparison row's sentence was not accepted
+    VERSIONS = "versions"  # answered from stored versions of a document (what changed, an older version)
 
 
 @dataclass
