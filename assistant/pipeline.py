@@ -15,6 +15,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
+from assistant.changes import answer_from_versions
 from assistant.check import ENGINE_PROMPT, Checker
 from assistant.confidence import EngineConfig
 from assistant.corpus import CorpusView
@@ -174,6 +175,9 @@ class Assistant:
         if sc.refusal:
             a.answer, a.mode, a.explanation = t(lang, "refused"), "refused", t(lang, "why_refused")
             a.warn(WarningCode.REFUSED, f"refused: {sc.refusal}")
+            yield from turn.finish()
+            return
+        if not force_rows and answer_from_versions(turn, self, sc.vendors):  # what changed, older versions
             yield from turn.finish()
             return
         if force_rows and len(sc.vendors) >= 1:
