@@ -31,16 +31,22 @@ MAX_LISTED = 8  # changes written out in the answer; the rest are counted, with 
 SHORT_QUOTE = 160  # characters of a quote shown in the answer's text (the citation holds it whole)
 
 # The document changed (past or perfect tense, or "since <date>"), not "can the vendor change its prices".
-_CHANGE = re.compile(
+# English on the accent-folded question; French on the question itself (the accent of "a changé" is what
+# tells it from "a change of control").
+_CHANGE_EN = re.compile(
     r"\bwhat(?:'s|\s+has|\s+have)?\s+(?:been\s+)?changed\b|\bwhat\s+changes\s+(?:were|have|has|did)\b"
-    r"|\b(?:did|has|have)\s+(?:[\w'’-]+\s+){1,6}?(?<!to\s)"
+    r"|\b(?:did|has|have)\s+(?:[\w'-]+\s+){1,6}?(?<!to\s)"
     r"(?:change|changed|modif(?:y|ied)|amend(?:ed)?|update|updated|revise|revised)\b"
     r"|\b(?:changes?|changed|modifications?|amendments?|differences?|updates?)\s+(?:\w+\s+){0,6}?"
-    r"(?:since|between)\s"
-    r"|\bqu['’]est[- ]ce\s+qui\s+a\s+(?:chang|ete\s+modifi|evolu)|\bqu['’]est[- ]ce\s+qui\s+change\b"
-    r"|\bqu['’]a[- ]t[- ](?:il|elle|on)\s+(?:chang|modifi)"
-    r"|\b(?:a|ont)(?:[- ]t)?[- ](?:il|elle|ils|elles)?\s*(?:ete\s+)?(?:chang|modifi|evolu)e?s?\b"
-    r"|\b(?:changements?|modifications?|differences?|evolutions?)\s+(?:\w+\s+){0,6}?(?:depuis|entre)\s",
+    r"(?:since|between)\s",
+    re.I,
+)
+_CHANGE_FR = re.compile(
+    r"qu'est[- ]ce\s+qui\s+(?:a\s+(?:chang|été\s+modifi|évolu)|change\b)"
+    r"|qu'a[- ]t[- ](?:il|elle|on)\s+(?:changé|modifié)"
+    r"|\b(?:a|ont)(?:-t)?-(?:il|elle|on|ils|elles)\s+(?:été\s+)?(?:changé|modifié|évolué)e?s?\b"
+    r"|\b(?:a|ont)\s+(?:été\s+)?(?:changé|modifié|évolué)e?s?\b"
+    r"|\b(?:changements?|modifications?|différences?|évolutions?)\s+(?:[\w'-]+\s+){0,6}?(?:depuis|entre)\s",
     re.I,
 )
 _SINCE = re.compile(
@@ -108,7 +114,8 @@ def _t(lang: str, key: str, **kw: Any) -> str:
 
 def is_change_question(question: str) -> bool:
     """Whether the question asks what changed in a vendor's documents (English or French)."""
-    return bool(_CHANGE.search(fold(question, apostrophes=True)))
+    own = question.lower().replace("’", "'")
+    return bool(_CHANGE_EN.search(fold(own)) or _CHANGE_FR.search(own))
 
 
 def _when(text: str) -> str | None:

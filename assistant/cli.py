@@ -240,7 +240,7 @@ def review_main(args: argparse.Namespace, settings: Any) -> int:
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
-    out = apply_requirements(grid.to_json(), reqs)
+    out = review.flag_changed_cells(apply_requirements(grid.to_json(), reqs), asst.store)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     elif args.csv:
