@@ -10,7 +10,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from core.versions import stated_date
+from core.versions import label_key, stated_date
 from ingest.discover import DocGroup, VendorInfo, vendor_info
 from ingest.document import document_from_bytes
 from ingest.loaders import LoadError
@@ -67,7 +67,7 @@ def archive_members(
     vendors: dict[str, VendorInfo],
     store: ClauseStore,
     report: IngestReport,
-    max_bytes: int,
+    max_bytes: float,
 ) -> dict[str, str]:
     """Keep the group's version files that the store lacks (read, decoded and labelled: the file name or
     vendor.yaml's label, else the text's own date, else the ingest date). Returns text sha -> label of
@@ -160,3 +160,18 @@ def current_label(g: DocGroup, text: str, sha: str, member_labels: dict[str, str
     """The label of the current version being written: its file name's, else that of a version file with
     the same text, else the text's own date; "" leaves the ingest date (the store's default)."""
     return g.label or member_labels.get(sha) or stated_date(text) or ""
+
+
+def later_versions_note(groups: list[DocGroup], store: ClauseStore, report: IngestReport) -> None:
+    """A version file labelled after its document's current version (a newer dated file beside the undated
+    one) stays an earlier version: the undated file is the document. Said in the report, with the fix."""
+    current = {r.document: r.version for r in store.documents()}
+    for g in groups:
+        label = current.get(g.document, "")
+        later = [h for h in g.history if h.label and label and label_key(h.label) > label_key(label)]
+        for h in later:
+            report.notes.append(
+                f"{h.document} ({h.label}) is dated after {g.document} ({label}), which stays the current "
+                "version; to make it current, replace the content of the undated file with it (the previous "
+                "text is kept) or rename it"
+            )

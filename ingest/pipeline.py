@@ -30,7 +30,14 @@ from ingest.decode import DECODER_VERSION
 from ingest.discover import DocGroup, VendorInfo, discover, group_versions, load_corpus_vendors, vendor_info
 from ingest.document import build_clauses, document_from_bytes, vendor_aliases
 from ingest.embed_cache import EmbeddingCache
-from ingest.history import KnownVersions, archive_members, current_label, replaced_version, retire_members
+from ingest.history import (
+    KnownVersions,
+    archive_members,
+    current_label,
+    later_versions_note,
+    replaced_version,
+    retire_members,
+)
 from ingest.loaders import LoadError
 from ingest.progress import ProgressFn, TerminalProgress
 from ingest.report import IngestReport
@@ -260,6 +267,8 @@ def _ingest_locked(
         if sum(len(p.clauses) for p, _ in pending) >= settings.ingest.write_batch:
             write_pending(pending, emb, store, cache, report, tracker)
     write_pending(pending, emb, store, cache, report, tracker)
+    if any(g.history for g in groups):
+        later_versions_note(groups, store, report)
     tracker.state.finished = True
     tracker.tell()
     if prune and not report.store_full:

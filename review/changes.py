@@ -14,7 +14,7 @@ moved."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +90,7 @@ def citation_change(
     return None
 
 
-def flag_changed_cells(grid: dict[str, Any], store: Any) -> dict[str, Any]:
+def flag_changed_cells(grid: MutableMapping[str, Any], store: Any) -> MutableMapping[str, Any]:
     """The grid JSON with `changed_since` on each cell one of whose citations changed since the previous
     version (the first such citation); cells of documents with one version kept are left as they are."""
     pairs: dict[str, VersionPair | None] = {}

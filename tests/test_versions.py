@@ -119,7 +119,12 @@ def test_dated_sibling_is_a_version_not_a_new_document(versioned) -> None:
         store.document_text("acme/cgv.txt@2019")
     # an unchanged corpus writes nothing
     rep = ingest(settings)
-    assert rep.writes == 0 and {e.status for e in rep.entries} == {"unchanged"}
+    assert rep.writes == 0 and {e.status for e in rep.entries} == {"unchanged"} and not rep.notes
+    # a dated file newer than the undated one stays an earlier version, and the report says so
+    put(settings.corpus_dir, "acme/cgv-2024-05-01.txt", CGV_2023.replace("quatorze", "sept"))
+    rep = ingest(settings)
+    assert [v.label for v in store.versions("acme/cgv.txt")] == ["2021-09-27", "2024-05-01", "2023-01-10"]
+    assert any("acme/cgv-2024-05-01.txt (2024-05-01) is dated after acme/cgv.txt" in n for n in rep.notes)
 
 
 def test_changed_file_keeps_its_previous_version(fake_settings: Settings) -> None:
@@ -141,6 +146,10 @@ def test_changed_file_keeps_its_previous_version(fake_settings: Settings) -> Non
     raw = st.col.get(include=["documents", "metadatas"])
     assert {m["doc_sha256"] for m in raw["metadatas"]} == {vs[-1].sha256}
     assert not any("trente (30)" in t for t in raw["documents"])
+    # --rebuild re-embeds the current texts and keeps the older ones (not all of them are in the corpus)
+    ingest(fake_settings, rebuild=True)
+    rebuilt = ClauseStore(fake_settings)  # the rebuild dropped and re-created the clause collections
+    assert [v.label for v in rebuilt.versions("acme/cgv.txt")] == ["2021-09-27", "2023-01-10"]
 
 
 def test_undated_changes_are_labelled_by_ingest_date_and_kept_apart(fake_settings: Settings) -> None:
@@ -348,6 +357,9 @@ def test_ingest_versions_listing(versioned, monkeypatch, capsys) -> None:
     assert [v["version"] for v in listing[0]["versions"]] == ["2021-09-27", "2023-01-10"]
     assert listing[0]["versions"][0]["ref"] == "acme/cgv.txt@2021-09-27"
     assert ingest_cli.main(["--versions", "nobody"]) == 2
+    capsys.readouterr()
+    assert ingest_cli.main(["--show", "acme/cgv.txt@2021-09-27"]) == 0
+    assert capsys.readouterr().out == CGV_2021
 
 
 # ------------------------------------------------------------------------------- change questions
