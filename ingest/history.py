@@ -15,7 +15,7 @@ from ingest.discover import DocGroup, VendorInfo, vendor_info
 from ingest.document import document_from_bytes
 from ingest.loaders import LoadError
 from ingest.report import IngestReport
-from vectorstore.store import ClauseStore, DocRecord
+from vectorstore.store import ClauseStore, DocRecord, version_of
 from vectorstore.versions import VersionRecord
 
 log = logging.getLogger(__name__)
@@ -137,23 +137,7 @@ def replaced_version(
         return []
     text = store.document_text(rec.document)
     label = rec.version or stated_date(text) or rec.ingested_at[:10]
-    return [
-        (
-            VersionRecord(
-                document=rec.document,
-                label=label,
-                sha256=rec.sha256,
-                chars=len(text),
-                ingested_at=rec.ingested_at,
-                vendor=rec.vendor,
-                vendor_name=rec.vendor_name,
-                language=rec.language,
-                source_sha256=rec.source_sha256,
-                source=rec.document,
-            ),
-            text,
-        )
-    ]
+    return [(version_of(rec, label, len(text)), text)]
 
 
 def current_label(g: DocGroup, text: str, sha: str, member_labels: dict[str, str]) -> str:

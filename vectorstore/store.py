@@ -89,6 +89,23 @@ class PendingWrite:
     archive: list[tuple[VersionRecord, str]] = field(default_factory=list)
 
 
+def version_of(rec: DocRecord, label: str, chars: int, current: bool = False) -> VersionRecord:
+    """The version record of a manifest record's text (the current one, or the one about to be replaced)."""
+    return VersionRecord(
+        document=rec.document,
+        label=label,
+        sha256=rec.sha256,
+        chars=chars,
+        ingested_at=rec.ingested_at,
+        vendor=rec.vendor,
+        vendor_name=rec.vendor_name,
+        language=rec.language,
+        source_sha256=rec.source_sha256,
+        source=rec.document,
+        current=current,
+    )
+
+
 def clause_id(document: str, doc_sha256: str, ordinal: int) -> str:
     """Stable clause id: `sha1(document)[:12]:doc_sha256[:12]:ordinal` (new text, new ids)."""
     return f"{hashlib.sha1(document.encode('utf-8')).hexdigest()[:12]}:{doc_sha256[:12]}:{ordinal}"
@@ -667,19 +684,8 @@ class ClauseStore:
         return [VersionRecord.from_metadata(dict(m or {})) for m in got["metadatas"]]
 
     def _current_version(self, rec: DocRecord) -> VersionRecord:
-        return VersionRecord(
-            document=rec.document,
-            label=rec.version or rec.ingested_at[:10],
-            sha256=rec.sha256,
-            chars=rec.chars or len(self.document_text(rec.document)),
-            ingested_at=rec.ingested_at,
-            vendor=rec.vendor,
-            vendor_name=rec.vendor_name,
-            language=rec.language,
-            source_sha256=rec.source_sha256,
-            source=rec.document,
-            current=True,
-        )
+        chars = rec.chars or len(self.document_text(rec.document))
+        return version_of(rec, rec.version or rec.ingested_at[:10], chars, current=True)
 
     def versions(self, document: str) -> list[VersionRecord]:
         """Every kept version of a document, oldest first, the current one last (`current=True`); labels
