@@ -19,6 +19,8 @@ EPILOG = """examples:
   python -m assistant review --vendor humanlinker --topic breach_notification --json
   python -m assistant review --lang fr --md > grille.md
   python -m assistant diff terms-2022-12-22.md terms-2023-01-10.md --json
+  python -m assistant diff --vendor basecamp --document terms-of-service.md --from 2021
+  python -m assistant ask "What did the DPA say about breaches?" --vendor basecamp --version 2020-10
 """
 
 
@@ -52,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--compare", action="store_true", help="one answer per vendor (with --vendor ...)")
     a.add_argument("--settings", default=None, help="settings YAML (default: CQA_SETTINGS or config/)")
     a.add_argument("--no-stream", action="store_true", help="print the answer only when complete")
+    a.add_argument(
+        "--version",
+        metavar="LABEL",
+        help="answer from this older version of a document (with one --vendor; python -m ingest --versions)",
+    )
+    a.add_argument("--document", metavar="NAME", help="with --version: the document (path, file or stem)")
     r = sub.add_parser(
         "review",
         help="the vendor review grid: every vendor x every topic, cited (cached)",
@@ -136,7 +144,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("The document store is empty: run `python -m ingest` first.", file=sys.stderr)
         return 2
     ans: Answer | None = None
-    if args.compare:
+    if args.version:
+        ans = _from_version(asst, args)
+        if ans is None:
+            return 2
+    elif args.compare:
         if not args.vendor or len(args.vendor) < 2:
             print("--compare needs at least two --vendor SLUG", file=sys.stderr)
             return 2
@@ -164,6 +176,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(ans.answer)
     print(_footer(ans))
     return 0
+
+
+def _from_version(asst: Any, args: argparse.Namespace) -> Any:
+    """`ask --version LABEL`: the answer over that older version's clauses (built on demand); None after
+    printing one error line when the vendor, document or version is not in the store."""
+    from assistant.diff.stored import VersionError
+    from assistant.past import resolve_version
+
+    if not args.vendor or len(args.vendor) != 1:
+        print("error: --version needs exactly one --vendor SLUG", file=sys.stderr)
+        return None
+    try:
+        document, version = resolve_version(asst.store, args.vendor[0], args.version, args.document)
+    except VersionError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return None
+    return asst.answer_version(args.question, document, version)
 
 
 def _footer(ans: object) -> str:
@@ -214,7 +243,7 @@ def review_main(args: argparse.Namespace, settings: Any) -> int:
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
-    out = apply_requirements(grid.to_json(), reqs)
+    out = review.flag_changed_cells(apply_requirements(grid.to_json(), reqs), asst.store)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     elif args.csv:

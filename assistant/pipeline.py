@@ -15,12 +15,14 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
+from assistant.changes import answer_change
 from assistant.check import ENGINE_PROMPT, Checker
 from assistant.confidence import EngineConfig
 from assistant.corpus import CorpusView
 from assistant.events import Progress, StreamEvent
 from assistant.fusion import Fusion
 from assistant.parts import Parts
+from assistant.past import asked_version, from_version, version_reader
 from assistant.prompts import Prompt
 from assistant.rank import Candidate, candidates
 from assistant.retrieval import Retrieval, StoreReader, retrieve, timed_ms
@@ -34,6 +36,7 @@ from assistant.vendors import Detection, VendorInfo, detect_vendors
 from core.settings import Settings
 from core.text import detect_language
 from core.types import Answer, WarningCode
+from vectorstore.versions import VersionRecord
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +180,9 @@ class Assistant:
             a.warn(WarningCode.REFUSED, f"refused: {sc.refusal}")
             yield from turn.finish()
             return
+        if not force_rows and self._from_versions(turn, sc.vendors):  # what changed, older versions
+            yield from turn.finish()
+            return
         if force_rows and len(sc.vendors) >= 1:
             sc.fan_out = True
         yield Progress("retrieve", "searching the documents")
@@ -209,6 +215,35 @@ class Assistant:
             per_ask = [(ask, self.candidates(ask, self.retrieve(ask, scope=sc))) for ask in sc.asks]
         turn.timings["rank"] = timed_ms(tr)
         yield from answer_single(turn, self.parts, self.corpus, sc.question, per_ask, ret)
+
+    def _from_versions(self, turn: Turn, vendors: Sequence[str]) -> bool:
+        """A change question answered from the stored versions' diff (assistant/changes.py), or a question
+        about an older version answered over that version's clauses (assistant/past.py); False otherwise."""
+        if answer_change(turn, self, vendors):
+            return True
+        past = asked_version(turn.question, self.store, vendors)
+        if past is None:
+            return False
+        turn.answer = self.answer_version(turn.question, *past)
+        return True
+
+    def answer_version(self, question: str, document: str, version: VersionRecord) -> Answer:
+        """The engine's answer over one past version of a document: the same parts over a reader that holds
+        only that version's clauses (built on demand), its citations naming `document@label`."""
+        p = self.parts
+        sub = Assistant(
+            self.settings,
+            store=version_reader(self, document, version),
+            embeddings=p.embeddings,
+            llm=p.llm,
+            checker=p.checker,
+            weights=p.weights,
+            engine=p.engine,
+            fusion=p.fusion,
+            min_dense=p.min_dense,
+        )
+        ans = sub.answer(question, vendors=[version.vendor or document.split("/", 1)[0]])
+        return from_version(ans, document, version)
 
     def _from_grid(self, sc: Scope, lang: str) -> Answer | None:
         """A "which vendors…" question answered by the shortcut the caller gave (the review grid's cached

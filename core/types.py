@@ -23,6 +23,9 @@ class Document:
     sha256: str  # of `text` (utf-8)
     language: str  # "fr" | "en" | ...
     source_sha256: str = ""  # of the raw file bytes
+    # the version label (core/versions.py: a date or "vN" from the file name, the document's own "Last
+    # updated" date, else the ingest date); "" when not known (the store then records the ingest date)
+    version: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ class WarningCode(StrEnum):
     WORDING_REJECTED = "wording_rejected"  # no wording passed the checks: the sentence is quoted
     ROW_ABSTAINED = "row_abstained"  # a comparison row's sentence was not accepted
     ASK_SILENT = "ask_silent"  # one of a question's two asks has no sentence: the answer says so
+    VERSIONS = "versions"  # answered from stored versions of a document (what changed, an older version)
 
 
 @dataclass

@@ -131,7 +131,7 @@ def _check(settings: Settings, st: ClauseStore) -> CheckReport:
             spans.add((c.start, c.end))
         if sorted(c.ordinal for c in clauses) != list(range(len(clauses))):
             out.add(rec.document, "clause ordinals are not 0..n-1")
-    known = {r.document for r in records}
+    known = {r.document for r in records} | {v.source for v in st.version_records()}  # and version files
     max_bytes = settings.ingest.max_file_mb * 1024 * 1024
     for document, path in discover(settings.corpus_dir, None, IngestReport())[0]:
         try:

@@ -19,6 +19,12 @@ EPILOG = """examples:
   python -m ingest --rebuild                     drop the store and re-embed everything
   python -m ingest --show boost-my-mail/cgs.txt  print the decoded text that offsets index
   python -m ingest --check                       verify the store against the corpus and repair it
+  python -m ingest --versions basecamp           list each document's kept versions (label, sha256, size)
+
+versions: files named with a date or version suffix (terms-2021-09-27.md, dpa-2020-07.pdf, cgv-v2.txt)
+beside a file of the same name, or listed under `versions:` in vendor.yaml, are earlier versions of that
+document; a document whose file changed keeps its previous text too. Compare two with
+`python -m assistant diff --vendor SLUG --document NAME`.
 
 settings: config/settings.yaml (CQA_SETTINGS=file), CORPUS_DIR, STORE_DIR, VECTORSTORE_URL,
 EMBEDDING_KIND, CHUNK_MAX_TOKENS ... (see the file)."""
@@ -49,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--check", action="store_true", help="verify the store against the corpus and repair what is wrong"
+    )
+    p.add_argument(
+        "--versions",
+        nargs="?",
+        const="",
+        metavar="SLUG",
+        help="list each document's versions: label, sha256, characters, ingest time (one vendor's with SLUG)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -86,6 +99,29 @@ def _show(settings: Settings, document: str) -> int:
     return 0
 
 
+def _versions(settings: Settings, vendor: str, as_json: bool) -> int:
+    """Print every document's versions, oldest first, the current one last (exit 2 for an unknown vendor)."""
+    from vectorstore.store import ClauseStore
+
+    store = ClauseStore(settings)
+    if vendor and vendor not in store.vendors():
+        known = ", ".join(sorted(store.vendors())) or "none: run python -m ingest"
+        print(f"error: vendor {vendor!r} is not in the store (vendors: {known})", file=sys.stderr)
+        return 2
+    listing = store.all_versions([vendor] if vendor else None)
+    if as_json:
+        out = [{"document": d, "versions": [v.to_json() for v in vs]} for d, vs in listing.items()]
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    for document, vs in listing.items():
+        print(document)
+        for v in vs:
+            mark = "  current" if v.current else ""
+            source = f"  from {v.source}" if v.source and v.source != document else ""
+            print(f"  {v.label:<14} {v.sha256[:12]}  {v.chars:>8} chars  {v.ingested_at}{mark}{source}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from core.settings import load_settings
@@ -94,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     if args.show:
         return _show(settings, args.show)
+    if args.versions is not None:
+        return _versions(settings, args.versions, args.json)
 
     from core.settings import settings_line
     from ingest.check import check_store

@@ -1,16 +1,18 @@
-"""The corpus folder: one folder per vendor (its optional vendor.yaml says the vendor's name, language and
-aliases) holding the contract files to ingest."""
+"""The corpus folder: one folder per vendor (its optional vendor.yaml says the vendor's name, language,
+aliases and which files are versions of which document) holding the contract files to ingest; and how
+files group into documents with their versions (`group_versions`)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from core.versions import label_key, name_label, split_name
 from ingest.loaders import is_supported
 from ingest.report import IngestReport
 
@@ -26,6 +28,9 @@ class VendorInfo:
     name: str
     language: str | None = None
     aliases: tuple[str, ...] = ()
+    # vendor.yaml's `versions:`: (document, ((earlier version's file, label or ""), ...)), paths inside the
+    # vendor folder
+    versions: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 def load_corpus_vendors(corpus_dir: Path) -> dict[str, VendorInfo]:
@@ -51,8 +56,33 @@ def load_corpus_vendors(corpus_dir: Path) -> dict[str, VendorInfo]:
             name=str(info.get("name") or d.name),
             language=str(lang) if lang else None,
             aliases=tuple(str(a) for a in aliases if a),
+            versions=_versions_entry(info.get("versions"), f),
         )
     return out
+
+
+def _versions_entry(raw: Any, source: Path) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """vendor.yaml's `versions:` mapping: {document: [file, {path: file, label: "2020"}, ...]}; malformed
+    entries are logged and left out."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        log.warning("%s: `versions` must map a document to its earlier versions' files; ignored", source)
+        return ()
+    out: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+    for doc, members in raw.items():
+        items: list[tuple[str, str]] = []
+        for m in members if isinstance(members, list) else [members]:
+            if isinstance(m, str):
+                items.append((m.strip("/"), ""))
+            elif isinstance(m, dict) and isinstance(m.get("path"), str):
+                items.append((m["path"].strip("/"), str(m.get("label") or "")))
+            else:
+                log.warning(
+                    "%s: versions of %s: entry %r is neither a path nor {path, label}", source, doc, m
+                )
+        out.append((str(doc).strip("/"), tuple(items)))
+    return tuple(out)
 
 
 def vendor_info(vendors: dict[str, VendorInfo], document: str) -> VendorInfo:
@@ -115,3 +145,88 @@ def discover(
                 continue
             found.setdefault(rel, resolved)
     return sorted(found.items()), scopes
+
+
+@dataclass(frozen=True)
+class VersionFile:
+    """A file holding an earlier version of a document: its corpus path, and its label from vendor.yaml or
+    its file name ("" when neither gives one: the text's own date or the ingest date is used)."""
+
+    document: str
+    path: Path
+    label: str = ""
+
+
+@dataclass
+class DocGroup:
+    """A document (its current file and that file's name label) and the files of its earlier versions."""
+
+    document: str
+    path: Path
+    label: str = ""
+    history: list[VersionFile] = field(default_factory=list)
+
+
+def group_versions(
+    files: Sequence[tuple[str, Path]], vendors: dict[str, VendorInfo], report: IngestReport
+) -> list[DocGroup]:
+    """Files grouped into documents with their versions. vendor.yaml's `versions:` first; then a file whose
+    name ends in a date or version ("terms-2021-09-27.md", "dpa-2020-07.pdf", "cgv-v2.txt") is a version of
+    the file with the same name undated (same folder first, else the only such file of the vendor); dated
+    files of one name with no undated file are one document whose latest label is the current version."""
+    paths = dict(files)
+    by_vendor: dict[str, list[str]] = {}
+    for doc in paths:
+        by_vendor.setdefault(doc.split("/", 1)[0], []).append(doc)
+    groups: dict[str, DocGroup] = {}
+    for slug, docs in by_vendor.items():
+        claimed: set[str] = set()
+        for head, members in vendor_info(vendors, f"{slug}/").versions:
+            doc = f"{slug}/{head}"
+            if doc not in paths:
+                report.add(doc, "skipped", "named in vendor.yaml `versions` but not found")
+                continue
+            g = groups.setdefault(doc, DocGroup(doc, paths[doc], name_label(Path(doc).name)))
+            claimed.add(doc)
+            for rel, label in members:
+                m = f"{slug}/{rel}"
+                if m not in paths or m in claimed:
+                    report.add(m, "skipped", f"listed as a version of {doc} in vendor.yaml but not found")
+                    continue
+                g.history.append(VersionFile(m, paths[m], label or name_label(Path(m).name)))
+                claimed.add(m)
+        _group_by_name([d for d in docs if d not in claimed], paths, groups)
+    return sorted(groups.values(), key=lambda g: g.document)
+
+
+def _group_by_name(docs: list[str], paths: dict[str, Path], groups: dict[str, DocGroup]) -> None:
+    """The name rule of `group_versions` for one vendor's unclaimed files (added to `groups`)."""
+    parsed = {d: (d.rsplit("/", 1)[0], *split_name(d.rsplit("/", 1)[1])) for d in docs}
+    undated = {(folder, base): d for d, (folder, base, label) in parsed.items() if not label}
+    heads = {
+        (g.document.rsplit("/", 1)[0], split_name(Path(g.document).name)[0]): g.document
+        for g in groups.values()
+    }
+    by_base: dict[str, list[str]] = {}
+    for (_, base), d in {**heads, **undated}.items():
+        by_base.setdefault(base, []).append(d)
+    clusters: dict[tuple[str, str], list[str]] = {}
+    for d, (folder, base, label) in parsed.items():
+        if not label:
+            groups.setdefault(d, DocGroup(d, paths[d], name_label(Path(d).name)))
+            continue
+        target = undated.get((folder, base)) or heads.get((folder, base))
+        if target is None and len(by_base.get(base, [])) == 1:
+            target = by_base[base][0]
+        if target is None:
+            clusters.setdefault((folder, base), []).append(d)
+            continue
+        groups.setdefault(
+            target, DocGroup(target, paths[target], name_label(Path(target).name))
+        ).history.append(VersionFile(d, paths[d], label))
+    for members in clusters.values():
+        members.sort(key=lambda d: label_key(parsed[d][2]))
+        head = members[-1]
+        groups[head] = DocGroup(
+            head, paths[head], parsed[head][2], [VersionFile(d, paths[d], parsed[d][2]) for d in members[:-1]]
+        )

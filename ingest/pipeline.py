@@ -2,8 +2,10 @@
 
 A document is skipped when its source bytes and the settings fingerprint (chunking settings, splitter
 version, embedder) are unchanged; otherwise its clauses are rewritten through the store's commit
-protocol (clauses, then manifest record, then stale clauses deleted). One ingest at a time holds
-`store_dir/ingest.lock`. The parts: ingest/discover.py (the corpus's files and vendors),
+protocol (clauses, then the replaced version's text, then manifest record, then stale clauses deleted).
+Files that are versions of one document (ingest/discover.py's `group_versions`) make one document: the
+current file gets clauses, the others are kept as past versions (ingest/history.py). One ingest at a time
+holds `store_dir/ingest.lock`. The parts: ingest/discover.py (the corpus's files and vendors),
 ingest/document.py (a file to a Document and its clauses), ingest/write.py (embed and write),
 ingest/report.py (what a run did), ingest/check.py (`--check`: verify and repair the store).
 """
@@ -16,6 +18,7 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -24,9 +27,17 @@ from langchain_core.embeddings import Embeddings
 from core.settings import EmbeddingSettings, Settings
 from ingest.aliases import ALIASES_VERSION
 from ingest.decode import DECODER_VERSION
-from ingest.discover import discover, load_corpus_vendors, vendor_info
+from ingest.discover import DocGroup, VendorInfo, discover, group_versions, load_corpus_vendors, vendor_info
 from ingest.document import build_clauses, document_from_bytes, vendor_aliases
 from ingest.embed_cache import EmbeddingCache
+from ingest.history import (
+    KnownVersions,
+    archive_members,
+    current_label,
+    later_versions_note,
+    replaced_version,
+    retire_members,
+)
 from ingest.loaders import LoadError
 from ingest.progress import ProgressFn, TerminalProgress
 from ingest.report import IngestReport
@@ -176,14 +187,19 @@ def _ingest_locked(
     )
     vendors = load_corpus_vendors(settings.corpus_dir)
     files, scopes = discover(settings.corpus_dir, paths, report)
+    groups = _groups(settings, files, vendors, report, scoped=paths is not None)
+    known = KnownVersions.read(store)
+    retire_members(groups, manifest, store, report)
     max_bytes = settings.ingest.max_file_mb * 1024 * 1024
     seen_text: dict[str, str] = {}
     pending: list[tuple[PendingWrite, bool]] = []  # (document version to write, had a previous version)
     notify: ProgressFn | None = progress if callable(progress) else (TerminalProgress() if progress else None)
-    tracker = Tracker(len(files), notify)
-    for document, path in files:
+    tracker = Tracker(len(groups), notify)
+    for g in groups:
+        document, path = g.document, g.path
         tracker.state.files_read += 1
         tracker.tell()
+        member_labels = archive_members(g, known, vendors, store, report, max_bytes) if g.history else {}
         rec = manifest.get(document)
         try:
             size = path.stat().st_size
@@ -226,8 +242,10 @@ def _ingest_locked(
             report.add(document, "skipped", f"duplicate of {seen_text[doc.sha256]} (same text)")
             continue
         seen_text[doc.sha256] = document
+        doc = replace(doc, version=current_label(g, doc.text, doc.sha256, member_labels))
         if rec is not None and rec.sha256 == doc.sha256 and rec.fingerprint == fp and document not in force:
             # same text from different bytes (re-saved, other encoding): only the record changes
+            doc = replace(doc, version=rec.version or doc.version)
             store.commit_document(doc, rec.n_clauses, fp, embedder, vendor_aliases(doc, info))
             report.add(document, "unchanged", "same text, new bytes: record updated", rec.n_clauses)
             continue
@@ -235,18 +253,26 @@ def _ingest_locked(
         if not clauses:
             report.add(document, "skipped", "no text to index")
             continue
+        if rec is not None and rec.sha256 == doc.sha256:
+            doc = replace(doc, version=rec.version or doc.version)  # re-chunked: the same version
+        archive = replaced_version(rec, doc.sha256, known, store) if rec is not None else []
         pending.append(
-            (PendingWrite(doc, clauses, [], fp, embedder, vendor_aliases(doc, info)), rec is not None)
+            (
+                PendingWrite(doc, clauses, [], fp, embedder, vendor_aliases(doc, info), archive),
+                rec is not None,
+            )
         )
         tracker.state.files_with_work += 1
         tracker.state.clauses_total += len(clauses)
         if sum(len(p.clauses) for p, _ in pending) >= settings.ingest.write_batch:
             write_pending(pending, emb, store, cache, report, tracker)
     write_pending(pending, emb, store, cache, report, tracker)
+    if any(g.history for g in groups):
+        later_versions_note(groups, store, report)
     tracker.state.finished = True
     tracker.tell()
     if prune and not report.store_full:
-        present = {d for d, _ in files}
+        present = {d for d, _ in files} | {h.document for g in groups for h in g.history}
         for document in sorted(manifest):
             in_scope = any(
                 s == "" or document == s or document.startswith(s.rstrip("/") + "/") for s in scopes
@@ -259,3 +285,25 @@ def _ingest_locked(
         store.delete_ids(orphans)
         report.orphans_removed = len(orphans)
     return report
+
+
+def _groups(
+    settings: Settings,
+    files: list[tuple[str, Path]],
+    vendors: dict[str, VendorInfo],
+    report: IngestReport,
+    scoped: bool,
+) -> list[DocGroup]:
+    """The documents to ingest with their version files. A scoped run groups its files with the rest of
+    their vendors' folders (a dated file's document may lie outside the scope) and keeps the groups that
+    touch the scope."""
+    if not scoped:
+        return group_versions(files, vendors, report)
+    in_scope = {d for d, _ in files}
+    slugs = sorted({d.split("/", 1)[0] for d in in_scope})
+    everything, _ = discover(settings.corpus_dir, [settings.corpus_dir / s for s in slugs], IngestReport())
+    return [
+        g
+        for g in group_versions(everything, vendors, IngestReport())
+        if g.document in in_scope or any(h.document in in_scope for h in g.history)
+    ]

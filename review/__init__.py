@@ -8,12 +8,14 @@ engine as its `shortcut` for "Which vendors ...?" questions.
     build    ReviewGrid, GridBuilder, Progress, BackgroundBuild
     export   CSV, XLSX, Markdown
     chat     grid_answer, match_topic
+    changes  citation_change, flag_changed_cells (a cited passage that changed since the previous version)
 """
 
 from __future__ import annotations
 
 from review.build import BackgroundBuild, GridBuilder, Progress, ReviewGrid, cell_from_answer
 from review.cache import CACHE_FILE, CellKey, ReviewCache, current_prompt, engine_key, vendor_fingerprint
+from review.changes import ChangedSince, citation_change, flag_changed_cells
 from review.chat import grid_answer, match_topic
 from review.export import grid_csv, grid_markdown, grid_records, grid_xlsx
 from review.topics import DEFAULT_TOPICS, LANGS, Topic, TopicError, load_topics
@@ -23,6 +25,7 @@ __all__ = [
     "DEFAULT_TOPICS",
     "LANGS",
     "BackgroundBuild",
+    "ChangedSince",
     "CellKey",
     "GridBuilder",
     "Progress",
@@ -31,8 +34,10 @@ __all__ = [
     "Topic",
     "TopicError",
     "cell_from_answer",
+    "citation_change",
     "current_prompt",
     "engine_key",
+    "flag_changed_cells",
     "grid_answer",
     "grid_csv",
     "grid_markdown",

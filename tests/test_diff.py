@@ -12,7 +12,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.diff import KINDS, DiffResult, diff_texts
-from assistant.diff.load import read_version, stated_date, version_label
+from assistant.diff.load import read_version, stated_date, version_label_of
 from assistant.diff.render import redline_text, to_markdown
 from core.settings import PROJECT_ROOT
 
@@ -238,8 +238,8 @@ def test_markdown_report() -> None:
 
 # ----------------------------------------------------------------------------------------- versions
 def test_version_labels(tmp_path: Path) -> None:
-    assert version_label(Path("dpa-2021-09.pdf"), "") == "2021-09"
-    assert version_label(Path("terms-2023-01-10.md"), "Last updated: May 1, 2020") == "2023-01-10"
+    assert version_label_of(Path("dpa-2021-09.pdf"), "") == "2021-09"
+    assert version_label_of(Path("terms-2023-01-10.md"), "Last updated: May 1, 2020") == "2023-01-10"
     assert stated_date("# Terms\n\n*Last updated: July 10, 2020*\n") == "2020-07-10"
     assert stated_date("Dernière mise à jour : 3 mars 2023") == "2023-03-03"
     assert stated_date("Nothing dated here.") is None

@@ -111,3 +111,31 @@ def test_server_sees_writes_from_another_client(
     assert added > 0
     assert st_r.stats()["clauses"] == before + added
     assert {r.vendor for r in st_r.documents()} == set(VENDORS)
+
+
+def test_versions_through_the_server(tmp_path: Path, chroma_server: ChromaServer) -> None:
+    """Past versions live on the server too: kept at ingest, listed, read by `document@label`, compared."""
+    from assistant.diff.stored import diff_versions, pick_pair
+
+    corpus = tmp_path / "versions-corpus"
+    (corpus / "acme" / "history").mkdir(parents=True)
+    (corpus / "acme" / "cgv.txt").write_text(
+        "CGV\n\nLe préavis est de quatorze (14) jours.\n", encoding="utf-8"
+    )
+    old = "CGV\n\nLe préavis est de trente (30) jours.\n"
+    (corpus / "acme" / "history" / "cgv-2021-09-27.txt").write_text(old, encoding="utf-8")
+    served = _settings(
+        tmp_path,
+        corpus,
+        "versions",
+        env={"VECTORSTORE_URL": chroma_server.url, "CQA_COLLECTION": "versioned"},
+    )
+    run_ingest(served, embeddings=HashingEmbeddings(), progress=False)
+    st = ClauseStore(served, HashingEmbeddings())
+    assert [v.label for v in st.versions("acme/cgv.txt")][0] == "2021-09-27"
+    assert st.document_text("acme/cgv.txt@2021-09-27") == old
+    assert not (served.store_dir / "chroma").exists()
+    result = diff_versions(st, pick_pair(st, "acme/cgv.txt"))
+    assert [f.to_json() for c in result.changes for f in c.figures] == [
+        {"old": "trente (30) jours", "new": "quatorze (14) jours"}
+    ]

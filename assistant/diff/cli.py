@@ -1,4 +1,5 @@
-"""`python -m assistant diff OLD_FILE NEW_FILE [--json | --md]`: compare two versions of a document."""
+"""`python -m assistant diff OLD_FILE NEW_FILE [--json | --md]`: compare two versions of a document;
+`python -m assistant diff --vendor SLUG --document NAME [--from V] [--to V]`: two stored versions."""
 
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ TOPICS_FILE = PROJECT_ROOT / "config" / "review_topics.yaml"
 EPILOG = """examples:
   python -m assistant diff terms-2022-12-22.md terms-2023-01-10.md
   python -m assistant diff dpa-2021-09.pdf dpa-2022-12.pdf --json > changes.json
-exit status: 0 when compared (with --exit-code: 1 when anything changed), 2 when a file cannot be read
+  python -m assistant diff --vendor basecamp --document terms-of-service.md          (the two latest)
+  python -m assistant diff --vendor basecamp --document data-processing-addendum --from 2021 --json
+versions: python -m ingest --versions SLUG lists them; --from/--to take a label, a prefix of one, or current
+exit status: 0 when compared (with --exit-code: 1 when anything changed), 2 when a file cannot be read or
+the vendor, document or version is not in the store
 """
 
 
@@ -29,8 +34,19 @@ def add_diff_parser(sub: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    d.add_argument("old_file", metavar="OLD_FILE")
-    d.add_argument("new_file", metavar="NEW_FILE")
+    d.add_argument("old_file", metavar="OLD_FILE", nargs="?", help="the older file (first form)")
+    d.add_argument("new_file", metavar="NEW_FILE", nargs="?", help="the newer file (first form)")
+    d.add_argument("--vendor", metavar="SLUG", help="second form: a vendor of the store")
+    d.add_argument(
+        "--document", metavar="NAME", help="second form: the vendor's document (path, file or stem)"
+    )
+    d.add_argument(
+        "--from", dest="from_version", metavar="VERSION", help="older version (default: the one before --to)"
+    )
+    d.add_argument(
+        "--to", dest="to_version", metavar="VERSION", help="newer version (default: the current one)"
+    )
+    d.add_argument("--settings", default=None, help="settings YAML for the store (second form)")
     fmt = d.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print the changes as JSON (spec: interfaces.md)")
     fmt.add_argument("--md", action="store_true", help="print a Markdown report with a redline (the default)")
@@ -58,10 +74,23 @@ def diff_main(args: argparse.Namespace) -> int:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # recoverable PDF quirks: not the reader's concern
     from assistant.diff import diff_texts
     from assistant.diff.load import read_version
-    from assistant.diff.render import to_markdown
     from core.errors import first_line
     from ingest.loaders import LoadError
 
+    stored = bool(args.vendor or args.document)
+    if (
+        stored == bool(args.old_file or args.new_file)
+        or (stored and not (args.vendor and args.document))
+        or (not stored and not (args.old_file and args.new_file))
+    ):
+        print(
+            "error: give OLD_FILE NEW_FILE, or --vendor SLUG --document NAME (python -m assistant diff -h)",
+            file=sys.stderr,
+        )
+        return 2
+    topics = _topics(args.topics_file)
+    if stored:
+        return _stored_main(args, topics)
     versions = []
     for name in (args.old_file, args.new_file):
         try:
@@ -69,11 +98,6 @@ def diff_main(args: argparse.Namespace) -> int:
         except LoadError as exc:
             print(f"error: {name}: {first_line(exc)}", file=sys.stderr)
             return 2
-    try:
-        topics = load_topic_keywords(Path(args.topics_file) if args.topics_file else None)
-    except (OSError, yaml.YAMLError, AttributeError) as exc:
-        print(f"warning: topics not matched ({type(exc).__name__}: {first_line(exc)})", file=sys.stderr)
-        topics = {}
     old, new = versions
     result = diff_texts(
         old.text,
@@ -84,8 +108,47 @@ def diff_main(args: argparse.Namespace) -> int:
         new_version=new.label,
         topics=topics,
     )
+    return _print(result, args)
+
+
+def _topics(path: str | None) -> dict[str, tuple[str, ...]]:
+    """The topic keywords, or none (with a warning) when the topics file cannot be read."""
+    from core.errors import first_line
+
+    try:
+        return load_topic_keywords(Path(path) if path else None)
+    except (OSError, yaml.YAMLError, AttributeError) as exc:
+        print(f"warning: topics not matched ({type(exc).__name__}: {first_line(exc)})", file=sys.stderr)
+        return {}
+
+
+def _print(result: Any, args: argparse.Namespace) -> int:
+    from assistant.diff.render import to_markdown
+
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
         sys.stdout.write(to_markdown(result))
     return 1 if args.exit_code and result.changes else 0
+
+
+def _stored_main(args: argparse.Namespace, topics: dict[str, tuple[str, ...]]) -> int:
+    """The second form: two stored versions of a vendor's document, read from the store (embedded or a
+    Chroma server); exit 2 with one line naming what exists when the vendor, document or version is not."""
+    from assistant.diff.stored import VersionError, diff_versions, find_document, pick_pair
+    from core.errors import first_line
+    from core.settings import load_settings
+    from vectorstore.store import ClauseStore, describe_store
+
+    settings = load_settings(args.settings)
+    try:
+        store = ClauseStore(settings)
+        document = find_document(store, args.vendor, args.document)
+        pair = pick_pair(store, document, args.from_version, args.to_version)
+    except VersionError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
+        print(f"error: cannot read the {describe_store(settings)}: {first_line(exc)}", file=sys.stderr)
+        return 4
+    return _print(diff_versions(store, pair, topics, settings.chunking), args)
