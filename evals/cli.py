@@ -43,7 +43,13 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument("--gold", required=True, help="gold JSONL file (schema: ../shared/spec/interfaces.md)")
+    r.add_argument(
+        "--gold",
+        required=True,
+        nargs="+",
+        action="extend",
+        help="gold JSONL file(s) (schema: ../shared/spec/interfaces.md); several are scored as one set",
+    )
     r.add_argument("--corpus", help="run on this corpus, ingested into a temporary store of its own")
     r.add_argument(
         "--store-dir",
@@ -232,8 +238,16 @@ def default_out_dir(system: str, gold: str | Path, split: str | None = None) -> 
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
-    from evals.dataset import SPLITS, GoldError, apply_filters, load_gold, parse_filters, select_split
-    from evals.metrics import metric_names
+    from evals.dataset import (
+        SPLITS,
+        GoldError,
+        apply_filters,
+        gold_label,
+        load_golds,
+        parse_filters,
+        select_split,
+    )
+    from evals.metrics import metric_names, shown_metrics
     from evals.report import fmt, write_run
     from evals.runner import run_eval
 
@@ -242,7 +256,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         mins = parse_thresholds(args.min, allowed)
         maxs = parse_thresholds(args.max, allowed)
         filters = parse_filters(args.filter)
-        gold = load_gold(args.gold)
+        gold = load_golds(args.gold)
         if args.split:
             gold = select_split(gold, args.split)
         items = apply_filters(gold, filters, args.limit, args.sample, args.seed)
@@ -268,7 +282,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         k=args.k,
         retrieval_only=args.retrieval_only,
         corpus=args.corpus,
-        gold_path=args.gold,
+        gold_path=gold_label(args.gold),
         progress=not args.no_progress,
         store_dir=args.store_dir,
         extracts=args.extracts,
@@ -279,23 +293,27 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
             "seed": args.seed if args.sample else None,
             "redacted": bool(args.redact),
             "split": args.split,
+            **({"gold_files": list(args.gold)} if len(args.gold) > 1 else {}),
         },
     )
-    out = Path(args.out or default_out_dir(args.system, args.gold, args.split))
+    out = Path(
+        args.out or default_out_dir(args.system, "+".join(Path(g).stem for g in args.gold), args.split)
+    )
     # --split both: the whole run in OUT/, each split's own run (rows, metrics, report) in OUT/<split>/.
     runs = {"": result, **(result.by_split(SPLITS) if args.split == "both" else {})}
     for sub, res in runs.items():
         write_run(out / sub, res.summary(), [redact_row(r) for r in res.rows] if args.redact else res.rows)
-    width = max(len(n) for n in allowed)
+    shown = shown_metrics(args.k, *(res.metrics for res in runs.values()))
+    width = max(len(n) for n in shown)
     if args.split == "both":
         print(f"{'metric':<{width}}  {'dev':>9}  {'test':>9}  {'both':>9}")
-        for name in allowed:
+        for name in shown:
             print(
                 f"{name:<{width}}  "
                 + "  ".join(f"{fmt(runs[s].metrics.get(name), name):>9}" for s in (*SPLITS, ""))
             )
     else:
-        for name in allowed:
+        for name in shown:
             print(f"{name:<{width}}  {fmt(result.metrics.get(name), name)}")
     print(f"wrote {out}" + (" (and dev/, test/)" if args.split == "both" else ""))
     # With --split both a threshold holds on each split (a floor the tuned and the held-out set both meet).

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from evals.metrics import metric_names
+from evals.metrics import shown_metrics
 from evals.report import fmt, fmt_delta
 
 
 def metric_deltas(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[tuple[str, Any, Any, float | None]]:
-    """(metric, value in A, value in B, B - A) for every spec metric of either run's k."""
+    """(metric, value in A, value in B, B - A) for every spec metric of either run's k, and every kind metric
+    that either run defines."""
     ka = int((a.get("config") or {}).get("k", 5))
     kb = int((b.get("config") or {}).get("k", 5))
-    names = list(dict.fromkeys(metric_names(ka) + metric_names(kb)))
     ma, mb = a.get("metrics") or a, b.get("metrics") or b
+    names = list(dict.fromkeys(shown_metrics(ka, ma, mb) + shown_metrics(kb, ma, mb)))
     out = []
     for n in names:
         va, vb = ma.get(n), mb.get(n)

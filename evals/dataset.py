@@ -66,6 +66,32 @@ def load_gold(path: str | Path) -> list[dict[str, Any]]:
     return parse_gold(p.read_text(encoding="utf-8").splitlines(), source=str(p))
 
 
+def load_golds(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
+    """Read and validate several gold JSONL files as one set, in order; an id may appear in only one."""
+    items: list[dict[str, Any]] = []
+    where: dict[str, str] = {}
+    for path in paths:
+        for item in load_gold(path):
+            if item["id"] in where:
+                raise GoldError(f"{path}: id {item['id']!r} is also in {where[item['id']]}")
+            where[item["id"]] = str(path)
+            items.append(item)
+    return items
+
+
+def gold_label(paths: Sequence[str | Path]) -> str:
+    """The gold file(s) of a run as one string (summary.json's config "gold"): the path, or the paths
+    joined by " + "."""
+    return " + ".join(str(p) for p in paths)
+
+
+def item_kind(item: Mapping[str, Any]) -> str:
+    """The item's answer kind: its `kind` (complete.md, basecamp.jsonl), else "unanswerable" for an item the
+    documents do not answer, else "(none)"."""
+    kind = str(item.get("kind") or "").strip()
+    return kind or ("(none)" if item.get("answerable", True) else "unanswerable")
+
+
 def item_language(item: Mapping[str, Any]) -> str:
     return str(item.get("lang") or "?")
 

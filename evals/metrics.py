@@ -14,6 +14,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.texts import TEXTS
+from core.text import LIST_ITEM, fold, is_list_item, sentences
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACES = re.compile(r"\s+", re.UNICODE)
 # Non-breaking and narrow spaces that French typography puts before ":" "?" "%" and inside numbers.
@@ -33,11 +36,31 @@ METRIC_NAMES_TEMPLATE = (
     "latency_ms_p50",
     "latency_ms_p95",
 )
+# Metrics of the answer kinds (gold `kind`: list, two_part, yes_no, table_cell), after the spec's; null in a
+# run whose gold has no item of that kind.
+KIND_METRIC_NAMES = (
+    "list_item_recall",
+    "list_item_precision",
+    "list_item_recall_micro",
+    "list_item_precision_micro",
+    "two_part_full",
+    "yes_no_verified",
+    "yes_no_right",
+    "table_cell_cited",
+)
 
 
 def metric_names(k: int) -> list[str]:
-    """The summary.json metric names for a cut-off k, in report order."""
-    return [m.format(k=k) for m in METRIC_NAMES_TEMPLATE]
+    """The summary.json metric names for a cut-off k, in report order (the spec's, then the kinds')."""
+    return [m.format(k=k) for m in (*METRIC_NAMES_TEMPLATE, *KIND_METRIC_NAMES)]
+
+
+def shown_metrics(k: int, *runs: Mapping[str, Any]) -> list[str]:
+    """metric_names(k) less the kind metrics that none of `runs` (metric dicts) defines: what a report or a
+    comparison lists, so a run without list, two_part, yes_no or table_cell items shows no empty rows."""
+    return [
+        n for n in metric_names(k) if n not in KIND_METRIC_NAMES or any(m.get(n) is not None for m in runs)
+    ]
 
 
 @dataclass(frozen=True)
@@ -249,6 +272,7 @@ def score_item(
                 "abstained": None,
             }
         )
+        s.update(kind_scores(gold, None, evidence))
         s["pass"] = None if not has_evidence else bool(s[f"evidence_recall@{k}"])
         return s
 
@@ -305,6 +329,8 @@ def score_item(
     else:
         s["answer_accuracy"] = None
 
+    s.update(kind_scores(gold, ask, evidence))
+
     # One pass/fail per item, for `compare` flips and the report's failed items.
     if not answerable:
         passed = abstained
@@ -359,7 +385,245 @@ def aggregate(scores: Sequence[Mapping[str, Any]], k: int) -> dict[str, float | 
     latencies = [s["latency_ms"] for s in scores if s.get("latency_ms") is not None]
     m["latency_ms_p50"] = percentile(latencies, 50)
     m["latency_ms_p95"] = percentile(latencies, 95)
+    m.update(aggregate_kinds(scores))
     return m
+
+
+# ----------------------------------------------------------------------------- answer kinds
+# Scores of the gold kinds whose answer is more than one fact (gold `kind`, evals/gold/complete.md): the
+# elements of a list, both halves of a two-part question, the verdict of a yes/no, the row of a table cell.
+
+_CITATION_MARKER = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
+_EMPHASIS = re.compile(r"\*\*|__|`")
+_NUMBERED_ITEM = re.compile(r"^\s*\d{1,2}[.)]\s+")
+_LEADING_CONNECTOR = re.compile(r"^(?:and|et|or|ou|as well as|ainsi que|&)\s+", re.I)
+_SEPARATOR = re.compile(r"[,;]|\s+(?:and|et|&)\s+", re.I)
+_INTRO_COLON = re.compile(r":(?!\d)")  # "Sont exclus : a, b" (not the colon of a time, "8:30")
+_VERDICTS = {"yes": "yes", "oui": "yes", "no": "no", "non": "no"}
+
+
+def folded_text(text: str) -> str:
+    """normalize_text, then accents stripped and typographic apostrophes read as "'" (core.text.fold): the
+    case-, accent- and whitespace-insensitive form the kind metrics compare."""
+    return fold(normalize_text(text), apostrophes=True)
+
+
+# How the engine says that the documents are silent on one ask of a two-ask question (assistant/texts.py
+# "ask_silent", one line each): the template's words before "{ask}", folded, per language.
+_SILENT_PREFIXES = tuple(
+    p for p in (folded_text(texts["ask_silent"].split("{ask}")[0]) for texts in TEXTS.values()) if p
+)
+
+
+def silent_line_ask(line: str) -> str | None:
+    """The ask (folded) of a "The documents do not say: {ask}" line, None for any other line."""
+    folded = folded_text(line)
+    return next((folded[len(p) :].strip() for p in _SILENT_PREFIXES if folded.startswith(p)), None)
+
+
+def group_found(group: Sequence[str] | str, folded_texts: Sequence[str]) -> bool:
+    """One of the group's alternatives occurs in one of the (folded) texts."""
+    alternatives = [group] if isinstance(group, str) else list(group)
+    alts = [a for a in (folded_text(alt) for alt in alternatives) if a]
+    return any(a in t for a in alts for t in folded_texts)
+
+
+def _split_top_level(text: str) -> list[str]:
+    """`text` cut at "," ";" "and" "et" "&" outside brackets (a comma between two digits, "99,9", is kept)."""
+    depth_at, depth = [], 0
+    for ch in text:
+        depth -= ch in ")]}" and depth > 0
+        depth_at.append(depth)
+        depth += ch in "([{"
+    pieces, start = [], 0
+    for m in _SEPARATOR.finditer(text):
+        i = m.start()
+        decimal = (
+            m.group() == "," and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
+        )
+        if depth_at[i] or decimal:
+            continue
+        pieces.append(text[start:i])
+        start = m.end()
+    pieces.append(text[start:])
+    return pieces
+
+
+def list_elements(answer: str) -> list[str]:
+    """The elements an answer lists, for list_item_precision: citation markers, emphasis and the engine's
+    "the documents do not say: …" lines removed; the bullet or numbered lines when there are any (the
+    other lines are an introduction or a conclusion), else every line cut into sentences (core.text) and
+    each sentence, after an introduction ending with ":", cut at "," ";" "and" "et" "&" (outside brackets).
+    Pieces lose their leading "and" / "or" / "et" / "ou" and end punctuation; pieces without a letter or a
+    digit are dropped. So "A, B and C [1]." is three elements, and a sentence around the list is one more."""
+    text = _EMPHASIS.sub("", _CITATION_MARKER.sub("", answer))
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and silent_line_ask(ln) is None]
+    bullets = [ln for ln in lines if is_list_item(ln) or _NUMBERED_ITEM.match(ln)]
+    if bullets:
+        raw = [_NUMBERED_ITEM.sub("", LIST_ITEM.sub("", b, count=1)) for b in bullets]
+    else:
+        raw = []
+        for line in lines:
+            for sentence in sentences(line) or [line]:
+                intro = _INTRO_COLON.search(sentence)
+                tail = sentence[intro.end() :] if intro else ""
+                raw += _split_top_level(tail if tail.strip() else sentence)
+    out = []
+    for piece in raw:
+        piece = _LEADING_CONNECTOR.sub("", piece.strip(" \t.;:,!?")).strip(" \t.;:,!?")
+        if any(c.isalnum() for c in piece):
+            out.append(piece)
+    return out
+
+
+def list_scores(
+    gold_items: Sequence[Sequence[str] | str], answer: str, quotes: Sequence[str]
+) -> dict[str, Any]:
+    """Recall: gold items (groups of alternatives) found in the answer or in the quotes it cites. Precision:
+    the answer's elements (list_elements) that hold an alternative of some gold item; None without any."""
+    found_in = [folded_text(answer), *(folded_text(q) for q in quotes)]
+    found = sum(1 for g in gold_items if group_found(g, found_in))
+    elements = list_elements(answer)
+    right = sum(1 for e in elements if any(group_found(g, [folded_text(e)]) for g in gold_items))
+    return {
+        "list_items": len(gold_items),
+        "list_items_found": found,
+        "list_elements": len(elements),
+        "list_elements_gold": right,
+        "list_item_recall": found / len(gold_items) if gold_items else None,
+        "list_item_precision": right / len(elements) if elements else None,
+    }
+
+
+def silent_asks(ask: Mapping[str, Any]) -> list[str]:
+    """The asks an answer declares the documents silent on: with `warning_codes` (the engine's answers), none
+    unless "ask_silent" is among them, then the text of each "The documents do not say: {ask}" line (one
+    empty ask when no line reads so); without codes (another system), those lines alone."""
+    asks = [a for ln in str(ask.get("answer", "")).splitlines() if (a := silent_line_ask(ln)) is not None]
+    codes = ask.get("warning_codes")
+    if codes is None:
+        return asks
+    if "ask_silent" not in codes:
+        return []
+    return asks or [""]
+
+
+def _ask_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(folded_text(text)) if len(w) >= 3}
+
+
+def two_part_full(parts: Sequence[Mapping[str, Any]], ask: Mapping[str, Any], question: str = "") -> float:
+    """1 when every answerable part's must_include is met (answer_meets, on the answer less its silence
+    lines) and that part is not declared silent, and every silent part (`answerable: false`) is declared
+    silent (silent_asks); else 0 (an abstention too). A declared ask is the part at its position among the
+    engine's own asks of `question` (assistant.scope.split_asks) when the engine splits it into as many asks
+    as there are parts; else the part whose `ask` shares the most words (3+ letters, folded) with it; else,
+    when no single part wins, the item's only silent part (with none, or several, it fails)."""
+    from assistant.scope import split_asks  # the engine's split, so a declared ask names its part exactly
+
+    if ask.get("abstained"):
+        return 0.0
+    engine_asks = [folded_text(a) for a in split_asks(question)] if question else []
+    silent_parts = [i for i, p in enumerate(parts) if not p.get("answerable", True)]
+    declared: set[int] = set()
+    for text in silent_asks(ask):
+        overlaps = [len(_ask_words(text) & _ask_words(str(p.get("ask", "")))) for p in parts]
+        best = max(overlaps, default=0)
+        if len(engine_asks) == len(parts) and text in engine_asks:
+            declared.add(engine_asks.index(text))
+        elif best > 0 and overlaps.count(best) == 1:
+            declared.add(overlaps.index(best))
+        elif len(silent_parts) == 1:
+            declared.add(silent_parts[0])
+        else:
+            return 0.0
+    said = "\n".join(ln for ln in str(ask.get("answer", "")).splitlines() if silent_line_ask(ln) is None)
+    for i, part in enumerate(parts):
+        if i in silent_parts:
+            if i not in declared:
+                return 0.0
+        elif i in declared or not answer_meets(said, part.get("must_include") or [], []):
+            return 0.0
+    return 1.0
+
+
+def verdict(text: str) -> str | None:
+    """ "yes" or "no" when the text opens with yes / oui or no / non (a word of its own), else None."""
+    m = re.match(r"\W*(\w+)", folded_text(text))
+    return _VERDICTS.get(m.group(1)) if m else None
+
+
+def gold_verdict(gold: Mapping[str, Any]) -> str | None:
+    """A yes_no item's verdict: its `yes_no`, else the word its reference answer opens with (the Basecamp
+    set states it there only); None when neither gives one."""
+    v = str(gold.get("yes_no") or "").strip().lower()
+    return v if v in ("yes", "no") else verdict(str(gold.get("reference_answer") or ""))
+
+
+def answer_verdict(ask: Mapping[str, Any]) -> str | None:
+    """The verdict an answer opens with; None for an abstention, a refusal or a quoted clause (mode
+    "extractive": the document's sentence, which states no verdict of its own)."""
+    if ask.get("abstained") or ask.get("mode") in ("extractive", "abstained", "refused"):
+        return None
+    return verdict(str(ask.get("answer", "")))
+
+
+def kind_scores(
+    gold: Mapping[str, Any],
+    ask: Mapping[str, Any] | None,
+    evidence: Sequence[Span],
+) -> dict[str, Any]:
+    """The per-item scores of the answer kinds: None where the item is not of that kind or `ask` is None
+    (a retrieval-only run), with the counts that the micro-averaged list metrics need."""
+    s: dict[str, Any] = {
+        "list_items": 0,
+        "list_items_found": 0,
+        "list_elements": 0,
+        "list_elements_gold": 0,
+        "list_item_recall": None,
+        "list_item_precision": None,
+        "two_part_full": None,
+        "yes_no_verdict": None,
+        "yes_no_verified": None,
+        "yes_no_right": None,
+        "table_cell_cited": None,
+    }
+    kind = gold.get("kind")
+    if ask is None or not gold.get("answerable", True):
+        return s
+    abstained = bool(ask.get("abstained"))
+    citations = list(ask.get("citations") or [])
+    if kind == "list":
+        groups = gold.get("items") or gold.get("must_include") or []
+        if groups:
+            quotes = [] if abstained else [str(c.get("quote") or "") for c in citations]
+            s.update(list_scores(groups, "" if abstained else str(ask.get("answer", "")), quotes))
+    elif kind == "two_part" and gold.get("parts"):
+        s["two_part_full"] = two_part_full(gold["parts"], ask, str(gold.get("question") or ""))
+    elif kind == "yes_no" and (want := gold_verdict(gold)) is not None:
+        said = answer_verdict(ask)
+        s["yes_no_verdict"] = said
+        s["yes_no_right"] = 1.0 if said == want else 0.0
+        s["yes_no_verified"] = 1.0 if said == want and ask.get("mode") == "generated" else 0.0
+    elif kind == "table_cell" and evidence:
+        row = evidence[0]  # the row as the document writes it (complete.md: first evidence passage)
+        cited = [Span.from_json(c) for c in citations]
+        s["table_cell_cited"] = 1.0 if not abstained and any(spans_hit(c, row) for c in cited) else 0.0
+    return s
+
+
+def aggregate_kinds(scores: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    """The kind metrics: means over the items of each kind, and the list metrics micro-averaged too (found
+    gold items over all gold items; gold elements over all elements listed)."""
+    m: dict[str, float | None] = {name: _mean(s.get(name) for s in scores) for name in KIND_METRIC_NAMES}
+    listed = [s for s in scores if s.get("list_item_recall") is not None]
+    m["list_item_recall_micro"] = _ratio(
+        sum(s.get("list_items_found", 0) for s in listed), sum(s.get("list_items", 0) for s in listed)
+    )
+    m["list_item_precision_micro"] = _ratio(
+        sum(s.get("list_elements_gold", 0) for s in listed), sum(s.get("list_elements", 0) for s in listed)
+    )
+    return {name: m[name] for name in KIND_METRIC_NAMES}
 
 
 # ----------------------------------------------------------------------------- confidence

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from core.text import md_cell
-from evals.metrics import metric_names, reliability
+from evals.metrics import KIND_METRIC_NAMES, metric_names, reliability, shown_metrics
 
-RESULT_KEYS = ("id", "ask", "scores", "vendors", "lang", "lang_pair", "gold", "retrieved_text")
+RESULT_KEYS = ("id", "ask", "scores", "vendors", "lang", "kind", "lang_pair", "gold", "retrieved_text")
 # Breakdown dimensions in report order, with their section titles; summary.json may hold others (shown
 # after these, titled by name) and older ones lack some (skipped).
 BREAKDOWN_TITLES = {
@@ -82,6 +82,20 @@ def _metrics(summary: Mapping[str, Any]) -> dict[str, Any]:
     return dict(summary.get("metrics") or {n: summary.get(n) for n in metric_names(_k(summary))})
 
 
+def gold_name(cfg: Mapping[str, Any]) -> str:
+    """The run's gold file name(s), for titles: `gold_files` when the run had several, else `gold`."""
+    files = cfg.get("gold_files") or [cfg.get("gold") or "?"]
+    return " + ".join(Path(str(f)).name for f in files)
+
+
+def kind_columns(dim: str, groups: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The kind metrics shown in the `kind` breakdown: those some group defines (the other breakdowns keep
+    their columns; summary.json has every metric of every group)."""
+    if dim != "kind":
+        return []
+    return [n for n in KIND_METRIC_NAMES if any(g.get(n) is not None for g in groups.values())]
+
+
 def breakdown_sections(summary: Mapping[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     """(dimension, title, groups) of every non-empty breakdown: the known dimensions first, then others."""
     breakdown = summary.get("breakdown") or {}
@@ -95,6 +109,12 @@ def breakdown_sections(summary: Mapping[str, Any]) -> list[tuple[str, str, dict[
     ]
 
 
+def item_detail(scores: Mapping[str, Any], k: int) -> dict[str, Any]:
+    """The scores a failed item shows: retrieval, accuracy, citations and its kind's metrics, where defined."""
+    names = (f"evidence_recall@{k}", f"mrr@{k}", "answer_accuracy", "citation_recall", "quote_verbatim")
+    return {n: scores[n] for n in (*names, *KIND_METRIC_NAMES) if scores.get(n) is not None}
+
+
 def failed_rows(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [r for r in rows if (r.get("scores") or {}).get("pass") is False]
 
@@ -105,7 +125,7 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
     document language pair), calibration, failed items."""
     k, cfg, m = _k(summary), summary.get("config") or {}, _metrics(summary)
     lines = [
-        f"# Eval run: {cfg.get('system', '?')} on {Path(str(cfg.get('gold') or '?')).name}",
+        f"# Eval run: {cfg.get('system', '?')} on {gold_name(cfg)}",
         "",
         f"- mode: {'retrieval-only' if cfg.get('retrieval_only') else 'full (retrieval + answer)'}; "
         f"k = {k}; items: {summary.get('n_items', len(rows))}",
@@ -119,7 +139,7 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
         "| metric | value |",
         "|---|---|",
     ]
-    lines += [f"| `{name}` | {fmt(m.get(name), name)} |" for name in metric_names(k)]
+    lines += [f"| `{name}` | {fmt(m.get(name), name)} |" for name in shown_metrics(k, m)]
     main = [
         f"evidence_recall@{k}",
         f"mrr@{k}",
@@ -131,16 +151,17 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
         "latency_ms_p50",
     ]
     for dim, title, groups in breakdown_sections(summary):
+        cols = main + kind_columns(dim, groups)
         lines += [
             "",
             f"## {title}",
             "",
-            "| " + md_cell(dim) + " | n | " + " | ".join(main) + " |",
-            "|---|---|" + "---|" * len(main),
+            "| " + md_cell(dim) + " | n | " + " | ".join(cols) + " |",
+            "|---|---|" + "---|" * len(cols),
         ]
         for key, g in groups.items():
             lines.append(
-                f"| {md_cell(key)} | {g.get('n', '')} | " + " | ".join(fmt(g.get(n), n) for n in main) + " |"
+                f"| {md_cell(key)} | {g.get('n', '')} | " + " | ".join(fmt(g.get(n), n) for n in cols) + " |"
             )
     calib = [b for b in reliability(rows) if b["n"]]
     if calib:
@@ -169,17 +190,7 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
                 f"  - answer{' (abstained)' if ask.get('abstained') else ''}: "
                 f"{md_cell(str(ask.get('answer', ''))[:400])}"
             )
-        detail = {
-            n: s.get(n)
-            for n in (
-                f"evidence_recall@{k}",
-                f"mrr@{k}",
-                "answer_accuracy",
-                "citation_recall",
-                "quote_verbatim",
-            )
-            if s.get(n) is not None
-        }
+        detail = item_detail(s, k)
         lines.append(
             "  - scores: "
             + ", ".join(f"{n}={fmt(v, n)}" for n, v in detail.items())
@@ -325,11 +336,7 @@ def _failed_item_html(r: Mapping[str, Any], k: int) -> str:
     ]
     if not gold.get("answerable", True):
         right.append("<p>Not answerable: the system should abstain.</p>")
-    detail = ", ".join(
-        f"{n}={fmt(s.get(n), n)}"
-        for n in (f"evidence_recall@{k}", f"mrr@{k}", "answer_accuracy", "citation_recall", "quote_verbatim")
-        if s.get(n) is not None
-    )
+    detail = ", ".join(f"{n}={fmt(v, n)}" for n, v in item_detail(s, k).items())
     err = f' <span class="bad">{escape(str(s["error"]))}</span>' if s.get("error") else ""
     return (
         f'<div class="item"><h3>{escape(str(r.get("id")))}</h3><p><b>Q:</b> {escape(str(ask.get("question", "")))}'
@@ -349,10 +356,10 @@ def _cfg_value(value: Any) -> str:
 def render_html(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
     """report.html: one self-contained page (inline CSS and SVG)."""
     k, cfg, m = _k(summary), summary.get("config") or {}, _metrics(summary)
-    ratio_names = [n for n in metric_names(k) if not n.startswith("latency")]
+    shown = shown_metrics(k, m)
+    ratio_names = [n for n in shown if not n.startswith("latency")]
     body = [
-        f"<h1>Eval run: {escape(str(cfg.get('system', '?')))} on "
-        f"{escape(Path(str(cfg.get('gold') or '?')).name)}</h1>",
+        f"<h1>Eval run: {escape(str(cfg.get('system', '?')))} on {escape(gold_name(cfg))}</h1>",
         "<table>"
         + "".join(
             f"<tr><th>{escape(str(key))}</th><td>{escape(_cfg_value(cfg.get(key)))}</td></tr>"
@@ -374,8 +381,7 @@ def render_html(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -
         svg_bars([(n, m.get(n)) for n in ratio_names], title="Scores (0–1)"),
         "<table>"
         + "".join(
-            f"<tr><td><code>{escape(n)}</code></td><td>{escape(fmt(m.get(n), n))}</td></tr>"
-            for n in metric_names(k)
+            f"<tr><td><code>{escape(n)}</code></td><td>{escape(fmt(m.get(n), n))}</td></tr>" for n in shown
         )
         + "</table>",
     ]
@@ -391,6 +397,7 @@ def render_html(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -
             "citation_recall",
             "answer_accuracy",
             "latency_ms_p50",
+            *kind_columns(dim, groups),
         ]
         body.append(
             '<div class="wide"><table><tr><th>'

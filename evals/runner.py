@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import PROJECT_ROOT, Settings
-from evals.dataset import item_language, item_vendors
+from evals.dataset import item_kind, item_language, item_vendors
 from evals.metrics import aggregate, score_item
 
 log = logging.getLogger(__name__)
@@ -60,16 +60,21 @@ class RunResult:
 
 
 def breakdowns(rows: Sequence[Mapping[str, Any]], k: int) -> dict[str, dict[str, dict[str, Any]]]:
-    """Metrics per vendor, per question language and per (question language → evidence document language)
-    pair (an item with several vendors counts in each). The pair is the row's "lang_pair" (set by evaluate
-    when it knows the documents' languages), else worked out from its gold item with unknown documents."""
+    """Metrics per vendor, per question language, per (question language → evidence document language)
+    pair (an item with several vendors counts in each) and, when some gold item names its `kind`, per kind
+    of answer (evals.dataset.item_kind). The pair is the row's "lang_pair" (set by evaluate when it knows
+    the documents' languages), else worked out from its gold item with unknown documents."""
     by: dict[str, dict[str, list[Mapping[str, Any]]]] = {"vendor": {}, "language": {}, "lang_pair": {}}
+    if any((r.get("gold") or {}).get("kind") for r in rows):
+        by["kind"] = {}
     for r in rows:
         for v in r.get("vendors") or ["(none)"]:
             by["vendor"].setdefault(v, []).append(r["scores"])
         by["language"].setdefault(r.get("lang") or "?", []).append(r["scores"])
         pair = r.get("lang_pair") or lang_pair(r.get("gold") or {"lang": r.get("lang")}, None)
         by["lang_pair"].setdefault(pair, []).append(r["scores"])
+        if "kind" in by:
+            by["kind"].setdefault(r.get("kind") or item_kind(r.get("gold") or {}), []).append(r["scores"])
     return {
         dim: {key: {"n": len(s), **aggregate(s, k)} for key, s in sorted(groups.items())}
         for dim, groups in by.items()
@@ -205,6 +210,7 @@ def evaluate(
                 "scores": scores,
                 "vendors": item_vendors(item),
                 "lang": item_language(item),
+                "kind": item_kind(item),
                 "lang_pair": lang_pair(item, document_language),
                 "gold": dict(item),
             }
