@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable, Sequence
 
 from assistant.figures import figure_spans
-from assistant.rank import LAW, MONEY, NAMES, PERCENT, PLACES
+from assistant.places import PLACE_ADDRESS, PLACE_AREAS, PLACE_WORDS, place_names
+from assistant.rank import LAW, MONEY, NAMES, PERCENT
 from assistant.spans import Span
 
 Finder = Callable[[str], tuple[int, int] | None]  # where a kind of key phrase is in a sentence
@@ -47,7 +48,12 @@ def key_phrase(text: str, types: Sequence[str]) -> tuple[int, int] | None:
             if t in ("amount", "percent"):
                 order.append(_search(MONEY if t == "amount" else PERCENT))
         elif t == "place":
-            order.append(_search(PLACES))
+            order += [
+                _search(place_names()),
+                _search(PLACE_ADDRESS),
+                _search(PLACE_AREAS),
+                _search(PLACE_WORDS),
+            ]
         elif t == "law":
             order.append(_search(LAW))
         elif t == "who":

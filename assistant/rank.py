@@ -18,6 +18,7 @@ from pathlib import Path
 
 from assistant.figures import extract_numbers
 from assistant.glossary import expanded_query
+from assistant.places import has_place
 from assistant.query import injected_ranges
 from assistant.retrieval import Retrieval
 from assistant.sentence_vectors import SentenceVectors
@@ -79,14 +80,6 @@ MONEY = re.compile(
     re.I,
 )
 PERCENT = re.compile(r"%|\bpour\s*cent|\bpercent", re.I)
-PLACES = re.compile(
-    r"\b(?:union\s+europ[ée]enne|european\s+union|eu\b|ue\b|eea|eee|espace\s+[ée]conomique|france|"
-    r"french|fran[çc]ais[e]?|germany|allemagne|irlande|ireland|belgique|belgium|netherlands|pays-bas|"
-    r"united\s+states|[ée]tats-unis|usa\b|us\b|uk\b|royaume-uni|canada|suisse|switzerland|paris|"
-    r"lyon|nantes|roubaix|gravelines|frankfurt|francfort|dublin|amsterdam|aws|ovh\w*|scaleway|azure|"
-    r"google\s+cloud|gcp|datacenters?|data\s+cent(?:er|re)s?|centres?\s+de\s+donn[ée]es)",
-    re.I,
-)
 NAMES = re.compile(
     r"\b(?:[A-Z][\w&'’-]+\s+){0,3}(?:SAS|SASU|SARL|SA|Inc\.?|Ltd\.?|LLC|GmbH|S\.A\.S\.?)\b|"
     r"\b[A-Z][a-z]+[A-Z]\w+|@\w|\b[A-Z]{2,}[a-z]*\b"
@@ -134,7 +127,7 @@ def type_match(types: Sequence[str], text: str) -> float:
             return 1.0
         if t == "percent" and PERCENT.search(text) and has_num:
             return 1.0
-        if t == "place" and PLACES.search(text):
+        if t == "place" and has_place(text):
             return 1.0
         if t == "who" and NAMES.search(text):
             return 1.0

@@ -504,3 +504,23 @@ def test_a_yes_or_no_that_agrees_with_the_sentence_is_an_answer(
     if not shown:
         assert reason in (Rejection.POLARITY, Rejection.REPEATS_QUESTION, Rejection.MISSING_KEY_FACT)
         assert reason.states_no_answer
+
+
+@pytest.mark.parametrize(
+    "text,place",
+    [
+        ("Les données sont hébergées en Irlande.", True),  # a country, in French
+        ("All data infrastructure is located in the U.S.", True),
+        ("Customer data is stored in Virginia and Oregon.", True),  # regions (ISO 3166-2)
+        ("Les serveurs sont situés dans l'Union européenne.", True),
+        ("No transfer to third countries without the SCCs.", True),
+        ("Éditeur : Acme, SAS, 12 rue des Lilas, 69003 Lyonnais-sur-Mer", True),  # an address, any town
+        ("Les données sont hébergées chez un prestataire certifié.", True),
+        ("The Customer shall pay the invoice within thirty days.", False),
+        ("We serve dinner on china plates and wear a jersey.", False),  # country names in lower case
+    ],
+)
+def test_places_come_from_iso_3166_and_the_words_for_where_data_is_kept(text: str, place: bool) -> None:
+    from assistant.places import has_place
+
+    assert has_place(text) is place
