@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.glossary import translate_terms
 from assistant.vendors import Detection, VendorInfo, detect_vendors, replace_mentions
 from core.text import STOPWORDS, fold
 
@@ -16,22 +15,6 @@ _INJECTION = re.compile(
     r"system\s*prompt|prompt\s*syst[eè]me|(?:your|tes|vos)\s+(?:instructions|rules|consignes|r[eè]gles)|"
     r"ignore\s+(?:all|any|previous|the\s+above|prior)|ignore[rz]?\s+(?:les|toutes|tout)\s|jailbreak|"
     r"developer\s+mode|reveal\s+your|pretend\s+(?:you|to)|act\s+as\s+|fais\s+comme\s+si",
-    re.I,
-)
-_GENERAL = re.compile(
-    r"capital\s+(?:city\s+)?of|capitale\s+d|weather|m[ée]t[ée]o|quel\s+temps\s+fera|recipe|recette|poem|"
-    r"po[eè]me|joke|blague|"
-    r"write\s+(?:me\s+)?(?:a|an|some)\s+(?:\w+\s+)?(?:function|program|script|class)|"
-    r"[ée]cri[st]\s+(?:moi\s+)?(?:un|une)\s+(?:fonction|programme|script)|"
-    r"who\s+(?:won|is\s+the\s+president)|qui\s+a\s+gagn[ée]|write\s+(?:me\s+)?(?:a|some)\s+(?:code|story|"
-    r"essay|song)|[ée]cri[st]\s+(?:moi\s+)?(?:un|une)\s+(?:code|histoire|chanson)|translate\s+this|"
-    r"how\s+(?:do\s+i|to)\s+(?:cook|install\s+python)|bitcoin|football|movie|film\b",
-    re.I,
-)
-_CONTRACT_WORDS = re.compile(
-    r"contra|claus|vendor|fournisseur|prestataire|provider|dpa|rgpd|gdpr|cgu|cgv|cgs|terms|conditions|"
-    r"donn[ée]es|data|liab|responsab|r[ée]sili|termin|pr[ée]avis|notice|audit|sla|rembours|refund|"
-    r"factur|invoice|prix|price|paiement|payment|h[ée]berg|host|sous-trait|process",
     re.I,
 )
 # "Which vendors ...?": a question about the vendors as a set, matched on the question with its accents
@@ -86,17 +69,12 @@ def injected_ranges(text: str, offset: int = 0) -> list[tuple[int, int]]:
 
 
 def refusal_reason(question: str, detection: Detection) -> str | None:
-    """ "injection" for attempts to read or change the assistant's instructions, "general" for questions
-    outside contract terms (general knowledge) that name no vendor; else None."""
+    """ "injection" for attempts to read or change the assistant's instructions; else None. A question
+    outside the contracts (general knowledge, a recipe) is not recognised by its wording (a list of such
+    wordings only knows the ones it was written from): retrieval finds nothing close enough to it, or the
+    check finds no sentence that answers it, and the assistant says the documents do not cover it."""
     if _INJECTION.search(question):
         return "injection"
-    if (
-        not detection.vendors
-        and _GENERAL.search(question)
-        and not _CONTRACT_WORDS.search(question)
-        and not translate_terms(question)
-    ):
-        return "general"
     return None
 
 
