@@ -1,5 +1,7 @@
 """Bytes to clean text: charset detection (charset-normalizer), mojibake repair (ftfy plus a targeted pass
-for double-encoded UTF-8 that ftfy leaves, e.g. "đź”§" read as windows-1250); the language guess is core.text's.
+for double-encoded UTF-8 that ftfy leaves, e.g. "đź”§" read as windows-1250), and the page furniture of
+extracted PDF pages (running headers, footers, page numbers) told from repetition; the language guess is
+core.text's.
 
 The text returned here is what every offset indexes, so nothing else may change it afterwards.
 """
@@ -14,7 +16,8 @@ from collections.abc import Sequence
 import ftfy
 from charset_normalizer import from_bytes
 
-DECODER_VERSION = "decode-v1"  # bump when decoding or repair changes: every document is decoded again
+DECODER_VERSION = "decode-v2"  # bump when decoding or repair changes: every document is decoded again
+# v2: Markdown rendered to text (ingest/markdown.py); PDF page furniture dropped, pages joined mid-sentence
 
 
 class DecodeError(ValueError):

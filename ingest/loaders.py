@@ -1,10 +1,11 @@
-"""Load one file into decoded text: txt/md (charset detection), html (BeautifulSoup + lxml), pdf (pypdf),
-docx (python-docx, zip-bomb checked first). Every failure is a `LoadError` with a one-line reason.
+"""Load one file into decoded text: txt (charset detection), md (decoded, then rendered to the text a reader
+sees: ingest/markdown.py), html (BeautifulSoup + lxml), pdf (pypdf; running headers, footers and page numbers
+dropped), docx (python-docx, zip-bomb checked first). Every failure is a `LoadError` with a one-line reason.
 
-HTML, DOCX and PDF tables are written into the text as "header: value" lines (ingest/tables.py): the loader's
-output is the document text that offsets, clauses and quotes index, so a table cell is quotable verbatim
-together with its header. Text files are returned as decoded; their tables ride along with their clauses
-(`Clause.table_text`).
+HTML, DOCX, PDF and Markdown tables are written into the text as "header: value" lines (ingest/tables.py):
+the loader's output is the document text that offsets, clauses and quotes index, so a table cell is quotable
+verbatim together with its header. Plain-text files are returned as decoded; their tables ride along with
+their clauses (`Clause.table_text`).
 """
 
 from __future__ import annotations
