@@ -31,7 +31,7 @@ _LIQUID = re.compile(r"\{\{.{0,500}?\}\}|\{%.{0,500}?%\}", re.S)
 # escaped before parsing so that CommonMark's intraword "*" emphasis never eats it. Code spans and fenced
 # blocks are matched first and left as they are (an escape there would show).
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)[^\n]*\n(?:[^\n]*\n){0,5000}?[ \t]{0,3}\1[^\n]*$", re.M)
-_CODE_OR_STAR = re.compile(r"(`+)(?:(?!\1).){0,2000}?\1|(?<=[^\W_])\*(?=[^\W_])", re.S)
+_CODE_OR_STAR = re.compile(r"(?<!`)(`+)(?!`).{0,2000}?(?<!`)\1(?!`)|(?<=[^\W_])\*(?=[^\W_])", re.S)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _LINE_END_SPACES = re.compile(r"[ \t]+\n")
 _BR = re.compile(r"<br\s*/?>", re.I)
