@@ -129,3 +129,15 @@ def test_basecamp_markdown_reads_cleanly(path: Path):
 
 def test_basecamp_markdown_files_are_present():
     assert len(MARKDOWN_FILES) == 7
+
+
+def test_hostile_markdown_loads_in_reasonable_time():
+    import time
+
+    for hostile in ("`" * 200_000 + " text", "a*b `c` " * 40_000, "{{" * 50_000 + " text"):
+        t0 = time.perf_counter()
+        try:
+            load_bytes(hostile.encode(), ".md")
+        except LoadError:
+            pass
+        assert time.perf_counter() - t0 < 20
