@@ -1,5 +1,7 @@
 """Bytes to clean text: charset detection (charset-normalizer), mojibake repair (ftfy plus a targeted pass
-for double-encoded UTF-8 that ftfy leaves, e.g. "đź”§" read as windows-1250); the language guess is core.text's.
+for double-encoded UTF-8 that ftfy leaves, e.g. "đź”§" read as windows-1250), and the page furniture of
+extracted PDF pages (running headers, footers, page numbers) told from repetition; the language guess is
+core.text's.
 
 The text returned here is what every offset indexes, so nothing else may change it afterwards.
 """
@@ -8,11 +10,14 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections import Counter
+from collections.abc import Sequence
 
 import ftfy
 from charset_normalizer import from_bytes
 
-DECODER_VERSION = "decode-v1"  # bump when decoding or repair changes: every document is decoded again
+DECODER_VERSION = "decode-v2"  # bump when decoding or repair changes: every document is decoded again
+# v2: Markdown rendered to text (ingest/markdown.py); PDF page furniture dropped, pages joined mid-sentence
 
 
 class DecodeError(ValueError):
@@ -89,3 +94,78 @@ def decode_bytes(data: bytes) -> str:
 def clean_extracted(text: str) -> str:
     """Repair text that a loader (pdf, docx, html) extracted, with the same rules as plain text."""
     return repair_mojibake(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+# ------------------------------------------------------------------------------------------ page furniture
+FURNITURE_MIN_PAGES = 3  # repetition is evidence only from this many pages on
+FURNITURE_EDGE_LINES = 2  # lines read at each page's top and at its bottom
+FURNITURE_MAX_CHARS = 120
+_DIGITS = re.compile(r"\d+")
+# The only words a line whose numbers change from page to page may hold to be a page number ("3", "- 3 -",
+# "Page 3 of 41", "p. 3", "3 sur 41", "Seite 3 von 41")
+_PAGE_WORDS = re.compile(r"\b(?:pages?|p|pp|pg|seite|página|pagina|of|sur|de|von)\b", re.I)
+
+
+def _form(line: str) -> str:
+    """A line as repetition compares it: whitespace runs as one space, every number as "#"."""
+    return _DIGITS.sub("#", " ".join(line.split()))
+
+
+def _furniture_rules(pages: list[list[str]]) -> dict[str, set[str] | tuple[int, int]]:
+    """form -> what makes an edge line of that form furniture: the texts it repeats verbatim, or (which
+    number of the line, page number minus page index) for a page number."""
+    need = max(FURNITURE_MIN_PAGES, len(pages) / 2)
+    seen: dict[str, dict[int, set[str]]] = {}  # form -> page index -> its lines of that form at the edges
+    for i, lines in enumerate(pages):
+        filled = [" ".join(ln.split()) for ln in lines if ln.strip()]
+        for s in {*filled[:FURNITURE_EDGE_LINES], *filled[-FURNITURE_EDGE_LINES:]}:
+            if len(s) <= FURNITURE_MAX_CHARS and any(c.isalnum() for c in s):
+                seen.setdefault(_form(s), {}).setdefault(i, set()).add(s)
+    rules: dict[str, set[str] | tuple[int, int]] = {}
+    for form, by_page in seen.items():
+        if len(by_page) < need:
+            continue
+        texts = set().union(*by_page.values())
+        if len(texts) == 1:
+            rules[form] = texts  # a running header or footer, word for word
+            continue
+        if any(c.isalpha() for c in _PAGE_WORDS.sub("", form)):
+            continue  # numbers that change in a line of words: a heading ("Schedule 2"), not a page number
+        for slot in range(form.count("#")):
+            offsets = Counter(int(_DIGITS.findall(s)[slot]) - i for i, ss in by_page.items() for s in ss)
+            offset, pages_counted = offsets.most_common(1)[0]
+            if pages_counted >= need:
+                rules[form] = (slot, offset)  # the page number: page index + a constant
+                break
+    return rules
+
+
+def drop_page_furniture(pages: Sequence[str]) -> list[str]:
+    """Each page's text without its running headers, footers and page numbers, decided per document from
+    repetition: a line at a page's top or bottom whose form (numbers aside) stands at the top or bottom of
+    at least half the pages (and FURNITURE_MIN_PAGES), word for word, or as a page number that counts the
+    pages ("3", "- 3 -", "Page 3 of 41"). Only lines at a page's edges are dropped."""
+    split = [p.split("\n") for p in pages]
+    if len(split) < FURNITURE_MIN_PAGES:
+        return list(pages)
+    rules = _furniture_rules(split)
+
+    def furniture(i: int, line: str) -> bool:
+        s = " ".join(line.split())
+        rule = rules.get(_form(s))
+        if isinstance(rule, set):
+            return s in rule
+        if rule is not None:
+            slot, offset = rule
+            return int(_DIGITS.findall(s)[slot]) - i == offset
+        return not s  # a blank line next to furniture goes with it
+
+    out: list[str] = []
+    for i, lines in enumerate(split):
+        a, b = 0, len(lines)
+        while a < b and furniture(i, lines[a]):
+            a += 1
+        while b > a and furniture(i, lines[b - 1]):
+            b -= 1
+        out.append("\n".join(lines[a:b]))
+    return out

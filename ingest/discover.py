@@ -18,7 +18,8 @@ from ingest.report import IngestReport
 
 log = logging.getLogger(__name__)
 
-IGNORED_NAMES = {"vendor.yaml", "vendor.yml"}
+# Not contracts, and not reported: the vendor's metadata, and a NOTICE (attribution of a licensed corpus)
+IGNORED_NAMES = {"vendor.yaml", "vendor.yml", "NOTICE"}
 
 
 @dataclass(frozen=True)

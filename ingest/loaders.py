@@ -1,10 +1,11 @@
-"""Load one file into decoded text: txt/md (charset detection), html (BeautifulSoup + lxml), pdf (pypdf),
-docx (python-docx, zip-bomb checked first). Every failure is a `LoadError` with a one-line reason.
+"""Load one file into decoded text: txt (charset detection), md (decoded, then rendered to the text a reader
+sees: ingest/markdown.py), html (BeautifulSoup + lxml), pdf (pypdf; running headers, footers and page numbers
+dropped), docx (python-docx, zip-bomb checked first). Every failure is a `LoadError` with a one-line reason.
 
-HTML, DOCX and PDF tables are written into the text as "header: value" lines (ingest/tables.py): the loader's
-output is the document text that offsets, clauses and quotes index, so a table cell is quotable verbatim
-together with its header. Text files are returned as decoded; their tables ride along with their clauses
-(`Clause.table_text`).
+HTML, DOCX, PDF and Markdown tables are written into the text as "header: value" lines (ingest/tables.py):
+the loader's output is the document text that offsets, clauses and quotes index, so a table cell is quotable
+verbatim together with its header. Plain-text files are returned as decoded; their tables ride along with
+their clauses (`Clause.table_text`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ import io
 import logging
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ingest.decode import DecodeError, clean_extracted, decode_bytes, looks_binary
+from core.text import WRAPPED_LINE
+from ingest.decode import DecodeError, clean_extracted, decode_bytes, drop_page_furniture, looks_binary
+from ingest.markdown import MARKDOWN_SUFFIXES, render_markdown
 from ingest.tables import Row, find_tables, make_table, render_table, with_tables_rendered
 
 log = logging.getLogger(__name__)
@@ -166,19 +170,25 @@ def _html_text(root: Any) -> str:
     return "".join(out)
 
 
-def load_html(data: bytes) -> str:
-    """HTML to text: scripts and styles dropped, block elements kept as line breaks."""
+def html_to_text(markup: str | bytes) -> str:
+    """HTML (a page, or a block of it inside Markdown) to text: scripts and styles dropped, block elements
+    kept as line breaks, tables as "header: value" lines."""
     from bs4 import BeautifulSoup
 
-    if looks_binary(data):
-        raise LoadError("binary content in an HTML file")
-    soup = BeautifulSoup(data, "lxml")
+    soup = BeautifulSoup(markup, "lxml")
     lines = [
         re.sub(r" *\t[ \t]*", "\t", re.sub(r"[ \u00a0]+", " ", ln)).strip(" \t")
         for ln in _html_text(soup).split("\n")
     ]
     text = "\n".join(lines)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def load_html(data: bytes) -> str:
+    """An HTML file's text (html_to_text), repaired as extracted text is."""
+    if looks_binary(data):
+        raise LoadError("binary content in an HTML file")
+    text = html_to_text(data)
     return clean_extracted(text + "\n") if text else ""
 
 
@@ -196,9 +206,37 @@ def _pdf_page_text(page: Any) -> str:
     return with_tables_rendered(layout, tables) if tables else plain
 
 
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’»)\]]*\s*$")
+
+
+def _runs_on(page: str, next_page: str) -> bool:
+    """Whether a page stops mid-sentence: its last line ends no sentence, and the next page goes on in lower
+    case or that line was wrapped (it fills the page's width, as core.text's WRAPPED_LINE reads a line)."""
+    lines = [ln.rstrip() for ln in page.split("\n") if ln.strip()]
+    if not lines or _SENTENCE_END.search(lines[-1]):
+        return False
+    if next_page.lstrip()[:1].islower():
+        return True
+    return len(lines) >= 2 and len(lines[-1]) >= WRAPPED_LINE * max(map(len, lines))
+
+
+def join_pages(pages: Sequence[str]) -> str:
+    """Pages' texts joined by a blank line, or by a single line break where a page stops mid-sentence, so
+    that a sentence running over a page break stays one sentence (core.text reads a single line break
+    inside a sentence as a wrapped line, a blank line as the end of a paragraph)."""
+    kept = [p for p in pages if p.strip()]
+    out: list[str] = []
+    for i, page in enumerate(kept):
+        if i:
+            out.append("\n" if _runs_on(kept[i - 1], page) else "\n\n")
+        out.append(page)
+    return "".join(out)
+
+
 def load_pdf(data: bytes) -> str:
-    """PDF pages joined with blank lines (tables as "header: value" lines); encrypted or corrupt PDFs raise
-    LoadError."""
+    """PDF pages without their running headers, footers and page numbers (ingest.decode's
+    drop_page_furniture), joined by join_pages (tables as "header: value" lines); encrypted or corrupt PDFs
+    raise LoadError."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -211,7 +249,7 @@ def load_pdf(data: bytes) -> str:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
         raise LoadError(f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
-    return clean_extracted(_tidy("\n\n".join(p for p in pages if p)))
+    return clean_extracted(_tidy(join_pages(drop_page_furniture(pages))))
 
 
 def check_zip_safe(data: bytes) -> None:
@@ -313,6 +351,8 @@ def load_bytes(data: bytes, suffix: str) -> str:
             text = decode_bytes(data)
         except DecodeError as exc:
             raise LoadError(str(exc)) from exc
+        if suffix in MARKDOWN_SUFFIXES:
+            text = render_markdown(text, html_to_text)
     elif suffix in HTML_SUFFIXES:
         text = load_html(data)
     elif suffix == ".pdf":

@@ -123,7 +123,7 @@ def test_which_vendors_question_fans_out_to_every_vendor(built) -> None:
     asst, _, checker = make(built, rules=[(r"quarante-huit", 0.9)])
     items = list(asst.stream("Which vendors notify a personal data breach within 48 hours?"))
     ans = items[-1]
-    assert ans.comparison is not None and len(ans.comparison) == 5 and len(ans.vendors) == 5
+    assert ans.comparison is not None and len(ans.comparison) == 6 and len(ans.vendors) == 6
     checked = {s for _, s in checker.calls}
     assert len(checked) >= 5  # every vendor's own best sentence was checked
     rows = {r.vendor: r for r in ans.comparison}
@@ -193,7 +193,7 @@ def test_which_vendors_question_is_answered_from_the_review_grid(built, tmp_path
     ans = asst.answer("Which vendors notify a personal data breach within 48 hours?")
     assert "answered from the review grid" in ans.warnings
     assert checker.calls == [] and llm.calls == []
-    assert ans.comparison is not None and len(ans.comparison) == 5
+    assert ans.comparison is not None and len(ans.comparison) == 6
     rows = {r.vendor: r for r in ans.comparison}
     assert "48" in rows["humanlinker"].answer and not rows["humanlinker"].abstained
     by_n = {c.n: c for c in ans.citations}

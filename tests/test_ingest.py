@@ -88,7 +88,7 @@ def snapshot(settings: Settings) -> tuple[list[str], int, list]:
 
 def test_sample_corpus_ingest_then_unchanged_run_writes_nothing(sample_settings: Settings, monkeypatch):
     rep = ingest(sample_settings)
-    assert rep.counts()["added"] == 5 and rep.exit_code == 0
+    assert rep.counts()["added"] == 13 and rep.exit_code == 0  # five .txt, Basecamp's 8
     before = snapshot(sample_settings)
     assert rep.clauses_embedded == before[1] and rep.timings_s["embed"] > 0 and "total" in rep.timings_s
     st = ClauseStore(sample_settings)
@@ -115,7 +115,7 @@ def test_sample_corpus_ingest_then_unchanged_run_writes_nothing(sample_settings:
     assert rep2.counts() == {
         "added": 0,
         "updated": 0,
-        "unchanged": 5,
+        "unchanged": 13,
         "removed": 0,
         "skipped": 0,
         "failed": 0,
@@ -370,7 +370,7 @@ def test_sample_corpus_with_real_embeddinggemma(tmp_path: Path):
     )
     emb = make_embeddings(settings.embedding)
     rep = run_ingest(settings, embeddings=emb, progress=False)
-    assert rep.counts()["added"] == 5
+    assert rep.counts()["added"] == 13
     st = ClauseStore(settings, emb)
     got = st.col.get(limit=1, include=["embeddings"])
     assert len(got["embeddings"][0]) == 768

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from core.text import sentence_bounds
 from ingest import loaders
+from ingest.decode import drop_page_furniture
 from ingest.loaders import LoadError, load_bytes
 
 FIX = Path(__file__).parent / "fixtures" / "ingest"
 
 
 def make_pdf(pages: list[str]) -> bytes:
-    """A minimal valid PDF with one text line per page (Helvetica), offsets computed for the xref."""
+    """A minimal valid PDF with each page's text (lines split at "\\n") in Helvetica, offsets computed for
+    the xref."""
     objs: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
     kids = []
     for text in pages:
-        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+        lines = " ".join(f"({line}) Tj T*" for line in text.split("\n"))
+        stream = f"BT /F1 12 Tf 14 TL 72 720 Td {lines} ET".encode("latin-1")
         content_no = len(objs) + 2
         objs.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content_no} 0 R "
@@ -78,6 +83,60 @@ def test_pdf_pages_joined_with_blank_lines():
     text = load_bytes(make_pdf(["Premiere page du contrat", "Second page of the terms"]), ".pdf")
     assert "Premiere page du contrat" in text and "Second page of the terms" in text
     assert "contrat\n\nSecond" in text
+
+
+def _dpa_page(n: int, total: int, body: str) -> str:
+    return f"ACME Data Processing Agreement\n{body}\nPage {n} of {total}"
+
+
+def test_pdf_running_headers_footers_and_page_numbers_are_dropped():
+    bodies = [
+        "1. Scope. This agreement applies to all processing.",
+        "2. Security.\nACME Data Processing Agreement\nterms apply here too.",
+        "3. Breach. ACME notifies the customer within 48 hours.",
+        "4. Term. This agreement ends with the contract.",
+    ]
+    text = load_bytes(make_pdf([_dpa_page(i, 4, b) for i, b in enumerate(bodies, 1)]), ".pdf")
+    lines = text.splitlines()
+    assert not any(re.fullmatch(r"Page \d of 4", ln) for ln in lines)
+    assert all(b.split("\n")[0] in lines for b in bodies)  # every body line kept
+    # the title line is furniture at the page edges only: inside a page it is the document's own text
+    assert lines.count("ACME Data Processing Agreement") == 1
+    assert "2. Security.\nACME Data Processing Agreement\nterms apply here too.\n\n3. Breach." in text
+
+
+def test_page_furniture_is_decided_from_repetition():
+    totals = [12, 7, 30, 5, 18]
+    pages = [
+        f"Schedule {i}\nBody of schedule {i} ends with a total of\n{n}\n- {i} -"
+        for i, n in enumerate(totals, 1)
+    ]
+    kept = drop_page_furniture(pages)
+    # "- N -" counts the pages: dropped; "Schedule N" is a heading in words, and the totals count nothing: kept
+    assert kept == [
+        f"Schedule {i}\nBody of schedule {i} ends with a total of\n{n}" for i, n in enumerate(totals, 1)
+    ]
+    numbered = [f"{i + 2}\nClause {i} text." for i in range(1, 5)]  # printed numbers start at 3
+    assert drop_page_furniture(numbered) == [f"Clause {i} text." for i in range(1, 5)]
+    # two pages give no evidence of repetition; a number on half the pages only is not furniture
+    assert drop_page_furniture(["1\nA.", "2\nB."]) == ["1\nA.", "2\nB."]
+    assert drop_page_furniture(["1\nA.", "B.", "C.", "4\nD.", "E.", "F."])[0] == "1\nA."
+
+
+def test_pdf_sentence_over_a_page_break_stays_one_sentence():
+    first = (
+        "The processor shall notify the controller of any personal data breach without undue\n"
+        "delay and in any event no later than forty-eight hours after becoming aware of it, and"
+    )
+    pages = [
+        f"{first}\n1",
+        "shall assist the controller in meeting its obligations.\n2",
+        "A new clause starts.\n3",
+    ]
+    text = load_bytes(make_pdf(pages), ".pdf")
+    assert "aware of it, and\nshall assist" in text and "obligations.\n\nA new clause" in text
+    sentences = [text[a:b] for a, b in sentence_bounds(text)]
+    assert sentences[0].startswith("The processor") and sentences[0].endswith("meeting its obligations.")
 
 
 def test_encrypted_pdf_is_skipped_with_reason():

@@ -214,7 +214,8 @@ def test_changed_document_recomputes_only_that_vendor(sample_corpus_copy: Path, 
     settings = offline_settings(sample_corpus_copy, tmp_path / "store")
     emb = make_embeddings(settings.embedding)
     store = ClauseStore(settings, emb)
-    for vendor in ("aura-digital", "unnamed-provider", "leo-bizdev"):  # two vendors are enough here
+    # two vendors are enough here
+    for vendor in ("aura-digital", "unnamed-provider", "leo-bizdev", "basecamp"):
         shutil.rmtree(sample_corpus_copy / vendor)
     run_ingest(settings, embeddings=emb, store=store, progress=False)
     cache = ReviewCache.for_store(settings.store_dir)
