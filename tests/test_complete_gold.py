@@ -88,7 +88,8 @@ def test_counts_by_kind_language_and_vendor(items: list[dict]) -> None:
     langs = collections.Counter(item["lang"] for item in items)
     assert abs(langs["en"] - langs["fr"]) <= len(items) // 10, langs
     vendors = {v for item in items for v in item["vendors"]}
-    assert vendors == {p.name for p in CORPUS.iterdir() if p.is_dir()}
+    # every sample vendor but Basecamp, whose items of these kinds are in evals/gold/basecamp.jsonl
+    assert vendors == {p.name for p in CORPUS.iterdir() if p.is_dir()} - {"basecamp"}
 
 
 def test_no_question_repeats_the_main_gold_set(items: list[dict]) -> None:
