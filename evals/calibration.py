@@ -26,6 +26,8 @@ from assistant.confidence import logistic
 from evals.metrics import confidence_of, reliability, truth
 
 MIN_FIT_ITEMS = 20  # checked items under which the confidence model is not fitted
+# EngineConfig's numbers that the fit sets (config/ranker.json's "engine"; ConfidenceFit.engine_values)
+FITTED_ENGINE_KEYS = ("confidence_weights", "abstain_below", "abstain_unworded_below")
 
 
 def sweep(rows: Sequence[Mapping[str, Any]], thresholds: Sequence[float]) -> list[dict[str, Any]]:
@@ -232,12 +234,14 @@ class ConfidenceFit:
         return self.cut > self.threshold and self.loo_cut > self.loo_plain
 
     def engine_values(self) -> dict[str, Any]:
-        """The fitted numbers as config/ranker.json's "engine" stores them (and EngineConfig reads them)."""
-        return {
-            "confidence_weights": [round(v, 5) for v in self.weights],
-            "abstain_below": round(self.threshold, 4),
-            "abstain_unworded_below": round(self.cut, 4) if self.keep_cut else 0.0,
-        }
+        """The fitted numbers as config/ranker.json's "engine" stores them (and EngineConfig reads them), by
+        FITTED_ENGINE_KEYS."""
+        values = (
+            [round(v, 5) for v in self.weights],
+            round(self.threshold, 4),
+            round(self.cut, 4) if self.keep_cut else 0.0,
+        )
+        return dict(zip(FITTED_ENGINE_KEYS, values, strict=True))
 
 
 def fit_confidence(

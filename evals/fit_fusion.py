@@ -6,7 +6,8 @@ Every answerable dev item with evidence is retrieved, exactly as `python -m eval
 it (vendor scope, per-vendor fan-out, neighbour expansion), under each point of a small grid; the query
 vectors are computed once. The point with the best evidence_recall@k, then the best mrr@k, wins (BM25
 weight breaks ties; `--recall-items`/`--mrr-tolerance` widen the choice towards BM25, see `fit`). `--write` stores it in
-config/fusion.json with its provenance; the assistant uses it only with the embedder it was fitted with."""
+config/fusion.json with its provenance; the assistant uses it only with the embedder it was fitted with.
+The fit is a function of an item list (`fit_fusion`), which `python -m evals lovo` runs once per fold."""
 
 from __future__ import annotations
 

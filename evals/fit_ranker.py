@@ -5,7 +5,9 @@
 For every answerable dev item with evidence, the assistant retrieves and ranks the candidate sentences;
 a candidate is positive when it overlaps an evidence passage. Coordinate ascent over a small grid of
 weights maximises top-1 accuracy (ties broken by mean reciprocal rank) over the items whose evidence is
-among the candidates. `--write` stores the weights in config/ranker.json with their provenance."""
+among the candidates. `--write` stores the weights in config/ranker.json with their provenance.
+`collect_by_item` and `fit` are the fit as functions of an item list (`python -m evals lovo` runs them per
+fold)."""
 
 from __future__ import annotations
 
