@@ -986,43 +986,45 @@ def _fitted_tables(lv: Mapping[str, Any]) -> list[str]:
         "",
         f"Beside the values fitted on every dev item ({ALL_VENDORS}) and those in config/ ({SHIPPED}). "
         '"seen": the score on the items the value was fitted on.',
-        "",
-        "### Fusion",
-        "",
-        "| fold | " + " | ".join(LISTS) + " | rrf_k | items | seen recall / mrr |",
-        "|---|" + "---|" * (len(LISTS) + 3),
     ]
-    for name, f in named:
-        fu = f["fitted"]["fusion"]
-        lines.append(
-            f"| {name} | "
-            + " | ".join(_f(fu["weights"].get(n, 0.0)) for n in LISTS)
-            + f" | {fu['rrf_k']} | {fu['n_items']} | {_pair([fu['evidence_recall'], fu['mrr']])} |"
-        )
-    sf = shipped["fusion"]
-    lines.append(
-        f"| {SHIPPED} | "
-        + " | ".join(_f(float(sf["weights"].get(n, 0.0))) for n in LISTS)
-        + f" | {sf['rrf_k']} | – | – |"
+    lines += _weights_table(
+        "Fusion",
+        LISTS,
+        ["rrf_k", "items", "seen recall / mrr"],
+        [
+            *(
+                (
+                    name,
+                    f["fitted"]["fusion"]["weights"],
+                    [
+                        str(f["fitted"]["fusion"]["rrf_k"]),
+                        str(f["fitted"]["fusion"]["n_items"]),
+                        _pair([f["fitted"]["fusion"]["evidence_recall"], f["fitted"]["fusion"]["mrr"]]),
+                    ],
+                )
+                for name, f in named
+            ),
+            (SHIPPED, shipped["fusion"]["weights"], [str(shipped["fusion"]["rrf_k"]), "–", "–"]),
+        ],
     )
-    lines += [
-        "",
-        "### Ranker weights",
-        "",
-        "| fold | " + " | ".join(FEATURES) + " | items | seen top-1 / mrr |",
-        "|---|" + "---|" * (len(FEATURES) + 2),
-    ]
-    for name, f in named:
-        ra = f["fitted"]["ranker"]
-        lines.append(
-            f"| {name} | "
-            + " | ".join(_f(float(ra["weights"].get(n, 0.0))) for n in FEATURES)
-            + f" | {ra['n_items']} | {_pair([ra['top1'], ra['mrr']])} |"
-        )
-    lines.append(
-        f"| {SHIPPED} | "
-        + " | ".join(_f(float(shipped["ranker"].get(n, 0.0))) for n in FEATURES)
-        + " | – | – |"
+    lines += _weights_table(
+        "Ranker weights",
+        FEATURES,
+        ["items", "seen top-1 / mrr"],
+        [
+            *(
+                (
+                    name,
+                    f["fitted"]["ranker"]["weights"],
+                    [
+                        str(f["fitted"]["ranker"]["n_items"]),
+                        _pair([f["fitted"]["ranker"]["top1"], f["fitted"]["ranker"]["mrr"]]),
+                    ],
+                )
+                for name, f in named
+            ),
+            (SHIPPED, shipped["ranker"], ["–", "–"]),
+        ],
     )
     lines += [
         "",
@@ -1048,6 +1050,21 @@ def _fitted_tables(lv: Mapping[str, Any]) -> list[str]:
         f"| {SHIPPED} | – | {_f(se.get('abstain_below'))} | {_f(se.get('abstain_unworded_below'))} | – | "
         f"{weights} | – |"
     )
+    return lines
+
+
+def _weights_table(
+    title: str,
+    columns: Sequence[str],
+    extra: Sequence[str],
+    rows: Sequence[tuple[str, Mapping[str, Any], Sequence[str]]],
+) -> list[str]:
+    """A table of named weights per fold (a column per weight, then the extra columns)."""
+    head = [*columns, *extra]
+    lines = ["", f"### {title}", "", "| fold | " + " | ".join(head) + " |", "|---|" + "---|" * len(head)]
+    for name, weights, cells in rows:
+        values = [_f(float(weights.get(c, 0.0))) for c in columns]
+        lines.append(f"| {name} | " + " | ".join([*values, *cells]) + " |")
     return lines
 
 
