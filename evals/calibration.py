@@ -18,11 +18,16 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assistant.confidence import logistic
 from evals.metrics import confidence_of, reliability, truth
+
+MIN_FIT_ITEMS = 20  # checked items under which the confidence model is not fitted
+# EngineConfig's numbers that the fit sets (config/ranker.json's "engine"; ConfidenceFit.engine_values)
+FITTED_ENGINE_KEYS = ("confidence_weights", "abstain_below", "abstain_unworded_below")
 
 
 def sweep(rows: Sequence[Mapping[str, Any]], thresholds: Sequence[float]) -> list[dict[str, Any]]:
@@ -213,6 +218,69 @@ def loo_right(
     return plain, with_cut
 
 
+@dataclass(frozen=True)
+class ConfidenceFit:
+    """The confidence model fitted on checked items: its weights (over CONFIDENCE_INPUTS), its abstention
+    threshold, and the unworded cut with the leave-one-out counts that decide whether it is kept."""
+
+    weights: tuple[float, ...]
+    threshold: float
+    right: int  # items right in-sample under the model and its threshold
+    p_threshold: float  # P(yes) alone: its best threshold, and the items right under it
+    p_right: int
+    n_no_answer: int  # items whose restatement stated no answer
+    cut: float  # the unworded cut fitted in-sample (== threshold: it withdraws nothing)
+    cut_right: int
+    loo_plain: int  # leave-one-out items right without the cut, with it (0, 0 when the cut withdraws nothing)
+    loo_cut: int
+    n_items: int
+
+    @property
+    def keep_cut(self) -> bool:
+        """The cut is kept only when it withdraws something and carries in leave-one-out."""
+        return self.cut > self.threshold and self.loo_cut > self.loo_plain
+
+    def engine_values(self) -> dict[str, Any]:
+        """The fitted numbers as config/ranker.json's "engine" stores them (and EngineConfig reads them), by
+        FITTED_ENGINE_KEYS."""
+        values = (
+            [round(v, 5) for v in self.weights],
+            round(self.threshold, 4),
+            round(self.cut, 4) if self.keep_cut else 0.0,
+        )
+        return dict(zip(FITTED_ENGINE_KEYS, values, strict=True))
+
+
+def fit_confidence(
+    data: Sequence[tuple[list[float], bool, bool]], no_answer: Sequence[bool], steps: int = 20000
+) -> ConfidenceFit:
+    """Fit the confidence model on `data` (inputs_of's tuples; `no_answer`: stated_no_answer of the same
+    rows): logistic weights, the threshold that gets the most items right, P(yes) alone for comparison, and
+    the unworded cut, kept only when it carries in leave-one-out."""
+    from assistant.confidence import CONFIDENCE_INPUTS
+
+    w = fit_logistic(data, steps=steps)
+    scores = [logistic(w, x) for x, _, _ in data]
+    thr = best_threshold(scores, data)
+    p_scores = [x[CONFIDENCE_INPUTS.index("p_yes")] for x, _, _ in data]
+    p_thr = best_threshold(p_scores, data)
+    cut, n_cut = best_unworded_threshold(scores, data, no_answer, thr)
+    loo_plain, loo_cut = loo_right(data, no_answer, steps=steps) if cut > thr else (0, 0)
+    return ConfidenceFit(
+        weights=tuple(w),
+        threshold=thr,
+        right=items_right(scores, data, thr),
+        p_threshold=p_thr,
+        p_right=items_right(p_scores, data, p_thr),
+        n_no_answer=sum(no_answer),
+        cut=cut,
+        cut_right=n_cut,
+        loo_plain=loo_plain,
+        loo_cut=loo_cut,
+        n_items=len(data),
+    )
+
+
 def _fmt(v: Any) -> str:
     return "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
 
@@ -285,36 +353,26 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
     gold = {str(it["id"]): it for it in load_gold(args.gold)}
     used: list[Mapping[str, Any]] = []
     data = inputs_of(rows, gold, Assistant(load_settings()), used=used)
-    if len(data) < 20:
+    if len(data) < MIN_FIT_ITEMS:
         print(f"error: only {len(data)} checked items to fit on", file=sys.stderr)
         return 2
-    w = fit_logistic(data)
-    scores = [logistic(w, x) for x, _, _ in data]
-    thr = best_threshold(scores, data)
-    p_thr = best_threshold([x[1] for x, _, _ in data], data)
-
-    print(
-        f"{len(data)} checked dev items; weights {dict(zip(CONFIDENCE_INPUTS, (round(v, 3) for v in w), strict=True))}"
-    )
-    print(
-        f"P(yes) alone: threshold {p_thr:.3f}, {items_right([x[1] for x, _, _ in data], data, p_thr)} items right"
-    )
-    print(f"combined:     threshold {thr:.3f}, {items_right(scores, data, thr)} items right")
     no_answer = [stated_no_answer(r) for r in used]
-    cut, n_cut = best_unworded_threshold(scores, data, no_answer, thr)
-    loo_plain, loo_cut = loo_right(data, no_answer) if cut > thr else (0, 0)
-    keep_cut = cut > thr and loo_cut > loo_plain
+    fitted = fit_confidence(data, no_answer)
     print(
-        f"withdrawn when no answer was stated ({sum(no_answer)} such items): under {cut:.3f}, "
-        f"{n_cut} items right; leave-one-out {loo_plain} without the cut, {loo_cut} with it: "
-        + ("kept" if keep_cut else "not kept (it does not carry to items it was not fitted on)")
+        f"{len(data)} checked dev items; weights "
+        f"{dict(zip(CONFIDENCE_INPUTS, (round(v, 3) for v in fitted.weights), strict=True))}"
+    )
+    print(f"P(yes) alone: threshold {fitted.p_threshold:.3f}, {fitted.p_right} items right")
+    print(f"combined:     threshold {fitted.threshold:.3f}, {fitted.right} items right")
+    print(
+        f"withdrawn when no answer was stated ({fitted.n_no_answer} such items): under {fitted.cut:.3f}, "
+        f"{fitted.cut_right} items right; leave-one-out {fitted.loo_plain} without the cut, "
+        f"{fitted.loo_cut} with it: "
+        + ("kept" if fitted.keep_cut else "not kept (it does not carry to items it was not fitted on)")
     )
     if args.write:
         doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
-        eng = doc.setdefault("engine", {})
-        eng["confidence_weights"] = [round(v, 5) for v in w]
-        eng["abstain_below"] = round(thr, 4)
-        eng["abstain_unworded_below"] = round(cut, 4) if keep_cut else 0.0
+        doc.setdefault("engine", {}).update(fitted.engine_values())
         doc["calibrated"] = {
             "on": str(Path(args.run)),
             "items": len(data),

@@ -1,4 +1,4 @@
-"""Command line: `python -m evals run ...` and `python -m evals compare RUN_A RUN_B`."""
+"""Command line: `python -m evals run ...`, `python -m evals compare RUN_A RUN_B`, `python -m evals lovo ...`."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ EPILOG = """examples:
   python -m evals table evals/baselines/*/
   python -m evals record evals/runs/LATEST --change "engine: second asks split on prepositions"
   python -m evals history --gold contracts --split test --metric answer_accuracy citation_precision
+  python -m evals lovo --gold evals/gold/contracts.jsonl --retrieval-only
+  python -m evals lovo --gold evals/gold/contracts.jsonl --gold evals/gold/basecamp.jsonl \\
+      --fit-run evals/baselines/full-v3-contracts --sample 40
 """
 
 
@@ -146,6 +149,61 @@ def _parser() -> argparse.ArgumentParser:
         metavar="M",
         help="metric columns (repeatable; default evidence_recall@5 mrr@5 answer_accuracy latency_ms_p50)",
     )
+    lv = sub.add_parser(
+        "lovo",
+        help="leave-one-vendor-out: every fitted number fitted on the other vendors' dev items, scored on "
+        "the held-out vendor's test items, for each vendor in turn",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    lv.add_argument(
+        "--gold",
+        action="append",
+        required=True,
+        help="gold JSONL file (repeatable: several files, ids unique across them; every item needs a split)",
+    )
+    lv.add_argument("--corpus", help="run on this corpus, ingested into a temporary store of its own")
+    lv.add_argument("--store-dir", help="with --corpus: keep that corpus's store in this folder")
+    lv.add_argument(
+        "--out", help="output folder (default evals/runs/<timestamp>-lovo[-retrieval]-<goldname>/)"
+    )
+    lv.add_argument("--k", type=int, default=5, help="top-k retrieved spans scored (default 5)")
+    lv.add_argument(
+        "--retrieval-only",
+        action="store_true",
+        help="fit and score the fusion and the ranker only (no LLM; with --fit-run, the confidence on the "
+        "run's recorded rows too)",
+    )
+    lv.add_argument(
+        "--fit-run",
+        help="a full run folder whose rows carry `signals` (its dev items' rows fit each fold's confidence "
+        "model; a --split both run also gives the held-out vendors' test rows); required without "
+        "--retrieval-only",
+    )
+    lv.add_argument(
+        "--vendor", action="append", default=[], help="only these folds (repeatable; default: every vendor)"
+    )
+    lv.add_argument("--also-dev", action="store_true", help="score each held-out vendor's dev items too")
+    lv.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="which held-out items are scored: lang=fr, id=ID, answerable=true|false (the fits use every "
+        "training item)",
+    )
+    lv.add_argument("--sample", type=int, help="a seeded random sample of N of the held-out items scored")
+    lv.add_argument("--limit", type=int, help="the first N of the held-out items scored (after --sample)")
+    lv.add_argument("--seed", type=int, default=0, help="seed for --sample (default 0)")
+    lv.add_argument(
+        "--min",
+        action="append",
+        default=[],
+        metavar="METRIC=VALUE",
+        help="fail (exit 1) when a pooled METRIC is under VALUE (repeatable)",
+    )
+    lv.add_argument("--fast", action="store_true", help="use the fast local LLM (llm.choice=fast)")
+    lv.add_argument("--no-progress", action="store_true", help="no progress bar")
     v = sub.add_parser("review", help="score the review grid (vendors x topics) against the gold grid")
     v.add_argument("--gold", default=None, help="gold grid JSONL (default evals/gold/review.jsonl)")
     v.add_argument(
@@ -449,6 +507,99 @@ def cmd_review(args: argparse.Namespace, settings: Settings | None = None) -> in
     return 1 if problems else 0
 
 
+def cmd_lovo(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    """Leave-one-vendor-out over one or more gold files (evals/lovo.py): print the estimate, run the folds,
+    write the run folder, print the pooled and per-fold figures and the seen/unseen verdicts."""
+    from evals import lovo
+    from evals.dataset import GoldError, apply_filters, parse_filters
+    from evals.metrics import metric_names
+    from evals.report import load_run
+
+    allowed = [*metric_names(args.k), *(n.format(k=args.k) for n in lovo.RANKER_METRICS), "ece"]
+    try:
+        mins = parse_thresholds(args.min, allowed)
+        filters = parse_filters(args.filter)
+        items = lovo.load_golds(args.gold)
+        fit_summary, fit_rows = load_run(args.fit_run) if args.fit_run else (None, [])
+    except (GoldError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not args.retrieval_only and not args.fit_run:
+        print(
+            "error: full mode refits the confidence model per fold: give --fit-run (a full dev run whose "
+            "rows carry signals), or use --retrieval-only",
+            file=sys.stderr,
+        )
+        return 2
+    if fit_rows and not any((r.get("ask") or {}).get("signals") for r in fit_rows):
+        print(
+            f"error: no row of {args.fit_run} carries signals (a run made before they were recorded?)",
+            file=sys.stderr,
+        )
+        return 2
+    folds = args.vendor or lovo.fold_vendors(items)
+
+    def select(xs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return apply_filters(xs, filters, args.limit, args.sample, args.seed)
+
+    n_scored = len(lovo.scored_items(items, folds, args.also_dev, select))
+    if args.retrieval_only:
+        print(f"retrieval-only: {len(folds)} folds, {n_scored} held-out items scored; no LLM")
+    else:
+        p50 = lovo.last_p50_s(fit_summary)
+        print(
+            f"full: {len(folds)} folds, {n_scored} held-out items answered by the LLM"
+            + (
+                f", about {n_scored * p50[0] / 60:.0f} min ({p50[0]:.1f} s p50 per question, {p50[1]})"
+                if p50
+                else " (no earlier full run to time it by)"
+            )
+        )
+    settings = settings or load_settings()
+    if args.fast:
+        settings = settings.replace(**{"llm.choice": "fast"})
+    from core.tokens import ensure_tiktoken_cache
+
+    ensure_tiktoken_cache(settings.tiktoken_cache_dir)
+    try:
+        result = lovo.run_lovo(
+            settings,
+            items,
+            retrieval_only=args.retrieval_only,
+            k=args.k,
+            vendors=args.vendor or None,
+            fit_rows={str(r["id"]): r for r in fit_rows},
+            also_dev=args.also_dev,
+            select=select,
+            corpus=args.corpus,
+            store_dir=args.store_dir,
+            progress=not args.no_progress,
+            say=lambda m: print(m, file=sys.stderr, flush=True),
+            extra_config={
+                "gold": ", ".join(args.gold),
+                "golds": list(args.gold),
+                "fit_run": args.fit_run,
+                "filters": {k: sorted(v) for k, v in filters.items()},
+                "limit": args.limit,
+                "sample": args.sample,
+                "seed": args.seed if args.sample else None,
+                "split": "test",
+            },
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    name = "lovo" + ("-retrieval" if args.retrieval_only else "")
+    summary = result.summary()
+    out = lovo.write_run(Path(args.out or default_out_dir(name, args.gold[0])), summary, result.rows)
+    print("\n".join(lovo.console_lines(summary)))
+    print(f"wrote {out}")
+    problems = check_thresholds(summary["metrics"], mins)
+    for p in problems:
+        print(f"THRESHOLD FAILED: {p}", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
     """Entry point; `settings` lets tests run offline (hashing embedder) without environment tricks."""
     args = _parser().parse_args(argv)
@@ -467,4 +618,6 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return cmd_history(args)
     if args.command == "review":
         return cmd_review(args, settings)
+    if args.command == "lovo":
+        return cmd_lovo(args, settings)
     return cmd_run(args, settings)

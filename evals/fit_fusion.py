@@ -6,7 +6,8 @@ Every answerable dev item with evidence is retrieved, exactly as `python -m eval
 it (vendor scope, per-vendor fan-out, neighbour expansion), under each point of a small grid; the query
 vectors are computed once. The point with the best evidence_recall@k, then the best mrr@k, wins (BM25
 weight breaks ties; `--recall-items`/`--mrr-tolerance` widen the choice towards BM25, see `fit`). `--write` stores it in
-config/fusion.json with its provenance; the assistant uses it only with the embedder it was fitted with."""
+config/fusion.json with its provenance; the assistant uses it only with the embedder it was fitted with.
+The fit is a function of an item list (`fit_fusion`), which `python -m evals lovo` runs once per fold."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ import datetime as dt
 import itertools
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from langchain_core.embeddings import Embeddings
 
 from assistant.fusion import DEFAULT_WEIGHTS, FUSION_FILE, Fusion
 
@@ -25,7 +29,7 @@ GRID_GLOSSARY = (0.0, 0.15, 0.3, 0.5, 0.7)
 GRID_RRF_K = (20, 60)
 
 
-class _MemoEmbeddings:
+class _MemoEmbeddings(Embeddings):
     """The assistant's embedder with query vectors remembered (the grid asks each question many times)."""
 
     def __init__(self, inner: Any) -> None:
@@ -57,22 +61,72 @@ def distance(f: Fusion, rrf_k_default: int) -> float:
     return sum(abs(f.weight(n) - w) for n, w in DEFAULT_WEIGHTS.items()) + (f.rrf_k != rrf_k_default) * 0.5
 
 
-def evaluate(
-    items: Sequence[dict[str, Any]],
-    retrieve: Callable[[str], list[dict[str, Any]]],
-    score: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]],
-    k: int,
-) -> tuple[float, float]:
-    """(evidence_recall@k, mrr@k) over the items with evidence, scored by the eval's own metrics."""
+class GridRetriever:
+    """Retrieval of a question under any fusion, exactly as `python -m evals run --retrieval-only` does it
+    (vendor scope, per-vendor fan-out, neighbour expansion), each (fusion, question) retrieved once and the
+    query vectors computed once: the grid, and `evals lovo`'s folds, ask the same questions many times."""
+
+    def __init__(self, settings: Any, store: Any, embeddings: Any, k: int) -> None:
+        from evals.runner import store_texts
+
+        self.settings, self.store, self.k = settings, store, k
+        self.embeddings = (
+            embeddings if isinstance(embeddings, _MemoEmbeddings) else _MemoEmbeddings(embeddings)
+        )
+        self.document_text = store_texts(store)
+        self._assistants: dict[str, Any] = {}
+        self._asks: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def assistant(self, f: Fusion) -> Any:
+        """An assistant retrieving with fusion `f` (one per fusion, sharing the store and the embedder)."""
+        from assistant import Assistant
+
+        key = json.dumps(f.to_json(), sort_keys=True)
+        if key not in self._assistants:
+            self._assistants[key] = Assistant(
+                self.settings, store=self.store, embeddings=self.embeddings, fusion=f
+            )
+        return self._assistants[key]
+
+    def ask(self, f: Fusion, question: str) -> dict[str, Any]:
+        """The retrieval-only ask JSON of `question` under `f`: question, the top-k hits, vendors, language."""
+        key = (json.dumps(f.to_json(), sort_keys=True), question)
+        if key not in self._asks:
+            r = self.assistant(f).retrieve(question, k=self.k)
+            self._asks[key] = {
+                "question": question,
+                "retrieved": [h.to_json() for h in r.hits],
+                "vendors": list(r.vendors or []),
+                "language": r.language,
+            }
+        return self._asks[key]
+
+    def item_score(self, f: Fusion, item: Mapping[str, Any]) -> tuple[float, float] | None:
+        """(evidence_recall@k, mrr@k) of one gold item under `f`, scored by the eval's own metrics; None
+        for an item the metrics do not score (no evidence)."""
+        from evals.metrics import score_item
+
+        s = score_item(item, self.ask(f, str(item["question"])), self.k, self.document_text, True)
+        if s.get(f"evidence_recall@{self.k}") is None:
+            return None
+        return s[f"evidence_recall@{self.k}"], s[f"mrr@{self.k}"] or 0.0
+
+
+def fusion_items(items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The items a fusion is fitted on: answerable, with evidence."""
+    return [it for it in items if it.get("answerable", True) and it.get("evidence")]
+
+
+def mean_scores(scores: Sequence[tuple[float, float] | None]) -> tuple[float, float]:
+    """(evidence_recall@k, mrr@k) over the items that have scores (0, 0 when none has)."""
     rec = mrr = 0.0
     n = 0
-    for it in items:
-        s = score(it, {"question": it["question"], "retrieved": retrieve(it["question"])})
-        if s.get(f"evidence_recall@{k}") is None:
+    for s in scores:
+        if s is None:
             continue
         n += 1
-        rec += s[f"evidence_recall@{k}"]
-        mrr += s[f"mrr@{k}"] or 0.0
+        rec += s[0]
+        mrr += s[1]
     return (rec / n, mrr / n) if n else (0.0, 0.0)
 
 
@@ -112,6 +166,47 @@ def fit(
     return pick[0], pick[1], scored
 
 
+@dataclass(frozen=True)
+class FusionFit:
+    """A fitted fusion, with its scores on the items it was fitted on and the hand-set fusion's."""
+
+    fusion: Fusion
+    scores: tuple[float, float]  # (evidence_recall@k, mrr@k) of `fusion` on the fit's items
+    hand_set: tuple[float, float]  # the hand-set fusion's on the same items
+    best_point: tuple[Fusion, tuple[float, float]]  # the grid's best point alone, and its scores
+    scored: list[tuple[Fusion, tuple[float, float]]]
+    n_items: int
+    item_ids: tuple[str, ...]
+
+
+def fit_fusion(
+    items: Sequence[Mapping[str, Any]],
+    item_score: Callable[[Fusion, Mapping[str, Any]], tuple[float, float] | None],
+    rrf_k_default: int,
+    recall_items: int = 0,
+    mrr_tolerance: float = 0.0,
+    points: Sequence[Fusion] | None = None,
+) -> FusionFit:
+    """Fit the fusion on `items` (those `fusion_items` keeps): every grid point (or `points`) scored by
+    `item_score` over them, the point kept by `fit`'s rule."""
+    items = fusion_items(items)
+
+    def measure(f: Fusion) -> tuple[float, float]:
+        return mean_scores([item_score(f, it) for it in items])
+
+    before = measure(Fusion.hand_set(rrf_k_default))
+    best, after, scored = fit(
+        points if points is not None else grid(rrf_k_default),
+        measure,
+        rrf_k_default,
+        len(items),
+        recall_items,
+        mrr_tolerance,
+    )
+    top = max(scored, key=lambda fs: fs[1])
+    return FusionFit(best, after, before, top, scored, len(items), tuple(str(it["id"]) for it in items))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from core.runtime import apply_offline_defaults
 
@@ -139,14 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant import Assistant
     from core.settings import load_settings
     from evals.dataset import load_gold
-    from evals.metrics import score_item
-    from evals.runner import store_texts
 
-    items = [
-        it
-        for it in load_gold(args.gold)
-        if it.get("split") == args.split and it.get("answerable", True) and it.get("evidence")
-    ]
+    items = fusion_items([it for it in load_gold(args.gold) if it.get("split") == args.split])
     if not items:
         print(
             f"error: no answerable item with evidence in split {args.split!r} of {args.gold}", file=sys.stderr
@@ -154,26 +243,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     settings = load_settings()
     base = Assistant(settings)
-    emb = _MemoEmbeddings(base.embeddings)
-    store = base.store
-    document_text = store_texts(store)
-
-    def measure(f: Fusion) -> tuple[float, float]:
-        asst = Assistant(settings, store=store, embeddings=emb, fusion=f)  # type: ignore[arg-type]
-
-        def retrieve(q: str) -> list[dict[str, Any]]:
-            return [h.to_json() for h in asst.retrieve(q, k=args.k).hits]
-
-        return evaluate(
-            items, retrieve, lambda it, ask: score_item(it, ask, args.k, document_text, True), args.k
-        )
-
+    retriever = GridRetriever(settings, base.store, base.embeddings, args.k)
     rrf_default = settings.retrieval.rrf_k
-    before = measure(Fusion.hand_set(rrf_default))
-    best, after, scored = fit(
-        grid(rrf_default), measure, rrf_default, len(items), args.recall_items, args.mrr_tolerance
-    )
-    top = max(scored, key=lambda fs: fs[1])
+    fitted = fit_fusion(items, retriever.item_score, rrf_default, args.recall_items, args.mrr_tolerance)
+    best, after, before, top = fitted.fusion, fitted.scores, fitted.hand_set, fitted.best_point
     embeddings = base.model_info()["embeddings"]
     print(f"{len(items)} {args.split} items with evidence; embeddings {embeddings}")
     print(

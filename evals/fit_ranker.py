@@ -5,7 +5,9 @@
 For every answerable dev item with evidence, the assistant retrieves and ranks the candidate sentences;
 a candidate is positive when it overlaps an evidence passage. Coordinate ascent over a small grid of
 weights maximises top-1 accuracy (ties broken by mean reciprocal rank) over the items whose evidence is
-among the candidates. `--write` stores the weights in config/ranker.json with their provenance."""
+among the candidates. `--write` stores the weights in config/ranker.json with their provenance.
+`collect_by_item` and `fit` are the fit as functions of an item list (`python -m evals lovo` runs them per
+fold)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assistant.rank import FEATURES, WEIGHTS_FILE, load_weights
@@ -28,11 +30,15 @@ def _hits(doc: str, start: int, end: int, evidence: Sequence[dict[str, Any]]) ->
     )
 
 
-def collect(
-    items: Sequence[dict[str, Any]], assistant: Any
-) -> list[tuple[list[tuple[float, ...]], list[bool]]]:
-    """(feature vectors, labels) per answerable single-vendor item whose evidence is among the candidates."""
-    out = []
+RankerData = Sequence[tuple[list[tuple[float, ...]], list[bool]]]
+
+
+def collect_by_item(
+    items: Sequence[Mapping[str, Any]], assistant: Any
+) -> dict[str, tuple[list[tuple[float, ...]], list[bool]]]:
+    """id -> (feature vectors, labels) of each answerable single-vendor item whose evidence is among the
+    candidates the assistant ranks for it (in the items' order)."""
+    out = {}
     for it in items:
         if not it.get("answerable", True) or not it.get("evidence") or len(it.get("vendors", [])) > 1:
             continue
@@ -43,30 +49,46 @@ def collect(
         labels = [_hits(c.span.clause.document, c.span.start, c.span.end, it["evidence"]) for c in cands]
         if not any(labels):
             continue
-        out.append(([c.features for c in cands], labels))
+        out[str(it["id"])] = ([c.features for c in cands], labels)
     return out
 
 
-def score(
-    data: Sequence[tuple[list[tuple[float, ...]], list[bool]]], w: Sequence[float]
-) -> tuple[float, float]:
+def collect(
+    items: Sequence[dict[str, Any]], assistant: Any
+) -> list[tuple[list[tuple[float, ...]], list[bool]]]:
+    """(feature vectors, labels) per answerable single-vendor item whose evidence is among the candidates."""
+    return list(collect_by_item(items, assistant).values())
+
+
+def first_hit(feats: Sequence[tuple[float, ...]], labels: Sequence[bool], w: Sequence[float]) -> int | None:
+    """The 0-based rank, under weights `w`, of the first candidate that hits the evidence (None: none does)."""
+    s = [sum(a * b for a, b in zip(w, f, strict=True)) for f in feats]
+    order = sorted(range(len(s)), key=lambda i: (-s[i], i))
+    return next((r for r, i in enumerate(order) if labels[i]), None)
+
+
+def score(data: RankerData, w: Sequence[float]) -> tuple[float, float]:
     """(top-1 accuracy, MRR) of the weights over the collected items."""
     top1 = mrr = 0.0
     for feats, labels in data:
-        s = [sum(a * b for a, b in zip(w, f, strict=True)) for f in feats]
-        order = sorted(range(len(s)), key=lambda i: (-s[i], i))
-        top1 += labels[order[0]]
-        mrr += next((1.0 / (r + 1) for r, i in enumerate(order) if labels[i]), 0.0)
+        r = first_hit(feats, labels, w)
+        top1 += r == 0
+        mrr += 1.0 / (r + 1) if r is not None else 0.0
     n = max(1, len(data))
     return top1 / n, mrr / n
 
 
+def weight_vector(weights: Mapping[str, float]) -> list[float]:
+    """Named weights in FEATURES order (0 for a feature they do not name)."""
+    return [float(weights.get(f, 0.0)) for f in FEATURES]
+
+
 def fit(
-    data: Sequence[tuple[list[tuple[float, ...]], list[bool]]], start: dict[str, float], rounds: int = 4
+    data: RankerData, start: Mapping[str, float], rounds: int = 4
 ) -> tuple[dict[str, float], tuple[float, float]]:
     """Coordinate ascent: each weight in turn takes the grid value that scores best (the sentence
     similarity's weight stays 1.0: it fixes the scale)."""
-    w = [start.get(f, 0.0) for f in FEATURES]
+    w = weight_vector(start)
     anchor = FEATURES.index("sentence")
     w[anchor] = 1.0
     best = score(data, w)
@@ -109,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = load_weights(embeddings=asst.model_info()["embeddings"])
     asst = Assistant(load_settings(), weights={**start, "sentence": 1.0})  # compute every feature
     data = collect(items, asst)
-    before = score(data, [start.get(f, 0.0) for f in FEATURES])
+    before = score(data, weight_vector(start))
     weights, after = fit(data, start)
     print(f"{len(data)} dev items with evidence among the candidates")
     print(f"top-1 {before[0]:.3f} -> {after[0]:.3f}; MRR {before[1]:.3f} -> {after[1]:.3f}")

@@ -661,3 +661,14 @@ def reliability(rows: Sequence[Mapping[str, Any]], bins: int = 5) -> list[dict[s
             }
         )
     return out
+
+
+def expected_calibration_error(rows: Sequence[Mapping[str, Any]], bins: int = 10) -> float | None:
+    """Expected calibration error of the rows' confidence: over `reliability`'s equal-width bins of [0, 1],
+    |mean confidence - observed share of true sentences| weighted by each bin's share of the rows that carry
+    a confidence (0: perfectly calibrated). None when no row carries one."""
+    table = reliability(rows, bins)
+    n = sum(b["n"] for b in table)
+    if not n:
+        return None
+    return sum(b["n"] / n * abs(b["mean_confidence"] - b["observed"]) for b in table if b["n"])

@@ -1,0 +1,127 @@
+"""The fit commands (`python -m evals.fit_fusion`, `evals.fit_ranker`, `evals.calibration --fit`) print the
+same numbers as before their fits became callable functions (for `evals lovo`): the expected outputs below
+were recorded with the code as it was before that refactor, on the tiny fixture corpus (hashing embedder)
+and on a synthetic run."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+LOVO = Path(__file__).parent / "fixtures" / "lovo"
+# The confidence model's inputs when the expected calibration output was recorded (the run's signals name
+# them; pinned so that a change of the model's inputs does not change what this fixture means).
+RECORDED_INPUTS = ("bias", "p_yes", "rank_score", "type_match", "sentence_similarity", "best_dense")
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus ingested with the hashing embedder; returns the store folder."""
+    from assistant_fakes import build_store
+
+    store_dir = tmp_path_factory.mktemp("fit-clis") / "store"
+    build_store(store_dir)
+    return store_dir
+
+
+@pytest.fixture
+def offline_env(sample_store: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The environment the fit commands read their settings from (the sample store, offline models); returns
+    a gold file: the LOVO fixture's two files in one."""
+    from assistant_fakes import SAMPLE_CORPUS
+
+    for key, value in {
+        "CQA__CORPUS_DIR": str(SAMPLE_CORPUS),
+        "CQA__STORE_DIR": str(sample_store),
+        "CQA__EMBEDDING__KIND": "hashing",
+        "CQA__LLM__PROVIDER": "fake",
+    }.items():
+        monkeypatch.setenv(key, value)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(p.read_text(encoding="utf-8") for p in sorted(LOVO.glob("gold-*.jsonl"))))
+    return gold
+
+
+FIT_FUSION_OUT = """\
+16 dev items with evidence; embeddings hashing-256
+evidence_recall@5 0.688 -> 0.688; mrr@5 0.575 -> 0.575
+best point alone: {"weights": {"dense": 1.0, "bm25": 0.7, "bm25_glossary": 0.5}, "rrf_k": 20, "fitted_for": null}, recall 0.688, mrr 0.575
+kept: {"weights": {"dense": 1.0, "bm25": 1.0, "bm25_glossary": 0.7}, "rrf_k": 60, "fitted_for": null}
+"""
+
+
+def test_fit_fusion_prints_what_it_printed(offline_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from evals.fit_fusion import main
+
+    assert main(["--gold", str(offline_env)]) == 0
+    assert capsys.readouterr().out == FIT_FUSION_OUT
+
+
+FIT_RANKER_OUT = """\
+10 dev items with evidence among the candidates
+top-1 0.800 -> 0.800; MRR 0.834 -> 0.900
+{"dense": 0.0, "lexical": 0.8, "section": 0.0, "qtype": 0.45, "rank": 0.05, "figure": 0.0, "short": 0.45, "sentence": 1.0}
+"""
+
+
+def test_fit_ranker_prints_what_it_printed(offline_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from evals.fit_ranker import main
+
+    assert main(["--gold", str(offline_env)]) == 0
+    assert capsys.readouterr().out == FIT_RANKER_OUT
+
+
+def synthetic_run(folder: Path, n: int = 24, seed: int = 3) -> Path:
+    """A full dev run's folder whose rows carry the confidence signals: true answers at a higher P(yes) and
+    rank score than false ones, some restatements that stated no answer."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        answerable = i % 4 != 0
+        hit = answerable and rng.random() < 0.7
+        p = min(1.0, max(0.0, rng.gauss(0.7 if hit else 0.35, 0.2)))
+        signals = {
+            "p_yes": round(p, 4),
+            "rank_score": round(rng.gauss(4.5 if hit else 3.5, 0.8), 4),
+            "type_match": rng.choice([0.0, 0.5, 1.0]),
+            "sentence_similarity": round(rng.random(), 4),
+            "best_dense": round(rng.uniform(0.3, 0.8), 4),
+            "wording_no_answer": 1.0 if rng.random() < (0.15 if hit else 0.45) else 0.0,
+        }
+        rows.append(
+            {
+                "id": f"q{i}",
+                "ask": {
+                    "question": f"question {i}",
+                    "confidence": round(p, 4),
+                    "citations": [{"document": "v/d.txt", "start": 0, "end": 10}],
+                    "signals": signals,
+                },
+                "scores": {"answerable": answerable, "citations_hit": int(hit)},
+            }
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text(json.dumps({"split": "dev", "config": {}}), encoding="utf-8")
+    (folder / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return folder
+
+
+CALIBRATION_FIT_OUT = """\
+24 checked dev items; weights {'bias': -6.668, 'p_yes': 3.381, 'rank_score': 1.377, 'type_match': -0.078, 'sentence_similarity': -0.809, 'best_dense': -0.264}
+P(yes) alone: threshold 0.453, 15 items right
+combined:     threshold 0.159, 15 items right
+withdrawn when no answer was stated (5 such items): under 0.699, 16 items right; leave-one-out 11 without the cut, 12 with it: kept
+"""
+
+
+def test_calibration_fit_prints_what_it_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("assistant.confidence.CONFIDENCE_INPUTS", RECORDED_INPUTS)
+    from evals.calibration import main
+
+    assert main([str(synthetic_run(tmp_path / "run")), "--fit"]) == 0
+    assert capsys.readouterr().out == CALIBRATION_FIT_OUT
