@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from evals.metrics import confidence_of, reliability, truth
 
 MIN_FIT_ITEMS = 20  # checked items under which the confidence model is not fitted
 # EngineConfig's numbers that the fit sets (config/ranker.json's "engine"; ConfidenceFit.engine_values)
-FITTED_ENGINE_KEYS = ("confidence_weights", "abstain_below", "abstain_unworded_below")
+FITTED_ENGINE_KEYS = ("confidence_weights", "abstain_below", "abstain_unworded_below", "confidence_inputs")
 
 
 def sweep(rows: Sequence[Mapping[str, Any]], thresholds: Sequence[float]) -> list[dict[str, Any]]:
@@ -234,6 +235,7 @@ class ConfidenceFit:
     loo_plain: int  # leave-one-out items right without the cut, with it (0, 0 when the cut withdraws nothing)
     loo_cut: int
     n_items: int
+    inputs: tuple[str, ...] = ()  # the model's inputs ("bias" first); () for the default model's
 
     @property
     def keep_cut(self) -> bool:
@@ -243,26 +245,40 @@ class ConfidenceFit:
     def engine_values(self) -> dict[str, Any]:
         """The fitted numbers as config/ranker.json's "engine" stores them (and EngineConfig reads them), by
         FITTED_ENGINE_KEYS."""
+        from assistant.confidence import CONFIDENCE_INPUTS
+
         values = (
             [round(v, 5) for v in self.weights],
             round(self.threshold, 4),
             round(self.cut, 4) if self.keep_cut else 0.0,
+            list(self.inputs or CONFIDENCE_INPUTS),
         )
         return dict(zip(FITTED_ENGINE_KEYS, values, strict=True))
 
 
+def p_yes_of(x: Sequence[float], inputs: Sequence[str]) -> float:
+    """P(yes) from one row's model inputs (named by `inputs`): itself, or from its log-odds."""
+    if "p_yes" in inputs:
+        return float(x[list(inputs).index("p_yes")])
+    return 1.0 / (1.0 + math.exp(-float(x[list(inputs).index("p_yes_logit")])))
+
+
 def fit_confidence(
-    data: Sequence[tuple[list[float], bool, bool]], no_answer: Sequence[bool], steps: int = 20000
+    data: Sequence[tuple[list[float], bool, bool]],
+    no_answer: Sequence[bool],
+    steps: int = 20000,
+    inputs: Sequence[str] | None = None,
 ) -> ConfidenceFit:
-    """Fit the confidence model on `data` (inputs_of's tuples; `no_answer`: stated_no_answer of the same
-    rows): logistic weights, the threshold that gets the most items right, P(yes) alone for comparison, and
-    the unworded cut, kept only when it carries in leave-one-out."""
+    """Fit the confidence model on `data` (inputs_of's tuples over `inputs`, default the default model's;
+    `no_answer`: stated_no_answer of the same rows): logistic weights, the threshold that gets the most items
+    right, P(yes) alone for comparison, and the unworded cut, kept only when it carries in leave-one-out."""
     from assistant.confidence import CONFIDENCE_INPUTS
 
+    names = tuple(inputs or CONFIDENCE_INPUTS)
     w = fit_logistic(data, steps=steps)
     scores = [logistic(w, x) for x, _, _ in data]
     thr = best_threshold(scores, data)
-    p_scores = [x[CONFIDENCE_INPUTS.index("p_yes")] for x, _, _ in data]
+    p_scores = [p_yes_of(x, names) for x, _, _ in data]
     p_thr = best_threshold(p_scores, data)
     cut, n_cut = best_unworded_threshold(scores, data, no_answer, thr)
     loo_plain, loo_cut = loo_right(data, no_answer, steps=steps) if cut > thr else (0, 0)
@@ -278,6 +294,7 @@ def fit_confidence(
         loo_plain=loo_plain,
         loo_cut=loo_cut,
         n_items=len(data),
+        inputs=names,
     )
 
 
@@ -298,7 +315,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="fit the confidence model (check P(yes) + ranker evidence) and its threshold",
     )
-    p.add_argument("--gold", default="evals/gold/contracts.jsonl", help="with --fit: the run's gold file")
+    p.add_argument(
+        "--gold", nargs="+", default=["evals/gold/contracts.jsonl"], help="with --fit: the run's gold file(s)"
+    )
+    p.add_argument(
+        "--inputs",
+        help="with --fit: the model's inputs, comma-separated signal names of assistant.confidence.SIGNALS "
+        "(default: the default model's, " + ",".join(("p_yes", "rank_score", "type_match")) + ",...)",
+    )
     args = p.parse_args(argv)
     from evals.report import load_run
 
@@ -345,22 +369,30 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
 
     apply_offline_defaults()
     from assistant import Assistant
-    from assistant.confidence import CONFIDENCE_INPUTS
+    from assistant.confidence import CONFIDENCE_INPUTS, SIGNALS
     from assistant.rank import WEIGHTS_FILE
     from core.settings import load_settings
-    from evals.dataset import load_gold
+    from evals.dataset import load_golds
 
-    gold = {str(it["id"]): it for it in load_gold(args.gold)}
+    inputs = ("bias", *args.inputs.split(",")) if args.inputs else CONFIDENCE_INPUTS
+    unknown = [k for k in inputs[1:] if k not in SIGNALS]
+    if unknown or ("p_yes" not in inputs and "p_yes_logit" not in inputs):
+        print(
+            f"error: --inputs needs p_yes or p_yes_logit and names of {SIGNALS} (got {unknown})",
+            file=sys.stderr,
+        )
+        return 2
+    gold = {str(it["id"]): it for it in load_golds(args.gold)}
     used: list[Mapping[str, Any]] = []
-    data = inputs_of(rows, gold, Assistant(load_settings()), used=used)
+    data = inputs_of(rows, gold, Assistant(load_settings()), used=used, inputs=inputs)
     if len(data) < MIN_FIT_ITEMS:
         print(f"error: only {len(data)} checked items to fit on", file=sys.stderr)
         return 2
     no_answer = [stated_no_answer(r) for r in used]
-    fitted = fit_confidence(data, no_answer)
+    fitted = fit_confidence(data, no_answer, inputs=inputs)
     print(
         f"{len(data)} checked dev items; weights "
-        f"{dict(zip(CONFIDENCE_INPUTS, (round(v, 3) for v in fitted.weights), strict=True))}"
+        f"{dict(zip(inputs, (round(v, 3) for v in fitted.weights), strict=True))}"
     )
     print(f"P(yes) alone: threshold {fitted.p_threshold:.3f}, {fitted.p_right} items right")
     print(f"combined:     threshold {fitted.threshold:.3f}, {fitted.right} items right")
@@ -376,7 +408,7 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
         doc["calibrated"] = {
             "on": str(Path(args.run)),
             "items": len(data),
-            "inputs": list(CONFIDENCE_INPUTS),
+            "inputs": list(inputs),
             "date": dt.date.today().isoformat(),
         }
         WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

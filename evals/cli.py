@@ -185,6 +185,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     lv.add_argument("--also-dev", action="store_true", help="score each held-out vendor's dev items too")
     lv.add_argument(
+        "--inputs",
+        help="the confidence model's inputs, comma-separated names of assistant.confidence.SIGNALS "
+        "(default: the default model's)",
+    )
+    lv.add_argument(
         "--filter",
         action="append",
         default=[],
@@ -575,7 +580,9 @@ def cmd_lovo(args: argparse.Namespace, settings: Settings | None = None) -> int:
             store_dir=args.store_dir,
             progress=not args.no_progress,
             say=lambda m: print(m, file=sys.stderr, flush=True),
+            inputs=("bias", *args.inputs.split(",")) if args.inputs else None,
             extra_config={
+                "inputs": args.inputs,
                 "gold": ", ".join(args.gold),
                 "golds": list(args.gold),
                 "fit_run": args.fit_run,

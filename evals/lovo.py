@@ -148,10 +148,12 @@ class Fitter:
         fit_rows: Mapping[str, Mapping[str, Any]] | None = None,
         points: Sequence[Fusion] | None = None,
         base_engine: EngineConfig | None = None,
+        inputs: Sequence[str] | None = None,
     ) -> None:
-        from assistant.confidence import EngineConfig
+        from assistant.confidence import CONFIDENCE_INPUTS, EngineConfig
         from evals.fit_fusion import GridRetriever
 
+        self.inputs = tuple(inputs or CONFIDENCE_INPUTS)  # the confidence model's inputs, "bias" first
         self.settings = settings
         self.grid: GridRetriever = GridRetriever(settings, store, embeddings, k)
         self.fit_rows = dict(fit_rows or {})
@@ -213,7 +215,7 @@ class Fitter:
         from evals.calibration import inputs_of, stated_no_answer
 
         used: list[Mapping[str, Any]] = []
-        data = inputs_of([self.fit_rows[i] for i in ids if i in self.fit_rows], used=used)
+        data = inputs_of([self.fit_rows[i] for i in ids if i in self.fit_rows], used=used, inputs=self.inputs)
         return data, [stated_no_answer(r) for r in used], used
 
     def fit_confidence(self, items: Sequence[Item]) -> tuple[ConfidenceFit | None, tuple[str, ...]]:
@@ -225,7 +227,7 @@ class Fitter:
         ids = tuple(str(r["id"]) for r in used)
         if len(data) < (self.min_confidence_rows or MIN_FIT_ITEMS):
             return None, ids
-        return fit_confidence(data, no_answer), ids
+        return fit_confidence(data, no_answer, inputs=self.inputs), ids
 
     # -- all three
     def fit(self, name: str, items: Sequence[Item]) -> FoldFit:
@@ -305,11 +307,12 @@ def ranker_item_scores(
 def recorded_confidences(engine: EngineConfig, data: Sequence[tuple[list[float], bool, bool]]) -> list[float]:
     """The confidence the engine would give each recorded row: its logistic model over the row's recorded
     inputs, or P(yes) itself without one."""
-    from assistant.confidence import CONFIDENCE_INPUTS, logistic
+    from assistant.confidence import logistic
+    from evals.calibration import p_yes_of
 
     if engine.confidence_weights:
         return [logistic(engine.confidence_weights, x) for x, _, _ in data]
-    return [x[CONFIDENCE_INPUTS.index("p_yes")] for x, _, _ in data]
+    return [p_yes_of(x, engine.confidence_inputs) for x, _, _ in data]
 
 
 def confidence_right(
@@ -538,10 +541,12 @@ def run_lovo(
     say: Callable[[str], None] | None = None,
     extra_config: Mapping[str, Any] | None = None,
     fitter_class: type[Fitter] = Fitter,
+    inputs: Sequence[str] | None = None,
 ) -> LovoResult:
     """Fit every fold, score each held-out vendor's items with its fold's numbers, and check each fitted
     quantity on seen vs unseen items. `select` picks which held-out items are scored (--filter, --sample,
-    --limit: the fits always use every training item); `points` replaces the fusion grid."""
+    --limit: the fits always use every training item); `points` replaces the fusion grid; `inputs` names the
+    confidence model's inputs ("bias" first; default: the default model's)."""
     from assistant.confidence import EngineConfig
     from assistant.fusion import fusion_for
     from assistant.rank import load_weights
@@ -566,7 +571,7 @@ def run_lovo(
         run_settings,
         store,
     ):
-        fitter = fitter_class(run_settings, store, embeddings, k, fit_rows, points, shipped_engine)
+        fitter = fitter_class(run_settings, store, embeddings, k, fit_rows, points, shipped_engine, inputs)
         shared_llm = [llm]
 
         def llm_of() -> Any:
