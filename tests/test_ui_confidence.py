@@ -37,8 +37,13 @@ def test_bands_are_pinned() -> None:
 def test_the_number_is_a_percentage_chance() -> None:
     assert percent(0.934) == "93%" and percent(0.605) == "60%" and percent(0.47) == "47%"
     assert percent(0.999) == "99%" and percent(0.001) == "1%"  # a model never knows for certain
-    assert confidence_line(_answer(0.934)) == "Very likely right: an estimated 93% chance that this answer is right."
-    assert confidence_line(_answer(0.72)) == "Likely right: an estimated 72% chance that this answer is right."
+    assert (
+        confidence_line(_answer(0.934))
+        == "Very likely right: an estimated 93% chance that this answer is right."
+    )
+    assert (
+        confidence_line(_answer(0.72)) == "Likely right: an estimated 72% chance that this answer is right."
+    )
     assert confidence_line(_answer(0.47)) == (
         "Uncertain: an estimated 47% chance that this answer is right; read the clause."
     )
