@@ -51,6 +51,8 @@ def test_the_number_is_a_percentage_chance() -> None:
         "Doubtful: an estimated 20% chance that this answer is right; read the clause."
     )
     assert confidence_line(_answer(None)) == ""
+    # the words follow the number shown: 59.6% reads as 60%, so "likely right"
+    assert confidence_line(_answer(0.596)).startswith("Likely right: an estimated 60% chance")
 
 
 @pytest.mark.parametrize("p", [0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 0.99, 1.0])

@@ -36,10 +36,14 @@ def band(p: float) -> Band:
     return next(b for b in BANDS if p >= b.floor)
 
 
+def whole_percent(p: float) -> int:
+    """A probability as a whole percentage from 1 to 99: never 0 or 100, which a model cannot know."""
+    return min(99, max(1, round(min(1.0, max(0.0, float(p))) * 100)))
+
+
 def percent(p: float) -> str:
-    """A probability as a whole percentage ('93%'); never 0% or 100%, which a model cannot know."""
-    pct = round(min(1.0, max(0.0, float(p))) * 100)
-    return f"{min(99, max(1, pct))}%"
+    """A probability as the reader sees it: '93%'."""
+    return f"{whole_percent(p)}%"
 
 
 def confidence_line(answer: Answer) -> str:
@@ -60,6 +64,6 @@ def confidence_line(answer: Answer) -> str:
             f"Not answered: the closest sentence found has an estimated {percent(c)} chance of answering "
             "the question."
         )
-    b = band(c)
+    b = band(whole_percent(c) / 100)  # the band of the number shown: 0.596 reads "60%", likely right
     advice = f"; {b.advice}" if b.advice else ""
     return f"{b.label}: an estimated {percent(c)} chance that this answer is right{advice}."
