@@ -4,7 +4,7 @@ redline as escaped HTML. No Streamlit import: unit-tested alone.
 
 Document text is untrusted: every piece is html.escape'd before markup is added. Deletions and insertions
 are marked in the text itself ([-deleted-] {+inserted+}, the markers of `python -m assistant diff --md`)
-inside <del>/<ins>, struck through and underlined, so the redline reads without colour and survives a copy.
+around <del>/<ins> (struck through, underlined), so the redline reads without colour and survives a copy.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ LEGEND = (
     f"Redline: {DEL_OPEN}deleted{DEL_CLOSE} is struck through, {INS_OPEN}inserted{INS_CLOSE} is "
     "underlined; the markers are part of the text."
 )
-DEL_STYLE = "text-decoration: line-through; background: #fde2e2; color: inherit; padding: 0 1px;"
-INS_STYLE = (
-    "text-decoration: underline; background: #d9f2e1; color: inherit; font-weight: 600; padding: 0 1px;"
-)
+# the markers sit outside the struck-through / underlined text so that the line never hides them
+DEL_STYLE = "background: #fde2e2; padding: 0 1px; border-radius: 2px;"
+INS_STYLE = "background: #d9f2e1; padding: 0 1px; border-radius: 2px; font-weight: 600;"
+MARKER_STYLE = "font-weight: 700;"
 STOP_STYLE = "display: inline-block; padding: 2px 8px; border: 1px solid #bbb; border-radius: 12px;"
 PICKED_STYLE = STOP_STYLE + " border: 2px solid #333; font-weight: 600;"
 
@@ -146,17 +146,25 @@ def segments(c: Change) -> Redline:
 
 
 def redline_html(pieces: Redline, css_class: str = "cqa-redline") -> str:
-    """Redline pieces escaped inside a pre-wrap <div>: deletions in <del> as [-text-], insertions in <ins>
-    as {+text+}, the rest as is."""
+    """Redline pieces escaped inside a pre-wrap <div>: a deletion as [-text-] with the text in <del> (struck
+    through), an insertion as {+text+} with the text in <ins> (underlined), the rest as is."""
+
+    def marked(tag: str, style: str, line: str, opening: str, closing: str, text: str) -> str:
+        mark = f'<span style="{MARKER_STYLE}">{{}}</span>'
+        return (
+            f'<span class="cqa-{tag}" style="{style}">{mark.format(html.escape(opening))}'
+            f'<{tag} style="text-decoration: {line}; color: inherit;">{html.escape(text)}</{tag}>'
+            f"{mark.format(html.escape(closing))}</span>"
+        )
+
     out = []
     for kind, text in pieces:
-        t = html.escape(text)
         if kind == "-":
-            out.append(f'<del style="{DEL_STYLE}">{DEL_OPEN}{t}{DEL_CLOSE}</del>')
+            out.append(marked("del", DEL_STYLE, "line-through", DEL_OPEN, DEL_CLOSE, text))
         elif kind == "+":
-            out.append(f'<ins style="{INS_STYLE}">{INS_OPEN}{t}{INS_CLOSE}</ins>')
+            out.append(marked("ins", INS_STYLE, "underline", INS_OPEN, INS_CLOSE, text))
         else:
-            out.append(t)
+            out.append(html.escape(text))
     return f'<div class="{html.escape(css_class, quote=True)}" style="{TEXT_STYLE}">{"".join(out)}</div>'
 
 
