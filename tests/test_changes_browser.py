@@ -1,22 +1,23 @@
 """Real browser (Debian's chromium via Playwright) against `streamlit run app.py`: open the Changes tab on a
 small corpus with two versions of a document, read a change's redline (deletion and insertion marked in the
 text), check that an HTML payload in the new version is shown as text and never runs, and open the change in
-the document viewer. Offline (hashing embedder, fake LLM). Screenshots go to $BROWSER_ARTIFACTS (default:
-the test's tmp dir). Run: pytest -m browser -k changes."""
+the document viewer; the review grid marks the cell whose cited clause changed. Offline (hashing embedder,
+fake LLM). Screenshots go to $BROWSER_ARTIFACTS (default: the test's tmp dir). Run: pytest -m browser -k
+changes."""
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from assistant_fakes import offline_settings
 from changes_corpus import NEW_LABEL, OLD_LABEL, PAYLOAD, write_corpus
-from streamlit_server import CHROME_ARGS, CHROMIUM, streamlit_app
+from streamlit_server import CHROME_ARGS, CHROMIUM, artifacts_dir, offline_env, streamlit_app, wait_idle
 
+from assistant import Assistant
 from ingest.pipeline import run_ingest
+from review import GridBuilder, ReviewCache
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +26,7 @@ TIMEOUT_MS = 90_000
 
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = Path(os.environ.get("BROWSER_ARTIFACTS") or tmp_path_factory.mktemp("artifacts"))
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    return artifacts_dir(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -37,31 +36,13 @@ def server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterato
         pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
     root = tmp_path_factory.mktemp("server")
     corpus = write_corpus(root / "corpus")
-    run_ingest(offline_settings(corpus, root / "store"), progress=False)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CQA")}
-    env.update(
-        {
-            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "ANONYMIZED_TELEMETRY": "False",
-            "CORPUS_DIR": str(corpus),
-            "STORE_DIR": str(root / "store"),
-            "CQA__EMBEDDING__KIND": "hashing",
-            "CQA__LLM__PROVIDER": "fake",
-            "CQA_REVIEW_AUTOBUILD": "off",
-        }
-    )
+    settings = offline_settings(corpus, root / "store")
+    run_ingest(settings, progress=False)
+    cache = ReviewCache.for_store(settings.store_dir)
+    GridBuilder(Assistant(settings), cache=cache).build(["acme"], ["termination_notice"], "en")
+    env = offline_env(corpus, root / "store")
     with streamlit_app(env, artifacts / "streamlit-changes.log") as url:
         yield url
-
-
-def _wait_idle(page, timeout_s: float = 120) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    quiet = 0
-    while quiet < 2 and time.monotonic() < deadline:
-        page.wait_for_timeout(1000)
-        quiet = quiet + 1 if page.get_by_test_id("stStatusWidgetRunningIcon").count() == 0 else 0
 
 
 def test_changes_tab_shows_a_readable_redline_and_the_payload_as_text(server: str, artifacts: Path) -> None:
@@ -83,7 +64,7 @@ def test_changes_tab_shows_a_readable_redline_and_the_payload_as_text(server: st
             card = page.locator(".st-key-chg-card-2")
             redline = card.locator(".cqa-redline")
             expect(redline).to_be_visible(timeout=TIMEOUT_MS)
-            _wait_idle(page)
+            wait_idle(page)
             # the deletion and the insertion are marked in the text itself, not by colour alone
             expect(redline.locator("del")).to_have_text("thirty (30)")
             expect(redline.locator(".cqa-del")).to_have_text("[-thirty (30)-]")
@@ -102,6 +83,17 @@ def test_changes_tab_shows_a_readable_redline_and_the_payload_as_text(server: st
             expect(mark).to_contain_text(
                 f"fourteen (14) days' written notice to ACME {PAYLOAD}", timeout=20_000
             )
+            page.keyboard.press("Escape")
+            # the review grid marks ACME's termination cell: its cited clause changed since the last version
+            page.get_by_role("tab", name="Compare vendors").click()
+            badge = page.locator(".stMarkdownBadge", has_text=f"Changed since {OLD_LABEL}")
+            expect(badge).to_be_visible(timeout=TIMEOUT_MS)
+            page.get_by_text(f"What changed since {OLD_LABEL}").click()
+            expect(page.locator(".cqa-changed-old")).to_contain_text("thirty (30) days' written notice")
+            expect(page.locator(".cqa-changed-new")).to_contain_text(PAYLOAD)
+            wait_idle(page)
+            badge.scroll_into_view_if_needed()
+            page.screenshot(path=str(artifacts / "changes-grid.png"), full_page=True)
             page.wait_for_timeout(1000)
             assert not dialogs, f"a payload ran: {dialogs}"
         finally:
