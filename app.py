@@ -1,4 +1,5 @@
-"""Contract Q&A page: chat with cited clauses, a vendor comparison, a document viewer, corpus upkeep.
+"""Contract Q&A page: chat with cited clauses, a vendor comparison, a document viewer, what changed between
+a document's versions, corpus upkeep.
 
 Run: `streamlit run app.py` (bound to 127.0.0.1 by .streamlit/config.toml). Thin over `assistant`:
 heavy objects come from ui.services.build_services (st.cache_resource), pieces from ui.components.
@@ -20,6 +21,7 @@ import streamlit as st  # noqa: E402
 from core.settings import Settings, load_settings, settings_line  # noqa: E402
 from ui import chat  # noqa: E402
 from ui import components as ui  # noqa: E402
+from ui.changes import changes_tab  # noqa: E402
 from ui.render import transcript_markdown  # noqa: E402
 from ui.review import autostart as review_autostart  # noqa: E402
 from ui.services import Services, build_services  # noqa: E402
@@ -159,8 +161,8 @@ def main() -> None:
         ui.show_error("The clause store is not available", exc)
         st.stop()
     guarded("The review grid build", review_autostart, services)
-    chat, compare, documents = st.tabs(
-        ["Ask", "Compare vendors", "Documents"], key="main_tabs", on_change="rerun"
+    chat, compare, documents, changes = st.tabs(
+        ["Ask", "Compare vendors", "Documents", "Changes"], key="main_tabs", on_change="rerun"
     )
     with chat:
         guarded("The chat", chat_tab, services, vendors)
@@ -168,6 +170,8 @@ def main() -> None:
         guarded("The comparison", ui.comparison_tab, services, services.store.vendors())
     with documents:
         guarded("The document view", ui.documents_tab, services)
+    with changes:
+        guarded("The changes view", changes_tab, services, services.store.vendors())
     viewer = st.session_state.pop("viewer", None)
     if viewer:
         ui.document_dialog(services, **viewer)

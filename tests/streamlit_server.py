@@ -1,4 +1,5 @@
-"""`streamlit run app.py` on a free loopback port for browser tests, and the Chromium they drive."""
+"""`streamlit run app.py` on a free loopback port for browser tests, the Chromium they drive, the offline
+environment they serve the page with, and a wait for the page's script run to finish."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from core.settings import PROJECT_ROOT
 
@@ -22,6 +24,43 @@ CHROME_ARGS = [
     "--disable-sync",
     "--disable-gpu",
 ]
+
+
+def artifacts_dir(tmp_path_factory: Any) -> Path:
+    """Where a browser test writes its screenshots and server log: $BROWSER_ARTIFACTS, else a tmp dir."""
+    out = Path(os.environ.get("BROWSER_ARTIFACTS") or tmp_path_factory.mktemp("artifacts"))
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def offline_env(corpus: Path, store: Path) -> dict[str, str]:
+    """This process's environment (less any CQA setting) for a page over `corpus` and an ingested `store`,
+    offline: hashing embedder, fake LLM, no review-grid build on open."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CQA")}
+    env.update(
+        {
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "ANONYMIZED_TELEMETRY": "False",
+            "CORPUS_DIR": str(corpus),
+            "STORE_DIR": str(store),
+            "CQA__EMBEDDING__KIND": "hashing",
+            "CQA__LLM__PROVIDER": "fake",
+            "CQA_REVIEW_AUTOBUILD": "off",
+        }
+    )
+    return env
+
+
+def wait_idle(page: Any, timeout_s: float = 120) -> None:
+    """Wait until the script run has finished (no 'running' indicator for two checks a second apart):
+    the indicator shows up a moment after a run starts, and a run's old elements linger until it ends."""
+    deadline = time.monotonic() + timeout_s
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(1000)
+        quiet = quiet + 1 if page.get_by_test_id("stStatusWidgetRunningIcon").count() == 0 else 0
 
 
 def free_port() -> int:

@@ -320,10 +320,7 @@ def test_answer_reads_for_a_person_and_keeps_notes_apart() -> None:
     assert not at.exception, [e.value for e in at.exception]
     texts = _texts(at)
     assert texts[0] == "Within 48 business hours."  # the short answer comes first
-    assert any(
-        "High confidence (0.93): the checker judged the cited sentence to answer the question." in t
-        for t in texts
-    )
+    assert any("Very likely right: an estimated 93% chance that this answer is right." in t for t in texts)
     labels = [e.label for e in at.expander]
     assert labels == ["Why this answer", "Technical details"]
     why, tech = at.expander

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from streamlit_server import CHROME_ARGS, CHROMIUM, streamlit_app
+from streamlit_server import CHROME_ARGS, CHROMIUM, artifacts_dir, streamlit_app, wait_idle
 
 from core.settings import PROJECT_ROOT, load_settings
 
@@ -34,9 +33,7 @@ ANSWER_TIMEOUT_MS = (600 if REAL else 90) * 1000
 
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = Path(os.environ.get("BROWSER_ARTIFACTS") or tmp_path_factory.mktemp("artifacts"))
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    return artifacts_dir(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -74,16 +71,6 @@ def _launch(p):  # type: ignore[no-untyped-def]
     return p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
 
 
-def _wait_idle(page, timeout_s: float = 120) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the script run has finished (no 'running' indicator for two checks a second apart):
-    the indicator shows up a moment after a run starts, and a run's old elements linger until it ends."""
-    deadline = time.monotonic() + timeout_s
-    quiet = 0
-    while quiet < 2 and time.monotonic() < deadline:
-        page.wait_for_timeout(1000)
-        quiet = quiet + 1 if page.get_by_test_id("stStatusWidgetRunningIcon").count() == 0 else 0
-
-
 def test_ask_and_see_cited_quote(server: tuple[str, dict[str, str]], artifacts: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -99,7 +86,7 @@ def test_ask_and_see_cited_quote(server: tuple[str, dict[str, str]], artifacts: 
             box.press("Enter")
             chips = page.get_by_test_id("stChatMessage").get_by_test_id("stPopoverButton")  # not the grid's
             expect(chips.filter(has_text="[1]").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-            _wait_idle(page)
+            wait_idle(page)
             answer = page.get_by_test_id("stChatMessageContent").last
             expect(answer).to_contain_text("1")
             # the answer speaks to a person: no internal notes; the reasons sit in a collapsed detail
@@ -118,7 +105,7 @@ def test_ask_and_see_cited_quote(server: tuple[str, dict[str, str]], artifacts: 
                 body = page.get_by_test_id("stPopoverBody").last
                 mark = body.locator("mark").first
                 expect(mark).to_be_visible(timeout=10_000)
-                _wait_idle(page)
+                wait_idle(page)
                 if not EXPECT or EXPECT in mark.inner_text():
                     found = True
                     break
@@ -179,7 +166,7 @@ def test_second_question_typed_while_first_streams(
             expect(messages.nth(3).get_by_test_id("stPopoverButton").first).to_be_visible(
                 timeout=ANSWER_TIMEOUT_MS
             )
-            _wait_idle(page)
+            wait_idle(page)
             expect(messages).to_have_count(4)
             texts = [messages.nth(i).inner_text() for i in range(4)]
             assert QUESTION in texts[0] and SECOND in texts[2], texts
@@ -210,7 +197,7 @@ def test_compare_tab_keeps_focus_and_shows_table(server: tuple[str, dict[str, st
             expect(table).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
             expect(page.get_by_role("tab", name="Compare vendors")).to_have_attribute("aria-selected", "true")
             expect(page.get_by_role("button", name="Download CSV")).to_be_visible()
-            _wait_idle(page)
+            wait_idle(page)
             page.screenshot(path=str(artifacts / "compare.png"))
         finally:
             browser.close()

@@ -5,14 +5,12 @@ Screenshots go to $BROWSER_ARTIFACTS (default: the test's tmp dir). Run: pytest 
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from assistant_fakes import offline_settings
-from streamlit_server import CHROME_ARGS, CHROMIUM, streamlit_app
+from streamlit_server import CHROME_ARGS, CHROMIUM, artifacts_dir, offline_env, streamlit_app, wait_idle
 
 from assistant import Assistant
 from core.settings import PROJECT_ROOT
@@ -28,9 +26,7 @@ TIMEOUT_MS = 90_000
 
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = Path(os.environ.get("BROWSER_ARTIFACTS") or tmp_path_factory.mktemp("artifacts"))
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    return artifacts_dir(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -42,30 +38,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterato
     settings = offline_settings(SAMPLE, store)
     run_ingest(settings, progress=False)
     GridBuilder(Assistant(settings), cache=ReviewCache.for_store(store)).build(None, None, "en")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CQA")}
-    env.update(
-        {
-            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "ANONYMIZED_TELEMETRY": "False",
-            "CORPUS_DIR": str(SAMPLE),
-            "STORE_DIR": str(store),
-            "CQA__EMBEDDING__KIND": "hashing",
-            "CQA__LLM__PROVIDER": "fake",
-            "CQA_REVIEW_AUTOBUILD": "off",
-        }
-    )
+    env = offline_env(SAMPLE, store)
     with streamlit_app(env, artifacts / "streamlit-review.log") as url:
         yield url, store
-
-
-def _wait_idle(page, timeout_s: float = 120) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    quiet = 0
-    while quiet < 2 and time.monotonic() < deadline:
-        page.wait_for_timeout(1000)
-        quiet = quiet + 1 if page.get_by_test_id("stStatusWidgetRunningIcon").count() == 0 else 0
 
 
 def test_grid_chip_opens_the_highlighted_clause(server: tuple[str, Path], artifacts: Path) -> None:
@@ -81,7 +56,7 @@ def test_grid_chip_opens_the_highlighted_clause(server: tuple[str, Path], artifa
             page.get_by_role("tab", name="Compare vendors").click()
             expect(page.get_by_text("Vendor review grid")).to_be_visible(timeout=TIMEOUT_MS)
             expect(page.get_by_text("60/60 cells ready")).to_be_visible(timeout=TIMEOUT_MS)
-            _wait_idle(page)
+            wait_idle(page)
             page.screenshot(path=str(artifacts / "review-grid.png"), full_page=True)
             # the chip of Humanlinker's breach-notification cell
             cell = page.locator(".st-key-rv-humanlinker-breach_notification-en-chip-1")

@@ -1,5 +1,5 @@
 """The chat's session logic without Streamlit: the pending-question queue, the expected wait, what a stream
-of events shows, the confidence and reasons in words, and the server-wide AnswerQueue under threads."""
+of events shows, the reasons in words, and the server-wide AnswerQueue under threads."""
 
 from __future__ import annotations
 
@@ -115,21 +115,6 @@ def test_plain_string_chunks_are_appended() -> None:
 
 
 # ----------------------------------------------------------------------------- the answer, for a person
-
-
-def test_confidence_line_in_words_and_number() -> None:
-    a = Answer(question="q", answer="48 h [1].", abstained=False, confidence=0.934)
-    assert chat.confidence_line(a) == (
-        "High confidence (0.93): the checker judged the cited sentence to answer the question."
-    )
-    assert chat.confidence_line(Answer(question="q", answer="x", abstained=False, confidence=0.6)).startswith(
-        "Moderate confidence (0.60)"
-    )
-    low = chat.confidence_line(Answer(question="q", answer="x", abstained=False, confidence=0.2))
-    assert low.startswith("Low confidence (0.20)") and "doubts" in low
-    abst = chat.confidence_line(Answer(question="q", answer="Not said.", abstained=True, confidence=0.12))
-    assert "found no sentence" in abst
-    assert chat.confidence_line(Answer(question="q", answer="x", abstained=False)) == ""
 
 
 def test_explanation_prefers_the_assistants_then_the_mode() -> None:

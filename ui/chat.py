@@ -1,5 +1,6 @@
 """The chat's session logic, without Streamlit (unit-tested alone): the questions waiting for an answer,
-what is shown while an answer streams, the expected wait, and the answer's confidence and reasons in words.
+what is shown while an answer streams, the expected wait, and the answer's reasons in words (its
+confidence: ui.confidence).
 
 Streamlit reruns the page script on every input and stops the run in progress, so a question typed while
 another is streaming would otherwise cut that answer off for good. Each question therefore stays in the
@@ -165,23 +166,6 @@ def fold_events(events: Iterable[object], view: StreamView | None = None) -> Str
 
 
 # ----------------------------------------------------------------------------- the answer, for a person
-
-
-def confidence_line(answer: Answer) -> str:
-    """The checker's confidence in words and number, e.g. 'High confidence (0.93): the checker judged the
-    cited sentence to answer the question.'; '' when the answer was not checked."""
-    c = answer.confidence
-    if c is None:
-        return ""
-    c = min(1.0, max(0.0, float(c)))
-    level = "High" if c >= 0.8 else "Moderate" if c >= 0.5 else "Low"
-    if answer.abstained:
-        why = "the checker found no sentence in the documents that answers the question"
-    elif c >= 0.5:
-        why = "the checker judged the cited sentence to answer the question"
-    else:
-        why = "the checker doubts that the cited sentence answers the question; read the clause"
-    return f"{level} confidence ({c:.2f}): {why}."
 
 
 _FALLBACK_REASONS = {

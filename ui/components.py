@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.types import Answer, Citation, Hit
 from ui import chat, render
+from ui.confidence import confidence_line
 from ui.review import review_tab
 from ui.services import Services, corpus_files
 from ui.uploads import ALLOWED_TYPES, UploadError, remove_document, safe_slug, save_upload, slugify
@@ -93,7 +94,7 @@ def render_answer(services: Services, answer: Answer, key: str) -> None:
         st.badge("Quoted from the contract", icon=":material/format_quote:", color="gray")
     elif answer.mode == "refused":
         st.badge("Refused", icon=":material/block:", color="red")
-    confidence = chat.confidence_line(answer)
+    confidence = confidence_line(answer)
     if confidence:
         st.caption(f":material/verified: {render.escape_markdown(confidence)}")
     why = chat.explanation_text(answer)

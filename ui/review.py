@@ -1,6 +1,7 @@
 """The Compare tab's review grid: every vendor x every topic from the review cache, each cell a short answer
-with its citation chips (opening the clause highlighted), coloured by the user's requirements; filters,
-CSV/XLSX/Markdown exports, and a background build of the missing cells with its progress.
+with its citation chips (opening the clause highlighted), coloured by the user's requirements, marked when its
+cited passage changed since the document's previous version; filters, CSV/XLSX/Markdown exports, and a
+background build of the missing cells with its progress.
 
 The grid logic lives in the review package and assistant.requirements; this module only draws it. A background
 build starts when the tab is opened and cells are missing (CQA_REVIEW_AUTOBUILD=open, the default), whenever
@@ -25,6 +26,7 @@ from review import (
     ReviewCache,
     Topic,
     TopicError,
+    flag_changed_cells,
     grid_csv,
     grid_markdown,
     grid_xlsx,
@@ -155,8 +157,43 @@ def cell_chips(services: Services, cites: list[dict[str, Any]], key: str) -> Non
                 )
 
 
+def changed_label(changed: dict[str, Any]) -> str:
+    """The cell's marker: 'Changed since 2021-09-27' (said in words, not by colour alone)."""
+    return f"Changed since {changed.get('version') or 'the previous version'}"
+
+
+def changed_detail(changed: dict[str, Any], key: str) -> None:
+    """What the cited passage said in the previous version and says now (escaped), and a button opening the
+    previous version at the old passage."""
+    since = render.escape_markdown(str(changed.get("version", "")))
+    with st.expander(f"What changed since {since}", icon=":material/history:"):
+        old, new = changed.get("old"), str(changed.get("new") or "")
+        before = f"Before ({changed.get('version', 'previous version')})"
+        if old:
+            st.caption(render.escape_markdown(before + ":"))
+            st.html(render.text_html(str(old), css_class="cqa-changed-old"))
+        else:
+            st.caption(render.escape_markdown(before + ": not in that version (added since)."))
+        st.caption(render.escape_markdown(f"Now ({changed.get('current', 'current version')}):"))
+        st.html(render.text_html(new, css_class="cqa-changed-new"))
+        if old and changed.get("old_document") and changed.get("old_start") is not None:
+            st.button(
+                "Open the previous version",
+                icon=":material/description:",
+                key=f"{key}-changed-open",
+                on_click=open_viewer,
+                args=(
+                    changed["old_document"],
+                    int(changed["old_start"]),
+                    int(changed["old_end"]),
+                    f"cqa-changed-{key}",
+                ),
+            )
+
+
 def grid_cell(services: Services, cell: dict[str, Any] | None, key: str) -> None:
-    """One cell: the requirement's colour and reason, the short answer, its chips."""
+    """One cell: the requirement's colour and reason, a 'Changed since' marker, the short answer, its chips,
+    and what the changed passage said before."""
     with st.container(border=True, height="stretch"):
         if cell is None:
             st.caption(":material/hourglass_empty: not computed yet")
@@ -164,16 +201,23 @@ def grid_cell(services: Services, cell: dict[str, Any] | None, key: str) -> None
         req = (
             None if cell.get("abstained") else cell.get("requirement")
         )  # silent: "Not in the documents" says it
+        changed = cell.get("changed_since")
         if req:
             label, icon, colour = STATUS_BADGE.get(req["status"], STATUS_BADGE["unknown"])
             st.badge(label, icon=icon, color=colour)
         if cell.get("abstained"):
             st.badge("Not in the documents", icon=":material/search_off:", color="gray")
+        if changed:
+            st.badge(
+                render.escape_markdown(changed_label(changed)), icon=":material/history:", color="violet"
+            )
         shown = cell.get("citations") or []  # a silent cell's closest clause, as its answer says
         st.markdown(render.answer_markdown(_short(str(cell.get("answer", ""))), [int(c["n"]) for c in shown]))
         if req and req.get("reason"):
             st.caption(render.escape_markdown(req["reason"]))
         cell_chips(services, shown, key)
+        if changed:
+            changed_detail(changed, key)
 
 
 def review_tab(services: Services, vendor_names: dict[str, str]) -> None:
@@ -215,6 +259,7 @@ def review_tab(services: Services, vendor_names: dict[str, str]) -> None:
         show_error("Your requirements file could not be read", exc)
         reqs = {}
     data = apply_requirements(grid.to_json(), reqs)
+    flag_changed_cells(data, services.store)  # a cell whose cited passage changed since the previous version
     st.session_state["rv_store"] = str(services.settings.store_dir)
     runner = background_builds(str(services.settings.store_dir))
     missing = len(grid.missing)
