@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from core.settings import ChunkSettings
+from core.text import WRAPPED_LINE
 from ingest.loaders import TEXT_SUFFIXES
 from ingest.split import Span, classify_heading, split_text
 
@@ -269,17 +270,51 @@ def _is_terminal(text: str, tokens: list[Token], i: int) -> bool:
     return not (i >= 1 and len(tokens[i - 1].norm) == 1 and tokens[i - 1].norm.isalpha())
 
 
+def _line_width(lines: list[str]) -> int:
+    """The width a wrapped line of this text fills: the 90th percentile of its line lengths (the longest
+    line would be a layout-mode table row or a URL)."""
+    lengths = sorted(len(s) for s in lines if s)
+    return lengths[(len(lengths) - 1) * 9 // 10] if lengths else 0
+
+
+def _connector(line: str) -> bool:
+    """A short line of lower-case words only ("and", "or"): it joins what stands on either side."""
+    words = line.split()
+    return bool(words) and all(w.isalpha() and w.islower() for w in words)
+
+
+def _abbreviation(tokens: list[Token], i: int, view: str) -> bool:
+    """tokens[i] opens no sentence although a full stop stands before it: it is one word closed by its own
+    full stop with more words after it on the line, as in a citation ("Cal. Civ. Code § 1798.100")."""
+    if i + 2 >= len(tokens):
+        return False
+    word, stop, after = tokens[i], tokens[i + 1], tokens[i + 2]
+    return (
+        word.norm.isalpha()
+        and len(word.norm) <= 4
+        and stop.norm == "."
+        and stop.start == word.end
+        and after.norm[:1].isalpha()
+        and "\n" not in view[stop.end : after.start]
+    )
+
+
 def _sentence_starts(
-    text: str, view: str, tokens: list[Token], clause_of: list[int], page_joins: bool
+    text: str, view: str, tokens: list[Token], clause_of: list[int], extracted: bool
 ) -> tuple[list[int], frozenset[int]]:
     """Indices of the tokens that open a sentence, and of those that open one by punctuation alone.
 
-    Sentences for reporting also open at list items, headings, paragraphs and clauses. With `page_joins`
-    (extracted PDF text) a blank line is a page join, not a paragraph: a sentence goes on across it
-    unless it ended before. Punctuation alone (". " before a capital) does not depend on where lines
-    break, so those sentences anchor the alignment of a reflowed copy."""
+    Sentences for reporting also open at list items, headings, paragraphs and clauses. In `extracted`
+    text (a PDF's, wrapped at a page width) a blank line may be a page join or a paragraph's spacing: a
+    sentence goes on across it, as across any line break, unless it ended before, and a line that stops
+    short of the page width ends its unit (a title, a label, an answer line under a prompt) unless the
+    next line goes on in lower case; a heading is a short line, a full one was wrapped. Punctuation alone
+    (". " before a capital) does not depend on where lines break, so those sentences anchor the alignment
+    of a reflowed copy."""
     lines = _line_spans(text)
     line_starts = [a for a, _ in lines]
+    stripped = [text[a:b].strip() for a, b in lines]
+    short = WRAPPED_LINE * _line_width(stripped) if extracted else 0.0
     heading_cache: dict[int, bool] = {}
 
     def line_of(pos: int) -> int:
@@ -287,12 +322,17 @@ def _sentence_starts(
 
     def is_heading(line: int) -> bool:
         if line not in heading_cache:
-            a, b = lines[line]
-            heading_cache[line] = classify_heading(text[a:b]) is not None
+            s = stripped[line]
+            heading_cache[line] = classify_heading(s) is not None and (not extracted or len(s) < short)
         return heading_cache[line]
+
+    def stops_short(line: int) -> bool:
+        s = stripped[line]
+        return len(s) < short and not _connector(s)
 
     starts = [0] if tokens else []
     by_punctuation: set[int] = set()
+    cited: set[int] = set()  # words of a citation that a full stop does not end
     for i in range(1, len(tokens)):
         prev, tok = tokens[i - 1], tokens[i]
         gap = view[prev.end : tok.start]
@@ -304,18 +344,22 @@ def _sentence_starts(
         if clause_of[i] != clause_of[i - 1]:
             starts.append(i)
         elif _is_terminal(text, tokens, i - 1) and (c.isupper() or c.isdigit() or _opener(text, tok)):
-            if not _enumerator(tokens[starts[-1] : i]):  # "ii." or "4." opens the sentence after it
+            # "ii." or "4." opens the sentence after it; "Cal. Civ. Code" is one citation
+            if _abbreviation(tokens, i, view) or i - 2 in cited:
+                cited.add(i)
+            elif not _enumerator(tokens[starts[-1] : i]):
                 by_punctuation.add(i)
                 starts.append(i)
         elif "\n" in gap:
-            lt = line_of(tok.start)
+            lt, lp = line_of(tok.start), line_of(prev.start)
             blank = gap.count("\n") >= 2
             if (
-                (blank and not (page_joins or c.islower()))
+                (blank and not (extracted or c.islower()))
                 or prev.norm in (";", ":")
                 or bool(_LINE_MARKER.match(text, line_starts[lt]))
                 or is_heading(lt)
-                or (is_heading(line_of(prev.start)) and not c.islower())  # a heading is not continued
+                or (is_heading(lp) and not c.islower())  # a heading is not continued
+                or (stops_short(lp) and not c.islower())
             ):
                 starts.append(i)
     return starts, frozenset(by_punctuation)
@@ -342,7 +386,8 @@ def prepare(name: str, text: str, chunking: ChunkSettings | None = None) -> Prep
             spans.append(s)
     span_starts = [s.start for s in spans]
     clause_of = [max(0, bisect_right(span_starts, t.start) - 1) for t in tokens]
-    starts, breaks = _sentence_starts(text, view, tokens, clause_of, PurePath(name).suffix.lower() == ".pdf")
+    extracted = PurePath(name).suffix.lower() == ".pdf"
+    starts, breaks = _sentence_starts(text, view, tokens, clause_of, extracted)
     units = tuple(zip(starts, [*starts[1:], len(tokens)], strict=False))  # none without tokens
     # clauses renumbered over the spans that hold tokens (a span of masked furniture holds none)
     clauses: list[ClauseView] = []
