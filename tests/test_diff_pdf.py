@@ -121,7 +121,7 @@ def test_a_sentence_over_a_page_join_is_one_unit_and_a_connector_line_joins_its_
             f"{full} 4 Customer's reasonable expense.",
             f"{full} 4 Customer's own reasonable expense.",
         ),
-        ("changed", "Notify the Customer of a breach.", "Notify the Customer of any breach."),
+        ("changed", "ii. Notify the Customer of a breach.", "ii. Notify the Customer of any breach."),
     ]
 
 
@@ -142,3 +142,107 @@ def test_dpa_pages_dev_set_scores_above_target() -> None:
 def test_a_pdf_against_itself_gives_no_change(name: str) -> None:
     text = read_version(FIXTURES / name).text
     assert diff_texts(text, text, old_name=name, new_name=name).changes == ()
+
+
+def test_numbered_headings_and_items_are_units_and_annex_letters_end_sentences() -> None:
+    """ "I. Obligations" after a page join and "ii." items open units; "Annex B. The parties" is two
+    sentences ("The" is a word the document also writes in lower case), "U.S. Privacy" one."""
+    old = (
+        page(BODY, "The details of the transfer are specified in Annex B, which forms part of the clauses.")
+        + "\n\n24\n"
+        + page(
+            "I. Obligations of the data exporter",
+            "The details are in Annex B. The parties agree that the U.S. Privacy Laws apply.",
+            "h) It will process the personal data, at its option, in accordance with:",
+            "i. the data protection laws of the country in which the data exporter is established, or",
+            "ii. the data processing principles set forth in Annex A.",
+        )
+    )
+    new = (
+        old.replace("I. Obligations of the data exporter", "I. Obligations of the exporter")
+        .replace("parties agree", "parties accept")
+        .replace("is established, or", "has its seat, or")
+    )
+    assert quotes(pdf_diff(old, new)) == [
+        ("changed", "I. Obligations of the data exporter", "I. Obligations of the exporter"),
+        (
+            "changed",
+            "The parties agree that the U.S. Privacy Laws apply.",
+            "The parties accept that the U.S. Privacy Laws apply.",
+        ),
+        (
+            "changed",
+            "i. the data protection laws of the country in which the data exporter is established, or",
+            "i. the data protection laws of the country in which the data exporter has its seat, or",
+        ),
+    ]
+
+
+def test_a_wrapped_line_is_no_clause_heading() -> None:
+    """ "Article 25(6) of Directive ..." opens a wrapped line of a sentence: the splitter may take it for an
+    article heading, the sentence is still one unit."""
+    lines = [
+        "c) Either party may terminate these clauses if (i) any Commission positive adequacy decision under",
+        "Article 25(6) of Directive 95/46/EC (or any superseding text) is issued in relation to the country",
+        "(or a sector thereof) to which the data is transferred and processed by the data importer.",
+    ]
+    old = "\n".join(["1. SCOPE", page(BODY), "2. TERMINATION", *lines, "3. LAW", page(BODY), "4. NOTICES"])
+    new = old.replace("is transferred", "is sent")
+    ((kind, o, n),) = quotes(pdf_diff(old, new))
+    assert kind == "changed" and o == " ".join(lines) and n == o.replace("is transferred", "is sent")
+
+
+# ----------------------------------------------------------------------------------- renumbering
+def test_clauses_renumbered_by_an_insertion_are_no_change() -> None:
+    """A section inserted above renumbers the rest ("2.1 Confidentiality." becomes "3.1"): only the new
+    section is a change. A number that breaks the sequence is still one."""
+
+    def doc(sections: list[tuple[str, str, str]]) -> str:
+        out = []
+        for n, (title, first, second) in enumerate(sections, 1):
+            out += [f"{n}. {title.upper()}", f"{n}.1 {title}. {first}", f"{n}.2 Records. {second}"]
+        return page(*out)
+
+    sections = [
+        ("Scope", "This addendum applies to all processing under the agreement.", "It ends with it."),
+        ("Confidentiality", "Staff are bound by written confidentiality terms.", "They are trained yearly."),
+        ("Security", "The processor keeps technical and organizational measures.", "They are reviewed."),
+    ]
+    inserted = ("Audits", "The customer may audit the processor once a year.", "Audits take a day.")
+    old, new = doc(sections), doc([sections[0], inserted, *sections[1:]])
+    assert quotes(pdf_diff(old, new)) == [
+        ("added", None, "2. AUDITS"),
+        ("added", None, "2.1 Audits."),
+        ("added", None, "The customer may audit the processor once a year."),
+        ("added", None, "2.2 Records."),
+        ("added", None, "Audits take a day."),
+    ]
+    broken = new.replace("4.1 Security.", "7.1 Security.")
+    assert quotes(pdf_diff(new, broken)) == [("changed", "4.1 Security.", "7.1 Security.")]
+
+
+# ------------------------------------------------------------------------------------- alignment
+def test_a_moved_block_with_an_unchanged_sentence_does_not_pin_the_alignment() -> None:
+    """The company is renamed in every sentence, and a schedule's paragraph moves up into section 2 with
+    one sentence unchanged: the renamed sentences are changed in place (not removed above and added
+    below), the unchanged one moved."""
+    topics = ["hosting", "backups", "support", "billing", "audits", "security", "deletion", "transfers"]
+    body = [
+        f"{n}. ACME {t.upper()}\nAcme shall provide the {t} described in the order form for the term.\n"
+        f"Acme reports on the {t} once every quarter to the Customer in writing.\n"
+        f"The {t} of Acme follow the {t} policy published with the order form."
+        for n, t in enumerate(topics, 1)
+    ]
+    block = (
+        "This addendum and the agreement are the complete instructions of the Customer to Acme.\n"
+        "Any additional or alternate instructions must be agreed upon separately."
+    )
+    old = "\n".join(["ACME ADDENDUM", *body, "SCHEDULE 1", "Instructions.", block]) + "\n"
+    new = "\n".join(["ACME ADDENDUM", body[0], body[1] + "\n" + block, *body[2:], "SCHEDULE 1"])
+    new = new.replace("Acme", "Zenith").replace("ACME", "ZENITH") + "\n"
+    result = pdf_diff(old, new)
+    kinds = [c.kind for c in result.changes]
+    assert kinds.count("moved") == 1 and "added" not in kinds
+    assert [c.old.quote for c in result.changes if c.kind == "removed" and c.old] == ["Instructions."]
+    moved = next(c for c in result.changes if c.kind == "moved")
+    assert moved.new and moved.new.quote.startswith("Any additional")

@@ -8,7 +8,9 @@ token's offsets index the decoded text itself and quotes are always verbatim sli
 
 from __future__ import annotations
 
+import functools
 import html
+import itertools
 import re
 import unicodedata
 from bisect import bisect_right
@@ -165,7 +167,8 @@ _TYPOGRAPHY = str.maketrans(
 )
 _TERMINAL = frozenset(".!?")
 _LINE_MARKER = re.compile(
-    r"[ \t]*(?:[-*+•·▪●◦■][ \t]|\d{1,3}[.)][ \t]|\d{1,3}(?:\.\d{1,3})+\.?[ \t]|\(?[a-zA-Z0-9]{1,4}\)[ \t]|#{1,6}[ \t]|>)"
+    r"[ \t]*(?:[-*+•·▪●◦■][ \t]|\d{1,3}[.)][ \t]|\d{1,3}(?:\.\d{1,3})+\.?[ \t]|\(?[a-zA-Z0-9]{1,4}\)[ \t]|#{1,6}[ \t]|>"
+    r"|(?:[ivxl]{1,5}|[IVXL]{1,5}|[a-z])\.[ \t])"  # "ii. the relevant provisions", "IV. Liability", "b. the"
 )
 
 
@@ -178,6 +181,7 @@ class Token:
     end: int
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise(token: str) -> str:
     """Compared form of a token: NFKC, typographic quotes and dashes as ASCII, HTML entities decoded,
     hyphens inside a word dropped (so "sub-processor", "subprocessor" and "sub-\\nprocessor" agree)."""
@@ -234,13 +238,21 @@ class Prepared:
     unit_clause: tuple[int, ...]
     clauses: tuple[ClauseView, ...]
     breaks: frozenset[int]  # tokens that open a sentence by punctuation alone (alignment anchors)
+    in_sequence: frozenset[int] = frozenset()  # units opened by a clause number that follows the one before
 
     def norms(self, a: int, b: int) -> list[str]:
         return [t.norm for t in self.tokens[a:b]]
 
     def unit_key(self, u: int) -> str:
+        """What a sentence is compared by: its words, and "#" for a clause number in sequence (an insertion
+        or removal above renumbers "5.1 Confidentiality." as "4.1": no change of its own)."""
         a, b = self.units[u]
-        return " ".join(t.norm for t in self.tokens[a:b])
+        norms = [t.norm for t in self.tokens[a:b]]
+        if u in self.in_sequence:
+            for k in range(_number_length(norms)):
+                if norms[k].isdigit():
+                    norms[k] = "#"
+        return " ".join(norms)
 
     def span(self, first_unit: int, last_unit: int) -> tuple[int, int]:
         """Character range of units first..last (inclusive) in the decoded text."""
@@ -260,21 +272,52 @@ def _closer(text: str, tok: Token) -> bool:
     return ch in "”’»)]" or (ch in "\"'" and not _opener(text, tok))
 
 
-def _is_terminal(text: str, tokens: list[Token], i: int) -> bool:
+def _is_terminal(text: str, tokens: list[Token], i: int, lower_words: frozenset[str]) -> bool:
     """Token i ends a sentence: . ! ? (possibly followed by closing quotes or brackets), not after an
-    initial or a one-letter abbreviation ("e.g.", "J. Smith")."""
+    initial or a one-letter abbreviation ("e.g.", "J. Smith", "U.S. Privacy"). A capital letter after a
+    word ("Annex B. The parties") ends one when the next word is one the document also writes in lower
+    case: a sentence's first word, not a surname."""
+    j = i + 1
     while i >= 0 and _closer(text, tokens[i]):
         i -= 1
     if i < 0 or tokens[i].norm not in _TERMINAL:
         return False
-    return not (i >= 1 and len(tokens[i - 1].norm) == 1 and tokens[i - 1].norm.isalpha())
+    if not (i >= 1 and len(tokens[i - 1].norm) == 1 and tokens[i - 1].norm.isalpha()):
+        return True
+    letter, word_before = tokens[i - 1].norm, tokens[i - 2].norm if i >= 2 else ""
+    return (
+        letter.isupper()
+        and len(word_before) > 1
+        and word_before.isalpha()
+        and j < len(tokens)
+        and tokens[j].norm.lower() in lower_words
+    )
 
 
-def _line_width(lines: list[str]) -> int:
-    """The width a wrapped line of this text fills: the 90th percentile of its line lengths (the longest
-    line would be a layout-mode table row or a URL)."""
+def _full_line(lines: list[str]) -> float:
+    """The length from which a line of this text was wrapped (it fills the page): a share of the 90th
+    percentile of its line lengths (the longest would be a layout-mode table row or a URL)."""
     lengths = sorted(len(s) for s in lines if s)
-    return lengths[(len(lengths) - 1) * 9 // 10] if lengths else 0
+    return WRAPPED_LINE * lengths[(len(lengths) - 1) * 9 // 10] if lengths else 0.0
+
+
+def _wrapped_on(view: str, spans: list[Span]) -> list[Span]:
+    """Spans of extracted text with those that open on a wrapped line joined to the one before: a full line
+    that does not end a sentence goes on over the next ("... decision under\nArticle 25(6) of Directive
+    95/46/EC ... is issued"), whatever the splitter took the next line for."""
+    lines = [ln.strip() for ln in view.split("\n")]
+    full = _full_line(lines)
+    starts = list(itertools.accumulate((len(ln) + 1 for ln in view.split("\n")), initial=0))
+    out: list[Span] = []
+    for s in spans:
+        k = bisect_right(starts, s.start) - 1
+        prev = next((lines[j] for j in range(k - 1, -1, -1) if lines[j]), "")
+        if out and len(lines[k]) >= full and len(prev) >= full and prev[-1] not in ".;:!?":
+            last = out[-1]
+            out[-1] = Span(last.start, s.end, last.section, last.tokens + s.tokens)
+        else:
+            out.append(s)
+    return out
 
 
 def _connector(line: str) -> bool:
@@ -289,8 +332,10 @@ def _abbreviation(tokens: list[Token], i: int, view: str) -> bool:
     if i + 2 >= len(tokens):
         return False
     word, stop, after = tokens[i], tokens[i + 1], tokens[i + 2]
+    line_start = view.rfind("\n", 0, word.start) + 1
     return (
-        word.norm.isalpha()
+        bool(view[line_start : word.start].strip())  # "I. Obligations" opening a line is a heading
+        and word.norm.isalpha()
         and len(word.norm) <= 4
         and stop.norm == "."
         and stop.start == word.end
@@ -314,7 +359,7 @@ def _sentence_starts(
     lines = _line_spans(text)
     line_starts = [a for a, _ in lines]
     stripped = [text[a:b].strip() for a, b in lines]
-    short = WRAPPED_LINE * _line_width(stripped) if extracted else 0.0
+    short = _full_line(stripped) if extracted else 0.0
     heading_cache: dict[int, bool] = {}
 
     def line_of(pos: int) -> int:
@@ -323,7 +368,7 @@ def _sentence_starts(
     def is_heading(line: int) -> bool:
         if line not in heading_cache:
             s = stripped[line]
-            heading_cache[line] = classify_heading(s) is not None and (not extracted or len(s) < short)
+            heading_cache[line] = (not extracted or len(s) < short) and classify_heading(s) is not None
         return heading_cache[line]
 
     def stops_short(line: int) -> bool:
@@ -333,6 +378,7 @@ def _sentence_starts(
     starts = [0] if tokens else []
     by_punctuation: set[int] = set()
     cited: set[int] = set()  # words of a citation that a full stop does not end
+    lower_words = frozenset(t.norm for t in tokens if t.norm.isalpha() and t.norm.islower())
     for i in range(1, len(tokens)):
         prev, tok = tokens[i - 1], tokens[i]
         gap = view[prev.end : tok.start]
@@ -343,7 +389,9 @@ def _sentence_starts(
         c = tok.norm[:1]
         if clause_of[i] != clause_of[i - 1]:
             starts.append(i)
-        elif _is_terminal(text, tokens, i - 1) and (c.isupper() or c.isdigit() or _opener(text, tok)):
+        elif _is_terminal(text, tokens, i - 1, lower_words) and (
+            c.isupper() or c.isdigit() or _opener(text, tok)
+        ):
             # "ii." or "4." opens the sentence after it; "Cal. Civ. Code" is one citation
             if _abbreviation(tokens, i, view) or i - 2 in cited:
                 cited.add(i)
@@ -372,6 +420,54 @@ def _enumerator(tokens: list[Token]) -> bool:
     )
 
 
+_MAX_CLAUSE_PART = 999
+
+
+def _number_length(norms: list[str]) -> int:
+    """How many tokens a clause number opening these tokens takes ("5 . 1", "10 .", "2 . 2 . 4"), 0 when
+    none: numbers joined by full stops, with a full stop in it or after it, and words after it."""
+    k = 0
+    while k < len(norms) and norms[k].isdigit() and int(norms[k]) <= _MAX_CLAUSE_PART:
+        k += 1
+        if k < len(norms) and norms[k] == ".":
+            k += 1
+        else:
+            break
+    dotted = k >= 2 and "." in norms[:k]
+    return k if dotted and k < len(norms) else 0
+
+
+def _follows(number: tuple[int, ...], before: tuple[int, ...] | None) -> bool:
+    """`number` comes next after `before` in a numbering: the next at some level ("4.2" after "4.1.3"), the
+    first below it ("4.1.1" after "4.1"), or a numbering that starts again ("1.")."""
+    if number[-1] == 1 and (before is None or len(number) == 1 or number[:-1] == before):
+        return True
+    if before is None:
+        return False
+    k = len(number)
+    return k <= len(before) and number[:-1] == before[: k - 1] and number[-1] == before[k - 1] + 1
+
+
+def _numbered_in_sequence(
+    view: str, tokens: list[Token], units: tuple[tuple[int, int], ...]
+) -> frozenset[int]:
+    """Units opened at a line start by a clause number that follows the previous clause number of the
+    document: renumbered when a clause is inserted or removed above, the same clause otherwise."""
+    out: set[int] = set()
+    before: tuple[int, ...] | None = None
+    for u, (a, b) in enumerate(units):
+        norms = [t.norm for t in tokens[a : min(b, a + 12)]]
+        k = _number_length(norms)
+        line_start = view.rfind("\n", 0, tokens[a].start) + 1
+        if not k or view[line_start : tokens[a].start].strip():
+            continue
+        number = tuple(int(n) for n in norms[:k] if n.isdigit())
+        if _follows(number, before):
+            out.add(u)
+        before = number
+    return frozenset(out)
+
+
 def prepare(name: str, text: str, chunking: ChunkSettings | None = None) -> Prepared:
     """The comparison view of one decoded version (`name` picks the masks by its suffix)."""
     view = masked_view(text, masks_for(name, text))
@@ -384,9 +480,11 @@ def prepare(name: str, text: str, chunking: ChunkSettings | None = None) -> Prep
     for s in split_text(text, cfg):
         if not spans or s.section != spans[-1].section:
             spans.append(s)
+    extracted = PurePath(name).suffix.lower() == ".pdf"
+    if extracted:
+        spans = _wrapped_on(view, spans)
     span_starts = [s.start for s in spans]
     clause_of = [max(0, bisect_right(span_starts, t.start) - 1) for t in tokens]
-    extracted = PurePath(name).suffix.lower() == ".pdf"
     starts, breaks = _sentence_starts(text, view, tokens, clause_of, extracted)
     units = tuple(zip(starts, [*starts[1:], len(tokens)], strict=False))  # none without tokens
     # clauses renumbered over the spans that hold tokens (a span of masked furniture holds none)
@@ -403,4 +501,13 @@ def prepare(name: str, text: str, chunking: ChunkSettings | None = None) -> Prep
         unit_clause.append(len(clauses) - 1)
     if clauses:
         clauses[-1] = ClauseView(clauses[-1].section, clauses[-1].first, len(units))
-    return Prepared(name, text, tuple(tokens), units, tuple(unit_clause), tuple(clauses), breaks)
+    return Prepared(
+        name,
+        text,
+        tuple(tokens),
+        units,
+        tuple(unit_clause),
+        tuple(clauses),
+        breaks,
+        _numbered_in_sequence(view, tokens, units),
+    )
