@@ -192,6 +192,42 @@ def test_a_wrapped_line_is_no_clause_heading() -> None:
     assert kind == "changed" and o == " ".join(lines) and n == o.replace("is transferred", "is sent")
 
 
+def test_an_enumeration_wrapped_inside_a_sentence_is_one_unit_a_list_is_items() -> None:
+    """ "... agrees that (a) ...; and\n(b) ..." is one sentence the page wrapped before "(b)"; a list whose
+    "(i)" opens a line has one unit per item."""
+    sentence = [
+        "Customer acknowledges and expressly agrees that (a) the Processor's Affiliates and their own",
+        "Affiliates in every country where they operate may be retained as Sub-processors; and",
+        "(b) the Processor and its Affiliates may engage third-party Sub-processors for the Services.",
+    ]
+    items = [
+        "The Processor will notify the Customer about:",
+        "(i) any request for disclosure;",
+        "(ii) any breach.",
+    ]
+    old = page(BODY) + "\n" + "\n".join(sentence) + "\n" + "\n".join(items) + "\n" + page(BODY)
+    new = old.replace("third-party", "third party").replace("any breach", "any data breach")
+    assert quotes(pdf_diff(old, new)) == [
+        ("changed", " ".join(sentence), " ".join(sentence).replace("third-party", "third party")),
+        ("changed", "(ii) any breach.", "(ii) any data breach."),
+    ]
+
+
+def test_a_definition_moved_and_reworded_is_one_changed_sentence() -> None:
+    """The same defined term, defined again elsewhere in other words: changed, not removed and added."""
+    old_def = (
+        "“UK Addendum” means the addendum issued by the Commissioner, Version B1.0, attached as Schedule 3."
+    )
+    new_def = '"UK Addendum" means the International Data Transfer Addendum (available at the Commissioner\'s site).'
+    defs = [
+        "“Processor” means the entity that processes data.",
+        "“Subprocessor” means a Processor engaged by us.",
+    ]
+    old = page("1. DEFINITIONS", old_def, *defs, "2. SCOPE", BODY)
+    new = page("1. DEFINITIONS", *defs, new_def, "2. SCOPE", BODY)
+    assert quotes(pdf_diff(old, new)) == [("changed", old_def, new_def)]
+
+
 # ----------------------------------------------------------------------------------- renumbering
 def test_clauses_renumbered_by_an_insertion_are_no_change() -> None:
     """A section inserted above renumbers the rest ("2.1 Confidentiality." becomes "3.1"): only the new

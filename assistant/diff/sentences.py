@@ -232,7 +232,13 @@ def _moves(old: Prepared, new: Prepared, changes: list[RawChange], links: Links)
         scores = process.cdist(
             keys_r, keys_a, scorer=fuzz.ratio, score_cutoff=100 * MOVED_SIMILARITY, workers=1
         )
-        pairs = sorted(((scores[i][j], i, j) for i, j in zip(*scores.nonzero(), strict=True)), reverse=True)
+        pairs = sorted(
+            [
+                *((scores[i][j], i, j) for i, j in zip(*scores.nonzero(), strict=True)),
+                *((101.0, i, j) for i, j in _same_definitions(keys_r, keys_a)),
+            ],
+            reverse=True,
+        )
         used_r, used_a = set(), set()
         for _, i, j in pairs:
             if i in used_r or j in used_a:
@@ -243,6 +249,27 @@ def _moves(old: Prepared, new: Prepared, changes: list[RawChange], links: Links)
             out[left_a[j]] = replace(a, kind="changed", old=r.old, moved=r.group != a.group)
             done.add(left_r[i])
     return [c for k, c in enumerate(out) if k not in done]
+
+
+def _defined_term(key: str) -> str | None:
+    """The term a definition opens with ('" UK Addendum " means ...' -> "uk addendum"), else None."""
+    words = key.split(" ")
+    if words[0] != '"' or '"' not in words[2:10]:
+        return None
+    end = words.index('"', 2)
+    return " ".join(words[1:end]).lower() if end + 1 < len(words) else None
+
+
+def _same_definitions(keys_r: list[str], keys_a: list[str]) -> list[tuple[int, int]]:
+    """(removed, added) definitions of the same term, each term defined once on each side: one definition
+    rewritten (and moved), however much its wording changed."""
+    terms_r = [_defined_term(k) for k in keys_r]
+    terms_a = [_defined_term(k) for k in keys_a]
+    return [
+        (i, terms_a.index(t))
+        for i, t in enumerate(terms_r)
+        if t is not None and terms_r.count(t) == 1 and terms_a.count(t) == 1
+    ]
 
 
 def sentence_changes(old: Prepared, new: Prepared) -> list[RawChange]:

@@ -294,6 +294,47 @@ def _is_terminal(text: str, tokens: list[Token], i: int, lower_words: frozenset[
     )
 
 
+_ITEM_LABEL = re.compile(r"[ \t]*(\(?)([a-z]|[ivxl]{1,5}|\d{1,2})([.)])[ \t]")
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50}
+
+
+def _roman(label: str) -> int:
+    """The value of a lower-case roman numeral (0 when it is not one)."""
+    if not label or any(c not in _ROMAN for c in label):
+        return 0
+    values = [_ROMAN[c] for c in label]
+    return sum(-v if k + 1 < len(values) and v < values[k + 1] else v for k, v in enumerate(values))
+
+
+def _to_roman(n: int) -> str:
+    out = ""
+    for value, digits in ((50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out, n = out + digits, n - value
+    return out
+
+
+def _inline_item(text: str, line_start: int, unit_start: int) -> bool:
+    """A list label opening this line ("(b) Basecamp and...") whose previous label stands inside the
+    sentence so far, in mid-line ("...agrees that (a) Basecamp's Affiliates...; and"): an enumeration
+    within one sentence that the page wrapped, not a list item."""
+    m = _ITEM_LABEL.match(text, line_start)
+    if not m or line_start <= unit_start:
+        return False
+    opener, label, closer = m.groups()
+    before = set()
+    if label.isdigit() and int(label) > 1:
+        before.add(str(int(label) - 1))
+    if len(label) == 1 and label.isalpha() and label != "a":
+        before.add(chr(ord(label) - 1))
+    if _roman(label) > 1:
+        before.add(_to_roman(_roman(label) - 1))
+    return any(
+        re.search(rf"[^\s]{re.escape(f' {opener}{b}{closer}')}\s", text[unit_start:line_start])
+        for b in before
+    )
+
+
 def _full_line(lines: list[str]) -> float:
     """The length from which a line of this text was wrapped (it fills the page): a share of the 90th
     percentile of its line lengths (the longest would be a layout-mode table row or a URL)."""
@@ -404,7 +445,10 @@ def _sentence_starts(
             if (
                 (blank and not (extracted or c.islower()))
                 or prev.norm in (";", ":")
-                or bool(_LINE_MARKER.match(text, line_starts[lt]))
+                or (
+                    bool(_LINE_MARKER.match(text, line_starts[lt]))
+                    and not _inline_item(text, line_starts[lt], tokens[starts[-1]].start)
+                )
                 or is_heading(lt)
                 or (is_heading(lp) and not c.islower())  # a heading is not continued
                 or (stops_short(lp) and not c.islower())
