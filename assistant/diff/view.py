@@ -245,13 +245,12 @@ class Prepared:
 
     def unit_key(self, u: int) -> str:
         """What a sentence is compared by: its words, and "#" for a clause number in sequence (an insertion
-        or removal above renumbers "5.1 Confidentiality." as "4.1": no change of its own)."""
+        or removal above renumbers "5.1 Confidentiality." as "4.1", a regrouping "1.4" as "2.": no change
+        of its own)."""
         a, b = self.units[u]
         norms = [t.norm for t in self.tokens[a:b]]
         if u in self.in_sequence:
-            for k in range(_number_length(norms)):
-                if norms[k].isdigit():
-                    norms[k] = "#"
+            norms[: _number_length(norms)] = ["#"]
         return " ".join(norms)
 
     def span(self, first_unit: int, last_unit: int) -> tuple[int, int]:
@@ -335,6 +334,14 @@ def _inline_item(text: str, line_start: int, unit_start: int) -> bool:
     )
 
 
+CAPITAL_WIDTH = 1.4  # a capital letter is about this much wider than a lower-case one
+
+
+def _width(line: str) -> float:
+    """A line's printed width in lower-case letters: a heading in capitals fills a line with fewer."""
+    return len(line) + (CAPITAL_WIDTH - 1) * sum(c.isupper() for c in line)
+
+
 def _full_line(lines: list[str]) -> float:
     """The length from which a line of this text was wrapped (it fills the page): a share of the 90th
     percentile of its line lengths (the longest would be a layout-mode table row or a URL)."""
@@ -353,7 +360,7 @@ def _wrapped_on(view: str, spans: list[Span]) -> list[Span]:
     for s in spans:
         k = bisect_right(starts, s.start) - 1
         prev = next((lines[j] for j in range(k - 1, -1, -1) if lines[j]), "")
-        if out and len(lines[k]) >= full and len(prev) >= full and prev[-1] not in ".;:!?":
+        if out and _width(lines[k]) >= full and _width(prev) >= full and prev[-1] not in ".;:!?":
             last = out[-1]
             out[-1] = Span(last.start, s.end, last.section, last.tokens + s.tokens)
         else:
@@ -409,12 +416,16 @@ def _sentence_starts(
     def is_heading(line: int) -> bool:
         if line not in heading_cache:
             s = stripped[line]
-            heading_cache[line] = (not extracted or len(s) < short) and classify_heading(s) is not None
+            heading_cache[line] = (not extracted or _width(s) < short) and classify_heading(s) is not None
         return heading_cache[line]
+
+    def wraps(line: int) -> bool:  # a full line that does not end a sentence goes on over the next
+        s = stripped[line]
+        return extracted and _width(s) >= short and s[-1] not in ".;:!?"
 
     def stops_short(line: int) -> bool:
         s = stripped[line]
-        return len(s) < short and not _connector(s)
+        return _width(s) < short and not _connector(s)
 
     starts = [0] if tokens else []
     by_punctuation: set[int] = set()
@@ -449,7 +460,7 @@ def _sentence_starts(
                     bool(_LINE_MARKER.match(text, line_starts[lt]))
                     and not _inline_item(text, line_starts[lt], tokens[starts[-1]].start)
                 )
-                or is_heading(lt)
+                or (is_heading(lt) and not wraps(lp))
                 or (is_heading(lp) and not c.islower())  # a heading is not continued
                 or (stops_short(lp) and not c.islower())
             ):
