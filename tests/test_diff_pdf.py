@@ -268,6 +268,15 @@ def test_clauses_regrouped_under_new_numbers_are_no_change() -> None:
     assert quotes(pdf_diff(old, new)) == [("removed", "1. SCOPE", None)]
 
 
+def test_a_clause_number_with_a_final_full_stop_stays_with_its_heading() -> None:
+    """ "2.5. Copies of Agreements." is one unit: "2.5." alone opens no sentence of its own."""
+    old = page(BODY, "2.5. Copies of Agreements. The parties agree that copies may be redacted.", BODY)
+    new = old.replace("2.5. Copies of Agreements.", "2.5. Copies of Subprocessor Agreements.")
+    assert quotes(pdf_diff(old, new)) == [
+        ("changed", "2.5. Copies of Agreements.", "2.5. Copies of Subprocessor Agreements.")
+    ]
+
+
 def test_a_heading_in_capitals_wrapped_over_two_lines_is_one_unit() -> None:
     """Capitals are wider than lower-case letters: a heading in capitals fills its line with fewer
     characters, and its second line goes on with it."""

@@ -469,10 +469,11 @@ def _sentence_starts(
 
 
 def _enumerator(tokens: list[Token]) -> bool:
-    """A list item's number alone: "4.", "ii.", "b)"."""
-    return (
-        len(tokens) == 2 and len(tokens[0].norm) <= 4 and tokens[0].norm.isalnum() and tokens[1].norm in ".)"
-    )
+    """A list item's number alone: "4.", "ii.", "b)", "2.5."."""
+    norms = [t.norm for t in tokens]
+    if len(norms) == 2:
+        return len(norms[0]) <= 4 and norms[0].isalnum() and norms[1] in ".)"
+    return len(norms) % 2 == 0 and all(n.isdigit() if k % 2 == 0 else n == "." for k, n in enumerate(norms))
 
 
 _MAX_CLAUSE_PART = 999
