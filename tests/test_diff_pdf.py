@@ -229,6 +229,20 @@ def test_a_definition_moved_and_reworded_is_one_changed_sentence() -> None:
     assert quotes(pdf_diff(old, new)) == [("changed", old_def, new_def)]
 
 
+def test_words_in_brackets_opening_a_wrapped_line_go_on_with_the_sentence() -> None:
+    """ "... the provisions of Regulation\n(EU) 2016/679." : "(EU)" is no list label after a full line."""
+    lines = [
+        "(b) These Clauses shall be read and interpreted in the light of the provisions of the Regulation",
+        "(EU) 2016/679 of the European Parliament.",
+    ]
+    old = page(BODY) + "\n" + "\n".join(lines) + "\n" + page(BODY)
+    new = old.replace("read and interpreted", "interpreted")
+    ((kind, o, n),) = quotes(pdf_diff(old, new))
+    assert (
+        kind == "changed" and o == " ".join(lines) and n == o.replace("read and interpreted", "interpreted")
+    )
+
+
 # ----------------------------------------------------------------------------------- renumbering
 def test_clauses_renumbered_by_an_insertion_are_no_change() -> None:
     """A section inserted above renumbers the rest ("2.1 Confidentiality." becomes "3.1"): only the new

@@ -293,6 +293,9 @@ def _is_terminal(text: str, tokens: list[Token], i: int, lower_words: frozenset[
     )
 
 
+# a line that opens with words in brackets that are no list label ("(EU) 2016/679", "(UK)"): after a full
+# line that does not end a sentence, it goes on with the sentence
+_PARENTHESIS = re.compile(r"[ \t]*\((?![a-z]\)|[ivxl]{1,5}\)|\d{1,2}\))[^()\n]{1,12}\)")
 _ITEM_LABEL = re.compile(r"[ \t]*(\(?)([a-z]|[ivxl]{1,5}|\d{1,2})([.)])[ \t]")
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50}
 
@@ -459,6 +462,7 @@ def _sentence_starts(
                 or (
                     bool(_LINE_MARKER.match(text, line_starts[lt]))
                     and not _inline_item(text, line_starts[lt], tokens[starts[-1]].start)
+                    and not (wraps(lp) and _PARENTHESIS.match(text, line_starts[lt]))
                 )
                 or (is_heading(lt) and not wraps(lp))
                 or (is_heading(lp) and not c.islower())  # a heading is not continued
