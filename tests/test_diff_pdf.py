@@ -364,3 +364,52 @@ def test_a_moved_block_with_an_unchanged_sentence_does_not_pin_the_alignment() -
     ]
     moved = next(c for c in result.changes if c.kind == "moved")
     assert moved.new and moved.new.quote.startswith("Any additional")
+
+
+# ------------------------------------------------------------------------------------------- forms
+def test_a_signature_form_is_one_unit() -> None:
+    """A block that collects a signature (its field lines' labels all different) is one unit: removed as
+    one, not one change a line."""
+    form = [
+        "On behalf of the data exporter:",
+        "Name (written out in full):",
+        "Position:",
+        "Address:",
+        "Signature..........................................",
+    ]
+    old = page(BODY, "APPENDIX 1", *form, "APPENDIX 2", BODY)
+    new = page(BODY, "APPENDIX 1", "APPENDIX 2", BODY)
+    assert quotes(pdf_diff(old, new)) == [("removed", " ".join(form), None)]
+
+
+def test_a_party_block_is_one_unit_and_the_next_party_another() -> None:
+    """ "Data exporter(s):" and its Name/Address lines are one unit; "Data importer(s):" (a label that comes
+    again) opens the next; a changed address changes only its party's block."""
+    exporter = [
+        "Data exporter(s):",
+        "Name: The entity identified as Customer",
+        "Address: As in the Agreement",
+    ]
+    importer = [
+        "Data importer(s):",
+        "Name: Acme LLC",
+        "Address: 1 Main Street, Springfield",
+        "Role: Processor",
+    ]
+    old = page(BODY, "A. LIST OF PARTIES", *exporter, *importer, "B. DESCRIPTION OF TRANSFER")
+    new = old.replace("1 Main Street", "2 High Street")
+    assert quotes(pdf_diff(old, new)) == [
+        ("changed", " ".join(importer), " ".join(importer).replace("1 Main Street", "2 High Street"))
+    ]
+
+
+def test_table_rows_with_the_same_labels_are_one_unit_each() -> None:
+    """Rows of a table written as "header: value" lines repeat their labels: each row is a unit, even when
+    a row fills the line."""
+    rows = [
+        f"Signatory: {name}; Title: {title}; Date: the date on which the Agreement is signed by the parties"
+        for name, title in (("Jane Roe", "Chief Operating Officer"), ("John Doe", "Chief Executive Officer"))
+    ]
+    old = page(BODY) + "\n" + "\n".join(rows) + "\n" + page(BODY)
+    new = old.replace("John Doe", "Joan Doe")
+    assert quotes(pdf_diff(old, new)) == [("changed", rows[1], rows[1].replace("John Doe", "Joan Doe"))]

@@ -426,6 +426,19 @@ def _sentence_starts(
         s = stripped[line]
         return extracted and _width(s) >= short and s[-1] not in ".;:!?"
 
+    labels: dict[int, str | None] = {}
+
+    def label_of(line: int) -> str | None:
+        if line not in labels:
+            labels[line] = _field_label(text, line_starts[line]) if 0 <= line < len(lines) else None
+        return labels[line]
+
+    def row_after_row(line: int, before: int) -> bool:  # a table's rows: one label line after another
+        return label_of(line) is not None and label_of(line) == label_of(before)
+
+    def is_row(line: int) -> bool:  # a row of a table ends with its line
+        return label_of(line) is not None and label_of(line) in (label_of(line - 1), label_of(line + 1))
+
     def stops_short(line: int) -> bool:
         s = stripped[line]
         return _width(s) < short and not _connector(s)
@@ -467,9 +480,52 @@ def _sentence_starts(
                 or (is_heading(lt) and not wraps(lp))
                 or (is_heading(lp) and not c.islower())  # a heading is not continued
                 or (stops_short(lp) and not c.islower())
+                or row_after_row(lt, lp)
+                or (is_row(lp) and not c.islower())
             ):
                 starts.append(i)
-    return starts, frozenset(by_punctuation)
+    return _form_blocks(text, line_starts, tokens, starts, clause_of), frozenset(by_punctuation)
+
+
+# A form's field line: a short label and a colon ("Name:", "Role (controller/processor): Processor"), or a
+# label and a blank to fill ("Signature.........", "Print Name: ____")
+_FIELD = re.compile(r"[ \t]*([A-Z][^\n:.;!?]{0,80}?)[ \t]*(?::(?=[ \t]|$)|\.{4,}|…{2,}|_{3,})", re.M)
+MAX_LABEL_WORDS = 10
+_CAPTION_NUMBER = re.compile(r"\d+[A-Za-z]?|[IVXL]+|[A-Z]")  # "Table 1", "Annex 1A", "Annex III", "Part A"
+
+
+def _field_label(text: str, line_start: int) -> str | None:
+    """The first word of the label a form's field line opens with, lower-cased; None for other lines (a
+    list item, a numbered clause, a caption such as "Table 1:" or "Annex III:" is no field)."""
+    if _LINE_MARKER.match(text, line_start):
+        return None
+    m = _FIELD.match(text, line_start)
+    words = m.group(1).split() if m else []
+    if not words or len(words) > MAX_LABEL_WORDS or _CAPTION_NUMBER.fullmatch(words[-1]):
+        return None
+    return words[0].lower()
+
+
+def _form_blocks(
+    text: str, line_starts: list[int], tokens: list[Token], starts: list[int], clause_of: list[int]
+) -> list[int]:
+    """Sentence starts with each form block made one unit: consecutive units that open with a field line,
+    their labels' first words all different ("Name:", "Address:", "Signature:"), are one block that
+    identifies a party or collects a signature. A label that comes again ("Schedule 1:", "Schedule 2:"; a
+    table's rows) opens a block of its own."""
+    out: list[int] = []
+    block: set[str] = set()
+    for i in starts:
+        pos = tokens[i].start
+        line_start = line_starts[bisect_right(line_starts, pos) - 1]
+        label = _field_label(text, line_start) if not text[line_start:pos].strip() else None
+        joins = bool(out) and label is not None and bool(block) and label not in block
+        if joins and clause_of[i] == clause_of[out[-1]]:
+            block.add(label)  # type: ignore[arg-type]
+            continue
+        block = {label} if label is not None else set()
+        out.append(i)
+    return out
 
 
 def _enumerator(tokens: list[Token]) -> bool:
