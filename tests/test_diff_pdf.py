@@ -413,3 +413,34 @@ def test_table_rows_with_the_same_labels_are_one_unit_each() -> None:
     old = page(BODY) + "\n" + "\n".join(rows) + "\n" + page(BODY)
     new = old.replace("John Doe", "Joan Doe")
     assert quotes(pdf_diff(old, new)) == [("changed", rows[1], rows[1].replace("John Doe", "Joan Doe"))]
+
+
+# ------------------------------------------------------------------------------------------- moves
+def test_a_footnote_the_page_put_elsewhere_is_no_move() -> None:
+    """Pages break elsewhere in the new version, so the footnote stands after another paragraph: no
+    change, and the paragraphs around it did not move either."""
+    note = "7 The Agreement on the European Economic Area extends the internal market to three EEA States."
+    paragraphs = [
+        "Clause 8. The data importer shall not disclose the data to a third party located outside the Union7.",
+        "Clause 9. The data importer shall keep a record of the processing carried out on behalf of the exporter.",
+        "Clause 10. The data importer shall notify the exporter of any request received from a data subject.",
+    ]
+    old = page(BODY, paragraphs[0]) + "\n\n12\n" + page(note, *paragraphs[1:], BODY)
+    new = page(BODY, *paragraphs[:2]) + "\n\n12\n" + page(note, paragraphs[2], BODY)
+    assert pdf_diff(old, new).changes == ()
+
+
+def test_a_sentence_said_in_several_places_is_no_move() -> None:
+    """The same clauses come twice (two modules) and a sentence of one copy changes place: which copy moved
+    cannot be told from the words (an alignment of repeated clauses pairs copies freely), and the text
+    still says the same things as many times, so no move is reported."""
+    repeated = "These Clauses are without prejudice to the obligations of the data exporter."
+    module = [
+        "Clause 2",
+        "The Clauses set out appropriate safeguards for the transfer.",
+        repeated,
+        "Clause 3",
+    ]
+    old = page("MODULE TWO", *module, BODY, "MODULE THREE", *module, BODY)
+    new = page("MODULE TWO", *module[:2], "Clause 3", repeated, BODY, "MODULE THREE", *module, BODY)
+    assert "moved" not in {c.kind for c in pdf_diff(old, new).changes}

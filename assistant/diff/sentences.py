@@ -68,11 +68,15 @@ class _Pieces:
 
 
 class Links:
-    """Which old and new sentences stand for each other (equal, or paired as changed): one label a tie."""
+    """Which old and new sentences stand for each other (equal, or paired as changed): one label a tie.
+    Footnotes stand where the page put them: they are no one's neighbours."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, old_notes: frozenset[int] = frozenset(), new_notes: frozenset[int] = frozenset()
+    ) -> None:
         self.old: dict[int, int] = {}
         self.new: dict[int, int] = {}
+        self.notes = (old_notes, new_notes)
 
     def tie(self, olds: list[int], news: list[int]) -> None:
         label = len(self.old) + len(self.new) + 1
@@ -81,10 +85,23 @@ class Links:
         for v in news:
             self.new[v] = label
 
+    def _next(self, u: int, d: int, notes: frozenset[int]) -> int:
+        u += d
+        while u in notes:
+            u += d
+        return u
+
     def same_place(self, u: int, v: int) -> bool:
         """Old sentence u and new sentence v stand in the same place: the sentence before (or after) one is
-        tied to the sentence before (or after) the other."""
-        return any(u + d in self.old and self.old[u + d] == self.new.get(v + d) for d in (-1, 1))
+        tied to the sentence before (or after) the other, footnotes between them left aside; a footnote
+        is in its place wherever it stands."""
+        if u in self.notes[0] or v in self.notes[1]:
+            return True
+        for d in (-1, 1):
+            a, b = self._next(u, d, self.notes[0]), self._next(v, d, self.notes[1])
+            if a in self.old and self.old[a] == self.new.get(b):
+                return True
+        return False
 
 
 def _cuts(tokens: list[tuple[int, int]], doc: Prepared) -> list[int]:
@@ -219,7 +236,7 @@ def _moves(old: Prepared, new: Prepared, changes: list[RawChange], links: Links)
         if same:
             r = same.pop(0)
             u, v = changes[r].old[0], c.new[0]  # type: ignore[index]
-            if links.same_place(u, v):
+            if links.same_place(u, v) or _placed(old, new, u, v):
                 done.update((r, k))
                 continue
             out[k] = replace(c, kind="moved", old=changes[r].old, moved=True)
@@ -249,6 +266,15 @@ def _moves(old: Prepared, new: Prepared, changes: list[RawChange], links: Links)
             out[left_a[j]] = replace(a, kind="changed", old=r.old, moved=r.group != a.group)
             done.add(left_r[i])
     return [c for k, c in enumerate(out) if k not in done]
+
+
+def _placed(old: Prepared, new: Prepared, u: int, v: int) -> bool:
+    """An unchanged sentence found elsewhere that did not move as the text goes: one the text says several
+    times on each side (an alignment of repeated clauses may pair other copies)."""
+    key = old.unit_key(u)
+    return sum(old.unit_key(x) == key for x in range(len(old.units))) >= 2 and (
+        sum(new.unit_key(y) == key for y in range(len(new.units))) >= 2
+    )
 
 
 def _defined_term(key: str) -> str | None:
@@ -284,7 +310,7 @@ def sentence_changes(old: Prepared, new: Prepared) -> list[RawChange]:
         [c for c in range(len(new.clauses)) if c not in taken_new],
     )
     out: list[RawChange] = []
-    links = Links()
+    links = Links(old.footnotes, new.footnotes)
     for i, g in enumerate([in_order, *moved]):
         out.extend(_GroupDiff(old, new, g, i, links).run())
     out = _moves(old, new, out, links)

@@ -239,6 +239,7 @@ class Prepared:
     clauses: tuple[ClauseView, ...]
     breaks: frozenset[int]  # tokens that open a sentence by punctuation alone (alignment anchors)
     in_sequence: frozenset[int] = frozenset()  # units opened by a clause number that follows the one before
+    footnotes: frozenset[int] = frozenset()  # units of a footnote (placed by the page, not by the text)
 
     def norms(self, a: int, b: int) -> list[str]:
         return [t.norm for t in self.tokens[a:b]]
@@ -584,6 +585,29 @@ def _numbered_in_sequence(
     return frozenset(out)
 
 
+_FOOTNOTE = re.compile(r"[ \t]*(\d{1,2})[ \t]+[A-Z“\"]")
+
+
+def _footnotes(view: str, tokens: list[Token], units: tuple[tuple[int, int], ...]) -> frozenset[int]:
+    """Units of footnotes: a line that opens with a number and a capital ("7 The Agreement on the EEA...")
+    after a line that ended its sentence, and the sentences that go on from it in mid-line. A footnote
+    stands where the page put it."""
+    out: set[int] = set()
+    inside = False
+    for u, (a, _) in enumerate(units):
+        start = tokens[a].start
+        line_start = view.rfind("\n", 0, start) + 1
+        at_line_start = not view[line_start:start].strip()
+        before = view[: max(0, line_start - 1)].rstrip()
+        if at_line_start and _FOOTNOTE.match(view, line_start) and (not before or before[-1] in ".;:)"):
+            inside = True
+        elif at_line_start:
+            inside = False
+        if inside:
+            out.add(u)
+    return frozenset(out)
+
+
 def prepare(name: str, text: str, chunking: ChunkSettings | None = None) -> Prepared:
     """The comparison view of one decoded version (`name` picks the masks by its suffix)."""
     view = masked_view(text, masks_for(name, text))
@@ -626,4 +650,5 @@ def prepare(name: str, text: str, chunking: ChunkSettings | None = None) -> Prep
         tuple(clauses),
         breaks,
         _numbered_in_sequence(view, tokens, units),
+        _footnotes(view, tokens, units),
     )
