@@ -126,6 +126,25 @@ def test_a_sentence_over_a_page_join_is_one_unit_and_a_connector_line_joins_its_
     ]
 
 
+# ------------------------------------------------------------------------------------ page furniture
+def test_numbered_running_headers_and_contents_page_numbers_are_no_change() -> None:
+    """A running header that carries its page number ("ACME DPA v2 - page 3") and the page numbers of a
+    table of contents move with the pagination: no change."""
+    sentences = [
+        f"Clause {n}. The Processor keeps the records of topic {n} for the whole term." for n in range(12)
+    ]
+
+    def document(per_page: int, pages_of: list[int]) -> str:
+        contents = [f"{n}. TOPIC {n} {'.' * 20} {p}" for n, p in enumerate(pages_of, 1)]
+        chunks = [sentences[k : k + per_page] for k in range(0, len(sentences), per_page)]
+        body = [f"ACME DPA v2 - page {i}\n" + page(*chunk) for i, chunk in enumerate(chunks, 2)]
+        return "\n\n".join(["CONTENTS\n" + "\n".join(contents), *body])
+
+    old, new = document(4, [2, 3, 4]), document(3, [2, 4, 5])
+    assert old != new
+    assert pdf_diff(old, new).changes == ()
+
+
 # ---------------------------------------------------------------------------- the hand-read dev set
 def test_dpa_pages_dev_set_scores_above_target() -> None:
     """Pages 1-6 of the 2022-12 DPA against pages 1-8 of the 2023-04 one, 62 changes read by hand."""

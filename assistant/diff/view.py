@@ -52,6 +52,11 @@ _PAGE_NUMBER = re.compile(
     r"^[ \t]*(?:-[ \t]*)?(?:(?:page|p\.)[ \t]*)?\d{1,4}(?:[ \t]*(?:/|of|sur|de)[ \t]*\d{1,4})?(?:[ \t]*-)?[ \t]*$",
     re.I,
 )
+_DIGITS = re.compile(r"\d+")
+# the page number a table of contents gives a heading, with its leader dots ("1. Definitions ....... 3")
+_CONTENTS_PAGE = re.compile(
+    r"^[^\n]*[^\W\d_][^\n]*?((?:[ \t]*(?:\.[ \t]?){3,}|[ \t]*…+)[ \t]*\d{1,4})[ \t]*$", re.M
+)
 _REPEATS_FOR_FURNITURE = 3  # at least this often (and on half the pages) for a running header or footer
 _FURNITURE_MAX_CHARS = 120
 
@@ -96,13 +101,17 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
 
 def _furniture_masks(text: str) -> list[tuple[int, int]]:
     """Page numbers and running headers/footers of extracted PDF text (pages are joined by blank lines):
-    a short line that stands word for word at a page edge on half the pages (or more), and a line that
-    is only a page number next to a page edge; an edge is a page join, a text edge, or other furniture."""
+    a short line that stands word for word (numbers aside) at a page edge on half the pages (or more), a
+    line that is only a page number next to a page edge (an edge is a page join, a text edge, or other
+    furniture), and the page numbers of a table of contents."""
     lines = _line_spans(text)
     stripped = [text[a:b].strip() for a, b in lines]
     pages = 1 + sum(1 for i in range(1, len(lines)) if not stripped[i] and stripped[i - 1])
+    shapes = [_DIGITS.sub("#", s) for s in stripped]  # "ACME DPA – page 3" and "... page 4" are one header
     counts = Counter(
-        s for s in stripped if 0 < len(s) <= _FURNITURE_MAX_CHARS and any(c.isalpha() for c in s)
+        shape
+        for s, shape in zip(stripped, shapes, strict=True)
+        if 0 < len(s) <= _FURNITURE_MAX_CHARS and any(c.isalpha() for c in s)
     )
     running = {s for s, n in counts.items() if n >= max(_REPEATS_FOR_FURNITURE, pages / 2)}
     furniture: set[int] = set()
@@ -115,11 +124,12 @@ def _furniture_masks(text: str) -> list[tuple[int, int]]:
         found = {
             i
             for i, s in enumerate(stripped)
-            if s and i not in furniture and (_PAGE_NUMBER.match(s) or s in running) and at_edge(i)
+            if s and i not in furniture and (_PAGE_NUMBER.match(s) or shapes[i] in running) and at_edge(i)
         }
         furniture |= found
         grew = bool(found)
-    return [lines[i] for i in sorted(furniture)]
+    contents = [m.span(1) for m in _CONTENTS_PAGE.finditer(text)]
+    return [lines[i] for i in sorted(furniture)] + contents
 
 
 def masks_for(name: str, text: str) -> list[tuple[int, int]]:
