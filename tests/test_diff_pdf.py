@@ -5,6 +5,7 @@ blocks; and the helper's hand-read dev set of two real DPA PDFs (tests/fixtures/
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -463,3 +464,19 @@ def test_a_sentence_said_in_several_places_is_no_move() -> None:
     old = page("MODULE TWO", *module, BODY, "MODULE THREE", *module, BODY)
     new = page("MODULE TWO", *module[:2], "Clause 3", repeated, BODY, "MODULE THREE", *module, BODY)
     assert "moved" not in {c.kind for c in pdf_diff(old, new).changes}
+
+
+def test_sections_name_the_run_in_title_not_the_whole_line() -> None:
+    """The splitter takes "5.2 List of Current Subprocessors ... . 37signals shall make" for a heading: a
+    change's section names "5.2 List of Current Subprocessors and Notification of New Subprocessors"."""
+    old, new = (read_version(FIXTURES / n).text for n in ("dpa-2022-12-p1-6.pdf", "dpa-2023-04-p1-8.pdf"))
+    sections = {
+        c.new.section
+        for c in diff_texts(old, new, old_name="a.pdf", new_name="b.pdf").changes
+        if c.new is not None
+    }
+    assert (
+        "5. SUBPROCESSORS > 5.2 List of Current Subprocessors and Notification of New Subprocessors"
+        in sections
+    )
+    assert not any(re.search(r"[a-z]\. [A-Z0-9]", part) for s in sections for part in s.split(" > "))

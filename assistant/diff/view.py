@@ -618,6 +618,17 @@ def _footnotes(view: str, tokens: list[Token], units: tuple[tuple[int, int], ...
     return frozenset(out)
 
 
+_RUN_IN_TITLE = re.compile(r"(.*?[^\W\d_]{2,}[^\W\d_)]*)\.\s+[A-Z0-9“\"(].*")
+
+
+def _section_title(path: str) -> str:
+    """A section path with each heading cut to its run-in title: "2.1 Roles of the Parties. The parties
+    acknowledge..." reads "2.1 Roles of the Parties" (the splitter takes the whole line for the heading)."""
+    return " > ".join(
+        m.group(1) if (m := _RUN_IN_TITLE.fullmatch(part)) else part for part in path.split(" > ")
+    )
+
+
 def prepare(name: str, text: str, chunking: ChunkSettings | None = None) -> Prepared:
     """The comparison view of one decoded version (`name` picks the masks by its suffix)."""
     view = masked_view(text, masks_for(name, text))
@@ -646,7 +657,7 @@ def prepare(name: str, text: str, chunking: ChunkSettings | None = None) -> Prep
         if span != last_span:
             if clauses:
                 clauses[-1] = ClauseView(clauses[-1].section, clauses[-1].first, u)
-            clauses.append(ClauseView(spans[span].section, u, u))
+            clauses.append(ClauseView(_section_title(spans[span].section), u, u))
             last_span = span
         unit_clause.append(len(clauses) - 1)
     if clauses:
