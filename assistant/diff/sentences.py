@@ -272,9 +272,7 @@ def _placed(old: Prepared, new: Prepared, u: int, v: int) -> bool:
     """An unchanged sentence found elsewhere that did not move as the text goes: one the text says several
     times on each side (an alignment of repeated clauses may pair other copies)."""
     key = old.unit_key(u)
-    return sum(old.unit_key(x) == key for x in range(len(old.units))) >= 2 and (
-        sum(new.unit_key(y) == key for y in range(len(new.units))) >= 2
-    )
+    return old.key_counts[key] >= 2 and new.key_counts[key] >= 2
 
 
 def _defined_term(key: str) -> str | None:

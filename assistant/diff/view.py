@@ -54,9 +54,7 @@ _PAGE_NUMBER = re.compile(
 )
 _DIGITS = re.compile(r"\d+")
 # the page number a table of contents gives a heading, with its leader dots ("1. Definitions ....... 3")
-_CONTENTS_PAGE = re.compile(
-    r"^[^\n]*[^\W\d_][^\n]*?((?:[ \t]*(?:\.[ \t]?){3,}|[ \t]*…+)[ \t]*\d{1,4})[ \t]*$", re.M
-)
+_CONTENTS_PAGE = re.compile(r"(?:[ \t]*(?:\.[ \t]?){3,}|[ \t]*…+)[ \t]*\d{1,4}(?=[ \t]*$)", re.M)
 _REPEATS_FOR_FURNITURE = 3  # at least this often (and on half the pages) for a running header or footer
 _FURNITURE_MAX_CHARS = 120
 
@@ -128,7 +126,11 @@ def _furniture_masks(text: str) -> list[tuple[int, int]]:
         }
         furniture |= found
         grew = bool(found)
-    contents = [m.span(1) for m in _CONTENTS_PAGE.finditer(text)]
+    contents = [
+        m.span()
+        for m in _CONTENTS_PAGE.finditer(text)
+        if any(c.isalpha() for c in text[text.rfind("\n", 0, m.start()) + 1 : m.start()])
+    ]
     return [lines[i] for i in sorted(furniture)] + contents
 
 
@@ -264,6 +266,11 @@ class Prepared:
             norms[: _number_length(norms)] = ["#"]
         return " ".join(norms)
 
+    @functools.cached_property
+    def key_counts(self) -> Counter[str]:
+        """How often each sentence (its `unit_key`) stands in the version."""
+        return Counter(self.unit_key(u) for u in range(len(self.units)))
+
     def span(self, first_unit: int, last_unit: int) -> tuple[int, int]:
         """Character range of units first..last (inclusive) in the decoded text."""
         return self.tokens[self.units[first_unit][0]].start, self.tokens[self.units[last_unit][1] - 1].end
@@ -353,7 +360,7 @@ CAPITAL_WIDTH = 1.4  # a capital letter is about this much wider than a lower-ca
 
 def _width(line: str) -> float:
     """A line's printed width in lower-case letters: a heading in capitals fills a line with fewer."""
-    return len(line) + (CAPITAL_WIDTH - 1) * sum(c.isupper() for c in line)
+    return len(line) + (CAPITAL_WIDTH - 1) * sum(map(str.isupper, line))
 
 
 def _full_line(lines: list[str]) -> float:
@@ -421,6 +428,7 @@ def _sentence_starts(
     lines = _line_spans(text)
     line_starts = [a for a, _ in lines]
     stripped = [text[a:b].strip() for a, b in lines]
+    widths = [_width(s) for s in stripped]
     short = _full_line(stripped) if extracted else 0.0
     heading_cache: dict[int, bool] = {}
 
@@ -430,12 +438,12 @@ def _sentence_starts(
     def is_heading(line: int) -> bool:
         if line not in heading_cache:
             s = stripped[line]
-            heading_cache[line] = (not extracted or _width(s) < short) and classify_heading(s) is not None
+            heading_cache[line] = (not extracted or widths[line] < short) and classify_heading(s) is not None
         return heading_cache[line]
 
     def wraps(line: int) -> bool:  # a full line that does not end a sentence goes on over the next
         s = stripped[line]
-        return extracted and _width(s) >= short and s[-1] not in ".;:!?"
+        return extracted and widths[line] >= short and s[-1] not in ".;:!?"
 
     labels: dict[int, str | None] = {}
 
@@ -452,7 +460,7 @@ def _sentence_starts(
 
     def stops_short(line: int) -> bool:
         s = stripped[line]
-        return _width(s) < short and not _connector(s)
+        return widths[line] < short and not _connector(s)
 
     starts = [0] if tokens else []
     by_punctuation: set[int] = set()
