@@ -19,10 +19,12 @@ MOVE_DICE, MOVE_CONTAINED = 0.5, 0.8
 MIN_CONTAINED_PAIRS = 8  # containment alone decides only for a clause of at least this many word pairs
 ATTACH_CONTAINED = 0.5  # an unaligned clause joins its neighbour's group when this much of it is there
 COMMON_PAIR_SHARE = 0.2  # word pairs found in more clauses than this share are boilerplate, not evidence
+COMMON_SENTENCE_PAIR_SHARE = 0.02  # and in more sentences than this share
 # Two sentences are one changed sentence when their words overlap this much (Indel similarity), or when
 # nearly all of the shorter one is in the longer (a sentence that grew).
 PAIR_SIMILARITY, PAIR_CONTAINED = 0.5, 0.75
 MOVED_SIMILARITY = 0.75  # a removed and an added sentence elsewhere: moved (and edited) above this
+MAX_REPEATS = 20  # a sentence found this often on average on each side is paired in order only
 
 Opcode = tuple[str, int, int, int, int]
 
@@ -72,18 +74,62 @@ def anchored_opcodes(
     keys_a = ["\x1f".join(a[x:y]) for x, y in seg_a]
     keys_b = ["\x1f".join(b[x:y]) for x, y in seg_b]
     out: list[Opcode] = []
-    for tag, i1, i2, j1, j2 in opcodes(keys_a, keys_b):
-        oa = seg_a[i1][0] if i1 < len(seg_a) else len(a)
-        ob = seg_a[i2 - 1][1] if i2 > i1 else oa
-        na = seg_b[j1][0] if j1 < len(seg_b) else len(b)
-        nb = seg_b[j2 - 1][1] if j2 > j1 else na
-        if tag == "equal":
-            out.append(("equal", oa, ob, na, nb))
-        else:
-            out.extend(
-                (t, x1 + oa, x2 + oa, y1 + na, y2 + na) for t, x1, x2, y1, y2 in opcodes(a[oa:ob], b[na:nb])
-            )
+    i = j = 0  # next segment of each side not yet aligned
+    for ai, bj in [*_anchors(a, b, seg_a, seg_b, keys_a, keys_b), (len(seg_a), len(seg_b))]:
+        oa = seg_a[i][0] if i < len(seg_a) else len(a)
+        ob = seg_a[ai][0] if ai < len(seg_a) else len(a)
+        na = seg_b[j][0] if j < len(seg_b) else len(b)
+        nb = seg_b[bj][0] if bj < len(seg_b) else len(b)
+        out.extend(
+            (t, x1 + oa, x2 + oa, y1 + na, y2 + na) for t, x1, x2, y1, y2 in opcodes(a[oa:ob], b[na:nb])
+        )
+        if ai < len(seg_a):
+            out.append(("equal", ob, seg_a[ai][1], nb, seg_b[bj][1]))
+        i, j = ai + 1, bj + 1
     return _joined(out)
+
+
+def _anchors(
+    a: Sequence[str],
+    b: Sequence[str],
+    seg_a: list[tuple[int, int]],
+    seg_b: list[tuple[int, int]],
+    keys_a: list[str],
+    keys_b: list[str],
+) -> list[tuple[int, int]]:
+    """Equal sentences (i, j) that anchor the alignment: those on the heaviest in-order chain of sentence
+    pairs that are equal or similar (shared word pairs). Equal sentences alone would let one unchanged
+    sentence of a block that moved pin the whole alignment across the move, when every sentence around it
+    was reworded (a company renamed throughout); similar sentences keep the alignment in its order."""
+
+    def bigrams(words: Sequence[str], x: int, y: int) -> Counter[str]:
+        w = [t.lower() for t in words[x:y] if t[:1].isalnum()]
+        return Counter(f"{p} {q}" for p, q in zip(w, w[1:], strict=False))
+
+    shared, sizes_a, sizes_b = _overlaps(
+        [bigrams(a, *s) for s in seg_a], [bigrams(b, *s) for s in seg_b], COMMON_SENTENCE_PAIR_SHARE
+    )
+    weights = {
+        pair: float(ov)
+        for pair, ov in shared.items()
+        if _eligible(ov, sizes_a[pair[0]], sizes_b[pair[1]], ALIGN_DICE, ALIGN_CONTAINED)
+    }
+    where_b: dict[str, list[int]] = defaultdict(list)
+    for jb, key in enumerate(keys_b):
+        where_b[key].append(jb)
+    where_a: dict[str, list[int]] = defaultdict(list)
+    for ia, key in enumerate(keys_a):
+        where_a[key].append(ia)
+    for key, olds in where_a.items():
+        news = where_b.get(key, [])
+        if len(olds) * len(news) > MAX_REPEATS * (len(olds) + len(news)):
+            pairs = list(zip(olds, news, strict=False))  # a line repeated throughout: in order
+        else:
+            pairs = [(ia, jb) for ia in olds for jb in news]
+        for ia, jb in pairs:
+            weights[(ia, jb)] = sizes_a[ia] + 1.0  # equal beats similar
+    chain = heaviest_chain([(ia, jb, w) for (ia, jb), w in weights.items()])
+    return [(ia, jb) for ia, jb in chain if keys_a[ia] == keys_b[jb]]
 
 
 def readable(ops: list[Opcode], old: Sequence[Token], new: Sequence[Token]) -> list[Opcode]:
@@ -167,13 +213,14 @@ def _pairs(doc: Prepared) -> list[Counter[str]]:
 
 
 def _overlaps(
-    old: list[Counter[str]], new: list[Counter[str]]
+    old: list[Counter[str]], new: list[Counter[str]], common_share: float = COMMON_PAIR_SHARE
 ) -> tuple[dict[tuple[int, int], int], list[int], list[int]]:
-    """Shared informative word pairs of every (old, new) clause pair that shares any, and clause sizes."""
+    """Shared informative word pairs of every (old, new) clause pair that shares any, and clause sizes
+    (a word pair found in more than `common_share` of the clauses is not informative)."""
     df: Counter[str] = Counter()
     for c in (*old, *new):
         df.update(c.keys())
-    limit = max(10, COMMON_PAIR_SHARE * (len(old) + len(new)))
+    limit = max(10, common_share * (len(old) + len(new)))
     common = {s for s, n in df.items() if n > limit}
     index: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for b, c in enumerate(new):

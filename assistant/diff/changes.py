@@ -166,6 +166,8 @@ class TopicMatcher:
         }
 
     def __call__(self, *texts: str) -> tuple[str, ...]:
+        if not self.patterns:
+            return ()
         folded = _folded(" ".join(texts))
         return tuple(key for key, rx in self.patterns.items() if rx.search(folded))
 

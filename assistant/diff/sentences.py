@@ -67,6 +67,43 @@ class _Pieces:
         return [(sorted(o), sorted(n), t[0]) for o, n, t in out.values()]
 
 
+class Links:
+    """Which old and new sentences stand for each other (equal, or paired as changed): one label a tie.
+    Footnotes stand where the page put them: they are no one's neighbours."""
+
+    def __init__(
+        self, old_notes: frozenset[int] = frozenset(), new_notes: frozenset[int] = frozenset()
+    ) -> None:
+        self.old: dict[int, int] = {}
+        self.new: dict[int, int] = {}
+        self.notes = (old_notes, new_notes)
+
+    def tie(self, olds: list[int], news: list[int]) -> None:
+        label = len(self.old) + len(self.new) + 1
+        for u in olds:
+            self.old[u] = label
+        for v in news:
+            self.new[v] = label
+
+    def _next(self, u: int, d: int, notes: frozenset[int]) -> int:
+        u += d
+        while u in notes:
+            u += d
+        return u
+
+    def same_place(self, u: int, v: int) -> bool:
+        """Old sentence u and new sentence v stand in the same place: the sentence before (or after) one is
+        tied to the sentence before (or after) the other, footnotes between them left aside; a footnote
+        is in its place wherever it stands."""
+        if u in self.notes[0] or v in self.notes[1]:
+            return True
+        for d in (-1, 1):
+            a, b = self._next(u, d, self.notes[0]), self._next(v, d, self.notes[1])
+            if a in self.old and self.old[a] == self.new.get(b):
+                return True
+        return False
+
+
 def _cuts(tokens: list[tuple[int, int]], doc: Prepared) -> list[int]:
     """Positions in a (sentence, token) list where a sentence opens by punctuation or the text jumps."""
     return [
@@ -77,12 +114,13 @@ def _cuts(tokens: list[tuple[int, int]], doc: Prepared) -> list[int]:
 class _GroupDiff:
     """Changes of one group of aligned clauses."""
 
-    def __init__(self, old: Prepared, new: Prepared, group: Group, index: int) -> None:
+    def __init__(self, old: Prepared, new: Prepared, group: Group, index: int, links: Links) -> None:
         self.old, self.new, self.g, self.index = old, new, group, index
         self.ous = [u for c in group.old for u in range(old.clauses[c].first, old.clauses[c].last)]
         self.nus = [u for c in group.new for u in range(new.clauses[c].first, new.clauses[c].last)]
         self.anchor = float(new.span(self.nus[0], self.nus[0])[0]) if self.nus else 0.0
         self.out: list[RawChange] = []
+        self.links = links
 
     def emit(self, kind: str, olds: list[int], news: list[int], anchor: float) -> None:
         old = (olds[0], olds[-1]) if olds else None
@@ -131,7 +169,9 @@ class _GroupDiff:
         for olds_p, news_p, touched in pieces.groups():
             if touched:
                 self._pair(olds_p, news_p, where)
-            elif self.g.moved and olds_p and news_p:
+                continue
+            self.links.tie(olds_p, news_p)
+            if self.g.moved and olds_p and news_p:
                 self.emit("moved", olds_p, news_p, self.anchor)
         return self.out
 
@@ -149,6 +189,7 @@ class _GroupDiff:
                 self.emit("added", [], [news[j]], 0.0)
                 j += 1
             v = news[j]
+            self.links.tie([u], [v])
             if self.old.unit_key(u) != self.new.unit_key(v):
                 self.emit("changed", [u], [v], 0.0)
             elif self.g.moved:
@@ -178,9 +219,10 @@ def _pairs_up(sim: float, contained: float) -> bool:
     return sim >= PAIR_SIMILARITY or (contained >= PAIR_CONTAINED and sim >= PAIR_SIMILARITY / 2)
 
 
-def _moves(old: Prepared, new: Prepared, changes: list[RawChange]) -> list[RawChange]:
+def _moves(old: Prepared, new: Prepared, changes: list[RawChange], links: Links) -> list[RawChange]:
     """Sentences removed in one place and added in another: moved when their words are the same, changed
-    (and moved) when they are nearly the same."""
+    (and moved) when they are nearly the same. The same sentence removed and added where it stood (its
+    clause was aligned elsewhere, the sentence stayed) is no change."""
     removed = [k for k, c in enumerate(changes) if c.kind == "removed" and c.old and c.old[0] == c.old[1]]
     added = [k for k, c in enumerate(changes) if c.kind == "added" and c.new and c.new[0] == c.new[1]]
     by_key: dict[str, list[int]] = defaultdict(list)
@@ -193,17 +235,27 @@ def _moves(old: Prepared, new: Prepared, changes: list[RawChange]) -> list[RawCh
         same = by_key.get(new.unit_key(c.new[0]))  # type: ignore[index]
         if same:
             r = same.pop(0)
+            u, v = changes[r].old[0], c.new[0]  # type: ignore[index]
+            if links.same_place(u, v) or _placed(old, new, u, v):
+                done.update((r, k))
+                continue
             out[k] = replace(c, kind="moved", old=changes[r].old, moved=True)
             done.add(r)
     left_r = [k for k in removed if k not in done]
-    left_a = [k for k in added if out[k].kind == "added"]
+    left_a = [k for k in added if out[k].kind == "added" and k not in done]
     if left_r and left_a:
         keys_r = [old.unit_key(changes[k].old[0]) for k in left_r]  # type: ignore[index]
         keys_a = [new.unit_key(changes[k].new[0]) for k in left_a]  # type: ignore[index]
         scores = process.cdist(
             keys_r, keys_a, scorer=fuzz.ratio, score_cutoff=100 * MOVED_SIMILARITY, workers=1
         )
-        pairs = sorted(((scores[i][j], i, j) for i, j in zip(*scores.nonzero(), strict=True)), reverse=True)
+        pairs = sorted(
+            [
+                *((scores[i][j], i, j) for i, j in zip(*scores.nonzero(), strict=True)),
+                *((101.0, i, j) for i, j in _same_definitions(keys_r, keys_a)),
+            ],
+            reverse=True,
+        )
         used_r, used_a = set(), set()
         for _, i, j in pairs:
             if i in used_r or j in used_a:
@@ -214,6 +266,34 @@ def _moves(old: Prepared, new: Prepared, changes: list[RawChange]) -> list[RawCh
             out[left_a[j]] = replace(a, kind="changed", old=r.old, moved=r.group != a.group)
             done.add(left_r[i])
     return [c for k, c in enumerate(out) if k not in done]
+
+
+def _placed(old: Prepared, new: Prepared, u: int, v: int) -> bool:
+    """An unchanged sentence found elsewhere that did not move as the text goes: one the text says several
+    times on each side (an alignment of repeated clauses may pair other copies)."""
+    key = old.unit_key(u)
+    return old.key_counts[key] >= 2 and new.key_counts[key] >= 2
+
+
+def _defined_term(key: str) -> str | None:
+    """The term a definition opens with ('" UK Addendum " means ...' -> "uk addendum"), else None."""
+    words = key.split(" ")
+    if words[0] != '"' or '"' not in words[2:10]:
+        return None
+    end = words.index('"', 2)
+    return " ".join(words[1:end]).lower() if end + 1 < len(words) else None
+
+
+def _same_definitions(keys_r: list[str], keys_a: list[str]) -> list[tuple[int, int]]:
+    """(removed, added) definitions of the same term, each term defined once on each side: one definition
+    rewritten (and moved), however much its wording changed."""
+    terms_r = [_defined_term(k) for k in keys_r]
+    terms_a = [_defined_term(k) for k in keys_a]
+    return [
+        (i, terms_a.index(t))
+        for i, t in enumerate(terms_r)
+        if t is not None and terms_r.count(t) == 1 and terms_a.count(t) == 1
+    ]
 
 
 def sentence_changes(old: Prepared, new: Prepared) -> list[RawChange]:
@@ -228,7 +308,8 @@ def sentence_changes(old: Prepared, new: Prepared) -> list[RawChange]:
         [c for c in range(len(new.clauses)) if c not in taken_new],
     )
     out: list[RawChange] = []
+    links = Links(old.footnotes, new.footnotes)
     for i, g in enumerate([in_order, *moved]):
-        out.extend(_GroupDiff(old, new, g, i).run())
-    out = _moves(old, new, out)
+        out.extend(_GroupDiff(old, new, g, i, links).run())
+    out = _moves(old, new, out, links)
     return sorted(out, key=lambda c: (c.anchor, c.new or (-1, -1), c.old or (-1, -1)))
