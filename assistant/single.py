@@ -79,6 +79,7 @@ def answer_single(
         listed = whole_list(corpus, spans[0])
         if listed:
             answer_list(turn, listed, types, conf, all(c.verdict.calibrated for c in chosen if c.verdict))
+            note_silent_asks(turn, asks, chosen)
             yield from turn.finish()
             return
     yield Shown(one_quote(spans, types), "checked", _cites(spans))
@@ -86,11 +87,17 @@ def answer_single(
     for sp in spans:
         corpus.document_text(sp.clause.document, sp.clause.doc_sha256)
     conclude(turn, parts, chosen, word(turn, parts, corpus, question, chosen), types, who)
+    note_silent_asks(turn, asks, chosen)
+    yield from turn.finish()
+
+
+def note_silent_asks(turn: Turn, asks: Sequence[str], chosen: Sequence[Checked]) -> None:
+    """When a question's asks are not all answered, the answer names the ones the documents are silent on."""
+    a = turn.answer
     silent = [ask for ask in asks if all(c.ask != ask for c in chosen)] if len(asks) > 1 else []
     if silent and not a.abstained:
         a.answer += "\n" + "\n".join(t(turn.lang, "ask_silent", ask=ask) for ask in silent)
         a.warn(WarningCode.ASK_SILENT, "no sentence for: " + " | ".join(silent))
-    yield from turn.finish()
 
 
 def check_asks(
