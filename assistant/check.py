@@ -255,10 +255,12 @@ class Checked:
     conf: float = 0.0
     ask: str = ""
     signals: dict[str, float] = field(default_factory=dict)  # what `conf` was computed from
+    # the sentence is limited to another case than the question's (assistant.cases): never accepted
+    case_conflict: bool = False
 
     @property
     def p(self) -> float:
-        return self.verdict.p_yes if self.verdict else 0.0
+        return self.verdict.p_yes if self.verdict and not self.case_conflict else 0.0
 
 
 @dataclass

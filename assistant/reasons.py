@@ -21,6 +21,7 @@ class Rejection(StrEnum):
     REPEATS_QUESTION = "the wording only repeats the question"
     POLARITY = "the wording's yes or no contradicts the sentence's negation"
     MISSING_KEY_FACT = "the wording leaves out the clause's key fact (its figure or name)"
+    MISSING_CASE = "the wording leaves out the case the clause is limited to"
     FIGURES = "figure(s) "  # a figure of the wording that the cited sentence does not hold (detail follows)
     UNVERIFIED = "the wording failed the citation check"  # quote, marker or clause checks (detail follows)
     MODEL_UNAVAILABLE = "language model unavailable"  # the model failed while writing (detail follows)
@@ -55,6 +56,7 @@ _NO_ANSWER = frozenset(
         Rejection.SAYS_NOT_ANSWERED,
         Rejection.REPEATS_QUESTION,
         Rejection.MISSING_KEY_FACT,
+        Rejection.MISSING_CASE,
         Rejection.FIGURES,
         Rejection.POLARITY,
     }

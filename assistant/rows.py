@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 
+from assistant.cases import case_conflict
 from assistant.check import check_candidates
 from assistant.citations import span_citation
 from assistant.confidence import candidate_signals
@@ -63,7 +64,8 @@ def answer_rows(
             continue
         for c in run.verdicts:
             c.signals = candidate_signals(c.p, c.cand, cands, types, ret.best_dense.get(v, 0.0))
-            c.conf = engine.confidence(c.signals)
+            c.case_conflict = case_conflict(question, c.cand.span.text)
+            c.conf = 0.0 if c.case_conflict else engine.confidence(c.signals)
         best = max(run.verdicts, key=lambda c: (c.conf, -c.cand.span.rank))
         # a row's confidence is the larger of the fitted confidence and the check's own P(yes) (see
         # EngineConfig.secondary_p: the fitted model under-rates rows)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from assistant.cases import cases_in, cases_of
 from assistant.citations import adds_nothing, check_answer, markers, says_not_found, span_citation
 from assistant.context import format_extract
 from assistant.figures import extract_numbers
@@ -116,6 +117,14 @@ def missing_key_fact(text: str, spans: Sequence[Span], types: Sequence[str]) -> 
     return False
 
 
+def missing_case(text: str, question: str, spans: Sequence[Span]) -> bool:
+    """True when a cited sentence is limited to a case the question does not name (a free product, EU
+    customers) and the wording drops it: an answer must keep the condition it holds under, or a buyer reads
+    a rule for another case as theirs. A quoted sentence keeps it by itself."""
+    asked, said = cases_in(question), cases_in(text)
+    return any(case not in asked and case not in said for sp in spans for case in cases_of(sp.text))
+
+
 # A closed question: an auxiliary first ("Can…", "Does…", "Est-ce que…", "Peut-on…") or a French inversion
 # ("Le Prestataire peut-il…", "Boost My Mail a-t-il…").
 _YES_NO_QUESTION = re.compile(
@@ -200,6 +209,8 @@ def wording_problem(
         return no(Rejection.REPEATS_QUESTION)
     if missing_key_fact(text, [spans[n - 1] for n in used], types):
         return no(Rejection.MISSING_KEY_FACT)
+    if missing_case(text, question, [spans[n - 1] for n in used]):
+        return no(Rejection.MISSING_CASE)
     cited = [citations[n] for n in used]
     res = check_answer(text, cited, document_text, {sp.clause.id for sp in spans})
     if not res.ok:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
+from assistant.cases import case_conflict
 from assistant.check import Checked, check_candidates
 from assistant.citations import span_citation
 from assistant.confidence import candidate_signals
@@ -122,7 +123,8 @@ def check_asks(
         for v in run.verdicts:
             v.ask = ask
             v.signals = candidate_signals(v.p, v.cand, cands, types, best_dense)
-            v.conf = engine.confidence(v.signals)
+            v.case_conflict = case_conflict(ask, v.cand.span.text)
+            v.conf = 0.0 if v.case_conflict else engine.confidence(v.signals)
         best = max(run.verdicts, key=lambda v: (v.conf, -v.cand.span.rank))
         if i == 0 or engine.accepts_secondary(best.conf, best.p):
             if all(best.cand.span.key != c.cand.span.key for c in chosen):

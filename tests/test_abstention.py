@@ -355,3 +355,29 @@ def test_a_table_row_is_read_with_its_columns_named(built) -> None:
     assert ans.citations[0].quote == "Délai de traitement2 h8 h18 h"
     assert "Anomalies majeures: 8 h" in llm.calls[0][-1].content  # the wording's prompt names the columns
     assert_verbatim(ans, store)
+
+
+def test_a_sentence_limited_to_another_case_is_not_accepted() -> None:
+    """The question asks about paying customers; a sentence for free products only is not its answer,
+    however sure the check is (a case the question names against another the sentence is limited to)."""
+    from assistant.cases import case_conflict
+
+    assert case_conflict(
+        "What is the liability cap for paying customers?",
+        "For free products, our total liability is limited to 100 euros.",
+    )
+    assert case_conflict(
+        "Which law applies to EU customers?",
+        "For customers located in the United States, California law applies.",
+    )
+    assert not case_conflict(
+        "What is the liability cap for paying customers?",
+        "Our liability to paying customers is limited to the fees paid in the last 12 months.",
+    )
+    assert not case_conflict(
+        "What is the liability cap?", "For free products, our liability is limited to 100 euros."
+    )
+    assert not case_conflict(
+        "Quel est le plafond pour les offres gratuites ?",
+        "For free products, our liability is limited to 100 euros.",
+    )

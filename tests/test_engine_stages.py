@@ -524,3 +524,63 @@ def test_places_come_from_iso_3166_and_the_words_for_where_data_is_kept(text: st
     from assistant.places import has_place
 
     assert has_place(text) is place
+
+
+@pytest.mark.parametrize(
+    "question,sentence,wording,shown",
+    [
+        # the sentence's rule is limited to a case the question does not name: the wording must keep it
+        (
+            "What is Acme's liability cap?",
+            "For free products, Acme's total liability is limited to 100 euros.",
+            "Acme's liability is limited to 100 euros [1].",
+            False,
+        ),
+        (
+            "What is Acme's liability cap?",
+            "For free products, Acme's total liability is limited to 100 euros.",
+            "For free products, Acme's liability is limited to 100 euros [1].",
+            True,
+        ),
+        # in another language: "gratuites" and "free" are one case
+        (
+            "What warranty does Acme give?",
+            "Pour les offres gratuites, Acme ne donne aucune garantie.",
+            "Acme gives no warranty on its free offers [1].",
+            True,
+        ),
+        # the customer's place
+        (
+            "Which law governs Acme's terms?",
+            "For customers located in the United States, California law governs these terms.",
+            "California law governs these terms [1].",
+            False,
+        ),
+        # the question names the case: the wording need not repeat it
+        (
+            "What is Acme's liability cap for free products?",
+            "For free products, Acme's total liability is limited to 100 euros.",
+            "It is limited to 100 euros [1].",
+            True,
+        ),
+        # "business days" is a duration, and "personal data" no case
+        (
+            "How fast does Acme reply?",
+            "Acme replies within 2 business days to requests about personal data.",
+            "Acme replies within 2 business days [1].",
+            True,
+        ),
+    ],
+)
+def test_a_wording_keeps_the_case_its_clause_is_limited_to(
+    question: str, sentence: str, wording: str, shown: bool
+) -> None:
+    from assistant.reasons import Rejection
+    from assistant.say import wording_problem
+    from assistant.spans import Span
+
+    span = Span(clause(sentence, vendor="acme"), 0, len(sentence), sentence)
+    reason, _, _ = wording_problem(wording, question, [span], ["Acme"], lambda _d: sentence)
+    assert (reason is None) is shown, reason
+    if not shown:
+        assert reason is Rejection.MISSING_CASE and reason.states_no_answer
