@@ -515,12 +515,13 @@ def cmd_review(args: argparse.Namespace, settings: Settings | None = None) -> in
 def cmd_lovo(args: argparse.Namespace, settings: Settings | None = None) -> int:
     """Leave-one-vendor-out over one or more gold files (evals/lovo.py): print the estimate, run the folds,
     write the run folder, print the pooled and per-fold figures and the seen/unseen verdicts."""
-    from evals import lovo
+    from evals import lovo, lovo_report
     from evals.dataset import GoldError, apply_filters, parse_filters
+    from evals.lovo_checks import RANKER_METRICS
     from evals.metrics import metric_names
     from evals.report import load_run
 
-    allowed = [*metric_names(args.k), *(n.format(k=args.k) for n in lovo.RANKER_METRICS), "ece"]
+    allowed = [*metric_names(args.k), *(n.format(k=args.k) for n in RANKER_METRICS), "ece"]
     try:
         mins = parse_thresholds(args.min, allowed)
         filters = parse_filters(args.filter)
@@ -598,8 +599,8 @@ def cmd_lovo(args: argparse.Namespace, settings: Settings | None = None) -> int:
         return 2
     name = "lovo" + ("-retrieval" if args.retrieval_only else "")
     summary = result.summary()
-    out = lovo.write_run(Path(args.out or default_out_dir(name, args.gold[0])), summary, result.rows)
-    print("\n".join(lovo.console_lines(summary)))
+    out = lovo_report.write_run(Path(args.out or default_out_dir(name, args.gold[0])), summary, result.rows)
+    print("\n".join(lovo_report.console_lines(summary)))
     print(f"wrote {out}")
     problems = check_thresholds(summary["metrics"], mins)
     for p in problems:

@@ -15,8 +15,8 @@ from ingest.discover import DocGroup, VendorInfo, vendor_info
 from ingest.document import document_from_bytes
 from ingest.loaders import LoadError
 from ingest.report import IngestReport
-from vectorstore.store import ClauseStore, DocRecord, version_of
-from vectorstore.versions import VersionRecord
+from vectorstore.store import ClauseStore, DocRecord
+from vectorstore.versions import VersionRecord, version_of
 
 log = logging.getLogger(__name__)
 

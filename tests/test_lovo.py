@@ -15,8 +15,6 @@ import pytest
 from core.settings import Settings
 from evals.dataset import GoldError
 from evals.lovo import (
-    ALL_VENDORS,
-    Fitter,
     LovoResult,
     fold_vendors,
     held_out_items,
@@ -24,8 +22,9 @@ from evals.lovo import (
     load_golds,
     run_lovo,
     training_items,
-    verdict,
 )
+from evals.lovo_checks import verdict
+from evals.lovo_fit import ALL_VENDORS, Fitter
 from evals.metrics import aggregate, expected_calibration_error, metric_names
 
 LOVO = Path(__file__).parent / "fixtures" / "lovo"

@@ -3,11 +3,12 @@
 One code path for `chromadb.PersistentClient(store_dir/chroma)` and `chromadb.HttpClient(url)`.
 Vectors always come from our own embedder; Chroma's default embedding function is never used.
 Crash safety (docs/ARCHITECTURE.md): clauses first, then the replaced version's record (kept in
-`<collection>_versions`), then the manifest record (the commit point), then stale clauses are deleted;
-readers only see clauses whose `doc_sha256` is the manifest's current sha and whose ordinal is below its
-committed clause count. Retrieval reads the clause collection only: past versions never slow it. (Re-chunking the same text reuses the ids, so
-an interrupted re-chunking can show a mix of old and new chunks, each still an exact slice of the
-current text; the next ingest finishes it.)
+`<collection>_versions` by `VersionStore.put_versions`, vectorstore/versions.py, which ClauseStore inherits
+with the rest of the version keeping), then the manifest record (the commit point), then stale clauses are
+deleted; readers only see clauses whose `doc_sha256` is the manifest's current sha and whose ordinal is
+below its committed clause count. Retrieval reads the clause collection only: past versions never slow it.
+(Re-chunking the same text reuses the ids, so an interrupted re-chunking can show a mix of old and new
+chunks, each still an exact slice of the current text; the next ingest finishes it.)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -29,12 +30,11 @@ from langchain_core.embeddings import Embeddings
 from core.settings import Settings
 from core.types import Clause, Document, Hit
 from vectorstore.bm25 import BM25Index, tokenize
-from vectorstore.versions import VersionRecord, ordered, split_ref, version_id
+from vectorstore.manifest import BATCH, DOC_BATCH, DocRecord
+from vectorstore.versions import VersionRecord, VersionStore, split_ref
 
 log = logging.getLogger(__name__)
 
-BATCH = 1024  # clause records per Chroma call (the cost is per record beyond a few hundred)
-DOC_BATCH = 200  # manifest records (each carries a whole document's text) per Chroma call
 PAGE = 5000  # records per read when reading a whole collection
 # dense_search is exact (numpy over cached vectors) up to this many candidate clauses, HNSW above it
 EXACT_SEARCH_MAX = int(os.environ.get("CQA_EXACT_SEARCH_MAX", "20000"))
@@ -43,35 +43,6 @@ BM25_CACHE_VERSION = 2  # 2: clauses' table_text is indexed too
 # Readers on the query path reuse the manifest while the manifest collection's `generation` (bumped by
 # every commit or removal, from any process) is unchanged, and at most this long as a backstop.
 MANIFEST_TTL_S = 60.0
-
-
-@dataclass(frozen=True)
-class DocRecord:
-    """One manifest entry: the current version of a document in the store."""
-
-    document: str
-    vendor: str
-    vendor_name: str
-    language: str
-    sha256: str  # of the decoded text
-    source_sha256: str  # of the raw file bytes
-    n_clauses: int
-    ingested_at: str
-    fingerprint: str = ""  # chunking settings + embedder that produced the clauses
-    embedder: str = ""
-    vendor_aliases: str = (
-        ""  # "|"-joined aliases: vendor.yaml's, then those read from the document (ingest/aliases.py)
-    )
-    version: str = ""  # the current version's label (core/versions.py); "" in records written before it
-    chars: int = 0  # the decoded text's length (0 in records written before it)
-
-    def to_metadata(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_metadata(cls, meta: dict[str, Any]) -> DocRecord:
-        fields = {k: meta[k] for k in cls.__dataclass_fields__ if k in meta}
-        return cls(**fields)
 
 
 @dataclass
@@ -87,23 +58,6 @@ class PendingWrite:
     # earlier versions to keep before the manifest moves on (the replaced text, files of older versions):
     # written before the commit point, so a crash never loses the text the manifest named
     archive: list[tuple[VersionRecord, str]] = field(default_factory=list)
-
-
-def version_of(rec: DocRecord, label: str, chars: int, current: bool = False) -> VersionRecord:
-    """The version record of a manifest record's text (the current one, or the one about to be replaced)."""
-    return VersionRecord(
-        document=rec.document,
-        label=label,
-        sha256=rec.sha256,
-        chars=chars,
-        ingested_at=rec.ingested_at,
-        vendor=rec.vendor,
-        vendor_name=rec.vendor_name,
-        language=rec.language,
-        source_sha256=rec.source_sha256,
-        source=rec.document,
-        current=current,
-    )
 
 
 def clause_id(document: str, doc_sha256: str, ordinal: int) -> str:
@@ -145,7 +99,7 @@ def make_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
-class ClauseStore:
+class ClauseStore(VersionStore):
     """Read and write clauses and document records; see the module docstring for the protocol."""
 
     def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client: Any = None) -> None:
@@ -632,7 +586,7 @@ class ClauseStore:
             if len(it.clauses) != len(it.vectors):
                 raise ValueError(f"one vector per clause ({it.doc.document})")
         self.upsert_clauses([c for it in items for c in it.clauses], [v for it in items for v in it.vectors])
-        self.put_versions([a for it in items for a in it.archive])
+        self.put_versions([a for it in items for a in it.archive])  # replaced texts, before the commit
         recs = self.commit_documents(
             [(it.doc, len(it.clauses), it.fingerprint, it.embedder, it.aliases) for it in items]
         )
@@ -660,136 +614,6 @@ class ClauseStore:
     def delete_ids(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), BATCH):
             self.col.delete(ids=list(ids[i : i + BATCH]))
-
-    # ------------------------------------------------------------------ versions
-    def put_versions(self, items: Sequence[tuple[VersionRecord, str]]) -> None:
-        """Keep past versions (record, full text); one record per document and text, so writing one again
-        changes nothing. Readers are told (the generation moves)."""
-        if not items:
-            return
-        for i in range(0, len(items), DOC_BATCH):
-            part = items[i : i + DOC_BATCH]
-            self.history.upsert(
-                ids=[version_id(r.document, r.sha256) for r, _ in part],
-                documents=[t for _, t in part],
-                metadatas=[r.to_metadata() for r, _ in part],
-                embeddings=[[0.0]] * len(part),
-            )
-        self._bump_generation()
-
-    def version_records(self, document: str | None = None) -> list[VersionRecord]:
-        """The stored past-version records (metadata only) of a document, or of every document."""
-        where = {"document": document} if document is not None else None
-        got = self.get_all(where, ["metadatas"], self.history)
-        return [VersionRecord.from_metadata(dict(m or {})) for m in got["metadatas"]]
-
-    def _current_version(self, rec: DocRecord) -> VersionRecord:
-        chars = rec.chars or len(self.document_text(rec.document))
-        return version_of(rec, rec.version or rec.ingested_at[:10], chars, current=True)
-
-    def versions(self, document: str) -> list[VersionRecord]:
-        """Every kept version of a document, oldest first, the current one last (`current=True`); labels
-        are unique per document (vectorstore/versions.py). Empty when the document is not in the store."""
-        rec = self.document(document)
-        if rec is None:
-            return []
-        return ordered(self.version_records(document), self._current_version(rec))
-
-    def all_versions(self, vendors: Sequence[str] | None = None) -> dict[str, list[VersionRecord]]:
-        """document -> its versions (as `versions`) for every document (of `vendors` when given), from one
-        read of the versions collection."""
-        past: dict[str, list[VersionRecord]] = {}
-        for r in self.version_records():
-            past.setdefault(r.document, []).append(r)
-        return {
-            rec.document: ordered(past.get(rec.document, []), self._current_version(rec))
-            for rec in self.documents()
-            if not vendors or rec.vendor in vendors
-        }
-
-    def version_text(self, document: str, label: str) -> str:
-        """The text of the version `label` of a document (the current one's too); KeyError naming the
-        versions that exist when there is no such version."""
-        vs = self.versions(document)
-        match = next((v for v in vs if v.label == label), None)
-        if match is None:
-            have = ", ".join(v.label for v in vs) or "none: the document is not in the store"
-            raise KeyError(f"no version {label!r} of {document} (versions: {have})")
-        if match.current:
-            return self.document_text(document)
-        got = self.history.get(ids=[version_id(document, match.sha256)], include=["documents"])
-        if not got["ids"]:
-            raise KeyError(f"version {label!r} of {document} vanished")
-        return str(got["documents"][0])
-
-    def move_versions(self, old: str, new: str) -> int:
-        """Re-file a document's past versions under another document (a file that became a version of
-        another): written under the new name first, then deleted under the old one."""
-        got = self.get_all({"document": old}, ["metadatas", "documents"], self.history)
-        items = [
-            (replace(VersionRecord.from_metadata(dict(m)), document=new), str(t))
-            for m, t in zip(got["metadatas"], got["documents"], strict=True)
-        ]
-        self.put_versions(items)
-        self.delete_versions(old)
-        return len(items)
-
-    def delete_versions(self, document: str) -> int:
-        """Drop a document's past versions and the clauses built for them."""
-        ids = self.get_all({"document": document}, [], self.history)["ids"]
-        for i in range(0, len(ids), BATCH):
-            self.history.delete(ids=ids[i : i + BATCH])
-        vids = self.get_all({"version_of": document}, [], self.vclauses)["ids"]
-        for i in range(0, len(vids), BATCH):
-            self.vclauses.delete(ids=vids[i : i + BATCH])
-        if ids:
-            self._bump_generation()
-        return len(ids)
-
-    def version_clauses(
-        self, document: str, sha256: str, fingerprint: str
-    ) -> tuple[list[Clause], list[list[float]]] | None:
-        """The clauses and vectors built for a past version (by `put_version_clauses`) with these chunking
-        and embedder settings; None when there are none, or only some (an interrupted write)."""
-        where = {"$and": [{"version_of": document}, {"version_sha": sha256}, {"fingerprint": fingerprint}]}
-        got = self.get_all(where, ["documents", "metadatas", "embeddings"], self.vclauses)
-        if not got["ids"]:
-            return None
-        rows = sorted(
-            zip(got["documents"], got["metadatas"], got["embeddings"], strict=True),
-            key=lambda r: int(r[1].get("ordinal", 0)),
-        )
-        if any(int(m.get("n", -1)) != len(rows) for _, m, _ in rows):
-            return None
-        return (
-            [Clause.from_metadata(str(t), dict(m)) for t, m, _ in rows],
-            [list(map(float, e)) for _, _, e in rows],
-        )
-
-    def put_version_clauses(
-        self,
-        document: str,
-        sha256: str,
-        fingerprint: str,
-        clauses: Sequence[Clause],
-        vectors: Sequence[Sequence[float]],
-    ) -> None:
-        """Keep the clauses built on demand for a past version (apart from the current clauses: retrieval
-        never sees them), each record stamped with the version, the settings and the clause count."""
-        if len(clauses) != len(vectors):
-            raise ValueError("one vector per clause")
-        old = self.get_all({"$and": [{"version_of": document}, {"version_sha": sha256}]}, [], self.vclauses)
-        if old["ids"]:
-            self.vclauses.delete(ids=old["ids"])
-        extra = {"version_of": document, "version_sha": sha256, "fingerprint": fingerprint, "n": len(clauses)}
-        for i in range(0, len(clauses), BATCH):
-            part = clauses[i : i + BATCH]
-            self.vclauses.upsert(
-                ids=[c.id for c in part],
-                documents=[c.text for c in part],
-                metadatas=[{**c.to_metadata(), **extra} for c in part],
-                embeddings=[list(map(float, v)) for v in vectors[i : i + BATCH]],
-            )
 
     # ------------------------------------------------------------------ stats
     def count(self) -> int:
