@@ -17,6 +17,7 @@ from core.settings import ChunkSettings
 from core.text import fold
 
 KINDS = ("changed", "added", "removed", "moved")
+_WORDS = re.compile(r"\w+")
 Redline = tuple[tuple[str, str], ...]  # ("=", same) ("-", deleted) ("+", inserted), verbatim
 
 
@@ -200,7 +201,11 @@ def build_change(old: Prepared, new: Prepared, raw: RawChange, topics: TopicMatc
 def diff_prepared(
     old: Prepared, new: Prepared, topics: Mapping[str, Sequence[str]] | None = None
 ) -> list[Change]:
-    """Changes between two prepared versions, in the new version's order."""
+    """Changes between two prepared versions, in the new version's order. Versions whose words are the same
+    in the same order say the same thing, however their lines are cut (a reflowed or re-exported copy that
+    moves a heading onto the line of the sentence before it): no change."""
+    if _WORDS.findall(old.text) == _WORDS.findall(new.text):
+        return []
     match = TopicMatcher(topics)
     return [build_change(old, new, raw, match) for raw in sentence_changes(old, new)]
 
