@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from assistant.spans import Span
 
@@ -44,11 +45,14 @@ def list_run(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None,
     no list. An introduction ends with ":"; each item stands on its own line, right after the previous one
     (after the introduction a blank line may come first); the list ends with an item that ends a sentence
     or with the first span that does not follow on the next line."""
-    doc = sorted(
-        {sp.key: sp for sp in spans if sp.clause.document == best.clause.document}.values(),
-        key=lambda sp: sp.start,
+    doc = _lines(
+        sorted(
+            {sp.key: sp for sp in spans if sp.clause.document == best.clause.document}.values(),
+            key=lambda sp: sp.start,
+        ),
+        text,
     )
-    i = next((k for k, sp in enumerate(doc) if sp.key == best.key), None)
+    i = next((k for k, sp in enumerate(doc) if sp.start <= best.start and best.end <= sp.end), None)
     if i is None:
         return None, []
 
@@ -76,6 +80,19 @@ def list_run(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None,
         items.append(doc[k])
         if _ends_item(doc[k].text) or len(items) >= MAX_ITEMS:
             break
-    if intro is None or len(items) < 2 or best.key not in {intro.key, *(sp.key for sp in items)}:
+    if intro is None or len(items) < 2 or not intro.start <= best.start < items[-1].end:
         return None, []
     return intro, items
+
+
+def _lines(spans: Sequence[Span], text: str) -> list[Span]:
+    """The spans (in document order) joined where they share a line: a list item that holds several
+    sentences ("• Mesures génériques : chiffrement des échanges ; …") is one item."""
+    out: list[Span] = []
+    for sp in spans:
+        prev = out[-1] if out else None
+        if prev is not None and prev.end <= sp.start and "\n" not in text[prev.end : sp.start]:
+            out[-1] = replace(prev, end=sp.end, text=text[prev.start : sp.end])
+        else:
+            out.append(sp)
+    return out

@@ -381,3 +381,27 @@ def test_a_sentence_limited_to_another_case_is_not_accepted() -> None:
         "Quel est le plafond pour les offres gratuites ?",
         "For free products, our liability is limited to 100 euros.",
     )
+
+
+def test_a_list_item_of_several_sentences_is_one_item() -> None:
+    """An item that holds several sentences on its line ("• Mesures génériques : chiffrement ; …") is one
+    item of the list, not the end of it."""
+    from assistant.lists import list_run
+    from assistant.spans import split_clause
+    from core.types import Clause
+
+    text = (
+        "Les mesures de sécurité comprennent les mesures suivantes :\n\n"
+        "  • Mesures génériques : chiffrement des échanges. Contrôle des accès par rôle.\n"
+        "  • Mesures spécifiques au cloud : hébergement dans l’Union européenne ; sauvegardes quotidiennes.\n\n"
+        "Le Prestataire tient compte de la protection des données dès la conception.\n"
+    )
+    c = Clause("c", "v", "V", "v/t.txt", "Sécurité", 0, len(text), text, "fr", 0, "x")
+    spans = split_clause(c)
+    intro = next(sp for sp in spans if sp.text.endswith("suivantes :"))
+    got, items = list_run(intro, spans, text)
+    assert got is not None and len(items) == 2
+    assert (
+        items[0].text.endswith("Contrôle des accès par rôle.")
+        and text[items[0].start : items[0].end] == items[0].text
+    )
