@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.spans import Span
+from core.text import is_list_item
 
 # A question that asks for several things: "which/what" or "quels/quelles/lesquels" with a plural noun, or
 # list words ("list", "all the", "énumérer", "tous les").
@@ -35,7 +36,8 @@ def is_list_question(question: str) -> bool:
 
 
 def _ends_item(text: str) -> bool:
-    """An item that ends its list: it ends a sentence (".") rather than an item (";", ",", nothing)."""
+    """An item that may end its list: it ends a sentence (".") rather than an item (";", ",", nothing); a
+    marked list ("- ", "•", "a)") goes on while its lines open items."""
     return text.rstrip().endswith((".", "!", "?"))
 
 
@@ -44,7 +46,7 @@ def list_run(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None,
     and list items of `best`'s document, any order) and the document's `text`; ([], None) when `best` is in
     no list. An introduction ends with ":"; each item stands on its own line, right after the previous one
     (after the introduction a blank line may come first); the list ends with an item that ends a sentence
-    or with the first span that does not follow on the next line."""
+    when the next line opens no item, or with the first line that does not follow on the next line."""
     doc = _lines(
         sorted(
             {sp.key: sp for sp in spans if sp.clause.document == best.clause.document}.values(),
@@ -65,7 +67,11 @@ def list_run(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None,
         is_intro = prev.text.rstrip().endswith(":")
         if not follows(prev, doc[start], _INTRO_GAP if is_intro else _ITEM_GAP):
             break
-        if not is_intro and _ends_item(prev.text):
+        if (
+            not is_intro
+            and _ends_item(prev.text)
+            and not (is_list_item(prev.text) and is_list_item(doc[start].text))
+        ):
             break  # the previous line ends a list or a paragraph of its own
         start -= 1
     intro = doc[start] if doc[start].text.rstrip().endswith(":") else None
@@ -77,8 +83,10 @@ def list_run(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None,
         if k > first or intro is not None:
             if before is None or not follows(before, doc[k], gap):
                 break
+        if items and _ends_item(items[-1].text) and not is_list_item(doc[k].text):
+            break  # an item ending a sentence ends the list, unless the next line opens an item too
         items.append(doc[k])
-        if _ends_item(doc[k].text) or len(items) >= MAX_ITEMS:
+        if len(items) >= MAX_ITEMS:
             break
     if intro is None or len(items) < 2 or not intro.start <= best.start < items[-1].end:
         return None, []
