@@ -36,10 +36,11 @@ class Scope:
 
 
 def split_asks(question: str) -> list[str]:
-    """One or two asks: a question joining two questions with "and/et" (or two question marks) is split."""
-    parts = [p.strip() for p in question.split("?") if p.strip()]
-    if len(parts) >= 2:
-        return [p + " ?" for p in parts[:2]]
+    """One or two asks: a question joining two questions with "and/et" (or two question marks) is split. An
+    instruction after the question ("…? Give every case.") is no ask of its own."""
+    asked = [p.strip() for p in question.split("?")[:-1] if p.strip()]  # each part that a "?" closes
+    if len(asked) >= 2:
+        return [p + " ?" for p in asked[:2]]
     m = _SECOND_ASK.search(question)
     if m and m.start() > 12 and len(question) - m.end() > 8:
         return [question[: m.start()].strip() + " ?", question[m.end() :].strip()]

@@ -238,6 +238,7 @@ def test_missing_key_fact() -> None:
         ("Quel est le plafond et dans quel délai faut-il réclamer ?", 2),
         ("Can data be transferred to the US and in which cases?", 2),
         ("Which courts in Paris and Lyon are competent?", 1),
+        ("After how long can the vendor close an inactive account? Give every case.", 1),  # an instruction
     ],
 )
 def test_split_asks(question: str, n: int) -> None:
