@@ -216,7 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--gold", default="evals/gold/contracts.jsonl")
+    p.add_argument(
+        "--gold", nargs="+", default=["evals/gold/contracts.jsonl"], help="gold file(s), scored as one set"
+    )
     p.add_argument("--split", default="dev", choices=("dev",), help="only dev: test is for reporting")
     p.add_argument("--k", type=int, default=5, help="the k of evidence_recall@k and mrr@k (default 5)")
     p.add_argument(
@@ -233,12 +235,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     from assistant import Assistant
     from core.settings import load_settings
-    from evals.dataset import load_gold
+    from evals.dataset import load_golds
 
-    items = fusion_items([it for it in load_gold(args.gold) if it.get("split") == args.split])
+    items = fusion_items([it for it in load_golds(args.gold) if it.get("split") == args.split])
     if not items:
         print(
-            f"error: no answerable item with evidence in split {args.split!r} of {args.gold}", file=sys.stderr
+            f"error: no answerable item with evidence in split {args.split!r} of {' + '.join(args.gold)}",
+            file=sys.stderr,
         )
         return 2
     settings = load_settings()
@@ -259,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "weights": {k: round(v, 4) for k, v in best.weights.items()},
             "rrf_k": best.rrf_k,
             "fitted": {
-                "on": f"{args.gold} split={args.split}",
+                "on": f"{' + '.join(args.gold)} split={args.split}",
                 "items": len(items),
                 f"evidence_recall@{args.k}": round(after[0], 4),
                 f"mrr@{args.k}": round(after[1], 4),

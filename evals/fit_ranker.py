@@ -115,17 +115,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--gold", default="evals/gold/contracts.jsonl")
+    p.add_argument(
+        "--gold", nargs="+", default=["evals/gold/contracts.jsonl"], help="gold file(s), scored as one set"
+    )
     p.add_argument("--split", default="dev", choices=("dev",), help="only dev: test is for reporting")
     p.add_argument("--write", action="store_true", help="store the fitted weights in config/ranker.json")
     args = p.parse_args(argv)
     from assistant import Assistant
     from core.settings import load_settings
-    from evals.dataset import load_gold
+    from evals.dataset import load_golds
 
-    items = [it for it in load_gold(args.gold) if it.get("split") == args.split]
+    items = [it for it in load_golds(args.gold) if it.get("split") == args.split]
     if not items:
-        print(f"error: no item of split {args.split!r} in {args.gold}", file=sys.stderr)
+        print(f"error: no item of split {args.split!r} in {' + '.join(args.gold)}", file=sys.stderr)
         return 2
     asst = Assistant(load_settings())
     start = load_weights(embeddings=asst.model_info()["embeddings"])
@@ -140,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
         doc["weights"] = {k: round(v, 4) for k, v in weights.items()}
         doc["fitted"] = {
-            "on": f"{args.gold} split={args.split}",
+            "on": f"{' + '.join(args.gold)} split={args.split}",
             "items": len(data),
             "top1": round(after[0], 4),
             "mrr": round(after[1], 4),

@@ -17,6 +17,7 @@ def check_store_consistent(
 ) -> dict[str, int]:
     """The invariants after any crash: every visible clause belongs to a whole version of its document,
     no duplicates, store API == raw sqlite. With `corpus_exact`, the store also equals the corpus."""
+    from ingest.discover import IGNORED_NAMES
     from ingest.document import build_clauses
     from vectorstore.embeddings import HashingEmbeddings
     from vectorstore.store import ClauseStore
@@ -90,7 +91,7 @@ def check_store_consistent(
         files = {
             p.relative_to(corpus).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in corpus.rglob("*")
-            if p.is_file() and p.name != "vendor.yaml"
+            if p.is_file() and p.name not in IGNORED_NAMES
         }
         assert {r.document: r.source_sha256 for r in docs} == files, "store differs from the corpus"
         assert not orphans, f"{len(orphans)} orphan clause records left after a completed ingest"
