@@ -43,7 +43,8 @@ _CASE_PLACE = re.compile(
     r"en|dans|hors|au|aux)\s+(?P<rest>[^,.;]{2,60})",
     re.I,
 )
-_EU = re.compile(r"\b(?:eu|ue|eea|eee|europe|european|europ[ée]enne)\b", re.I)
+# the Union and the EEA: the acronyms as written (French "eu" is a past participle), the words in any case
+_EU = re.compile(r"\b(?:EU|UE|EEA|EEE)\b|\b(?i:europe|european|europ[ée]enne)\b")
 
 
 def _case_names(m: re.Match[str]) -> set[str]:
