@@ -89,6 +89,12 @@ class EngineConfig(BaseModel):
     # evals.calibration RUN --fit`) and kept only when it carries in leave-one-out; on the current dev run
     # it did not, so config/ranker.json holds 0.
     abstain_unworded_below: float = 0.0
+    # Which checked sentence answers: the ranker orders the evidence better than the 1.5B checker picks it,
+    # so the best-ranked sentence whose confidence passes `abstain_below` is taken; a lower-ranked one
+    # replaces it only when its confidence is higher by at least this margin (0: the most confident
+    # sentence always, the checker picks; 1: the ranker's order always). Chosen on the dev split from the
+    # checked sentences each answer records (python -m evals.selection RUN).
+    checker_margin: float = 1.0
     # logistic weights over `confidence_inputs` (fitted on the dev split by `python -m evals.calibration
     # RUN --fit`); empty: the confidence is the check's P(yes) itself
     confidence_weights: tuple[float, ...] = ()
@@ -125,6 +131,18 @@ class EngineConfig(BaseModel):
         """Whether a second ask's or a comparison row's best sentence is accepted: its confidence passes the
         threshold, or the check's own P(yes) reaches secondary_p."""
         return conf >= self.abstain_below or p_yes >= self.secondary_p
+
+    def select(self, confs: Sequence[float]) -> int:
+        """The index of the answering sentence among checked sentences (best-ranked first, with their
+        confidences): the first one accepted unless a later one beats it by `checker_margin`; the most
+        confident when none is accepted."""
+        if not confs:
+            raise ValueError("no checked sentence to select from")
+        best = max(range(len(confs)), key=lambda i: (confs[i], -i))
+        first = next((i for i, c in enumerate(confs) if c >= self.abstain_below), None)
+        if first is None or confs[best] - confs[first] >= self.checker_margin:
+            return best
+        return first
 
     def confidence(self, signals: Mapping[str, float]) -> float:
         """P(the sentence answers the question) from its signals (candidate_signals): the logistic model

@@ -66,7 +66,7 @@ def answer_rows(
             c.signals = candidate_signals(c.p, c.cand, cands, types, ret.best_dense.get(v, 0.0))
             c.case_conflict = case_conflict(question, c.cand.span.text)
             c.conf = 0.0 if c.case_conflict else engine.confidence(c.signals)
-        best = max(run.verdicts, key=lambda c: (c.conf, -c.cand.span.rank))
+        best = run.verdicts[engine.select([c.conf for c in run.verdicts])]
         # a row's confidence is the larger of the fitted confidence and the check's own P(yes) (see
         # EngineConfig.secondary_p: the fitted model under-rates rows)
         row_conf = max(best.conf, best.p)

@@ -62,8 +62,6 @@ def answer_single(
         yield from turn.finish()
         return
     if chosen:
-        checks = "; ".join(f"P(yes) {c.p:.2f}, confidence {c.conf:.2f}" for c in chosen)
-        a.warn(WarningCode.CHECK, f"check: {checks}")
         if chosen[0].verdict:
             a.signals = dict(chosen[0].signals)
     engine = parts.engine
@@ -101,6 +99,17 @@ def note_silent_asks(turn: Turn, asks: Sequence[str], chosen: Sequence[Checked])
         a.warn(WarningCode.ASK_SILENT, "no sentence for: " + " | ".join(silent))
 
 
+def checked_note(verdicts: Sequence[Checked], chosen: Checked) -> str:
+    """The internal note of one ask's checked sentences, best-ranked first, each with its verdict and span
+    (what evals.selection replays the choice of the answering sentence from)."""
+    parts = [
+        f"{v.cand.span.clause.document}:{v.cand.span.start}-{v.cand.span.end} P(yes) {v.p:.3f}, "
+        f"confidence {v.conf:.3f}{', chosen' if v is chosen else ''}"
+        for v in verdicts
+    ]
+    return "check: " + "; ".join(parts)
+
+
 def check_asks(
     turn: Turn, parts: Parts, corpus: CorpusView, per_ask: Asks, types: Sequence[str], best_dense: float
 ) -> tuple[list[Checked], str]:
@@ -125,7 +134,8 @@ def check_asks(
             v.signals = candidate_signals(v.p, v.cand, cands, types, best_dense)
             v.case_conflict = case_conflict(ask, v.cand.span.text)
             v.conf = 0.0 if v.case_conflict else engine.confidence(v.signals)
-        best = max(run.verdicts, key=lambda v: (v.conf, -v.cand.span.rank))
+        best = run.verdicts[engine.select([v.conf for v in run.verdicts])]
+        turn.answer.warn(WarningCode.CHECK, checked_note(run.verdicts, best))
         if i == 0 or engine.accepts_secondary(best.conf, best.p):
             if all(best.cand.span.key != c.cand.span.key for c in chosen):
                 chosen.append(best)

@@ -30,23 +30,26 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[tuple[str, Path]]:
-    """The page over the sample corpus with the whole grid already in the review cache."""
+def server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[tuple[str, Path, int]]:
+    """The page over the sample corpus with the whole grid already in the review cache (and its number of
+    cells: every vendor x every topic)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
     store = tmp_path_factory.mktemp("server") / "store"
     settings = offline_settings(SAMPLE, store)
     run_ingest(settings, progress=False)
-    GridBuilder(Assistant(settings), cache=ReviewCache.for_store(store)).build(None, None, "en")
+    grid = GridBuilder(Assistant(settings), cache=ReviewCache.for_store(store)).build(None, None, "en")
+    cells = len(grid.vendors) * len(grid.topics)
+    assert len(grid.cells) == cells and len(grid.vendors) >= 6
     env = offline_env(SAMPLE, store)
     with streamlit_app(env, artifacts / "streamlit-review.log") as url:
-        yield url, store
+        yield url, store, cells
 
 
-def test_grid_chip_opens_the_highlighted_clause(server: tuple[str, Path], artifacts: Path) -> None:
+def test_grid_chip_opens_the_highlighted_clause(server: tuple[str, Path, int], artifacts: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    url, store = server
+    url, store, cells = server
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
         try:
@@ -55,7 +58,7 @@ def test_grid_chip_opens_the_highlighted_clause(server: tuple[str, Path], artifa
             expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=TIMEOUT_MS)
             page.get_by_role("tab", name="Compare vendors").click()
             expect(page.get_by_text("Vendor review grid")).to_be_visible(timeout=TIMEOUT_MS)
-            expect(page.get_by_text("60/60 cells ready")).to_be_visible(timeout=TIMEOUT_MS)
+            expect(page.get_by_text(f"{cells}/{cells} cells ready")).to_be_visible(timeout=TIMEOUT_MS)
             wait_idle(page)
             page.screenshot(path=str(artifacts / "review-grid.png"), full_page=True)
             # the chip of Humanlinker's breach-notification cell

@@ -1,0 +1,167 @@
+"""Which checked sentence answers: the ranker's order or the checker's confidence. Replays, from a full run's
+rows, the choice among each answer's checked sentences for every `checker_margin` (EngineConfig.select) and
+scores the chosen sentence against the gold evidence, pooled and leave-one-vendor-out.
+
+    python -m evals.selection RUN_DIR            # the table (a dev run made with this engine)
+    python -m evals.selection RUN_DIR --write    # store the chosen margin in config/ranker.json
+
+Each answer records its first ask's checked sentences, best-ranked first, in its `warnings` ("check: DOC:
+START-END P(yes) p, confidence c; ..."): which sentences were checked does not depend on the margin (the
+checks stop at `accept_at`, a P(yes)), so one run answers for every margin. Scored over the answerable
+single-vendor items with at least one accepted sentence (whether an item is answered does not depend on the
+margin either): the share whose chosen sentence hits a gold evidence passage."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.confidence import EngineConfig
+from evals.metrics import Span, spans_hit
+
+MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0)
+_ENTRY = re.compile(
+    r"^(?P<doc>.+):(?P<start>\d+)-(?P<end>\d+) P\(yes\) (?P<p>[\d.]+), confidence (?P<c>[\d.]+)"
+)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One checked sentence of an answer, as recorded: its span, P(yes) and confidence."""
+
+    span: Span
+    p_yes: float
+    confidence: float
+
+
+def checked_of(ask: Mapping[str, Any]) -> list[Checked]:
+    """The first ask's checked sentences recorded in an answer's warnings, best-ranked first ([] when the
+    run did not record them)."""
+    for w in ask.get("warnings") or []:
+        if not w.startswith("check: ") or " P(yes) " not in w or ":" not in w.split(" P(yes) ")[0]:
+            continue
+        out = []
+        for entry in w[len("check: ") :].split("; "):
+            m = _ENTRY.match(entry)
+            if m is None:
+                return []
+            span = Span(m["doc"], int(m["start"]), int(m["end"]), "")
+            out.append(Checked(span, float(m["p"]), float(m["c"])))
+        return out
+    return []
+
+
+@dataclass(frozen=True)
+class Case:
+    """An answerable item's checked sentences and its gold evidence."""
+
+    id: str
+    vendor: str
+    checked: tuple[Checked, ...]
+    evidence: tuple[Span, ...]
+
+
+def cases_of(rows: Sequence[Mapping[str, Any]]) -> list[Case]:
+    """The rows the choice matters for: answerable, one vendor, checked sentences recorded, evidence with
+    offsets."""
+    out = []
+    for r in rows:
+        gold = r.get("gold") or {}
+        if not gold.get("answerable", True) or len(r.get("vendors") or []) != 1:
+            continue
+        checked = checked_of(r.get("ask") or {})
+        evidence = tuple(s for s in (Span.from_json(e) for e in gold.get("evidence") or []) if s.has_offsets)
+        if checked and evidence:
+            out.append(Case(str(r["id"]), str(r["vendors"][0]), tuple(checked), evidence))
+    return out
+
+
+def score(cases: Sequence[Case], engine: EngineConfig) -> tuple[int, int]:
+    """(chosen sentence hits the evidence, items answered) with `engine`'s selection."""
+    hit = n = 0
+    for c in cases:
+        confs = [x.confidence for x in c.checked]
+        if max(confs) < engine.abstain_below:
+            continue
+        n += 1
+        chosen = c.checked[engine.select(confs)]
+        hit += any(spans_hit(chosen.span, e) for e in c.evidence)
+    return hit, n
+
+
+def choose(cases: Sequence[Case], base: EngineConfig, margins: Sequence[float] = MARGINS) -> float:
+    """The margin whose choices hit the evidence most often; ties to the larger margin (the ranker's
+    order, the prior the checker has to beat)."""
+    return max(margins, key=lambda m: (score(cases, base.model_copy(update={"checker_margin": m}))[0], m))
+
+
+def leave_one_vendor_out(
+    cases: Sequence[Case], base: EngineConfig, margins: Sequence[float] = MARGINS
+) -> list[dict[str, Any]]:
+    """Per vendor: the margin chosen on the other vendors' items, and its hits on this vendor's."""
+    out = []
+    for v in sorted({c.vendor for c in cases}):
+        held = [c for c in cases if c.vendor == v]
+        m = choose([c for c in cases if c.vendor != v], base, margins)
+        hit, n = score(held, base.model_copy(update={"checker_margin": m}))
+        out.append({"vendor": v, "margin": m, "hit": hit, "n": n})
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m evals.selection",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("run", help="a full eval run folder (results.jsonl) on the dev split")
+    p.add_argument("--write", action="store_true", help="store the chosen margin in config/ranker.json")
+    args = p.parse_args(argv)
+    from evals.report import load_run
+
+    summary, rows = load_run(args.run)
+    if (summary.get("split") or "dev") != "dev" and args.write:
+        print("error: choose on the dev split only", file=sys.stderr)
+        return 2
+    base = EngineConfig.load()
+    cases = cases_of(rows)
+    if not cases:
+        print("error: no checked sentences recorded in this run (made before they were)", file=sys.stderr)
+        return 2
+    print(f"{len(cases)} answerable items with checked sentences; abstain below {base.abstain_below}\n")
+    print("| checker margin | chosen sentence hits the evidence | answered |\n|---|---|---|")
+    for m in MARGINS:
+        hit, n = score(cases, base.model_copy(update={"checker_margin": m}))
+        print(f"| {m:.2f} | {hit} ({hit / n:.3f}) | {n} |" if n else f"| {m:.2f} | – | 0 |")
+    folds = leave_one_vendor_out(cases, base)
+    print("\n| left-out vendor | margin chosen on the others | hits on the vendor |\n|---|---|---|")
+    for f in folds:
+        print(f"| {f['vendor']} | {f['margin']:.2f} | {f['hit']}/{f['n']} |")
+    hit, n = sum(f["hit"] for f in folds), sum(f["n"] for f in folds)
+    print(f"| pooled held-out | | {hit}/{n} ({hit / n:.3f}) |" if n else "| pooled held-out | | – |")
+    margin = choose(cases, base)
+    print(f"\nchosen margin (most hits, ties to the ranker's order): {margin:.2f}")
+    if args.write:
+        from assistant.rank import WEIGHTS_FILE
+
+        doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
+        doc.setdefault("engine", {})["checker_margin"] = margin
+        doc["selection"] = {
+            "on": str(Path(args.run)),
+            "items": len(cases),
+            "date": dt.date.today().isoformat(),
+        }
+        WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"written to {WEIGHTS_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

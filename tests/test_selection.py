@@ -1,0 +1,75 @@
+"""Which checked sentence answers (EngineConfig.select) and its replay from a run (evals.selection)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from assistant.confidence import EngineConfig
+from assistant.single import checked_note
+from evals.metrics import Span
+from evals.selection import Case, checked_of, choose, leave_one_vendor_out, score
+
+
+def engine(margin: float) -> EngineConfig:
+    return EngineConfig(abstain_below=0.3, checker_margin=margin)
+
+
+@pytest.mark.parametrize(
+    "confs,margin,want",
+    [
+        ([0.43, 0.49, 0.38], 1.0, 0),  # the ranker's first accepted sentence, though not the most confident
+        ([0.43, 0.49, 0.38], 0.0, 1),  # margin 0: the checker picks
+        ([0.43, 0.49, 0.38], 0.05, 1),  # beaten by 0.06 >= 0.05
+        ([0.43, 0.49, 0.38], 0.1, 0),
+        ([0.10, 0.45, 0.90], 0.3, 2),  # the first accepted is the second; the third beats it by 0.45
+        ([0.10, 0.45, 0.60], 0.3, 1),
+        ([0.10, 0.20, 0.25], 1.0, 2),  # none accepted: the most confident (the abstention's closest)
+        ([0.5, 0.5], 0.0, 0),  # ties to the better-ranked
+    ],
+)
+def test_select(confs: list[float], margin: float, want: int) -> None:
+    assert engine(margin).select(confs) == want
+
+
+def test_select_needs_a_sentence() -> None:
+    with pytest.raises(ValueError):
+        engine(1.0).select([])
+
+
+def _verdict(doc: str, start: int, end: int, p: float, conf: float) -> SimpleNamespace:
+    span = SimpleNamespace(clause=SimpleNamespace(document=doc), start=start, end=end)
+    return SimpleNamespace(cand=SimpleNamespace(span=span), p=p, conf=conf)
+
+
+def test_checked_note_reads_back() -> None:
+    vs = [_verdict("acme/dpa.md", 10, 90, 0.524, 0.434), _verdict("acme/dpa.md", 100, 180, 0.561, 0.493)]
+    note = checked_note(vs, vs[1])  # type: ignore[arg-type]
+    got = checked_of({"warnings": ["other note", note]})
+    assert [(c.span.document, c.span.start, c.span.end) for c in got] == [
+        ("acme/dpa.md", 10, 90),
+        ("acme/dpa.md", 100, 180),
+    ]
+    assert [c.confidence for c in got] == [0.434, 0.493] and got[1].p_yes == 0.561
+    assert checked_of({"warnings": ["check: P(yes) 0.56, confidence 0.49"]}) == []  # an older run's note
+
+
+def _case(vendor: str, confs: list[float], right: int) -> Case:
+    from evals.selection import Checked
+
+    checked = tuple(Checked(Span("d", 100 * i, 100 * i + 50), 0.5, c) for i, c in enumerate(confs))
+    return Case(f"{vendor}-{right}", vendor, checked, (Span("d", 100 * right + 10, 100 * right + 20),))
+
+
+def test_score_and_choose() -> None:
+    # two items where the ranker's first is right though less confident, one where the checker is right
+    cases = [_case("a", [0.4, 0.5], 0), _case("b", [0.4, 0.5], 0), _case("c", [0.4, 0.9], 1)]
+    assert score(cases, engine(1.0)) == (2, 3)
+    assert score(cases, engine(0.0)) == (1, 3)
+    assert score(cases, engine(0.3)) == (3, 3)  # only the large lead overrides the ranker
+    assert choose(cases, engine(1.0)) == 0.5  # 0.3 and 0.5 both hit all three: the larger margin
+    assert score([_case("d", [0.1, 0.2], 0)], engine(1.0)) == (0, 0)  # abstained: not counted
+    folds = {f["vendor"]: f for f in leave_one_vendor_out(cases, engine(1.0))}
+    assert folds["c"]["margin"] == 1.0 and folds["c"]["hit"] == 0  # fitted without c, it misses c's item
+    assert folds["a"]["hit"] == 1
