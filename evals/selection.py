@@ -26,7 +26,8 @@ from typing import Any
 from assistant.confidence import EngineConfig
 from evals.metrics import Span, spans_hit
 
-MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0)
+# 0 to 0.5 by 0.025 (a lead of a few points of confidence), then coarser up to 1 (the ranker always)
+MARGINS = (*(round(0.025 * i, 3) for i in range(21)), 0.6, 0.7, 0.8, 0.9, 1.0)
 _ENTRY = re.compile(
     r"^(?P<doc>.+):(?P<start>\d+)-(?P<end>\d+) P\(yes\) (?P<p>[\d.]+), confidence (?P<c>[\d.]+)"
 )
@@ -97,9 +98,9 @@ def score(cases: Sequence[Case], engine: EngineConfig) -> tuple[int, int]:
 
 
 def choose(cases: Sequence[Case], base: EngineConfig, margins: Sequence[float] = MARGINS) -> float:
-    """The margin whose choices hit the evidence most often; ties to the larger margin (the ranker's
-    order, the prior the checker has to beat)."""
-    return max(margins, key=lambda m: (score(cases, base.model_copy(update={"checker_margin": m}))[0], m))
+    """The margin whose choices hit the evidence most often; ties to the smaller margin (where the items
+    cannot tell, a calibrated confidence's lead is trusted)."""
+    return max(margins, key=lambda m: (score(cases, base.model_copy(update={"checker_margin": m}))[0], -m))
 
 
 def leave_one_vendor_out(
@@ -139,15 +140,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| checker margin | chosen sentence hits the evidence | answered |\n|---|---|---|")
     for m in MARGINS:
         hit, n = score(cases, base.model_copy(update={"checker_margin": m}))
-        print(f"| {m:.2f} | {hit} ({hit / n:.3f}) | {n} |" if n else f"| {m:.2f} | – | 0 |")
+        print(f"| {m:.3f} | {hit} ({hit / n:.3f}) | {n} |" if n else f"| {m:.3f} | – | 0 |")
     folds = leave_one_vendor_out(cases, base)
     print("\n| left-out vendor | margin chosen on the others | hits on the vendor |\n|---|---|---|")
     for f in folds:
-        print(f"| {f['vendor']} | {f['margin']:.2f} | {f['hit']}/{f['n']} |")
+        print(f"| {f['vendor']} | {f['margin']:.3f} | {f['hit']}/{f['n']} |")
     hit, n = sum(f["hit"] for f in folds), sum(f["n"] for f in folds)
     print(f"| pooled held-out | | {hit}/{n} ({hit / n:.3f}) |" if n else "| pooled held-out | | – |")
     margin = choose(cases, base)
-    print(f"\nchosen margin (most hits, ties to the ranker's order): {margin:.2f}")
+    print(f"\nchosen margin (most hits, ties to the smaller margin): {margin:.3f}")
     if args.write:
         from assistant.rank import WEIGHTS_FILE
 

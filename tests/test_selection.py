@@ -64,12 +64,18 @@ def _case(vendor: str, confs: list[float], right: int) -> Case:
 
 def test_score_and_choose() -> None:
     # two items where the ranker's first is right though less confident, one where the checker is right
-    cases = [_case("a", [0.4, 0.5], 0), _case("b", [0.4, 0.5], 0), _case("c", [0.4, 0.9], 1)]
+    cases = [_case("a", [0.4, 0.52], 0), _case("b", [0.4, 0.52], 0), _case("c", [0.4, 0.9], 1)]
     assert score(cases, engine(1.0)) == (2, 3)
     assert score(cases, engine(0.0)) == (1, 3)
     assert score(cases, engine(0.3)) == (3, 3)  # only the large lead overrides the ranker
-    assert choose(cases, engine(1.0)) == 0.5  # 0.3 and 0.5 both hit all three: the larger margin
+    # every margin over the 0.12 lead and up to the 0.5 one hits all three: the smallest of the grid's
+    assert choose(cases, engine(1.0)) == 0.125
+    assert choose(cases, engine(1.0), margins=(0.0, 0.6, 1.0)) == 0.6  # 2 hits each: ties to the smaller
     assert score([_case("d", [0.1, 0.2], 0)], engine(1.0)) == (0, 0)  # abstained: not counted
     folds = {f["vendor"]: f for f in leave_one_vendor_out(cases, engine(1.0))}
-    assert folds["c"]["margin"] == 1.0 and folds["c"]["hit"] == 0  # fitted without c, it misses c's item
-    assert folds["a"]["hit"] == 1
+    assert folds["c"]["margin"] == 0.125 and folds["c"]["hit"] == 1
+    assert folds["a"]["margin"] == 0.125 and folds["a"]["hit"] == 1
+    # fitted on items where the checker's lead was always wrong, the margin misses the one where it is right
+    wrong_leads = [_case("a", [0.4, 0.9], 0), _case("b", [0.4, 0.9], 0), _case("c", [0.4, 0.9], 1)]
+    folds = {f["vendor"]: f for f in leave_one_vendor_out(wrong_leads, engine(1.0))}
+    assert folds["c"]["margin"] == 0.6 and folds["c"]["hit"] == 0
