@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from assistant.figures import extract_numbers
 from assistant.glossary import expanded_query
@@ -29,6 +30,18 @@ from core.text import is_heading
 from vectorstore.bm25 import tokenize
 
 WEIGHTS_FILE = PROJECT_ROOT / "config" / "ranker.json"
+
+
+def update_weights_file(engine: Mapping[str, Any] | None = None, **sections: Any) -> Path:
+    """Merge fitted values into config/ranker.json: `engine`'s keys into its "engine" object, each other
+    keyword as a top-level section (replaced: "weights", "fitted", "calibrated"…). Returns the file."""
+    doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
+    if engine:
+        doc.setdefault("engine", {}).update(engine)
+    doc.update(sections)
+    WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return WEIGHTS_FILE
+
 
 # ----------------------------------------------------------------------------- question types
 # What kind of fact a question asks for, from its wording (French and English). A question may ask for

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -350,17 +349,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     thr = choose(table)
     print(f"\nchosen threshold (best abstention F1): {thr:.2f}")
     if args.write:
-        from assistant.rank import WEIGHTS_FILE
+        from assistant.rank import update_weights_file
 
-        doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
-        doc.setdefault("engine", {})["abstain_below"] = thr
-        doc["calibrated"] = {
-            "on": str(Path(args.run)),
-            "items": len(rows),
-            "date": dt.date.today().isoformat(),
-        }
-        WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"written to {WEIGHTS_FILE}")
+        calibrated = {"on": str(Path(args.run)), "items": len(rows), "date": dt.date.today().isoformat()}
+        print(f"written to {update_weights_file({'abstain_below': thr}, calibrated=calibrated)}")
     return 0
 
 
@@ -370,7 +362,7 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
     apply_offline_defaults()
     from assistant import Assistant
     from assistant.confidence import CONFIDENCE_INPUTS, SIGNALS
-    from assistant.rank import WEIGHTS_FILE
+    from assistant.rank import update_weights_file
     from core.settings import load_settings
     from evals.dataset import load_golds
 
@@ -403,16 +395,13 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
         + ("kept" if fitted.keep_cut else "not kept (it does not carry to items it was not fitted on)")
     )
     if args.write:
-        doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
-        doc.setdefault("engine", {}).update(fitted.engine_values())
-        doc["calibrated"] = {
+        calibrated = {
             "on": str(Path(args.run)),
             "items": len(data),
             "inputs": list(inputs),
             "date": dt.date.today().isoformat(),
         }
-        WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"written to {WEIGHTS_FILE}")
+        print(f"written to {update_weights_file(fitted.engine_values(), calibrated=calibrated)}")
     return 0
 
 

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assistant.rank import FEATURES, WEIGHTS_FILE, load_weights
+from assistant.rank import FEATURES, load_weights, update_weights_file
 
 GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3, 1.7, 2.2, 3.0, 4.0, 6.0)
 
@@ -139,9 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"top-1 {before[0]:.3f} -> {after[0]:.3f}; MRR {before[1]:.3f} -> {after[1]:.3f}")
     print(json.dumps(weights))
     if args.write:
-        doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
-        doc["weights"] = {k: round(v, 4) for k, v in weights.items()}
-        doc["fitted"] = {
+        fitted = {
             "on": f"{' + '.join(args.gold)} split={args.split}",
             "items": len(data),
             "top1": round(after[0], 4),
@@ -149,8 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "embeddings": asst.model_info()["embeddings"],
             "date": dt.date.today().isoformat(),
         }
-        WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"written to {WEIGHTS_FILE}")
+        rounded = {k: round(v, 4) for k, v in weights.items()}
+        print(f"written to {update_weights_file(weights=rounded, fitted=fitted)}")
     return 0
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -150,17 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     margin = choose(cases, base)
     print(f"\nchosen margin (most hits, ties to the smaller margin): {margin:.3f}")
     if args.write:
-        from assistant.rank import WEIGHTS_FILE
+        from assistant.rank import update_weights_file
 
-        doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
-        doc.setdefault("engine", {})["checker_margin"] = margin
-        doc["selection"] = {
-            "on": str(Path(args.run)),
-            "items": len(cases),
-            "date": dt.date.today().isoformat(),
-        }
-        WEIGHTS_FILE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"written to {WEIGHTS_FILE}")
+        selection = {"on": str(Path(args.run)), "items": len(cases), "date": dt.date.today().isoformat()}
+        print(f"written to {update_weights_file({'checker_margin': margin}, selection=selection)}")
     return 0
 
 

@@ -79,3 +79,23 @@ def test_score_and_choose() -> None:
     wrong_leads = [_case("a", [0.4, 0.9], 0), _case("b", [0.4, 0.9], 0), _case("c", [0.4, 0.9], 1)]
     folds = {f["vendor"]: f for f in leave_one_vendor_out(wrong_leads, engine(1.0))}
     assert folds["c"]["margin"] == 0.6 and folds["c"]["hit"] == 0
+
+
+def test_fitted_values_merge_into_the_weights_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    import assistant.rank as rank
+
+    path = tmp_path / "ranker.json"
+    path.write_text(
+        json.dumps({"weights": {"dense": 1.0}, "engine": {"abstain_below": 0.3}}), encoding="utf-8"
+    )
+    monkeypatch.setattr(rank, "WEIGHTS_FILE", path)
+    assert rank.update_weights_file({"checker_margin": 0.125}, selection={"on": "run"}) == path
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc == {
+        "weights": {"dense": 1.0},
+        "engine": {"abstain_below": 0.3, "checker_margin": 0.125},
+        "selection": {"on": "run"},
+    }
+    assert EngineConfig.load(path).checker_margin == 0.125
