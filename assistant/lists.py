@@ -36,8 +36,8 @@ def is_list_question(question: str) -> bool:
 
 
 def _ends_item(text: str) -> bool:
-    """An item that may end its list: it ends a sentence (".") rather than an item (";", ",", nothing); a
-    marked list ("- ", "•", "a)") goes on while its lines open items."""
+    """An item that may end its list: it ends a sentence (".") rather than an item (";", ",", nothing).
+    list_run goes on past it when the next line opens a marked item ("- ", "•", "a)") too."""
     return text.rstrip().endswith((".", "!", "?"))
 
 

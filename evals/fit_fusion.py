@@ -235,12 +235,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     from assistant import Assistant
     from core.settings import load_settings
-    from evals.dataset import load_golds
+    from evals.dataset import gold_label, load_golds
 
     items = fusion_items([it for it in load_golds(args.gold) if it.get("split") == args.split])
     if not items:
         print(
-            f"error: no answerable item with evidence in split {args.split!r} of {' + '.join(args.gold)}",
+            f"error: no answerable item with evidence in split {args.split!r} of {gold_label(args.gold)}",
             file=sys.stderr,
         )
         return 2
@@ -262,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "weights": {k: round(v, 4) for k, v in best.weights.items()},
             "rrf_k": best.rrf_k,
             "fitted": {
-                "on": f"{' + '.join(args.gold)} split={args.split}",
+                "on": f"{gold_label(args.gold)} split={args.split}",
                 "items": len(items),
                 f"evidence_recall@{args.k}": round(after[0], 4),
                 f"mrr@{args.k}": round(after[1], 4),

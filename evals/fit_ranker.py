@@ -123,11 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     from assistant import Assistant
     from core.settings import load_settings
-    from evals.dataset import load_golds
+    from evals.dataset import gold_label, load_golds
 
     items = [it for it in load_golds(args.gold) if it.get("split") == args.split]
     if not items:
-        print(f"error: no item of split {args.split!r} in {' + '.join(args.gold)}", file=sys.stderr)
+        print(f"error: no item of split {args.split!r} in {gold_label(args.gold)}", file=sys.stderr)
         return 2
     asst = Assistant(load_settings())
     start = load_weights(embeddings=asst.model_info()["embeddings"])
@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(json.dumps(weights))
     if args.write:
         fitted = {
-            "on": f"{' + '.join(args.gold)} split={args.split}",
+            "on": f"{gold_label(args.gold)} split={args.split}",
             "items": len(data),
             "top1": round(after[0], 4),
             "mrr": round(after[1], 4),

@@ -44,18 +44,15 @@ class Checked:
 def checked_of(ask: Mapping[str, Any]) -> list[Checked]:
     """The first ask's checked sentences recorded in an answer's warnings, best-ranked first ([] when the
     run did not record them)."""
-    for w in ask.get("warnings") or []:
-        if not w.startswith("check: ") or " P(yes) " not in w or ":" not in w.split(" P(yes) ")[0]:
-            continue
-        out = []
-        for entry in w[len("check: ") :].split("; "):
-            m = _ENTRY.match(entry)
-            if m is None:
-                return []
-            span = Span(m["doc"], int(m["start"]), int(m["end"]), "")
-            out.append(Checked(span, float(m["p"]), float(m["c"])))
-        return out
-    return []
+    note = next((w for w in ask.get("warnings") or [] if w.startswith("check: ")), None)
+    matches = [_ENTRY.match(entry) for entry in note[len("check: ") :].split("; ")] if note else []
+    if not all(matches):  # a run made before the spans were noted ("check: P(yes) 0.56, confidence 0.49")
+        return []
+    return [
+        Checked(Span(m["doc"], int(m["start"]), int(m["end"]), ""), float(m["p"]), float(m["c"]))
+        for m in matches
+        if m
+    ]
 
 
 @dataclass(frozen=True)
@@ -83,6 +80,11 @@ def cases_of(rows: Sequence[Mapping[str, Any]]) -> list[Case]:
     return out
 
 
+def with_margin(base: EngineConfig, margin: float) -> EngineConfig:
+    """`base` with another checker_margin."""
+    return base.model_copy(update={"checker_margin": margin})
+
+
 def score(cases: Sequence[Case], engine: EngineConfig) -> tuple[int, int]:
     """(chosen sentence hits the evidence, items answered) with `engine`'s selection."""
     hit = n = 0
@@ -99,7 +101,7 @@ def score(cases: Sequence[Case], engine: EngineConfig) -> tuple[int, int]:
 def choose(cases: Sequence[Case], base: EngineConfig, margins: Sequence[float] = MARGINS) -> float:
     """The margin whose choices hit the evidence most often; ties to the smaller margin (where the items
     cannot tell, a calibrated confidence's lead is trusted)."""
-    return max(margins, key=lambda m: (score(cases, base.model_copy(update={"checker_margin": m}))[0], -m))
+    return max(margins, key=lambda m: (score(cases, with_margin(base, m))[0], -m))
 
 
 def leave_one_vendor_out(
@@ -110,7 +112,7 @@ def leave_one_vendor_out(
     for v in sorted({c.vendor for c in cases}):
         held = [c for c in cases if c.vendor == v]
         m = choose([c for c in cases if c.vendor != v], base, margins)
-        hit, n = score(held, base.model_copy(update={"checker_margin": m}))
+        hit, n = score(held, with_margin(base, m))
         out.append({"vendor": v, "margin": m, "hit": hit, "n": n})
     return out
 
@@ -138,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(cases)} answerable items with checked sentences; abstain below {base.abstain_below}\n")
     print("| checker margin | chosen sentence hits the evidence | answered |\n|---|---|---|")
     for m in MARGINS:
-        hit, n = score(cases, base.model_copy(update={"checker_margin": m}))
+        hit, n = score(cases, with_margin(base, m))
         print(f"| {m:.3f} | {hit} ({hit / n:.3f}) | {n} |" if n else f"| {m:.3f} | – | 0 |")
     folds = leave_one_vendor_out(cases, base)
     print("\n| left-out vendor | margin chosen on the others | hits on the vendor |\n|---|---|---|")
