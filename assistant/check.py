@@ -31,7 +31,7 @@ from assistant.rank import Candidate
 
 log = logging.getLogger(__name__)
 
-ENGINE_PROMPT = "engine.v1"  # sections: system (shared with the say stage), check, say
+ENGINE_PROMPT = "engine.v2"  # sections: system (shared with the say stage), check, say, verdict
 _YES = ("yes", "Yes", "YES", "oui", "Oui")
 _NO = ("no", "No", "NO", "non", "Non")
 _PARSE = re.compile(r"^\W*(yes|oui|no|non)\b", re.I)
@@ -55,12 +55,16 @@ class Checker(Protocol):
     def check(self, question: str, sentence: str, label: str) -> Verdict: ...
 
 
-def check_messages(prompt: Prompt, question: str, sentence: str, label: str) -> list[BaseMessage]:
-    """The check prompt as chat messages: the system part is the one the say stage uses too, and the
-    question comes before the sentence, so the KV cache holds everything but the sentence."""
+def check_messages(
+    prompt: Prompt, question: str, sentence: str, label: str, section: str = "check"
+) -> list[BaseMessage]:
+    """The check prompt (or another yes/no section of the same shape: "verdict") as chat messages: the
+    system part is the one the say stage uses too, and the question comes before the sentence, so the KV
+    cache holds everything but the sentence (and, for a verdict read right after the sentence's check, all
+    but the last line)."""
     return [
         SystemMessage(content=prompt.render("system")),
-        HumanMessage(content=prompt.render("check", question=question, sentence=sentence, label=label)),
+        HumanMessage(content=prompt.render(section, question=question, sentence=sentence, label=label)),
     ]
 
 
@@ -72,13 +76,14 @@ def _normalise(p_yes: float, p_no: float) -> float:
 class LlamaCppChecker:
     """Reads P(yes) from a llama-cpp-python model's next-token logits; reuses the evaluated prefix."""
 
-    def __init__(self, llama: Any, prompt: Prompt, name: str = "llama.cpp") -> None:
+    def __init__(self, llama: Any, prompt: Prompt, name: str = "llama.cpp", section: str = "check") -> None:
         import numpy as np
 
         self._np = np
         self.llama = llama
         self.prompt = prompt
         self.name = name
+        self.section = section
         self._yes = self._first_tokens(_YES)
         self._no = self._first_tokens(_NO)
         self._formatter = self._make_formatter()
@@ -139,7 +144,7 @@ class LlamaCppChecker:
 
     def check(self, question: str, sentence: str, label: str) -> Verdict:
         t0 = time.perf_counter()
-        text = self._prompt_text(check_messages(self.prompt, question, sentence, label))
+        text = self._prompt_text(check_messages(self.prompt, question, sentence, label, self.section))
         logits = self.next_token_logits(text).astype("float64")
         m = float(logits.max())
         probs = self._np.exp(logits - m)
@@ -153,15 +158,18 @@ class LogprobsChecker:
     """For chat models that return `logprobs` (OpenAI-compatible servers: vLLM, llama.cpp server, Ollama,
     OpenAI): a one-token completion with its top alternatives."""
 
-    def __init__(self, llm: BaseChatModel, prompt: Prompt, name: str = "endpoint") -> None:
+    def __init__(
+        self, llm: BaseChatModel, prompt: Prompt, name: str = "endpoint", section: str = "check"
+    ) -> None:
         self.llm = llm
         self.prompt = prompt
         self.name = name
+        self.section = section
         self.has_logprobs = True
 
     def check(self, question: str, sentence: str, label: str) -> Verdict:
         t0 = time.perf_counter()
-        msgs = check_messages(self.prompt, question, sentence, label)
+        msgs = check_messages(self.prompt, question, sentence, label, self.section)
         if self.has_logprobs:
             try:
                 bound = self.llm.bind(logprobs=True, top_logprobs=10, max_tokens=1)
@@ -223,26 +231,30 @@ def _parsed_verdict(reply: str, t0: float) -> Verdict:
 class ParsedChecker:
     """For chat models without log-probabilities: the reply's first word, yes -> 1.0, anything else -> 0.0."""
 
-    def __init__(self, llm: BaseChatModel, prompt: Prompt, name: str = "chat") -> None:
+    def __init__(
+        self, llm: BaseChatModel, prompt: Prompt, name: str = "chat", section: str = "check"
+    ) -> None:
         self.llm = llm
         self.prompt = prompt
         self.name = name
+        self.section = section
 
     def check(self, question: str, sentence: str, label: str) -> Verdict:
         t0 = time.perf_counter()
-        reply = self.llm.invoke(check_messages(self.prompt, question, sentence, label))
+        reply = self.llm.invoke(check_messages(self.prompt, question, sentence, label, self.section))
         return _parsed_verdict(str(reply.content), t0)
 
 
-def make_checker(llm: BaseChatModel, prompt: Prompt) -> Checker:
-    """The best checker this chat model allows (logits > logprobs > parsed reply)."""
+def make_checker(llm: BaseChatModel, prompt: Prompt, section: str = "check") -> Checker:
+    """The best checker this chat model allows (logits > logprobs > parsed reply), asking the prompt's
+    `section` ("check": does the sentence answer?; "verdict": is the answer yes or no?)."""
     kind = type(llm).__name__
     client = getattr(llm, "client", None)
     if kind.startswith("ChatLlamaCpp") and client is not None and hasattr(client, "eval"):
-        return LlamaCppChecker(client, prompt)
+        return LlamaCppChecker(client, prompt, section=section)
     if kind.startswith(("ChatOpenAI", "AzureChatOpenAI")):
-        return LogprobsChecker(llm, prompt)
-    return ParsedChecker(llm, prompt, getattr(llm, "_llm_type", kind))
+        return LogprobsChecker(llm, prompt, section=section)
+    return ParsedChecker(llm, prompt, getattr(llm, "_llm_type", kind), section=section)
 
 
 @dataclass

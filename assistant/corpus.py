@@ -6,11 +6,11 @@ upload through the page, since the last question)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from assistant.vendors import VendorInfo, catalog_from
-from ingest.tables import Table, find_tables, table_context
+from ingest.tables import Table, find_tables, row_key, table_context
 from vectorstore.bm25 import tokenize
 
 log = logging.getLogger(__name__)
@@ -82,21 +82,65 @@ class CorpusView:
                 return text
         return self.document_text(document)
 
-    def readable(self, span: Any) -> str:
-        """What the model is shown for a candidate: a text-table row as its "header: value" cells (its
-        columns named: "Délai de traitement — Anomalies majeures: 8 h"), else the sentence itself."""
+    def tables(self, span: Any) -> list[Table]:
+        """The text tables of the span's document version (found once)."""
         key = (span.clause.document, span.clause.doc_sha256)
         if key not in self._tables:
             self._tables[key] = find_tables(self.document_text(*key))
-        rows = table_context(self._tables[key], span.start, span.end) if self._tables[key] else ""
+        return self._tables[key]
+
+    def readable(self, span: Any) -> str:
+        """What the model is shown for a candidate: a text-table row as its "header: value" cells (its
+        columns named: "Délai de traitement — Anomalies majeures: 8 h"), else the sentence itself."""
+        tables = self.tables(span)
+        rows = table_context(tables, span.start, span.end) if tables else ""
         return "; ".join(rows.split("\n")) if rows else span.text
+
+    def named_rows(
+        self, question: str, vendors: Sequence[str], named: Callable[[str, str, str], bool]
+    ) -> list[Any]:
+        """The clauses holding a table row that the question names (`named(question, row key, vendor name)`),
+        in the documents of `vendors` (every vendor's when empty): retrieval may rank a table's clause low when
+        the question names one row of it ("What does LEO Bizdev use Amazon Web Services for?")."""
+        try:
+            records = [r for r in self.store.documents() if not vendors or r.vendor in vendors]
+        except Exception:  # noqa: BLE001 - a store without a manifest (a test's fake): no table to read
+            log.debug("no document list", exc_info=True)
+            return []
+        out: list[Any] = []
+        for rec in records:
+            text = self.document_text(rec.document, rec.sha256)
+            key = (rec.document, rec.sha256)
+            if key not in self._tables:
+                self._tables[key] = find_tables(text)
+            for table in self._tables[key]:
+                if table.header is None:
+                    continue
+                for row in table.rows:
+                    if (
+                        len(row.cells) >= 2
+                        and row.cells[0]
+                        and named(question, row.cells[0], rec.vendor_name)
+                    ):
+                        out += [
+                            c
+                            for c in self._clauses_of(rec.document, rec.sha256)
+                            if c.start <= row.start < c.end
+                        ]
+        return list({c.id: c for c in out}.values())
+
+    def _clauses_of(self, document: str, sha: str) -> list[Any]:
+        key = (document, sha)
+        if key not in self._doc_clauses:
+            self._doc_clauses[key] = [c for c in self.store.clauses(document) if c.doc_sha256 == sha]
+        return self._doc_clauses[key]
+
+    def row_key(self, span: Any) -> str | None:
+        """The name of the table row the span is (its first cell), None when it is no single row."""
+        tables = self.tables(span)
+        return row_key(tables, span.start, span.end) if tables else None
 
     def neighbours(self, clause: Any, before: int = 1, after: int = 1) -> list[Any]:
         """The clauses around `clause` in its document version, from that version's clause list (read once)."""
-        key = (clause.document, clause.doc_sha256)
-        if key not in self._doc_clauses:
-            self._doc_clauses[key] = [
-                c for c in self.store.clauses(clause.document) if c.doc_sha256 == clause.doc_sha256
-            ]
         lo, hi = clause.ordinal - before, clause.ordinal + after
-        return [c for c in self._doc_clauses[key] if lo <= c.ordinal <= hi]
+        return [c for c in self._clauses_of(clause.document, clause.doc_sha256) if lo <= c.ordinal <= hi]

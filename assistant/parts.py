@@ -30,6 +30,7 @@ class Parts:
         embeddings: Embeddings | None = None,
         llm: BaseChatModel | None = None,
         checker: Checker | None = None,
+        verdict_checker: Checker | None = None,
         weights: dict[str, float] | None = None,
         engine: EngineConfig | None = None,
         fusion: Fusion | None = None,
@@ -40,6 +41,8 @@ class Parts:
         self._embeddings = embeddings
         self._llm = llm
         self._checker = checker
+        self._verdict_checker = verdict_checker
+        self._checker_given = checker is not None
         self._weights = weights
         self._engine = engine
         self._fusion = fusion
@@ -75,6 +78,15 @@ class Parts:
         if self._checker is None:
             self._checker = make_checker(self.llm, self.prompt(ENGINE_PROMPT))
         return self._checker
+
+    @property
+    def verdict_checker(self) -> Checker | None:
+        """The second reading of a closed question's sentence ("is the answer yes or no?", the prompt's
+        verdict section) on the checker's model: given, else built, except beside a given checker (a test's
+        fake judge has no model to ask), where it is None and the negation reading decides alone."""
+        if self._verdict_checker is None and not self._checker_given:
+            self._verdict_checker = make_checker(self.llm, self.prompt(ENGINE_PROMPT), section="verdict")
+        return self._verdict_checker
 
     @property
     def engine(self) -> EngineConfig:

@@ -7,6 +7,7 @@ docs/ARCHITECTURE.md."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -24,7 +25,7 @@ from assistant.fusion import Fusion
 from assistant.parts import Parts
 from assistant.past import asked_version, from_version, version_reader
 from assistant.prompts import Prompt
-from assistant.rank import Candidate, candidates
+from assistant.rank import Candidate, candidates, named_rows_first, names_row
 from assistant.retrieval import Retrieval, StoreReader, retrieve, timed_ms
 from assistant.rows import answer_rows
 from assistant.scope import Scope, decide
@@ -35,7 +36,7 @@ from assistant.turn import Turn
 from assistant.vendors import Detection, VendorInfo, detect_vendors
 from core.settings import Settings
 from core.text import detect_language
-from core.types import Answer, WarningCode
+from core.types import Answer, Hit, WarningCode
 from vectorstore.versions import VersionRecord
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,21 @@ class Assistant:
         engine: EngineConfig | None = None,
         fusion: Fusion | None = None,
         shortcut: Shortcut | None = None,
+        verdict_checker: Checker | None = None,
     ) -> None:
         self.settings = settings
-        self.parts = Parts(settings, store, embeddings, llm, checker, weights, engine, fusion, min_dense)
+        self.parts = Parts(
+            settings,
+            store,
+            embeddings,
+            llm,
+            checker,
+            verdict_checker=verdict_checker,
+            weights=weights,
+            engine=engine,
+            fusion=fusion,
+            min_dense=min_dense,
+        )
         self.corpus = CorpusView(lambda: self.parts.store)
         self.shortcut = shortcut
 
@@ -137,7 +150,13 @@ class Assistant:
     def candidates(self, question: str, retrieval: Retrieval, vendor: str | None = None) -> list[Candidate]:
         """The retrieved sentences (one vendor's when given), ranked (assistant/rank.py)."""
         p = self.parts
-        return candidates(question, retrieval, p.weights, p.sentence_vectors, vendor, self.corpus.readable)
+        have = {h.clause.id for h in retrieval.hits}
+        rows = self.corpus.named_rows(question, [vendor] if vendor else retrieval.vendors, names_row)
+        extra = [Hit(c, 0.0, {"named_row": 1}) for c in rows if c.id not in have]
+        if extra:  # the table a named row is in, when retrieval did not bring it
+            retrieval = dataclasses.replace(retrieval, hits=[*retrieval.hits, *extra])
+        ranked = candidates(question, retrieval, p.weights, p.sentence_vectors, vendor, self.corpus.readable)
+        return named_rows_first(question, ranked, self.corpus.row_key)
 
     # ------------------------------------------------------------------ the stream
     def answer(
@@ -237,6 +256,7 @@ class Assistant:
             embeddings=p.embeddings,
             llm=p.llm,
             checker=p.checker,
+            verdict_checker=p.verdict_checker,
             weights=p.weights,
             engine=p.engine,
             fusion=p.fusion,

@@ -250,15 +250,19 @@ def candidates(
     what a span reads as (a table row as its "header: value" cells), which its features are computed on."""
     hits = [h for h in retrieval.hits if vendor is None or h.clause.vendor == vendor]
     bad = [rg for h in hits for rg in injected_ranges(h.clause.text, h.clause.start)]
-    spans = [
-        sp
-        for sp in spans_of_hits(hits)
-        if not any(sp.start < e and s < sp.end for s, e in bad)
-        and not is_heading(sp.text, own_line=own_line(sp), labels=True)
-    ]
+    spans, texts = [], []
+    for sp in spans_of_hits(hits):
+        if any(sp.start < e and s < sp.end for s, e in bad):
+            continue
+        shown = readable(sp) if readable is not None else sp.text
+        # a short table row ("OpenAI | Intelligence artificielle générative") reads like a label line, but
+        # its cells are named by its table's header: it is a candidate
+        if shown == sp.text and is_heading(sp.text, own_line=own_line(sp), labels=True):
+            continue
+        spans.append(sp)
+        texts.append(shown)
     if not spans:
         return []
-    texts = [readable(sp) for sp in spans] if readable is not None else [sp.text for sp in spans]
     sims = None
     if weights.get("sentence") and retrieval.query_vector and sentence_vectors is not None:
         sims = sentence_vectors.similarities(retrieval.query_vector, texts)
@@ -272,3 +276,37 @@ def own_line(sp: Span) -> bool:
         return False
     before, after = text[:i].rstrip(" \t"), text[i + len(sp.text) :].lstrip(" \t")
     return (not before or before.endswith("\n")) and (not after or after.startswith("\n"))
+
+
+_PARENS = re.compile(r"\s*\(([^()]*)\)")
+
+
+def _key_names(key: str) -> list[str]:
+    """The ways a question may name a table row: its first cell whole, without its parenthesis, and the
+    parenthesis alone ("Amazon Web Services (AWS)": all three)."""
+    names = [key, _PARENS.sub("", key), *_PARENS.findall(key)]
+    return [n.strip() for n in dict.fromkeys(names) if len(n.strip()) >= 3 and re.search(r"[^\W\d_]", n)]
+
+
+def names_row(question: str, key: str, vendor_name: str = "") -> bool:
+    """Whether the question names the table row whose first cell is `key`, written as a name (capitalised:
+    "What does LEO Bizdev use Amazon Web Services for?", "À quoi sert Unipile ?"), not the vendor itself."""
+    for name in _key_names(key):
+        if name.casefold() == vendor_name.casefold():
+            continue
+        for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", question, re.I):
+            if question[m.start()].isupper():
+                return True
+    return False
+
+
+def named_rows_first(
+    question: str, cands: Sequence[Candidate], row_key: Callable[[Span], str | None]
+) -> list[Candidate]:
+    """The candidates with the table rows the question names first (in their ranked order), the others after:
+    a question about one named row of a table (a sub-processor, a plan) asks for that row's cells, whatever
+    the prose around the table scores."""
+    named = [c for c in cands if (k := row_key(c.span)) and names_row(question, k, c.span.clause.vendor_name)]
+    if not named:
+        return list(cands)
+    return named + [c for c in cands if c not in named]

@@ -20,6 +20,7 @@ class Rejection(StrEnum):
     UNKNOWN_CITATION = "the wording cites a sentence that was not given"
     REPEATS_QUESTION = "the wording only repeats the question"
     POLARITY = "the wording's yes or no contradicts the sentence's negation"
+    UNSETTLED = "the wording's yes or no is not settled by the two readings of the sentence"
     MISSING_KEY_FACT = "the wording leaves out the clause's key fact (its figure or name)"
     MISSING_CASE = "the wording leaves out the case the clause is limited to"
     FIGURES = "figure(s) "  # a figure of the wording that the cited sentence does not hold (detail follows)
@@ -59,5 +60,6 @@ _NO_ANSWER = frozenset(
         Rejection.MISSING_CASE,
         Rejection.FIGURES,
         Rejection.POLARITY,
+        Rejection.UNSETTLED,
     }
 )

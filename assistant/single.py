@@ -19,10 +19,11 @@ from assistant.outcomes import marked_quote, one_quote
 from assistant.parts import Parts
 from assistant.rank import Candidate, question_types
 from assistant.retrieval import Retrieval, timed_ms
-from assistant.say import Said, say
+from assistant.say import Said, is_yes_no_question, say
 from assistant.spans import Span, split_clause
 from assistant.texts import reason_text, t
 from assistant.turn import Turn, fmt_conf
+from assistant.verdict import settle, with_verdict
 from core.types import Citation, WarningCode
 
 # each ask of the question with its ranked candidates
@@ -160,11 +161,18 @@ def word(
     tg = time.perf_counter()
     out: list[Said] = []
     for c in chosen:
+        ask = (c.ask or question) if len(chosen) > 1 else question
+        span = c.cand.span
+        # a closed question's verdict first: the sentence's check left most of this prompt in the KV cache
+        settled = None
+        if is_yes_no_question(ask):
+            settled = settle(parts.verdict_checker, ask, corpus.readable(span), span.clause.vendor_name)
+            turn.answer.warn(WarningCode.VERDICT, settled.note())
         said = say(
             parts.llm,
             parts.prompt(),
-            (c.ask or question) if len(chosen) > 1 else question,
-            [c.cand.span],
+            ask,
+            [span],
             turn.lang,
             corpus.text_of,
             max_tokens=min(parts.settings.llm.max_tokens, 120),
@@ -172,6 +180,11 @@ def word(
         )
         if said.first_token_ms is not None and "llm_first_token" not in turn.timings:
             turn.timings["llm_first_token"] = (tg - turn.t0) * 1000 + said.first_token_ms
+        if settled is not None:
+            shown = with_verdict(said, settled, span, question_types(ask), turn.lang)
+            if said.reason is not None and shown.text:  # the verdict opens the quote the wording failed on
+                turn.answer.warn(WarningCode.WORDING_REJECTED, f"wording rejected: {said.failure}")
+            said = shown
         out.append(said)
         if said.error:
             break

@@ -21,6 +21,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "row_missing": "not specified in its documents.",
         "ask_silent": "The documents do not say: {ask}",
         "quote_intro": "The clause says:",
+        "yes": "Yes.",
+        "no": "No.",
         # explanations ("Why this answer"), for a lawyer or a buyer
         "why_generated": "The assistant ranked the sentences of the retrieved clauses, the language model "
         "confirmed that the cited sentence answers the question (confidence {conf}), and "
@@ -60,6 +62,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "row_missing": "non précisé dans ses documents.",
         "ask_silent": "Les documents ne le précisent pas : {ask}",
         "quote_intro": "La clause dit :",
+        "yes": "Oui.",
+        "no": "Non.",
         "why_generated": "L'assistant a classé les phrases des clauses retrouvées, le modèle de langue a "
         "confirmé que la phrase citée répond à la question (confiance {conf}), et la "
         "formulation ci-dessus a été vérifiée : chaque chiffre figure dans la clause citée.",
@@ -95,6 +99,7 @@ REASONS: dict[str, dict[Rejection, str]] = {
         Rejection.INSTRUCTION: "the rewording carried markup or an instruction",
         Rejection.REPEATS_QUESTION: "the rewording only repeated the question",
         Rejection.POLARITY: "the rewording's yes or no contradicted the clause",
+        Rejection.UNSETTLED: "the rewording's yes or no was not confirmed by a second reading of the clause",
         Rejection.MISSING_KEY_FACT: "the rewording left out the clause's key fact",
         Rejection.MISSING_CASE: "the rewording left out the case the clause is limited to",
         Rejection.NOT_FOUND: "the model found no answer in the sentence",
@@ -109,6 +114,8 @@ REASONS: dict[str, dict[Rejection, str]] = {
         Rejection.INSTRUCTION: "la reformulation contenait du balisage ou une consigne",
         Rejection.REPEATS_QUESTION: "la reformulation ne faisait que répéter la question",
         Rejection.POLARITY: "le oui ou le non de la reformulation contredisait la clause",
+        Rejection.UNSETTLED: "le oui ou le non de la reformulation n'était pas confirmé par une seconde "
+        "lecture de la clause",
         Rejection.MISSING_KEY_FACT: "la reformulation omettait le fait clé de la clause",
         Rejection.MISSING_CASE: "la reformulation omettait le cas auquel la clause se limite",
         Rejection.NOT_FOUND: "le modèle n'a trouvé aucune réponse dans la phrase",

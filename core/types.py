@@ -133,6 +133,7 @@ class WarningCode(StrEnum):
     ROW_ABSTAINED = "row_abstained"  # a comparison row's sentence was not accepted
     ASK_SILENT = "ask_silent"  # one of a question's two asks has no sentence: the answer says so
     VERSIONS = "versions"  # answered from stored versions of a document (what changed, an older version)
+    VERDICT = "verdict"  # a closed question's yes or no: the two readings of the sentence, for the record
 
 
 @dataclass

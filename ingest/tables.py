@@ -315,3 +315,16 @@ def table_context(tables: Sequence[Table], start: int, end: int) -> str:
             if row.start < end and row.end > start:
                 out.extend(render_row(t, row))
     return "\n".join(out)
+
+
+def row_key(tables: Sequence[Table], start: int, end: int) -> str | None:
+    """The first cell of the one table row that [start, end) is (the row's name: "Amazon Web Services (AWS)"
+    of "Amazon Web Services (AWS) | Hébergement cloud…"), for a table with a header and two columns or
+    more; None for anything else."""
+    for t in tables:
+        if t.header is None or t.end <= start or t.start >= end:
+            continue
+        rows = [r for r in t.rows if r.start < end and r.end > start]
+        if len(rows) == 1 and len(rows[0].cells) >= 2 and rows[0].cells[0]:
+            return rows[0].cells[0]
+    return None

@@ -62,7 +62,7 @@ def test_answer_json_shape(built) -> None:
     d = json.loads(json.dumps(ans.to_json()))
     assert_spec_shape(d, store)
     assert d["abstained"] is False and d["mode"] == "generated" and d["language"] == "fr"
-    assert d["model"]["prompt"] == "engine.v1" and d["model"]["embeddings"] == "hashing-256"
+    assert d["model"]["prompt"] == "engine.v2" and d["model"]["embeddings"] == "hashing-256"
     assert d["confidence"] == pytest.approx(0.93) and d["explanation"]
     assert d["vendors"] == ["humanlinker"] and d["retrieved"]
     assert [c["n"] for c in d["citations"]] and "48 heures ouvrées" in d["citations"][0]["quote"]

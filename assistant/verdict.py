@@ -1,0 +1,103 @@
+"""Yes or no: the verdict of a closed question ("Can Boost My Mail change its prices?", "Le Prestataire
+peut-il sous-traiter ?"), settled by two readings of the sentence that answers it, blind to each other's
+errors:
+
+- the negation reading: a "yes" agrees with a sentence whose count of negations has the question's parity
+  ("Can it subcontract without consent?" / "It may not subcontract without consent": 1 and 2, so "no");
+  it is wrong where the verdict is in the words ("only by a signed amendment" answers "by e-mail?" no);
+- the model's reading: the checker's model asked "according to this sentence, is the answer yes or no?"
+  (the engine prompt's `verdict` section), read as P(yes) from its first token; it is wrong on long
+  conditional sentences, and leans to "no".
+
+A verdict is stated only when both agree. The model's own wording states one too (the 1.5B model tends to
+open with "Yes, <the question restated>" whatever the sentence says); it is shown only when the two readings
+give the same one. On the gold dev split's closed questions, with each item's evidence as the sentence
+(27 items, six vendors; Intel Xeon, Qwen2.5-Coder-1.5B Q4_K_M): the negation reading is right on 25, the
+model's on 21 (read at P(yes) 0.5); with the model's reading taken only outside 0.4-0.6, the two agree on 16,
+all right, and on none of the wrongly chosen sentences seen there."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from assistant.check import Checker
+from assistant.citations import span_citation
+from assistant.outcomes import marked_quote
+from assistant.reasons import Rejection
+from assistant.say import Said, negations, yes_no
+from assistant.spans import Span
+from assistant.texts import t
+
+log = logging.getLogger(__name__)
+
+# The model's reading is "yes" at P(yes) >= YES_AT, "no" at P(yes) <= NO_AT, and no reading between: a
+# sentence that does not decide the question leaves it near even odds (0.51-0.53 on the dev split's wrongly
+# chosen sentences), and "yes" is also what the negation reading says of any sentence without a negation.
+YES_AT, NO_AT = 0.6, 0.4
+# A wording the model did not write from the sentence: no verdict is added to it
+_NOT_ANSWERED = (Rejection.NOT_FOUND, Rejection.SAYS_NOT_ANSWERED, Rejection.MODEL_UNAVAILABLE)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The two readings of a closed question's sentence and the verdict they agree on (None if they do
+    not, or if the model could not be asked)."""
+
+    verdict: str | None
+    negation: str
+    p_yes: float | None = None  # the model's reading; None when there is no model to ask
+
+    def note(self) -> str:
+        """The record of both readings, for the answer's warnings."""
+        model = "not asked" if self.p_yes is None else f"P(yes) {self.p_yes:.3f}"
+        return f"verdict: negation reading {self.negation}, model {model} -> {self.verdict or 'unsettled'}"
+
+
+def negation_verdict(question: str, sentence: str) -> str:
+    """The negation reading: "yes" when the sentence's negations have the question's parity, else "no"."""
+    return "yes" if (negations(question) - negations(sentence)) % 2 == 0 else "no"
+
+
+def settle(checker: Checker | None, question: str, sentence: str, label: str) -> Settled:
+    """Both readings of `sentence` for the closed `question`. Without a second reader (a test's fake judge)
+    the negation reading decides alone, as before the model's reading existed; when the model fails, no
+    verdict is settled."""
+    by_negation = negation_verdict(question, sentence)
+    if checker is None:
+        return Settled(by_negation, by_negation)
+    try:
+        p = checker.check(question, " ".join(sentence.split()), label).p_yes
+    except Exception as exc:  # noqa: BLE001 - no second reading: no verdict, the sentence is quoted
+        log.warning("verdict reading unavailable: %s", exc)
+        return Settled(None, by_negation)
+    by_model = "yes" if p >= YES_AT else "no" if p <= NO_AT else None
+    return Settled(by_negation if by_model == by_negation else None, by_negation, p)
+
+
+def with_verdict(said: Said, settled: Settled, span: Span, types: Sequence[str], lang: str) -> Said:
+    """The wording shown for a closed question's sentence, given what the two readings settled:
+    - a wording whose yes or no they do not both give is rejected (Rejection.UNSETTLED);
+    - a wording without one is opened with the settled verdict ("No. Humanlinker does not guarantee…");
+    - when no wording passed (it repeated the question, its yes contradicted the sentence…) but a verdict is
+      settled, the verdict opens the sentence quoted verbatim: "No. «…» [1]".
+    A wording the model did not write from the sentence (it found no answer there, or failed) is kept as
+    it is."""
+    if said.error or said.reason in _NOT_ANSWERED:
+        return said
+    word = t(lang, settled.verdict) if settled.verdict else ""
+    if said.text:
+        own = yes_no(said.text)
+        if own is not None and own != settled.verdict:
+            said = replace(
+                said, text="", citations=[], reason=Rejection.UNSETTLED, failure=Rejection.UNSETTLED.value
+            )
+        elif own is None and word:
+            return replace(said, text=f"{word} {said.text}")
+        else:
+            return said
+    if not word:
+        return said
+    quote = f"{word} {marked_quote(span.text, types)} [1]"
+    return replace(said, text=quote, citations=[span_citation(1, span)], reason=None, failure="")
