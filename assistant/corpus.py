@@ -9,7 +9,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from assistant.spans import Span
 from assistant.vendors import VendorInfo, catalog_from
+from core.text import sentence_spans
 from ingest.tables import Table, find_tables, row_key, table_context
 from vectorstore.bm25 import tokenize
 
@@ -135,6 +137,36 @@ class CorpusView:
             self._doc_clauses[key] = [c for c in self.store.clauses(document) if c.doc_sha256 == sha]
         return self._doc_clauses[key]
 
+    def table_rows(self, span: Any) -> tuple[Span | None, list[Span]]:
+        """(introduction, rows) of the text table the span is a row of, each row a verbatim span of its own
+        line: a table right after another with the same header (a table cut in two) is the same table; the
+        introduction is the sentence ending with ":" on the line before the header (None when there is
+        none). ([], None) when the span is no table row."""
+        tables = [t for t in self.tables(span) if t.header is not None]
+        at = next((i for i, t in enumerate(tables) if t.start <= span.start < t.end), None)
+        if at is None:
+            return None, []
+        text = self.document_text(span.clause.document, span.clause.doc_sha256)
+        first = last = at
+        while first > 0 and _continues(tables[first - 1], tables[first], text):
+            first -= 1
+        while last + 1 < len(tables) and _continues(tables[last], tables[last + 1], text):
+            last += 1
+        clauses = self._clauses_of(span.clause.document, span.clause.doc_sha256)
+
+        def span_at(start: int, end: int) -> Span | None:
+            c = next((c for c in clauses if c.start <= start and end <= c.end), None)
+            return None if c is None else Span(c, start, end, text[start:end])
+
+        rows = [span_at(r.start, r.end) for t in tables[first : last + 1] for r in t.rows]
+        before = text[: tables[first].start].rstrip()
+        line_start = before.rfind("\n") + 1
+        intro = None
+        if before.endswith(":"):
+            s, _e = sentence_spans(before[line_start:])[-1]
+            intro = span_at(line_start + s, len(before))
+        return intro, [r for r in rows if r is not None]
+
     def row_key(self, span: Any) -> str | None:
         """The name of the table row the span is (its first cell), None when it is no single row."""
         tables = self.tables(span)
@@ -144,3 +176,10 @@ class CorpusView:
         """The clauses around `clause` in its document version, from that version's clause list (read once)."""
         lo, hi = clause.ordinal - before, clause.ordinal + after
         return [c for c in self._clauses_of(clause.document, clause.doc_sha256) if lo <= c.ordinal <= hi]
+
+
+def _continues(a: Table, b: Table, text: str) -> bool:
+    """Whether table `b` goes on with table `a`: the same header, nothing but blank lines between them."""
+    return bool(
+        a.header and b.header and a.header.cells == b.header.cells and not text[a.end : b.start].strip()
+    )

@@ -26,7 +26,7 @@ from assistant.sentence_vectors import SentenceVectors
 from assistant.spans import Span, lexical_overlap, span_idf, spans_of_hits
 from assistant.vendors import strip_mentions
 from core.settings import PROJECT_ROOT
-from core.text import is_heading
+from core.text import is_heading, is_list_item
 from vectorstore.bm25 import tokenize
 
 WEIGHTS_FILE = PROJECT_ROOT / "config" / "ranker.json"
@@ -255,9 +255,13 @@ def candidates(
         if any(sp.start < e and s < sp.end for s, e in bad):
             continue
         shown = readable(sp) if readable is not None else sp.text
-        # a short table row ("OpenAI | Intelligence artificielle générative") reads like a label line, but
-        # its cells are named by its table's header: it is a candidate
-        if shown == sp.text and is_heading(sp.text, own_line=own_line(sp), labels=True):
+        # a short table row ("OpenAI | Intelligence artificielle générative") or list item ("- Title")
+        # reads like a label line, but it is one of a table's or a list's answers: it is a candidate
+        if (
+            shown == sp.text
+            and not is_list_item(sp.text)
+            and is_heading(sp.text, own_line=own_line(sp), labels=True)
+        ):
             continue
         spans.append(sp)
         texts.append(shown)

@@ -17,7 +17,9 @@ from assistant.vendors import Detection, VendorInfo, detect_vendors
 _SECOND_ASK = re.compile(
     r"[,;]?\s+(?:and|et)\s+(?=(?:(?:within|in|under|for|from|to|with|at|by|on|dans|sous|avec|pour|par|"
     r"de|à|a|en|chez|sur)\s+)?(?:what|which|who|whom|where|when|how|is|are|does|do|can|quel(?:le)?s?|qui|"
-    r"o[uù]|quand|comment|combien|lequel|laquelle|lesquel(?:le)?s|est-ce|peut-il|peut-elle|doit-il|doit-elle)\b)",
+    r"o[uù]|quand|comment|combien|lequel|laquelle|lesquel(?:le)?s|est-ce|peut-il|peut-elle|doit-il|doit-elle)\b)"
+    # after a comma, a French inversion a few words on: "…, et Boost My Mail peut-il céder le sien ?"
+    r"|,\s+(?:and|et)\s+(?=(?:[\w'’]+\s+){0,4}?[\w'’]+-(?:t-)?(?:il|elle|ils|elles|on)\b)",
     re.I,
 )
 

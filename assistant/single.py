@@ -76,9 +76,12 @@ def answer_single(
     a.confidence = conf
     # an introduction (it ends with ":") answers with what it introduces; a list item, a list question
     if len(chosen) == 1 and (is_list_question(question) or spans[0].text.rstrip().endswith(":")):
-        listed = whole_list(corpus, spans[0])
+        calibrated = all(c.verdict.calibrated for c in chosen if c.verdict)
+        listed, why = whole_list(corpus, spans[0]), "why_list"
+        if not listed and is_list_question(question):
+            listed, why = table_answers(turn, parts, corpus, question, chosen[0]), "why_table"
         if listed:
-            answer_list(turn, listed, types, conf, all(c.verdict.calibrated for c in chosen if c.verdict))
+            answer_list(turn, listed, types, conf, calibrated, why)
             note_silent_asks(turn, asks, chosen)
             yield from turn.finish()
             return
@@ -247,19 +250,55 @@ def whole_list(corpus: CorpusView, best: Span) -> list[Span]:
     return [intro, *items] if intro is not None else []
 
 
+def table_answers(turn: Turn, parts: Parts, corpus: CorpusView, question: str, best: Checked) -> list[Span]:
+    """A list question's answer from the text table whose row was checked: its introduction (when the line
+    before the table introduces it) and the rows the check accepts on their own (P(yes) >= the engine's
+    secondary_p, as a second ask's sentence is: "Which generative AI providers…?" keeps two rows of eight),
+    each shown to the model with its columns named. [] when the sentence is no table row, or when fewer than
+    two rows are accepted (one row is the ordinary answer)."""
+    intro, rows = corpus.table_rows(best.cand.span)
+    if len(rows) < 2:
+        return []
+    engine, kept = parts.engine, []
+    tc = time.perf_counter()
+    for row in rows[:MAX_ITEMS]:
+        if row.key == best.cand.span.key:
+            kept.append(row)
+            continue
+        try:
+            v = parts.checker.check(
+                best.ask or question, " ".join(corpus.readable(row).split()), row.clause.vendor_name
+            )
+        except Exception:  # noqa: BLE001 - the model failed mid-table: the checked row answers alone
+            return []
+        if v.p_yes >= engine.secondary_p:
+            kept.append(row)
+    turn.timings["table_check"] = timed_ms(tc)
+    if len(kept) < 2:
+        return []
+    return [intro, *kept] if intro is not None else kept
+
+
 def answer_list(
-    turn: Turn, listed: Sequence[Span], types: Sequence[str], conf: float, calibrated: bool
+    turn: Turn,
+    listed: Sequence[Span],
+    types: Sequence[str],
+    conf: float,
+    calibrated: bool,
+    why: str = "why_list",
 ) -> None:
-    """A list question answered by the whole list the checked sentence belongs to: its introduction, then
-    every item on its own line, each quoted verbatim and cited."""
+    """A list question answered by the list the checked sentence belongs to: its introduction (when it ends
+    with ":"), then every item on its own line, each quoted verbatim and cited."""
     a, lang = turn.answer, turn.lang
-    intro, items = listed[0], listed[1:]
-    lines = [f"{marked_quote(intro.text, types)} [1]"]
-    lines += [f"- {marked_quote(sp.text, types)} [{i}]" for i, sp in enumerate(items, 2)]
+    has_intro = listed[0].text.rstrip().endswith(":")
+    items = listed[1:] if has_intro else list(listed)
+    lines = [f"{marked_quote(listed[0].text, types)} [1]"] if has_intro else []
+    first = 2 if has_intro else 1
+    lines += [f"- {marked_quote(sp.text, types)} [{i}]" for i, sp in enumerate(items, first)]
     a.answer, a.mode, a.abstained = "\n".join(lines), "extractive", False
     a.citations = _cites(listed)
     conf_txt = fmt_conf(conf) if calibrated else t(lang, "conf_uncalibrated", conf=fmt_conf(conf))
-    a.explanation = t(lang, "why_list", n=len(items), conf=conf_txt)
+    a.explanation = t(lang, why, n=len(items), conf=conf_txt)
 
 
 def renumber_one(text: str, n: int) -> str:

@@ -48,6 +48,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "conf_uncalibrated": "{conf} (a yes/no reply: this model gives no probabilities)",
         "why_list": "The question asks for several items: the checked sentence (confidence {conf}) belongs to "
         "a list in the document, quoted whole, its {n} items each cited.",
+        "why_table": "The question asks for several items: the checked row (confidence {conf}) belongs to a "
+        "table in the document; each of its rows was checked against the question on its own, and the {n} "
+        "rows judged to answer it are quoted, each cited.",
     },
     "fr": {
         "unknown": "{name} ne fait pas partie du corpus : aucun document de ce fournisseur n'est disponible, "
@@ -87,6 +90,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "conf_uncalibrated": "{conf} (réponse oui/non : ce modèle ne donne pas de probabilités)",
         "why_list": "La question demande plusieurs éléments : la phrase vérifiée (confiance {conf}) appartient "
         "à une liste du document, citée en entier, ses {n} éléments chacun cité.",
+        "why_table": "La question demande plusieurs éléments : la ligne vérifiée (confiance {conf}) appartient "
+        "à un tableau du document ; chacune de ses lignes a été vérifiée séparément, et les {n} lignes jugées "
+        "y répondre sont citées, chacune avec sa référence.",
     },
 }
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}

@@ -86,8 +86,9 @@ def detect_language(text: str, default: str = "en") -> str:
 
 MAX_LABEL = 100
 
-# A list item's marker: bullets, "a)", "(b)", "(iv)", "2)"; not "3. Title" (a numbered heading)
-LIST_ITEM = re.compile(r"^\s*(?:[-•–—*▪●]\s|\(?[a-z]\)\s|\(?[ivx]{1,4}\)\s|\(?\d{1,2}\)\s)")
+# A list item's marker: bullets, "a)", "(b)", "(iv)", "2)"; not "3. Title" (a numbered heading). A hyphen
+# glued to a capital ("-Company", typed without its space) opens an item too.
+LIST_ITEM = re.compile(r"^\s*(?:[-•–—*▪●]\s|-(?=[A-ZÀ-ÖØ-Þ])|\(?[a-z]\)\s|\(?[ivx]{1,4}\)\s|\(?\d{1,2}\)\s)")
 ARTICLE_HEADING = re.compile(r"^(?:ARTICLE|Article)\s+(\d{1,3}|[IVXLC]{1,6})\b\s*[.:\-–—]?\s*(.*)$")
 NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+(\S.*)$")
 BULLET_LINE = re.compile(r"^[•·▪●◦■]\s*(\S.*)$")
@@ -333,13 +334,20 @@ def sentence_spans(
 ) -> list[tuple[int, int]]:
     """(start, end) of the units a quote is made of: sentence_bounds' sentences and list items, a piece
     under `min_chars` joined to the next one on its line, a short heading line dropped (the section label
-    names it), and a piece over `max_chars` cut at commas and semicolons so that quotes stay short."""
+    names it; a short list item is kept), and a piece over `max_chars` cut at commas and semicolons so that
+    quotes stay short."""
     merged: list[tuple[int, int]] = []
     for s, e in sentence_bounds(text):
         if merged and "\n" in text[merged[-1][1] : s]:
             ps, pe = merged[-1]
-            if pe - ps < min_chars and not re.search(r"\d", text[ps:pe].lstrip("0123456789. ")):
-                merged.pop()  # a short heading line ("16. Violation de données"): the label has the section
+            short = text[ps:pe]
+            if (
+                pe - ps < min_chars
+                and not re.search(r"\d", short.lstrip("0123456789. "))
+                and not is_list_item(short)
+            ):
+                merged.pop()  # a short heading line ("16. Violation de données"): the label has the section;
+                # a short list item ("- Title") is kept: it is one of the list's answers
             merged.append((s, e))
             continue
         if (

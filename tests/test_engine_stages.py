@@ -238,6 +238,8 @@ def test_missing_key_fact() -> None:
         ("Quel est le plafond et dans quel délai faut-il réclamer ?", 2),
         ("Can data be transferred to the US and in which cases?", 2),
         ("Which courts in Paris and Lyon are competent?", 1),
+        ("Puis-je transférer mon contrat à une autre société, et le Fournisseur peut-il céder le sien ?", 2),
+        ("Le client et le fournisseur peuvent-ils résilier le contrat ?", 1),  # one subject, no second ask
         ("After how long can the vendor close an inactive account? Give every case.", 1),  # an instruction
     ],
 )

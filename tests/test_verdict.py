@@ -1,0 +1,179 @@
+"""A closed question's yes or no (assistant.verdict): stated only when the negation reading and the model's
+reading of the sentence agree; a wording's own yes or no that they do not both give is rejected; a settled
+verdict opens the wording, or the sentence quoted verbatim when no wording passed. Then the same through
+the engine, with the check, the verdict reading and the wording faked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from assistant_fakes import FakeChecker, ScriptedChat, build_store
+
+from assistant import Assistant
+from assistant.check import Verdict
+from assistant.reasons import Rejection
+from assistant.say import Said, is_yes_no_question
+from assistant.spans import Span
+from assistant.verdict import NO_AT, YES_AT, Settled, negation_verdict, settle, with_verdict
+from core.types import Clause, WarningCode
+
+SENTENCE = "Le Sous-traitant n’est pas autorisé à prendre en charge les notifications de violation."
+QUESTION = "Le Sous-traitant peut-il notifier lui-même une violation à la CNIL ?"
+
+
+def span(text: str = SENTENCE) -> Span:
+    c = Clause(
+        id="acme-0",
+        vendor="acme",
+        vendor_name="Acme",
+        document="acme/terms.txt",
+        section="Violations",
+        start=0,
+        end=len(text),
+        text=text,
+        language="fr",
+        ordinal=0,
+        doc_sha256="x",
+    )
+    return Span(c, 0, len(text), text)
+
+
+class Reading:
+    """A verdict reader that answers one fixed P(yes), or fails."""
+
+    name = "reading"
+
+    def __init__(self, p: float | None) -> None:
+        self.p = p
+        self.calls: list[tuple[str, str]] = []
+
+    def check(self, question: str, sentence: str, label: str) -> Verdict:
+        self.calls.append((question, sentence))
+        if self.p is None:
+            raise RuntimeError("model down")
+        return Verdict(self.p, True, 0.0)
+
+
+@pytest.mark.parametrize(
+    "question,closed",
+    [
+        ("Le Prestataire peut-il sous-traiter ?", True),
+        ("Can Boost My Mail change its prices?", True),
+        ("Puis-je transférer mon contrat à une autre société ?", True),
+        ("Est-ce que les sauvegardes sont chiffrées ?", True),
+        ("Sous quel délai Humanlinker notifie-t-il une violation ?", False),
+        ("Où Humanlinker héberge-t-il les données ?", False),
+        ("Quels droits un administrateur peut-il exercer ?", False),
+        ("Qu'est-ce que le Client doit-il fournir ?", False),
+        ("What does LEO Bizdev use Amazon Web Services for?", False),
+    ],
+)
+def test_closed_questions(question: str, closed: bool) -> None:
+    assert is_yes_no_question(question) is closed
+
+
+@pytest.mark.parametrize(
+    "question,sentence,verdict",
+    [
+        (QUESTION, SENTENCE, "no"),
+        ("Are backups encrypted?", "Our database backups are encrypted using GPG.", "yes"),
+        ("Can it subcontract without consent?", "It may not subcontract without prior consent.", "no"),
+        ("Is the code never shared?", "The code is never shared.", "yes"),
+    ],
+)
+def test_negation_reading(question: str, sentence: str, verdict: str) -> None:
+    assert negation_verdict(question, sentence) == verdict
+
+
+@pytest.mark.parametrize(
+    "p,expected",
+    [
+        (0.1, "no"),  # both read "no"
+        (NO_AT, "no"),
+        (0.9, None),  # the model reads "yes", the negation "no": nothing is settled
+        (0.5, None),  # the model reads neither
+        (YES_AT - 0.01, None),
+    ],
+)
+def test_settle_needs_both_readings(p: float, expected: str | None) -> None:
+    reader = Reading(p)
+    s = settle(reader, QUESTION, SENTENCE, "Acme")
+    assert s.verdict == expected and s.negation == "no" and s.p_yes == p
+    assert reader.calls == [(QUESTION, SENTENCE)]
+    assert ("unsettled" in s.note()) is (expected is None)
+
+
+def test_settle_without_reader_or_with_a_failing_one() -> None:
+    assert settle(None, QUESTION, SENTENCE, "Acme") == Settled("no", "no")
+    failed = settle(Reading(None), QUESTION, SENTENCE, "Acme")
+    assert failed.verdict is None and failed.p_yes is None
+
+
+def test_verdict_opens_a_wording_without_one() -> None:
+    said = Said(text="Le Sous-traitant ne prend pas en charge ces notifications [1].")
+    out = with_verdict(said, Settled("no", "no", 0.1), span(), [], "fr")
+    assert out.text == "Non. Le Sous-traitant ne prend pas en charge ces notifications [1]."
+    assert with_verdict(said, Settled("yes", "yes", 0.9), span(), [], "en").text.startswith("Yes. ")
+
+
+def test_an_unbacked_yes_is_rejected() -> None:
+    said = Said(text="Oui, le Sous-traitant peut notifier la CNIL [1].")
+    for settled in (Settled(None, "yes", 0.52), Settled("no", "no", 0.1)):
+        out = with_verdict(said, settled, span(), [], "fr")
+        if settled.verdict is None:
+            assert out.text == "" and out.reason is Rejection.UNSETTLED and out.reason.states_no_answer
+        else:  # the wording is rejected, and the settled verdict opens the quoted sentence instead
+            assert out.text.startswith("Non. «") and out.reason is None
+    agreed = with_verdict(said, Settled("yes", "yes", 0.8), span(), [], "fr")
+    assert agreed == said
+
+
+def test_settled_verdict_quotes_the_sentence_when_no_wording_passed() -> None:
+    sp = span()
+    rejected = Said(reason=Rejection.REPEATS_QUESTION, failure=Rejection.REPEATS_QUESTION.value)
+    out = with_verdict(rejected, Settled("no", "no", 0.2), sp, [], "fr")
+    assert out.text.startswith("Non. «") and out.text.endswith("[1]") and out.reason is None
+    assert [c.quote for c in out.citations] == [SENTENCE] and out.citations[0].start == sp.start
+    # unsettled: nothing to add, the rejection stands
+    assert with_verdict(rejected, Settled(None, "no", 0.5), sp, [], "fr") == rejected
+    # the model said the sentence does not answer, or failed: kept as it is
+    for reason in (Rejection.NOT_FOUND, Rejection.SAYS_NOT_ANSWERED):
+        kept = Said(reason=reason, failure=reason.value)
+        assert with_verdict(kept, Settled("no", "no", 0.1), sp, [], "fr") == kept
+    down = Said(error=True, reason=Rejection.MODEL_UNAVAILABLE, failure="down")
+    assert with_verdict(down, Settled("no", "no", 0.1), sp, [], "fr") == down
+
+
+# ----------------------------------------------------------------------------- through the engine
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return build_store(tmp_path_factory.mktemp("store"))
+
+
+ASK = "Humanlinker peut-il notifier lui-même une violation de données à l'Autorité de contrôle pour le Client ?"
+RULE = [("n’est pas autorisé à prendre en charge les notifications", 0.95)]
+
+
+@pytest.mark.parametrize("p_verdict", [0.1, 0.9])
+def test_engine_states_a_verdict_only_when_both_readings_agree(built: Any, p_verdict: float) -> None:
+    settings, store, emb = built
+    reader = Reading(p_verdict)
+    asst = Assistant(
+        settings,
+        store=store,
+        embeddings=emb,
+        llm=ScriptedChat(replies=["Oui, Humanlinker peut notifier l'Autorité de contrôle [1]."]),
+        checker=FakeChecker(RULE),
+        verdict_checker=reader,
+        min_dense=0.0,
+    )
+    ans = asst.answer(ASK, vendors=["humanlinker"])
+    assert not ans.abstained and ans.citations
+    assert "n’est pas autorisé" in ans.citations[0].quote
+    assert WarningCode.VERDICT in ans.warning_codes and reader.calls
+    assert not ans.answer.startswith("Oui")  # the wording's "yes" contradicts the sentence either way
+    if p_verdict < NO_AT:  # both read "no": stated, before the sentence quoted verbatim
+        assert ans.mode == "generated" and ans.answer.startswith("Non. «")
+    else:  # the readings disagree: no verdict, the sentence is quoted
+        assert ans.mode == "extractive" and not ans.answer.startswith("Non")
