@@ -23,7 +23,7 @@ from assistant.say import Said, is_yes_no_question, say
 from assistant.spans import Span, split_clause
 from assistant.texts import reason_text, t
 from assistant.turn import Turn, fmt_conf
-from assistant.verdict import settle, with_verdict
+from assistant.verdict import settle, stated, unsettled
 from core.types import Citation, WarningCode
 
 # each ask of the question with its ranked candidates
@@ -160,17 +160,21 @@ def word(
     chosen: Sequence[Checked],
 ) -> list[Said]:
     """One short wording per checked sentence, each for its own ask (a small model restating two sentences
-    at once drops one of them), until the model fails."""
+    at once drops one of them), until the model fails; for a closed question whose verdict two readings
+    settle, the verdict and the quoted sentence instead (assistant.verdict)."""
     tg = time.perf_counter()
     out: list[Said] = []
     for c in chosen:
         ask = (c.ask or question) if len(chosen) > 1 else question
         span = c.cand.span
         # a closed question's verdict first: the sentence's check left most of this prompt in the KV cache
-        settled = None
-        if is_yes_no_question(ask):
+        closed = is_yes_no_question(ask)
+        if closed:
             settled = settle(parts.verdict_checker, ask, corpus.readable(span), span.clause.vendor_name)
             turn.answer.warn(WarningCode.VERDICT, settled.note())
+            if settled.verdict:  # the verdict and the sentence that decides it: no wording to ask for
+                out.append(stated(settled.verdict, span, question_types(ask), turn.lang))
+                continue
         said = say(
             parts.llm,
             parts.prompt(),
@@ -183,11 +187,8 @@ def word(
         )
         if said.first_token_ms is not None and "llm_first_token" not in turn.timings:
             turn.timings["llm_first_token"] = (tg - turn.t0) * 1000 + said.first_token_ms
-        if settled is not None:
-            shown = with_verdict(said, settled, span, question_types(ask), turn.lang)
-            if said.reason is not None and shown.text:  # the verdict opens the quote the wording failed on
-                turn.answer.warn(WarningCode.WORDING_REJECTED, f"wording rejected: {said.failure}")
-            said = shown
+        if closed:
+            said = unsettled(said)
         out.append(said)
         if said.error:
             break

@@ -9,9 +9,9 @@ errors:
   (the engine prompt's `verdict` section), read as P(yes) from its first token; it is wrong on long
   conditional sentences, and leans to "no".
 
-A verdict is stated only when both agree. The model's own wording states one too (the 1.5B model tends to
-open with "Yes, <the question restated>" whatever the sentence says); it is shown only when the two readings
-give the same one. On the gold dev split's closed questions, with each item's evidence as the sentence
+A verdict is stated only when both agree, as the verdict and the sentence quoted verbatim. Otherwise the
+model's wording is shown only if it states no yes or no of its own (the 1.5B model tends to open with
+"Yes, <the question restated>" whatever the sentence says). On the gold dev split's closed questions, with each item's evidence as the sentence
 (27 items, six vendors; Intel Xeon, Qwen2.5-Coder-1.5B Q4_K_M): the negation reading is right on 25, the
 model's on 21 (read at P(yes) 0.5); with the model's reading taken only outside 0.4-0.6, the two agree on 16,
 all right, and on none of the wrongly chosen sentences seen there."""
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 # sentence that does not decide the question leaves it near even odds (0.51-0.53 on the dev split's wrongly
 # chosen sentences), and "yes" is also what the negation reading says of any sentence without a negation.
 YES_AT, NO_AT = 0.6, 0.4
-# A wording the model did not write from the sentence: no verdict is added to it
-_NOT_ANSWERED = (Rejection.NOT_FOUND, Rejection.SAYS_NOT_ANSWERED, Rejection.MODEL_UNAVAILABLE)
 
 
 @dataclass(frozen=True)
@@ -76,28 +74,20 @@ def settle(checker: Checker | None, question: str, sentence: str, label: str) ->
     return Settled(by_negation if by_model == by_negation else None, by_negation, p)
 
 
-def with_verdict(said: Said, settled: Settled, span: Span, types: Sequence[str], lang: str) -> Said:
-    """The wording shown for a closed question's sentence, given what the two readings settled:
-    - a wording whose yes or no they do not both give is rejected (Rejection.UNSETTLED);
-    - a wording without one is opened with the settled verdict ("No. Humanlinker does not guarantee…");
-    - when no wording passed (it repeated the question, its yes contradicted the sentence…) but a verdict is
-      settled, the verdict opens the sentence quoted verbatim: "No. «…» [1]".
-    A wording the model did not write from the sentence (it found no answer there, or failed) is kept as
-    it is."""
-    if said.error or said.reason in _NOT_ANSWERED:
-        return said
-    word = t(lang, settled.verdict) if settled.verdict else ""
-    if said.text:
-        own = yes_no(said.text)
-        if own is not None and own != settled.verdict:
-            said = replace(
-                said, text="", citations=[], reason=Rejection.UNSETTLED, failure=Rejection.UNSETTLED.value
-            )
-        elif own is None and word:
-            return replace(said, text=f"{word} {said.text}")
-        else:
-            return said
-    if not word:
-        return said
-    quote = f"{word} {marked_quote(span.text, types)} [1]"
-    return replace(said, text=quote, citations=[span_citation(1, span)], reason=None, failure="")
+def stated(verdict: str, span: Span, types: Sequence[str], lang: str) -> Said:
+    """The answer to a closed question whose verdict is settled: the verdict, then the sentence that decides
+    it quoted verbatim ("No. «…» [1]"). No wording is asked for: the small model's restatement of a closed
+    question is the question with "Yes" before it, which can only lose what the sentence says ("we recommend
+    two-factor authentication" read as "mandatory")."""
+    text = f"{t(lang, verdict)} {marked_quote(span.text, types)} [1]"
+    return Said(text=text, citations=[span_citation(1, span)])
+
+
+def unsettled(said: Said) -> Said:
+    """A closed question's wording when no verdict is settled: shown when it states no yes or no of its own
+    (it may restate what the sentence says), rejected (Rejection.UNSETTLED) when it does."""
+    if said.text and yes_no(said.text) is not None:
+        return replace(
+            said, text="", citations=[], reason=Rejection.UNSETTLED, failure=Rejection.UNSETTLED.value
+        )
+    return said

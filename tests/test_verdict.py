@@ -1,7 +1,7 @@
 """A closed question's yes or no (assistant.verdict): stated only when the negation reading and the model's
-reading of the sentence agree; a wording's own yes or no that they do not both give is rejected; a settled
-verdict opens the wording, or the sentence quoted verbatim when no wording passed. Then the same through
-the engine, with the check, the verdict reading and the wording faked."""
+reading of the sentence agree, as the verdict and the sentence quoted verbatim; otherwise a wording's own
+yes or no is rejected. Then the same through the engine, with the check, the verdict reading and the wording
+faked."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from assistant.check import Verdict
 from assistant.reasons import Rejection
 from assistant.say import Said, is_yes_no_question
 from assistant.spans import Span
-from assistant.verdict import NO_AT, YES_AT, Settled, negation_verdict, settle, with_verdict
+from assistant.verdict import NO_AT, YES_AT, Settled, negation_verdict, settle, stated, unsettled
 from core.types import Clause, WarningCode
 
 SENTENCE = "Le Sous-traitant n’est pas autorisé à prendre en charge les notifications de violation."
@@ -110,39 +110,22 @@ def test_settle_without_reader_or_with_a_failing_one() -> None:
     assert failed.verdict is None and failed.p_yes is None
 
 
-def test_verdict_opens_a_wording_without_one() -> None:
-    said = Said(text="Le Sous-traitant ne prend pas en charge ces notifications [1].")
-    out = with_verdict(said, Settled("no", "no", 0.1), span(), [], "fr")
-    assert out.text == "Non. Le Sous-traitant ne prend pas en charge ces notifications [1]."
-    assert with_verdict(said, Settled("yes", "yes", 0.9), span(), [], "en").text.startswith("Yes. ")
-
-
-def test_an_unbacked_yes_is_rejected() -> None:
-    said = Said(text="Oui, le Sous-traitant peut notifier la CNIL [1].")
-    for settled in (Settled(None, "yes", 0.52), Settled("no", "no", 0.1)):
-        out = with_verdict(said, settled, span(), [], "fr")
-        if settled.verdict is None:
-            assert out.text == "" and out.reason is Rejection.UNSETTLED and out.reason.states_no_answer
-        else:  # the wording is rejected, and the settled verdict opens the quoted sentence instead
-            assert out.text.startswith("Non. «") and out.reason is None
-    agreed = with_verdict(said, Settled("yes", "yes", 0.8), span(), [], "fr")
-    assert agreed == said
-
-
-def test_settled_verdict_quotes_the_sentence_when_no_wording_passed() -> None:
+def test_a_settled_verdict_is_stated_with_the_sentence_quoted() -> None:
     sp = span()
-    rejected = Said(reason=Rejection.REPEATS_QUESTION, failure=Rejection.REPEATS_QUESTION.value)
-    out = with_verdict(rejected, Settled("no", "no", 0.2), sp, [], "fr")
+    out = stated("no", sp, [], "fr")
     assert out.text.startswith("Non. «") and out.text.endswith("[1]") and out.reason is None
     assert [c.quote for c in out.citations] == [SENTENCE] and out.citations[0].start == sp.start
-    # unsettled: nothing to add, the rejection stands
-    assert with_verdict(rejected, Settled(None, "no", 0.5), sp, [], "fr") == rejected
-    # the model said the sentence does not answer, or failed: kept as it is
-    for reason in (Rejection.NOT_FOUND, Rejection.SAYS_NOT_ANSWERED):
-        kept = Said(reason=reason, failure=reason.value)
-        assert with_verdict(kept, Settled("no", "no", 0.1), sp, [], "fr") == kept
-    down = Said(error=True, reason=Rejection.MODEL_UNAVAILABLE, failure="down")
-    assert with_verdict(down, Settled("no", "no", 0.1), sp, [], "fr") == down
+    assert stated("yes", sp, [], "en").text.startswith("Yes. «")
+
+
+def test_without_a_settled_verdict_a_wording_s_yes_or_no_is_rejected() -> None:
+    said = Said(text="Oui, le Sous-traitant peut notifier la CNIL [1].")
+    out = unsettled(said)
+    assert out.text == "" and out.reason is Rejection.UNSETTLED and out.reason.states_no_answer
+    plain = Said(text="Le Sous-traitant ne prend pas en charge ces notifications [1].")
+    assert unsettled(plain) == plain  # no verdict of its own: it restates the sentence
+    rejected = Said(reason=Rejection.REPEATS_QUESTION, failure=Rejection.REPEATS_QUESTION.value)
+    assert unsettled(rejected) == rejected
 
 
 # ----------------------------------------------------------------------------- through the engine
@@ -159,11 +142,12 @@ RULE = [("n’est pas autorisé à prendre en charge les notifications", 0.95)]
 def test_engine_states_a_verdict_only_when_both_readings_agree(built: Any, p_verdict: float) -> None:
     settings, store, emb = built
     reader = Reading(p_verdict)
+    llm = ScriptedChat(replies=["Oui, Humanlinker peut notifier l'Autorité de contrôle [1]."])
     asst = Assistant(
         settings,
         store=store,
         embeddings=emb,
-        llm=ScriptedChat(replies=["Oui, Humanlinker peut notifier l'Autorité de contrôle [1]."]),
+        llm=llm,
         checker=FakeChecker(RULE),
         verdict_checker=reader,
         min_dense=0.0,
@@ -173,7 +157,8 @@ def test_engine_states_a_verdict_only_when_both_readings_agree(built: Any, p_ver
     assert "n’est pas autorisé" in ans.citations[0].quote
     assert WarningCode.VERDICT in ans.warning_codes and reader.calls
     assert not ans.answer.startswith("Oui")  # the wording's "yes" contradicts the sentence either way
-    if p_verdict < NO_AT:  # both read "no": stated, before the sentence quoted verbatim
+    if p_verdict < NO_AT:  # both read "no": stated, before the sentence quoted verbatim; no wording asked
         assert ans.mode == "generated" and ans.answer.startswith("Non. «")
-    else:  # the readings disagree: no verdict, the sentence is quoted
-        assert ans.mode == "extractive" and not ans.answer.startswith("Non")
+        assert llm.replies  # the scripted wording was never asked for
+    else:  # the readings disagree: the wording's "yes" is rejected, the sentence is quoted
+        assert ans.mode == "extractive" and not ans.answer.startswith("Non") and not llm.replies
