@@ -134,7 +134,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return build_store(tmp_path_factory.mktemp("store"))
 
 
-ASK = "Humanlinker peut-il notifier lui-même une violation de données à l'Autorité de contrôle pour le Client ?"
+ASK = (
+    "Humanlinker peut-il notifier lui-même une violation de données à l'Autorité de contrôle pour le Client ?"
+)
 RULE = [("n’est pas autorisé à prendre en charge les notifications", 0.95)]
 
 
@@ -162,3 +164,43 @@ def test_engine_states_a_verdict_only_when_both_readings_agree(built: Any, p_ver
         assert llm.replies  # the scripted wording was never asked for
     else:  # the readings disagree: the wording's "yes" is rejected, the sentence is quoted
         assert ans.mode == "extractive" and not ans.answer.startswith("Non") and not llm.replies
+
+
+class RuleReading(Reading):
+    """A verdict reader whose P(yes) depends on the sentence: the first rule found in it, else `default`."""
+
+    def __init__(self, rules: list[tuple[str, float]], default: float) -> None:
+        super().__init__(default)
+        self.rules = rules
+
+    def check(self, question: str, sentence: str, label: str) -> Verdict:
+        self.calls.append((question, sentence))
+        p = next((p for pattern, p in self.rules if pattern in sentence), self.p)
+        return Verdict(float(p if p is not None else 0.5), True, 0.0)
+
+
+def test_a_closed_question_is_answered_by_the_sentence_that_decides_it(built: Any) -> None:
+    """The better-checked sentence (Humanlinker notifies the Client within 48 hours) leaves "can it notify
+    the authority itself?" unsettled; the other accepted one ("is not authorised to handle notifications to
+    the supervisory authority") settles it: that one answers."""
+    from assistant.confidence import EngineConfig
+
+    settings, store, emb = built
+    reader = RuleReading([("n’est pas autorisé", 0.1)], default=0.5)
+    asst = Assistant(
+        settings,
+        store=store,
+        embeddings=emb,
+        llm=ScriptedChat(replies=[]),  # a settled verdict asks for no wording
+        checker=FakeChecker([("48 heures ouvrées", 0.95), ("n’est pas autorisé à prendre en charge", 0.6)]),
+        verdict_checker=reader,
+        engine=EngineConfig(accept_at=0.99, max_checks=40, abstain_below=0.3, checker_margin=0.2),
+        min_dense=0.0,
+    )
+    ans = asst.answer(ASK, vendors=["humanlinker"])
+    assert any("48 heures ouvrées" in s for _, s in reader.calls)  # the selected sentence was read first
+    assert "48 heures ouvrées" in reader.calls[0][1]
+    assert ans.answer.startswith("Non. «") and "n’est pas autorisé" in ans.citations[0].quote
+    note = next(w for w in ans.warnings if w.startswith("check: "))
+    chosen = next(e for e in note.split("; ") if e.endswith("chosen"))
+    assert f"{ans.citations[0].start}-{ans.citations[0].end}" in chosen
