@@ -255,11 +255,12 @@ def candidates(
         if any(sp.start < e and s < sp.end for s, e in bad):
             continue
         shown = readable(sp) if readable is not None else sp.text
-        # a short table row ("OpenAI | Intelligence artificielle générative") or list item ("- Title")
-        # reads like a label line, but it is one of a table's or a list's answers: it is a candidate
+        # a short table row ("OpenAI | Intelligence artificielle générative") or an item among others of
+        # a list ("- Title") reads like a label line, but it is one of the table's or the list's answers:
+        # it is a candidate (a bullet standing alone between blank lines is a heading: "• Sauvegardes")
         if (
             shown == sp.text
-            and not is_list_item(sp.text)
+            and not among_items(sp)
             and is_heading(sp.text, own_line=own_line(sp), labels=True)
         ):
             continue
@@ -271,6 +272,19 @@ def candidates(
     if weights.get("sentence") and retrieval.query_vector and sentence_vectors is not None:
         sims = sentence_vectors.similarities(retrieval.query_vector, texts)
     return rank(spans, strip_mentions(question, retrieval.mentions), weights, sims, texts)
+
+
+def among_items(sp: Span) -> bool:
+    """Whether the span is a list item with another item on the line right before or after it (no blank
+    line between): "- Title" in "- Profile photo / - Title / - Last name", not a bullet used as a heading,
+    alone between blank lines ("• Sauvegardes")."""
+    text, i = sp.clause.text, sp.start - sp.clause.start
+    if not is_list_item(sp.text) or text[i : i + len(sp.text)] != sp.text:
+        return False
+    before, after = text[:i].rstrip(" \t"), text[i + len(sp.text) :].lstrip(" \t")
+    prev = before[:-1].rsplit("\n", 1)[-1] if before.endswith("\n") else ""
+    nxt = after[1:].split("\n", 1)[0] if after.startswith("\n") else ""
+    return is_list_item(prev) or is_list_item(nxt)
 
 
 def own_line(sp: Span) -> bool:

@@ -93,3 +93,40 @@ def test_a_list_question_over_a_table_keeps_the_rows_the_check_accepts(built: An
     assert ans.mode == "extractive" and ans.answer.count("\n- ") == 2
     text = store.document_text(ans.citations[0].document)
     assert all(text[c.start : c.end] == c.quote for c in ans.citations)
+
+
+def test_items_among_others_are_candidates_but_a_lone_bullet_heading_is_not() -> None:
+    from assistant.rank import among_items
+    from assistant.spans import split_clause
+    from core.types import Clause
+
+    def spans(text: str) -> dict[str, bool]:
+        c = Clause(
+            id="x",
+            vendor="a",
+            vendor_name="A",
+            document="a/t.txt",
+            section="",
+            start=0,
+            end=len(text),
+            text=text,
+            language="en",
+            ordinal=0,
+            doc_sha256="x",
+        )
+        return {sp.text: among_items(sp) for sp in split_clause(c)}
+
+    listed = spans(
+        "It includes the following information:\n\n- Profile photo\n- Title\n-Company\n\nThen a paragraph."
+    )
+    assert listed == {
+        "It includes the following information:": False,
+        "- Profile photo": True,
+        "- Title": True,
+        "-Company": True,
+        "Then a paragraph.": False,
+    }
+    headed = spans(
+        "A paragraph.\n\n  • Backups\n\n  • Backup schedule\n\nThe provider copies the data daily."
+    )
+    assert headed["• Backups"] is False and headed["• Backup schedule"] is False
