@@ -140,6 +140,11 @@ ISSUE_PAIRS = [
 ]
 # scale and currency: the issue's own pairs (not corpus sentences)
 SCALE_PAIRS = [
+    # digits inside a name are no figure ("37signals"); glued units still are ("30jours")
+    ("37signals notifies the Customer without undue delay [1].", "We notify you without undue delay.", True),
+    ("37signals notifies within 37 days [1].", "37signals notifies without undue delay.", False),
+    ("Le préavis est de 30 jours [1].", "un préavis de 30jours", True),
+    ("Le préavis est de 60 jours [1].", "un préavis de 30jours", False),
     ("The cap is 1 billion [1].", "plafonnée à 1 million", False),
     ("The cap is 1 million [1].", "plafonnée à 1 million", True),
     ("The cap is one million euros [1].", "plafonnée à un million d'euros", True),

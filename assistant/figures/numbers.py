@@ -48,9 +48,15 @@ PHRASE_RE = re.compile(
 )
 _TOKEN_RE = re.compile(rf"{LETTER}+", re.I)
 # a number in digits, with a thousands separator ("1 000", "1.500", "1,000.50") or a decimal one ("99,9")
+# Digits glued to a word of four letters or more that is no unit are part of a name ("37signals",
+# "1Password"), not a figure; glued units stay figures ("48h", "30jours", "3mois", "100k€").
+_GLUED_NAME = (
+    r"(?!(?:jours?|heures?|mois|euros?|semaines?|minutes?|secondes?|années?|octets?|hours?|days?|weeks?"
+    r"|months?|years?|seconds?|bytes?)\b)[^\W\d_]{4,}"
+)
 DIGITS_RE = re.compile(
     r"(?<![\w.,])(?:\d{1,3}(?P<sep>[ \u00a0\u202f.,'’])\d{3}(?:(?P=sep)\d{3})*(?:[.,]\d+)?"
-    r"|\d+(?:[.,]\d+)?)(?!\d)"
+    rf"|\d+(?:[.,]\d+)?)(?!\d)(?!{_GLUED_NAME})"
 )
 # a French phone number: an identifier, not a quantity
 PHONE_RE = re.compile(r"(?<![\w.+])(?:\+33\s?|0)[1-9](?:[ .]?\d{2}){4}(?!\d)")
