@@ -139,8 +139,6 @@ def check_asks(
             v.case_conflict = case_conflict(ask, v.cand.span.text)
             v.conf = 0.0 if v.case_conflict else engine.confidence(v.signals)
         best = run.verdicts[engine.select([v.conf for v in run.verdicts])]
-        if is_yes_no_question(ask):
-            best = deciding(turn, parts, corpus, ask, run.verdicts, best)
         turn.answer.warn(WarningCode.CHECK, checked_note(run.verdicts, best))
         if i == 0 or engine.accepts_secondary(best.conf, best.p):
             if all(best.cand.span.key != c.cand.span.key for c in chosen):
@@ -152,24 +150,6 @@ def check_asks(
         if len(ms) > 1:
             turn.timings["check_next_ms"] = sum(ms[1:]) / len(ms[1:])
     return chosen, error
-
-
-def deciding(
-    turn: Turn, parts: Parts, corpus: CorpusView, ask: str, verdicts: Sequence[Checked], best: Checked
-) -> Checked:
-    """A closed ask's answering sentence: the one selected if its yes or no is settled by the two readings
-    (assistant.verdict), else the best-ranked other accepted sentence that settles it ("Can Humanlinker
-    notify the CNIL itself?" is decided by "it is not authorised to handle notifications to the
-    supervisory authority", not by the better-ranked "it notifies the Client within 48 hours"), else the one
-    selected. Only the sentences already checked are read (one short prompt each, most of it cached)."""
-    accepted = [best, *(v for v in verdicts if v is not best and v.conf >= parts.engine.abstain_below)]
-    for v in accepted:
-        sp = v.cand.span
-        v.settled = settle(parts.verdict_checker, ask, corpus.readable(sp), sp.clause.vendor_name)
-        turn.answer.warn(WarningCode.VERDICT, f"{sp.clause.document}:{sp.start}-{sp.end} {v.settled.note()}")
-        if v.settled.verdict:
-            return v
-    return best
 
 
 def word(
@@ -190,10 +170,8 @@ def word(
         # a closed question's verdict first: the sentence's check left most of this prompt in the KV cache
         closed = is_yes_no_question(ask)
         if closed:
-            settled = c.settled
-            if settled is None:  # read when the ask was checked (deciding); here for a caller that did not
-                settled = settle(parts.verdict_checker, ask, corpus.readable(span), span.clause.vendor_name)
-                turn.answer.warn(WarningCode.VERDICT, settled.note())
+            settled = settle(parts.verdict_checker, ask, corpus.readable(span), span.clause.vendor_name)
+            turn.answer.warn(WarningCode.VERDICT, settled.note())
             if settled.verdict:  # the verdict and the sentence that decides it: no wording to ask for
                 out.append(stated(settled.verdict, span, question_types(ask), turn.lang))
                 continue
