@@ -53,6 +53,7 @@ class Said:
     error: bool = False  # the model itself failed (endpoint down, missing file)
     raw: str = ""
     first_token_ms: float | None = None
+    verdict: str | None = None  # a closed question's settled yes or no, stated before the quoted sentence
 
 
 def say_messages(

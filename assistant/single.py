@@ -226,7 +226,8 @@ def conclude(
         a.signals["wording_no_answer"] = 1.0 if no_answer else 0.0
     if generated == len(chosen):
         a.answer, a.mode = " ".join(pieces), "generated"
-        a.explanation = t(lang, "why_generated", conf=conf_txt)
+        why = "why_verdict" if all(s.verdict for s in said) else "why_generated"
+        a.explanation = t(lang, why, conf=conf_txt)
     elif generated:
         a.answer, a.mode = "\n".join(pieces), "generated"
         a.explanation = t(lang, "why_generated", conf=conf_txt)

@@ -28,6 +28,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "confirmed that the cited sentence answers the question (confidence {conf}), and "
         "the wording above was checked against it: every figure in it appears in the "
         "quoted clause.",
+        "why_verdict": "The cited sentence was judged to answer the question (confidence {conf}), and two "
+        "readings of it agree on the yes or no: the count of its negations against the question's, and the "
+        "language model asked whether, by this sentence, the answer is yes or no. The sentence is quoted as "
+        "written after it.",
         "why_quoted": "The cited sentence was judged to answer the question (confidence {conf}), but no "
         "wording of it passed the checks ({reason}), so the clause is quoted as written; the "
         "key words are in bold.",
@@ -70,6 +74,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_generated": "L'assistant a classé les phrases des clauses retrouvées, le modèle de langue a "
         "confirmé que la phrase citée répond à la question (confiance {conf}), et la "
         "formulation ci-dessus a été vérifiée : chaque chiffre figure dans la clause citée.",
+        "why_verdict": "La phrase citée a été jugée répondre à la question (confiance {conf}), et deux lectures "
+        "s'accordent sur le oui ou le non : le nombre de ses négations comparé à celui de la question, et le "
+        "modèle de langue interrogé sur ce que la phrase répond, oui ou non. La phrase est citée telle quelle "
+        "à la suite.",
         "why_quoted": "La phrase citée a été jugée répondre à la question (confiance {conf}), mais aucune "
         "reformulation n'a passé les contrôles ({reason}) : la clause est donc citée telle "
         "quelle, les mots clés en gras.",

@@ -80,7 +80,7 @@ def stated(verdict: str, span: Span, types: Sequence[str], lang: str) -> Said:
     question is the question with "Yes" before it, which can only lose what the sentence says ("we recommend
     two-factor authentication" read as "mandatory")."""
     text = f"{t(lang, verdict)} {marked_quote(span.text, types)} [1]"
-    return Said(text=text, citations=[span_citation(1, span)])
+    return Said(text=text, citations=[span_citation(1, span)], verdict=verdict)
 
 
 def unsettled(said: Said) -> Said:

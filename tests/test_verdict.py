@@ -162,5 +162,6 @@ def test_engine_states_a_verdict_only_when_both_readings_agree(built: Any, p_ver
     if p_verdict < NO_AT:  # both read "no": stated, before the sentence quoted verbatim; no wording asked
         assert ans.mode == "generated" and ans.answer.startswith("Non. «")
         assert llm.replies  # the scripted wording was never asked for
+        assert "deux lectures" in ans.explanation  # the reader is told how the verdict was reached
     else:  # the readings disagree: the wording's "yes" is rejected, the sentence is quoted
         assert ans.mode == "extractive" and not ans.answer.startswith("Non") and not llm.replies
