@@ -24,7 +24,7 @@ _WHICH_PLURAL = re.compile(
     re.I,
 )
 # What may stand between two items of one list: white space holding a line break (a blank line only right
-# after the introduction).
+# after the introduction, or between two marked items).
 _ITEM_GAP = re.compile(r"[ \t]*\n[ \t]*")
 _INTRO_GAP = re.compile(r"[ \t]*\n(?:[ \t]*\n)?[ \t]*")
 MAX_ITEMS = 12
@@ -45,8 +45,9 @@ def list_run(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None,
     """(introduction, items) of the list that `best` introduces or belongs to, from `spans` (the sentences
     and list items of `best`'s document, any order) and the document's `text`; ([], None) when `best` is in
     no list. An introduction ends with ":"; each item stands on its own line, right after the previous one
-    (after the introduction a blank line may come first); the list ends with an item that ends a sentence
-    when the next line opens no item, or with the first line that does not follow on the next line."""
+    (a blank line may come after the introduction, and between two marked items); the list ends with an
+    item that ends a sentence when the next line opens no item, or with the first line that does not follow
+    on the next line."""
     doc = _lines(
         sorted(
             {sp.key: sp for sp in spans if sp.clause.document == best.clause.document}.values(),
@@ -65,7 +66,9 @@ def list_run(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None,
     while start > 0 and not doc[start].text.rstrip().endswith(":"):
         prev = doc[start - 1]
         is_intro = prev.text.rstrip().endswith(":")
-        if not follows(prev, doc[start], _INTRO_GAP if is_intro else _ITEM_GAP):
+        if not follows(
+            prev, doc[start], _INTRO_GAP if is_intro or _marked_pair(prev, doc[start]) else _ITEM_GAP
+        ):
             break
         if (
             not is_intro
@@ -79,7 +82,8 @@ def list_run(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None,
     items: list[Span] = []
     for k in range(first, len(doc)):
         before = doc[k - 1] if k > 0 else None
-        gap = _INTRO_GAP if before is not None and before is intro else _ITEM_GAP
+        spaced = before is not None and (before is intro or _marked_pair(before, doc[k]))
+        gap = _INTRO_GAP if spaced else _ITEM_GAP
         if k > first or intro is not None:
             if before is None or not follows(before, doc[k], gap):
                 break
@@ -91,6 +95,12 @@ def list_run(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None,
     if intro is None or len(items) < 2 or not intro.start <= best.start < items[-1].end:
         return None, []
     return intro, items
+
+
+def _marked_pair(a: Span, b: Span) -> bool:
+    """Two marked items in a row ("- Users: …" then "- Customer's employees: …"): a blank line may stand
+    between them, as in lists whose items are paragraphs of their own."""
+    return is_list_item(a.text) and is_list_item(b.text)
 
 
 def _lines(spans: Sequence[Span], text: str) -> list[Span]:

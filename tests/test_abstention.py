@@ -405,3 +405,29 @@ def test_a_list_item_of_several_sentences_is_one_item() -> None:
         items[0].text.endswith("Contrôle des accès par rôle.")
         and text[items[0].start : items[0].end] == items[0].text
     )
+
+
+def test_a_list_whose_items_are_paragraphs_is_one_list() -> None:
+    """Marked items separated by blank lines ("- Users: …", blank line, "- Customer's employees: …") are one
+    list; a paragraph after a blank line is not an item of it."""
+    from assistant.lists import list_run
+    from assistant.spans import split_clause
+    from core.types import Clause
+
+    text = (
+        "The data processed concerns the following categories of persons:\n\n"
+        "- Users: persons accessing and using the platform.\n\n"
+        "- Customer's employees: employees accessing the platform for their duties.\n\n"
+        "- Customer's partners: partners involved in the use of the platform.\n\n"
+        "The Service Provider keeps a register of processing.\n"
+    )
+    c = Clause("c", "v", "V", "v/t.txt", "Persons", 0, len(text), text, "en", 0, "x")
+    spans = split_clause(c)
+    intro = next(sp for sp in spans if sp.text.endswith("persons:"))
+    got, items = list_run(intro, spans, text)
+    assert got == intro
+    assert [sp.text[:16] for sp in items] == ["- Users: persons", "- Customer's emp", "- Customer's par"]
+    single = text.replace(":\n\n- Users", ":\n- Users").replace(".\n\n- ", ".\n- ")
+    c2 = Clause("c", "v", "V", "v/t.txt", "Persons", 0, len(single), single, "en", 0, "x")
+    sp2 = split_clause(c2)
+    assert len(list_run(next(s for s in sp2 if s.text.endswith("persons:")), sp2, single)[1]) == 3
