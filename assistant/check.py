@@ -269,9 +269,6 @@ class Checked:
     signals: dict[str, float] = field(default_factory=dict)  # what `conf` was computed from
     # the sentence is limited to another case than the question's (assistant.cases): never accepted
     case_conflict: bool = False
-    settled: Any = (
-        None  # for a closed question, the two readings of its yes or no (assistant.verdict.Settled)
-    )
 
     @property
     def p(self) -> float:
