@@ -86,9 +86,12 @@ class CorpusView:
 
     def tables(self, span: Any) -> list[Table]:
         """The text tables of the span's document version (found once)."""
-        key = (span.clause.document, span.clause.doc_sha256)
+        return self._tables_of(span.clause.document, span.clause.doc_sha256)
+
+    def _tables_of(self, document: str, sha: str) -> list[Table]:
+        key = (document, sha)
         if key not in self._tables:
-            self._tables[key] = find_tables(self.document_text(*key))
+            self._tables[key] = find_tables(self.document_text(document, sha))
         return self._tables[key]
 
     def readable(self, span: Any) -> str:
@@ -111,11 +114,7 @@ class CorpusView:
             return []
         out: list[Any] = []
         for rec in records:
-            text = self.document_text(rec.document, rec.sha256)
-            key = (rec.document, rec.sha256)
-            if key not in self._tables:
-                self._tables[key] = find_tables(text)
-            for table in self._tables[key]:
+            for table in self._tables_of(rec.document, rec.sha256):
                 if table.header is None:
                     continue
                 for row in table.rows:

@@ -278,21 +278,30 @@ def among_items(sp: Span) -> bool:
     """Whether the span is a list item with another item on the line right before or after it (no blank
     line between): "- Title" in "- Profile photo / - Title / - Last name", not a bullet used as a heading,
     alone between blank lines ("• Sauvegardes")."""
-    text, i = sp.clause.text, sp.start - sp.clause.start
-    if not is_list_item(sp.text) or text[i : i + len(sp.text)] != sp.text:
+    around = _around(sp)
+    if not is_list_item(sp.text) or around is None:
         return False
-    before, after = text[:i].rstrip(" \t"), text[i + len(sp.text) :].lstrip(" \t")
+    before, after = around
     prev = before[:-1].rsplit("\n", 1)[-1] if before.endswith("\n") else ""
     nxt = after[1:].split("\n", 1)[0] if after.startswith("\n") else ""
     return is_list_item(prev) or is_list_item(nxt)
 
 
-def own_line(sp: Span) -> bool:
-    """Whether the span is a whole line of its clause (a line break, or the clause's edge, on both sides)."""
+def _around(sp: Span) -> tuple[str, str] | None:
+    """The clause's text before and after the span, spaces and tabs next to it stripped; None when the span
+    is not where its offsets say in its clause."""
     text, i = sp.clause.text, sp.start - sp.clause.start
     if not 0 <= i <= len(text) or text[i : i + len(sp.text)] != sp.text:
+        return None
+    return text[:i].rstrip(" \t"), text[i + len(sp.text) :].lstrip(" \t")
+
+
+def own_line(sp: Span) -> bool:
+    """Whether the span is a whole line of its clause (a line break, or the clause's edge, on both sides)."""
+    around = _around(sp)
+    if around is None:
         return False
-    before, after = text[:i].rstrip(" \t"), text[i + len(sp.text) :].lstrip(" \t")
+    before, after = around
     return (not before or before.endswith("\n")) and (not after or after.startswith("\n"))
 
 

@@ -179,6 +179,12 @@ def negations(text: str) -> int:
     return len(_NEGATION.findall(text))
 
 
+def negation_verdict(question: str, sentence: str) -> str:
+    """The negation reading of a closed question's sentence: "yes" when the sentence's negations have the
+    question's parity, else "no"."""
+    return "yes" if (negations(question) - negations(sentence)) % 2 == 0 else "no"
+
+
 def states_no_answer(failure: str) -> bool:
     """Whether a wording rejection's note (Said.failure, or a recorded "wording rejected: …" warning) says
     the model stated no answer from the sentence (Rejection.states_no_answer)."""
@@ -217,7 +223,7 @@ def wording_problem(
         return no(Rejection.UNKNOWN_CITATION)
     verdict = yes_no(text) if is_yes_no_question(question) else None
     sentence = " ".join(sp.text for sp in spans)
-    if verdict is not None and (negations(question) - negations(sentence)) % 2 == (verdict == "yes"):
+    if verdict is not None and verdict != negation_verdict(question, sentence):
         return no(Rejection.POLARITY)
     if verdict is None and adds_nothing(text, question, names):
         return no(Rejection.REPEATS_QUESTION)

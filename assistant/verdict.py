@@ -26,7 +26,7 @@ from assistant.check import Checker
 from assistant.citations import span_citation
 from assistant.outcomes import marked_quote
 from assistant.reasons import Rejection
-from assistant.say import Said, negations, yes_no
+from assistant.say import Said, negation_verdict, yes_no
 from assistant.spans import Span
 from assistant.texts import t
 
@@ -51,11 +51,6 @@ class Settled:
         """The record of both readings, for the answer's warnings."""
         model = "not asked" if self.p_yes is None else f"P(yes) {self.p_yes:.3f}"
         return f"verdict: negation reading {self.negation}, model {model} -> {self.verdict or 'unsettled'}"
-
-
-def negation_verdict(question: str, sentence: str) -> str:
-    """The negation reading: "yes" when the sentence's negations have the question's parity, else "no"."""
-    return "yes" if (negations(question) - negations(sentence)) % 2 == 0 else "no"
 
 
 def settle(checker: Checker | None, question: str, sentence: str, label: str) -> Settled:

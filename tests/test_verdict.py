@@ -13,9 +13,9 @@ from assistant_fakes import FakeChecker, ScriptedChat, build_store
 from assistant import Assistant
 from assistant.check import Verdict
 from assistant.reasons import Rejection
-from assistant.say import Said, is_yes_no_question
+from assistant.say import Said, is_yes_no_question, negation_verdict
 from assistant.spans import Span
-from assistant.verdict import NO_AT, YES_AT, Settled, negation_verdict, settle, stated, unsettled
+from assistant.verdict import NO_AT, YES_AT, Settled, settle, stated, unsettled
 from core.types import Clause, WarningCode
 
 SENTENCE = "Le Sous-traitant n’est pas autorisé à prendre en charge les notifications de violation."
