@@ -92,9 +92,65 @@ def list_run(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None,
         items.append(doc[k])
         if len(items) >= MAX_ITEMS:
             break
-    if intro is None or len(items) < 2 or not intro.start <= best.start < items[-1].end:
+    if intro is None or not items or not intro.start <= best.start < items[-1].end:
+        return None, []
+    if len(items) < 2 and best.key != intro.key:  # one item makes a list only under its chosen introduction
         return None, []
     return intro, items
+
+
+# Words that point back to what was just said: "ces droits", "ceux-ci", "ci-dessus", "comme tels", "these
+# rights", "the above", "such losses". A sentence that holds one refers to the list or sentence before it.
+_REFERS_BACK = re.compile(
+    r"\b(?:ces|ceux-ci|celles-ci|ci-dessus|pr[ée]cit[ée]e?s|susvis[ée]e?s|susmentionn[ée]e?s|comme\s+tel(?:le)?s"
+    r"|these|those|the\s+above|above[- ]mentioned|aforementioned|the\s+foregoing|as\s+such|such\s+\w+s)\b",
+    re.I,
+)
+# Top-level separators of an enumeration ("les pertes de marchés, les pertes de clientèle, …"): a comma or a
+# semicolon outside brackets, not a decimal comma.
+_SEPARATOR = re.compile(r"(?<!\d),|,(?!\d)|;")
+MIN_ENUMERATED = 3
+
+
+def refers_back(text: str) -> bool:
+    """Whether the sentence points back to what comes before it ("ces droits", "such losses")."""
+    return bool(_REFERS_BACK.search(text))
+
+
+def enumerates(text: str) -> bool:
+    """Whether the sentence enumerates (three pieces or more between commas or semicolons, outside brackets)."""
+    depth, flat = 0, []
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+        flat.append(ch if depth == 0 else " ")
+    return len(_SEPARATOR.split("".join(flat))) >= MIN_ENUMERATED
+
+
+def list_referred(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None, list[Span]]:
+    """(introduction, items) of the list that ends right before `best` when `best` refers back to it ("Ces
+    droits peuvent être exercés…" after the list of rights); (None, []) otherwise."""
+    if not refers_back(best.text):
+        return None, []
+    before = [sp for sp in spans if sp.clause.document == best.clause.document and sp.end <= best.start]
+    prev = max(before, key=lambda sp: sp.end, default=None)
+    if prev is None or text[prev.end : best.start].strip():
+        return None, []
+    intro, items = list_run(prev, spans, text)
+    return (intro, items) if items and items[-1].end >= prev.end else (None, [])
+
+
+def enumeration_after(best: Span, spans: Sequence[Span], text: str) -> Span | None:
+    """The sentence right after `best`, on its line, when it refers back to it and enumerates: "… des
+    dommages indirects. De convention expresse, sont considérés comme tels les pertes de marchés, les pertes
+    de clientèle, …"; None otherwise."""
+    after = [sp for sp in spans if sp.clause.document == best.clause.document and sp.start >= best.end]
+    nxt = min(after, key=lambda sp: sp.start, default=None)
+    if nxt is None or "\n" in text[best.end : nxt.start] or text[best.end : nxt.start].strip():
+        return None
+    return nxt if refers_back(nxt.text) and enumerates(nxt.text) and not enumerates(best.text) else None
 
 
 def _marked_pair(a: Span, b: Span) -> bool:

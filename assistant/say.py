@@ -171,12 +171,17 @@ def yes_no(text: str) -> str | None:
     return None if m is None else "yes" if m.group(1).lower() in ("yes", "oui") else "no"
 
 
+# An aside between two dashes ("— we don't plan on that, but if it happens —"): its negations do not negate
+# the sentence around it
+_ASIDE = re.compile(r"\s[—–]\s[^—–]*?\s[—–]\s")
+
+
 def negations(text: str) -> int:
     """How many negations the text holds ("may not", "ne peut pas", "n'est pas", "without", "sans",
-    "interdit", "no refund"). A "yes" agrees with a sentence whose count has the question's parity, a "no"
-    with one whose parity differs ("Can it subcontract without consent?" / "It may not subcontract without
-    consent": 1 and 2, so "no")."""
-    return len(_NEGATION.findall(text))
+    "interdit", "no refund"), outside asides between dashes. A "yes" agrees with a sentence whose count has
+    the question's parity, a "no" with one whose parity differs ("Can it subcontract without consent?" / "It
+    may not subcontract without consent": 1 and 2, so "no")."""
+    return len(_NEGATION.findall(_ASIDE.sub(" ", text)))
 
 
 def negation_verdict(question: str, sentence: str) -> str:

@@ -14,7 +14,7 @@ from assistant.citations import span_citation
 from assistant.confidence import candidate_signals
 from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
-from assistant.lists import MAX_ITEMS, is_list_question, list_run
+from assistant.lists import MAX_ITEMS, enumeration_after, is_list_question, list_referred, list_run
 from assistant.outcomes import marked_quote, one_quote
 from assistant.parts import Parts
 from assistant.rank import Candidate, question_types
@@ -52,7 +52,7 @@ def answer_single(
     turn.timings["first_token"] = timed_ms(turn.t0)  # first useful content: the ranker's sentence, quoted
     yield Shown(one_quote(draft, types), "draft", _cites(draft))
     yield Progress("check", "checking the clause")
-    chosen, error = check_asks(turn, parts, corpus, per_ask, types, best_dense)
+    chosen, error, first_run = check_asks(turn, parts, corpus, per_ask, types, best_dense)
     conf = chosen[0].conf if chosen and chosen[0].verdict else None
     if error:
         spans = [chosen[0].cand.span]
@@ -77,11 +77,10 @@ def answer_single(
     # an introduction (it ends with ":") answers with what it introduces; a list item, a list question
     if len(chosen) == 1 and (is_list_question(question) or spans[0].text.rstrip().endswith(":")):
         calibrated = all(c.verdict.calibrated for c in chosen if c.verdict)
-        listed, why = whole_list(corpus, spans[0]), "why_list"
-        if not listed and is_list_question(question):
-            listed, why = table_answers(turn, parts, corpus, question, chosen[0]), "why_table"
-        if listed:
-            answer_list(turn, listed, types, conf, calibrated, why)
+        found = list_answer(turn, parts, corpus, question, chosen[0], first_run)
+        if found is not None:
+            why, intro, items, list_conf = found
+            answer_list(turn, intro, items, types, list_conf, calibrated, why)
             note_silent_asks(turn, asks, chosen)
             yield from turn.finish()
             return
@@ -116,13 +115,14 @@ def checked_note(verdicts: Sequence[Checked], chosen: Checked) -> str:
 
 def check_asks(
     turn: Turn, parts: Parts, corpus: CorpusView, per_ask: Asks, types: Sequence[str], best_dense: float
-) -> tuple[list[Checked], str]:
+) -> tuple[list[Checked], str, list[Checked]]:
     """Each ask's best checked sentence: the first ask's always, a second ask's when accepted on its own
-    (EngineConfig.accepts_secondary). Returns (chosen, error); on a model error, the failing ask's
-    best-ranked sentence alone, unchecked."""
+    (EngineConfig.accepts_secondary). Returns (chosen, error, the first ask's checked sentences); on a model
+    error, the failing ask's best-ranked sentence alone, unchecked."""
     engine = parts.engine
     tc = time.perf_counter()
     chosen: list[Checked] = []
+    first: list[Checked] = []
     error = ""
     ms: list[float] = []
     for i, (ask, cands) in enumerate(per_ask):
@@ -139,6 +139,7 @@ def check_asks(
             v.case_conflict = case_conflict(ask, v.cand.span.text)
             v.conf = 0.0 if v.case_conflict else engine.confidence(v.signals)
         best = run.verdicts[engine.select([v.conf for v in run.verdicts])]
+        first = first or run.verdicts
         turn.answer.warn(WarningCode.CHECK, checked_note(run.verdicts, best))
         if i == 0 or engine.accepts_secondary(best.conf, best.p):
             if all(best.cand.span.key != c.cand.span.key for c in chosen):
@@ -149,7 +150,7 @@ def check_asks(
         turn.timings["check_first_ms"] = ms[0]
         if len(ms) > 1:
             turn.timings["check_next_ms"] = sum(ms[1:]) / len(ms[1:])
-    return chosen, error
+    return chosen, error, first
 
 
 def word(
@@ -243,24 +244,67 @@ def conclude(
         a.warn(WarningCode.WORDING_REJECTED, f"wording rejected: {rejected[0].failure}")
 
 
-def whole_list(corpus: CorpusView, best: Span) -> list[Span]:
-    """The introduction and items of the list the checked sentence introduces or belongs to (read from its
-    clause and the clauses around it), or [] when it is in no list."""
+def list_answer(
+    turn: Turn, parts: Parts, corpus: CorpusView, question: str, best: Checked, others: Sequence[Checked]
+) -> tuple[str, Span | None, list[Span], float] | None:
+    """(why, introduction, items, confidence) of the answer that lists, for a list question or a chosen
+    introduction: the list the chosen sentence belongs to (or refers back to, or that follows it), else the
+    table rows the check accepts (a list question), else the list (two items or more) of another of the ask's
+    checked sentences `others` that the check accepts on its own (P(yes) >= secondary_p), the most confident
+    first. None when no list answers."""
+    listing = is_list_question(question)
+    intro, items = whole_list(corpus, best.cand.span, listing)
+    if intro is not None:  # an introduction ends with ":"; else the sentence an enumeration follows
+        sp = best.cand.span
+        why = "why_list" if sp.start < items[-1].end else "why_list_referred"
+        return (why if intro.text.rstrip().endswith(":") else "why_enumeration"), intro, items, best.conf
+    if not listing:
+        return None
+    intro, items = table_answers(turn, parts, corpus, question, best)
+    if items:
+        return "why_table", intro, items, best.conf
+    accepted = [v for v in others if v is not best and v.p >= parts.engine.secondary_p]
+    for v in sorted(accepted, key=lambda v: -v.conf):
+        intro, items = whole_list(corpus, v.cand.span)
+        if intro is not None and intro.text.rstrip().endswith(":") and len(items) >= 2:
+            sp = v.cand.span
+            turn.answer.warn(
+                WarningCode.LIST, f"list of {sp.clause.document}:{sp.start}-{sp.end} (P(yes) {v.p:.3f})"
+            )
+            return "why_list", intro, items, v.conf
+    return None
+
+
+def whole_list(corpus: CorpusView, best: Span, asked_for_list: bool = True) -> tuple[Span | None, list[Span]]:
+    """(introduction, items) of the list the checked sentence introduces or belongs to (read from its clause
+    and the clauses around it); for a question that asks for a list, also of the list it refers back to
+    ("ces droits" right after the list of rights), or (the sentence, [the enumeration after it]) when the
+    sentence that follows refers back to it and enumerates ("… dommages indirects. Sont considérés comme
+    tels les pertes de marchés, …"); (None, []) when it is in no list."""
     clauses = corpus.neighbours(best.clause, before=3, after=MAX_ITEMS)
     spans = [sp for c in clauses for sp in split_clause(c)]
-    intro, items = list_run(best, spans, corpus.document_text(best.clause.document, best.clause.doc_sha256))
-    return [intro, *items] if intro is not None else []
+    text = corpus.document_text(best.clause.document, best.clause.doc_sha256)
+    intro, items = list_run(best, spans, text)
+    if intro is not None or not asked_for_list:
+        return intro, items
+    intro, items = list_referred(best, spans, text)
+    if intro is not None:
+        return intro, items
+    enumeration = enumeration_after(best, spans, text)
+    return (best, [enumeration]) if enumeration is not None else (None, [])
 
 
-def table_answers(turn: Turn, parts: Parts, corpus: CorpusView, question: str, best: Checked) -> list[Span]:
+def table_answers(
+    turn: Turn, parts: Parts, corpus: CorpusView, question: str, best: Checked
+) -> tuple[Span | None, list[Span]]:
     """A list question's answer from the text table whose row was checked: its introduction (when the line
     before the table introduces it) and the rows the check accepts on their own (P(yes) >= the engine's
     secondary_p, as a second ask's sentence is: "Which generative AI providers…?" keeps two rows of eight),
-    each shown to the model with its columns named. [] when the sentence is no table row, or when fewer than
-    two rows are accepted (one row is the ordinary answer)."""
+    each shown to the model with its columns named. (None, []) when the sentence is no table row, or when
+    fewer than two rows are accepted (one row is the ordinary answer)."""
     intro, rows = corpus.table_rows(best.cand.span)
     if len(rows) < 2:
-        return []
+        return None, []
     engine, kept = parts.engine, []
     tc = time.perf_counter()
     for row in rows[:MAX_ITEMS]:
@@ -272,33 +316,34 @@ def table_answers(turn: Turn, parts: Parts, corpus: CorpusView, question: str, b
                 best.ask or question, " ".join(corpus.readable(row).split()), row.clause.vendor_name
             )
         except Exception:  # noqa: BLE001 - the model failed mid-table: the checked row answers alone
-            return []
+            return None, []
         if v.p_yes >= engine.secondary_p:
             kept.append(row)
     turn.timings["table_check"] = timed_ms(tc)
     if len(kept) < 2:
-        return []
-    return [intro, *kept] if intro is not None else kept
+        return None, []
+    return intro, kept
 
 
 def answer_list(
     turn: Turn,
-    listed: Sequence[Span],
+    intro: Span | None,
+    items: Sequence[Span],
     types: Sequence[str],
     conf: float,
     calibrated: bool,
     why: str = "why_list",
 ) -> None:
-    """A list question answered by the list the checked sentence belongs to: its introduction (when it ends
-    with ":"), then every item on its own line, each quoted verbatim and cited."""
+    """A list question answered by a list of the document: its introduction (when there is one) on the first
+    line, then every item on its own line, each quoted verbatim and cited."""
     a, lang = turn.answer, turn.lang
-    has_intro = listed[0].text.rstrip().endswith(":")
-    items = listed[1:] if has_intro else list(listed)
-    lines = [f"{marked_quote(listed[0].text, types)} [1]"] if has_intro else []
-    first = 2 if has_intro else 1
+    listed = [intro, *items] if intro is not None else list(items)
+    lines = [f"{marked_quote(intro.text, types)} [1]"] if intro is not None else []
+    first = 2 if intro is not None else 1
     lines += [f"- {marked_quote(sp.text, types)} [{i}]" for i, sp in enumerate(items, first)]
     a.answer, a.mode, a.abstained = "\n".join(lines), "extractive", False
     a.citations = _cites(listed)
+    a.confidence = conf
     conf_txt = fmt_conf(conf) if calibrated else t(lang, "conf_uncalibrated", conf=fmt_conf(conf))
     a.explanation = t(lang, why, n=len(items), conf=conf_txt)
 

@@ -51,7 +51,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "documents only.",
         "conf_uncalibrated": "{conf} (a yes/no reply: this model gives no probabilities)",
         "why_list": "The question asks for several items: the checked sentence (confidence {conf}) belongs to "
-        "a list in the document, quoted whole, its {n} items each cited.",
+        "a list in the document, quoted whole, each of its items cited ({n}).",
+        "why_list_referred": "The question asks for several items: the checked sentence (confidence {conf}) "
+        "refers back to the list right before it, quoted whole, each of its items cited ({n}).",
+        "why_enumeration": "The question asks for several items: the checked sentence (confidence {conf}) is "
+        "followed by the sentence that enumerates them; both are quoted and cited.",
         "why_table": "The question asks for several items: the checked row (confidence {conf}) belongs to a "
         "table in the document; each of its rows was checked against the question on its own, and the {n} "
         "rows judged to answer it are quoted, each cited.",
@@ -97,7 +101,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "du fournisseur.",
         "conf_uncalibrated": "{conf} (réponse oui/non : ce modèle ne donne pas de probabilités)",
         "why_list": "La question demande plusieurs éléments : la phrase vérifiée (confiance {conf}) appartient "
-        "à une liste du document, citée en entier, ses {n} éléments chacun cité.",
+        "à une liste du document, citée en entier, chacun de ses éléments cité ({n}).",
+        "why_list_referred": "La question demande plusieurs éléments : la phrase vérifiée (confiance {conf}) "
+        "renvoie à la liste qui la précède, citée en entier, chacun de ses éléments cité ({n}).",
+        "why_enumeration": "La question demande plusieurs éléments : la phrase vérifiée (confiance {conf}) est "
+        "suivie de la phrase qui les énumère ; les deux sont citées.",
         "why_table": "La question demande plusieurs éléments : la ligne vérifiée (confiance {conf}) appartient "
         "à un tableau du document ; chacune de ses lignes a été vérifiée séparément, et les {n} lignes jugées "
         "y répondre sont citées, chacune avec sa référence.",

@@ -87,8 +87,11 @@ def detect_language(text: str, default: str = "en") -> str:
 MAX_LABEL = 100
 
 # A list item's marker: bullets, "a)", "(b)", "(iv)", "2)"; not "3. Title" (a numbered heading). A hyphen
-# glued to a capital ("-Company", typed without its space) opens an item too.
-LIST_ITEM = re.compile(r"^\s*(?:[-•–—*▪●]\s|-(?=[A-ZÀ-ÖØ-Þ])|\(?[a-z]\)\s|\(?[ivx]{1,4}\)\s|\(?\d{1,2}\)\s)")
+# glued to a capital ("-Company", typed without its space) opens an item too, and so does a bullet Word wrote in
+# a symbol font ("\uf0a7 obtenir…", "\uf0b7 …": Wingdings and Symbol glyphs land in the Private Use Area).
+LIST_ITEM = re.compile(
+    r"^\s*(?:[-•–—*▪●\uf020-\uf0ff]\s|-(?=[A-ZÀ-ÖØ-Þ])|\(?[a-z]\)\s|\(?[ivx]{1,4}\)\s|\(?\d{1,2}\)\s)"
+)
 ARTICLE_HEADING = re.compile(r"^(?:ARTICLE|Article)\s+(\d{1,3}|[IVXLC]{1,6})\b\s*[.:\-–—]?\s*(.*)$")
 NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+(\S.*)$")
 BULLET_LINE = re.compile(r"^[•·▪●◦■]\s*(\S.*)$")

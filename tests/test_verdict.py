@@ -80,6 +80,13 @@ def test_closed_questions(question: str, closed: bool) -> None:
         ("Are backups encrypted?", "Our database backups are encrypted using GPG.", "yes"),
         ("Can it subcontract without consent?", "It may not subcontract without prior consent.", "no"),
         ("Is the code never shared?", "The code is never shared.", "yes"),
+        # a negation in an aside between dashes does not negate the sentence
+        (
+            "Will customers be told before their data is transferred to a buyer?",
+            "If the company is acquired — we do not plan on that, but it may happen — we will tell you first.",
+            "yes",
+        ),
+        ("Will you tell me first?", "We will not — as said above — tell you first.", "no"),
     ],
 )
 def test_negation_reading(question: str, sentence: str, verdict: str) -> None:

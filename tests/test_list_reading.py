@@ -1,0 +1,118 @@
+"""Lists the answer quotes whole, read from the document's own structure: a list a sentence refers back to
+("ces droits" right after the list of rights), an enumeration that follows the checked sentence ("sont
+considérés comme tels …, …, …"), an introduction with a single item, and bullets Word wrote in a symbol
+font. Each rule is written against the language, not a vendor: the cases below are invented."""
+
+from __future__ import annotations
+
+import pytest
+from assistant_fakes import FakeChecker, ScriptedChat, build_store
+
+from assistant import Assistant
+from assistant.lists import enumerates, enumeration_after, list_referred, list_run, refers_back
+from assistant.spans import split_clause
+from core.text import is_list_item
+from core.types import Clause
+
+
+def _spans(text: str):
+    c = Clause("c", "v", "V", "v/t.txt", "S", 0, len(text), text, "fr", 0, "x")
+    return split_clause(c)
+
+
+def _at(spans, start: str):
+    return next(sp for sp in spans if sp.text.startswith(start))
+
+
+RIGHTS = (
+    "Toute personne concernée peut, dans les conditions de la loi :\n"
+    "\uf0a7 obtenir l’accès à ses données ;\n"
+    "\uf0a7 obtenir leur rectification ;\n"
+    "\uf0a7 s’opposer au traitement pour des motifs légitimes.\n\n"
+    "La personne concernée exerce ces droits en écrivant au Prestataire. Une copie est facturée si la "
+    "demande est excessive.\n"
+)
+
+
+def test_a_symbol_font_bullet_opens_an_item() -> None:
+    assert is_list_item("\uf0a7 obtenir l’accès à ses données ;")
+    assert is_list_item("\uf0b7 the right of access;")
+    assert not is_list_item("obtenir l’accès à ses données ;")
+
+
+def test_a_sentence_that_refers_back_answers_with_the_list_before_it() -> None:
+    spans = _spans(RIGHTS)
+    text = RIGHTS
+    after = _at(spans, "La personne concernée exerce ces droits")
+    assert list_run(after, spans, text) == (None, [])  # it is no item of the list
+    intro, items = list_referred(after, spans, text)
+    assert intro is not None and intro.text.endswith("loi :")
+    assert [sp.text.split()[1:3] for sp in items] == [
+        ["obtenir", "l’accès"],
+        ["obtenir", "leur"],
+        ["s’opposer", "au"],
+    ]
+    # the paragraph's second sentence does not follow the list: it refers to nothing before it
+    assert list_referred(_at(spans, "Une copie est facturée"), spans, text) == (None, [])
+    # a sentence without a word that points back does not take the list before it
+    plain = RIGHTS.replace("exerce ces droits", "écrit")
+    sp2 = _spans(plain)
+    assert list_referred(_at(sp2, "La personne concernée écrit"), sp2, plain) == (None, [])
+
+
+def test_an_enumeration_that_refers_back_follows_its_sentence() -> None:
+    text = (
+        "Le Prestataire ne répond pas des dommages indirects. Sont considérés comme tels les pertes de "
+        "marchés, les pertes de clientèle, les pertes de données et les atteintes à l’image.\n"
+        "The Provider is not liable for indirect losses. Such losses include lost profits.\n"
+    )
+    spans = _spans(text)
+    best = _at(spans, "Le Prestataire ne répond pas")
+    assert enumeration_after(best, spans, text) == _at(spans, "Sont considérés comme tels")
+    # "Such losses include lost profits." refers back but enumerates nothing: no list
+    assert enumeration_after(_at(spans, "The Provider is not liable"), spans, text) is None
+    assert enumerates("les pertes de marchés, les pertes de clientèle, les pertes de données")
+    assert not enumerates("un taux de 1,5 % par mois (soit 18, 20 ou 22 euros)")
+    assert refers_back("Such losses include lost profits.") and refers_back("comme telles")
+    assert not refers_back("Le Client paie les factures.")
+
+
+def test_an_introduction_with_one_item_is_a_list_only_when_it_is_chosen() -> None:
+    text = (
+        "These providers are located in the United States:\n"
+        "- Alpha. Hosting.\n"
+        "- Beta. Email.\n\n"
+        "These providers are located in Canada:\n"
+        "- Gamma. Monitoring.\n\n"
+        "We update this list when a provider changes.\n"
+    )
+    spans = _spans(text)
+    intro = _at(spans, "These providers are located in Canada:")
+    got, items = list_run(intro, spans, text)
+    assert got == intro and [sp.text for sp in items] == ["- Gamma. Monitoring."]
+    # the lone item chosen on its own is not read as a list
+    assert list_run(_at(spans, "- Gamma."), spans, text) == (None, [])
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    return build_store(tmp_path_factory.mktemp("store"))
+
+
+def test_a_list_question_whose_sentence_refers_back_quotes_the_list(built) -> None:
+    """End to end on the sample corpus: the check accepts only the sentence after Boost My Mail's list of
+    data-protection rights ("… peut exercer l'un ou l'autre de ces droits …"); the answer quotes the list it
+    refers back to, every item cited verbatim, with no model wording."""
+    settings, store, emb = built
+    checker = FakeChecker([(r"l’un ou l’autre de ces droits", 0.95)], 0.05)
+    llm = ScriptedChat(replies=[])
+    asst = Assistant(settings, store=store, embeddings=emb, llm=llm, checker=checker)
+    ans = asst.answer("Quels droits l'administrateur peut-il exercer sur ses données chez Boost My Mail ?")
+    assert not ans.abstained and ans.mode == "extractive", (ans.answer, ans.warnings)
+    quotes = [c.quote for c in ans.citations]
+    assert quotes[0].endswith(":") and len(quotes) >= 5, quotes
+    assert all(q.startswith("\uf0a7") for q in quotes[1:]), quotes
+    assert "renvoie à la liste" in ans.explanation
+    assert llm.calls == []
+    for c in ans.citations:
+        assert store.document_text(c.document)[c.start : c.end] == c.quote
