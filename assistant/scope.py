@@ -23,6 +23,15 @@ _SECOND_ASK = re.compile(
     re.I,
 )
 
+# A question word and at most one noun after it, with its preposition: "Avec quel préavis", "By which means",
+# "Dans quel délai"; `_BARE_WH` when it is the whole of an ask, `_LEAD_WH` when it opens one.
+_WH_PHRASE = (
+    r"(?:(?:within|in|under|for|from|to|with|at|by|on|through|dans|sous|avec|pour|par|de|à|en|sur)\s+)?"
+    r"(?:(?:quel(?:le)?s?|which|what)\s+[\w'’-]+|how|when|where|why|comment|quand|où|pourquoi)"
+)
+_BARE_WH = re.compile(_WH_PHRASE, re.I)
+_LEAD_WH = re.compile(_WH_PHRASE + r"\s+", re.I)
+
 
 @dataclass
 class Scope:
@@ -45,7 +54,13 @@ def split_asks(question: str) -> list[str]:
         return [p + " ?" for p in asked[:2]]
     m = _SECOND_ASK.search(question)
     if m and m.start() > 12 and len(question) - m.end() > 8:
-        return [question[: m.start()].strip() + " ?", question[m.end() :].strip()]
+        first, second = question[: m.start()].strip(), question[m.end() :].strip()
+        # two question words sharing one predicate ("Avec quel préavis et par quel moyen X prévient-il… ?",
+        # "Within what period and by which means must X…?"): the first ask takes the second's predicate
+        lead = _LEAD_WH.match(second)
+        if _BARE_WH.fullmatch(first) and lead and second[lead.end() :].strip(" ?"):
+            return [f"{first} {second[lead.end() :].strip()}", second]
+        return [first + " ?", second]
     return [question]
 
 

@@ -247,6 +247,28 @@ def test_split_asks(question: str, n: int) -> None:
     assert len(split_asks(question)) == n
 
 
+@pytest.mark.parametrize(
+    "question,first",
+    [
+        (
+            "Avec quel préavis et par quel moyen le Prestataire prévient-il ses clients d'une hausse de prix ?",
+            "Avec quel préavis le Prestataire prévient-il ses clients d'une hausse de prix ?",
+        ),
+        (
+            "Within what period and by which means must the Provider report an incident?",
+            "Within what period must the Provider report an incident?",
+        ),
+        # the first ask has its own predicate: it keeps it
+        ("Quel est le plafond et dans quel délai faut-il réclamer ?", "Quel est le plafond ?"),
+    ],
+)
+def test_two_question_words_share_the_predicate(question: str, first: str) -> None:
+    """An ask that is a bare question word ("Avec quel préavis") borrows the predicate of the ask after it,
+    so that each ask can be checked on its own."""
+    asks = split_asks(question)
+    assert asks[0] == first and len(asks) == 2
+
+
 # ----------------------------------------------------------------------------- assistant-level
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):
