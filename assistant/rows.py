@@ -64,7 +64,7 @@ def answer_rows(
             continue
         for c in run.verdicts:
             c.signals = candidate_signals(c.p, c.cand, cands, types, ret.best_dense.get(v, 0.0))
-            c.case_conflict = case_conflict(question, c.cand.span.text)
+            c.case_conflict = case_conflict(question, c.cand.span.text, c.cand.span.clause.vendor_name)
             c.conf = 0.0 if c.case_conflict else engine.confidence(c.signals)
         best = run.verdicts[engine.select([c.conf for c in run.verdicts])]
         # a row's confidence is the larger of the fitted confidence and the check's own P(yes) (see

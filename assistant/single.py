@@ -136,7 +136,7 @@ def check_asks(
         for v in run.verdicts:
             v.ask = ask
             v.signals = candidate_signals(v.p, v.cand, cands, types, best_dense)
-            v.case_conflict = case_conflict(ask, v.cand.span.text)
+            v.case_conflict = case_conflict(ask, v.cand.span.text, v.cand.span.clause.vendor_name)
             v.conf = 0.0 if v.case_conflict else engine.confidence(v.signals)
         best = run.verdicts[engine.select([v.conf for v in run.verdicts])]
         first = first or run.verdicts
