@@ -269,8 +269,6 @@ class Checked:
     signals: dict[str, float] = field(default_factory=dict)  # what `conf` was computed from
     # the sentence is limited to another case than the question's (assistant.cases): never accepted
     case_conflict: bool = False
-    # the question's other asks this same sentence was also chosen for (one sentence answering both halves)
-    also: list[str] = field(default_factory=list)
 
     @property
     def p(self) -> float:

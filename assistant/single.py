@@ -96,11 +96,7 @@ def answer_single(
 def note_silent_asks(turn: Turn, asks: Sequence[str], chosen: Sequence[Checked]) -> None:
     """When a question's asks are not all answered, the answer names the ones the documents are silent on."""
     a = turn.answer
-    silent = (
-        [ask for ask in asks if all(ask != c.ask and ask not in c.also for c in chosen)]
-        if len(asks) > 1
-        else []
-    )
+    silent = [ask for ask in asks if all(c.ask != ask for c in chosen)] if len(asks) > 1 else []
     if silent and not a.abstained:
         a.answer += "\n" + "\n".join(t(turn.lang, "ask_silent", ask=ask) for ask in silent)
         a.warn(WarningCode.ASK_SILENT, "no sentence for: " + " | ".join(silent))
@@ -146,11 +142,8 @@ def check_asks(
         first = first or run.verdicts
         turn.answer.warn(WarningCode.CHECK, checked_note(run.verdicts, best))
         if i == 0 or engine.accepts_secondary(best.conf, best.p):
-            same = next((c for c in chosen if c.cand.span.key == best.cand.span.key), None)
-            if same is None:
+            if all(best.cand.span.key != c.cand.span.key for c in chosen):
                 chosen.append(best)
-            else:  # one sentence answers both asks ("at least 30 days' notice, by email"): not silent on this one
-                same.also.append(ask)
     turn.timings["check"] = timed_ms(tc)
     turn.timings["checks"] = float(len(ms))
     if ms:  # the first check reads the question; the next ones reuse it from the KV cache

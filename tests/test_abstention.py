@@ -221,19 +221,6 @@ def test_uncalibrated_checker_is_said(built) -> None:
     assert "yes/no" in ans.explanation
 
 
-def test_one_sentence_that_answers_both_asks_leaves_neither_silent(built) -> None:
-    """When the same sentence is the best for both asks (the check accepts only it), it is cited once and
-    neither ask is declared silent: "the documents do not say" would contradict the quote."""
-    asst, _, checker = make(built, [""], rules=[("plafonnée", 0.9)])
-    ans = asst.answer(
-        "Quel est le plafond de responsabilité de Humanlinker et sur quelle période ce plafond de "
-        "responsabilité de Humanlinker est-il calculé ?"
-    )
-    assert not ans.abstained and len(ans.citations) == 1, (ans.answer, ans.warnings)
-    assert len({q for q, _ in checker.calls}) == 2  # each ask was checked on its own
-    assert "ask_silent" not in ans.warning_codes and "ne le précisent pas" not in ans.answer
-
-
 @pytest.mark.parametrize("secondary_p,n_cited", [(0.4, 2), (0.5, 1)])
 def test_a_second_ask_is_gated_on_the_checks_own_probability(built, secondary_p: float, n_cited: int) -> None:
     """The second ask of "cap and courts?" is accepted on its check's P(yes) (0.45 here, under the 0.5
