@@ -52,7 +52,7 @@ def answer_single(
     turn.timings["first_token"] = timed_ms(turn.t0)  # first useful content: the ranker's sentence, quoted
     yield Shown(one_quote(draft, types), "draft", _cites(draft))
     yield Progress("check", "checking the clause")
-    chosen, error, first_run = check_asks(turn, parts, corpus, per_ask, types, best_dense)
+    chosen, error = check_asks(turn, parts, corpus, per_ask, types, best_dense)
     conf = chosen[0].conf if chosen and chosen[0].verdict else None
     if error:
         spans = [chosen[0].cand.span]
@@ -77,10 +77,10 @@ def answer_single(
     # an introduction (it ends with ":") answers with what it introduces; a list item, a list question
     if len(chosen) == 1 and (is_list_question(question) or spans[0].text.rstrip().endswith(":")):
         calibrated = all(c.verdict.calibrated for c in chosen if c.verdict)
-        found = list_answer(turn, parts, corpus, question, chosen[0], first_run)
+        found = list_answer(turn, parts, corpus, question, chosen[0])
         if found is not None:
-            why, intro, items, list_conf = found
-            answer_list(turn, intro, items, types, list_conf, calibrated, why)
+            why, intro, items = found
+            answer_list(turn, intro, items, types, conf, calibrated, why)
             note_silent_asks(turn, asks, chosen)
             yield from turn.finish()
             return
@@ -115,14 +115,13 @@ def checked_note(verdicts: Sequence[Checked], chosen: Checked) -> str:
 
 def check_asks(
     turn: Turn, parts: Parts, corpus: CorpusView, per_ask: Asks, types: Sequence[str], best_dense: float
-) -> tuple[list[Checked], str, list[Checked]]:
+) -> tuple[list[Checked], str]:
     """Each ask's best checked sentence: the first ask's always, a second ask's when accepted on its own
-    (EngineConfig.accepts_secondary). Returns (chosen, error, the first ask's checked sentences); on a model
-    error, the failing ask's best-ranked sentence alone, unchecked."""
+    (EngineConfig.accepts_secondary). Returns (chosen, error); on a model error, the failing ask's
+    best-ranked sentence alone, unchecked."""
     engine = parts.engine
     tc = time.perf_counter()
     chosen: list[Checked] = []
-    first: list[Checked] = []
     error = ""
     ms: list[float] = []
     for i, (ask, cands) in enumerate(per_ask):
@@ -139,7 +138,6 @@ def check_asks(
             v.case_conflict = case_conflict(ask, v.cand.span.text, v.cand.span.clause.vendor_name)
             v.conf = 0.0 if v.case_conflict else engine.confidence(v.signals)
         best = run.verdicts[engine.select([v.conf for v in run.verdicts])]
-        first = first or run.verdicts
         turn.answer.warn(WarningCode.CHECK, checked_note(run.verdicts, best))
         if i == 0 or engine.accepts_secondary(best.conf, best.p):
             if all(best.cand.span.key != c.cand.span.key for c in chosen):
@@ -150,7 +148,7 @@ def check_asks(
         turn.timings["check_first_ms"] = ms[0]
         if len(ms) > 1:
             turn.timings["check_next_ms"] = sum(ms[1:]) / len(ms[1:])
-    return chosen, error, first
+    return chosen, error
 
 
 def word(
@@ -245,33 +243,24 @@ def conclude(
 
 
 def list_answer(
-    turn: Turn, parts: Parts, corpus: CorpusView, question: str, best: Checked, others: Sequence[Checked]
-) -> tuple[str, Span | None, list[Span], float] | None:
-    """(why, introduction, items, confidence) of the answer that lists, for a list question or a chosen
+    turn: Turn, parts: Parts, corpus: CorpusView, question: str, best: Checked
+) -> tuple[str, Span | None, list[Span]] | None:
+    """(why, introduction, items) of the answer that lists, for a list question or a chosen
     introduction: the list the chosen sentence belongs to (or refers back to, or that follows it), else the
-    table rows the check accepts (a list question), else the list (two items or more) of another of the ask's
-    checked sentences `others` that the check accepts on its own (P(yes) >= secondary_p), the most confident
-    first. None when no list answers."""
+    table rows the check accepts (a list question). None when no list answers. (The list of another
+    accepted sentence than the chosen one was tried and dropped: it replaced right answers, "Articles 44 to
+    49", with a neighbouring list.)"""
     listing = is_list_question(question)
     intro, items = whole_list(corpus, best.cand.span, listing)
     if intro is not None:  # an introduction ends with ":"; else the sentence an enumeration follows
         sp = best.cand.span
         why = "why_list" if sp.start < items[-1].end else "why_list_referred"
-        return (why if intro.text.rstrip().endswith(":") else "why_enumeration"), intro, items, best.conf
+        return (why if intro.text.rstrip().endswith(":") else "why_enumeration"), intro, items
     if not listing:
         return None
     intro, items = table_answers(turn, parts, corpus, question, best)
     if items:
-        return "why_table", intro, items, best.conf
-    accepted = [v for v in others if v is not best and v.p >= parts.engine.secondary_p]
-    for v in sorted(accepted, key=lambda v: -v.conf):
-        intro, items = whole_list(corpus, v.cand.span)
-        if intro is not None and intro.text.rstrip().endswith(":") and len(items) >= 2:
-            sp = v.cand.span
-            turn.answer.warn(
-                WarningCode.LIST, f"list of {sp.clause.document}:{sp.start}-{sp.end} (P(yes) {v.p:.3f})"
-            )
-            return "why_list", intro, items, v.conf
+        return "why_table", intro, items
     return None
 
 
@@ -343,7 +332,6 @@ def answer_list(
     lines += [f"- {marked_quote(sp.text, types)} [{i}]" for i, sp in enumerate(items, first)]
     a.answer, a.mode, a.abstained = "\n".join(lines), "extractive", False
     a.citations = _cites(listed)
-    a.confidence = conf
     conf_txt = fmt_conf(conf) if calibrated else t(lang, "conf_uncalibrated", conf=fmt_conf(conf))
     a.explanation = t(lang, why, n=len(items), conf=conf_txt)
 
