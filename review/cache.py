@@ -5,6 +5,7 @@ only what changed is recomputed and a crash loses nothing computed."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -136,9 +137,27 @@ def prompt_key(version: str) -> str:
         return version
 
 
+# The source folders whose code decides an answer: a cell computed by another version of them is stale
+_ENGINE_CODE = ("assistant", "core")
+
+
+@functools.lru_cache(maxsize=1)
+def engine_code_key() -> str:
+    """sha256 (12 hex) over the answer engine's source files (assistant/ and core/, *.py, in path order):
+    a new version of the engine recomputes the cells its predecessor cached, even with the same prompt and
+    numbers (a new list reading, a new case check)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for folder in _ENGINE_CODE:
+        for f in sorted((root / folder).rglob("*.py")):
+            h.update(f.relative_to(root).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
 def engine_key(asst: Any) -> str:
     """ "+engine@<sha>" over the answer engine's tuned numbers (thresholds, confidence model, ranker weights,
-    retrieval's fusion weights), so that re-fitting them recomputes the cells; "" for an engine without them."""
+    retrieval's fusion weights) and its code (engine_code_key), so that re-fitting them or a new version of
+    the engine recomputes the cells; "" for an engine without numbers."""
     try:
         getattr(
             asst, "embeddings", None
@@ -150,7 +169,7 @@ def engine_key(asst: Any) -> str:
         return ""
     if engine is None and weights is None:
         return ""
-    blob = repr(engine) + json.dumps(weights, sort_keys=True, default=str)
+    blob = repr(engine) + json.dumps(weights, sort_keys=True, default=str) + engine_code_key()
     if fusion is not None and not getattr(fusion, "is_hand_set", False):  # fused otherwise: other clauses
         blob += json.dumps(fusion.to_json() if hasattr(fusion, "to_json") else repr(fusion), sort_keys=True)
     return f"+engine@{hashlib.sha256(blob.encode('utf-8')).hexdigest()[:8]}"

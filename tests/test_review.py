@@ -256,13 +256,17 @@ def test_cell_key_depends_on_every_part() -> None:
 
 
 def test_known_cells_keep_their_cache_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cells cached before the grid left assistant/ keep their keys: these digests were computed by
-    assistant/review.py at f439466 for the same assistant, documents, topic and prompt file."""
+    """The key's recipe is unchanged since the grid left assistant/: these digests were computed by
+    assistant/review.py at f439466 for the same assistant, documents, topic and prompt file. (The engine's
+    code now joins the key, test_engine_key_changes_with_the_engine_s_code; it is held empty here, as the
+    recipe had it then.)"""
     from types import SimpleNamespace
 
+    import review.cache as cache
     from assistant import prompts
 
     monkeypatch.setattr(prompts, "PROMPTS_DIR", tmp_path)
+    monkeypatch.setattr(cache, "engine_code_key", lambda: "")
     (tmp_path / "engine.v7.txt").write_text("### system\nYou check one sentence.\n", encoding="utf-8")
     docs = [
         SimpleNamespace(document="acme/cgv.txt", sha256="a" * 64, vendor="acme"),
@@ -497,3 +501,16 @@ def test_engine_key_changes_with_a_fitted_fusion_only() -> None:
     assert engine_key(asst(Fusion(dict(DEFAULT_WEIGHTS), 60, None))) == without  # hand-set: cached cells kept
     fitted = Fusion({"dense": 1.0, "bm25": 0.35, "bm25_glossary": 0.15}, 20, "embeddinggemma-300m")
     assert engine_key(asst(fitted)) not in ("", without)  # other clauses seen: cells recomputed
+
+
+def test_engine_key_changes_with_the_engine_s_code(monkeypatch) -> None:
+    """A new version of the answer engine's code (same prompt, same fitted numbers) recomputes the cells."""
+    from types import SimpleNamespace
+
+    import review.cache as cache
+
+    a = SimpleNamespace(embeddings=None, engine="engine-numbers", weights={"dense": 6.0}, fusion=None)
+    before = cache.engine_key(a)
+    assert len(cache.engine_code_key()) == 12 and cache.engine_key(a) == before  # stable within a version
+    monkeypatch.setattr(cache, "engine_code_key", lambda: "another-code")
+    assert cache.engine_key(a) != before
