@@ -7,6 +7,7 @@ must keep the case its sentence is limited to)."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from assistant.places import place_names
@@ -112,10 +113,12 @@ _FIRST_PERSON = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=64)
 def _subject_modal(role: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{role})\s+(?:\w+\s+){{0,1}}?{_MODAL}" + _FILLER + _ACTION, re.I)
 
 
+@functools.lru_cache(maxsize=64)
 def _asked_modal(role: str) -> re.Pattern[str]:
     """A question about `role`'s power: "Can the provider suspend…", "Le client peut-il résilier…" (not a
     passive one: "When is a customer charged…?" asks about the vendor's charge)."""
@@ -131,12 +134,16 @@ def _action(word: str) -> set[str]:
     return set(tokenize(word))  # the stems BM25 uses, French and English
 
 
+def _roles(vendor_name: str) -> dict[str, str]:
+    """Each party's words, the vendor's own name among the vendor's."""
+    return {"customer": _CUSTOMER, "vendor": _VENDOR + (f"|{re.escape(vendor_name)}" if vendor_name else "")}
+
+
 def parties_of(sentence: str, vendor_name: str = "") -> dict[str, set[str]]:
     """The parties the sentence gives a power or a duty, each with the stems of the actions it names
     ("Le Fournisseur pourra transférer…" -> {"vendor": {stems of "transférer"}})."""
     out: dict[str, set[str]] = {}
-    roles = {"customer": _CUSTOMER, "vendor": _VENDOR + (f"|{re.escape(vendor_name)}" if vendor_name else "")}
-    for party, role in roles.items():
+    for party, role in _roles(vendor_name).items():
         for m in _subject_modal(role).finditer(sentence):
             out.setdefault(party, set()).update(_action(m.group("action")))
     return out
@@ -149,8 +156,7 @@ def asked_party(question: str, vendor_name: str = "") -> tuple[str, set[str]] | 
     m = _FIRST_PERSON.search(question)
     if m:
         return "customer", _action(m.group("action"))
-    roles = {"customer": _CUSTOMER, "vendor": _VENDOR + (f"|{re.escape(vendor_name)}" if vendor_name else "")}
-    for party, role in roles.items():
+    for party, role in _roles(vendor_name).items():
         m = _asked_modal(role).search(question)
         if m:
             return party, _action(m.group("action"))

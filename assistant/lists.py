@@ -132,11 +132,8 @@ def enumerates(text: str) -> bool:
 def list_referred(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None, list[Span]]:
     """(introduction, items) of the list that ends right before `best` when `best` refers back to it ("Ces
     droits peuvent être exercés…" after the list of rights); (None, []) otherwise."""
-    if not refers_back(best.text):
-        return None, []
-    before = [sp for sp in spans if sp.clause.document == best.clause.document and sp.end <= best.start]
-    prev = max(before, key=lambda sp: sp.end, default=None)
-    if prev is None or text[prev.end : best.start].strip():
+    prev = _adjacent(best, spans, text, after=False) if refers_back(best.text) else None
+    if prev is None:
         return None, []
     intro, items = list_run(prev, spans, text)
     return (intro, items) if items and items[-1].end >= prev.end else (None, [])
@@ -146,11 +143,23 @@ def enumeration_after(best: Span, spans: Sequence[Span], text: str) -> Span | No
     """The sentence right after `best`, on its line, when it refers back to it and enumerates: "… des
     dommages indirects. De convention expresse, sont considérés comme tels les pertes de marchés, les pertes
     de clientèle, …"; None otherwise."""
-    after = [sp for sp in spans if sp.clause.document == best.clause.document and sp.start >= best.end]
-    nxt = min(after, key=lambda sp: sp.start, default=None)
-    if nxt is None or "\n" in text[best.end : nxt.start] or text[best.end : nxt.start].strip():
+    nxt = _adjacent(best, spans, text, after=True)
+    if nxt is None or "\n" in text[best.end : nxt.start]:
         return None
     return nxt if refers_back(nxt.text) and enumerates(nxt.text) and not enumerates(best.text) else None
+
+
+def _adjacent(best: Span, spans: Sequence[Span], text: str, after: bool) -> Span | None:
+    """The span of `best`'s document right after it (or right before it), with nothing but white space
+    between them; None when there is none."""
+    doc = [sp for sp in spans if sp.clause.document == best.clause.document]
+    if after:
+        nxt = min((sp for sp in doc if sp.start >= best.end), key=lambda sp: sp.start, default=None)
+        gap = None if nxt is None else text[best.end : nxt.start]
+        return nxt if gap is not None and not gap.strip() else None
+    prev = max((sp for sp in doc if sp.end <= best.start), key=lambda sp: sp.end, default=None)
+    gap = None if prev is None else text[prev.end : best.start]
+    return prev if gap is not None and not gap.strip() else None
 
 
 def _marked_pair(a: Span, b: Span) -> bool:
