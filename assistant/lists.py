@@ -12,17 +12,35 @@ from dataclasses import replace
 from assistant.spans import Span
 from core.text import is_list_item
 
-# A question that asks for several things: "which/what" or "quels/quelles/lesquels" with a plural noun, or
-# list words ("list", "all the", "énumérer", "tous les").
-_LIST_WORDS = re.compile(
-    r"\b(?:list|enumerate|all\s+the|every|liste[rz]?|énum[ée]r\w*|tou(?:te)?s\s+les|lesquel(?:le)?s)\b", re.I
+# A question that asks for several things: list words ("list", "énumérer", "lesquels"; "all the", "every",
+# "tous les" unless a preposition comes before them: "purgé de tous les systèmes" asks for no list), "quels /
+# quelles" (French marks the plural on the question word), "what are", or an English "which/what" whose noun
+# phrase ends with a plural noun (_english_plural_ask).
+_LIST_WORDS = re.compile(r"\b(?:list|enumerate|liste[rz]?|énum[ée]r\w*|lesquel(?:le)?s)\b", re.I)
+_ALL_WORDS = re.compile(r"(\w+)?\s*\b(?:all\s+the|every|tou(?:te)?s\s+les)\b", re.I)
+_PREPOSITIONS = frozenset("de du des dans sur en pour par from in on of for to at across with".split())
+_FRENCH_PLURAL = re.compile(r"\b(?:quel(?:le)?s|lesquel(?:le)?s)\b", re.I)
+_WHAT_ARE = re.compile(r"\bwhat\s+are\b", re.I)
+_WH_WORD = re.compile(r"\b(?:which|what)\b", re.I)
+_WORD = re.compile(r"[\w'’-]+|[^\w\s]")
+# Words that end in "s" and are no plural noun, and the words that end a question's noun phrase: an
+# auxiliary or modal ("What availability does…", "What must the provider…").
+_NOT_PLURAL = frozenset("was has does its his this thus us yes perhaps always whereas".split())
+_AUXILIARY = frozenset(
+    "do does did is are was were be been has have had can could may might must shall should will would".split()
 )
-_WHICH_PLURAL = re.compile(
-    r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:\w{3,}(?<!ss)s)\b(?!\s+(?:is|does|has)\b)"
-    r"|\bwhat\s+are\b"
-    r"|\b(?:quel(?:le)?s|lesquel(?:le)?s)\b(?:\s+(?:sont|\w+))?",
-    re.I,
+# After a word ending in "s": these say the word was a verb ("What happens to…", "What notice period applies
+# when…", "What governs the…"), not the subject of the question; and so does a noun ("Which sub-processor
+# handles payment…"), known by its ending.
+_AFTER_VERB = frozenset(
+    "the a an to if when whenever where after before once unless upon in on at with from by under during "
+    "than that this these those my your our their his her its it i we you they he she there data".split()
 )
+_NOUN_ENDING = re.compile(r"(?:ment|tion|sion|ity|ness|ance|ence|ing|ure|ship|age|ism|al)$")
+_PREPOSITION_EN = frozenset("under in with for on at by from to of about within through against".split())
+_EXAMPLES = re.compile(r",\s*(?:such\s+as|including|like|e\.g\.)", re.I)
+
+
 # What may stand between two items of one list: white space holding a line break (a blank line only right
 # after the introduction, or between two marked items).
 _ITEM_GAP = re.compile(r"[ \t]*\n[ \t]*")
@@ -30,9 +48,58 @@ _INTRO_GAP = re.compile(r"[ \t]*\n(?:[ \t]*\n)?[ \t]*")
 MAX_ITEMS = 12
 
 
+def _english_plural_ask(question: str) -> bool:
+    """Whether an English "which/what" that opens the question or one of its clauses ("…, which one
+    prevails?", "Under which provision…", "…, and under what conditions?") asks about a plural noun. Right
+    after "which", or after "what" that follows a preposition, a word ending in "s" is that noun ("with which
+    safeguards?"). Otherwise the noun phrase (up to three words, ended by an auxiliary) ends with a plural
+    noun when its word ending in "s" is followed by what a plural subject or object is followed by: an
+    auxiliary ("What audit rights does…"), "of/for" ("What categories of data…"), examples ("Which
+    certifications, such as ISO 27001, …") or a verb in its base form ("Which security measures protect…").
+    Followed by anything else, the word is the verb ("What happens to…", "What governs transfers…", "Which
+    legal entity provides Basecamp…") and the question asks for one thing."""
+    for match in _WH_WORD.finditer(question):
+        clause = re.split(r"[,;:]|\band\b", question[: match.start()])[-1].split()
+        if len(clause) > 2:  # a relative "which", or "what" inside a clause ("the accuracy of what…")
+            continue
+        noun_first = match.group().lower() == "which" or (clause and clause[-1].lower() in _PREPOSITION_EN)
+        rest = question[match.end() :]
+        words = _WORD.findall(rest)
+        for k, word in enumerate(words[:3]):
+            low = word.lower()
+            if low in _AUXILIARY or not word[0].isalnum():
+                break
+            if low in _NOT_PLURAL or low.endswith(("'s", "’s", "ss", "us", "is")) or not low.endswith("s"):
+                continue
+            if k == 0 and noun_first:
+                return True
+            after = words[k + 1] if k + 1 < len(words) else "?"
+            after_low = after.lower()
+            if after_low in _AUXILIARY or after_low in ("of", "for"):
+                return True
+            if after == "," and _EXAMPLES.match(rest[rest.index(word) + len(word) :]):
+                return True
+            if (
+                after.isalpha()
+                and after.islower()
+                and not after_low.endswith("s")
+                and after_low not in _AFTER_VERB
+                and not _NOUN_ENDING.search(after_low)
+            ):
+                return True
+            break  # the word was the verb: this question word asks for one thing
+    return False
+
+
 def is_list_question(question: str) -> bool:
     """Whether the question asks for several items (a plural "which/what/quels", or list words)."""
-    return bool(_LIST_WORDS.search(question) or _WHICH_PLURAL.search(question))
+    return bool(
+        _LIST_WORDS.search(question)
+        or any((m.group(1) or "").lower() not in _PREPOSITIONS for m in _ALL_WORDS.finditer(question))
+        or _FRENCH_PLURAL.search(question)
+        or _WHAT_ARE.search(question)
+        or _english_plural_ask(question)
+    )
 
 
 def _ends_item(text: str) -> bool:

@@ -9,10 +9,63 @@ import pytest
 from assistant_fakes import FakeChecker, ScriptedChat, build_store
 
 from assistant import Assistant
-from assistant.lists import enumerates, enumeration_after, list_referred, list_run, refers_back
+from assistant.lists import (
+    enumerates,
+    enumeration_after,
+    is_list_question,
+    list_referred,
+    list_run,
+    refers_back,
+)
 from assistant.spans import split_clause
 from core.text import is_list_item
 from core.types import Clause
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which subcontractors does the vendor rely on?",
+        "What types of cookies are set on the site?",
+        "What rules apply to refunds?",
+        "Which regulators must be told of an incident?",
+        "Which payment methods, such as cards or transfers, are accepted?",
+        "Which insurance policies cover the supplier's liability?",
+        "Can the client inspect the premises, and under what conditions?",
+        "Does the provider encrypt backups, and with which algorithms?",
+        "Quelles garanties le fournisseur donne-t-il ?",
+        "Quels sont les cas de résiliation anticipée ?",
+        "What are the supplier's obligations on termination?",
+        "List the hosting locations.",
+        "Donne-moi tous les sous-traitants du fournisseur.",
+    ],
+)
+def test_a_question_for_several_items_is_a_list_question(question: str) -> None:
+    assert is_list_question(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # an auxiliary is no plural noun
+        "What uptime does the supplier promise?",
+        "What does the supplier do with logs after closure?",
+        "Within what period does the vendor delete the backups?",
+        # a word in -s right after "what", or after a singular noun, is the question's verb
+        "What happens to invoices when a plan is downgraded?",
+        "What governs disputes between the parties?",
+        "What notice period applies when the client leaves?",
+        "Which entity provides the platform and signs the order form?",
+        "Which subcontractor handles payment processing?",
+        "If the order form and the terms disagree, which one prevails?",
+        # "what" inside a clause, a preposition before "tous les"
+        "Does the vendor stand behind the accuracy of what its models produce?",
+        "En combien de temps les fichiers sont-ils effacés de tous les serveurs ?",
+        "Quel est le plafond de responsabilité ?",
+    ],
+)
+def test_a_question_for_one_thing_is_no_list_question(question: str) -> None:
+    assert not is_list_question(question)
 
 
 def _spans(text: str):
