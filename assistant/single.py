@@ -72,6 +72,16 @@ def answer_single(
         turn.abstain(chosen[0].cand.span if chosen else None, who, why, warning, conf)
         yield from turn.finish()
         return
+    p_unanswered = engine.p_unanswerable(a.signals)
+    if p_unanswered is not None:
+        a.signals["p_unanswerable"] = round(p_unanswered, 4)
+        if p_unanswered >= engine.abstain_unanswerable_at:
+            why = t(turn.lang, "why_abstained_unanswerable", p=fmt_conf(p_unanswered))
+            warning = f"P(unanswerable) {p_unanswered:.2f} >= {engine.abstain_unanswerable_at}"
+            turn.abstain(chosen[0].cand.span, who, why, warning, conf)
+            a.warn(WarningCode.UNANSWERABLE, warning)
+            yield from turn.finish()
+            return
     spans = [c.cand.span for c in chosen]
     a.confidence = conf
     # an introduction (it ends with ":") answers with what it introduces; a list item, a list question

@@ -44,6 +44,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "asked to state the answer from it, stated none ({reason}), so the assistant does not answer "
         "rather than guess.",
         "why_abstained_relevance": "Nothing in {who} is close enough to the question to be its answer.",
+        "why_abstained_unanswerable": "The closest sentence found matches the question too weakly for "
+        "the documents to answer it (estimated chance that they do not: {p}, from the check and the "
+        "ranking), so the assistant does not answer rather than guess.",
         "why_unknown": "No document of {name} was loaded into the assistant.",
         "why_refused": "The question is not about the vendors' contract terms.",
         "why_empty": "No document has been ingested yet.",
@@ -94,6 +97,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "modèle, invité à en tirer la réponse, n'en a formulé aucune ({reason}) : l'assistant préfère ne "
         "pas répondre plutôt que deviner.",
         "why_abstained_relevance": "Rien dans {who} n'est assez proche de la question pour y répondre.",
+        "why_abstained_unanswerable": "La phrase la plus proche correspond trop mal à la question pour que "
+        "les documents y répondent (probabilité estimée qu'ils n'y répondent pas : {p}, d'après la "
+        "vérification et le classement) : l'assistant préfère ne pas répondre plutôt que deviner.",
         "why_unknown": "Aucun document de {name} n'a été chargé dans l'assistant.",
         "why_refused": "La question ne porte pas sur les conditions contractuelles des fournisseurs.",
         "why_empty": "Aucun document n'a encore été ingéré.",

@@ -134,6 +134,7 @@ class WarningCode(StrEnum):
     ASK_SILENT = "ask_silent"  # one of a question's two asks has no sentence: the answer says so
     VERSIONS = "versions"  # answered from stored versions of a document (what changed, an older version)
     VERDICT = "verdict"  # a closed question's yes or no: the two readings of the sentence, for the record
+    UNANSWERABLE = "unanswerable"  # abstained: P(the documents do not answer) reached the gate's threshold
 
 
 @dataclass

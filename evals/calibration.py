@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.confidence import logistic
+from assistant.confidence import FITTED_KEYS, UNANSWERABLE_INPUTS, logistic
 from evals.metrics import confidence_of, reliability, truth
 
 MIN_FIT_ITEMS = 20  # checked items under which the confidence model is not fitted
 # EngineConfig's numbers that the fit sets (config/ranker.json's "engine"; ConfidenceFit.engine_values)
-FITTED_ENGINE_KEYS = ("confidence_weights", "abstain_below", "abstain_unworded_below", "confidence_inputs")
+FITTED_ENGINE_KEYS = FITTED_KEYS
 
 
 def sweep(rows: Sequence[Mapping[str, Any]], thresholds: Sequence[float]) -> list[dict[str, Any]]:
@@ -140,6 +140,97 @@ def fit_logistic(
     return [float(v) for v in w]
 
 
+def fit_standardized(data: Sequence[tuple[list[float], bool, bool]], steps: int = 3000) -> list[float]:
+    """fit_logistic on inputs scaled to mean 0 and standard deviation 1 (bias first, left as is), the
+    weights returned on the inputs' own scale: inputs far from 0 (a ranker score about 5) converge in a few
+    thousand steps instead of stopping short."""
+    import numpy as np
+
+    x = np.array([d[0] for d in data], dtype=float)
+    mu, sd = x[:, 1:].mean(axis=0), x[:, 1:].std(axis=0)
+    sd[sd < 1e-9] = 1.0
+    scaled = [([1.0, *((np.array(d[0][1:]) - mu) / sd).tolist()], d[1], d[2]) for d in data]
+    w = np.array(fit_logistic(scaled, steps=steps))
+    slopes = w[1:] / sd
+    return [float(w[0] - (slopes * mu).sum()), *(float(v) for v in slopes)]
+
+
+def unanswerable_data(
+    rows: Sequence[Mapping[str, Any]], inputs: Sequence[str] = UNANSWERABLE_INPUTS
+) -> list[list[float]] | None:
+    """The unanswerable model's inputs (bias first) of each row, from its recorded signals; None when a row
+    lacks one (a run made before the signal was recorded)."""
+    out = []
+    for r in rows:
+        sig = (r.get("ask") or {}).get("signals") or {}
+        if any(k not in sig for k in inputs[1:]):
+            return None
+        out.append([1.0] + [float(sig[k]) for k in inputs[1:]])
+    return out
+
+
+def group_of(row: Mapping[str, Any]) -> str:
+    """A row's vendor fold for the unanswerable gate's leave-one-vendor-out: its one vendor, else "" (an
+    item naming none or several vendors, never held out)."""
+    vendors = list(row.get("vendors") or [])
+    return str(vendors[0]) if len(vendors) == 1 else ""
+
+
+@dataclass(frozen=True)
+class UnanswerableFit:
+    """The model of P(the documents do not answer the question) and its threshold, chosen on each vendor's
+    rows scored by the model fitted without that vendor."""
+
+    weights: tuple[float, ...]
+    threshold: float  # the gate's P at which the assistant abstains (1.0: off)
+    right: int  # items right with the gate, each vendor's rows scored out of their vendor's fit
+    right_without: int  # the same items without the gate
+    inputs: tuple[str, ...] = UNANSWERABLE_INPUTS
+
+    @property
+    def keep(self) -> bool:
+        """Kept only when it abstains on something and gets more items right on vendors it did not see."""
+        return self.threshold < 1.0 and self.right > self.right_without
+
+
+def fit_unanswerable(
+    u_data: Sequence[list[float]],
+    data: Sequence[tuple[list[float], bool, bool]],
+    groups: Sequence[str],
+    abstains: Sequence[bool],
+    inputs: Sequence[str] = UNANSWERABLE_INPUTS,
+    steps: int = 3000,
+) -> UnanswerableFit:
+    """Fit the unanswerable gate: logistic weights of "the item is unanswerable" on `u_data` (one row per
+    item of `data`, whose truth and answerability decide what is right), and the threshold that gets the
+    most items right (answerable answered with a true sentence, unanswerable abstained) when each vendor's
+    rows are scored by the model fitted on the other vendors' rows (the rows of `groups` "" are never held
+    out); ties to the higher threshold (abstain less). `abstains`: the items the assistant abstains on
+    without the gate (confidence under its threshold)."""
+    target = [(x, not a, a) for x, (_, _, a) in zip(u_data, data, strict=True)]
+    weights = fit_standardized(target, steps=steps)
+    held = [1.0] * len(target)  # P from the fit without the row's vendor; 1.0: never gated
+    for g in sorted({g for g in groups if g}):
+        train = [d for d, gg in zip(target, groups, strict=True) if gg != g]
+        if len({t for _, t, _ in train}) < 2:
+            continue
+        w = fit_standardized(train, steps=steps)
+        for i, gg in enumerate(groups):
+            if gg == g:
+                held[i] = logistic(w, u_data[i])
+
+    def right(cut: float) -> int:
+        n = 0
+        for (_, t, a), base, p in zip(data, abstains, held, strict=True):
+            abstain = base or p >= cut
+            n += (a and t and not abstain) or (not a and abstain)
+        return n
+
+    cands = sorted({round(p, 4) for p in held if p < 1.0}) + [1.0]
+    best = max(cands, key=lambda c: (right(c), c))
+    return UnanswerableFit(tuple(weights), best, right(best), right(1.0), tuple(inputs))
+
+
 def items_right(
     scores: Sequence[float],
     data: Sequence[tuple[list[float], bool, bool]],
@@ -160,7 +251,7 @@ def items_right(
 def best_threshold(scores: Sequence[float], data: Sequence[tuple[list[float], bool, bool]]) -> float:
     """The threshold that gets the most items right: answerable items answered with a true sentence, plus
     unanswerable items abstained (ties to the lower threshold)."""
-    cands = sorted({round(float(s), 4) for s in scores})
+    cands = sorted({float(s) for s in scores})  # unrounded: a score equal to the threshold is answered
     return max(cands, key=lambda thr: (items_right(scores, data, thr), -thr)) if cands else 0.5
 
 
@@ -199,22 +290,35 @@ def best_unworded_threshold(
 
 
 def loo_right(
-    data: Sequence[tuple[list[float], bool, bool]], no_answer: Sequence[bool], steps: int = 20000
+    data: Sequence[tuple[list[float], bool, bool]],
+    no_answer: Sequence[bool],
+    steps: int = 20000,
+    groups: Sequence[str] | None = None,
 ) -> tuple[int, int]:
-    """Leave-one-out items right (each item decided by the confidence model, threshold and unworded cut
-    fitted on all the others): (without the cut, with it). The in-sample count flatters a cut fitted on a
-    handful of items near the threshold; this says whether it carries to an item it was not fitted on."""
+    """Held-out items right (each item decided by the confidence model, threshold and unworded cut fitted
+    without it): (without the cut, with it). Leave-one-out, or with `groups` (the rows' vendors, group_of)
+    leave-one-vendor-out: each vendor's rows decided by the fit on the other vendors' rows (rows of group ""
+    are never held out). The in-sample count flatters a cut fitted on a handful of items near the threshold;
+    this says whether it carries to an item, or a vendor, it was not fitted on."""
+    folds = (
+        [[i] for i in range(len(data))]
+        if groups is None
+        else [[i for i, g in enumerate(groups) if g == v] for v in sorted({g for g in groups if g})]
+    )
     plain = with_cut = 0
-    for i, (x, t, a) in enumerate(data):
-        rest = [d for j, d in enumerate(data) if j != i]
-        rest_na = [n for j, n in enumerate(no_answer) if j != i]
+    for held in folds:
+        out = set(held)
+        rest = [d for j, d in enumerate(data) if j not in out]
+        rest_na = [n for j, n in enumerate(no_answer) if j not in out]
         w = fit_logistic(rest, steps=steps)
         scores = [logistic(w, xx) for xx, _, _ in rest]
         thr = best_threshold(scores, rest)
         cut, _ = best_unworded_threshold(scores, rest, rest_na, thr)
-        s = [logistic(w, x)]
-        plain += items_right(s, [(x, t, a)], thr)
-        with_cut += items_right(s, [(x, t, a)], thr, [no_answer[i]], cut)
+        for i in held:
+            x, t, a = data[i]
+            s = [logistic(w, x)]
+            plain += items_right(s, [(x, t, a)], thr)
+            with_cut += items_right(s, [(x, t, a)], thr, [no_answer[i]], cut)
     return plain, with_cut
 
 
@@ -233,8 +337,9 @@ class ConfidenceFit:
     cut_right: int
     loo_plain: int  # leave-one-out items right without the cut, with it (0, 0 when the cut withdraws nothing)
     loo_cut: int
-    n_items: int
+    n_items: int  # (loo_*: leave-one-vendor-out when the fit was given the rows' vendors)
     inputs: tuple[str, ...] = ()  # the model's inputs ("bias" first); () for the default model's
+    unanswerable: UnanswerableFit | None = None  # the unanswerable gate (None: not fitted)
 
     @property
     def keep_cut(self) -> bool:
@@ -246,11 +351,15 @@ class ConfidenceFit:
         FITTED_ENGINE_KEYS."""
         from assistant.confidence import CONFIDENCE_INPUTS
 
+        u = self.unanswerable if self.unanswerable is not None and self.unanswerable.keep else None
         values = (
             [round(v, 5) for v in self.weights],
             round(self.threshold, 4),
             round(self.cut, 4) if self.keep_cut else 0.0,
             list(self.inputs or CONFIDENCE_INPUTS),
+            [round(v, 5) for v in u.weights] if u else [],
+            round(u.threshold, 4) if u else 1.0,
+            list(u.inputs if u else UNANSWERABLE_INPUTS),
         )
         return dict(zip(FITTED_ENGINE_KEYS, values, strict=True))
 
@@ -267,10 +376,16 @@ def fit_confidence(
     no_answer: Sequence[bool],
     steps: int = 20000,
     inputs: Sequence[str] | None = None,
+    u_data: Sequence[list[float]] | None = None,
+    groups: Sequence[str] | None = None,
+    unworded_cut: bool = True,
 ) -> ConfidenceFit:
     """Fit the confidence model on `data` (inputs_of's tuples over `inputs`, default the default model's;
     `no_answer`: stated_no_answer of the same rows): logistic weights, the threshold that gets the most items
-    right, P(yes) alone for comparison, and the unworded cut, kept only when it carries in leave-one-out."""
+    right, P(yes) alone for comparison, and the unworded cut, kept only when it carries in leave-one-out
+    (leave-one-vendor-out with `groups`, the rows' vendors). With `u_data` (unanswerable_data of the same rows) and `groups` (their vendors, group_of), the
+    unanswerable gate too (fit_unanswerable), on top of that threshold and cut. `unworded_cut` False: no
+    cut is fitted (the cut is left off, as when it does not carry)."""
     from assistant.confidence import CONFIDENCE_INPUTS
 
     names = tuple(inputs or CONFIDENCE_INPUTS)
@@ -279,8 +394,17 @@ def fit_confidence(
     thr = best_threshold(scores, data)
     p_scores = [p_yes_of(x, names) for x, _, _ in data]
     p_thr = best_threshold(p_scores, data)
-    cut, n_cut = best_unworded_threshold(scores, data, no_answer, thr)
-    loo_plain, loo_cut = loo_right(data, no_answer, steps=steps) if cut > thr else (0, 0)
+    cut, n_cut = (
+        best_unworded_threshold(scores, data, no_answer, thr)
+        if unworded_cut
+        else (thr, items_right(scores, data, thr))
+    )
+    loo_plain, loo_cut = loo_right(data, no_answer, steps=steps, groups=groups) if cut > thr else (0, 0)
+    unanswerable = None
+    if u_data is not None and groups is not None:
+        kept_cut = cut if cut > thr and loo_cut > loo_plain else 0.0
+        abstains = [s < thr or (na and s < kept_cut) for s, na in zip(scores, no_answer, strict=True)]
+        unanswerable = fit_unanswerable(u_data, data, groups, abstains)
     return ConfidenceFit(
         weights=tuple(w),
         threshold=thr,
@@ -294,6 +418,7 @@ def fit_confidence(
         loo_cut=loo_cut,
         n_items=len(data),
         inputs=names,
+        unanswerable=unanswerable,
     )
 
 
@@ -321,6 +446,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--inputs",
         help="with --fit: the model's inputs, comma-separated signal names of assistant.confidence.SIGNALS "
         "(default: the default model's, " + ",".join(("p_yes", "rank_score", "type_match")) + ",...)",
+    )
+    p.add_argument(
+        "--no-unworded-cut",
+        action="store_true",
+        help="with --fit: fit no unworded cut (abstain_unworded_below stays 0; the leave-one-vendor-out run "
+        "lovo-full-v2 found that the cut fitted on dev costs answers on the held-out vendors' test items)",
     )
     args = p.parse_args(argv)
     from evals.report import load_run
@@ -381,19 +512,36 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
         print(f"error: only {len(data)} checked items to fit on", file=sys.stderr)
         return 2
     no_answer = [stated_no_answer(r) for r in used]
-    fitted = fit_confidence(data, no_answer, inputs=inputs)
+    u_data = unanswerable_data(used)
+    groups = [group_of(r) for r in used]
+    fitted = fit_confidence(
+        data, no_answer, inputs=inputs, u_data=u_data, groups=groups, unworded_cut=not args.no_unworded_cut
+    )
     print(
         f"{len(data)} checked dev items; weights "
         f"{dict(zip(inputs, (round(v, 3) for v in fitted.weights), strict=True))}"
     )
     print(f"P(yes) alone: threshold {fitted.p_threshold:.3f}, {fitted.p_right} items right")
     print(f"combined:     threshold {fitted.threshold:.3f}, {fitted.right} items right")
-    print(
-        f"withdrawn when no answer was stated ({fitted.n_no_answer} such items): under {fitted.cut:.3f}, "
-        f"{fitted.cut_right} items right; leave-one-out {fitted.loo_plain} without the cut, "
-        f"{fitted.loo_cut} with it: "
-        + ("kept" if fitted.keep_cut else "not kept (it does not carry to items it was not fitted on)")
-    )
+    if args.no_unworded_cut:
+        print("unworded cut: not fitted (--no-unworded-cut)")
+    else:
+        print(
+            f"withdrawn when no answer was stated ({fitted.n_no_answer} such items): under {fitted.cut:.3f}, "
+            f"{fitted.cut_right} items right; leave-one-vendor-out {fitted.loo_plain} without the cut, "
+            f"{fitted.loo_cut} with it: "
+            + ("kept" if fitted.keep_cut else "not kept (it does not carry to items it was not fitted on)")
+        )
+    u = fitted.unanswerable
+    if u is None:
+        print("unanswerable gate: not fitted (the run's rows do not record its signals)")
+    else:
+        print(
+            f"unanswerable gate over {', '.join(u.inputs[1:])}: weights {[round(v, 3) for v in u.weights]}; "
+            f"abstain at P(unanswerable) >= {u.threshold:.3f}: each vendor scored by the model fitted "
+            f"without it, {u.right} items right against {u.right_without} without the gate: "
+            + ("kept" if u.keep else "not kept (it does not carry to vendors it was not fitted on)")
+        )
     if args.write:
         calibrated = {
             "on": str(Path(args.run)),

@@ -190,6 +190,11 @@ def _parser() -> argparse.ArgumentParser:
         "(default: the default model's)",
     )
     lv.add_argument(
+        "--no-unworded-cut",
+        action="store_true",
+        help="fit no unworded cut in any fold (as `python -m evals.calibration RUN --fit --no-unworded-cut`)",
+    )
+    lv.add_argument(
         "--filter",
         action="append",
         default=[],
@@ -582,8 +587,10 @@ def cmd_lovo(args: argparse.Namespace, settings: Settings | None = None) -> int:
             progress=not args.no_progress,
             say=lambda m: print(m, file=sys.stderr, flush=True),
             inputs=("bias", *args.inputs.split(",")) if args.inputs else None,
+            unworded_cut=not args.no_unworded_cut,
             extra_config={
                 "inputs": args.inputs,
+                "unworded_cut": not args.no_unworded_cut,
                 "gold": ", ".join(args.gold),
                 "golds": list(args.gold),
                 "fit_run": args.fit_run,

@@ -263,11 +263,13 @@ def run_lovo(
     extra_config: Mapping[str, Any] | None = None,
     fitter_class: type[Fitter] = Fitter,
     inputs: Sequence[str] | None = None,
+    unworded_cut: bool = True,
 ) -> LovoResult:
     """Fit every fold, score each held-out vendor's items with its fold's numbers, and check each fitted
     quantity on seen vs unseen items. `select` picks which held-out items are scored (--filter, --sample,
     --limit: the fits always use every training item); `points` replaces the fusion grid; `inputs` names the
-    confidence model's inputs ("bias" first; default: the default model's)."""
+    confidence model's inputs ("bias" first; default: the default model's); `unworded_cut` False fits no
+    unworded cut in any fold."""
     from assistant.confidence import EngineConfig
     from assistant.fusion import fusion_for
     from assistant.rank import load_weights
@@ -292,7 +294,9 @@ def run_lovo(
         run_settings,
         store,
     ):
-        fitter = fitter_class(run_settings, store, embeddings, k, fit_rows, points, shipped_engine, inputs)
+        fitter = fitter_class(
+            run_settings, store, embeddings, k, fit_rows, points, shipped_engine, inputs, unworded_cut
+        )
         shared_llm = [llm]
 
         def llm_of() -> Any:

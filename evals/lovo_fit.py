@@ -56,7 +56,8 @@ def fitted_engine(base: EngineConfig, fit: ConfidenceFit | None) -> EngineConfig
     if fit is None:
         return unfitted_engine(base)
     values = fit.engine_values()
-    values["confidence_weights"] = tuple(values["confidence_weights"])
+    for key in ("confidence_weights", "confidence_inputs", "unanswerable_weights", "unanswerable_inputs"):
+        values[key] = tuple(values[key])
     return base.model_copy(update=values)
 
 
@@ -77,11 +78,13 @@ class Fitter:
         points: Sequence[Fusion] | None = None,
         base_engine: EngineConfig | None = None,
         inputs: Sequence[str] | None = None,
+        unworded_cut: bool = True,
     ) -> None:
         from assistant.confidence import CONFIDENCE_INPUTS, EngineConfig
         from evals.fit_fusion import GridRetriever
 
         self.inputs = tuple(inputs or CONFIDENCE_INPUTS)  # the confidence model's inputs, "bias" first
+        self.unworded_cut = unworded_cut  # whether the unworded cut is fitted at all
         self.settings = settings
         self.grid: GridRetriever = GridRetriever(settings, store, embeddings, k)
         self.fit_rows = dict(fit_rows or {})
@@ -149,13 +152,17 @@ class Fitter:
     def fit_confidence(self, items: Sequence[Item]) -> tuple[ConfidenceFit | None, tuple[str, ...]]:
         """The confidence model fitted on the fit run's rows of these items; None with fewer rows than the
         calibration command needs."""
-        from evals.calibration import MIN_FIT_ITEMS, fit_confidence
+        from evals.calibration import MIN_FIT_ITEMS, fit_confidence, group_of, unanswerable_data
 
         data, no_answer, used = self.confidence_data([str(it["id"]) for it in items])
         ids = tuple(str(r["id"]) for r in used)
         if len(data) < (self.min_confidence_rows or MIN_FIT_ITEMS):
             return None, ids
-        return fit_confidence(data, no_answer, inputs=self.inputs), ids
+        u_data, groups = unanswerable_data(used), [group_of(r) for r in used]
+        fitted = fit_confidence(
+            data, no_answer, inputs=self.inputs, u_data=u_data, groups=groups, unworded_cut=self.unworded_cut
+        )
+        return fitted, ids
 
     # -- all three
     def fit(self, name: str, items: Sequence[Item]) -> FoldFit:

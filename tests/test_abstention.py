@@ -9,7 +9,7 @@ from assistant_fakes import FakeChecker, ScriptedChat, build_store
 from assistant import Assistant
 from assistant.confidence import EngineConfig
 from assistant.events import Shown
-from core.types import Answer
+from core.types import Answer, WarningCode
 
 BREACH = r"48 heures ouvrées"
 
@@ -289,6 +289,53 @@ def test_the_cut_is_off_by_default_and_for_another_embedder(tmp_path) -> None:
     assert EngineConfig.load(p, "gemma").abstain_unworded_below == pytest.approx(0.24)
     other = EngineConfig.load(p, "hashing-256")  # a confidence on another scale: none of the fitted cuts
     assert other.abstain_unworded_below == 0.0 and other.abstain_below == EngineConfig().abstain_below
+
+
+@pytest.mark.parametrize("p_yes, gated", [(0.4, True), (0.8, False)])
+def test_the_unanswerable_gate_abstains_before_any_wording(built, p_yes: float, gated: bool) -> None:
+    """P(the documents do not answer), from the answering sentence's signals, at or over the gate's
+    threshold: abstain, quoting the closest sentence, without asking the model for a wording; under it the
+    answer goes on. The gate's P is recorded with the signals either way."""
+    # P(unanswerable) = logistic(-4 * logit(P(yes))): 0.84 at P(yes) 0.4, 0.004 at 0.8
+    engine = EngineConfig(
+        abstain_below=0.3,
+        unanswerable_weights=(0.0, -4.0, 0.0),
+        unanswerable_inputs=("bias", "p_yes_logit", "rank_score"),
+        abstain_unanswerable_at=0.5,
+    )
+    reply = "Humanlinker must notify a breach within 48 business hours [1]."
+    asst, llm, _ = make(built, [reply], rules=[(BREACH, p_yes)], engine=engine)
+    ans = asst.answer("How quickly must Humanlinker notify a data breach?")
+    p = 1 / (1 + (p_yes / (1 - p_yes)) ** 4)
+    assert ans.signals["p_unanswerable"] == pytest.approx(p, abs=1e-3)
+    assert ans.abstained is gated
+    assert len(llm.calls) == (0 if gated else 1)
+    assert len(ans.citations) == 1 and BREACH in ans.citations[0].quote
+    assert_verbatim(ans, built[1])
+    if gated:
+        assert ans.answer.startswith("Humanlinker's documents do not specify")
+        assert "estimated chance that they do not: 0.84" in ans.explanation
+        assert any("P(unanswerable) 0.84 >= 0.5" in w for w in ans.warnings)
+        assert WarningCode.UNANSWERABLE in ans.warning_codes
+    else:
+        assert WarningCode.UNANSWERABLE not in ans.warning_codes
+
+
+def test_the_gate_is_off_by_default_and_for_another_embedder(built, tmp_path) -> None:
+    import json
+
+    assert EngineConfig().p_unanswerable({"p_yes_logit": -3.0, "rank_score": 1.0}) is None
+    asst, _, _ = make(built, ["Humanlinker must notify within 48 business hours [1]."], rules=[(BREACH, 0.6)])
+    assert "p_unanswerable" not in asst.answer("How quickly must Humanlinker notify a data breach?").signals
+    p = tmp_path / "ranker.json"
+    gate = {"unanswerable_weights": [2.0, -1.0, -0.5], "abstain_unanswerable_at": 0.4}
+    p.write_text(json.dumps({"engine": gate, "fitted": {"embeddings": "gemma"}}), encoding="utf-8")
+    same = EngineConfig.load(p, "gemma")
+    assert same.abstain_unanswerable_at == pytest.approx(0.4)
+    assert same.p_unanswerable({"p_yes_logit": 0.0, "rank_score": 4.0}) == pytest.approx(0.5)
+    assert same.p_unanswerable({"p_yes_logit": 0.0}) is None  # a signal the run did not record
+    other = EngineConfig.load(p, "hashing-256")  # ranker scores on another scale: no gate
+    assert other.unanswerable_weights == () and other.abstain_unanswerable_at == 1.0
 
 
 def test_a_list_question_is_answered_with_the_whole_list(built) -> None:

@@ -99,3 +99,74 @@ def test_leave_one_out_keeps_a_cut_only_when_it_carries() -> None:
     lone = base + band[4:]
     plain2, with_cut2 = loo_right(lone, [False] * len(base) + [True] + [False] * 5, steps=3000)
     assert with_cut2 <= plain2
+
+
+def _gate_rows(separates: bool) -> tuple[list, list, list]:
+    """Three vendors' rows: (unanswerable-model inputs [bias, P(yes) log-odds, ranker score], the
+    calibration's (inputs, truth, answerable), the vendor). Unanswerable questions' best sentences score
+    low with the ranker in every vendor when `separates`; otherwise their scores are those of the
+    answerable ones. P(yes) is the same for all, so the confidence threshold decides nothing."""
+    u_data, data, groups = [], [], []
+    for vendor in ("acme", "globex", "initech"):
+        for k in range(8):
+            u_data.append([1.0, 0.2, 5.0 + 0.1 * k])
+            data.append(([1.0, 0.2], True, True))
+            groups.append(vendor)
+        for k in range(4):
+            u_data.append([1.0, 0.2, (3.0 if separates else 5.0) + 0.1 * k])
+            data.append(([1.0, 0.2], False, False))
+            groups.append(vendor)
+    return u_data, data, groups
+
+
+def test_the_unanswerable_gate_is_kept_only_when_it_carries_to_unseen_vendors() -> None:
+    from evals.calibration import fit_unanswerable
+
+    u_data, data, groups = _gate_rows(separates=True)
+    fit = fit_unanswerable(u_data, data, groups, [False] * len(data))
+    assert fit.keep and fit.threshold < 1.0
+    assert fit.right == len(data) and fit.right_without == 24  # every unanswerable item now abstained
+    assert fit.weights[2] < 0  # a lower ranker score, more likely unanswerable
+    # the same scores for both kinds of question: no threshold helps on a vendor the model did not see
+    u_data, data, groups = _gate_rows(separates=False)
+    flat = fit_unanswerable(u_data, data, groups, [False] * len(data))
+    assert not flat.keep and flat.right <= flat.right_without
+
+
+def test_the_gate_is_fitted_with_the_confidence_and_written_with_it() -> None:
+    from evals.calibration import fit_confidence
+
+    u_data, data, groups = _gate_rows(separates=True)
+    fit = fit_confidence(
+        data,
+        [False] * len(data),
+        steps=500,
+        inputs=("bias", "p_yes"),
+        u_data=u_data,
+        groups=groups,
+        unworded_cut=False,
+    )
+    values = fit.engine_values()
+    assert values["abstain_unworded_below"] == 0.0
+    assert values["unanswerable_inputs"] == ["bias", "p_yes_logit", "rank_score"]
+    assert len(values["unanswerable_weights"]) == 3 and values["abstain_unanswerable_at"] < 1.0
+    no_gate = fit_confidence(data, [False] * len(data), steps=500, inputs=("bias", "p_yes"))
+    assert no_gate.engine_values()["abstain_unanswerable_at"] == 1.0
+
+
+def test_leave_one_vendor_out_holds_out_each_vendor_whole() -> None:
+    from evals.calibration import loo_right
+
+    base = [([1.0, 0.9], True, True)] * 8 + [([1.0, 0.1], False, False)] * 6
+    band = [([1.0, 0.5], False, False)] * 5 + [([1.0, 0.5], True, True)] * 5
+    no_answer = [False] * len(base) + [True] * 5 + [False] * 5
+    # the band's unanswerable items all in one vendor: fitted without that vendor, the cut never saw one
+    groups = ["a"] * 8 + ["b"] * 6 + ["c"] * 5 + ["a"] * 5
+    plain, with_cut = loo_right(base + band, no_answer, steps=3000, groups=groups)
+    assert with_cut <= plain
+    # spread over two vendors, each fold still sees some: the cut carries
+    spread = ["a"] * 8 + ["b"] * 6 + ["c", "d", "c", "d", "c"] + ["a"] * 5
+    plain2, with_cut2 = loo_right(base + band, no_answer, steps=3000, groups=spread)
+    assert with_cut2 > plain2
+    # a row of no vendor is never held out
+    assert sum(loo_right(base + band, no_answer, steps=300, groups=[""] * 24)) == 0

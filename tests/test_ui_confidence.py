@@ -69,3 +69,15 @@ def test_abstention_and_uncalibrated_scores_are_not_a_chance_of_being_right() ->
     assert raw.startswith("Not a probability") and "0.93" in raw and "%" not in raw and "judged" in raw
     doubted = confidence_line(_answer(0.1, codes=[WarningCode.UNCALIBRATED]))
     assert "doubted" in doubted and "Read the clause" in doubted
+
+
+def test_an_abstention_of_the_unanswerable_gate_gives_its_own_chance() -> None:
+    """The gate abstained: the line gives P(the documents do not answer), not the closest sentence's
+    confidence (which may be higher than the gate's threshold would suggest)."""
+    a = _answer(0.62, abstained=True, codes=[WarningCode.ABSTAINED, WarningCode.UNANSWERABLE])
+    a.signals = {"p_unanswerable": 0.71}
+    assert confidence_line(a) == (
+        "Not answered: an estimated 71% chance that the documents do not answer this question."
+    )
+    a.warning_codes = [WarningCode.ABSTAINED]  # abstained under the confidence threshold
+    assert confidence_line(a).startswith("Not answered: the closest sentence found has an estimated 62%")

@@ -59,6 +59,12 @@ def confidence_line(answer: Answer) -> str:
             f"Not a probability: this model gives a yes/no reply only (score {c:.2f}); the checker {verdict} "
             "that the cited sentence answers the question. Read the clause."
         )
+    p_unanswered = (answer.signals or {}).get("p_unanswerable")
+    if answer.abstained and WarningCode.UNANSWERABLE in answer.warning_codes and p_unanswered is not None:
+        return (
+            f"Not answered: an estimated {percent(float(p_unanswered))} chance that the documents do not "
+            "answer this question."
+        )
     if answer.abstained:
         return (
             f"Not answered: the closest sentence found has an estimated {percent(c)} chance of answering "
