@@ -174,14 +174,21 @@ def yes_no(text: str) -> str | None:
 # An aside between two dashes ("— we don't plan on that, but if it happens —"): its negations do not negate
 # the sentence around it
 _ASIDE = re.compile(r"\s[—–]\s[^—–]*?\s[—–]\s")
+# An exception to the sentence, up to the end of its clause ("…shall promptly notify Customer … unless
+# prohibited by law.", "sauf si la loi l'interdit"): its negations limit the rule, they do not negate it
+_EXCEPTION = re.compile(
+    r"\b(?:unless|except(?:\s+(?:if|where|when|to\s+the\s+extent))?|save\s+where|sauf(?:\s+si)?"
+    r"|à\s+moins\s+qu(?:e\b|['’]))[^,;:.!?]*",
+    re.I,
+)
 
 
 def negations(text: str) -> int:
     """How many negations the text holds ("may not", "ne peut pas", "n'est pas", "without", "sans",
-    "interdit", "no refund"), outside asides between dashes. A "yes" agrees with a sentence whose count has
+    "interdit", "no refund"), outside asides between dashes and exceptions ("unless prohibited by law"). A "yes" agrees with a sentence whose count has
     the question's parity, a "no" with one whose parity differs ("Can it subcontract without consent?" / "It
     may not subcontract without consent": 1 and 2, so "no")."""
-    return len(_NEGATION.findall(_ASIDE.sub(" ", text)))
+    return len(_NEGATION.findall(_EXCEPTION.sub(" ", _ASIDE.sub(" ", text))))
 
 
 def negation_verdict(question: str, sentence: str) -> str:

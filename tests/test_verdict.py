@@ -87,6 +87,28 @@ def test_closed_questions(question: str, closed: bool) -> None:
             "yes",
         ),
         ("Will you tell me first?", "We will not — as said above — tell you first.", "no"),
+        # a negation inside an exception limits the rule, it does not negate it
+        (
+            "Will the processor tell the controller about requests from the police?",
+            "The processor shall inform the controller of any such request unless prohibited by law.",
+            "yes",
+        ),
+        (
+            "Le contrat est-il reconduit automatiquement ?",
+            "Le contrat est reconduit tacitement par périodes d'un an, sauf dénonciation sans motif, "
+            "par lettre recommandée.",
+            "yes",
+        ),
+        (
+            "Can the seller keep the deposit?",
+            "The seller may not keep the deposit, except where no goods ship.",
+            "no",
+        ),
+        (
+            "Le client peut-il céder le contrat ?",
+            "Le client ne peut pas céder le contrat, à moins qu'il n'obtienne l'accord.",
+            "no",
+        ),
     ],
 )
 def test_negation_reading(question: str, sentence: str, verdict: str) -> None:
