@@ -51,6 +51,33 @@ _DOC_INSTRUCTION = re.compile(
 )
 
 
+# A closed question: an auxiliary first ("Can…", "Does…", "Est-ce que…", "Peut-on…") or a French inversion
+# ("Le Prestataire peut-il…", "Boost My Mail a-t-il…").
+_YES_NO_QUESTION = re.compile(
+    r"^\W*(?:(?:can|could|may|might|does|do|did|is|are|was|were|will|would|shall|should|must|has|have|had)"
+    r"\b|est-ce\s+qu|peut-on\b|doit-on\b)"
+    r"|\b\w+-t-(?:il|elle|on|ils|elles)\b|\b\w{2,}-(?:il|elle|ils|elles|on|je|nous|vous)\b",
+    re.I,
+)
+# An interrogative word: before a French inversion, it makes the question an open one ("Sous quel délai
+# Humanlinker notifie-t-il… ?", "Où est-il hébergé ?", "Qu'est-ce que…")
+_WH_WORD = re.compile(
+    r"\b(?:quel(?:le)?s?|lequel|laquelle|lesquel(?:le)?s|combien|comment|où|quand|pourquoi|qui|que|qu['’]|quoi"
+    r"|what|which|how|when|where|who|whom|whose|why)\b",
+    re.I,
+)
+
+
+def is_yes_no_question(question: str) -> bool:
+    """A question answered by yes or no ("Can Boost My Mail change its prices?", "Le Prestataire peut-il
+    sous-traiter ?"), not an open one with an inversion ("Sous quel délai Humanlinker notifie-t-il… ?")."""
+    m = _YES_NO_QUESTION.search(question)
+    if m is None:
+        return False
+    before = question[: m.start()] if m.start() > 0 else ""
+    return not (before and _WH_WORD.search(before)) and not _WH_WORD.match(question.strip())
+
+
 def addresses_the_assistant(text: str) -> bool:
     """True for document text that gives instructions to an AI assistant (prompt injection)."""
     return bool(_DOC_INSTRUCTION.search(text))

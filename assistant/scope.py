@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.query import is_fan_out, refusal_reason, resolve_followup
+from assistant.query import is_fan_out, is_yes_no_question, refusal_reason, resolve_followup
 from assistant.vendors import Detection, VendorInfo, detect_vendors
 
 # Two asks in one question: "What is X's cap, and which court has jurisdiction?" / "… et quel tribunal …"
@@ -31,6 +31,25 @@ _WH_PHRASE = (
 )
 _BARE_WH = re.compile(_WH_PHRASE, re.I)
 _LEAD_WH = re.compile(_WH_PHRASE + r"\s+", re.I)
+# A second ask with no verb of its own: a question word, perhaps after a preposition, and up to three words
+# ("in what GDPR role?", "et avec quel préavis ?", "and under what conditions?", "and where?")
+_ELLIPTIC_ASK = re.compile(
+    r"(?:(?:within|in|under|for|from|to|with|at|by|on|through|dans|sous|avec|pour|par|de|à|en|sur)\s+)?"
+    r"(?:(?:quel(?:le)?s?|which|what)(?:\s+[\w'’-]+){1,3}|how\s+(?:long|often|much|many)|how|when|where|why"
+    r"|comment|quand|où|pourquoi|combien(?:\s+de\s+[\w'’-]+)?)",
+    re.I,
+)
+# The English auxiliaries and modals that end an open question's question-word phrase ("which data … may
+# the parties handle"): what follows is the predicate a verbless second ask shares
+_AUXILIARY = re.compile(
+    r"\b(?:do|does|did|is|are|was|were|has|have|had|can|could|may|might|must|shall|should|will|would)\b",
+    re.I,
+)
+_FRENCH_VERB = re.compile(
+    r"\b(?:est|sont|a|ont|peut|peuvent|doit|doivent|sera|seront|fait|font|s['’]applique\w*)\b|-(?:t-)?(?:il|elle|on)s?\b",
+    re.I,
+)
+_OPEN_WH = re.compile(r"\b(?:which|what|who|whom|where|when|how)\b", re.I)
 
 
 @dataclass
@@ -60,8 +79,35 @@ def split_asks(question: str) -> list[str]:
         lead = _LEAD_WH.match(second)
         if _BARE_WH.fullmatch(first) and lead and second[lead.end() :].strip(" ?"):
             return [f"{first} {second[lead.end() :].strip()}", second]
-        return [first + " ?", second]
+        return [first + " ?", _completed(first, second)]
     return [question]
+
+
+def _completed(first: str, second: str) -> str:
+    """A second ask with no verb of its own completed with the first ask's predicate, so that it can be
+    retrieved, checked and named on its own: after a closed first ask, the whole of it ("Can the customer
+    audit X, and under what conditions?" -> "under what conditions can the customer audit X ?"; "X peut-il
+    modifier ce document, et avec quel préavis ?" -> "avec quel préavis X peut-il modifier ce document ?");
+    after an open English one, what follows its question word's phrase ("which data about … may the parties
+    handle, and in what role?" -> "in what role may the parties handle ?", with any words before the first
+    ask's question word). Any other second ask is kept as it is."""
+    wh = second.rstrip(" ?").strip()
+    if not _ELLIPTIC_ASK.fullmatch(wh) or _AUXILIARY.search(wh) or _FRENCH_VERB.search(wh):
+        return second
+    body = first.rstrip(" ?").strip()
+    if is_yes_no_question(body + " ?"):
+        lead = body.split()[0]
+        if _AUXILIARY.fullmatch(lead):  # English: "Can the customer…" -> "… can the customer…"
+            body = lead.lower() + body[len(lead) :]
+        return f"{wh} {body} ?"
+    opening = _OPEN_WH.search(body)
+    if opening is None or len(re.split(r"[,;:]", body[: opening.start()])[-1].split()) > 2:
+        return second
+    aux = _AUXILIARY.search(body, opening.end())
+    if aux is None or len(body[opening.end() : aux.start()].split()) > 6:
+        return second
+    before = body[: opening.start()].rstrip()
+    return " ".join(p for p in (before, wh, body[aux.start() :], "?") if p)
 
 
 def decide(

@@ -269,6 +269,41 @@ def test_two_question_words_share_the_predicate(question: str, first: str) -> No
     assert asks[0] == first and len(asks) == 2
 
 
+@pytest.mark.parametrize(
+    "question,second",
+    [
+        # after a closed first ask: the whole of it
+        (
+            "Can the client inspect the data centre, and under what conditions?",
+            "under what conditions can the client inspect the data centre ?",
+        ),
+        (
+            "Le Fournisseur peut-il augmenter ses prix en cours d'année, et avec quel préavis ?",
+            "avec quel préavis Le Fournisseur peut-il augmenter ses prix en cours d'année ?",
+        ),
+        # after an open English one: its predicate, after the auxiliary, with the words before it
+        (
+            "Under the master agreement, which records may the supplier keep, and for how long?",
+            "Under the master agreement, for how long may the supplier keep ?",
+        ),
+        (
+            "Where does the vendor store backups, and with which provider?",
+            "with which provider does the vendor store backups ?",
+        ),
+        # a second ask with a verb of its own, or after a first ask with no auxiliary, is kept as it is
+        ("What is the notice period, and which court has jurisdiction?", "which court has jurisdiction?"),
+        ("Quel est le préavis, et quel tribunal est compétent ?", "quel tribunal est compétent ?"),
+        ("When are backups deleted from active systems, and when from archives?", "when from archives?"),
+    ],
+)
+def test_a_verbless_second_ask_takes_the_first_ask_s_predicate(question: str, second: str) -> None:
+    """ "…, and under what conditions?" cannot be retrieved or checked on its own: it is completed with the
+    first ask's predicate, and the first ask stays as it was."""
+    asks = split_asks(question)
+    assert len(asks) == 2 and asks[1] == second
+    assert asks[0] == question.split(", and")[0].split(", et")[0] + " ?"
+
+
 # ----------------------------------------------------------------------------- assistant-level
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):
