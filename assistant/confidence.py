@@ -28,16 +28,22 @@ SIGNALS = (
     "rank_position",  # 0 for the ranker's first sentence, 1 for the second, ...
     "score_z",  # the sentence's ranker score against the question's other candidates (z-score of the top 10)
     "dense_ratio",  # its clause's similarity over the best clause similarity of the retrieval
+    # the ranker's score over the sum of its weights' magnitudes: a weighted mean of the features, on one scale
+    # whatever the size of the weights (a refit ranker with half the dense weight halves rank_score, not this)
+    "rank_score_mean",
 )
 # The inputs of the default model (bias first), in the order of its weights; a fitted model names its own.
 CONFIDENCE_INPUTS = ("bias", "p_yes", "rank_score", "type_match", "sentence_similarity", "best_dense")
 # The inputs of the model of P(the documents do not answer the question) (bias first): the check's P(yes)
-# and the ranker's score of the sentence it checked. The ranker's score is on the corpus's scale, which is why
+# and the ranker's score of the sentence it checked, as a weighted mean of its features (with the raw score,
+# each leave-one-vendor-out fold whose refit ranker had smaller weights abstained on most questions: its
+# scores were on another scale than the rows the gate was fitted on). The ranker's score is on the corpus's
+# scale, which is why
 # it stays out of the displayed confidence (with it, the confidence fitted on dev was under-confident on
 # the held-out vendors' test items: expected calibration error 0.079 -> 0.234, leave-one-vendor-out); as a
 # gate it separates the questions the documents do not answer (ROC AUC 0.87 held out, against 0.79 for
 # P(yes) alone) with weights that barely move from one held-out vendor to the next.
-UNANSWERABLE_INPUTS = ("bias", "p_yes_logit", "rank_score")
+UNANSWERABLE_INPUTS = ("bias", "p_yes_logit", "rank_score_mean")
 
 # Best dense similarity (1 - cosine distance) under which retrieval is "nothing relevant", per embedder kind.
 # EmbeddingGemma: answerable single-vendor questions score 0.50-0.76 on the sample corpus, a cooking question
@@ -51,9 +57,15 @@ def logistic(w: Sequence[float], x: Sequence[float]) -> float:
 
 
 def candidate_signals(
-    p_yes: float, cand: Candidate, cands: Sequence[Candidate], types: Sequence[str], best_dense: float
+    p_yes: float,
+    cand: Candidate,
+    cands: Sequence[Candidate],
+    types: Sequence[str],
+    best_dense: float,
+    weight_norm: float | None = None,
 ) -> dict[str, float]:
-    """Every signal of SIGNALS for one checked sentence among its question's ranked candidates `cands`."""
+    """Every signal of SIGNALS for one checked sentence among its question's ranked candidates `cands`
+    (rank_score_mean only with `weight_norm`, the sum of the ranker's weights' magnitudes)."""
     f = dict(zip(FEATURES, cand.features, strict=False))
     top = [c.score for c in cands[:10]] or [cand.score]
     mean = sum(top) / len(top)
@@ -70,7 +82,13 @@ def candidate_signals(
         "rank_position": float(position),
         "score_z": (cand.score - mean) / sd if sd > 1e-9 else 0.0,
         "dense_ratio": f.get("dense", 0.0) / best_dense if best_dense > 0 else 0.0,
+        **({"rank_score_mean": cand.score / weight_norm} if weight_norm else {}),
     }
+
+
+def weight_norm(weights: Mapping[str, float]) -> float:
+    """The sum of the ranker's weights' magnitudes (rank_score_mean's divisor)."""
+    return sum(abs(float(w)) for w in weights.values())
 
 
 # EngineConfig's numbers fitted on a run's recorded signals (config/ranker.json's "engine"): dropped when

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from assistant.cases import case_conflict
 from assistant.check import check_candidates
 from assistant.citations import span_citation
-from assistant.confidence import candidate_signals
+from assistant.confidence import candidate_signals, weight_norm
 from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
 from assistant.outcomes import marked_quote
@@ -36,6 +36,7 @@ def answer_rows(
     """Events up to the final Answer: every vendor's best-ranked sentence first (the draft), then each row
     as it is checked."""
     a, lang, engine = turn.answer, turn.lang, parts.engine
+    norm = weight_norm(parts.weights)
     types = question_types(question)
     missing: Row = (t(lang, "row_missing"), None, None, True)
     rows: dict[str, Row] = {}
@@ -63,7 +64,7 @@ def answer_rows(
             a.warn(WarningCode.LLM_UNAVAILABLE, f"language model unavailable: {error}")
             continue
         for c in run.verdicts:
-            c.signals = candidate_signals(c.p, c.cand, cands, types, ret.best_dense.get(v, 0.0))
+            c.signals = candidate_signals(c.p, c.cand, cands, types, ret.best_dense.get(v, 0.0), norm)
             c.case_conflict = case_conflict(question, c.cand.span.text, c.cand.span.clause.vendor_name)
             c.conf = 0.0 if c.case_conflict else engine.confidence(c.signals)
         best = run.verdicts[engine.select([c.conf for c in run.verdicts])]

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from assistant.cases import case_conflict
 from assistant.check import Checked, check_candidates
 from assistant.citations import span_citation
-from assistant.confidence import candidate_signals
+from assistant.confidence import candidate_signals, weight_norm
 from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
 from assistant.lists import MAX_ITEMS, enumeration_after, is_list_question, list_referred, list_run
@@ -130,6 +130,7 @@ def check_asks(
     (EngineConfig.accepts_secondary). Returns (chosen, error); on a model error, the failing ask's
     best-ranked sentence alone, unchecked."""
     engine = parts.engine
+    norm = weight_norm(parts.weights)
     tc = time.perf_counter()
     chosen: list[Checked] = []
     error = ""
@@ -144,7 +145,7 @@ def check_asks(
             break
         for v in run.verdicts:
             v.ask = ask
-            v.signals = candidate_signals(v.p, v.cand, cands, types, best_dense)
+            v.signals = candidate_signals(v.p, v.cand, cands, types, best_dense, norm)
             v.case_conflict = case_conflict(ask, v.cand.span.text, v.cand.span.clause.vendor_name)
             v.conf = 0.0 if v.case_conflict else engine.confidence(v.signals)
         best = run.verdicts[engine.select([v.conf for v in run.verdicts])]

@@ -156,13 +156,19 @@ def fit_standardized(data: Sequence[tuple[list[float], bool, bool]], steps: int 
 
 
 def unanswerable_data(
-    rows: Sequence[Mapping[str, Any]], inputs: Sequence[str] = UNANSWERABLE_INPUTS
+    rows: Sequence[Mapping[str, Any]],
+    inputs: Sequence[str] = UNANSWERABLE_INPUTS,
+    run_weight_norm: float | None = None,
 ) -> list[list[float]] | None:
     """The unanswerable model's inputs (bias first) of each row, from its recorded signals; None when a row
-    lacks one (a run made before the signal was recorded)."""
+    lacks one (a run made before the signal was recorded). A row recorded before rank_score_mean existed
+    gets it from its rank_score over `run_weight_norm`, the sum of the magnitudes of the ranker weights
+    that run used."""
     out = []
     for r in rows:
-        sig = (r.get("ask") or {}).get("signals") or {}
+        sig = dict((r.get("ask") or {}).get("signals") or {})
+        if "rank_score_mean" not in sig and "rank_score" in sig and run_weight_norm:
+            sig["rank_score_mean"] = float(sig["rank_score"]) / run_weight_norm
         if any(k not in sig for k in inputs[1:]):
             return None
         out.append([1.0] + [float(sig[k]) for k in inputs[1:]])
@@ -512,7 +518,12 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
         print(f"error: only {len(data)} checked items to fit on", file=sys.stderr)
         return 2
     no_answer = [stated_no_answer(r) for r in used]
-    u_data = unanswerable_data(used)
+    from assistant.confidence import weight_norm
+    from assistant.rank import load_weights
+
+    # runs recorded before rank_score_mean: their ranker weights were the shipped ones (fit on a run made with
+    # config/ranker.json as it is)
+    u_data = unanswerable_data(used, run_weight_norm=weight_norm(load_weights()))
     groups = [group_of(r) for r in used]
     fitted = fit_confidence(
         data, no_answer, inputs=inputs, u_data=u_data, groups=groups, unworded_cut=not args.no_unworded_cut

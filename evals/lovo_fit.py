@@ -152,13 +152,18 @@ class Fitter:
     def fit_confidence(self, items: Sequence[Item]) -> tuple[ConfidenceFit | None, tuple[str, ...]]:
         """The confidence model fitted on the fit run's rows of these items; None with fewer rows than the
         calibration command needs."""
+        from assistant.confidence import weight_norm
+        from assistant.rank import load_weights
         from evals.calibration import MIN_FIT_ITEMS, fit_confidence, group_of, unanswerable_data
+        from vectorstore.embeddings import embeddings_name
 
         data, no_answer, used = self.confidence_data([str(it["id"]) for it in items])
         ids = tuple(str(r["id"]) for r in used)
         if len(data) < (self.min_confidence_rows or MIN_FIT_ITEMS):
             return None, ids
-        u_data, groups = unanswerable_data(used), [group_of(r) for r in used]
+        # the fit run's rows recorded before rank_score_mean: the run's ranker weights were the shipped ones
+        norm = weight_norm(load_weights(embeddings=embeddings_name(self.grid.embeddings)))
+        u_data, groups = unanswerable_data(used, run_weight_norm=norm), [group_of(r) for r in used]
         fitted = fit_confidence(
             data, no_answer, inputs=self.inputs, u_data=u_data, groups=groups, unworded_cut=self.unworded_cut
         )

@@ -324,7 +324,7 @@ def test_the_unanswerable_gate_abstains_before_any_wording(built, p_yes: float, 
 def test_the_gate_is_off_by_default_and_for_another_embedder(built, tmp_path) -> None:
     import json
 
-    assert EngineConfig().p_unanswerable({"p_yes_logit": -3.0, "rank_score": 1.0}) is None
+    assert EngineConfig().p_unanswerable({"p_yes_logit": -3.0, "rank_score_mean": 0.1}) is None
     asst, _, _ = make(built, ["Humanlinker must notify within 48 business hours [1]."], rules=[(BREACH, 0.6)])
     assert "p_unanswerable" not in asst.answer("How quickly must Humanlinker notify a data breach?").signals
     p = tmp_path / "ranker.json"
@@ -332,7 +332,7 @@ def test_the_gate_is_off_by_default_and_for_another_embedder(built, tmp_path) ->
     p.write_text(json.dumps({"engine": gate, "fitted": {"embeddings": "gemma"}}), encoding="utf-8")
     same = EngineConfig.load(p, "gemma")
     assert same.abstain_unanswerable_at == pytest.approx(0.4)
-    assert same.p_unanswerable({"p_yes_logit": 0.0, "rank_score": 4.0}) == pytest.approx(0.5)
+    assert same.p_unanswerable({"p_yes_logit": 0.0, "rank_score_mean": 4.0}) == pytest.approx(0.5)
     assert same.p_unanswerable({"p_yes_logit": 0.0}) is None  # a signal the run did not record
     other = EngineConfig.load(p, "hashing-256")  # ranker scores on another scale: no gate
     assert other.unanswerable_weights == () and other.abstain_unanswerable_at == 1.0

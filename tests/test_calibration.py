@@ -148,7 +148,7 @@ def test_the_gate_is_fitted_with_the_confidence_and_written_with_it() -> None:
     )
     values = fit.engine_values()
     assert values["abstain_unworded_below"] == 0.0
-    assert values["unanswerable_inputs"] == ["bias", "p_yes_logit", "rank_score"]
+    assert values["unanswerable_inputs"] == ["bias", "p_yes_logit", "rank_score_mean"]
     assert len(values["unanswerable_weights"]) == 3 and values["abstain_unanswerable_at"] < 1.0
     no_gate = fit_confidence(data, [False] * len(data), steps=500, inputs=("bias", "p_yes"))
     assert no_gate.engine_values()["abstain_unanswerable_at"] == 1.0
@@ -170,3 +170,32 @@ def test_leave_one_vendor_out_holds_out_each_vendor_whole() -> None:
     assert with_cut2 > plain2
     # a row of no vendor is never held out
     assert sum(loo_right(base + band, no_answer, steps=300, groups=[""] * 24)) == 0
+
+
+def test_the_gate_s_ranker_input_does_not_move_with_the_weights_size() -> None:
+    """rank_score_mean is the ranker's score over its weights' magnitudes: a ranker refit with every weight
+    halved (a leave-one-vendor-out fold's) gives the same value, where the raw score halves; rows recorded
+    before the signal existed get it from their rank_score and the run's weights."""
+    from types import SimpleNamespace
+
+    from assistant.confidence import candidate_signals, weight_norm
+    from assistant.rank import Candidate
+    from evals.calibration import unanswerable_data
+
+    weights = {"dense": 6.0, "lexical": 0.6, "sentence": 1.0}
+    half = {k: v / 2 for k, v in weights.items()}
+    feats = (0.7, 0.4, 0.6)
+
+    def cand(w: dict) -> Candidate:
+        score = sum(a * b for a, b in zip(w.values(), feats, strict=True))
+        return Candidate(span=SimpleNamespace(key="s"), score=score, features=feats)  # type: ignore[arg-type]
+
+    full_c, half_c = cand(weights), cand(half)
+    a = candidate_signals(0.6, full_c, [full_c], [], 0.7, weight_norm(weights))
+    b = candidate_signals(0.6, half_c, [half_c], [], 0.7, weight_norm(half))
+    assert b["rank_score"] == pytest.approx(a["rank_score"] / 2)
+    assert b["rank_score_mean"] == pytest.approx(a["rank_score_mean"])
+    assert "rank_score_mean" not in candidate_signals(0.6, full_c, [full_c], [], 0.7)
+    old_row = {"ask": {"signals": {"p_yes_logit": 0.4, "rank_score": 7.6}}}
+    assert unanswerable_data([old_row], run_weight_norm=7.6) == [[1.0, 0.4, 1.0]]
+    assert unanswerable_data([old_row]) is None  # no weights to read it with
