@@ -343,9 +343,10 @@ class ConfidenceFit:
     cut_right: int
     loo_plain: int  # leave-one-out items right without the cut, with it (0, 0 when the cut withdraws nothing)
     loo_cut: int
-    n_items: int  # (loo_*: leave-one-vendor-out when the fit was given the rows' vendors)
+    n_items: int
     inputs: tuple[str, ...] = ()  # the model's inputs ("bias" first); () for the default model's
     unanswerable: UnanswerableFit | None = None  # the unanswerable gate (None: not fitted)
+    loo_by_vendor: bool = False  # loo_* by leave-one-vendor-out (rows of two vendors or more), else one out
 
     @property
     def keep_cut(self) -> bool:
@@ -405,7 +406,9 @@ def fit_confidence(
         if unworded_cut
         else (thr, items_right(scores, data, thr))
     )
-    loo_plain, loo_cut = loo_right(data, no_answer, steps=steps, groups=groups) if cut > thr else (0, 0)
+    by_vendor = groups is not None and len({g for g in groups if g}) >= 2  # else leave-one-out
+    folds = groups if by_vendor else None
+    loo_plain, loo_cut = loo_right(data, no_answer, steps=steps, groups=folds) if cut > thr else (0, 0)
     unanswerable = None
     if u_data is not None and groups is not None:
         kept_cut = cut if cut > thr and loo_cut > loo_plain else 0.0
@@ -425,6 +428,7 @@ def fit_confidence(
         n_items=len(data),
         inputs=names,
         unanswerable=unanswerable,
+        loo_by_vendor=by_vendor,
     )
 
 
@@ -539,7 +543,8 @@ def _fit(args: argparse.Namespace, rows: Sequence[Mapping[str, Any]]) -> int:
     else:
         print(
             f"withdrawn when no answer was stated ({fitted.n_no_answer} such items): under {fitted.cut:.3f}, "
-            f"{fitted.cut_right} items right; leave-one-vendor-out {fitted.loo_plain} without the cut, "
+            f"{fitted.cut_right} items right; "
+            f"{'leave-one-vendor-out' if fitted.loo_by_vendor else 'leave-one-out'} {fitted.loo_plain} without the cut, "
             f"{fitted.loo_cut} with it: "
             + ("kept" if fitted.keep_cut else "not kept (it does not carry to items it was not fitted on)")
         )

@@ -459,16 +459,19 @@ def _cands(scores: list[float], dense: list[float]) -> list[Any]:
 def test_the_transferable_signals_do_not_move_with_the_corpus_scale() -> None:
     """Rank position, the score's z within the question's candidates, the clause similarity relative to the
     retrieval's best, and P(yes)'s log-odds read the same when a corpus puts every score and similarity on
-    another scale; the raw ones (rank_score, best_dense) move with it."""
+    another scale; the raw ones (rank_score, its mean over the weights, best_dense) move with it."""
     from assistant.confidence import SIGNALS, candidate_signals
 
     cands = _cands([3.1, 2.9, 2.2, 1.0], [0.61, 0.58, 0.55, 0.40])
     scaled = _cands(
         [s * 0.5 - 0.7 for s in (3.1, 2.9, 2.2, 1.0)], [d * 0.7 for d in (0.61, 0.58, 0.55, 0.40)]
     )
-    a = candidate_signals(0.62, cands[1], cands, ["duration"], 0.61)
-    b = candidate_signals(0.62, scaled[1], scaled, ["duration"], 0.61 * 0.7)
+    a = candidate_signals(0.62, cands[1], cands, ["duration"], 0.61, 8.0)
+    b = candidate_signals(0.62, scaled[1], scaled, ["duration"], 0.61 * 0.7, 8.0)
     assert set(a) == set(SIGNALS)
+    # rank_score_mean does not move with the ranker's weights' size (test_calibration), but with the corpus
+    assert a["rank_score_mean"] != pytest.approx(b["rank_score_mean"])
+    assert set(SIGNALS) - set(candidate_signals(0.62, cands[1], cands, [], 0.61)) == {"rank_score_mean"}
     for k in ("p_yes", "p_yes_logit", "rank_position", "score_z", "dense_ratio", "type_match"):
         assert a[k] == pytest.approx(b[k]), k
     assert a["rank_position"] == 1.0 and a["p_yes_logit"] == pytest.approx(math.log(0.62 / 0.38))
