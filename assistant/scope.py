@@ -49,6 +49,8 @@ _FRENCH_VERB = re.compile(
     r"\b(?:est|sont|a|ont|peut|peuvent|doit|doivent|sera|seront|fait|font|s['’]applique\w*)\b|-(?:t-)?(?:il|elle|on)s?\b",
     re.I,
 )
+# a subject pronoun opens a clause with a verb of its own ("and what it costs?", "et ce qu'il couvre ?")
+_PRONOUN = re.compile(r"\b(?:i|we|you|he|she|it|they|il|elle|ils|elles|on|nous|vous)\b", re.I)
 _OPEN_WH = re.compile(r"\b(?:which|what|who|whom|where|when|how)\b", re.I)
 
 
@@ -92,7 +94,12 @@ def _completed(first: str, second: str) -> str:
     handle, and in what role?" -> "in what role may the parties handle ?", with any words before the first
     ask's question word). Any other second ask is kept as it is."""
     wh = second.rstrip(" ?").strip()
-    if not _ELLIPTIC_ASK.fullmatch(wh) or _AUXILIARY.search(wh) or _FRENCH_VERB.search(wh):
+    if (
+        not _ELLIPTIC_ASK.fullmatch(wh)
+        or _AUXILIARY.search(wh)
+        or _FRENCH_VERB.search(wh)
+        or _PRONOUN.search(wh)
+    ):
         return second
     body = first.rstrip(" ?").strip()
     if is_yes_no_question(body + " ?"):

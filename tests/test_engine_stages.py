@@ -294,6 +294,7 @@ def test_two_question_words_share_the_predicate(question: str, first: str) -> No
         ("What is the notice period, and which court has jurisdiction?", "which court has jurisdiction?"),
         ("Quel est le préavis, et quel tribunal est compétent ?", "quel tribunal est compétent ?"),
         ("When are backups deleted from active systems, and when from archives?", "when from archives?"),
+        ("Can the client buy extra seats, and what it costs?", "what it costs?"),
     ],
 )
 def test_a_verbless_second_ask_takes_the_first_ask_s_predicate(question: str, second: str) -> None:
