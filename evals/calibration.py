@@ -232,7 +232,7 @@ def fit_unanswerable(
             n += (a and t and not abstain) or (not a and abstain)
         return n
 
-    cands = sorted({round(p, 4) for p in held if p < 1.0}) + [1.0]
+    cands = sorted({p for p in held if p < 1.0}) + [1.0]  # unrounded, as in best_threshold
     best = max(cands, key=lambda c: (right(c), c))
     return UnanswerableFit(tuple(weights), best, right(best), right(1.0), tuple(inputs))
 
@@ -365,7 +365,7 @@ class ConfidenceFit:
             round(self.cut, 4) if self.keep_cut else 0.0,
             list(self.inputs or CONFIDENCE_INPUTS),
             [round(v, 5) for v in u.weights] if u else [],
-            round(u.threshold, 4) if u else 1.0,
+            math.floor(u.threshold * 1e4) / 1e4 if u else 1.0,  # rounded down: the item at it stays gated
             list(u.inputs if u else UNANSWERABLE_INPUTS),
         )
         return dict(zip(FITTED_ENGINE_KEYS, values, strict=True))
@@ -390,9 +390,10 @@ def fit_confidence(
     """Fit the confidence model on `data` (inputs_of's tuples over `inputs`, default the default model's;
     `no_answer`: stated_no_answer of the same rows): logistic weights, the threshold that gets the most items
     right, P(yes) alone for comparison, and the unworded cut, kept only when it carries in leave-one-out
-    (leave-one-vendor-out with `groups`, the rows' vendors). With `u_data` (unanswerable_data of the same rows) and `groups` (their vendors, group_of), the
-    unanswerable gate too (fit_unanswerable), on top of that threshold and cut. `unworded_cut` False: no
-    cut is fitted (the cut is left off, as when it does not carry)."""
+    (leave-one-vendor-out when `groups`, the rows' vendors, name two or more). With `u_data`
+    (unanswerable_data of the same rows) and `groups` (group_of), the unanswerable gate too
+    (fit_unanswerable), on top of that threshold and cut. `unworded_cut` False: no cut is fitted (the cut
+    is left off, as when it does not carry)."""
     from assistant.confidence import CONFIDENCE_INPUTS
 
     names = tuple(inputs or CONFIDENCE_INPUTS)
