@@ -38,11 +38,10 @@ CONFIDENCE_INPUTS = ("bias", "p_yes", "rank_score", "type_match", "sentence_simi
 # and the ranker's score of the sentence it checked, as a weighted mean of its features (with the raw score,
 # each leave-one-vendor-out fold whose refit ranker had smaller weights abstained on most questions: its
 # scores were on another scale than the rows the gate was fitted on). The ranker's score is on the corpus's
-# scale, which is why
-# it stays out of the displayed confidence (with it, the confidence fitted on dev was under-confident on
-# the held-out vendors' test items: expected calibration error 0.079 -> 0.234, leave-one-vendor-out); as a
-# gate it separates the questions the documents do not answer (ROC AUC 0.87 held out, against 0.79 for
-# P(yes) alone) with weights that barely move from one held-out vendor to the next.
+# scale, which is why it stays out of the displayed confidence (with it, the confidence fitted on dev was
+# under-confident on the held-out vendors' test items: expected calibration error 0.079 -> 0.234,
+# leave-one-vendor-out); as a gate it separates the questions the documents do not answer (ROC AUC 0.87 held
+# out, against 0.79 for P(yes) alone) with weights that barely move from one held-out vendor to the next.
 UNANSWERABLE_INPUTS = ("bias", "p_yes_logit", "rank_score_mean")
 
 # Best dense similarity (1 - cosine distance) under which retrieval is "nothing relevant", per embedder kind.

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from assistant.query import AUXILIARIES
 from assistant.spans import Span
 from core.text import is_list_item
 
@@ -26,9 +27,7 @@ _WORD = re.compile(r"[\w'’-]+|[^\w\s]")
 # Words that end in "s" and are no plural noun, and the words that end a question's noun phrase: an
 # auxiliary or modal ("What availability does…", "What must the provider…").
 _NOT_PLURAL = frozenset("was has does its his this thus us yes perhaps always whereas".split())
-_AUXILIARY = frozenset(
-    "do does did is are was were be been has have had can could may might must shall should will would".split()
-)
+_AUXILIARY = frozenset((*AUXILIARIES, "be", "been"))
 # After a word ending in "s": these say the word was a verb ("What happens to…", "What notice period applies
 # when…", "What governs the…"), not the subject of the question; and so does a noun ("Which sub-processor
 # handles payment…"), known by its ending.

@@ -51,10 +51,15 @@ _DOC_INSTRUCTION = re.compile(
 )
 
 
+# The English auxiliaries and modals: one opens a closed question ("Can…", "Does…"), one ends an open
+# question's question-word phrase ("which data … may the parties handle", "What availability does…")
+AUXILIARIES = (
+    "can could may might does do did is are was were will would shall should must has have had".split()
+)
 # A closed question: an auxiliary first ("Can…", "Does…", "Est-ce que…", "Peut-on…") or a French inversion
 # ("Le Prestataire peut-il…", "Boost My Mail a-t-il…").
 _YES_NO_QUESTION = re.compile(
-    r"^\W*(?:(?:can|could|may|might|does|do|did|is|are|was|were|will|would|shall|should|must|has|have|had)"
+    rf"^\W*(?:(?:{'|'.join(AUXILIARIES)})"
     r"\b|est-ce\s+qu|peut-on\b|doit-on\b)"
     r"|\b\w+-t-(?:il|elle|on|ils|elles)\b|\b\w{2,}-(?:il|elle|ils|elles|on|je|nous|vous)\b",
     re.I,

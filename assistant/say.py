@@ -158,9 +158,9 @@ _EXCEPTION = re.compile(
 
 def negations(text: str) -> int:
     """How many negations the text holds ("may not", "ne peut pas", "n'est pas", "without", "sans",
-    "interdit", "no refund"), outside asides between dashes and exceptions ("unless prohibited by law"). A "yes" agrees with a sentence whose count has
-    the question's parity, a "no" with one whose parity differs ("Can it subcontract without consent?" / "It
-    may not subcontract without consent": 1 and 2, so "no")."""
+    "interdit", "no refund"), outside asides between dashes and exceptions ("unless prohibited by law"). A
+    "yes" agrees with a sentence whose count has the question's parity, a "no" with one whose parity differs
+    ("Can it subcontract without consent?" / "It may not subcontract without consent": 1 and 2, so "no")."""
     return len(_NEGATION.findall(_EXCEPTION.sub(" ", _ASIDE.sub(" ", text))))
 
 

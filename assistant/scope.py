@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.query import is_fan_out, is_yes_no_question, refusal_reason, resolve_followup
+from assistant.query import AUXILIARIES, is_fan_out, is_yes_no_question, refusal_reason, resolve_followup
 from assistant.vendors import Detection, VendorInfo, detect_vendors
 
 # Two asks in one question: "What is X's cap, and which court has jurisdiction?" / "… et quel tribunal …"
@@ -39,12 +39,9 @@ _ELLIPTIC_ASK = re.compile(
     r"|comment|quand|où|pourquoi|combien(?:\s+de\s+[\w'’-]+)?)",
     re.I,
 )
-# The English auxiliaries and modals that end an open question's question-word phrase ("which data … may
-# the parties handle"): what follows is the predicate a verbless second ask shares
-_AUXILIARY = re.compile(
-    r"\b(?:do|does|did|is|are|was|were|has|have|had|can|could|may|might|must|shall|should|will|would)\b",
-    re.I,
-)
+# An auxiliary ends an open question's question-word phrase: what follows is the predicate a verbless
+# second ask shares
+_AUXILIARY = re.compile(rf"\b(?:{'|'.join(AUXILIARIES)})\b", re.I)
 _FRENCH_VERB = re.compile(
     r"\b(?:est|sont|a|ont|peut|peuvent|doit|doivent|sera|seront|fait|font|s['’]applique\w*)\b|-(?:t-)?(?:il|elle|on)s?\b",
     re.I,

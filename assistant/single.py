@@ -85,9 +85,10 @@ def answer_single(
     spans = [c.cand.span for c in chosen]
     a.confidence = conf
     # an introduction (it ends with ":") answers with what it introduces; a list item, a list question
-    if len(chosen) == 1 and (is_list_question(question) or spans[0].text.rstrip().endswith(":")):
+    listing = is_list_question(question)
+    if len(chosen) == 1 and (listing or spans[0].text.rstrip().endswith(":")):
         calibrated = all(c.verdict.calibrated for c in chosen if c.verdict)
-        found = list_answer(turn, parts, corpus, question, chosen[0])
+        found = list_answer(turn, parts, corpus, question, chosen[0], listing)
         if found is not None:
             why, intro, items = found
             answer_list(turn, intro, items, types, conf, calibrated, why)
@@ -254,14 +255,13 @@ def conclude(
 
 
 def list_answer(
-    turn: Turn, parts: Parts, corpus: CorpusView, question: str, best: Checked
+    turn: Turn, parts: Parts, corpus: CorpusView, question: str, best: Checked, listing: bool
 ) -> tuple[str, Span | None, list[Span]] | None:
-    """(why, introduction, items) of the answer that lists, for a list question or a chosen
-    introduction: the list the chosen sentence belongs to (or refers back to, or that follows it), else the
+    """(why, introduction, items) of the answer that lists, for a list question (`listing`:
+    is_list_question) or a chosen introduction: the list the chosen sentence belongs to (or refers back to, or that follows it), else the
     table rows the check accepts (a list question). None when no list answers. (The list of another
     accepted sentence than the chosen one was tried and dropped: it replaced right answers, "Articles 44 to
     49", with a neighbouring list.)"""
-    listing = is_list_question(question)
     intro, items = whole_list(corpus, best.cand.span, listing)
     if intro is not None:  # an introduction ends with ":"; else the sentence an enumeration follows
         sp = best.cand.span

@@ -18,7 +18,7 @@ import datetime as dt
 import math
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -410,12 +410,7 @@ def fit_confidence(
     by_vendor = groups is not None and len({g for g in groups if g}) >= 2  # else leave-one-out
     folds = groups if by_vendor else None
     loo_plain, loo_cut = loo_right(data, no_answer, steps=steps, groups=folds) if cut > thr else (0, 0)
-    unanswerable = None
-    if u_data is not None and groups is not None:
-        kept_cut = cut if cut > thr and loo_cut > loo_plain else 0.0
-        abstains = [s < thr or (na and s < kept_cut) for s, na in zip(scores, no_answer, strict=True)]
-        unanswerable = fit_unanswerable(u_data, data, groups, abstains)
-    return ConfidenceFit(
+    fit = ConfidenceFit(
         weights=tuple(w),
         threshold=thr,
         right=items_right(scores, data, thr),
@@ -428,9 +423,13 @@ def fit_confidence(
         loo_cut=loo_cut,
         n_items=len(data),
         inputs=names,
-        unanswerable=unanswerable,
         loo_by_vendor=by_vendor,
     )
+    if u_data is None or groups is None:
+        return fit
+    kept_cut = cut if fit.keep_cut else 0.0
+    abstains = [s < thr or (na and s < kept_cut) for s, na in zip(scores, no_answer, strict=True)]
+    return replace(fit, unanswerable=fit_unanswerable(u_data, data, groups, abstains))
 
 
 def _fmt(v: Any) -> str:
