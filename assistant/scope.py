@@ -49,6 +49,15 @@ _FRENCH_VERB = re.compile(
 # a subject pronoun opens a clause with a verb of its own ("and what it costs?", "et ce qu'il couvre ?")
 _PRONOUN = re.compile(r"\b(?:i|we|you|he|she|it|they|il|elle|ils|elles|on|nous|vous)\b", re.I)
 _OPEN_WH = re.compile(r"\b(?:which|what|who|whom|where|when|how)\b", re.I)
+# French: an open question's word, the inverted verb that ends its subject ("un crédit est-il accordé",
+# "Basecamp doit-il notifier"), and the determiner that opens a subject noun phrase
+_FRENCH_OPEN = re.compile(r"(?<![\w'’])(?:quel(?:le)?s?|combien|comment|quand|où|pourquoi)\b", re.I)
+_FRENCH_INVERTED = re.compile(r"[\w'’]+-(?:t-)?(?:il|elle|on)s?\b", re.I)
+_DETERMINER = re.compile(
+    r"(?<![\w'’])(?:un|une|le|la|les|des|du|ce|cet|cette|ces|son|sa|ses|leur|leurs|mon|ma|mes|notre|nos|votre"
+    r"|vos)\b|(?<![\w'’])l['’]",
+    re.I,
+)
 
 
 @dataclass
@@ -104,6 +113,8 @@ def _completed(first: str, second: str) -> str:
         if _AUXILIARY.fullmatch(lead):  # English: "Can the customer…" -> "… can the customer…"
             body = lead.lower() + body[len(lead) :]
         return f"{wh} {body} ?"
+    if _FRENCH_OPEN.search(body) and not _OPEN_WH.search(body):
+        return _completed_french(body, wh) or second
     opening = _OPEN_WH.search(body)
     if opening is None or len(re.split(r"[,;:]", body[: opening.start()])[-1].split()) > 2:
         return second
@@ -112,6 +123,31 @@ def _completed(first: str, second: str) -> str:
         return second
     before = body[: opening.start()].rstrip()
     return " ".join(p for p in (before, wh, body[aux.start() :], "?") if p)
+
+
+def _completed_french(body: str, wh: str) -> str | None:
+    """A French open first ask's predicate for a verbless second ask: the subject before the inverted verb
+    and what follows ("Dans le SLA X, à partir de quelle durée de panne un crédit est-il accordé, et de quel
+    montant ?" -> "Dans le SLA X, de quel montant un crédit est-il accordé ?"), with the words before the
+    first ask's question phrase; None when the first ask has no inverted verb after its question word."""
+    opening = _FRENCH_OPEN.search(body)
+    verb = _FRENCH_INVERTED.search(body, opening.end()) if opening else None
+    if opening is None or verb is None:
+        return None
+    between = body[opening.end() : verb.start()]
+    dets = list(_DETERMINER.finditer(between))
+    if dets:
+        start = opening.end() + dets[-1].start()
+    else:  # a subject with no determiner is a name, the word before the verb ("Basecamp doit-il")
+        words = list(re.finditer(r"\S+", between))
+        if len(words) < 2:
+            return None
+        start = opening.end() + words[-1].start()
+    lead = re.split(r"[,;:]", body[: opening.start()])
+    if len(lead[-1].split()) > 3:  # the question word must open its ask, after at most a preposition
+        return None
+    before = body[: opening.start() - len(lead[-1])].rstrip()
+    return " ".join(p for p in (before, wh, body[start:], "?") if p)
 
 
 def decide(

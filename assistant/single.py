@@ -113,6 +113,20 @@ def note_silent_asks(turn: Turn, asks: Sequence[str], chosen: Sequence[Checked])
         a.warn(WarningCode.ASK_SILENT, "no sentence for: " + " | ".join(silent))
 
 
+def context_candidates(answer: Checked, own: Sequence[Candidate]) -> list[Candidate]:
+    """The sentences a later ask of the question is checked on besides its own best-ranked ones: those just
+    before and after the first ask's answer in its clause, when not among `own`. The two asks of one question
+    are often answered side by side ("…may be retained for up to 30 days… The data is deleted within three
+    months"), where the later ask's own retrieval may not look. (The first ask's other checked sentences, also
+    tried, were accepted for second asks that the documents do not answer.)"""
+    sp = answer.cand.span
+    around = split_clause(sp.clause)
+    at = next((k for k, x in enumerate(around) if x.key == sp.key), None)
+    near = [] if at is None else [around[k] for k in (at - 1, at + 1) if 0 <= k < len(around)]
+    seen = {c.span.key for c in own}
+    return [Candidate(x, ()) for x in near if x.key not in seen and x.text.strip()]
+
+
 def checked_note(verdicts: Sequence[Checked], chosen: Checked) -> str:
     """The internal note of one ask's checked sentences, best-ranked first, each with its verdict and span
     (what evals.selection replays the choice of the answering sentence from)."""
@@ -137,9 +151,10 @@ def check_asks(
     error = ""
     ms: list[float] = []
     for i, (ask, cands) in enumerate(per_ask):
-        run = check_candidates(
-            lambda: parts.checker, ask, cands, engine.max_checks, engine.accept_at, corpus.readable
-        )
+        pool = list(cands[: engine.max_checks])
+        if i and chosen:  # a later ask: also the sentences around the first ask's answer
+            pool += context_candidates(chosen[0], pool)
+        run = check_candidates(lambda: parts.checker, ask, pool, len(pool), engine.accept_at, corpus.readable)
         ms += run.ms
         if run.error:
             chosen, error = [run.verdicts[0]], run.error

@@ -81,12 +81,16 @@ def build_store(store_dir: Path) -> tuple[Settings, Any, Any]:
 
 class FakeChecker:
     """A checker (assistant.check.Checker) that judges by regex: the first rule whose pattern is found in
-    the sentence gives P(yes); else `default`. Every call is kept in `calls` as (question, sentence)."""
+    the sentence (and whose optional third element, a pattern, in the question) gives P(yes); else
+    `default`. Every call is kept in `calls` as (question, sentence)."""
 
     name = "fake-checker"
 
     def __init__(
-        self, rules: list[tuple[str, float]] | None = None, default: float = 0.05, calibrated: bool = True
+        self,
+        rules: list[tuple[str, float]] | list[tuple[str, float, str]] | None = None,
+        default: float = 0.05,
+        calibrated: bool = True,
     ) -> None:
         self.rules = list(rules or [])
         self.default = default
@@ -97,7 +101,7 @@ class FakeChecker:
         from assistant.check import Verdict
 
         self.calls.append((question, sentence))
-        for pattern, p in self.rules:
-            if re.search(pattern, sentence, re.I):
+        for pattern, p, *asked in self.rules:
+            if re.search(pattern, sentence, re.I) and all(re.search(a, question, re.I) for a in asked):
                 return Verdict(p, self.calibrated, 0.0)
         return Verdict(self.default, self.calibrated, 0.0)

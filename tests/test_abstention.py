@@ -3,6 +3,8 @@ out-of-corpus requests; and what is shown when the model's wording cannot be ver
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from assistant_fakes import FakeChecker, ScriptedChat, build_store
 
@@ -20,7 +22,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):
 
 
 def make(
-    built, replies: list[str], rules: list[tuple[str, float]] | None = None, default: float = 0.05, **kw
+    built, replies: list[str], rules: list[Any] | None = None, default: float = 0.05, **kw
 ) -> tuple[Assistant, ScriptedChat, FakeChecker]:
     settings, store, emb = built
     llm = ScriptedChat(replies=list(replies))
@@ -228,7 +230,7 @@ def test_a_second_ask_is_gated_on_the_checks_own_probability(built, secondary_p:
     asst, _, _ = make(
         built,
         ["", ""],
-        rules=[("plafonnée", 0.9), ("Tribunaux compétents", 0.45)],
+        rules=[("plafonnée", 0.9, "plafond"), ("Tribunaux compétents", 0.45)],
         engine=EngineConfig(abstain_below=0.5, secondary_p=secondary_p),
     )
     ans = asst.answer(
@@ -478,3 +480,44 @@ def test_a_list_whose_items_are_paragraphs_is_one_list() -> None:
     c2 = Clause("c", "v", "V", "v/t.txt", "Persons", 0, len(single), single, "en", 0, "x")
     sp2 = split_clause(c2)
     assert len(list_run(next(s for s in sp2 if s.text.endswith("persons:")), sp2, single)[1]) == 3
+
+
+def test_a_later_ask_is_also_checked_on_the_sentences_around_the_first_ask_s_answer() -> None:
+    """A later ask's extra candidates: the sentences just before and after the first ask's answer in its
+    clause, not those already among the ask's own candidates, never the answer itself."""
+    from assistant.check import Checked, Verdict
+    from assistant.rank import Candidate
+    from assistant.single import context_candidates
+    from assistant.spans import split_clause
+    from core.types import Clause
+
+    text = (
+        "The customer may object to a new sub-processor. "
+        "If no change is possible within thirty (30) days, the customer may terminate. "
+        "The vendor will refund any prepaid fees. "
+        "Notices are sent by e-mail."
+    )
+    c = Clause("c", "v", "V", "v/t.txt", "Sub-processors", 0, len(text), text, "en", 0, "x")
+    objection, terminate, refund, notices = split_clause(c)
+    answer = Checked(Candidate(terminate, ()), Verdict(0.8, True))
+    assert [x.span.text for x in context_candidates(answer, [])] == [objection.text, refund.text]
+    assert [x.span.text for x in context_candidates(answer, [Candidate(refund, ())])] == [objection.text]
+    last = Checked(Candidate(notices, ()), Verdict(0.8, True))
+    assert [x.span.text for x in context_candidates(last, [])] == [refund.text]
+
+
+def test_the_second_ask_s_answer_next_to_the_first_s_is_found(built) -> None:
+    """The second ask's sentence, which its own retrieval does not rank first, sits right after the first
+    ask's answer: it is checked, accepted and cited as the second ask's answer."""
+    asst, _, checker = make(
+        built,
+        ["", ""],
+        rules=[(BREACH, 0.9, "notify"), (r"ne démarre qu", 0.9, "is that")],
+        engine=EngineConfig(abstain_below=0.5, secondary_p=0.5, max_checks=1),
+    )
+    ans = asst.answer("How quickly must Humanlinker notify a data breach, and is that enough for the client?")
+    second = [s for q, s in checker.calls if q.startswith("is that")]
+    assert len(second) >= 2 and "ne démarre qu" not in second[0], second  # not its own best sentence
+    assert not ans.abstained and len(ans.citations) == 2, ans.warnings
+    assert "48 heures ouvrées" in ans.citations[0].quote and "ne démarre qu" in ans.citations[1].quote
+    assert "ask_silent" not in ans.warning_codes

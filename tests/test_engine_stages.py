@@ -290,6 +290,15 @@ def test_two_question_words_share_the_predicate(question: str, first: str) -> No
             "Where does the vendor store backups, and with which provider?",
             "with which provider does the vendor store backups ?",
         ),
+        # after an open French one: its subject and inverted verb, and what follows
+        (
+            "Dans le SLA de X, à partir de quelle durée de panne un crédit est-il accordé, et de quel montant ?",
+            "Dans le SLA de X, de quel montant un crédit est-il accordé ?",
+        ),
+        (
+            "Dans quel délai Acme doit-il notifier une violation, et par quel moyen ?",
+            "par quel moyen Acme doit-il notifier une violation ?",
+        ),
         # a second ask with a verb of its own, or after a first ask with no auxiliary, is kept as it is
         ("What is the notice period, and which court has jurisdiction?", "which court has jurisdiction?"),
         ("Quel est le préavis, et quel tribunal est compétent ?", "quel tribunal est compétent ?"),
