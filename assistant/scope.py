@@ -15,19 +15,37 @@ from assistant.vendors import Detection, VendorInfo, detect_vendors
 # Two asks in one question: "What is X's cap, and which court has jurisdiction?" / "… et quel tribunal …"
 # "… and within how many hours …?" / "… et dans quel délai …?": a preposition may come before the question word
 _SECOND_ASK = re.compile(
-    r"[,;]?\s+(?:and|et)\s+(?=(?:(?:within|in|under|for|from|to|with|at|by|on|dans|sous|avec|pour|par|"
-    r"de|à|a|en|chez|sur)\s+)?(?:what|which|who|whom|where|when|how|is|are|does|do|can|quel(?:le)?s?|qui|"
+    r"[,;]?\s+(?:and|et)\s+(?=(?:(?:within|in|under|for|from|to|with|at|by|on|dans|sous|"
+    r"avec|pour|par|de|à|a|en|chez|sur|au\s+bout\s+de|à\s+partir\s+de|à\s+compter\s+de|"
+    r"jusqu['’]à)\s+)?(?:what|which|who|whom|where|when|how|is|are|does|do|can|quel(?:le)?s?|qui|"
     r"o[uù]|quand|comment|combien|lequel|laquelle|lesquel(?:le)?s|est-ce|peut-il|peut-elle|doit-il|doit-elle)\b)"
     # after a comma, a French inversion a few words on: "…, et Boost My Mail peut-il céder le sien ?"
     r"|,\s+(?:and|et)\s+(?=(?:[\w'’]+\s+){0,4}?[\w'’]+-(?:t-)?(?:il|elle|ils|elles|on)\b)",
     re.I,
 )
 
+# The same question for another case: "…with an annual contract, and with a monthly one?" / "…pour les
+# clients de l'UE, et pour ceux des États-Unis ?": a comma, and/et, a preposition the first ask also has,
+# and a short phrase with no verb of its own
+_OTHER_CASE = re.compile(
+    r"[,;]\s+(?:and|et)\s+(?P<prep>in|under|for|with|at|by|on|to|from|during|dans|sous|avec|pour|par|en|"
+    r"chez|sur|pendant)\s+(?P<case>[^?,;]{1,60}?)\s*\?\s*$",
+    re.I,
+)
+
+_QUESTION_WORD = re.compile(
+    r"(?:what|which|whose|who|whom|how|when|where|quel(?:le)?s?|combien|lequel|laquelle|lesquel(?:le)?s|qui|"
+    r"quoi|quand|où)\b",
+    re.I,
+)
+
 # A question word and at most one noun after it, with its preposition: "Avec quel préavis", "By which means",
 # "Dans quel délai"; `_BARE_WH` when it is the whole of an ask, `_LEAD_WH` when it opens one.
 _WH_PHRASE = (
-    r"(?:(?:within|in|under|for|from|to|with|at|by|on|through|dans|sous|avec|pour|par|de|à|en|sur)\s+)?"
-    r"(?:(?:quel(?:le)?s?|which|what)\s+[\w'’-]+|how|when|where|why|comment|quand|où|pourquoi)"
+    r"(?:(?:within|in|under|for|from|to|with|at|by|on|through|dans|sous|avec|pour|par|de|à|en|sur|"
+    r"au\s+bout\s+de|à\s+partir\s+de|à\s+compter\s+de|jusqu['’]à)\s+)?"
+    r"(?:(?:quel(?:le)?s?|which|what)\s+[\w'’-]+|combien\s+de\s+[\w'’-]+|how|when|where|why|comment|quand|où|"
+    r"pourquoi)"
 )
 _BARE_WH = re.compile(_WH_PHRASE, re.I)
 _LEAD_WH = re.compile(_WH_PHRASE + r"\s+", re.I)
@@ -79,6 +97,9 @@ def split_asks(question: str) -> list[str]:
     asked = [p.strip() for p in question.split("?")[:-1] if p.strip()]  # each part that a "?" closes
     if len(asked) >= 2:
         return [p + " ?" for p in asked[:2]]
+    other = _other_case(question)
+    if other:
+        return other
     m = _SECOND_ASK.search(question)
     if m and m.start() > 12 and len(question) - m.end() > 8:
         first, second = question[: m.start()].strip(), question[m.end() :].strip()
@@ -89,6 +110,26 @@ def split_asks(question: str) -> list[str]:
             return [f"{first} {second[lead.end() :].strip()}", second]
         return [first + " ?", _completed(first, second)]
     return [question]
+
+
+def _other_case(question: str) -> list[str]:
+    """The two asks of one question asked for two cases ("Quand dois-je payer avec un contrat annuel, et avec
+    un contrat mensuel ?" -> "… avec un contrat annuel ?", "… avec un contrat mensuel ?"): the second case
+    takes the place of the first ask's last phrase opened by the same preposition. [] when the question is
+    not of that shape (the second part has a verb of its own, or the first ask lacks the preposition)."""
+    m = _OTHER_CASE.search(question)
+    if m is None or m.start() < 12:
+        return []
+    case = f"{m['prep']} {m['case']}"
+    if _AUXILIARY.search(m["case"]) or _FRENCH_VERB.search(m["case"]) or _PRONOUN.search(m["case"]):
+        return []
+    if _QUESTION_WORD.match(m["case"]):  # "…, and in which courts?" is another ask, not another case
+        return []
+    first = question[: m.start()].strip()
+    at = [x for x in re.finditer(rf"(?<![\w'’]){re.escape(m['prep'])}\s", first, re.I)]
+    if not at or len(first[at[-1].start() :].split()) > 8:  # the first case must end the first ask
+        return []
+    return [first + " ?", f"{first[: at[-1].start()].rstrip()} {case} ?"]
 
 
 def _completed(first: str, second: str) -> str:

@@ -151,9 +151,14 @@ def check_asks(
     error = ""
     ms: list[float] = []
     for i, (ask, cands) in enumerate(per_ask):
-        pool = list(cands[: engine.max_checks])
-        if i and chosen:  # a later ask: also the sentences around the first ask's answer
+        # a later ask gets a sentence of its own (the first ask's answer would add nothing), and is also
+        # checked on the sentences around the first ask's answer
+        taken = {c.cand.span.key for c in chosen}
+        pool = [c for c in cands if c.span.key not in taken][: engine.max_checks]
+        if i and chosen:
             pool += context_candidates(chosen[0], pool)
+        if not pool:
+            continue
         run = check_candidates(lambda: parts.checker, ask, pool, len(pool), engine.accept_at, corpus.readable)
         ms += run.ms
         if run.error:
@@ -167,8 +172,7 @@ def check_asks(
         best = run.verdicts[engine.select([v.conf for v in run.verdicts])]
         turn.answer.warn(WarningCode.CHECK, checked_note(run.verdicts, best))
         if i == 0 or engine.accepts_secondary(best.conf, best.p):
-            if all(best.cand.span.key != c.cand.span.key for c in chosen):
-                chosen.append(best)
+            chosen.append(best)
     turn.timings["check"] = timed_ms(tc)
     turn.timings["checks"] = float(len(ms))
     if ms:  # the first check reads the question; the next ones reuse it from the KV cache

@@ -521,3 +521,22 @@ def test_the_second_ask_s_answer_next_to_the_first_s_is_found(built) -> None:
     assert not ans.abstained and len(ans.citations) == 2, ans.warnings
     assert "48 heures ouvrées" in ans.citations[0].quote and "ne démarre qu" in ans.citations[1].quote
     assert "ask_silent" not in ans.warning_codes
+
+
+def test_a_later_ask_never_takes_the_first_ask_s_answer(built) -> None:
+    """Both asks find the same best sentence: the later ask gets its own (here the one right after it), and
+    the first ask's answer is not checked again for it."""
+    asst, _, checker = make(
+        built,
+        ["", ""],
+        rules=[(BREACH, 0.9), (r"ne démarre qu", 0.6)],
+        engine=EngineConfig(abstain_below=0.5, secondary_p=0.5),
+    )
+    ans = asst.answer(
+        "How quickly must Humanlinker notify a data breach, and within how many business hours must it "
+        "notify a personal data breach?"
+    )
+    assert not ans.abstained and len(ans.citations) == 2, ans.warnings
+    assert "48 heures ouvrées" in ans.citations[0].quote and "ne démarre qu" in ans.citations[1].quote
+    later = [s for q, s in checker.calls if q.startswith("within how many")]
+    assert later and not any("48 heures ouvrées" in s for s in later)

@@ -314,6 +314,55 @@ def test_a_verbless_second_ask_takes_the_first_ask_s_predicate(question: str, se
     assert asks[0] == question.split(", and")[0].split(", et")[0] + " ?"
 
 
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        (
+            "Quand dois-je payer la redevance avec un contrat annuel, et avec un contrat mensuel ?",
+            [
+                "Quand dois-je payer la redevance avec un contrat annuel ?",
+                "Quand dois-je payer la redevance avec un contrat mensuel ?",
+            ],
+        ),
+        (
+            "Which law governs the contract for customers in the EU, and for customers in the US?",
+            [
+                "Which law governs the contract for customers in the EU ?",
+                "Which law governs the contract for customers in the US ?",
+            ],
+        ),
+        # a question word, a verb of its own, or a preposition the first ask lacks: another ask
+        (
+            "Which law applies to customers in France, and in which courts?",
+            ["Which law applies to customers in France ?", "in which courts?"],
+        ),
+        (
+            "Which law governs the contract, and for how long is it signed?",
+            ["Which law governs the contract ?", "for how long is it signed?"],
+        ),
+        (
+            "Who hosts the data for customers in the EU, and for others?",
+            ["Who hosts the data for customers in the EU ?", "Who hosts the data for others ?"],
+        ),
+        (
+            "Dans quels cas et au bout de combien de temps Acme peut-il fermer un compte ?",
+            [
+                "Dans quels cas Acme peut-il fermer un compte ?",
+                "au bout de combien de temps Acme peut-il fermer un compte ?",
+            ],
+        ),
+        (
+            "Quel est le préavis de résiliation, et pour les contrats en cours ?",
+            ["Quel est le préavis de résiliation, et pour les contrats en cours ?"],
+        ),
+    ],
+)
+def test_the_same_question_asked_for_two_cases(question: str, asks: list[str]) -> None:
+    """ ", and with a monthly one?" asks the first question again for another case: the second ask is the
+    first with its last phrase of that preposition replaced."""
+    assert split_asks(question) == asks
+
+
 # ----------------------------------------------------------------------------- assistant-level
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):
