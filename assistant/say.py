@@ -156,18 +156,28 @@ _EXCEPTION = re.compile(
 )
 
 
-def negations(text: str) -> int:
+# "without …" / "sans …": a negation of the main verb only when the question asks about that condition
+_WITHOUT = re.compile(r"\b(?:without|sans)\b", re.I)
+
+
+def negations(text: str, without: bool = True) -> int:
     """How many negations the text holds ("may not", "ne peut pas", "n'est pas", "without", "sans",
-    "interdit", "no refund"), outside asides between dashes and exceptions ("unless prohibited by law"). A
-    "yes" agrees with a sentence whose count has the question's parity, a "no" with one whose parity differs
-    ("Can it subcontract without consent?" / "It may not subcontract without consent": 1 and 2, so "no")."""
-    return len(_NEGATION.findall(_EXCEPTION.sub(" ", _ASIDE.sub(" ", text))))
+    "interdit", "no refund"), outside asides between dashes and exceptions ("unless prohibited by law"); with
+    `without` False, "without"/"sans" do not count. A "yes" agrees with a sentence whose count has the
+    question's parity, a "no" with one whose parity differs ("Can it subcontract without consent?" / "It may
+    not subcontract without consent": 1 and 2, so "no")."""
+    kept = _EXCEPTION.sub(" ", _ASIDE.sub(" ", text))
+    n = len(_NEGATION.findall(kept))
+    return n if without else n - len(_WITHOUT.findall(kept))
 
 
 def negation_verdict(question: str, sentence: str) -> str:
     """The negation reading of a closed question's sentence: "yes" when the sentence's negations have the
-    question's parity, else "no"."""
-    return "yes" if (negations(question) - negations(sentence)) % 2 == 0 else "no"
+    question's parity, else "no". The sentence's "without …"/"sans …" count only when the question has one:
+    otherwise they tell how the act is done ("shall notify Customer without undue delay", "may terminate
+    without notice"), not whether it is."""
+    asks_without = _WITHOUT.search(question) is not None
+    return "yes" if (negations(question) - negations(sentence, asks_without)) % 2 == 0 else "no"
 
 
 def states_no_answer(failure: str) -> bool:

@@ -109,6 +109,13 @@ def test_closed_questions(question: str, closed: bool) -> None:
             "Le client ne peut pas céder le contrat, à moins qu'il n'obtienne l'accord.",
             "no",
         ),
+        # "without …" tells how the act is done unless the question asks about that condition
+        ("Must the vendor report a breach?", "The vendor shall report a breach without undue delay.", "yes"),
+        ("Le prestataire peut-il résilier ?", "Le prestataire peut résilier sans préavis.", "yes"),
+        ("Can the vendor terminate without notice?", "The vendor may terminate without notice.", "yes"),
+        ("Can the vendor terminate without notice?", "The vendor may not terminate without notice.", "no"),
+        ("Peut-il sous-traiter sans accord ?", "Il ne peut pas sous-traiter sans accord écrit.", "no"),
+        ("Can the vendor terminate at will?", "The vendor may not terminate without cause.", "no"),
     ],
 )
 def test_negation_reading(question: str, sentence: str, verdict: str) -> None:
