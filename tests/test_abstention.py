@@ -11,7 +11,7 @@ from assistant_fakes import FakeChecker, ScriptedChat, build_store
 from assistant import Assistant
 from assistant.confidence import EngineConfig
 from assistant.events import Shown
-from core.types import Answer, WarningCode
+from core.types import Answer, Clause, WarningCode
 
 BREACH = r"48 heures ouvrées"
 
@@ -28,6 +28,11 @@ def make(
     llm = ScriptedChat(replies=list(replies))
     checker = FakeChecker(rules, default)
     return Assistant(settings, store=store, embeddings=emb, llm=llm, checker=checker, **kw), llm, checker
+
+
+def one_clause(text: str, section: str, lang: str = "en") -> Clause:
+    """A one-clause document of `text` (offsets from 0), for the stages that read a clause's sentences."""
+    return Clause("c", "v", "V", "v/t.txt", section, 0, len(text), text, lang, 0, "x")
 
 
 def assert_verbatim(ans, store) -> None:
@@ -360,7 +365,6 @@ def test_a_list_question_is_answered_with_the_whole_list(built) -> None:
 def test_list_run_reads_the_list_a_sentence_belongs_to() -> None:
     from assistant.lists import is_list_question, list_run
     from assistant.spans import split_clause
-    from core.types import Clause
 
     text = (
         "The Provider may terminate the Contract with immediate effect when:\n"
@@ -369,7 +373,7 @@ def test_list_run_reads_the_list_a_sentence_belongs_to() -> None:
         "- the Customer stops its business.\n"
         "Termination gives no right to damages.\n"
     )
-    c = Clause("c", "v", "V", "v/t.txt", "Termination", 0, len(text), text, "en", 0, "x")
+    c = one_clause(text, "Termination")
     spans = split_clause(c)
     item = next(sp for sp in spans if "clause 4" in sp.text)
     intro, items = list_run(item, spans, text)
@@ -437,7 +441,6 @@ def test_a_list_item_of_several_sentences_is_one_item() -> None:
     item of the list, not the end of it."""
     from assistant.lists import list_run
     from assistant.spans import split_clause
-    from core.types import Clause
 
     text = (
         "Les mesures de sécurité comprennent les mesures suivantes :\n\n"
@@ -445,7 +448,7 @@ def test_a_list_item_of_several_sentences_is_one_item() -> None:
         "  • Mesures spécifiques au cloud : hébergement dans l’Union européenne ; sauvegardes quotidiennes.\n\n"
         "Le Prestataire tient compte de la protection des données dès la conception.\n"
     )
-    c = Clause("c", "v", "V", "v/t.txt", "Sécurité", 0, len(text), text, "fr", 0, "x")
+    c = one_clause(text, "Sécurité", "fr")
     spans = split_clause(c)
     intro = next(sp for sp in spans if sp.text.endswith("suivantes :"))
     got, items = list_run(intro, spans, text)
@@ -461,7 +464,6 @@ def test_a_list_whose_items_are_paragraphs_is_one_list() -> None:
     list; a paragraph after a blank line is not an item of it."""
     from assistant.lists import list_run
     from assistant.spans import split_clause
-    from core.types import Clause
 
     text = (
         "The data processed concerns the following categories of persons:\n\n"
@@ -470,14 +472,14 @@ def test_a_list_whose_items_are_paragraphs_is_one_list() -> None:
         "- Customer's partners: partners involved in the use of the platform.\n\n"
         "The Service Provider keeps a register of processing.\n"
     )
-    c = Clause("c", "v", "V", "v/t.txt", "Persons", 0, len(text), text, "en", 0, "x")
+    c = one_clause(text, "Persons")
     spans = split_clause(c)
     intro = next(sp for sp in spans if sp.text.endswith("persons:"))
     got, items = list_run(intro, spans, text)
     assert got == intro
     assert [sp.text[:16] for sp in items] == ["- Users: persons", "- Customer's emp", "- Customer's par"]
     single = text.replace(":\n\n- Users", ":\n- Users").replace(".\n\n- ", ".\n- ")
-    c2 = Clause("c", "v", "V", "v/t.txt", "Persons", 0, len(single), single, "en", 0, "x")
+    c2 = one_clause(single, "Persons")
     sp2 = split_clause(c2)
     assert len(list_run(next(s for s in sp2 if s.text.endswith("persons:")), sp2, single)[1]) == 3
 
@@ -489,7 +491,6 @@ def test_a_later_ask_is_also_checked_on_the_sentences_around_the_first_ask_s_ans
     from assistant.rank import Candidate
     from assistant.single import context_candidates
     from assistant.spans import split_clause
-    from core.types import Clause
 
     text = (
         "The customer may object to a new sub-processor. "
@@ -497,7 +498,7 @@ def test_a_later_ask_is_also_checked_on_the_sentences_around_the_first_ask_s_ans
         "The vendor will refund any prepaid fees. "
         "Notices are sent by e-mail."
     )
-    c = Clause("c", "v", "V", "v/t.txt", "Sub-processors", 0, len(text), text, "en", 0, "x")
+    c = one_clause(text, "Sub-processors")
     objection, terminate, refund, notices = split_clause(c)
     answer = Checked(Candidate(terminate, ()), Verdict(0.8, True))
     assert [x.span.text for x in context_candidates(answer, [])] == [objection.text, refund.text]
