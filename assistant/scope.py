@@ -126,7 +126,7 @@ def _other_case(question: str) -> list[str]:
     if _QUESTION_WORD.match(m["case"]):  # "…, and in which courts?" is another ask, not another case
         return []
     first = question[: m.start()].strip()
-    at = [x for x in re.finditer(rf"(?<![\w'’]){re.escape(m['prep'])}\s", first, re.I)]
+    at = list(re.finditer(rf"(?<![\w'’]){re.escape(m['prep'])}\s", first, re.I))
     if not at or len(first[at[-1].start() :].split()) > 8:  # the first case must end the first ask
         return []
     return [first + " ?", f"{first[: at[-1].start()].rstrip()} {case} ?"]

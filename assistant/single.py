@@ -116,8 +116,8 @@ def note_silent_asks(turn: Turn, asks: Sequence[str], chosen: Sequence[Checked])
 def context_candidates(answer: Checked, own: Sequence[Candidate]) -> list[Candidate]:
     """The sentences a later ask of the question is checked on besides its own best-ranked ones: those just
     before and after the first ask's answer in its clause, when not among `own`. The two asks of one question
-    are often answered side by side ("…may be retained for up to 30 days… The data is deleted within three
-    months"), where the later ask's own retrieval may not look. (The first ask's other checked sentences, also
+    are often answered side by side ("…the customer may terminate on thirty days' notice. Prepaid fees are then
+    refunded."), where the later ask's own retrieval may not look. (The first ask's other checked sentences, also
     tried, were accepted for second asks that the documents do not answer.)"""
     sp = answer.cand.span
     around = split_clause(sp.clause)
