@@ -12,12 +12,13 @@ from typing import Any
 from assistant.query import AUXILIARIES, is_fan_out, is_yes_no_question, refusal_reason, resolve_followup
 from assistant.vendors import Detection, VendorInfo, detect_vendors
 
+# French prepositions of several words that may open an ask ("au bout de combien de temps…")
+_LONG_PREPOSITIONS = r"au\s+bout\s+de|à\s+partir\s+de|à\s+compter\s+de|jusqu['’]à"
 # Two asks in one question: "What is X's cap, and which court has jurisdiction?" / "… et quel tribunal …"
 # "… and within how many hours …?" / "… et dans quel délai …?": a preposition may come before the question word
 _SECOND_ASK = re.compile(
     r"[,;]?\s+(?:and|et)\s+(?=(?:(?:within|in|under|for|from|to|with|at|by|on|dans|sous|"
-    r"avec|pour|par|de|à|a|en|chez|sur|au\s+bout\s+de|à\s+partir\s+de|à\s+compter\s+de|"
-    r"jusqu['’]à)\s+)?(?:what|which|who|whom|where|when|how|is|are|does|do|can|quel(?:le)?s?|qui|"
+    rf"avec|pour|par|de|à|a|en|chez|sur|{_LONG_PREPOSITIONS})\s+)?(?:what|which|who|whom|where|when|how|is|are|does|do|can|quel(?:le)?s?|qui|"
     r"o[uù]|quand|comment|combien|lequel|laquelle|lesquel(?:le)?s|est-ce|peut-il|peut-elle|doit-il|doit-elle)\b)"
     # after a comma, a French inversion a few words on: "…, et Boost My Mail peut-il céder le sien ?"
     r"|,\s+(?:and|et)\s+(?=(?:[\w'’]+\s+){0,4}?[\w'’]+-(?:t-)?(?:il|elle|ils|elles|on)\b)",
@@ -43,7 +44,7 @@ _QUESTION_WORD = re.compile(
 # "Dans quel délai"; `_BARE_WH` when it is the whole of an ask, `_LEAD_WH` when it opens one.
 _WH_PHRASE = (
     r"(?:(?:within|in|under|for|from|to|with|at|by|on|through|dans|sous|avec|pour|par|de|à|en|sur|"
-    r"au\s+bout\s+de|à\s+partir\s+de|à\s+compter\s+de|jusqu['’]à)\s+)?"
+    rf"{_LONG_PREPOSITIONS})\s+)?"
     r"(?:(?:quel(?:le)?s?|which|what)\s+[\w'’-]+|combien\s+de\s+[\w'’-]+|how|when|where|why|comment|quand|où|"
     r"pourquoi)"
 )
@@ -112,6 +113,12 @@ def split_asks(question: str) -> list[str]:
     return [question]
 
 
+def _has_own_verb(text: str) -> bool:
+    """Whether a part of a question has a verb of its own: an English auxiliary, a French verb or inversion,
+    or a subject pronoun ("and what it costs?")."""
+    return bool(_AUXILIARY.search(text) or _FRENCH_VERB.search(text) or _PRONOUN.search(text))
+
+
 def _other_case(question: str) -> list[str]:
     """The two asks of one question asked for two cases ("Quand dois-je payer avec un contrat annuel, et avec
     un contrat mensuel ?" -> "… avec un contrat annuel ?", "… avec un contrat mensuel ?"): the second case
@@ -121,7 +128,7 @@ def _other_case(question: str) -> list[str]:
     if m is None or m.start() < 12:
         return []
     case = f"{m['prep']} {m['case']}"
-    if _AUXILIARY.search(m["case"]) or _FRENCH_VERB.search(m["case"]) or _PRONOUN.search(m["case"]):
+    if _has_own_verb(m["case"]):
         return []
     if _QUESTION_WORD.match(m["case"]):  # "…, and in which courts?" is another ask, not another case
         return []
@@ -141,12 +148,7 @@ def _completed(first: str, second: str) -> str:
     handle, and in what role?" -> "in what role may the parties handle ?", with any words before the first
     ask's question word). Any other second ask is kept as it is."""
     wh = second.rstrip(" ?").strip()
-    if (
-        not _ELLIPTIC_ASK.fullmatch(wh)
-        or _AUXILIARY.search(wh)
-        or _FRENCH_VERB.search(wh)
-        or _PRONOUN.search(wh)
-    ):
+    if not _ELLIPTIC_ASK.fullmatch(wh) or _has_own_verb(wh):
         return second
     body = first.rstrip(" ?").strip()
     if is_yes_no_question(body + " ?"):

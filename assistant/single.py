@@ -155,7 +155,7 @@ def check_asks(
         # checked on the sentences around the first ask's answer
         taken = {c.cand.span.key for c in chosen}
         pool = [c for c in cands if c.span.key not in taken][: engine.max_checks]
-        if i and chosen:
+        if chosen:  # a later ask (the first ask's answer is chosen[0])
             pool += context_candidates(chosen[0], pool)
         if not pool:
             continue

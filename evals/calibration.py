@@ -175,6 +175,12 @@ def unanswerable_data(
     return out
 
 
+def vendor_folds(groups: Sequence[str]) -> list[list[int]]:
+    """The leave-one-vendor-out folds of rows whose vendors are `groups` (group_of): each vendor's row
+    indices, vendors in name order; rows of group "" are in no fold (never held out)."""
+    return [[i for i, g in enumerate(groups) if g == v] for v in sorted({g for g in groups if g})]
+
+
 def group_of(row: Mapping[str, Any]) -> str:
     """A row's vendor fold for the unanswerable gate's leave-one-vendor-out: its one vendor, else "" (an
     item naming none or several vendors, never held out)."""
@@ -216,14 +222,14 @@ def fit_unanswerable(
     target = [(x, not a, a) for x, (_, _, a) in zip(u_data, data, strict=True)]
     weights = fit_standardized(target, steps=steps)
     held = [1.0] * len(target)  # P from the fit without the row's vendor; 1.0: never gated
-    for g in sorted({g for g in groups if g}):
-        train = [d for d, gg in zip(target, groups, strict=True) if gg != g]
+    for fold in vendor_folds(groups):
+        out = set(fold)
+        train = [d for i, d in enumerate(target) if i not in out]
         if len({t for _, t, _ in train}) < 2:
             continue
         w = fit_standardized(train, steps=steps)
-        for i, gg in enumerate(groups):
-            if gg == g:
-                held[i] = logistic(w, u_data[i])
+        for i in fold:
+            held[i] = logistic(w, u_data[i])
 
     def right(cut: float) -> int:
         n = 0
@@ -306,11 +312,7 @@ def loo_right(
     leave-one-vendor-out: each vendor's rows decided by the fit on the other vendors' rows (rows of group ""
     are never held out). The in-sample count flatters a cut fitted on a handful of items near the threshold;
     this says whether it carries to an item, or a vendor, it was not fitted on."""
-    folds = (
-        [[i] for i in range(len(data))]
-        if groups is None
-        else [[i for i, g in enumerate(groups) if g == v] for v in sorted({g for g in groups if g})]
-    )
+    folds = [[i] for i in range(len(data))] if groups is None else vendor_folds(groups)
     plain = with_cut = 0
     for held in folds:
         out = set(held)
@@ -407,7 +409,7 @@ def fit_confidence(
         if unworded_cut
         else (thr, items_right(scores, data, thr))
     )
-    by_vendor = groups is not None and len({g for g in groups if g}) >= 2  # else leave-one-out
+    by_vendor = groups is not None and len(vendor_folds(groups)) >= 2  # else leave-one-out
     folds = groups if by_vendor else None
     loo_plain, loo_cut = loo_right(data, no_answer, steps=steps, groups=folds) if cut > thr else (0, 0)
     fit = ConfidenceFit(
