@@ -23,6 +23,8 @@ class Rejection(StrEnum):
     UNSETTLED = "the wording's yes or no is not settled by the two readings of the sentence"
     MISSING_KEY_FACT = "the wording leaves out the clause's key fact (its figure or name)"
     MISSING_CASE = "the wording leaves out the case the clause is limited to"
+    UNFINISHED = "the wording is unfinished (it stops mid-phrase or leaves a blank to fill in)"
+    TRUNCATED = "the wording was cut off at the model's token limit"
     FIGURES = "figure(s) "  # a figure of the wording that the cited sentence does not hold (detail follows)
     UNVERIFIED = "the wording failed the citation check"  # quote, marker or clause checks (detail follows)
     MODEL_UNAVAILABLE = "language model unavailable"  # the model failed while writing (detail follows)
@@ -58,6 +60,7 @@ _NO_ANSWER = frozenset(
         Rejection.REPEATS_QUESTION,
         Rejection.MISSING_KEY_FACT,
         Rejection.MISSING_CASE,
+        Rejection.UNFINISHED,
         Rejection.FIGURES,
         Rejection.POLARITY,
         Rejection.UNSETTLED,

@@ -180,6 +180,40 @@ def negation_verdict(question: str, sentence: str) -> str:
     return "yes" if (negations(question) - negations(sentence, asks_without)) % 2 == 0 else "no"
 
 
+# Words that cannot end a phrase, English and French: articles, determiners, prepositions, conjunctions,
+# the copula. A citation marker right after one closes a wording with a hole in it ("To contact the DPO,
+# reach out to [1].", "…est considérée comme recevable par [4]"). ("an" is left out: French for "year".)
+_OPEN_WORDS = frozenset(
+    (
+        "a the to of for with at by from in on into onto as than and or nor but via per about within under "
+        "over between through during upon against among including is are was were be your its their our my "
+        "le la les l un une des du de d à au aux et ou ni mais pour par avec sans sous sur dans en entre vers "
+        "chez dès selon contre que qu qui dont ce cet cette ces son sa ses leur leurs votre vos notre nos mon "
+        "ma mes est sont être"
+    ).split()
+)
+_WORD_BEFORE_MARKER = re.compile(r"(?<![^\s(])([^\s\[\]«»()]+)[ \t]*\[\d{1,2}\]")
+# A blank left to fill in, as in a letter template ("[Your Name]", "[Boost My Mail]"); "[…]" is an ellipsis
+_PLACEHOLDER = re.compile(r"\[(?!\d{1,2}\])(?![.…\s]+\])[^\[\]\n]{1,80}\]")
+# The document's own words, quoted in a wording
+_QUOTED = re.compile(r"«[^»]*»|“[^”]*”")
+
+
+def unfinished(text: str) -> bool:
+    """Whether a wording has a hole in it: a citation marker right after a word that cannot end a phrase
+    ("…reach out to [1].", "…a fait l'objet d'une [1]"), or a blank to fill in ("[Your Name]"). The words it
+    quotes from the document («…») are not read."""
+    plain = _QUOTED.sub(" ", text)
+    if _PLACEHOLDER.search(plain):
+        return True
+    for m in _WORD_BEFORE_MARKER.finditer(plain):
+        word = m.group(1).lower()
+        last = re.split(r"['’]", word)[-1]  # "d’une" ends on "une"; "l’" on nothing
+        if not last or last in _OPEN_WORDS:
+            return True
+    return False
+
+
 def states_no_answer(failure: str) -> bool:
     """Whether a wording rejection's note (Said.failure, or a recorded "wording rejected: …" warning) says
     the model stated no answer from the sentence (Rejection.states_no_answer)."""
@@ -222,6 +256,8 @@ def wording_problem(
         return no(Rejection.POLARITY)
     if verdict is None and adds_nothing(text, question, names):
         return no(Rejection.REPEATS_QUESTION)
+    if unfinished(text):
+        return no(Rejection.UNFINISHED)
     if missing_key_fact(text, [spans[n - 1] for n in used], types):
         return no(Rejection.MISSING_KEY_FACT)
     if missing_case(text, question, [spans[n - 1] for n in used]):
@@ -232,6 +268,18 @@ def wording_problem(
         note = "; ".join(res.reasons)
         return Rejection.of(note) or Rejection.UNVERIFIED, note, []
     return None, "", cited
+
+
+# How a chat endpoint says it stopped at the token limit: "finish_reason" (llama.cpp, OpenAI-compatible
+# servers) or "stop_reason" (Anthropic) in the last streamed chunk's metadata
+_AT_LIMIT = frozenset({"length", "max_tokens"})
+
+
+def stopped_at_limit(metadata: object) -> bool:
+    """Whether a streamed chunk's response metadata says the model stopped at its token limit."""
+    if not isinstance(metadata, dict):
+        return False
+    return (metadata.get("finish_reason") or metadata.get("stop_reason")) in _AT_LIMIT
 
 
 def say(
@@ -249,6 +297,7 @@ def say(
     out = Said()
     t0 = time.perf_counter()
     raw = ""
+    cut = False
     try:
         for chunk in llm.stream(say_messages(prompt, question, spans, lang, readable), max_tokens=max_tokens):
             piece = str(getattr(chunk, "content", chunk) or "")
@@ -257,11 +306,15 @@ def say(
             raw += piece
             if "\n\n" in raw.strip():  # one paragraph is the whole answer
                 break
+            cut = cut or stopped_at_limit(getattr(chunk, "response_metadata", None))
     except Exception as exc:  # noqa: BLE001 - endpoint down, timeout, garbage mid-stream
         out.error, out.reason = True, Rejection.MODEL_UNAVAILABLE
         out.failure = f"{Rejection.MODEL_UNAVAILABLE.value} ({type(exc).__name__}: {first_line(exc, 160)})"
         return out
     out.raw = raw
+    if cut:  # the paragraph never ended: "…iii) the sub-processor was the subject of a [1]"
+        out.reason, out.failure = Rejection.TRUNCATED, f"{Rejection.TRUNCATED.value} ({max_tokens} tokens)"
+        return out
     text = normalise(raw.strip().split("\n\n")[0], len(spans))
     names = sorted({sp.clause.vendor_name for sp in spans})
     reason, note, cited = wording_problem(

@@ -706,3 +706,110 @@ def test_a_wording_keeps_the_case_its_clause_is_limited_to(
     assert (reason is None) is shown, reason
     if not shown:
         assert reason is Rejection.MISSING_CASE and reason.states_no_answer
+
+
+class CutChat(BaseChatModel):
+    """Streams a fixed reply word by word; the last chunk carries `stop` as its finish reason (as llama.cpp
+    and OpenAI-compatible servers send "length" when the token limit cut the reply)."""
+
+    reply: str
+    stop: str = "stop"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.reply))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        from langchain_core.messages import AIMessageChunk
+        from langchain_core.outputs import ChatGenerationChunk
+
+        words = self.reply.split(" ")
+        for i, w in enumerate(words):
+            last = i == len(words) - 1
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(content=w if last else w + " "),
+                generation_info={"finish_reason": self.stop} if last else None,
+            )
+
+    @property
+    def _llm_type(self) -> str:
+        return "cut"
+
+
+@pytest.mark.parametrize(
+    "stop,shown",
+    [
+        ("length", False),  # the token limit cut the paragraph
+        ("max_tokens", False),  # Anthropic's word for it
+        ("stop", True),  # the model ended the paragraph itself
+    ],
+)
+def test_a_wording_cut_at_the_token_limit_is_not_shown(stop: str, shown: bool) -> None:
+    from assistant.reasons import Rejection
+    from assistant.say import say
+    from assistant.spans import Span
+
+    sentence = (
+        "Acme accepts an objection when the sub-processor is a direct competitor of the Customer, or when it "
+        "was sanctioned by a supervisory authority in the last 12 months."
+    )
+    span = Span(clause(sentence, vendor="acme"), 0, len(sentence), sentence)
+    # the same words, shown when the model ended them itself; when the limit stopped it, the wording may
+    # have lost the items after them
+    reply = "Acme accepts an objection to a direct competitor, or to a sub-processor sanctioned in the last 12 months [1]"
+    said = say(
+        CutChat(reply=reply, stop=stop),
+        load_prompt("engine.v2"),
+        "Which objections does Acme accept?",
+        [span],
+        "en",
+        lambda _d: sentence,
+    )
+    assert (said.text != "") is shown, said.failure
+    if not shown:
+        assert said.reason is Rejection.TRUNCATED and not said.reason.states_no_answer
+        assert said.failure.startswith(Rejection.TRUNCATED.value)
+
+
+_DPO = "Le délégué à la protection des données d'Acme est joignable à dpo@acme.example."
+_TERM = "Le contrat est conclu pour une durée d'un (1) an."
+
+
+@pytest.mark.parametrize(
+    "wording,sentence,shown",
+    [
+        # a hole before the marker: the answer the wording announces is not in it
+        ("To contact Acme's data protection officer, you should reach out to [1].", _DPO, False),
+        ("Acme's contract runs for [1] from signature.", _TERM, False),
+        ("L'objection est considérée comme recevable par [1]", _DPO, False),
+        ("Le contrat a fait l’objet d’une [1].", _TERM, False),
+        ("The address of Acme's DPO is [1].", _DPO, False),
+        # a blank to fill in, as in a letter template
+        ("Write to [Acme] at dpo@acme.example, signed [Your Name] [1].", _DPO, False),
+        # finished wordings: a French "an" (a year) or a marker inside brackets end nothing open
+        ("Acme's data protection officer can be reached at dpo@acme.example [1].", _DPO, True),
+        ("Le contrat est conclu pour un (1) an [1].", _TERM, True),
+        ("Acme's data protection officer can be reached at dpo@acme.example (see [1]).", _DPO, True),
+    ],
+)
+def test_a_wording_with_a_hole_in_it_is_not_shown(wording: str, sentence: str, shown: bool) -> None:
+    from assistant.reasons import Rejection
+    from assistant.say import wording_problem
+    from assistant.spans import Span
+
+    span = Span(clause(sentence, vendor="acme"), 0, len(sentence), sentence)
+    reason, _, _ = wording_problem(wording, "What does Acme say?", [span], ["Acme"], lambda _d: sentence)
+    assert (reason is None) is shown, reason
+    if not shown:
+        assert reason is Rejection.UNFINISHED and reason.states_no_answer
