@@ -292,11 +292,33 @@ def _line_break_ends(text: str, i: int, j: int, ends: str, width: int) -> bool:
     return len(before) < WRAPPED_LINE * width or _heading_line(after)
 
 
+# A lettered item opened with a hyphen ("a- Informations fournies par le Client")
+_LETTER_ITEM = re.compile(r"\s*[a-z]-\s")
+PARAGRAPH_MIN_CHARS = 40  # a line shorter than this, with no end mark, may be a label or a title
+
+
+def _blank_line_goes_on(text: str, i: int, j: int) -> bool:
+    """Whether a blank line between text[:i] and text[j:] falls inside a sentence, as a document converted to
+    text sometimes has it ("…la détection d'échanges\n\nexistants avec des prospects identifiés…"): the line
+    before is a full line of text that stops on a word, no heading, and the line after goes on in lower case
+    without opening an item."""
+    before, after = _line_at(text, i, j)
+    return (
+        len(before.strip()) >= PARAGRAPH_MIN_CHARS
+        and before.rstrip()[-1:].isalnum()
+        and after[:1].islower()
+        and not _ITEM_START.match(after)
+        and not _LETTER_ITEM.match(after)
+        and not _heading_line(before)
+    )
+
+
 def sentence_bounds(text: str, ends: str = CLAUSE_ENDS) -> list[tuple[int, int]]:
     """(start, end) of the text's sentences and list items, whitespace-trimmed, in order.
 
     A unit ends at a mark of `ends` followed by a space and what can open a sentence ("… 30 jours. Le", not
-    after "art." or "M."), keeping citation markers that follow it ("… hours. [1] The"); at a blank line;
+    after "art." or "M."), keeping citation markers that follow it ("… hours. [1] The"); at a blank line
+    (unless the sentence visibly goes on across it: _blank_line_goes_on);
     and at a single line break only after such a mark, or around a list item ("- ", "•", "a)"), a numbered
     paragraph, a heading or a table row: a line wrapped inside a sentence is not an end."""
     out: list[tuple[int, int]] = []
@@ -308,7 +330,7 @@ def sentence_bounds(text: str, ends: str = CLAUSE_ENDS) -> list[tuple[int, int]]
             continue
         breaks = text.count("\n", i, j)
         if breaks >= 2:
-            cut = True
+            cut = not _blank_line_goes_on(text, i, j)
         elif breaks == 1:
             cut = _line_break_ends(text, i, j, ends, width)
         else:

@@ -125,6 +125,24 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(start + a, start + b) for a, b in sentence_bounds(text[start:end], _SENTENCE_ENDS)]
 
 
+def _whole_sentences(text: str, segs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The line segments joined wherever a sentence runs on from one line to the next (a PDF's or a
+    hard-wrapped text's lines: "…37signals may process Personal Data on behalf" / "of Customer, and…"), so
+    that no clause ends inside a sentence."""
+    if len(segs) < 2:
+        return list(segs)
+    bounds = _sentences(text, segs[0][0], segs[-1][1])
+    ends, starts = {e for _, e in bounds}, {s for s, _ in bounds}
+    out: list[tuple[int, int]] = [segs[0]]
+    for seg in segs[1:]:
+        # the previous segment ends no sentence and this one opens none: one sentence runs across them
+        if _trim(text, *out[-1])[1] not in ends and _trim(text, *seg)[0] not in starts:
+            out[-1] = (out[-1][0], seg[1])
+        else:
+            out.append(seg)
+    return out
+
+
 def _windows(
     text: str, segs: list[tuple[int, int]], cfg: ChunkSettings, count: Callable[[str], int]
 ) -> list[tuple[int, int]]:
@@ -173,7 +191,7 @@ def _split_block(text: str, block: _Block, cfg: ChunkSettings, count: Callable[[
     if tokens <= cfg.max_tokens:
         return [Span(start, end, block.section, tokens)]
     segs: list[tuple[int, int]] = []
-    for a, b in _group_table_rows(text, block.segments, cfg, count):
+    for a, b in _group_table_rows(text, _whole_sentences(text, block.segments), cfg, count):
         if count(text[a:b]) <= cfg.max_tokens:
             segs.append((a, b))
             continue
@@ -258,7 +276,8 @@ def split_text(text: str, cfg: ChunkSettings, count: Callable[[str], int] | None
         ln.heading = classify_heading(stripped[i], has_articles, isolated, nested)
     if sum(1 for ln in lines if ln.heading) < MIN_HEADINGS:
         # no usable structure: every paragraph is a unit (tiny ones join their neighbours below)
-        blocks = [_Block("", [(ln.start, ln.end)]) for ln in lines]
+        # (a sentence wrapped over several lines is one paragraph)
+        blocks = [_Block("", [seg]) for seg in _whole_sentences(text, [(ln.start, ln.end) for ln in lines])]
     else:
         blocks = _blocks(text, lines)
     spans: list[Span] = []

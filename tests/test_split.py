@@ -160,6 +160,25 @@ def test_long_section_is_cut_on_sentences_with_overlap():
     assert text[first[0].start :].startswith("ARTICLE 1. OBJET")
 
 
+@pytest.mark.parametrize("structured", [True, False])
+def test_no_clause_ends_inside_a_sentence_wrapped_over_lines(structured: bool):
+    # a PDF's or a hard-wrapped text's lines: a clause that must end somewhere in the paragraph ends where a
+    # sentence does, never at a line end inside one ("…shall notify Customer without undue delay, and in")
+    cfg = ChunkSettings(max_tokens=60, min_tokens=10, overlap_tokens=20)
+    sentence = (
+        "The Processor shall notify the Customer without undue delay, and in\ncompliance with the applicable "
+        "law, after becoming aware of\nany personal data breach affecting the Customer's data number {i}.\n"
+    )
+    body = "".join(sentence.format(i=i) for i in range(8))
+    heads = "1. SCOPE\n\n{b}\n2. NOTICES\n\nNotices are sent by e-mail.\n\n3. LAW\n\nFrench law applies.\n"
+    text = heads.format(b=body) if structured else body
+    spans = split_text(text, cfg)
+    assert len(spans) > 3
+    for sp in spans:
+        assert text[sp.start : sp.end].rstrip().endswith("."), text[sp.start : sp.end]
+        assert text[sp.start].isupper() or text[sp.start].isdigit(), text[sp.start : sp.end]
+
+
 def test_tiny_fragments_join_neighbours_and_headings_never_stand_alone():
     cfg = ChunkSettings(max_tokens=200, min_tokens=30, overlap_tokens=10)
     text = (

@@ -152,6 +152,24 @@ def test_short_lines_blank_lines_and_fields_end_units() -> None:
     assert _units(table) == table.split("\n")  # a table row is a unit
 
 
+def test_a_blank_line_inside_a_sentence_does_not_end_it() -> None:
+    # a converted document's blank line in mid-sentence: the full line before stops on a word, the line
+    # after goes on in lower case
+    text = (
+        "Les contenus strictement nécessaires aux fonctionnalités activées, notamment l'envoi d'emails, la "
+        "détection d'échanges\n\nexistants avec des prospects identifiés et le suivi des réponses.\n\nSuite."
+    )
+    assert _units(text) == [text.split("\n\nSuite.")[0], "Suite."]
+    # a blank line still ends a heading, a short label and a sentence, and comes before a lettered item
+    for kept in (
+        "Comment les données collectées sont utilisées\n\na- Pour fournir le produit et les services",
+        "8. RETURN AND DELETION OF PERSONAL DATA\n\nthe data is deleted within thirty days of the end.",
+        "Siège social : 12 rue des Lilas\n\ninfo@acme.example",
+        "The Customer may object to a new sub-processor.\n\nhowever, the objection must be reasoned.",
+    ):
+        assert _units(kept)[-1] == kept.split("\n\n")[1], kept
+
+
 def test_citation_markers_stay_with_their_sentence() -> None:
     assert _units("First 48 hours [1]. Second. [2] Third", ends=".!?") == [
         "First 48 hours [1].",
