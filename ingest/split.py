@@ -26,7 +26,8 @@ from core.text import (
 )
 from core.tokens import count_tokens
 
-SPLITTER_VERSION = "split-v3"  # v3: an over-long line is cut with core.text's sentence rule
+# v4: no clause ends inside a sentence wrapped over lines (v3: an over-long line is cut on sentences)
+SPLITTER_VERSION = "split-v4"
 MIN_HEADINGS = 3
 
 _SENTENCE_ENDS = ".!?;"  # an over-long line is cut into sentences and ";"-separated parts
