@@ -73,14 +73,50 @@ _WH_WORD = re.compile(
 )
 
 
+# A condition before the question proper ("If I cancel mid-month, is the unused time refunded?", "Si je
+# résilie, suis-je remboursé ?"): the question is what follows its comma
+_LEADING_CONDITION = re.compile(
+    r"^\W*(?:if|when|whenever|once|after|before|unless|in\s+case|si|lorsqu['’]?e?|quand|dès\s+qu['’]?e?"
+    r"|en\s+cas\s+d['’]?e?|après|avant)\b[^,?;]{1,200},\s*",
+    re.I,
+)
+# Question words that also open a relative clause ("Un employé qui accède à tort aux données est-il
+# sanctionné ?"): after a noun they ask nothing
+_RELATIVE = frozenset("qui que qu' qu’ which who whom whose where when".split())
+_BEFORE_QUESTION_WORD = frozenset(
+    "à a de d' d’ du des dans sous pour par avec sur en après avant depuis jusqu' jusqu’ partir compter chez "
+    "vers entre selon to from in for under within at by on with of about after before until".split()
+)
+
+
+def _asks_before(before: str) -> bool:
+    """Whether the words before a French inversion hold a question word that asks ("Sous quel délai…", "À qui
+    le client doit-il…", "…, quel droit s'applique-t-il"), not a relative pronoun after a noun ("Un employé qui
+    accède… est-il…")."""
+    for m in _WH_WORD.finditer(before):
+        head = before[: m.start()].rstrip()
+        prev = re.findall(r"[\w'’-]+$|[,;:(]$", head)
+        if (
+            m.group().lower() in _RELATIVE
+            and prev
+            and prev[0] not in ",;:("
+            and (prev[0].lower() not in _BEFORE_QUESTION_WORD)
+        ):
+            continue
+        return True
+    return False
+
+
 def is_yes_no_question(question: str) -> bool:
     """A question answered by yes or no ("Can Boost My Mail change its prices?", "Le Prestataire peut-il
-    sous-traiter ?"), not an open one with an inversion ("Sous quel délai Humanlinker notifie-t-il… ?")."""
+    sous-traiter ?", "If I cancel mid-month, is the unused time refunded?"), not an open one with an
+    inversion ("Sous quel délai Humanlinker notifie-t-il… ?")."""
+    question = _LEADING_CONDITION.sub("", question.strip(), count=1)
     m = _YES_NO_QUESTION.search(question)
     if m is None:
         return False
     before = question[: m.start()] if m.start() > 0 else ""
-    return not (before and _WH_WORD.search(before)) and not _WH_WORD.match(question.strip())
+    return not (before and _asks_before(before)) and not _WH_WORD.match(question.strip())
 
 
 def addresses_the_assistant(text: str) -> bool:

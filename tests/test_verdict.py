@@ -67,6 +67,16 @@ class Reading:
         ("Quels droits un administrateur peut-il exercer ?", False),
         ("Qu'est-ce que le Client doit-il fournir ?", False),
         ("What does LEO Bizdev use Amazon Web Services for?", False),
+        # a condition first: the question proper follows its comma
+        ("If I cancel mid-month, is the unused time refunded?", True),
+        ("Si le client résilie avant le terme, est-il remboursé ?", True),
+        ("Lorsque le contrat prend fin, les données sont-elles supprimées ?", True),
+        ("If the customer pays late, what penalties apply?", False),
+        ("When must the provider notify a breach, and how?", False),
+        # a relative pronoun after a noun asks nothing; a question word after a preposition or a comma does
+        ("Un employé qui accède à tort aux données est-il sanctionné ?", True),
+        ("À qui le client doit-il adresser sa demande ?", False),
+        ("Pour les clients de l'UE, quel droit s'applique-t-il ?", False),
     ],
 )
 def test_closed_questions(question: str, closed: bool) -> None:
