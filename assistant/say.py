@@ -193,6 +193,8 @@ _OPEN_WORDS = frozenset(
     ).split()
 )
 _WORD_BEFORE_MARKER = re.compile(r"(?<![^\s(])([^\s\[\]«»()]+)[ \t]*\[\d{1,2}\]")
+# An announcement whose content never comes: "…comprend les mesures suivantes : [1]"
+_COLON_BEFORE_MARKER = re.compile(r":[ \t]*\[\d{1,2}\]")
 # A blank left to fill in, as in a letter template ("[Your Name]", "[Boost My Mail]"); "[…]" is an ellipsis
 _PLACEHOLDER = re.compile(r"\[(?!\d{1,2}\])(?![.…\s]+\])[^\[\]\n]{1,80}\]")
 # The document's own words, quoted in a wording
@@ -201,10 +203,10 @@ _QUOTED = re.compile(r"«[^»]*»|“[^”]*”")
 
 def unfinished(text: str) -> bool:
     """Whether a wording has a hole in it: a citation marker right after a word that cannot end a phrase
-    ("…reach out to [1].", "…a fait l'objet d'une [1]"), or a blank to fill in ("[Your Name]"). The words it
-    quotes from the document («…») are not read."""
-    plain = _QUOTED.sub(" ", text)
-    if _PLACEHOLDER.search(plain):
+    ("…reach out to [1].", "…a fait l'objet d'une [1]") or after a colon ("…les droits suivants : [1]"), or a
+    blank to fill in ("[Your Name]"). The words it quotes from the document («…») are not read."""
+    plain = _QUOTED.sub("«»", text)  # a quote stands where it was: "Acme: «…» [1]" ends on the quote
+    if _PLACEHOLDER.search(plain) or _COLON_BEFORE_MARKER.search(plain):
         return True
     for m in _WORD_BEFORE_MARKER.finditer(plain):
         word = m.group(1).lower()

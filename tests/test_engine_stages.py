@@ -795,11 +795,13 @@ _TERM = "Le contrat est conclu pour une durée d'un (1) an."
         ("L'objection est considérée comme recevable par [1]", _DPO, False),
         ("Le contrat a fait l’objet d’une [1].", _TERM, False),
         ("The address of Acme's DPO is [1].", _DPO, False),
+        ("Le délégué d'Acme est joignable aux coordonnées suivantes : [1]", _DPO, False),
         # a blank to fill in, as in a letter template
         ("Write to [Acme] at dpo@acme.example, signed [Your Name] [1].", _DPO, False),
         # finished wordings: a French "an" (a year) or a marker inside brackets end nothing open
         ("Acme's data protection officer can be reached at dpo@acme.example [1].", _DPO, True),
         ("Le contrat est conclu pour un (1) an [1].", _TERM, True),
+        ("Acme : « Le contrat est conclu pour une durée d'un (1) an. » [1]", _TERM, True),
         ("Acme's data protection officer can be reached at dpo@acme.example (see [1]).", _DPO, True),
     ],
 )
