@@ -708,21 +708,11 @@ def test_a_wording_keeps_the_case_its_clause_is_limited_to(
         assert reason is Rejection.MISSING_CASE and reason.states_no_answer
 
 
-class CutChat(BaseChatModel):
-    """Streams a fixed reply word by word; the last chunk carries `stop` as its finish reason (as llama.cpp
-    and OpenAI-compatible servers send "length" when the token limit cut the reply)."""
+class CutChat(LogprobChat):
+    """Streams its content word by word; the last chunk carries `stop` as its finish reason (as llama.cpp and
+    OpenAI-compatible servers send "length" when the token limit cut the reply)."""
 
-    reply: str
     stop: str = "stop"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.reply))])
 
     def _stream(
         self,
@@ -734,17 +724,13 @@ class CutChat(BaseChatModel):
         from langchain_core.messages import AIMessageChunk
         from langchain_core.outputs import ChatGenerationChunk
 
-        words = self.reply.split(" ")
+        words = self.content.split(" ")
         for i, w in enumerate(words):
             last = i == len(words) - 1
             yield ChatGenerationChunk(
                 message=AIMessageChunk(content=w if last else w + " "),
                 generation_info={"finish_reason": self.stop} if last else None,
             )
-
-    @property
-    def _llm_type(self) -> str:
-        return "cut"
 
 
 @pytest.mark.parametrize(
@@ -769,7 +755,7 @@ def test_a_wording_cut_at_the_token_limit_is_not_shown(stop: str, shown: bool) -
     # have lost the items after them
     reply = "Acme accepts an objection to a direct competitor, or to a sub-processor sanctioned in the last 12 months [1]"
     said = say(
-        CutChat(reply=reply, stop=stop),
+        CutChat(content=reply, stop=stop),
         load_prompt("engine.v2"),
         "Which objections does Acme accept?",
         [span],
