@@ -28,8 +28,14 @@ def _sha(text: str) -> str:
 
 
 def vendor_fingerprint(store: Any, vendor: str) -> str:
-    """sha256 over the vendor's current documents and their text sha256s (changes with any document)."""
-    docs = sorted(f"{d.document}\t{d.sha256}" for d in store.documents() if d.vendor == vendor)
+    """sha256 over the vendor's current documents, their text sha256s and how they were split and embedded
+    (the ingest fingerprint and clause count): changes with any document, and with a re-split of the same
+    text (a new splitter, chunk size or embedder), whose clauses the cached cells no longer cite."""
+    docs = sorted(
+        f"{d.document}\t{d.sha256}\t{d.fingerprint}\t{d.n_clauses}"
+        for d in store.documents()
+        if d.vendor == vendor
+    )
     return _sha("\n".join(docs))
 
 

@@ -232,6 +232,24 @@ def test_changed_document_recomputes_only_that_vendor(sample_corpus_copy: Path, 
     assert b.progress.computed == len(TOPICS) and b.progress.cached == len(TOPICS)
 
 
+def test_a_re_split_document_recomputes_its_vendor(built, tmp_path: Path) -> None:
+    # the same text split again (a new splitter version, chunk size or embedder): the cached cells quote
+    # clauses the store no longer holds, so the vendor's cells are computed again
+    from dataclasses import replace
+
+    settings, store, emb = built
+    cache = ReviewCache(tmp_path / "review-cache.sqlite")
+    GridBuilder(Assistant(settings, store=store, embeddings=emb), cache=cache).build(VENDORS, TOPICS)
+    docs = store.documents()
+    resplit = [replace(d, fingerprint="another-splitter") if d.vendor == VENDORS[0] else d for d in docs]
+    store.documents = lambda: resplit  # type: ignore[method-assign]
+    try:
+        b = GridBuilder(Assistant(settings, store=store, embeddings=emb), cache=cache)
+        assert sorted({v for v, _ in b.cached(VENDORS, TOPICS).missing}) == [VENDORS[0]]
+    finally:
+        del store.documents
+
+
 def test_a_crash_mid_build_keeps_the_cells_already_computed(built, tmp_path: Path) -> None:
     settings, store, emb = built
     path = tmp_path / "review-cache.sqlite"
@@ -256,10 +274,10 @@ def test_cell_key_depends_on_every_part() -> None:
 
 
 def test_known_cells_keep_their_cache_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The key's recipe is unchanged since the grid left assistant/: these digests were computed by
-    assistant/review.py at f439466 for the same assistant, documents, topic and prompt file. (The engine's
-    code now joins the key, test_engine_key_changes_with_the_engine_s_code; it is held empty here, as the
-    recipe had it then.)"""
+    """The key's recipe is pinned: a change to it recomputes every user's grid, so it must be deliberate.
+    Last changed on purpose when the documents' ingest fingerprint and clause count joined it (a re-split of
+    the same text recomputes the cells: test_a_re_split_document_recomputes_its_vendor). (The engine's code
+    joins the key too, test_engine_key_changes_with_the_engine_s_code; it is held empty here.)"""
     from types import SimpleNamespace
 
     import review.cache as cache
@@ -269,9 +287,15 @@ def test_known_cells_keep_their_cache_keys(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(cache, "engine_code_key", lambda: "")
     (tmp_path / "engine.v7.txt").write_text("### system\nYou check one sentence.\n", encoding="utf-8")
     docs = [
-        SimpleNamespace(document="acme/cgv.txt", sha256="a" * 64, vendor="acme"),
-        SimpleNamespace(document="acme/dpa.txt", sha256="b" * 64, vendor="acme"),
-        SimpleNamespace(document="globex/terms.md", sha256="c" * 64, vendor="globex"),
+        SimpleNamespace(
+            document="acme/cgv.txt", sha256="a" * 64, fingerprint="f" * 16, n_clauses=12, vendor="acme"
+        ),
+        SimpleNamespace(
+            document="acme/dpa.txt", sha256="b" * 64, fingerprint="f" * 16, n_clauses=7, vendor="acme"
+        ),
+        SimpleNamespace(
+            document="globex/terms.md", sha256="c" * 64, fingerprint="f" * 16, n_clauses=30, vendor="globex"
+        ),
     ]
     store = SimpleNamespace(documents=lambda: docs, vendors=lambda: {"acme": "Acme SA", "globex": "Globex"})
     fusion = SimpleNamespace(
@@ -304,10 +328,10 @@ def test_known_cells_keep_their_cache_keys(tmp_path: Path, monkeypatch: pytest.M
         (lang, v): k.digest for lang in ("en", "fr") for (v, _), k in b.keys(vendors, [topic], lang).items()
     }
     assert got == {
-        ("en", "acme"): "0db032d51742ce01fb3836d1e76e251a98aa1033d5beb979f5904402e0b9b86d",
-        ("en", "globex"): "3d2f70f17981d045044e00fb95bc6d7c82389c47d64b9917dcc90a6b554f9ba2",
-        ("fr", "acme"): "17638a55573485e79635d62f4c10d54f9c28c4aa19dd9b7a3a15d422ec761027",
-        ("fr", "globex"): "fe19e95c7511b1592b91b3eabf430ab51d4c6d46fa45dd90431c53bc55c9ad5c",
+        ("en", "acme"): "a578bff975917f570473e03bbe8c7dedf1d95d57f34e28dfc64b5f32f70f8192",
+        ("en", "globex"): "bd1bb87142ce1ee6c627b83a3c332e950affc3fd443b28eab26286a8ec8fa51c",
+        ("fr", "acme"): "749932e32305fff21dc66ef48de460bedead7d13772fc9e78c6710960e8eaef1",
+        ("fr", "globex"): "f9ba6798f33af8df3fc93a82444974b735499a5bbe6fe85bbbd8d3e2aa09f026",
     }
 
 
