@@ -92,6 +92,19 @@ def test_dpa_notification_sentence_is_one_candidate_span(store: ClauseStore):
     assert " ".join(spans[0].text.split()).count(" ") > 40  # the whole sentence, over its wrapped lines
 
 
+def test_no_clause_ends_inside_a_sentence(store: ClauseStore):
+    # the DPA's PDF lines wrap its sentences: a clause packed line by line used to stop mid-sentence (8 of its
+    # 48 clauses), and its last sentence reached the checker and the page as a fragment
+    from core.text import sentence_bounds
+
+    for doc in sorted(d.document for d in store.documents() if d.vendor == "basecamp"):
+        text = store.document_text(doc)
+        bounds = sentence_bounds(text, ".!?;:")
+        for c in store.clauses(doc):
+            inside = [(s, e) for s, e in bounds if s < c.end < e]
+            assert not inside, (doc, text[max(0, c.end - 60) : c.end])
+
+
 def test_history_dpas_lose_their_page_numbers():
     """The published DPA versions (../shared, not shipped) keep no page-number line between two pages."""
     history = PROJECT_ROOT.parent / "shared" / "corpus-versions" / "basecamp" / "history"
