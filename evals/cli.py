@@ -324,7 +324,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         mins = parse_thresholds(args.min, allowed)
         maxs = parse_thresholds(args.max, allowed)
         filters = parse_filters(args.filter)
-        gold = load_golds(args.gold)
+        gold = load_golds(args.gold, tag_files=len(args.gold) > 1)
         if args.split:
             gold = select_split(gold, args.split)
         items = apply_filters(gold, filters, args.limit, args.sample, args.seed)

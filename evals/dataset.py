@@ -66,8 +66,13 @@ def load_gold(path: str | Path) -> list[dict[str, Any]]:
     return parse_gold(p.read_text(encoding="utf-8").splitlines(), source=str(p))
 
 
-def load_golds(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
-    """Read and validate several gold JSONL files as one set, in order; an id may appear in only one."""
+GOLD_FILE = "gold_file"  # the key that names an item's gold file (its stem) in a run over several files
+
+
+def load_golds(paths: Sequence[str | Path], tag_files: bool = False) -> list[dict[str, Any]]:
+    """Read and validate several gold JSONL files as one set, in order; an id may appear in only one. With
+    `tag_files`, each item names its file's stem under GOLD_FILE (a run's rows carry it, and its report
+    breaks the metrics down by gold file)."""
     items: list[dict[str, Any]] = []
     where: dict[str, str] = {}
     for path in paths:
@@ -75,7 +80,7 @@ def load_golds(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
             if item["id"] in where:
                 raise GoldError(f"{path}: id {item['id']!r} is also in {where[item['id']]}")
             where[item["id"]] = str(path)
-            items.append(item)
+            items.append({**item, GOLD_FILE: Path(path).stem} if tag_files else item)
     return items
 
 

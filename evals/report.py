@@ -19,6 +19,7 @@ BREAKDOWN_TITLES = {
     "vendor": "By vendor",
     "language": "By language",
     "lang_pair": "By language pair (question → document)",
+    "gold_file": "By gold file",
 }
 
 

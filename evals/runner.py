@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import PROJECT_ROOT, Settings
-from evals.dataset import item_kind, item_language, item_vendors
+from evals.dataset import GOLD_FILE, item_kind, item_language, item_vendors
 from evals.metrics import aggregate, score_item
 
 log = logging.getLogger(__name__)
@@ -61,13 +61,18 @@ class RunResult:
 
 def breakdowns(rows: Sequence[Mapping[str, Any]], k: int) -> dict[str, dict[str, dict[str, Any]]]:
     """Metrics per vendor, per question language, per (question language → evidence document language)
-    pair (an item with several vendors counts in each) and, when some gold item names its `kind`, per kind
-    of answer (evals.dataset.item_kind). The pair is the row's "lang_pair" (set by evaluate when it knows
+    pair (an item with several vendors counts in each), when some gold item names its `kind`, per kind
+    of answer (evals.dataset.item_kind), and in a run over several gold files, per file. The pair is the row's "lang_pair" (set by evaluate when it knows
     the documents' languages), else worked out from its gold item with unknown documents."""
     by: dict[str, dict[str, list[Mapping[str, Any]]]] = {"vendor": {}, "language": {}, "lang_pair": {}}
     if any((r.get("gold") or {}).get("kind") for r in rows):
         by["kind"] = {}
+    files = {(r.get("gold") or {}).get(GOLD_FILE) for r in rows} - {None}
+    if len(files) > 1:  # a run over several gold files: each file's items on their own
+        by[GOLD_FILE] = {}
     for r in rows:
+        if GOLD_FILE in by:
+            by[GOLD_FILE].setdefault(str((r.get("gold") or {}).get(GOLD_FILE) or "?"), []).append(r["scores"])
         for v in r.get("vendors") or ["(none)"]:
             by["vendor"].setdefault(v, []).append(r["scores"])
         by["language"].setdefault(r.get("lang") or "?", []).append(r["scores"])

@@ -166,6 +166,48 @@ def test_run_writes_the_pair_breakdown_per_split_and_reports_it(settings: Settin
     assert "<td>en→fr</td>" in html and "en→(none) (n=1)" in html
 
 
+def test_a_run_over_several_gold_files_breaks_its_metrics_down_by_file(
+    settings: Settings, tmp_path: Path
+) -> None:
+    lines = GOLD.read_text(encoding="utf-8").splitlines()
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    second.write_text("\n".join(lines[4:]) + "\n", encoding="utf-8")
+    out = tmp_path / "two"
+    code = main(
+        [
+            "run",
+            *("--gold", str(first), "--gold", str(second)),
+            *("--corpus", str(CORPUS), "--out", str(out), "--no-progress", "--retrieval-only"),
+            *("--system", "bm25", "--split", "both"),
+        ],
+        settings=settings,
+    )
+    assert code == 0
+    summary, rows = load_run(out)
+    assert {key: g["n"] for key, g in summary["breakdown"]["gold_file"].items()} == {"first": 4, "second": 3}
+    assert {r["id"]: r["gold"]["gold_file"] for r in rows} == {
+        json.loads(line)["id"]: ("first" if k < 4 else "second") for k, line in enumerate(lines)
+    }
+    for split in ("dev", "test"):
+        part, part_rows = load_run(out / split)
+        want: dict[str, int] = {}
+        for r in part_rows:
+            want[r["gold"]["gold_file"]] = want.get(r["gold"]["gold_file"], 0) + 1
+        if len(want) > 1:
+            assert {key: g["n"] for key, g in part["breakdown"]["gold_file"].items()} == want
+    assert "## By gold file" in (out / "report.md").read_text(encoding="utf-8")
+    # one gold file: no such breakdown
+    single, _ = load_run(_single_run(settings, tmp_path))
+    assert "gold_file" not in single["breakdown"]
+
+
+def _single_run(settings: Settings, tmp_path: Path) -> Path:
+    out = tmp_path / "one"
+    assert _run(settings, out) == 0
+    return out
+
+
 def test_reports_compare_and_table_work_on_summaries_without_the_pair(
     settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
