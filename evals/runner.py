@@ -61,9 +61,10 @@ class RunResult:
 
 def breakdowns(rows: Sequence[Mapping[str, Any]], k: int) -> dict[str, dict[str, dict[str, Any]]]:
     """Metrics per vendor, per question language, per (question language → evidence document language)
-    pair (an item with several vendors counts in each), when some gold item names its `kind`, per kind
-    of answer (evals.dataset.item_kind), and in a run over several gold files, per file. The pair is the row's "lang_pair" (set by evaluate when it knows
-    the documents' languages), else worked out from its gold item with unknown documents."""
+    pair (an item with several vendors counts in each), when some gold item names its `kind`, per kind of
+    answer (evals.dataset.item_kind), and in a run over several gold files, per file. The pair is the row's
+    "lang_pair" (set by evaluate when it knows the documents' languages), else worked out from its gold item
+    with unknown documents."""
     by: dict[str, dict[str, list[Mapping[str, Any]]]] = {"vendor": {}, "language": {}, "lang_pair": {}}
     if any((r.get("gold") or {}).get("kind") for r in rows):
         by["kind"] = {}
