@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from core.text import md_cell
+from evals.dataset import GOLD_FILE
 from evals.metrics import KIND_METRIC_NAMES, metric_names, reliability, shown_metrics
 
 RESULT_KEYS = ("id", "ask", "scores", "vendors", "lang", "kind", "lang_pair", "gold", "retrieved_text")
@@ -19,7 +20,7 @@ BREAKDOWN_TITLES = {
     "vendor": "By vendor",
     "language": "By language",
     "lang_pair": "By language pair (question → document)",
-    "gold_file": "By gold file",
+    GOLD_FILE: "By gold file",
 }
 
 
