@@ -14,7 +14,8 @@ from functools import lru_cache
 _AREAS = (
     r"union\s+europ[ée]enne|european\s+union|\beu\b|\bue\b|\beea\b|\beee\b|espace\s+[ée]conomique\s+europ[ée]en"
     r"|european\s+economic\s+area|\beurope\b|\bhors\s+(?:de\s+l['’])?(?:ue|union|europe)\b|third\s+countr\w*"
-    r"|pays\s+tiers|outside\s+(?:the\s+)?(?:eu|eea|european)|\bu\.s\.(?:a\.)?|\busa\b|\bu\.k\.|\buk\b"
+    r"|pays\s+tiers|outside\s+(?:the\s+)?(?:eu|eea|european(?:\s+(?:union|economic\s+area))?)\b"
+    r"|\bu\.s\.(?:a\.)?|\busa\b|\bu\.k\.|\buk\b"
 )
 # A postal address: a street ("7 rue Meyerbeer", "10 boulevard du Zénith", "1 Main Street"), a postcode
 # before a place name ("75009 Paris", "92300 Levallois-Perret") or in brackets ("(44800)").

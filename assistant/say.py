@@ -113,9 +113,15 @@ def missing_key_fact(text: str, spans: Sequence[Span], types: Sequence[str]) -> 
             continue
         names = [w for w in re.findall(r"[^\W\d_][\w’'-]*", phrase) if w[0].isupper() and len(w) > 2]
         folded = fold(text)
-        if names and not any(fold(w) in folded for w in names):
+        if names and not any(fold(w) in folded for w in names) and not _initials_in(names, text):
             return True
     return False
+
+
+def _initials_in(names: Sequence[str], text: str) -> bool:
+    """Whether the text writes the names by their initials ("EU" for "European Union", "EEA")."""
+    initials = "".join(w[0] for w in names).upper()
+    return len(initials) >= 2 and re.search(rf"\b{initials}\b", text) is not None
 
 
 def missing_case(text: str, question: str, spans: Sequence[Span]) -> bool:

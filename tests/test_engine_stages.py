@@ -24,8 +24,11 @@ from assistant.rank import question_types, rank, type_match
 from assistant.say import missing_key_fact, normalise
 from assistant.scope import split_asks
 from assistant.spans import split_clause
+from core.text import sentence_spans
 from core.types import Clause
+from ingest.loaders import is_supported, load_bytes
 
+ROOT = Path(__file__).resolve().parents[1]
 PROMPT = load_prompt("engine.v1")
 
 
@@ -205,6 +208,55 @@ def test_marked_quote_is_one_line_with_the_key_phrase_in_bold() -> None:
     assert q == "« Le Sous-traitant notifie, au plus tard, **48 heures ouvrées** après. »"
 
 
+@pytest.mark.parametrize(
+    "text,types,bold",
+    [
+        # an area's name, not its first letters: "outside the EU" once matched inside "European"
+        (
+            "The Provider may not transfer data to a country outside the European Union without consent.",
+            ["place"],
+            "outside the European Union",
+        ),
+        ("Transfers to recipients outside the European Economic Area are framed.", ["place"], None),
+        ("Data stays in the EU.", ["place"], "EU"),
+        # an e-mail address whole, not "@" and its first letter
+        ("Write to privacy@acme-cloud.com or to our DPO.", ["who"], "privacy@acme-cloud.com"),
+        (
+            "Notre délégué est la société Dataguard SAS, joignable à dpo@dataguard.fr.",
+            ["who"],
+            "Dataguard SAS",
+        ),
+    ],
+)
+def test_the_bold_key_phrase_is_whole_words(text: str, types: list[str], bold: str | None) -> None:
+    q = marked_quote(text, types)
+    inside = q.split("**")[1]
+    assert bold is None or inside == bold
+    head, tail = q.split("**")[0], q.split("**")[2]
+    assert not (head[-1:].isalnum() and inside[:1].isalnum()), q
+    assert not (inside[-1:].isalnum() and tail[:1].isalnum()), q
+
+
+def test_no_key_phrase_of_the_sample_corpus_cuts_a_word() -> None:
+    """Every sentence of the shipped documents, for every kind of fact a question may ask for."""
+    n = 0
+    for path in sorted((ROOT / "data" / "contracts").rglob("*")):
+        if not is_supported(path):
+            continue
+        text = load_bytes(path.read_bytes(), path.suffix)
+        for s, e in sentence_spans(text):
+            one = " ".join(text[s:e].split())
+            for types in (["place"], ["duration"], ["amount"], ["percent"], ["law"], ["who"], []):
+                span = key_phrase(one, types)
+                if span is None:
+                    continue
+                n += 1
+                a, b = span
+                assert not (0 < a and one[a - 1].isalnum() and one[a].isalnum()), one[a - 20 : b + 20]
+                assert not (b < len(one) and one[b - 1].isalnum() and one[b].isalnum()), one[a - 20 : b + 20]
+    assert n > 1000  # the documents were read
+
+
 def test_normalise_wording() -> None:
     assert normalise("[1] The cap is 12 months of fees.", 1) == "The cap is 12 months of fees. [1]"
     assert normalise("Within 48 hours [Extract 1].", 1) == "Within 48 hours [1]."
@@ -220,6 +272,9 @@ def test_missing_key_fact() -> None:
     place = split_clause(clause("Les données sont hébergées en France chez OVH."))
     assert missing_key_fact("The data are hosted in a data centre [1].", place, ["place"])
     assert not missing_key_fact("The data are hosted in France [1].", place, ["place"])
+    outside = split_clause(clause("No data is transferred outside the European Union."))
+    assert not missing_key_fact("Acme keeps data inside the EU [1].", outside, ["place"])  # its initials
+    assert missing_key_fact("Acme keeps data where it likes [1].", outside, ["place"])
 
 
 @pytest.mark.parametrize(
