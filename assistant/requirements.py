@@ -106,14 +106,6 @@ _NON_EU_WORDS = (
     " usa ",
     " us ",
     "u.s.",
-    "outside the eu",
-    "outside the european",
-    "outside of the eu",
-    "hors de l'union",
-    "hors ue",
-    "hors de l'ue",
-    "en dehors de l'union",
-    "hors de l'espace",
     "pays tiers",
     "third countr",
     "third-countr",
@@ -137,6 +129,13 @@ _NON_EU_WORDS = (
     "japon",
 )
 _NEGATION = re.compile(r"\b(?:no|not|never|without|aucun|aucune|jamais|sans|ne|n'|pas)\b")
+# Data leaving the EU/EEA, on folded text: "outside (of) the EU", "out of the EEA", "outside Europe", "hors de
+# l'Union", "en dehors de l'UE", "hors EEE". Its "EU" names where data goes from, not where it is hosted.
+_OUT_OF_EU = re.compile(
+    r"\b(?:out(?:side)?\s+(?:of\s+)?(?:the\s+)?|(?:en\s+dehors|hors)\s+(?:de\s+)?(?:l'\s*)?)"
+    r"(?:eu|eea|ue|eee|europe|european\s+(?:union|economic\s+area)|union(?:\s+europeenne)?"
+    r"|espace\s+economique\s+europeen|espace)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -341,7 +340,9 @@ def _check_eu(req: Requirement, cell: Mapping[str, Any]) -> Verdict:
     for sent in sentences(answer + "\n" + quotes):
         s = f" {fold(sent, apostrophes=True)} "
         s = re.sub(r"[(),:]", " ", s)
-        found_out = [w.strip() for w in _NON_EU_WORDS if w in s]
+        found_out = [m.group() for m in _OUT_OF_EU.finditer(s)]
+        s = _OUT_OF_EU.sub(" ", s)  # the EU it leaves is no EU hosting
+        found_out += [w.strip() for w in _NON_EU_WORDS if w in s]
         if found_out and _NEGATION.search(s):
             eu.add("no transfer outside the EU")
         elif found_out:

@@ -125,6 +125,36 @@ def reqs() -> dict[str, Any]:
             "green",
             "EU",
         ),
+        # the EU that data leaves is no EU hosting (Basecamp's grid cell was green on this sentence)
+        (
+            "hosting_location",
+            "The EDPB has issued guidance that personal data transferred out of the EU must be treated with "
+            "the same level of protection that is granted under EU privacy law [1].",
+            (),
+            "amber",
+            "out of the eu",
+        ),
+        (
+            "hosting_location",
+            "Data may be transferred outside of Europe [1].",
+            (),
+            "red",
+            "outside of europe",
+        ),
+        (
+            "hosting_location",
+            "Les données ne sont pas transférées en dehors de l'Union européenne [1].",
+            (),
+            "green",
+            "no transfer outside the EU",
+        ),
+        (
+            "hosting_location",
+            "Hébergées en France ; des transferts hors EEE sont possibles [1].",
+            (),
+            "amber",
+            "hors eee",
+        ),
         ("governing_law", "Le Contrat est soumis à la loi française [1].", (), "green", "loi française"),
         ("governing_law", "Belgian law; the courts of Brussels [1].", (), "red", "none of"),
         (
