@@ -33,10 +33,18 @@ _KEPT = (
 _MIN_NAME = 4  # shorter names ("Chad" aside) are codes or words of other meaning: left to the areas above
 
 
-def _country_names() -> set[str]:
+# The member states of the European Economic Area (the 27 of the EU, then Iceland, Liechtenstein, Norway) by
+# ISO 3166-1 code: where the GDPR lets personal data go without a transfer mechanism.
+EEA_CODES = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
+)
+
+
+def _country_names() -> dict[str, str]:
+    """Every country's names (English and French; official and common) with its ISO 3166-1 code."""
     import pycountry
 
-    names: set[str] = set()
+    names: dict[str, str] = {}
     fr: gettext.NullTranslations
     try:
         fr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
@@ -46,18 +54,18 @@ def _country_names() -> set[str]:
         for attr in ("name", "official_name", "common_name"):
             n = getattr(c, attr, None)
             if n:
-                names.add(n)
-                names.add(fr.gettext(n))
-    return {n for n in names if len(n) >= _MIN_NAME}
+                names[n] = c.alpha_2
+                names[fr.gettext(n)] = c.alpha_2
+    return {n: code for n, code in names.items() if len(n) >= _MIN_NAME}
 
 
-def _subdivision_names() -> set[str]:
-    """Regions, states, provinces and départements with names of two words or more, or one long word:
-    short one-word subdivisions ("Ain", "Nord") are common words too."""
+def _subdivision_names() -> dict[str, str]:
+    """Regions, states, provinces and départements with names of two words or more, or one long word, with
+    their country's code: short one-word subdivisions ("Ain", "Nord") are common words too."""
     import pycountry
 
     return {
-        s.name
+        s.name: s.country_code
         for s in pycountry.subdivisions
         if s.type.lower()
         in ("region", "state", "province", "metropolitan region", "land", "autonomous community")
@@ -66,12 +74,26 @@ def _subdivision_names() -> set[str]:
 
 
 @lru_cache(maxsize=1)
+def _codes_by_name() -> dict[str, str]:
+    """A country or region's name, with white space as one blank, and the code of its country (a country's
+    own name wins over a region of another that has the same name)."""
+    return {" ".join(n.split()): code for n, code in {**_subdivision_names(), **_country_names()}.items()}
+
+
+@lru_cache(maxsize=1)
 def place_names() -> re.Pattern[str]:
     """A country or region by its name as written, capitalised ("Ireland", "Irlande", "États-Unis",
     "Virginia"; "china" or "jersey" in lower case are other words). Built once (about 0.1 s)."""
-    names = sorted(_country_names() | _subdivision_names(), key=len, reverse=True)
+    names = sorted(_codes_by_name(), key=len, reverse=True)
     listed = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
     return re.compile(rf"(?<![\w-])(?:{listed})(?![\w-])")
+
+
+def countries_named(text: str) -> dict[str, str]:
+    """The countries and regions the text names, as written, each with its country's ISO 3166-1 code
+    ("hébergées en Allemagne" gives {"Allemagne": "DE"}, "in Virginia" {"Virginia": "US"})."""
+    codes = _codes_by_name()
+    return {m.group(): codes[" ".join(m.group().split())] for m in place_names().finditer(text)}
 
 
 PLACE_AREAS = re.compile(_AREAS, re.I)  # "the EU", "pays tiers", "outside the EEA"

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from assistant.places import EEA_CODES, countries_named
 from core.markers import strip_markers
 from core.settings import PROJECT_ROOT
 from core.text import fold, sentences
@@ -58,7 +59,10 @@ _UNIT_WORDS = {
     "minute": "minutes",
 }
 
-# Hosting places: EU/EEA members and words, then places or phrases meaning data leave the EU/EEA.
+# Hosting places beyond the countries and regions assistant.places names (pycountry, English and French): the
+# EU/EEA as areas, the adjective "French", and the ways of saying data leave it; countries are read by their
+# ISO code (places.EEA_CODES inside). A city alone is not read ("Orange", "Nice" are other words too): such a
+# cell names no hosting place, and its quote is there to read.
 _EU_WORDS = (
     "union europeenne",
     "european union",
@@ -69,39 +73,10 @@ _EU_WORDS = (
     " ue ",
     " eu ",
     "europe",
-    "france",
     "french",
-    "germany",
-    "allemagne",
-    "ireland",
-    "irlande",
-    "belgique",
-    "belgium",
-    "netherlands",
-    "pays-bas",
-    "frankfurt",
-    "francfort",
-    "paris",
-    "roubaix",
-    "gravelines",
-    "strasbourg",
-    "dublin",
-    "amsterdam",
-    "luxembourg",
-    "spain",
-    "espagne",
-    "italy",
-    "italie",
-    "poland",
-    "pologne",
-    "finland",
-    "finlande",
-    "sweden",
-    "suede",
 )
 _NON_EU_WORDS = (
-    "united states",
-    "etats-unis",
+    "etats-unis",  # the United States as written without accents, and by their abbreviations
     "etats unis",
     " usa ",
     " us ",
@@ -111,22 +86,6 @@ _NON_EU_WORDS = (
     "third-countr",
     "standard contractual clauses",
     "clauses contractuelles types",
-    "india",
-    "inde",
-    "china",
-    "chine",
-    "canada",
-    "singapore",
-    "singapour",
-    "united kingdom",
-    "royaume-uni",
-    "israel",
-    "australia",
-    "australie",
-    "brazil",
-    "bresil",
-    "japan",
-    "japon",
 )
 _NEGATION = re.compile(r"\b(?:no|not|never|without|aucun|aucune|jamais|sans|ne|n'|pas)\b")
 # Data leaving the EU/EEA, on folded text: "outside (of) the EU", "out of the EEA", "outside Europe", "hors de
@@ -338,11 +297,14 @@ def _check_eu(req: Requirement, cell: Mapping[str, Any]) -> Verdict:
     eu: set[str] = set()
     outside: set[str] = set()
     for sent in sentences(answer + "\n" + quotes):
+        named = countries_named(sent)
         s = f" {fold(sent, apostrophes=True)} "
         s = re.sub(r"[(),:]", " ", s)
         found_out = [m.group() for m in _OUT_OF_EU.finditer(s)]
         s = _OUT_OF_EU.sub(" ", s)  # the EU it leaves is no EU hosting
         found_out += [w.strip() for w in _NON_EU_WORDS if w in s]
+        found_out += [fold(n) for n, code in named.items() if code not in EEA_CODES]
+        eu.update(fold(n) for n, code in named.items() if code in EEA_CODES)
         if found_out and _NEGATION.search(s):
             eu.add("no transfer outside the EU")
         elif found_out:

@@ -155,6 +155,14 @@ def reqs() -> dict[str, Any]:
             "amber",
             "hors eee",
         ),
+        # any country or region by its ISO code (pycountry, English and French), the EEA by its members
+        ("hosting_location", "Les données sont hébergées au Portugal [1].", (), "green", "portugal"),
+        ("hosting_location", "Data is hosted in Norway and Iceland [1].", (), "green", "norway"),
+        ("hosting_location", "Les serveurs sont situés en Suisse [1].", (), "red", "suisse"),
+        ("hosting_location", "Our servers are in Virginia [1].", (), "red", "virginia"),
+        ("hosting_location", "Hosted in Ireland, with support staff in India [1].", (), "amber", "india"),
+        # a city alone is not read: "Orange" or "Nice" are other words too
+        ("hosting_location", "Our data centre is in Frankfurt [1].", (), "unknown", "no hosting place"),
         ("governing_law", "Le Contrat est soumis à la loi française [1].", (), "green", "loi française"),
         ("governing_law", "Belgian law; the courts of Brussels [1].", (), "red", "none of"),
         (
