@@ -96,6 +96,15 @@ _OUT_OF_EU = re.compile(
     r"|espace\s+economique\s+europeen|espace)\b"
 )
 
+# The EU as a legal order, not a place: "under EU privacy law", "the European Commission", "EU Standard
+# Contractual Clauses", "le droit de l'Union", "la réglementation européenne" (folded text)
+_EU_LAW = re.compile(
+    r"\b(?:eu|ue|european\s+union|union\s+europeenne|european)\s+(?:privacy\s+|data\s+protection\s+)?"
+    r"(?:laws?|legislation|regulations?|gdpr|directives?|standard\s+contractual\s+clauses|commission)\b"
+    r"|\b(?:droit|legislation|reglementation|reglement|commission)\s+(?:de\s+l'\s*(?:union(?:\s+europeenne)?|ue)"
+    r"|europeen(?:ne)?)\b"
+)
+
 
 @dataclass(frozen=True)
 class Requirement:
@@ -302,6 +311,7 @@ def _check_eu(req: Requirement, cell: Mapping[str, Any]) -> Verdict:
         s = re.sub(r"[(),:]", " ", s)
         found_out = [m.group() for m in _OUT_OF_EU.finditer(s)]
         s = _OUT_OF_EU.sub(" ", s)  # the EU it leaves is no EU hosting
+        s = _EU_LAW.sub(" ", s)  # nor is the EU whose law applies
         found_out += [w.strip() for w in _NON_EU_WORDS if w in s]
         found_out += [fold(n) for n, code in named.items() if code not in EEA_CODES]
         eu.update(fold(n) for n, code in named.items() if code in EEA_CODES)

@@ -131,7 +131,7 @@ def reqs() -> dict[str, Any]:
             "The EDPB has issued guidance that personal data transferred out of the EU must be treated with "
             "the same level of protection that is granted under EU privacy law [1].",
             (),
-            "amber",
+            "red",
             "out of the eu",
         ),
         (
@@ -161,6 +161,21 @@ def reqs() -> dict[str, Any]:
         ("hosting_location", "Les serveurs sont situés en Suisse [1].", (), "red", "suisse"),
         ("hosting_location", "Our servers are in Virginia [1].", (), "red", "virginia"),
         ("hosting_location", "Hosted in Ireland, with support staff in India [1].", (), "amber", "india"),
+        # the EU whose law applies is no place
+        (
+            "hosting_location",
+            "Processing complies with EU data protection law and the GDPR [1].",
+            (),
+            "unknown",
+            "no hosting place",
+        ),
+        (
+            "hosting_location",
+            "Les données sont traitées conformément au droit de l'Union européenne, aux États-Unis [1].",
+            (),
+            "red",
+            "etats-unis",
+        ),
         # a city alone is not read: "Orange" or "Nice" are other words too
         ("hosting_location", "Our data centre is in Frankfurt [1].", (), "unknown", "no hosting place"),
         ("governing_law", "Le Contrat est soumis à la loi française [1].", (), "green", "loi française"),
