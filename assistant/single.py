@@ -89,6 +89,9 @@ def answer_single(
     if len(chosen) == 1 and (listing or spans[0].text.rstrip().endswith(":")):
         calibrated = all(c.verdict.calibrated for c in chosen if c.verdict)
         found = list_answer(turn, parts, corpus, question, chosen[0], listing)
+        if found is None and listing:
+            found, conf = ranked_list(turn, parts, corpus, per_ask[0], types, best_dense, conf)
+            a.confidence = conf
         if found is not None:
             why, intro, items = found
             answer_list(turn, intro, items, types, conf, calibrated, why)
@@ -342,6 +345,72 @@ def table_answers(
     if len(kept) < 2:
         return None, []
     return intro, kept
+
+
+# How far down its ranked candidates a list question looks for the list it asks for when the checked sentence
+# belongs to none, and how many of those candidates (the list's introduction or its items) one list must hold.
+LIST_POOL = 8
+LIST_MIN_RANKED = 2
+
+
+def ranked_lists(corpus: CorpusView, cands: Sequence[Candidate]) -> list[tuple[Span, list[Span], list[int]]]:
+    """The lists (introduction, items, the 0-based ranks of their members) that hold at least LIST_MIN_RANKED of
+    the question's LIST_POOL best-ranked candidates, the list holding most first (ties: the best-ranked)."""
+    found: list[tuple[Span, list[Span], list[int]]] = []
+    for r, c in enumerate(cands[:LIST_POOL]):
+        sp = c.span
+        held = next((f for f in found if _holds(f[0], f[1], sp)), None)
+        if held is None:
+            intro, items = whole_list(corpus, sp)
+            if intro is None or not items or not intro.text.rstrip().endswith(":"):
+                continue
+            held = (intro, items, [])
+            found.append(held)
+        held[2].append(r)
+    kept = [f for f in found if len(f[2]) >= LIST_MIN_RANKED]
+    return sorted(kept, key=lambda f: (-len(f[2]), f[2][0]))
+
+
+def _holds(intro: Span, items: Sequence[Span], sp: Span) -> bool:
+    """Whether the sentence `sp` is the list's introduction or one of its items (or a part of one)."""
+    return sp.clause.document == intro.clause.document and intro.start <= sp.start < items[-1].end
+
+
+def ranked_list(
+    turn: Turn,
+    parts: Parts,
+    corpus: CorpusView,
+    ask: tuple[str, list[Candidate]],
+    types: Sequence[str],
+    best_dense: float,
+    conf: float,
+) -> tuple[tuple[str, Span | None, list[Span]] | None, float]:
+    """((why, introduction, items), confidence) of a list question's answer when its checked sentence belongs
+    to no list: the list holding most of the question's best-ranked candidates (ranked_lists), when the check
+    accepts its best-ranked member as a second ask's sentence is accepted (EngineConfig.accepts_secondary);
+    (None, `conf`) otherwise. "What kinds of data can the platform process?" ranks a sentence about mailbox
+    data first, and four lines of the list of data categories 4th to 8th."""
+    question, cands = ask
+    lists = ranked_lists(corpus, cands)
+    if not lists:
+        return None, conf
+    intro, items, ranks = lists[0]
+    engine = parts.engine
+    member = cands[ranks[0]]
+    run = check_candidates(lambda: parts.checker, question, [member], 1, engine.accept_at, corpus.readable)
+    if run.error or not run.verdicts or run.verdicts[0].verdict is None:
+        return None, conf
+    p = run.verdicts[0].verdict.p_yes
+    signals = candidate_signals(p, member, cands, types, best_dense, weight_norm(parts.weights))
+    member_conf = engine.confidence(signals)
+    turn.answer.warn(
+        WarningCode.CHECK,
+        f"list: {intro.clause.document}:{intro.start}-{items[-1].end} holds ranks "
+        f"{', '.join(str(r + 1) for r in ranks)}; rank {ranks[0] + 1} P(yes) {p:.3f}, confidence {member_conf:.3f}",
+    )
+    if not engine.accepts_secondary(member_conf, p):
+        return None, conf
+    return ("why_list_ranked", intro, items), member_conf
 
 
 def answer_list(

@@ -59,6 +59,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "refers back to the list right before it, quoted whole, each of its items cited ({n}).",
         "why_enumeration": "The question asks for several items: the checked sentence (confidence {conf}) is "
         "followed by the sentence that enumerates them; both are quoted and cited.",
+        "why_list_ranked": "The question asks for several items: the checked sentence belongs to no list, but "
+        "several of the best-ranked sentences belong to one list of the document, accepted by the check "
+        "(confidence {conf}); it is quoted whole, each of its items cited ({n}).",
         "why_table": "The question asks for several items: the checked row (confidence {conf}) belongs to a "
         "table in the document; each of its rows was checked against the question on its own, and the {n} "
         "rows judged to answer it are quoted, each cited.",
@@ -112,6 +115,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "renvoie à la liste qui la précède, citée en entier, chacun de ses éléments cité ({n}).",
         "why_enumeration": "La question demande plusieurs éléments : la phrase vérifiée (confiance {conf}) est "
         "suivie de la phrase qui les énumère ; les deux sont citées.",
+        "why_list_ranked": "La question demande plusieurs éléments : la phrase vérifiée n'appartient à aucune "
+        "liste, mais plusieurs des phrases les mieux classées appartiennent à une même liste du document, "
+        "acceptée par la vérification (confiance {conf}) ; elle est citée en entier, chacun de ses éléments "
+        "cité ({n}).",
         "why_table": "La question demande plusieurs éléments : la ligne vérifiée (confiance {conf}) appartient "
         "à un tableau du document ; chacune de ses lignes a été vérifiée séparément, et les {n} lignes jugées "
         "y répondre sont citées, chacune avec sa référence.",

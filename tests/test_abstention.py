@@ -362,6 +362,25 @@ def test_a_list_question_is_answered_with_the_whole_list(built) -> None:
     assert_verbatim(ans, built[1])
 
 
+@pytest.mark.parametrize(("p_member", "listed"), [(0.6, True), (0.05, False)])
+def test_a_list_question_takes_the_list_holding_its_best_ranked_sentences(built, p_member, listed) -> None:
+    """The checked sentence belongs to no list, but most of the question's best-ranked sentences are items of
+    one list: the answer is that list, whole and cited, when the check accepts its best-ranked member (as a
+    second ask's sentence is accepted); else the checked sentence alone answers."""
+    rules = [(r"met en œuvre des mesures techniques", 0.95), (r"chiffrement des mots de passe", p_member)]
+    asst, llm, checker = make(built, ["LEO Bizdev met en œuvre des mesures de sécurité. [1]"], rules=rules)
+    ans = asst.answer("Quelles mesures de sécurité LEO Bizdev met-il en œuvre ?")
+    assert not ans.abstained, (ans.answer, ans.warnings)
+    quotes = [c.quote for c in ans.citations]
+    if listed:
+        assert ans.mode == "extractive" and quotes[0] == "Ces mesures incluent notamment:", ans.answer
+        assert len(quotes) == 8 and "- chiffrement des mots de passe;" in quotes and llm.calls == []
+        assert any(w.startswith("list: ") for w in ans.warnings)
+        assert_verbatim(ans, built[1])
+    else:
+        assert len(quotes) == 1 and "met en œuvre des mesures techniques" in quotes[0], ans.answer
+
+
 def test_list_run_reads_the_list_a_sentence_belongs_to() -> None:
     from assistant.lists import is_list_question, list_run
     from assistant.spans import split_clause
