@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 from assistant.cases import case_conflict
 from assistant.check import Checked, check_candidates
@@ -317,14 +318,20 @@ def whole_list(corpus: CorpusView, best: Span, asked_for_list: bool = True) -> t
 
 
 def table_answers(
-    turn: Turn, parts: Parts, corpus: CorpusView, question: str, best: Checked
+    turn: Turn,
+    parts: Parts,
+    corpus: CorpusView,
+    question: str,
+    best: Checked,
+    table: tuple[Span | None, list[Span]] | None = None,
 ) -> tuple[Span | None, list[Span]]:
     """A list question's answer from the text table whose row was checked: its introduction (when the line
     before the table introduces it) and the rows the check accepts on their own (P(yes) >= the engine's
     secondary_p, as a second ask's sentence is: "Which generative AI providers…?" keeps two rows of eight),
-    each shown to the model with its columns named. (None, []) when the sentence is no table row, or when
-    fewer than two rows are accepted (one row is the ordinary answer)."""
-    intro, rows = corpus.table_rows(best.cand.span)
+    each shown to the model with its columns named; `table` (introduction, rows) when the checked sentence is
+    the table's introduction rather than a row. (None, []) when the sentence is no table row, or when fewer
+    than two rows are accepted (one row is the ordinary answer)."""
+    intro, rows = table if table is not None else corpus.table_rows(best.cand.span)
     if len(rows) < 2:
         return None, []
     engine, kept = parts.engine, []
@@ -348,32 +355,47 @@ def table_answers(
 
 
 # How far down its ranked candidates a list question looks for the list it asks for when the checked sentence
-# belongs to none, and how many of those candidates (the list's introduction or its items) one list must hold.
+# belongs to none, and how many of those candidates (a list's introduction or items, a table's rows) one list
+# must hold.
 LIST_POOL = 8
 LIST_MIN_RANKED = 2
 
 
-def ranked_lists(corpus: CorpusView, cands: Sequence[Candidate]) -> list[tuple[Span, list[Span], list[int]]]:
-    """The lists (introduction, items, the 0-based ranks of their members) that hold at least LIST_MIN_RANKED of
-    the question's LIST_POOL best-ranked candidates, the list holding most first (ties: the best-ranked)."""
-    found: list[tuple[Span, list[Span], list[int]]] = []
-    for r, c in enumerate(cands[:LIST_POOL]):
-        sp = c.span
-        held = next((f for f in found if _holds(f[0], f[1], sp)), None)
-        if held is None:
-            intro, items = whole_list(corpus, sp)
-            if intro is None or not items or not intro.text.rstrip().endswith(":"):
-                continue
-            held = (intro, items, [])
-            found.append(held)
-        held[2].append(r)
-    kept = [f for f in found if len(f[2]) >= LIST_MIN_RANKED]
-    return sorted(kept, key=lambda f: (-len(f[2]), f[2][0]))
+@dataclass
+class RankedList:
+    """A list (its introduction and items) or a text table (its introduction, when the line before it has one,
+    and its rows) of the document, with the 0-based ranks of the question's candidates it holds."""
+
+    intro: Span | None
+    items: list[Span]
+    table: bool
+    ranks: list[int] = field(default_factory=list)
+
+    def holds(self, sp: Span) -> bool:
+        """Whether the sentence is the introduction, an item or a row (or a part of one)."""
+        first = self.intro or self.items[0]
+        return sp.clause.document == first.clause.document and first.start <= sp.start < self.items[-1].end
 
 
-def _holds(intro: Span, items: Sequence[Span], sp: Span) -> bool:
-    """Whether the sentence `sp` is the list's introduction or one of its items (or a part of one)."""
-    return sp.clause.document == intro.clause.document and intro.start <= sp.start < items[-1].end
+def ranked_lists(corpus: CorpusView, cands: Sequence[Candidate]) -> list[RankedList]:
+    """The lists and tables that hold at least LIST_MIN_RANKED of the question's LIST_POOL best-ranked
+    candidates, the one holding most first (ties: the best-ranked)."""
+    found: list[RankedList] = []
+    top = [c.span for c in cands[:LIST_POOL]]
+    for sp in top:
+        if any(f.holds(sp) for f in found):
+            continue
+        intro, rows = corpus.table_rows(sp)
+        if len(rows) >= 2:
+            found.append(RankedList(intro, rows, table=True))
+            continue
+        intro, items = whole_list(corpus, sp)
+        if intro is not None and items and intro.text.rstrip().endswith(":"):
+            found.append(RankedList(intro, items, table=False))
+    for f in found:  # a table's introduction ranked before its rows counts too
+        f.ranks = [r for r, sp in enumerate(top) if f.holds(sp)]
+    kept = [f for f in found if len(f.ranks) >= LIST_MIN_RANKED]
+    return sorted(kept, key=lambda f: (-len(f.ranks), f.ranks[0]))
 
 
 def ranked_list(
@@ -386,31 +408,40 @@ def ranked_list(
     conf: float,
 ) -> tuple[tuple[str, Span | None, list[Span]] | None, float]:
     """((why, introduction, items), confidence) of a list question's answer when its checked sentence belongs
-    to no list: the list holding most of the question's best-ranked candidates (ranked_lists), when the check
-    accepts its best-ranked member as a second ask's sentence is accepted (EngineConfig.accepts_secondary);
-    (None, `conf`) otherwise. "What kinds of data can the platform process?" ranks a sentence about mailbox
-    data first, and four lines of the list of data categories 4th to 8th."""
+    to no list: the list or table holding most of the question's best-ranked candidates (ranked_lists), when
+    the check accepts its best-ranked member as a second ask's sentence is accepted
+    (EngineConfig.accepts_secondary); a table answers with the rows the check accepts (table_answers). (None,
+    `conf`) otherwise. "What kinds of data can the platform process?" ranks a sentence about mailbox data
+    first, and four lines of the list of data categories 4th to 8th; "Which sub-processors…?" ranks "the
+    provider keeps the list of its sub-processors available" first, two rows of the table of them 7th and 8th."""
     question, cands = ask
     lists = ranked_lists(corpus, cands)
     if not lists:
         return None, conf
-    intro, items, ranks = lists[0]
-    engine = parts.engine
-    member = cands[ranks[0]]
+    found, engine = lists[0], parts.engine
+    member = cands[found.ranks[0]]
     run = check_candidates(lambda: parts.checker, question, [member], 1, engine.accept_at, corpus.readable)
     if run.error or not run.verdicts or run.verdicts[0].verdict is None:
         return None, conf
-    p = run.verdicts[0].verdict.p_yes
-    signals = candidate_signals(p, member, cands, types, best_dense, weight_norm(parts.weights))
-    member_conf = engine.confidence(signals)
+    checked = run.verdicts[0]
+    checked.ask = question
+    checked.case_conflict = case_conflict(question, member.span.text, member.span.clause.vendor_name)
+    p = checked.p
+    checked.signals = candidate_signals(p, member, cands, types, best_dense, weight_norm(parts.weights))
+    checked.conf = 0.0 if checked.case_conflict else engine.confidence(checked.signals)
+    first = found.intro or found.items[0]
     turn.answer.warn(
         WarningCode.CHECK,
-        f"list: {intro.clause.document}:{intro.start}-{items[-1].end} holds ranks "
-        f"{', '.join(str(r + 1) for r in ranks)}; rank {ranks[0] + 1} P(yes) {p:.3f}, confidence {member_conf:.3f}",
+        f"{'table' if found.table else 'list'}: {first.clause.document}:{first.start}-{found.items[-1].end} "
+        f"holds ranks {', '.join(str(r + 1) for r in found.ranks)}; rank {found.ranks[0] + 1} P(yes) {p:.3f}, "
+        f"confidence {checked.conf:.3f}",
     )
-    if not engine.accepts_secondary(member_conf, p):
+    if not engine.accepts_secondary(checked.conf, p):
         return None, conf
-    return ("why_list_ranked", intro, items), member_conf
+    if not found.table:
+        return ("why_list_ranked", found.intro, found.items), checked.conf
+    intro, rows = table_answers(turn, parts, corpus, question, checked, (found.intro, found.items))
+    return (("why_table_ranked", intro, rows), checked.conf) if rows else (None, conf)
 
 
 def answer_list(

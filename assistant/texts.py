@@ -62,6 +62,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_list_ranked": "The question asks for several items: the checked sentence belongs to no list, but "
         "several of the best-ranked sentences belong to one list of the document, accepted by the check "
         "(confidence {conf}); it is quoted whole, each of its items cited ({n}).",
+        "why_table_ranked": "The question asks for several items: the checked sentence belongs to no list, but "
+        "several of the best-ranked sentences are rows of one table of the document; each of its rows was "
+        "checked against the question on its own (confidence {conf}), and the {n} rows judged to answer it "
+        "are quoted, each cited.",
         "why_table": "The question asks for several items: the checked row (confidence {conf}) belongs to a "
         "table in the document; each of its rows was checked against the question on its own, and the {n} "
         "rows judged to answer it are quoted, each cited.",
@@ -119,6 +123,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "liste, mais plusieurs des phrases les mieux classées appartiennent à une même liste du document, "
         "acceptée par la vérification (confiance {conf}) ; elle est citée en entier, chacun de ses éléments "
         "cité ({n}).",
+        "why_table_ranked": "La question demande plusieurs éléments : la phrase vérifiée n'appartient à aucune "
+        "liste, mais plusieurs des phrases les mieux classées sont des lignes d'un même tableau du document ; "
+        "chacune de ses lignes a été vérifiée séparément (confiance {conf}), et les {n} lignes jugées y "
+        "répondre sont citées, chacune avec sa référence.",
         "why_table": "La question demande plusieurs éléments : la ligne vérifiée (confiance {conf}) appartient "
         "à un tableau du document ; chacune de ses lignes a été vérifiée séparément, et les {n} lignes jugées "
         "y répondre sont citées, chacune avec sa référence.",

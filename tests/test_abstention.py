@@ -381,6 +381,31 @@ def test_a_list_question_takes_the_list_holding_its_best_ranked_sentences(built,
         assert len(quotes) == 1 and "met en œuvre des mesures techniques" in quotes[0], ans.answer
 
 
+def test_a_list_question_takes_the_rows_of_the_table_holding_its_best_ranked_sentences(built) -> None:
+    """The checked sentence ("the provider keeps the list of its sub-processors available") belongs to no list,
+    but several best-ranked sentences are rows of one table: each row is checked on its own, and the rows the
+    check accepts answer, under the table's introduction, each cited as written."""
+    rules = [
+        (r"tient à disposition du Client la liste", 0.95),
+        (r"La liste actuelle des sous-traitants", 0.6),
+        (r"Hébergement", 0.6),
+        (r"Intelligence artificielle", 0.6),
+    ]
+    asst, llm, checker = make(built, ["La liste est tenue à disposition. [1]"], rules=rules)
+    ans = asst.answer("Quels sont les sous-traitants secondaires de LEO Bizdev ?")
+    assert ans.mode == "extractive" and llm.calls == [], (ans.answer, ans.warnings)
+    quotes = [c.quote for c in ans.citations]
+    assert quotes[0] == "La liste actuelle des sous-traitants secondaires est la suivante:", ans.answer
+    assert [q.split("\t")[0] for q in quotes[1:]] == [
+        "MongoDB",
+        "Amazon Web Services (AWS)",
+        "OpenAI",
+        "Anthropic",
+    ]
+    assert any(w.startswith("table: ") for w in ans.warnings)
+    assert_verbatim(ans, built[1])
+
+
 def test_list_run_reads_the_list_a_sentence_belongs_to() -> None:
     from assistant.lists import is_list_question, list_run
     from assistant.spans import split_clause
