@@ -29,6 +29,9 @@ from core.types import Citation, WarningCode
 
 # each ask of the question with its ranked candidates
 Asks = Sequence[tuple[str, list[Candidate]]]
+# a list answer: why (a text key) and the lists it quotes, each its introduction (or None) and its items
+Block = tuple[Span | None, list[Span]]
+Listed = tuple[str, list[Block]]
 
 
 def answer_single(
@@ -94,15 +97,21 @@ def answer_single(
             found, conf = ranked_list(turn, parts, corpus, per_ask[0], types, best_dense, conf)
             a.confidence = conf
         if found is not None:
-            why, intro, items = found
-            answer_list(turn, intro, items, types, conf, calibrated, why)
+            answer_list(turn, found, types, conf, calibrated)
             note_silent_asks(turn, asks, chosen)
             yield from turn.finish()
             return
+    listed = ask_lists(turn, parts, corpus, per_ask, chosen, types, best_dense) if len(chosen) > 1 else {}
     yield Shown(one_quote(spans, types), "checked", _cites(spans))
     yield Progress("say", "writing the answer")
     for sp in spans:
         corpus.document_text(sp.clause.document, sp.clause.doc_sha256)
+    if listed:
+        rest = [c for i, c in enumerate(chosen) if i not in listed]
+        answer_with_lists(turn, chosen, listed, word(turn, parts, corpus, question, rest, by_ask=True), types)
+        note_silent_asks(turn, asks, chosen)
+        yield from turn.finish()
+        return
     conclude(turn, parts, chosen, word(turn, parts, corpus, question, chosen), types, who)
     note_silent_asks(turn, asks, chosen)
     yield from turn.finish()
@@ -192,14 +201,16 @@ def word(
     corpus: CorpusView,
     question: str,
     chosen: Sequence[Checked],
+    by_ask: bool = False,
 ) -> list[Said]:
     """One short wording per checked sentence, each for its own ask (a small model restating two sentences
-    at once drops one of them), until the model fails; for a closed question whose verdict two readings
-    settle, the verdict and the quoted sentence instead (assistant.verdict)."""
+    at once drops one of them; `by_ask`: each for its own ask even when there is one, the other ask being
+    answered by a list), until the model fails; for a closed question whose verdict two readings settle, the
+    verdict and the quoted sentence instead (assistant.verdict)."""
     tg = time.perf_counter()
     out: list[Said] = []
     for c in chosen:
-        ask = (c.ask or question) if len(chosen) > 1 else question
+        ask = (c.ask or question) if by_ask or len(chosen) > 1 else question
         span = c.cand.span
         # a closed question's verdict first: the sentence's check left most of this prompt in the KV cache
         closed = is_yes_no_question(ask)
@@ -279,8 +290,8 @@ def conclude(
 
 def list_answer(
     turn: Turn, parts: Parts, corpus: CorpusView, question: str, best: Checked, listing: bool
-) -> tuple[str, Span | None, list[Span]] | None:
-    """(why, introduction, items) of the answer that lists, for a list question (`listing`:
+) -> Listed | None:
+    """(why, [(introduction, items)]) of the answer that lists, for a list question (`listing`:
     is_list_question) or a chosen introduction: the list the chosen sentence belongs to (or refers back to, or that follows it), else the
     table rows the check accepts (a list question). None when no list answers. (The list of another
     accepted sentence than the chosen one was tried and dropped: it replaced right answers, "Articles 44 to
@@ -289,12 +300,12 @@ def list_answer(
     if intro is not None:  # an introduction ends with ":"; else the sentence an enumeration follows
         sp = best.cand.span
         why = "why_list" if sp.start < items[-1].end else "why_list_referred"
-        return (why if intro.text.rstrip().endswith(":") else "why_enumeration"), intro, items
+        return (why if intro.text.rstrip().endswith(":") else "why_enumeration"), [(intro, items)]
     if not listing:
         return None
     intro, items = table_answers(turn, parts, corpus, question, best)
     if items:
-        return "why_table", intro, items
+        return "why_table", [(intro, items)]
     return None
 
 
@@ -406,11 +417,12 @@ def ranked_list(
     types: Sequence[str],
     best_dense: float,
     conf: float,
-) -> tuple[tuple[str, Span | None, list[Span]] | None, float]:
-    """((why, introduction, items), confidence) of a list question's answer when its checked sentence belongs
-    to no list: the list or table holding most of the question's best-ranked candidates (ranked_lists), when
-    the check accepts its best-ranked member as a second ask's sentence is accepted
-    (EngineConfig.accepts_secondary); a table answers with the rows the check accepts (table_answers). (None,
+) -> tuple[Listed | None, float]:
+    """((why, [(introduction, items)]), confidence) of a list question's answer when its checked sentence
+    belongs to no list: the list or table holding most of the question's best-ranked candidates
+    (ranked_lists), when the check accepts its best-ranked member as a second ask's sentence is accepted
+    (EngineConfig.accepts_secondary), with the other lists of its document that hold two of them and are
+    accepted too; a table answers with the rows the check accepts (table_answers). (None,
     `conf`) otherwise. "What kinds of data can the platform process?" ranks a sentence about mailbox data
     first, and four lines of the list of data categories 4th to 8th; "Which sub-processors…?" ranks "the
     provider keeps the list of its sub-processors available" first, two rows of the table of them 7th and 8th."""
@@ -418,11 +430,46 @@ def ranked_list(
     lists = ranked_lists(corpus, cands)
     if not lists:
         return None, conf
-    found, engine = lists[0], parts.engine
+    first, engine = lists[0], parts.engine
+    if first.table:
+        checked = _check_member(turn, parts, corpus, question, cands, first, types, best_dense)
+        if checked is None or not engine.accepts_secondary(checked.conf, checked.p):
+            return None, conf
+        intro, rows = table_answers(turn, parts, corpus, question, checked, (first.intro, first.items))
+        return (("why_table_ranked", [(intro, rows)]), checked.conf) if rows else (None, conf)
+    # the other lists of that document that hold two best-ranked sentences too go with it ("the subprocessors
+    # located in the United States:" and "… in the EU:")
+    accepted: list[tuple[RankedList, Checked]] = []
+    for f in lists:
+        if f.table or f.items[0].clause.document != first.items[0].clause.document:
+            continue
+        checked = _check_member(turn, parts, corpus, question, cands, f, types, best_dense)
+        if checked is None:
+            break
+        if engine.accepts_secondary(checked.conf, checked.p):
+            accepted.append((f, checked))
+    if not accepted:
+        return None, conf
+    blocks = [(f.intro, f.items) for f, _c in sorted(accepted, key=lambda fc: fc[0].items[0].start)]
+    return ("why_list_ranked", blocks), accepted[0][1].conf
+
+
+def _check_member(
+    turn: Turn,
+    parts: Parts,
+    corpus: CorpusView,
+    question: str,
+    cands: Sequence[Candidate],
+    found: RankedList,
+    types: Sequence[str],
+    best_dense: float,
+) -> Checked | None:
+    """The check of a ranked list's best-ranked member, with its confidence (None when the model failed)."""
     member = cands[found.ranks[0]]
+    engine = parts.engine
     run = check_candidates(lambda: parts.checker, question, [member], 1, engine.accept_at, corpus.readable)
     if run.error or not run.verdicts or run.verdicts[0].verdict is None:
-        return None, conf
+        return None
     checked = run.verdicts[0]
     checked.ask = question
     checked.case_conflict = case_conflict(question, member.span.text, member.span.clause.vendor_name)
@@ -436,34 +483,103 @@ def ranked_list(
         f"holds ranks {', '.join(str(r + 1) for r in found.ranks)}; rank {found.ranks[0] + 1} P(yes) {p:.3f}, "
         f"confidence {checked.conf:.3f}",
     )
-    if not engine.accepts_secondary(checked.conf, p):
-        return None, conf
-    if not found.table:
-        return ("why_list_ranked", found.intro, found.items), checked.conf
-    intro, rows = table_answers(turn, parts, corpus, question, checked, (found.intro, found.items))
-    return (("why_table_ranked", intro, rows), checked.conf) if rows else (None, conf)
+    return checked
 
 
-def answer_list(
+def ask_lists(
     turn: Turn,
-    intro: Span | None,
-    items: Sequence[Span],
+    parts: Parts,
+    corpus: CorpusView,
+    per_ask: Asks,
+    chosen: Sequence[Checked],
     types: Sequence[str],
-    conf: float,
-    calibrated: bool,
-    why: str = "why_list",
+    best_dense: float,
+) -> dict[int, Listed]:
+    """For a question of several asks, the (why, introduction, items) of each chosen ask that asks for a list
+    and finds one (list_answer, else ranked_list), by the ask's index in `chosen`: "Which sub-processors does
+    the vendor use, and how are new ones authorised?" lists the sub-processors, and words the other ask."""
+    out: dict[int, Listed] = {}
+    for i, c in enumerate(chosen):
+        if not c.ask or not is_list_question(c.ask):
+            continue
+        found = list_answer(turn, parts, corpus, c.ask, c, True)
+        own = next((cands for ask, cands in per_ask if ask == c.ask), None)
+        if found is None and own:
+            found, _conf = ranked_list(turn, parts, corpus, (c.ask, own), types, best_dense, c.conf)
+        if found is not None:
+            out[i] = found
+    return out
+
+
+def answer_with_lists(
+    turn: Turn,
+    chosen: Sequence[Checked],
+    listed: dict[int, Listed],
+    said: Sequence[Said],
+    types: Sequence[str],
 ) -> None:
-    """A list question answered by a list of the document: its introduction (when there is one) on the first
-    line, then every item on its own line, each quoted verbatim and cited."""
+    """A question of several asks answered ask by ask, in the question's order: each ask in `listed` by its
+    list (introduction and items, each quoted and cited), each other ask by its wording (`said`, in order)
+    when it passed the checks, else by its sentence quoted; citations numbered through."""
     a, lang = turn.answer, turn.lang
+    lines: list[str] = []
+    spans: list[Span] = []
+    words = iter(said)
+    worded = 0
+    for i, c in enumerate(chosen):
+        if i in listed:
+            for intro, items in listed[i][1]:
+                block, shown = list_lines(intro, items, types, len(spans) + 1)
+                lines += block
+                spans += shown
+            continue
+        s = next(words, None)
+        n = len(spans) + 1
+        if s is not None and s.text:
+            lines.append(renumber_one(s.text, n))
+            worded += 1
+        else:
+            lines.append(one_quote([c.cand.span], types).replace(" [1]", f" [{n}]"))
+            why = s.failure if s is not None else "no wording"
+            a.warn(WarningCode.WORDING_REJECTED, f"wording rejected for one ask: {why}")
+        spans.append(c.cand.span)
+    a.answer, a.abstained = "\n".join(lines), False
+    a.mode = "generated" if worded else "extractive"
+    a.citations = _cites(spans)
+    why, blocks = next(iter(listed.values()))
+    calibrated = all(c.verdict.calibrated for c in chosen if c.verdict)
+    conf = chosen[0].conf
+    conf_txt = fmt_conf(conf) if calibrated else t(lang, "conf_uncalibrated", conf=fmt_conf(conf))
+    a.explanation = t(lang, why, n=sum(len(items) for _intro, items in blocks), conf=conf_txt)
+
+
+def list_lines(
+    intro: Span | None, items: Sequence[Span], types: Sequence[str], first: int = 1
+) -> tuple[list[str], list[Span]]:
+    """A list's lines (its introduction, when there is one, then every item on its own line, each quoted
+    verbatim and cited from [first] on) and the spans they cite, in order."""
     listed = [intro, *items] if intro is not None else list(items)
-    lines = [f"{marked_quote(intro.text, types)} [1]"] if intro is not None else []
-    first = 2 if intro is not None else 1
-    lines += [f"- {marked_quote(sp.text, types)} [{i}]" for i, sp in enumerate(items, first)]
+    lines = [f"{marked_quote(intro.text, types)} [{first}]"] if intro is not None else []
+    start = first + 1 if intro is not None else first
+    lines += [f"- {marked_quote(sp.text, types)} [{i}]" for i, sp in enumerate(items, start)]
+    return lines, listed
+
+
+def answer_list(turn: Turn, found: Listed, types: Sequence[str], conf: float, calibrated: bool) -> None:
+    """A list question answered by the list(s) of the document `found` holds: each list's introduction (when
+    there is one) on its own line, then every item on its own line, each quoted verbatim and cited."""
+    a, lang = turn.answer, turn.lang
+    why, blocks = found
+    lines: list[str] = []
+    listed: list[Span] = []
+    for intro, items in blocks:
+        block, shown = list_lines(intro, items, types, len(listed) + 1)
+        lines += block
+        listed += shown
     a.answer, a.mode, a.abstained = "\n".join(lines), "extractive", False
     a.citations = _cites(listed)
     conf_txt = fmt_conf(conf) if calibrated else t(lang, "conf_uncalibrated", conf=fmt_conf(conf))
-    a.explanation = t(lang, why, n=len(items), conf=conf_txt)
+    a.explanation = t(lang, why, n=sum(len(items) for _intro, items in blocks), conf=conf_txt)
 
 
 def renumber_one(text: str, n: int) -> str:

@@ -406,6 +406,31 @@ def test_a_list_question_takes_the_rows_of_the_table_holding_its_best_ranked_sen
     assert_verbatim(ans, built[1])
 
 
+def test_a_list_ask_of_a_two_ask_question_is_answered_by_its_list_and_the_other_ask_by_its_wording(
+    built,
+) -> None:
+    """Two asks, the first asking for a list: the first is answered by the whole list (its introduction and
+    items, each quoted and cited), the second by its checked sentence's wording, cited after the list."""
+    rules = [
+        (r"met en œuvre des mesures techniques", 0.95),
+        (r"chiffrement des mots de passe", 0.6),
+        (r"sont hébergées", 0.9),
+    ]
+    reply = "Les données sont hébergées en France. [1]"
+    asst, llm, checker = make(built, [reply], rules=rules)
+    ans = asst.answer(
+        "Quelles mesures de sécurité LEO Bizdev met-il en œuvre, et où sont hébergées les données ?"
+    )
+    assert not ans.abstained and ans.mode == "generated", (ans.answer, ans.warnings)
+    quotes = [c.quote for c in ans.citations]
+    assert quotes[0] == "Ces mesures incluent notamment:" and len(quotes) == 9, ans.answer
+    assert "sont hébergées" in quotes[-1] and ans.answer.endswith("Les données sont hébergées en France. [9]")
+    assert len(llm.calls) == 1 and "où sont hébergées" in str(
+        llm.calls[0]
+    )  # the wording is asked for its own ask
+    assert_verbatim(ans, built[1])
+
+
 def test_list_run_reads_the_list_a_sentence_belongs_to() -> None:
     from assistant.lists import is_list_question, list_run
     from assistant.spans import split_clause
