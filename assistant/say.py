@@ -162,17 +162,23 @@ _EXCEPTION = re.compile(
 )
 
 
+# A condition, up to the end of its clause ("…but if you haven't used your account in months, contact us",
+# "si le Client ne paie pas, …"): its negations say when the sentence applies, they do not negate its verb
+_CONDITION = re.compile(r"\b(?:if|when(?:ever)?|si|s['’]il(?:s)?|lorsqu(?:e\b|['’])|quand)\b[^,;:.!?]*", re.I)
+
+
 # "without …" / "sans …": a negation of the main verb only when the question asks about that condition
 _WITHOUT = re.compile(r"\b(?:without|sans)\b", re.I)
 
 
 def negations(text: str, without: bool = True) -> int:
     """How many negations the text holds ("may not", "ne peut pas", "n'est pas", "without", "sans",
-    "interdit", "no refund"), outside asides between dashes and exceptions ("unless prohibited by law"); with
+    "interdit", "no refund"), outside asides between dashes, exceptions ("unless prohibited by law") and
+    conditions ("if you haven't used your account", "si le Client ne paie pas"); with
     `without` False, "without"/"sans" do not count. A "yes" agrees with a sentence whose count has the
     question's parity, a "no" with one whose parity differs ("Can it subcontract without consent?" / "It may
     not subcontract without consent": 1 and 2, so "no")."""
-    kept = _EXCEPTION.sub(" ", _ASIDE.sub(" ", text))
+    kept = _CONDITION.sub(" ", _EXCEPTION.sub(" ", _ASIDE.sub(" ", text)))
     n = len(_NEGATION.findall(kept))
     return n if without else n - len(_WITHOUT.findall(kept))
 

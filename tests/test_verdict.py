@@ -119,6 +119,24 @@ def test_closed_questions(question: str, closed: bool) -> None:
             "Le client ne peut pas céder le contrat, à moins qu'il n'obtienne l'accord.",
             "no",
         ),
+        # a negation inside a condition says when the sentence applies, it does not negate it
+        (
+            "Is the unused time refunded automatically?",
+            "We don't automatically prorate unused time, but if you haven't used your account in months, "
+            "contact us for a fair refund.",
+            "no",
+        ),
+        (
+            "Le prestataire peut-il suspendre le service ?",
+            "Si le Client ne paie pas sous 30 jours, le Prestataire peut suspendre le service.",
+            "yes",
+        ),
+        ("Will the data be deleted?", "When the customer does not renew, the data will be deleted.", "yes"),
+        (
+            "Can the provider suspend if the customer does not pay?",
+            "The provider may not suspend the service, even if the customer does not pay.",
+            "no",
+        ),
         # "without …" tells how the act is done unless the question asks about that condition
         ("Must the vendor report a breach?", "The vendor shall report a breach without undue delay.", "yes"),
         ("Le prestataire peut-il résilier ?", "Le prestataire peut résilier sans préavis.", "yes"),
