@@ -60,8 +60,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_enumeration": "The question asks for several items: the checked sentence (confidence {conf}) is "
         "followed by the sentence that enumerates them; both are quoted and cited.",
         "why_list_ranked": "The question asks for several items: the checked sentence belongs to no list, but "
-        "several of the best-ranked sentences belong to one list of the document, accepted by the check "
-        "(confidence {conf}); it is quoted whole, each of its items cited ({n}).",
+        "several of the best-ranked sentences belong to a list of the document (or to lists of one document), "
+        "accepted by the check (confidence {conf}); quoted whole, each item cited ({n}).",
         "why_table_ranked": "The question asks for several items: the checked sentence belongs to no list, but "
         "several of the best-ranked sentences are rows of one table of the document; each of its rows was "
         "checked against the question on its own (confidence {conf}), and the {n} rows judged to answer it "
@@ -120,9 +120,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_enumeration": "La question demande plusieurs éléments : la phrase vérifiée (confiance {conf}) est "
         "suivie de la phrase qui les énumère ; les deux sont citées.",
         "why_list_ranked": "La question demande plusieurs éléments : la phrase vérifiée n'appartient à aucune "
-        "liste, mais plusieurs des phrases les mieux classées appartiennent à une même liste du document, "
-        "acceptée par la vérification (confiance {conf}) ; elle est citée en entier, chacun de ses éléments "
-        "cité ({n}).",
+        "liste, mais plusieurs des phrases les mieux classées appartiennent à une liste du document (ou à des "
+        "listes d'un même document), acceptée par la vérification (confiance {conf}) ; citée en entier, chaque "
+        "élément cité ({n}).",
         "why_table_ranked": "La question demande plusieurs éléments : la phrase vérifiée n'appartient à aucune "
         "liste, mais plusieurs des phrases les mieux classées sont des lignes d'un même tableau du document ; "
         "chacune de ses lignes a été vérifiée séparément (confiance {conf}), et les {n} lignes jugées y "
