@@ -495,8 +495,8 @@ def ask_lists(
     types: Sequence[str],
     best_dense: float,
 ) -> dict[int, Listed]:
-    """For a question of several asks, the (why, introduction, items) of each chosen ask that asks for a list
-    and finds one (list_answer, else ranked_list), by the ask's index in `chosen`: "Which sub-processors does
+    """For a question of several asks, the list answer (why, [(introduction, items)]) of each chosen ask that
+    asks for a list and finds one (list_answer, else ranked_list), by the ask's index in `chosen`: "Which sub-processors does
     the vendor use, and how are new ones authorised?" lists the sub-processors, and words the other ask."""
     out: dict[int, Listed] = {}
     for i, c in enumerate(chosen):
