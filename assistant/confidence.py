@@ -12,6 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from assistant.cases import case_conflict
+from assistant.check import Checked
 from assistant.rank import FEATURES, WEIGHTS_FILE, Candidate
 
 # The signals an answer's confidence can be computed from, all recorded in Answer.signals (the calibration
@@ -204,3 +206,21 @@ class EngineConfig(BaseModel):
         if not self.unanswerable_weights or any(k not in signals for k in names):
             return None
         return logistic(self.unanswerable_weights, [1.0] + [signals[k] for k in names])
+
+
+def score_checked(
+    engine: EngineConfig,
+    verdicts: Sequence[Checked],
+    question: str,
+    cands: Sequence[Candidate],
+    types: Sequence[str],
+    best_dense: float,
+    norm: float | None,
+) -> None:
+    """Each checked sentence's signals (among the question's ranked candidates `cands`), whether it is
+    limited to another case than the question's (assistant.cases), and its confidence: 0 for such a
+    sentence, else the engine's confidence model."""
+    for v in verdicts:
+        v.signals = candidate_signals(v.p, v.cand, cands, types, best_dense, norm)
+        v.case_conflict = case_conflict(question, v.cand.span.text, v.cand.span.clause.vendor_name)
+        v.conf = 0.0 if v.case_conflict else engine.confidence(v.signals)

@@ -7,10 +7,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 
-from assistant.cases import case_conflict
 from assistant.check import check_candidates
 from assistant.citations import span_citation
-from assistant.confidence import candidate_signals, weight_norm
+from assistant.confidence import score_checked, weight_norm
 from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
 from assistant.outcomes import marked_quote
@@ -63,10 +62,7 @@ def answer_rows(
             error = run.error
             a.warn(WarningCode.LLM_UNAVAILABLE, f"language model unavailable: {error}")
             continue
-        for c in run.verdicts:
-            c.signals = candidate_signals(c.p, c.cand, cands, types, ret.best_dense.get(v, 0.0), norm)
-            c.case_conflict = case_conflict(question, c.cand.span.text, c.cand.span.clause.vendor_name)
-            c.conf = 0.0 if c.case_conflict else engine.confidence(c.signals)
+        score_checked(engine, run.verdicts, question, cands, types, ret.best_dense.get(v, 0.0), norm)
         best = run.verdicts[engine.select([c.conf for c in run.verdicts])]
         # a row's confidence is the larger of the fitted confidence and the check's own P(yes) (see
         # EngineConfig.secondary_p: the fitted model under-rates rows)

@@ -9,10 +9,9 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from assistant.cases import case_conflict
 from assistant.check import Checked, check_candidates
 from assistant.citations import span_citation
-from assistant.confidence import candidate_signals, weight_norm
+from assistant.confidence import score_checked, weight_norm
 from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
 from assistant.lists import MAX_ITEMS, enumeration_after, is_list_question, list_referred, list_run
@@ -179,9 +178,7 @@ def check_asks(
             break
         for v in run.verdicts:
             v.ask = ask
-            v.signals = candidate_signals(v.p, v.cand, cands, types, best_dense, norm)
-            v.case_conflict = case_conflict(ask, v.cand.span.text, v.cand.span.clause.vendor_name)
-            v.conf = 0.0 if v.case_conflict else engine.confidence(v.signals)
+        score_checked(engine, run.verdicts, ask, cands, types, best_dense, norm)
         best = run.verdicts[engine.select([v.conf for v in run.verdicts])]
         turn.answer.warn(WarningCode.CHECK, checked_note(run.verdicts, best))
         if i == 0 or engine.accepts_secondary(best.conf, best.p):
@@ -252,7 +249,7 @@ def conclude(
     conf = chosen[0].conf
     spans = [c.cand.span for c in chosen]
     calibrated = all(c.verdict.calibrated for c in chosen if c.verdict)
-    conf_txt = fmt_conf(conf) if calibrated else t(lang, "conf_uncalibrated", conf=fmt_conf(conf))
+    conf_txt = conf_text(lang, conf, calibrated)
     if not calibrated:
         a.warn(
             WarningCode.UNCALIBRATED,
@@ -334,7 +331,7 @@ def table_answers(
     corpus: CorpusView,
     question: str,
     best: Checked,
-    table: tuple[Span | None, list[Span]] | None = None,
+    table: Block | None = None,
 ) -> tuple[Span | None, list[Span]]:
     """A list question's answer from the text table whose row was checked: its introduction (when the line
     before the table introduces it) and the rows the check accepts on their own (P(yes) >= the engine's
@@ -472,10 +469,8 @@ def _check_member(
         return None
     checked = run.verdicts[0]
     checked.ask = question
-    checked.case_conflict = case_conflict(question, member.span.text, member.span.clause.vendor_name)
+    score_checked(engine, [checked], question, cands, types, best_dense, weight_norm(parts.weights))
     p = checked.p
-    checked.signals = candidate_signals(p, member, cands, types, best_dense, weight_norm(parts.weights))
-    checked.conf = 0.0 if checked.case_conflict else engine.confidence(checked.signals)
     first = found.intro or found.items[0]
     turn.answer.warn(
         WarningCode.CHECK,
@@ -528,10 +523,9 @@ def answer_with_lists(
     worded = 0
     for i, c in enumerate(chosen):
         if i in listed:
-            for intro, items in listed[i][1]:
-                block, shown = list_lines(intro, items, types, len(spans) + 1)
-                lines += block
-                spans += shown
+            block, shown = blocks_lines(listed[i][1], types, len(spans) + 1)
+            lines += block
+            spans += shown
             continue
         s = next(words, None)
         n = len(spans) + 1
@@ -549,7 +543,7 @@ def answer_with_lists(
     why, blocks = next(iter(listed.values()))
     calibrated = all(c.verdict.calibrated for c in chosen if c.verdict)
     conf = chosen[0].conf
-    conf_txt = fmt_conf(conf) if calibrated else t(lang, "conf_uncalibrated", conf=fmt_conf(conf))
+    conf_txt = conf_text(lang, conf, calibrated)
     a.explanation = t(lang, why, n=sum(len(items) for _intro, items in blocks), conf=conf_txt)
 
 
@@ -565,20 +559,33 @@ def list_lines(
     return lines, listed
 
 
+def blocks_lines(
+    blocks: Sequence[Block], types: Sequence[str], first: int = 1
+) -> tuple[list[str], list[Span]]:
+    """The lines of one or more lists (list_lines), cited on through from [first], and the spans they cite."""
+    lines: list[str] = []
+    spans: list[Span] = []
+    for intro, items in blocks:
+        block, shown = list_lines(intro, items, types, first + len(spans))
+        lines += block
+        spans += shown
+    return lines, spans
+
+
+def conf_text(lang: str, conf: float, calibrated: bool) -> str:
+    """The confidence as the reader sees it; a checker whose model gives no probabilities is said to."""
+    return fmt_conf(conf) if calibrated else t(lang, "conf_uncalibrated", conf=fmt_conf(conf))
+
+
 def answer_list(turn: Turn, found: Listed, types: Sequence[str], conf: float, calibrated: bool) -> None:
     """A list question answered by the list(s) of the document `found` holds: each list's introduction (when
     there is one) on its own line, then every item on its own line, each quoted verbatim and cited."""
     a, lang = turn.answer, turn.lang
     why, blocks = found
-    lines: list[str] = []
-    listed: list[Span] = []
-    for intro, items in blocks:
-        block, shown = list_lines(intro, items, types, len(listed) + 1)
-        lines += block
-        listed += shown
+    lines, listed = blocks_lines(blocks, types)
     a.answer, a.mode, a.abstained = "\n".join(lines), "extractive", False
     a.citations = _cites(listed)
-    conf_txt = fmt_conf(conf) if calibrated else t(lang, "conf_uncalibrated", conf=fmt_conf(conf))
+    conf_txt = conf_text(lang, conf, calibrated)
     a.explanation = t(lang, why, n=sum(len(items) for _intro, items in blocks), conf=conf_txt)
 
 
