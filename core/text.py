@@ -199,9 +199,12 @@ def is_heading(text: str, *, own_line: bool = False, labels: bool = False) -> bo
     juridiction compétente", "ARTICLE 13. RESPONSABILITES", and, alone on its line (`own_line`),
     "Transferts internationaux des données par Aura Digital"): once its section number is set aside, under
     5 words, or at most 10 and numbered, in capitals, or alone on its line without a list marker; with no
-    figure, address or percentage, and not ending a sentence."""
+    figure, address or percentage, and not ending a sentence. A Markdown `#` title is a heading whatever it
+    holds ("## What happens if it's below 99.99%?")."""
     if not labels:
         return classify_heading(text) is not None
+    if _MARKDOWN_HEADING.match(text.strip()):
+        return True
     body = HEADING_NUMBER.sub("", text.strip(), count=1)
     numbered = body != text.strip()
     words = re.findall(r"[^\W_]+", body)

@@ -507,6 +507,10 @@ def test_corpus_changes_are_seen_at_once(tmp_path: Path, sample_corpus_copy: Pat
             False,
         ),
         ("Le Client souscrit à un Contrat d’une durée d’un (1) an.", False),
+        # a Markdown title is a heading even with a figure in it
+        ("## 12-month refunds", True),
+        ("### What happens if uptime falls below 99.9%?", True),
+        ("#1 in customer satisfaction, we refund within 30 days.", False),
     ],
 )
 def test_headings_are_never_candidates(text: str, title: bool) -> None:
