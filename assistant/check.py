@@ -267,12 +267,19 @@ class Checked:
     conf: float = 0.0
     ask: str = ""
     signals: dict[str, float] = field(default_factory=dict)  # what `conf` was computed from
-    # the sentence is limited to another case than the question's (assistant.cases): never accepted
+    # the sentence is limited to another case than the question's (assistant.cases), or holds no figure of
+    # the kind the question asks for (assistant.figures.asked): never accepted
     case_conflict: bool = False
+    figure_missing: bool = False
+
+    @property
+    def refused(self) -> bool:
+        """Whether the sentence cannot answer the ask whatever the check said."""
+        return self.case_conflict or self.figure_missing
 
     @property
     def p(self) -> float:
-        return self.verdict.p_yes if self.verdict and not self.case_conflict else 0.0
+        return self.verdict.p_yes if self.verdict and not self.refused else 0.0
 
 
 @dataclass

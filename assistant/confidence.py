@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.cases import case_conflict
 from assistant.check import Checked
+from assistant.figures.asked import lacks_asked_figure
 from assistant.rank import FEATURES, WEIGHTS_FILE, Candidate
 
 # The signals an answer's confidence can be computed from, all recorded in Answer.signals (the calibration
@@ -218,9 +219,11 @@ def score_checked(
     norm: float | None,
 ) -> None:
     """Each checked sentence's signals (among the question's ranked candidates `cands`), whether it is
-    limited to another case than the question's (assistant.cases), and its confidence: 0 for such a
-    sentence, else the engine's confidence model."""
+    limited to another case than the question's (assistant.cases) or holds no figure of the kind the question
+    asks for (assistant.figures.asked), and its confidence: 0 for such a sentence, else the engine's
+    confidence model."""
     for v in verdicts:
         v.signals = candidate_signals(v.p, v.cand, cands, types, best_dense, norm)
         v.case_conflict = case_conflict(question, v.cand.span.text, v.cand.span.clause.vendor_name)
-        v.conf = 0.0 if v.case_conflict else engine.confidence(v.signals)
+        v.figure_missing = lacks_asked_figure(question, v.cand.span.text)
+        v.conf = 0.0 if v.refused else engine.confidence(v.signals)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.check import Checked, check_candidates
 from assistant.citations import span_citation
-from assistant.confidence import score_checked, weight_norm
+from assistant.confidence import EngineConfig, score_checked, weight_norm
 from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
+from assistant.figures.asked import asked_kinds
 from assistant.lists import MAX_ITEMS, enumeration_after, is_list_question, list_referred, list_run
 from assistant.outcomes import marked_quote, one_quote
 from assistant.parts import Parts
@@ -71,6 +72,9 @@ def answer_single(
     engine = parts.engine
     if conf is None or conf < engine.abstain_below:
         why = t(turn.lang, "why_abstained_check", conf=fmt_conf(conf), thr=fmt_conf(engine.abstain_below))
+        if chosen and chosen[0].figure_missing:  # the sentences found hold no figure of the asked kind
+            what = " / ".join(t(turn.lang, f"asked_{k}") for k in sorted(asked_kinds(chosen[0].ask)))
+            why = t(turn.lang, "why_abstained_figure", what=what)
         warning = f"confidence {conf if conf is not None else 0:.2f} < {engine.abstain_below}"
         turn.abstain(chosen[0].cand.span if chosen else None, who, why, warning, conf)
         yield from turn.finish()
@@ -139,6 +143,24 @@ def context_candidates(answer: Checked, own: Sequence[Candidate]) -> list[Candid
     return [Candidate(x, ()) for x in near if x.key not in seen and x.text.strip()]
 
 
+def choose(engine: EngineConfig, verdicts: Sequence[Checked], closed: bool) -> tuple[Checked, Checked]:
+    """The ask's answering sentence among its checked ones (best-ranked first), as (the sentence, the answer:
+    that sentence with the confidence it is given). An open question's: the engine's selection (the ranker's
+    order unless the check is much surer of a lower-ranked one). A closed question's: the best-ranked sentence
+    not refused, whenever the check accepts any, with the most confident sentence's confidence and signals
+    (what says the documents address the question). On closed questions the check's P(yes) follows the
+    sentence's polarity ("LEO Bizdev ne passe pas d'appel…" 0.18 for "LEO Bizdev peut-il appeler mes
+    prospects ?"): on the dev split's 33 closed questions it does not tell the evidence from the sentences
+    ranked beside it (AUC 0.52 over the 3 checked), while the ranker's first sentence is the evidence in 22;
+    the evidence answered 14 of them by the engine's selection, 20 this way, with the same 2 abstentions."""
+    if closed and any(v.conf >= engine.abstain_below for v in verdicts):
+        first = next(v for v in verdicts if not v.refused)
+        top = max(verdicts, key=lambda v: v.conf)
+        return first, first if top is first else replace(first, conf=top.conf, signals=dict(top.signals))
+    best = verdicts[engine.select([v.conf for v in verdicts])]
+    return best, best
+
+
 def checked_note(verdicts: Sequence[Checked], chosen: Checked) -> str:
     """The internal note of one ask's checked sentences, best-ranked first, each with its verdict and span
     (what evals.selection replays the choice of the answering sentence from)."""
@@ -179,10 +201,10 @@ def check_asks(
         for v in run.verdicts:
             v.ask = ask
         score_checked(engine, run.verdicts, ask, cands, types, best_dense, norm)
-        best = run.verdicts[engine.select([v.conf for v in run.verdicts])]
+        best, answer = choose(engine, run.verdicts, is_yes_no_question(ask))
         turn.answer.warn(WarningCode.CHECK, checked_note(run.verdicts, best))
-        if i == 0 or engine.accepts_secondary(best.conf, best.p):
-            chosen.append(best)
+        if i == 0 or engine.accepts_secondary(answer.conf, answer.p):
+            chosen.append(answer)
     turn.timings["check"] = timed_ms(tc)
     turn.timings["checks"] = float(len(ms))
     if ms:  # the first check reads the question; the next ones reuse it from the KV cache

@@ -40,6 +40,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_abstained_check": "The closest sentences found were judged not to answer the question "
         "(best confidence {conf}, under the {thr} threshold), so the assistant does "
         "not answer rather than guess.",
+        "why_abstained_figure": "The question asks for {what}, and none of the closest sentences found states "
+        "one, so the assistant does not answer rather than guess.",
+        "asked_duration": "a length of time",
+        "asked_percent": "a percentage",
+        "asked_money": "a price",
         "why_abstained_unworded": "The closest sentence was a weak match (confidence {conf}) and the model, "
         "asked to state the answer from it, stated none ({reason}), so the assistant does not answer "
         "rather than guess.",
@@ -97,6 +102,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "quelle, les mots clés en gras.",
         "why_quoted_nomodel": "Le modèle de langue était indisponible ({reason}) : la phrase la mieux classée "
         "est citée telle quelle, sans vérification.",
+        "why_abstained_figure": "La question demande {what}, et aucune des phrases les plus proches n'en "
+        "indique : l'assistant préfère ne pas répondre plutôt que deviner.",
+        "asked_duration": "une durée",
+        "asked_percent": "un pourcentage",
+        "asked_money": "un prix",
         "why_abstained_check": "Les phrases les plus proches ont été jugées ne pas répondre à la question "
         "(meilleure confiance {conf}, sous le seuil de {thr}) : l'assistant préfère "
         "ne pas répondre plutôt que deviner.",

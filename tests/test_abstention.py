@@ -610,3 +610,56 @@ def test_a_later_ask_never_takes_the_first_ask_s_answer(built) -> None:
     assert "48 heures ouvrées" in ans.citations[0].quote and "ne démarre qu" in ans.citations[1].quote
     later = [s for q, s in checker.calls if q.startswith("within how many")]
     assert later and not any("48 heures ouvrées" in s for s in later)
+
+
+def test_a_question_that_asks_for_a_figure_is_not_answered_by_a_sentence_without_one(built) -> None:
+    """ "What percentage…?": a sentence without a percentage is refused whatever the check says, and the
+    abstention says what the documents lacked; the same sentences answer the question asked without one."""
+    asst, llm, checker = make(built, ["Humanlinker guarantees nothing of the kind [1]."], default=0.9)
+    ans = asst.answer("What percentage of uptime does Humanlinker guarantee?")
+    assert checker.calls, "the sentences are still checked"
+    assert ans.abstained and ans.answer.startswith("Humanlinker's documents do not specify"), ans.answer
+    assert "asks for a percentage" in ans.explanation and llm.calls == []
+    fr = asst.answer("Quel pourcentage de disponibilité Humanlinker garantit-il ?")
+    assert fr.abstained and "demande un pourcentage" in fr.explanation
+    other, _, _ = make(built, ["Humanlinker guarantees nothing of the kind [1]."], default=0.9)
+    assert not other.answer("What availability does Humanlinker guarantee?").abstained
+
+
+def test_a_closed_question_is_answered_by_the_best_ranked_sentence_when_the_check_accepts_any() -> None:
+    """On a closed question the check's P(yes) follows the sentence's polarity, so the ranker's first sentence
+    answers ("No, it does not…" scored under a neighbour that merely mentions the topic), with the most
+    confident sentence's confidence; when the check accepts none, the choice and the abstention are as for an
+    open question; a refused first sentence is passed over."""
+    from assistant.check import Checked, Verdict
+    from assistant.rank import Candidate
+    from assistant.single import choose
+    from assistant.spans import split_clause
+
+    text = (
+        "The vendor does not make phone calls on the customer's behalf. "
+        "The platform may look up a prospect's phone number. "
+        "Calls are billed monthly."
+    )
+    no_calls, lookup, billed = split_clause(one_clause(text, "Calls"))
+    engine = EngineConfig(abstain_below=0.4, checker_margin=0.125)
+
+    def checked(ps: tuple[float, float, float]) -> list[Checked]:
+        sents = (no_calls, lookup, billed)
+        vs = [Checked(Candidate(sp, ()), Verdict(q, True)) for sp, q in zip(sents, ps, strict=True)]
+        for v in vs:
+            v.conf = v.p
+        return vs
+
+    vs = checked((0.18, 0.6, 0.3))
+    sentence, answer = choose(engine, vs, closed=True)
+    assert sentence is vs[0] and answer.cand.span is no_calls and answer.conf == pytest.approx(0.6)
+    sentence, answer = choose(engine, vs, closed=False)  # an open question: the check is much surer of #2
+    assert sentence is answer is vs[1]
+    vs = checked((0.18, 0.3, 0.2))  # none accepted: the most confident, which abstains
+    sentence, answer = choose(engine, vs, closed=True)
+    assert sentence is answer is vs[1] and answer.conf < engine.abstain_below
+    vs = checked((0.9, 0.6, 0.3))
+    vs[0].case_conflict, vs[0].conf = True, 0.0  # the first sentence is refused
+    sentence, answer = choose(engine, vs, closed=True)
+    assert sentence is answer is vs[1]

@@ -1,0 +1,68 @@
+"""The kind of figure a question asks for, read from how it asks ("how many days…", "combien de jours…",
+"what percentage…", "how much does … cost", "quel est le prix…"), and whether a sentence holds one: the
+expected answer type of question answering, for the figures this module's package reads. A sentence without a
+figure of the asked kind does not answer such a question, whatever else it shares with it: "What monthly uptime
+percentage does X guarantee?" is not answered by the liability clause the retrieval found, nor "Combien coûte
+l'abonnement ?" by a sentence saying that the price is set by the vendor's current rates.
+
+Only questions that name what they count are read: a unit of time after "how many"/"combien de", a
+percentage, a price or what something costs. "How long…" and "what notice…" are not: "for as long as the
+account is open" and "with reasonable notice" answer them without a figure; nor is "what amount…", which a
+formula answers ("the fees paid in the last twelve months").
+
+A sentence's figures are read with a digit glued to the word before it set apart ("Temps de récupération3 j."):
+text copied from a table often loses its cell separators, and a figure glued to its row's label is still that
+row's figure. The gap is only for this reading; quotes stay as the document has them."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.figures.parse import parse_figures
+from core.text import fold
+
+_UNITS_EN = r"(?:minutes?|hours?|days?|weeks?|months?|years?)"
+_UNITS_FR = r"(?:minutes?|heures?|jours?|semaines?|mois|ans|annees?)"
+_WH = r"(?:what|which|quel(?:le)?s?)"
+_BE = r"(?:is|are|was|will\s+be|est|sont|sera)"
+_DET = r"(?:the|a|an|le|la|les|l'|un|une)"
+
+# on folded text (accents stripped, lower case, ’ read as ')
+_ASKS: dict[str, re.Pattern[str]] = {
+    # "how many (business) days", "within how many hours", "combien de jours", "en combien d'heures"
+    "duration": re.compile(
+        rf"\bhow\s+many\s+(?:\w+\s+)?{_UNITS_EN}\b|\bcombien\s+(?:de\s+|d'\s*){_UNITS_FR}\b"
+    ),
+    # "what percentage", "what monthly uptime percentage", "quel pourcentage"
+    "percent": re.compile(rf"\b{_WH}\s+(?:\w+\s+){{0,3}}?(?:percentage|percent|pourcentage)\b"),
+    # what something costs: "how much does/will X cost", "combien coûte", "what is the (monthly) price of",
+    # "quel est le prix (mensuel)"; not "what is the price change notice" (a price noun that qualifies another)
+    "money": re.compile(
+        r"\bhow\s+much\s+(?:does|do|did|will|would|should|can|could)\b[^?]*\bcosts?\b"
+        r"|\bcombien\s+(?:coute|coutent|coutera|couteront)\b"
+        rf"|\b{_WH}\s+{_BE}\s+{_DET}\s*(?:\w+\s+)?(?:price|pricing|prix|tarifs?)\b"
+        r"(?!\s+(?:changes?|increases?|rises?|modifications?|adjustments?|updates?|revisions?|de\s+modification))"
+    ),
+}
+# the kinds of figure that answer each asked kind: a price may be a percentage of another ("10 % of the fees")
+_ANSWERS = {"duration": {"duration"}, "percent": {"percent"}, "money": {"money", "percent"}}
+# a price stated without a figure
+_FREE = re.compile(r"\b(?:free|gratuite?s?|gratuitement|no\s+charge|sans\s+frais|at\s+no\s+cost)\b")
+_GLUED = re.compile(r"(?<=[^\W\d_])(?=\d)")
+
+
+def asked_kinds(question: str) -> frozenset[str]:
+    """The kinds of figure ("duration", "percent", "money") the question asks for; empty for most."""
+    text = fold(question, apostrophes=True)
+    return frozenset(k for k, rx in _ASKS.items() if rx.search(text))
+
+
+def lacks_asked_figure(question: str, sentence: str) -> bool:
+    """True when the question asks for a kind of figure and the sentence holds none that could answer it."""
+    asked = asked_kinds(question)
+    if not asked:
+        return False
+    kinds = {f.kind for f in parse_figures(_GLUED.sub(" ", sentence))}
+    if "money" in asked and _FREE.search(fold(sentence)):
+        kinds.add("money")
+    return not all(kinds & _ANSWERS[k] for k in asked)
