@@ -9,7 +9,9 @@ Each answer records its first ask's checked sentences, best-ranked first, in its
 START-END P(yes) p, confidence c; ..."): which sentences were checked does not depend on the margin (the
 checks stop at `accept_at`, a P(yes)), so one run answers for every margin. Scored over the answerable
 single-vendor items with at least one accepted sentence (whether an item is answered does not depend on the
-margin either): the share whose chosen sentence hits a gold evidence passage."""
+margin either): the share whose chosen sentence hits a gold evidence passage. A closed question's sentence
+does not depend on the margin (assistant.single.choose: the ranker's first sentence not refused, whose
+recorded P(yes) is 0), and is replayed so."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.confidence import EngineConfig
+from assistant.query import is_yes_no_question
 from evals.metrics import Span, spans_hit
 
 # 0 to 0.5 by 0.025 (a lead of a few points of confidence), then coarser up to 1 (the ranker always)
@@ -63,6 +66,7 @@ class Case:
     vendor: str
     checked: tuple[Checked, ...]
     evidence: tuple[Span, ...]
+    closed: bool = False  # a yes/no question
 
 
 def cases_of(rows: Sequence[Mapping[str, Any]]) -> list[Case]:
@@ -76,7 +80,8 @@ def cases_of(rows: Sequence[Mapping[str, Any]]) -> list[Case]:
         checked = checked_of(r.get("ask") or {})
         evidence = tuple(s for s in (Span.from_json(e) for e in gold.get("evidence") or []) if s.has_offsets)
         if checked and evidence:
-            out.append(Case(str(r["id"]), str(r["vendors"][0]), tuple(checked), evidence))
+            closed = is_yes_no_question(str(gold.get("question") or ""))
+            out.append(Case(str(r["id"]), str(r["vendors"][0]), tuple(checked), evidence, closed))
     return out
 
 
@@ -93,7 +98,10 @@ def score(cases: Sequence[Case], engine: EngineConfig) -> tuple[int, int]:
         if max(confs) < engine.abstain_below:
             continue
         n += 1
-        chosen = c.checked[engine.select(confs)]
+        if c.closed:  # the ranker's first sentence not refused (single.choose)
+            chosen = next(x for x in c.checked if x.p_yes > 0)
+        else:
+            chosen = c.checked[engine.select(confs)]
         hit += any(spans_hit(chosen.span, e) for e in c.evidence)
     return hit, n
 

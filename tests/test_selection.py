@@ -81,6 +81,21 @@ def test_score_and_choose() -> None:
     assert folds["c"]["margin"] == 0.6 and folds["c"]["hit"] == 0
 
 
+def test_a_closed_question_s_choice_does_not_depend_on_the_margin() -> None:
+    """Replayed as single.choose makes it: the ranker's first sentence not refused (recorded P(yes) 0)."""
+    from dataclasses import replace
+
+    from evals.selection import Checked
+
+    lead = replace(_case("a", [0.4, 0.9], 1), closed=True)  # the checker's lead is right: not followed
+    assert score([lead], engine(0.0)) == score([lead], engine(1.0)) == (0, 1)
+    first = replace(_case("a", [0.4, 0.9], 0), closed=True)
+    assert score([first], engine(0.0)) == (1, 1)
+    refused = Checked(Span("d", 0, 50), 0.0, 0.0)  # a sentence refused whatever the check said
+    passed = replace(first, checked=(refused, *first.checked[1:]), evidence=(Span("d", 110, 120),))
+    assert score([passed], engine(1.0)) == (1, 1)
+
+
 def test_fitted_values_merge_into_the_weights_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import json
 
