@@ -148,7 +148,9 @@ def choose(engine: EngineConfig, verdicts: Sequence[Checked], closed: bool) -> t
     that sentence with the confidence it is given). An open question's: the engine's selection (the ranker's
     order unless the check is much surer of a lower-ranked one). A closed question's: the best-ranked sentence
     not refused, whenever the check accepts any, with the most confident sentence's confidence and signals
-    (what says the documents address the question). On closed questions the check's P(yes) follows the
+    (what says the documents address the question; the unanswerable gate reads them too: with the answering
+    sentence's own ranking signals instead, dev answered one more unanswerable question and no more right
+    ones). On closed questions the check's P(yes) follows the
     sentence's polarity ("LEO Bizdev ne passe pas d'appel…" 0.18 for "LEO Bizdev peut-il appeler mes
     prospects ?"): on the dev split's 33 closed questions it does not tell the evidence from the sentences
     ranked beside it (AUC 0.52 over the 3 checked), while the ranker's first sentence is the evidence in 22;

@@ -578,15 +578,18 @@ def test_a_later_ask_is_also_checked_on_the_sentences_around_the_first_ask_s_ans
 
 def test_the_second_ask_s_answer_next_to_the_first_s_is_found(built) -> None:
     """The second ask's sentence, which its own retrieval does not rank first, sits right after the first
-    ask's answer: it is checked, accepted and cited as the second ask's answer."""
+    ask's answer: it is checked, accepted and cited as the second ask's answer. (An open ask: a closed one is
+    answered by its own best-ranked sentence whenever the check accepts any, single.choose.)"""
     asst, _, checker = make(
         built,
         ["", ""],
-        rules=[(BREACH, 0.9, "notify"), (r"ne démarre qu", 0.9, "is that")],
+        rules=[(BREACH, 0.9, "notify"), (r"ne démarre qu", 0.9, "when does")],
         engine=EngineConfig(abstain_below=0.5, secondary_p=0.5, max_checks=1),
     )
-    ans = asst.answer("How quickly must Humanlinker notify a data breach, and is that enough for the client?")
-    second = [s for q, s in checker.calls if q.startswith("is that")]
+    ans = asst.answer(
+        "How quickly must Humanlinker notify a data breach, and when does the client's own deadline start?"
+    )
+    second = [s for q, s in checker.calls if q.startswith("when does")]
     assert len(second) >= 2 and "ne démarre qu" not in second[0], second  # not its own best sentence
     assert not ans.abstained and len(ans.citations) == 2, ans.warnings
     assert "48 heures ouvrées" in ans.citations[0].quote and "ne démarre qu" in ans.citations[1].quote
@@ -647,13 +650,16 @@ def test_a_closed_question_is_answered_by_the_best_ranked_sentence_when_the_chec
     def checked(ps: tuple[float, float, float]) -> list[Checked]:
         sents = (no_calls, lookup, billed)
         vs = [Checked(Candidate(sp, ()), Verdict(q, True)) for sp, q in zip(sents, ps, strict=True)]
-        for v in vs:
+        for rank, v in enumerate(vs):
             v.conf = v.p
+            v.signals = {"p_yes": v.p, "p_yes_logit": 0.1 * rank, "rank_score_mean": 0.5 - 0.1 * rank}
         return vs
 
     vs = checked((0.18, 0.6, 0.3))
     sentence, answer = choose(engine, vs, closed=True)
     assert sentence is vs[0] and answer.cand.span is no_calls and answer.conf == pytest.approx(0.6)
+    assert answer.signals == vs[1].signals  # the most confident sentence's (what the gates read)
+    assert vs[0].signals["p_yes"] == 0.18  # the checked sentence itself is left as checked
     sentence, answer = choose(engine, vs, closed=False)  # an open question: the check is much surer of #2
     assert sentence is answer is vs[1]
     vs = checked((0.18, 0.3, 0.2))  # none accepted: the most confident, which abstains

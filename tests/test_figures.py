@@ -1028,7 +1028,7 @@ def test_every_corpus_figure_backs_itself_and_no_mutation() -> None:
 
 def test_figures_modules_import_only_lower_ones() -> None:
     """The package's layers, lowest first: a module imports only modules before it (no cycle)."""
-    order = ["base", "numbers", "ordinals", "units", "dates", "parse", "roles", "compare"]
+    order = ["base", "numbers", "ordinals", "units", "dates", "parse", "roles", "compare", "asked"]
     pkg = PROJECT_ROOT / "assistant" / "figures"
     assert sorted(p.stem for p in pkg.glob("*.py") if p.stem != "__init__") == sorted(order)
     for i, name in enumerate(order):

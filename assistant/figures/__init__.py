@@ -8,7 +8,7 @@ neuf", "twenty-one"); everything else is small regular expressions, so it is fas
 The one reader of numbers in the assistant. Modules, each importing only those above it: base (the Figure
 type), numbers (digits and number words), ordinals, units (units, scales, figures without a digit,
 elapsed hours), dates (dates and clock times), parse (whole figures), roles (the party a figure binds),
-compare (backing a claim's figure, limits)."""
+compare (backing a claim's figure, limits), asked (the kind of figure a question asks for)."""
 
 from assistant.figures.base import CURRENCIES, DURATION_UNITS, KINDS, Figure
 from assistant.figures.compare import (
