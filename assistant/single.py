@@ -150,11 +150,11 @@ def choose(engine: EngineConfig, verdicts: Sequence[Checked], closed: bool) -> t
     not refused, whenever the check accepts any, with the most confident sentence's confidence and signals
     (what says the documents address the question; the unanswerable gate reads them too: with the answering
     sentence's own ranking signals instead, dev answered one more unanswerable question and no more right
-    ones). On closed questions the check's P(yes) follows the
-    sentence's polarity ("LEO Bizdev ne passe pas d'appel…" 0.18 for "LEO Bizdev peut-il appeler mes
-    prospects ?"): on the dev split's 33 closed questions it does not tell the evidence from the sentences
-    ranked beside it (AUC 0.52 over the 3 checked), while the ranker's first sentence is the evidence in 22;
-    the evidence answered 14 of them by the engine's selection, 20 this way, with the same 2 abstentions."""
+    ones). On closed questions the check's P(yes) follows the sentence's polarity ("LEO Bizdev ne passe pas
+    d'appel…" 0.18 for "LEO Bizdev peut-il appeler mes prospects ?"): on the dev split's 33 closed questions
+    it does not tell the evidence from the sentences ranked beside it (AUC 0.52 over the 3 checked), while
+    the ranker's first sentence is the evidence in 22; the evidence answered 14 of them by the engine's
+    selection, 20 this way, with the same 2 abstentions."""
     if closed and any(v.conf >= engine.abstain_below for v in verdicts):
         first = next(v for v in verdicts if not v.refused)
         top = max(verdicts, key=lambda v: v.conf)
