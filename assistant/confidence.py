@@ -180,14 +180,20 @@ class EngineConfig(BaseModel):
         threshold, or the check's own P(yes) reaches secondary_p."""
         return conf >= self.abstain_below or p_yes >= self.secondary_p
 
-    def select(self, confs: Sequence[float]) -> int:
+    def select(
+        self, confs: Sequence[float], closed: bool = False, refused: Sequence[bool] | None = None
+    ) -> int:
         """The index of the answering sentence among checked sentences (best-ranked first, with their
-        confidences): the first one accepted unless a later one beats it by `checker_margin`; the most
-        confident when none is accepted."""
+        confidences): the first one accepted unless a later one beats it by `checker_margin`; for a closed
+        question (`closed`), the first one not `refused` whenever any is accepted, whatever the margin (the
+        check's P(yes) follows a sentence's polarity there: assistant.single.choose); the most confident
+        when none is accepted."""
         if not confs:
             raise ValueError("no checked sentence to select from")
         best = max(range(len(confs)), key=lambda i: (confs[i], -i))
         first = next((i for i, c in enumerate(confs) if c >= self.abstain_below), None)
+        if first is not None and closed:
+            return next(i for i in range(len(confs)) if not (refused and refused[i]))
         if first is None or confs[best] - confs[first] >= self.checker_margin:
             return best
         return first

@@ -10,8 +10,8 @@ START-END P(yes) p, confidence c; ..."): which sentences were checked does not d
 checks stop at `accept_at`, a P(yes)), so one run answers for every margin. Scored over the answerable
 single-vendor items with at least one accepted sentence (whether an item is answered does not depend on the
 margin either): the share whose chosen sentence hits a gold evidence passage. A closed question's sentence
-does not depend on the margin (assistant.single.choose: the ranker's first sentence not refused, whose
-recorded P(yes) is 0), and is replayed so."""
+does not depend on the margin (EngineConfig.select with `closed`: the ranker's first sentence not refused,
+a refused one being recorded with P(yes) 0), and is replayed so."""
 
 from __future__ import annotations
 
@@ -98,10 +98,8 @@ def score(cases: Sequence[Case], engine: EngineConfig) -> tuple[int, int]:
         if max(confs) < engine.abstain_below:
             continue
         n += 1
-        if c.closed:  # the ranker's first sentence not refused (single.choose)
-            chosen = next(x for x in c.checked if x.p_yes > 0)
-        else:
-            chosen = c.checked[engine.select(confs)]
+        # a refused sentence is recorded with P(yes) 0 (assistant.check.Checked.p)
+        chosen = c.checked[engine.select(confs, c.closed, [x.p_yes == 0 for x in c.checked])]
         hit += any(spans_hit(chosen.span, e) for e in c.evidence)
     return hit, n
 

@@ -33,6 +33,18 @@ def test_select(confs: list[float], margin: float, want: int) -> None:
     assert engine(margin).select(confs) == want
 
 
+@pytest.mark.parametrize(
+    "confs,refused,want",
+    [
+        ([0.10, 0.45, 0.90], None, 0),  # any accepted: the ranker's first, whatever the lead
+        ([0.90, 0.45, 0.10], [True, False, False], 1),  # the first is refused: the next one
+        ([0.10, 0.20, 0.25], None, 2),  # none accepted: the most confident, as for an open question
+    ],
+)
+def test_select_for_a_closed_question(confs: list[float], refused: list[bool] | None, want: int) -> None:
+    assert engine(0.0).select(confs, closed=True, refused=refused) == want
+
+
 def test_select_needs_a_sentence() -> None:
     with pytest.raises(ValueError):
         engine(1.0).select([])
