@@ -299,11 +299,14 @@ def check_candidates(
     limit: int,
     accept_at: float,
     readable: Callable[[Any], str] | None = None,
+    refused: Callable[[Candidate], bool] | None = None,
 ) -> CheckRun:
     """Verdicts for the best `limit` candidates, stopping at the first one the model accepts with
-    P(yes) >= accept_at. `checker()` gives the checker, built on first use: a model that cannot be built
-    (a missing GGUF, a bad prompt file) fails the check as a model that cannot answer does. Each sentence is
-    shown in its readable form when `readable` is given (a table row as its "header: value" cells)."""
+    P(yes) >= accept_at that `refused` does not refuse (a sentence that cannot answer whatever the check
+    says, assistant.confidence.refuses, does not end the search). `checker()` gives the checker, built on
+    first use: a model that cannot be built (a missing GGUF, a bad prompt file) fails the check as a model
+    that cannot answer does. Each sentence is shown in its readable form when `readable` is given (a table
+    row as its "header: value" cells)."""
     run = CheckRun([])
     for c in cands[:limit]:
         sp = c.span
@@ -315,6 +318,6 @@ def check_candidates(
             return CheckRun([Checked(c, None) for c in cands[:1]], f"{type(exc).__name__}: {str(exc)[:160]}")
         run.verdicts.append(Checked(c, v))
         run.ms.append(v.ms)
-        if v.p_yes >= accept_at:
+        if v.p_yes >= accept_at and not (refused is not None and refused(c)):
             break
     return run

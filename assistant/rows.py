@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 
 from assistant.check import check_candidates
 from assistant.citations import span_citation
-from assistant.confidence import score_checked, weight_norm
+from assistant.confidence import refuses, score_checked, weight_norm
 from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
 from assistant.outcomes import marked_quote
@@ -56,7 +57,13 @@ def answer_rows(
             continue
         yield Progress("check", f"checking {turn.names.get(v, v)} ({i}/{len(ret.vendors)})")
         run = check_candidates(
-            lambda: parts.checker, question, cands, engine.row_checks, engine.accept_at, corpus.readable
+            lambda: parts.checker,
+            question,
+            cands,
+            engine.row_checks,
+            engine.accept_at,
+            corpus.readable,
+            partial(refuses, question),
         )
         if run.error:
             error = run.error

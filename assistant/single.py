@@ -8,10 +8,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from assistant.check import Checked, check_candidates
 from assistant.citations import span_citation
-from assistant.confidence import EngineConfig, score_checked, weight_norm
+from assistant.confidence import EngineConfig, refuses, score_checked, weight_norm
 from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
 from assistant.figures.asked import asked_kinds
@@ -194,7 +195,15 @@ def check_asks(
             pool += context_candidates(chosen[0], pool)
         if not pool:
             continue
-        run = check_candidates(lambda: parts.checker, ask, pool, len(pool), engine.accept_at, corpus.readable)
+        run = check_candidates(
+            lambda: parts.checker,
+            ask,
+            pool,
+            len(pool),
+            engine.accept_at,
+            corpus.readable,
+            partial(refuses, ask),
+        )
         ms += run.ms
         if run.error:
             chosen, error = [run.verdicts[0]], run.error

@@ -12,8 +12,10 @@ and rule), (b) the ranker weights (fit_ranker's coordinate ascent, from the hand
 candidates that the fold's fusion retrieves), (c) the confidence model, its abstention threshold and the
 unworded cut (calibration.fit_confidence) from the rows of a full dev run (`--fit-run`). The confidence is
 an approximation: those rows' signals were recorded under the ranker and fusion that run used, not the
-fold's. The engine's other numbers (EngineConfig's gates: accept_at, max_checks, row_checks,
-secondary_p) have no fit and keep their shipped values in every fold.
+fold's. The engine's other numbers (EngineConfig's gates: accept_at, checker_margin, max_checks, row_checks,
+secondary_p) are not refitted per fold and keep their shipped values in every fold (checker_margin and
+accept_at are chosen by replaying a dev run's checks, `python -m evals.selection`, which prints its own
+leave-one-vendor-out table).
 
 Scored: each fold's held-out vendor's test items (with `also_dev`, its dev items too), by the engine built
 with that fold's fusion, weights and EngineConfig (no review-grid shortcut: its cells were computed with
@@ -208,7 +210,12 @@ def approximations(fit_run: bool, retrieval_only: bool) -> list[str]:
         )
     else:
         out.append("no --fit-run: the confidence model is not refitted (P(yes) alone, default threshold)")
-    out.append("the gates (" + ", ".join(gates_not_fitted()) + ") have no fit: shipped values in every fold")
+    out.append(
+        "the gates ("
+        + ", ".join(gates_not_fitted())
+        + ") are not refitted per fold: shipped values in every fold (checker_margin and accept_at are chosen "
+        "by the dev replay of python -m evals.selection, which prints its own leave-one-vendor-out table)"
+    )
     if retrieval_only:
         out.append("retrieval-only: no answer is generated; latencies are of memoised retrievals")
     return out

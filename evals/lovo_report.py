@@ -134,8 +134,10 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
         "",
         "## Not fitted",
         "",
-        "EngineConfig's gates " + ", ".join(f"`{g}`" for g in lv["gates_not_fitted"]) + " have no fit: every "
-        "fold uses the shipped values ("
+        "EngineConfig's gates "
+        + ", ".join(f"`{g}`" for g in lv["gates_not_fitted"])
+        + " are not refitted per "
+        "fold: every fold uses the shipped values ("
         + ", ".join(f"{g}={lv['shipped']['engine'].get(g)}" for g in lv["gates_not_fitted"])
         + ").",
         "",

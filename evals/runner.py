@@ -372,6 +372,7 @@ def run_eval(
         "llm_choice": None if retrieval_only else settings.llm.choice,
         "retrieval": settings.retrieval.model_dump(),
         **({"fusion": described["fusion"]} if "fusion" in described else {}),
+        **({"engine": described["engine"]} if "engine" in described else {}),
         "chunking": settings.chunking.model_dump(),
         "git_commit": commit,
         "timestamp": started.isoformat(timespec="seconds"),

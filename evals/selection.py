@@ -1,17 +1,22 @@
-"""Which checked sentence answers: the ranker's order or the checker's confidence. Replays, from a full run's
-rows, the choice among each answer's checked sentences for every `checker_margin` (EngineConfig.select) and
-scores the chosen sentence against the gold evidence, pooled and leave-one-vendor-out.
+"""Which checked sentence answers, and when the checks stop: replays, from a full run's rows, the choice
+among each answer's checked sentences for every `checker_margin` (EngineConfig.select: the ranker's order or
+the checker's confidence) and every `accept_at` (the P(yes) at which a sentence is taken without checking the
+next ones), and scores the chosen sentence against the gold evidence, pooled and leave-one-vendor-out.
 
-    python -m evals.selection RUN_DIR            # the table (a dev run made with this engine)
-    python -m evals.selection RUN_DIR --write    # store the chosen margin in config/ranker.json
+    python -m evals.selection RUN_DIR            # the tables (a dev run made with this engine)
+    python -m evals.selection RUN_DIR --write    # store the chosen margin and accept_at in config/ranker.json
 
 Each answer records its first ask's checked sentences, best-ranked first, in its `warnings` ("check: DOC:
-START-END P(yes) p, confidence c; ..."): which sentences were checked does not depend on the margin (the
-checks stop at `accept_at`, a P(yes)), so one run answers for every margin. Scored over the answerable
-single-vendor items with at least one accepted sentence (whether an item is answered does not depend on the
-margin either): the share whose chosen sentence hits a gold evidence passage. A closed question's sentence
-does not depend on the margin (EngineConfig.select with `closed`: the ranker's first sentence not refused,
-a refused one being recorded with P(yes) 0), and is replayed so."""
+START-END P(yes) p, confidence c; ..."). Which sentences were checked does not depend on the margin, so one
+run answers for every margin. It depends on `accept_at`: a run stopped at the first sentence whose P(yes)
+reached the run's `accept_at` (a refused sentence, recorded with P(yes) 0, does not stop them), so a run
+replays every lower `accept_at` (its checks cut at the first sentence reaching it) and no higher one.
+Scored over the answerable single-vendor items with at least one accepted sentence: the share whose chosen
+sentence hits a gold evidence passage. A closed question's sentence does not depend on the margin
+(EngineConfig.select with `closed`: the ranker's first sentence not refused), and is replayed so.
+
+The margin is chosen first, at the run's `accept_at`; then the lowest `accept_at` whose choices hit the
+evidence as often as any (each check it saves is about a second of a 1.5B model on 2 cores)."""
 
 from __future__ import annotations
 
@@ -30,6 +35,10 @@ from evals.metrics import Span, spans_hit
 
 # 0 to 0.5 by 0.025 (a lead of a few points of confidence), then coarser up to 1 (the ranker always)
 MARGINS = (*(round(0.025 * i, 3) for i in range(21)), 0.6, 0.7, 0.8, 0.9, 1.0)
+# P(yes) at which the checks stop; below 0.4 a stopped sentence is not always accepted
+ACCEPTS = tuple(round(0.4 + 0.05 * i, 2) for i in range(13))
+# the accept_at of every run made before runs recorded their engine (evals.runner, config "engine")
+RECORDED_ACCEPT_AT = 0.8
 _ENTRY = re.compile(
     r"^(?P<doc>.+):(?P<start>\d+)-(?P<end>\d+) P\(yes\) (?P<p>[\d.]+), confidence (?P<c>[\d.]+)"
 )
@@ -90,24 +99,55 @@ def with_margin(base: EngineConfig, margin: float) -> EngineConfig:
     return base.model_copy(update={"checker_margin": margin})
 
 
+def with_accept(base: EngineConfig, accept_at: float) -> EngineConfig:
+    """`base` with another accept_at."""
+    return base.model_copy(update={"accept_at": accept_at})
+
+
+def stopped(checked: Sequence[Checked], accept_at: float) -> Sequence[Checked]:
+    """The sentences a run with `accept_at` would have checked of those recorded: up to the first whose
+    P(yes) reaches it (a refused sentence is recorded with P(yes) 0 and does not stop the checks)."""
+    for i, x in enumerate(checked):
+        if x.p_yes >= accept_at:
+            return checked[: i + 1]
+    return checked
+
+
+def run_accept_at(summary: Mapping[str, Any]) -> float:
+    """The accept_at a run was made with (its recorded engine; RECORDED_ACCEPT_AT before runs recorded it)."""
+    engine = (summary.get("config") or {}).get("engine") or {}
+    return float(engine.get("accept_at", RECORDED_ACCEPT_AT))
+
+
 def score(cases: Sequence[Case], engine: EngineConfig) -> tuple[int, int]:
-    """(chosen sentence hits the evidence, items answered) with `engine`'s selection."""
+    """(chosen sentence hits the evidence, items answered) with `engine`'s selection and accept_at."""
     hit = n = 0
     for c in cases:
-        confs = [x.confidence for x in c.checked]
+        checked = stopped(c.checked, engine.accept_at)
+        confs = [x.confidence for x in checked]
         if max(confs) < engine.abstain_below:
             continue
         n += 1
         # a refused sentence is recorded with P(yes) 0 (assistant.check.Checked.p)
-        chosen = c.checked[engine.select(confs, c.closed, [x.p_yes == 0 for x in c.checked])]
+        chosen = checked[engine.select(confs, c.closed, [x.p_yes == 0 for x in checked])]
         hit += any(spans_hit(chosen.span, e) for e in c.evidence)
     return hit, n
+
+
+def checks(cases: Sequence[Case], accept_at: float) -> int:
+    """How many checks the cases' answers make with `accept_at`."""
+    return sum(len(stopped(c.checked, accept_at)) for c in cases)
 
 
 def choose(cases: Sequence[Case], base: EngineConfig, margins: Sequence[float] = MARGINS) -> float:
     """The margin whose choices hit the evidence most often; ties to the smaller margin (where the items
     cannot tell, a calibrated confidence's lead is trusted)."""
     return max(margins, key=lambda m: (score(cases, with_margin(base, m))[0], -m))
+
+
+def choose_accept(cases: Sequence[Case], base: EngineConfig, accepts: Sequence[float] = ACCEPTS) -> float:
+    """The lowest accept_at among `accepts` whose choices hit the evidence as often as any (fewest checks)."""
+    return max(accepts, key=lambda a: (score(cases, with_accept(base, a))[0], -a))
 
 
 def leave_one_vendor_out(
@@ -120,6 +160,31 @@ def leave_one_vendor_out(
         m = choose([c for c in cases if c.vendor != v], base, margins)
         hit, n = score(held, with_margin(base, m))
         out.append({"vendor": v, "margin": m, "hit": hit, "n": n})
+    return out
+
+
+def leave_one_vendor_out_accept(
+    cases: Sequence[Case], base: EngineConfig, accepts: Sequence[float] = ACCEPTS
+) -> list[dict[str, Any]]:
+    """Per vendor: the accept_at chosen on the other vendors' items, its hits and checks on this vendor's,
+    beside `base`'s accept_at."""
+    out = []
+    for v in sorted({c.vendor for c in cases}):
+        held = [c for c in cases if c.vendor == v]
+        a = choose_accept([c for c in cases if c.vendor != v], base, accepts)
+        hit, n = score(held, with_accept(base, a))
+        hit0, _ = score(held, base)
+        out.append(
+            {
+                "vendor": v,
+                "accept_at": a,
+                "hit": hit,
+                "n": n,
+                "checks": checks(held, a),
+                "hit_base": hit0,
+                "checks_base": checks(held, base.accept_at),
+            }
+        )
     return out
 
 
@@ -156,11 +221,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"| pooled held-out | | {hit}/{n} ({hit / n:.3f}) |" if n else "| pooled held-out | | – |")
     margin = choose(cases, base)
     print(f"\nchosen margin (most hits, ties to the smaller margin): {margin:.3f}")
+    made_at = run_accept_at(summary)
+    base = with_accept(with_margin(base, margin), min(base.accept_at, made_at))
+    accepts = [a for a in ACCEPTS if a <= made_at]
+    print(f"\nthe run's checks stopped at P(yes) >= {made_at}; with margin {margin:.3f}:\n")
+    print("| accept_at | chosen sentence hits the evidence | answered | checks |\n|---|---|---|---|")
+    for a in accepts:
+        hit, n = score(cases, with_accept(base, a))
+        print(
+            f"| {a:.2f} | {hit} ({hit / n:.3f}) | {n} | {checks(cases, a)} |"
+            if n
+            else f"| {a:.2f} | – | 0 | |"
+        )
+    afolds = leave_one_vendor_out_accept(cases, base, accepts)
+    print(
+        f"\n| left-out vendor | accept_at chosen on the others | hits, checks on the vendor | "
+        f"at {base.accept_at} |\n|---|---|---|---|"
+    )
+    for f in afolds:
+        print(
+            f"| {f['vendor']} | {f['accept_at']:.2f} | {f['hit']}/{f['n']}, {f['checks']} | "
+            f"{f['hit_base']}/{f['n']}, {f['checks_base']} |"
+        )
+    accept = choose_accept(cases, base, accepts)
+    print(f"\nchosen accept_at (most hits, ties to the lower, fewer checks): {accept:.2f}")
     if args.write:
         from assistant.rank import update_weights_file
 
         selection = {"on": str(Path(args.run)), "items": len(cases), "date": dt.date.today().isoformat()}
-        print(f"written to {update_weights_file({'checker_margin': margin}, selection=selection)}")
+        written = update_weights_file({"checker_margin": margin, "accept_at": accept}, selection=selection)
+        print(f"written to {written}")
     return 0
 
 

@@ -105,6 +105,8 @@ class DefaultSystem:
         return {
             "models": {"embeddings": embeddings_name(self.embeddings), "llm": _llm_name(self.settings)},
             "fusion": self.assistant.fusion.to_json(),  # the retrieval fusion in force (fitted or hand-set)
+            # the engine's numbers in force (a replay, evals.selection, needs the run's accept_at)
+            "engine": self.assistant.parts.engine.model_dump(mode="json"),
         }
 
 

@@ -3,6 +3,7 @@ out-of-corpus requests; and what is shown when the model's wording cannot be ver
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
@@ -669,3 +670,28 @@ def test_a_closed_question_is_answered_by_the_best_ranked_sentence_when_the_chec
     vs[0].case_conflict, vs[0].conf = True, 0.0  # the first sentence is refused
     sentence, answer = choose(engine, vs, closed=True)
     assert sentence is answer is vs[1]
+
+
+def test_a_refused_sentence_does_not_stop_the_checks() -> None:
+    """The checks stop at the first sentence the model accepts with P(yes) >= accept_at, unless that sentence
+    cannot answer whatever the check says (here: the question asks for a percentage and it holds none): the
+    next sentences are then checked, and one of them answers."""
+    from assistant.check import check_candidates
+    from assistant.confidence import refuses
+    from assistant.rank import Candidate
+    from assistant.spans import split_clause
+
+    text = "The vendor keeps the service available. The monthly uptime is 99.9 percent. Support is by e-mail."
+    cands = [Candidate(sp, ()) for sp in split_clause(one_clause(text, "Availability"))]
+    checker = FakeChecker(default=0.9)
+    q = "What percentage of uptime does the vendor guarantee?"
+    plain = check_candidates(lambda: checker, q, cands, 3, 0.5)
+    assert len(plain.verdicts) == 1  # accepted at once
+    run = check_candidates(lambda: checker, q, cands, 3, 0.5, refused=partial(refuses, q))
+    assert [v.cand for v in run.verdicts] == cands[:2]  # the first is refused, the second stops the checks
+    assert refuses(q, cands[0]) and not refuses(q, cands[1])
+    what = "What does the vendor keep?"  # asks for no figure: nothing refused, the first stops them
+    assert (
+        len(check_candidates(lambda: checker, what, cands, 3, 0.5, refused=partial(refuses, what)).verdicts)
+        == 1
+    )

@@ -126,3 +126,49 @@ def test_fitted_values_merge_into_the_weights_file(tmp_path, monkeypatch) -> Non
         "selection": {"on": "run"},
     }
     assert EngineConfig.load(path).checker_margin == 0.125
+
+
+def _stops(vendor: str, ps: list[float], confs: list[float], right: int) -> Case:
+    from evals.selection import Checked
+
+    checked = tuple(
+        Checked(Span("d", 100 * i, 100 * i + 50), p, c)
+        for i, (p, c) in enumerate(zip(ps, confs, strict=True))
+    )
+    return Case(f"{vendor}-{right}", vendor, checked, (Span("d", 100 * right + 10, 100 * right + 20),))
+
+
+def test_accept_at_replays_the_checks_a_run_would_have_stopped_at() -> None:
+    from evals.selection import checks, choose_accept, leave_one_vendor_out_accept, stopped, with_accept
+
+    lead = _stops("a", [0.6, 0.95], [0.5, 0.9], 1)  # the second sentence is right, its lead large
+    first = _stops("b", [0.6, 0.95], [0.5, 0.9], 0)  # the same checks, the first sentence right
+    base = engine(0.3)  # accept_at 0.8 (the default): both sentences checked
+    assert len(stopped(lead.checked, 0.8)) == 2 and len(stopped(lead.checked, 0.55)) == 1
+    assert score([lead], base) == (1, 1) and score([lead], with_accept(base, 0.55)) == (0, 1)
+    assert score([first], base) == (0, 1) and score([first], with_accept(base, 0.55)) == (1, 1)
+    assert checks([lead, first], 0.55) == 2 and checks([lead, first], 0.8) == 4
+    # a refused sentence is recorded with P(yes) 0: it never stops the checks
+    refused = _stops("c", [0.0, 0.7], [0.0, 0.6], 1)
+    assert len(stopped(refused.checked, 0.4)) == 2 and score([refused], with_accept(base, 0.4)) == (1, 1)
+    # most hits, ties to the lower accept_at: one item each way ties, so the lowest of the grid
+    assert choose_accept([lead, first], base, accepts=(0.5, 0.55, 0.8)) == 0.5
+    assert choose_accept([lead, lead, first], base, accepts=(0.5, 0.55, 0.8)) == 0.8
+    folds = {f["vendor"]: f for f in leave_one_vendor_out_accept([lead, first], base, accepts=(0.5, 0.8))}
+    # fitted on "b" alone (the first right), the low accept_at misses "a"'s lead, and saves its check
+    assert folds["a"] == {
+        "vendor": "a",
+        "accept_at": 0.5,
+        "hit": 0,
+        "n": 1,
+        "checks": 1,
+        "hit_base": 1,
+        "checks_base": 2,
+    }
+
+
+def test_a_run_s_accept_at_is_read_from_its_recorded_engine() -> None:
+    from evals.selection import RECORDED_ACCEPT_AT, run_accept_at
+
+    assert run_accept_at({"config": {"engine": {"accept_at": 0.55}}}) == 0.55
+    assert run_accept_at({"config": {}}) == RECORDED_ACCEPT_AT == 0.8  # runs made before it was recorded
