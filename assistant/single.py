@@ -58,6 +58,8 @@ def answer_single(
     yield Shown(one_quote(draft, types), "draft", _cites(draft))
     yield Progress("check", "checking the clause")
     chosen, error = check_asks(turn, parts, corpus, per_ask, types, best_dense)
+    if not error:
+        chosen = answered_asks(parts.engine, chosen)
     conf = chosen[0].conf if chosen and chosen[0].verdict else None
     if error:
         spans = [chosen[0].cand.span]
@@ -119,6 +121,19 @@ def answer_single(
     conclude(turn, parts, chosen, word(turn, parts, corpus, question, chosen), types, who)
     note_silent_asks(turn, asks, chosen)
     yield from turn.finish()
+
+
+def answered_asks(engine: EngineConfig, chosen: Sequence[Checked]) -> list[Checked]:
+    """The asks' answers that answer: all of them when the first ask's passes the confidence threshold; else,
+    when a later ask's passes it (not only the second ask's P(yes) gate: it now answers the question alone),
+    the later asks' answers, the first ask then being one the documents are silent on (note_silent_asks);
+    else the first ask's alone, which abstains."""
+    first, later = chosen[:1], list(chosen[1:])
+    if not first or not later or (first[0].verdict and first[0].conf >= engine.abstain_below):
+        return list(chosen)
+    if later[0].verdict and later[0].conf >= engine.abstain_below:
+        return later
+    return first
 
 
 def note_silent_asks(turn: Turn, asks: Sequence[str], chosen: Sequence[Checked]) -> None:

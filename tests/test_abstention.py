@@ -250,6 +250,32 @@ def test_a_second_ask_is_gated_on_the_checks_own_probability(built, secondary_p:
     assert (silent in ans.answer) == (n_cited == 1) and ("ask_silent" in ans.warning_codes) == (n_cited == 1)
 
 
+@pytest.mark.parametrize("p_courts,answered", [(0.9, True), (0.45, False)])
+def test_when_only_the_second_ask_is_found_the_answer_says_the_first_is_not(
+    built, p_courts: float, answered: bool
+) -> None:
+    """The first ask of "cap and courts?" finds no sentence the check accepts: the second ask, when its own
+    answer passes the confidence threshold (not only the second ask's P(yes) gate), answers, and the answer
+    names the first ask as the one the documents are silent on; else the assistant abstains."""
+    asst, _, _ = make(
+        built,
+        ["Les tribunaux de Paris sont compétents [1]."],
+        rules=[("Tribunaux compétents", p_courts)],
+        engine=EngineConfig(abstain_below=0.5, secondary_p=0.4),
+    )
+    ans = asst.answer(
+        "Quel est le plafond de responsabilité de Humanlinker et quels tribunaux sont compétents ?"
+    )
+    assert ans.abstained != answered, ans.answer
+    if answered:
+        assert len(ans.citations) == 1 and "Tribunaux compétents" in ans.citations[0].quote
+        silent = [
+            line for line in ans.answer.splitlines() if line.startswith("Les documents ne le précisent")
+        ]
+        assert len(silent) == 1 and "plafond de responsabilité" in silent[0], ans.answer
+        assert "ask_silent" in ans.warning_codes and ans.confidence == pytest.approx(p_courts)
+
+
 @pytest.mark.parametrize(
     ("reply", "p_yes", "withdrawn"),
     [
