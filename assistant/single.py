@@ -83,13 +83,9 @@ def answer_single(
         yield from turn.finish()
         return
     p_unanswered = engine.p_unanswerable(a.signals)
-    # a later ask answering alone (answered_asks) is gated on its confidence only: the unanswerable gate
-    # reads the ranker's score, fitted on whole questions, and a fragment ("which courts have
-    # jurisdiction?") scores low against any clause (see EngineConfig.secondary_p)
-    later = bool(chosen) and chosen[0].ask != per_ask[0][0]
     if p_unanswered is not None:
         a.signals["p_unanswerable"] = round(p_unanswered, 4)
-        if p_unanswered >= engine.abstain_unanswerable_at and not later:
+        if p_unanswered >= engine.abstain_unanswerable_at:
             why = t(turn.lang, "why_abstained_unanswerable", p=fmt_conf(p_unanswered))
             warning = f"P(unanswerable) {p_unanswered:.2f} >= {engine.abstain_unanswerable_at}"
             turn.abstain(chosen[0].cand.span, who, why, warning, conf)

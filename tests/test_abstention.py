@@ -276,32 +276,6 @@ def test_when_only_the_second_ask_is_found_the_answer_says_the_first_is_not(
         assert "ask_silent" in ans.warning_codes and ans.confidence == pytest.approx(p_courts)
 
 
-def test_a_later_ask_answering_alone_is_not_gated_on_the_ranker_s_score(built) -> None:
-    """The unanswerable gate reads the ranker's score, fitted on whole questions; a later ask answering alone
-    (a fragment, which scores low against any clause) passes the confidence gate only. The same gate still
-    abstains on the same sentence asked for by a whole question."""
-    gate = EngineConfig(
-        abstain_below=0.5,
-        secondary_p=0.4,
-        unanswerable_weights=(10.0, 0.0),  # P(unanswerable) ~1 whatever the sentence
-        unanswerable_inputs=("bias", "rank_score_mean"),
-        abstain_unanswerable_at=0.5,
-    )
-    asst, _, _ = make(
-        built,
-        ["Les tribunaux de Paris sont compétents [1].", "Les tribunaux de Paris sont compétents [1]."],
-        rules=[("Tribunaux compétents", 0.9)],
-        engine=gate,
-    )
-    two = asst.answer(
-        "Quel est le plafond de responsabilité de Humanlinker et quels tribunaux sont compétents ?"
-    )
-    assert not two.abstained and "Tribunaux compétents" in two.citations[0].quote, two.answer
-    assert two.signals["p_unanswerable"] > 0.99  # recorded, not applied
-    whole = asst.answer("Quels tribunaux sont compétents pour Humanlinker ?")
-    assert whole.abstained and "unanswerable" in whole.warning_codes
-
-
 @pytest.mark.parametrize(
     ("reply", "p_yes", "withdrawn"),
     [
