@@ -139,6 +139,8 @@ def _stops(vendor: str, ps: list[float], confs: list[float], right: int) -> Case
 
 
 def test_accept_at_replays_the_checks_a_run_would_have_stopped_at() -> None:
+    from dataclasses import replace
+
     from evals.selection import checks, choose_accept, leave_one_vendor_out_accept, stopped, with_accept
 
     lead = _stops("a", [0.6, 0.95], [0.5, 0.9], 1)  # the second sentence is right, its lead large
@@ -151,9 +153,12 @@ def test_accept_at_replays_the_checks_a_run_would_have_stopped_at() -> None:
     # a refused sentence is recorded with P(yes) 0: it never stops the checks
     refused = _stops("c", [0.0, 0.7], [0.0, 0.6], 1)
     assert len(stopped(refused.checked, 0.4)) == 2 and score([refused], with_accept(base, 0.4)) == (1, 1)
-    # most hits, ties to the lower accept_at: one item each way ties, so the lowest of the grid
-    assert choose_accept([lead, first], base, accepts=(0.5, 0.55, 0.8)) == 0.5
-    assert choose_accept([lead, lead, first], base, accepts=(0.5, 0.55, 0.8)) == 0.8
+    # the lowest accept_at that loses on no vendor and hits as often as any: pooled, "a" and "b" tie at 0.5,
+    # but "a" loses there, so the run's own 0.8 stays
+    assert choose_accept([lead, first], base, accepts=(0.5, 0.55, 0.8)) == 0.8
+    assert choose_accept([first], base, accepts=(0.5, 0.55, 0.8)) == 0.5  # "b" gains: the lowest
+    both = [lead, replace(first, vendor="a"), first]  # "a" holds one item each way: it loses nothing
+    assert choose_accept(both, base, accepts=(0.5, 0.55, 0.8)) == 0.5
     folds = {f["vendor"]: f for f in leave_one_vendor_out_accept([lead, first], base, accepts=(0.5, 0.8))}
     # fitted on "b" alone (the first right), the low accept_at misses "a"'s lead, and saves its check
     assert folds["a"] == {
