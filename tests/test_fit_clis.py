@@ -128,3 +128,45 @@ def test_calibration_fit_prints_what_it_printed(
 
     assert main([str(synthetic_run(tmp_path / "run")), "--fit"]) == 0
     assert capsys.readouterr().out == CALIBRATION_FIT_OUT
+
+
+def _item(lexical_right: float, sentence_right: float, lexical_wrong: float, sentence_wrong: float):  # type: ignore[no-untyped-def]
+    """Two candidates (the wrong one first) over FEATURES, only `lexical` and `sentence` set."""
+    from assistant.rank import FEATURES
+
+    def vec(lex: float, sent: float) -> tuple[float, ...]:
+        return tuple(lex if f == "lexical" else sent if f == "sentence" else 0.0 for f in FEATURES)
+
+    return ([vec(lexical_wrong, sentence_wrong), vec(lexical_right, sentence_right)], [False, True])
+
+
+def test_held_out_scores_each_vendor_with_weights_that_never_saw_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`fit_ranker --folds`: each vendor's items are scored by weights fitted on the other vendors' only; a
+    feature that finds the evidence for every vendor is learnt and carries, one that misleads on the left-out
+    vendor shows as a loss against the hand-set weights."""
+    import evals.fit_ranker as fr
+
+    zero = {f: 0.0 for f in fr.FEATURES}
+    same = {v: [_item(1.0, 0.0, 0.0, 0.5)] for v in "abc"}  # the evidence has the words, for every vendor
+    got = fr.held_out(same, zero)
+    assert set(got) == {"hand-set", "hand-set+sentence", "fitted", "shrunk 0.25", "shrunk 0.5"}
+    assert got["fitted"][0] == 1.0 and got["hand-set+sentence"][0] == 0.0  # the words' weight carries
+    # vendor c's evidence is found by its sentence similarity, and its wrong sentence has the words
+    trap = {
+        "a": [_item(1.0, 0.0, 0.0, 0.5)],
+        "b": [_item(1.0, 0.0, 0.0, 0.5)],
+        "c": [_item(0.0, 1.0, 2.0, 0.0)],
+    }
+    got = fr.held_out(trap, zero)
+    assert got["hand-set+sentence"][0] == pytest.approx(1 / 3)  # c only
+    assert got["fitted"][0] < 1.0  # c's fold learnt the words from a and b, and misses c
+    trains: list[int] = []
+    real_fit = fr.fit
+
+    def recording_fit(data, start):  # type: ignore[no-untyped-def]
+        trains.append(len(data))
+        return real_fit(data, start)
+
+    monkeypatch.setattr(fr, "fit", recording_fit)
+    fr.held_out({"a": [same["a"][0]], "b": [same["b"][0]] * 2, "c": [same["c"][0]] * 3}, zero)
+    assert trains == [5, 4, 3]  # never the held-out vendor's own items
