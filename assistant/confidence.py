@@ -115,7 +115,8 @@ class EngineConfig(BaseModel):
     # P(yes) at which a checked sentence (not refused) is taken without checking the next ones: each check
     # saved is about a second of the 1.5B model on 2 cores. Chosen on the dev split by replaying a run's
     # checks (python -m evals.selection RUN): the lowest value that loses on no vendor against the run's own
-    # and hits the evidence as often as any such value.
+    # and hits the evidence as often as any such value. config/ranker.json keeps 0.8: the replay's 0.6 lost
+    # two test answers in its full run (evals/baselines/full-v15-accept-at-per-vendor).
     accept_at: float = 0.8
     max_checks: int = 3  # candidates checked per ask at most
     row_checks: int = 2  # candidates checked per vendor row at most
