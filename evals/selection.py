@@ -27,7 +27,7 @@ import argparse
 import datetime as dt
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,10 +148,15 @@ def choose(cases: Sequence[Case], base: EngineConfig, margins: Sequence[float] =
     return max(margins, key=lambda m: (score(cases, with_margin(base, m))[0], -m))
 
 
+def vendor_folds(cases: Sequence[Case]) -> Iterator[tuple[str, list[Case], list[Case]]]:
+    """Each vendor (in order) with its own cases and the other vendors' cases."""
+    for v in sorted({c.vendor for c in cases}):
+        yield v, [c for c in cases if c.vendor == v], [c for c in cases if c.vendor != v]
+
+
 def per_vendor_hits(cases: Sequence[Case], engine: EngineConfig) -> dict[str, int]:
     """Each vendor's hits with `engine`."""
-    vendors = sorted({c.vendor for c in cases})
-    return {v: score([c for c in cases if c.vendor == v], engine)[0] for v in vendors}
+    return {v: score(held, engine)[0] for v, held, _ in vendor_folds(cases)}
 
 
 def choose_accept(cases: Sequence[Case], base: EngineConfig, accepts: Sequence[float] = ACCEPTS) -> float:
@@ -173,9 +178,8 @@ def leave_one_vendor_out(
 ) -> list[dict[str, Any]]:
     """Per vendor: the margin chosen on the other vendors' items, and its hits on this vendor's."""
     out = []
-    for v in sorted({c.vendor for c in cases}):
-        held = [c for c in cases if c.vendor == v]
-        m = choose([c for c in cases if c.vendor != v], base, margins)
+    for v, held, others in vendor_folds(cases):
+        m = choose(others, base, margins)
         hit, n = score(held, with_margin(base, m))
         out.append({"vendor": v, "margin": m, "hit": hit, "n": n})
     return out
@@ -187,9 +191,8 @@ def leave_one_vendor_out_accept(
     """Per vendor: the accept_at chosen on the other vendors' items, its hits and checks on this vendor's,
     beside `base`'s accept_at."""
     out = []
-    for v in sorted({c.vendor for c in cases}):
-        held = [c for c in cases if c.vendor == v]
-        a = choose_accept([c for c in cases if c.vendor != v], base, accepts)
+    for v, held, others in vendor_folds(cases):
+        a = choose_accept(others, base, accepts)
         hit, n = score(held, with_accept(base, a))
         hit0, _ = score(held, base)
         out.append(
