@@ -5,7 +5,9 @@
 For every answerable dev item with evidence, the assistant retrieves and ranks the candidate sentences;
 a candidate is positive when it overlaps an evidence passage. Coordinate ascent over a small grid of
 weights maximises top-1 accuracy (ties broken by mean reciprocal rank) over the items whose evidence is
-among the candidates. `--write` stores the weights in config/ranker.json with their provenance.
+among the candidates. `--write` stores the weights in config/ranker.json with their provenance;
+`--shrink A` makes them the fit on every dev item taken only A of the way from the hand-set weights (with
+the sentence similarity at 1.0), the way `--folds` shows to carry to a vendor the fit never saw.
 `collect_by_item` and `fit` are the fit as functions of an item list (`python -m evals lovo` runs them per
 fold). `--folds` prints, instead, whether fitting pays on a vendor the fit never saw: the pooled
 leave-one-vendor-out top-1 and MRR of the hand-set weights, the fitted ones and fits shrunk toward the
@@ -157,7 +159,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="print leave-one-vendor-out top-1 / MRR of hand-set, fitted and shrunk weights (writes nothing)",
     )
+    p.add_argument(
+        "--shrink",
+        type=float,
+        metavar="A",
+        help="fit from the hand-set weights and keep A (0-1) of the way from them to the fit "
+        "(choose A with --folds)",
+    )
     args = p.parse_args(argv)
+    if args.shrink is not None and not 0.0 <= args.shrink <= 1.0:
+        p.error(f"--shrink must be between 0 and 1, not {args.shrink}")
     from assistant import Assistant
     from core.settings import load_settings
     from evals.dataset import gold_label, load_golds
@@ -187,7 +198,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     data = collect(items, asst)
     before = score(data, weight_vector(start))
-    weights, after = fit(data, start)
+    if args.shrink is None:
+        weights, after = fit(data, start)
+    else:
+        from assistant.rank import DEFAULT_WEIGHTS
+
+        anchored = weight_vector({**DEFAULT_WEIGHTS, "sentence": 1.0})
+        full = weight_vector(fit(data, DEFAULT_WEIGHTS)[0])
+        weights = dict(zip(FEATURES, shrunk(full, anchored, args.shrink), strict=True))
+        after = score(data, weight_vector(weights))
     print(f"{len(data)} dev items with evidence among the candidates")
     print(f"top-1 {before[0]:.3f} -> {after[0]:.3f}; MRR {before[1]:.3f} -> {after[1]:.3f}")
     print(json.dumps(weights))
@@ -200,6 +219,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "embeddings": asst.model_info()["embeddings"],
             "date": dt.date.today().isoformat(),
         }
+        if args.shrink is not None:
+            fitted["shrunk"] = (
+                f"{args.shrink:g} of the way from the hand-set weights (sentence similarity 1.0) to the fit"
+            )
         rounded = {k: round(v, 4) for k, v in weights.items()}
         print(f"written to {update_weights_file(weights=rounded, fitted=fitted)}")
     return 0
