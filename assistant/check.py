@@ -140,7 +140,9 @@ class LlamaCppChecker:
         common = min(common, len(tokens) - 1)  # evaluate at least the last token to get its logits
         llama.n_tokens = common
         llama.eval(tokens[common:])
-        return self._np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
+        # the last token's row (llama_get_logits is the batch's first row when a context computes every
+        # token's logits: logits_all, or a draft model for speculative decoding)
+        return self._np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(llama.n_vocab(),))
 
     def check(self, question: str, sentence: str, label: str) -> Verdict:
         t0 = time.perf_counter()

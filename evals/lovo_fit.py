@@ -130,10 +130,10 @@ class Fitter:
 
     def fit_ranker(self, items: Sequence[Item], fusion: Fusion) -> RankerFit:
         from assistant.rank import DEFAULT_WEIGHTS
-        from evals.fit_ranker import fit, score, weight_vector
+        from evals.fit_ranker import fit_shrunk, score, weight_vector
 
         data = self.ranker_data(fusion, items)
-        weights, after = fit(list(data.values()), DEFAULT_WEIGHTS)
+        weights, after = fit_shrunk(list(data.values()))
         before = score(list(data.values()), weight_vector(DEFAULT_WEIGHTS))
         return RankerFit(weights, after, before, tuple(data))
 

@@ -64,8 +64,8 @@ def test_fit_fusion_prints_what_it_printed(offline_env: Path, capsys: pytest.Cap
 
 FIT_RANKER_OUT = """\
 10 dev items with evidence among the candidates
-top-1 0.900 -> 0.900; MRR 0.925 -> 0.950
-{"dense": 1.0, "lexical": 1.7, "section": 0.2, "qtype": 0.4, "rank": 0.0, "figure": 0.0, "short": 0.0, "sentence": 1.0}
+top-1 0.900 -> 0.900; MRR 0.925 -> 0.925 (in-sample)
+{"dense": 1.0, "lexical": 0.875, "section": 0.2, "qtype": 0.4, "rank": 0.1125, "figure": 0.0, "short": 0.0, "sentence": 1.0}
 """
 
 
@@ -170,3 +170,21 @@ def test_held_out_scores_each_vendor_with_weights_that_never_saw_it(monkeypatch:
     monkeypatch.setattr(fr, "fit", recording_fit)
     fr.held_out({"a": [same["a"][0]], "b": [same["b"][0]] * 2, "c": [same["c"][0]] * 3}, zero)
     assert trains == [5, 4, 3]  # never the held-out vendor's own items
+
+
+def test_fit_shrunk_keeps_its_share_of_the_way_from_the_hand_set_weights() -> None:
+    """The shipped weights are the fit from the hand-set weights taken `alpha` of the way from them (with the
+    sentence similarity at 1.0): 0 keeps the hand-set weights, 1 the whole fit, and in between each weight
+    lies on the line between the two."""
+    import evals.fit_ranker as fr
+
+    data = [_item(1.0, 0.0, 0.0, 0.9)] * 3  # the evidence has the words: the fit raises their weight
+    anchored = {**fr.DEFAULT_WEIGHTS, "sentence": 1.0}
+    whole, _ = fr.fit(data, fr.DEFAULT_WEIGHTS)
+    assert whole["lexical"] != anchored["lexical"]
+    assert fr.fit_shrunk(data, 0.0)[0] == pytest.approx(anchored)
+    assert fr.fit_shrunk(data, 1.0)[0] == pytest.approx(whole)
+    quarter, (top1, _) = fr.fit_shrunk(data, 0.25)
+    for f in fr.FEATURES:
+        assert quarter[f] == pytest.approx(anchored[f] + 0.25 * (whole[f] - anchored[f]))
+    assert top1 == fr.score(data, fr.weight_vector(quarter))[0]
