@@ -105,6 +105,13 @@ def item_vendors(item: Mapping[str, Any]) -> list[str]:
     return list(item.get("vendors") or []) or ["(none)"]
 
 
+def item_fold(item: Mapping[str, Any]) -> str | None:
+    """The vendor whose leave-one-vendor-out fold holds the item: its only vendor; None for an item naming
+    none or several (never held out)."""
+    vendors = list(item.get("vendors") or [])
+    return str(vendors[0]) if len(vendors) == 1 else None
+
+
 def parse_filters(specs: Sequence[str]) -> dict[str, set[str]]:
     """`lang=fr`, `vendor=a,b` -> {"lang": {"fr"}, "vendor": {"a", "b"}} (repeated keys add values)."""
     out: dict[str, set[str]] = {}

@@ -188,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error(f"--shrink must be between 0 and 1, not {args.shrink}")
     from assistant import Assistant
     from core.settings import load_settings
-    from evals.dataset import gold_label, load_golds
+    from evals.dataset import gold_label, item_fold, load_golds
 
     items = [it for it in load_golds(args.gold) if it.get("split") == args.split]
     if not items:
@@ -199,10 +199,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     asst = Assistant(load_settings(), weights={**start, "sentence": 1.0})  # compute every feature
     if args.folds:
         found = collect_by_item(items, asst)
-        vendor_of = {str(it["id"]): it["vendors"][0] for it in items if it.get("vendors")}
+        fold_of = {str(it["id"]): item_fold(it) for it in items}
         by_vendor: dict[str, list[tuple[list[tuple[float, ...]], list[bool]]]] = {}
         for item_id, d in found.items():
-            by_vendor.setdefault(vendor_of[item_id], []).append(d)
+            if (fold := fold_of.get(item_id)) is not None:  # LOVO's folds: an item of one vendor only
+                by_vendor.setdefault(fold, []).append(d)
         print(f"{len(found)} dev items with evidence among the candidates, {len(by_vendor)} vendors")
         print("| weights | held-out top-1 | held-out MRR |\n|---|---|---|")
         for name, (top1, mrr) in held_out(by_vendor, DEFAULT_WEIGHTS).items():

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evals.dataset import SPLITS, GoldError, load_gold, select_split
+from evals.dataset import SPLITS, GoldError, item_fold, load_gold, select_split
 from evals.lovo_checks import (
     CHECKS,
     RANKER_METRICS,
@@ -55,12 +55,6 @@ log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------ folds
-def item_fold(item: Item) -> str | None:
-    """The vendor whose fold holds the item: its only vendor; None for an item naming none or several."""
-    vendors = list(item.get("vendors") or [])
-    return str(vendors[0]) if len(vendors) == 1 else None
-
-
 def fold_vendors(items: Sequence[Item]) -> list[str]:
     """Every vendor that has an item of its own (a fold each), sorted."""
     return sorted({v for it in items if (v := item_fold(it)) is not None})
