@@ -9,8 +9,8 @@ among the candidates, started from the hand-set weights; the weights kept are th
 `--shrink` (SHRINK) of the way from the hand-set weights with the sentence similarity at 1.0, the share
 `--folds` shows to carry best to a vendor the fit never saw. `--write` stores them in config/ranker.json with
 their provenance.
-`collect_by_item` and `fit` are the fit as functions of an item list (`python -m evals lovo` runs them per
-fold). `--folds` prints, instead, whether fitting pays on a vendor the fit never saw: the pooled
+`collect_by_item` and `fit_shrunk` are the fit as functions of an item list (`python -m evals lovo` runs
+them per fold). `--folds` prints, instead, whether fitting pays on a vendor the fit never saw: the pooled
 leave-one-vendor-out top-1 and MRR of the hand-set weights, the fitted ones and fits shrunk toward the
 hand-set ones (`held_out`)."""
 
