@@ -14,8 +14,8 @@ candidates that the fold's fusion retrieves, kept SHRINK of the way from the han
 the rows of a full dev run (`--fit-run`). The confidence is an approximation: those rows' signals were
 recorded under the ranker and fusion that run used, not the fold's. The engine's other numbers
 (EngineConfig's gates: accept_at, checker_margin, max_checks, row_checks, secondary_p) are not refitted
-per fold and keep their shipped values in every fold (checker_margin and accept_at are chosen by replaying a dev run's checks, `python -m evals.selection`, which prints its own
-leave-one-vendor-out table).
+per fold and keep their shipped values in every fold (checker_margin and accept_at are chosen by replaying
+a dev run's checks, `python -m evals.selection`, which prints its own leave-one-vendor-out table).
 
 Scored: each fold's held-out vendor's test items (with `also_dev`, its dev items too), by the engine built
 with that fold's fusion, weights and EngineConfig (no review-grid shortcut: its cells were computed with
