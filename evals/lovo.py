@@ -9,7 +9,7 @@ leave V out. No test item is ever fitted on.
 
 Fitted per fold, each by the function its own command uses: (a) the retrieval fusion (fit_fusion's grid
 and rule), (b) the ranker weights (fit_ranker's coordinate ascent, from the hand-set weights, on the
-candidates that the fold's fusion retrieves, kept SHRINK of the way from the hand-set weights as shipped),
+candidates that the fold's fusion retrieves, kept SHRINK of the way from them, as the shipped fit is),
 (c) the confidence model, its abstention threshold and the unworded cut (calibration.fit_confidence) from
 the rows of a full dev run (`--fit-run`). The confidence is an approximation: those rows' signals were
 recorded under the ranker and fusion that run used, not the fold's. The engine's other numbers
