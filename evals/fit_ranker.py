@@ -122,8 +122,8 @@ def fit(
 
 
 def shrunk(fitted: Sequence[float], base: Sequence[float], alpha: float) -> list[float]:
-    """The weights `alpha` of the way from `base` to `fitted` (0: base, 1: the fit)."""
-    return [b + alpha * (f - b) for f, b in zip(fitted, base, strict=True)]
+    """The weights `alpha` of the way from `base` to `fitted` (0: base, 1: the fit, both exactly)."""
+    return [(1.0 - alpha) * b + alpha * f for f, b in zip(fitted, base, strict=True)]
 
 
 def fit_shrunk(data: RankerData, alpha: float = SHRINK) -> tuple[dict[str, float], tuple[float, float]]:
