@@ -3,10 +3,10 @@
 The ranker is the selector (a small LLM picks evidence worse than it; see docs/ARCHITECTURE.md). Each
 candidate gets features that a reader would use: does the sentence hold the kind of fact the question asks
 for (a duration for "how long / combien de jours", an amount for "how much", a place for "where", a name for
-"who", a court or law, several things listed after a colon for a question asking for several), do its words
-and its section heading match the question (with the glossary's French/English translations), how close its
-clause is in meaning (dense similarity), and its clause's retrieval rank. The weights are fitted on the gold
-set's dev split (`python -m evals fit-ranker`) and live in config/ranker.json."""
+"who", a court or law), do its words and its section heading match the question (with the glossary's
+French/English translations), how close its clause is in meaning (dense similarity), and its clause's
+retrieval rank. The weights are fitted on the gold set's dev split (`python -m evals fit-ranker`) and live
+in config/ranker.json."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from typing import Any
 
 from assistant.figures import extract_numbers
 from assistant.glossary import expanded_query
-from assistant.lists import is_list_question
 from assistant.places import has_place
 from assistant.query import injected_ranges
 from assistant.retrieval import Retrieval
@@ -120,19 +119,6 @@ def question_types(question: str) -> list[str]:
     return types
 
 
-# several things listed after a colon ("Sont exclus : mauvaise utilisation, intégrations tierces, …"): at least
-# two separators after it
-_ENUMERATION = re.compile(r":\s*\S[^:]*?[,;][^,;]+[,;]")
-
-
-def enumerates(text: str) -> bool:
-    """Whether the sentence lists things after a colon: the kind of sentence a question asking for several
-    things is answered by. (A list's introduction and its items on lines of their own are gathered by
-    assistant.lists; counted here too, they moved the ranker's first sentence off the evidence on two dev
-    items and found none more.)"""
-    return bool(_ENUMERATION.search(text))
-
-
 def type_match(types: Sequence[str], text: str) -> float:
     """1.0 when the sentence holds the kind of fact the question asks for (any of its types), else 0."""
     if not types:
@@ -208,7 +194,6 @@ def features(
     question's dense similarities to each sentence itself (0 when not computed); `texts` what each span
     reads as (a table row as its "header: value" cells; the span's text when not given)."""
     types = list(types) if types is not None else question_types(question)
-    listing = is_list_question(question)
     terms = tokenize(expanded_query(question))
     reads = list(texts) if texts is not None else [sp.text for sp in spans]
     idf = span_idf(terms, reads)
@@ -222,7 +207,7 @@ def features(
                 sp.clause_dense,
                 lexical_overlap(terms, text, idf),
                 lexical_overlap(terms, section, idf) if section else 0.0,
-                max(type_match(types, text), 1.0 if listing and enumerates(text) else 0.0),
+                type_match(types, text),
                 1.0 / (1 + sp.rank),
                 has_fig,
                 1.0 if len(sp.text) < 60 else 0.0,

@@ -20,7 +20,7 @@ from assistant import Assistant
 from assistant.check import LogprobsChecker, ParsedChecker, make_checker, verdict_from_logprobs
 from assistant.outcomes import key_phrase, marked_quote
 from assistant.prompts import load_prompt
-from assistant.rank import enumerates, question_types, rank, type_match
+from assistant.rank import question_types, rank, type_match
 from assistant.say import missing_key_fact, normalise
 from assistant.scope import split_asks
 from assistant.spans import split_clause
@@ -90,22 +90,6 @@ def test_rank_prefers_the_sentence_with_the_asked_fact() -> None:
     # the sentence similarity feature, when given, is used with its weight
     best2 = rank(spans, "notification", {**w, "qtype": 0.0, "sentence": 1.0}, sentence_sims=[0.9, 0.1])[0]
     assert best2.span.text.startswith("Le Sous-traitant")
-
-
-def test_a_question_asking_for_several_things_prefers_the_sentence_listing_them() -> None:
-    text = (
-        "Le Prestataire s'efforce de fournir un service conforme à la documentation. "
-        "Sont exclus : mauvaise utilisation, intégrations tierces non validées, modifications non autorisées."
-    )
-    spans = split_clause(clause(text, section="Garantie"))
-    assert len(spans) == 2
-    w = {"dense": 0.0, "lexical": 0.0, "section": 0.0, "qtype": 1.0, "rank": 0.0, "figure": 0.0, "short": 0.0}
-    listing = rank(spans, "Which situations are excluded from the warranty?", w)
-    assert listing[0].span.text.startswith("Sont exclus") and listing[0].score == pytest.approx(1.0)
-    # a question asking for one thing does not read the listing; a colon with one thing after it lists nothing
-    assert rank(spans, "Is misuse excluded from the warranty?", w)[0].score == 0.0
-    assert not enumerates("Le délai est : trente jours.")
-    assert enumerates("Data we collect: name; e-mail address; phone number.")
 
 
 # ----------------------------------------------------------------------------- check
