@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.confidence import FITTED_KEYS, UNANSWERABLE_INPUTS, logistic
+from evals.dataset import item_fold
 from evals.metrics import confidence_of, reliability, truth
 
 MIN_FIT_ITEMS = 20  # checked items under which the confidence model is not fitted
@@ -184,8 +185,7 @@ def vendor_folds(groups: Sequence[str]) -> list[list[int]]:
 def group_of(row: Mapping[str, Any]) -> str:
     """A row's vendor fold for the unanswerable gate's leave-one-vendor-out: its one vendor, else "" (an
     item naming none or several vendors, never held out)."""
-    vendors = list(row.get("vendors") or [])
-    return str(vendors[0]) if len(vendors) == 1 else ""
+    return item_fold(row) or ""
 
 
 @dataclass(frozen=True)
