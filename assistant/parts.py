@@ -4,6 +4,7 @@ prompts. The Assistant owns one `Parts`; the stages receive it explicitly."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -87,6 +88,20 @@ class Parts:
         if self._verdict_checker is None and not self._checker_given:
             self._verdict_checker = make_checker(self.llm, self.prompt(ENGINE_PROMPT), section="verdict")
         return self._verdict_checker
+
+    def wrap_models(
+        self,
+        wrap_llm: Callable[[BaseChatModel], BaseChatModel],
+        wrap_checker: Callable[[Checker], Checker],
+    ) -> None:
+        """Put a layer around the chat model and the checkers (built now if they were not): the evals'
+        replay cache. The checkers are built from the real model first, so each keeps its kind (logits,
+        logprobs or parsed reply)."""
+        real = self.llm
+        checker, verdict = self.checker, self.verdict_checker
+        self._checker = wrap_checker(checker)
+        self._verdict_checker = wrap_checker(verdict) if verdict is not None else None
+        self._llm = wrap_llm(real)
 
     @property
     def engine(self) -> EngineConfig:

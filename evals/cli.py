@@ -109,6 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--fast", action="store_true", help="use the fast local LLM (llm.choice=fast)")
     r.add_argument(
+        "--llm-cache",
+        metavar="FILE",
+        help="replay the model's checks and wordings from this SQLite file and add new ones to it (for "
+        "re-running after a small change: quality figures as a fresh run's, latency not a measurement)",
+    )
+    r.add_argument(
         "--redact",
         action="store_true",
         help="write no document/question text (ids, scores, offsets only): for licensed corpora",
@@ -354,6 +360,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         progress=not args.no_progress,
         store_dir=args.store_dir,
         extracts=args.extracts,
+        llm_cache=args.llm_cache,
         extra_config={
             "filters": {k: sorted(v) for k, v in filters.items()},
             "limit": args.limit,

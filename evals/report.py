@@ -117,6 +117,17 @@ def item_detail(scores: Mapping[str, Any], k: int) -> dict[str, Any]:
     return {n: scores[n] for n in (*names, *KIND_METRIC_NAMES) if scores.get(n) is not None}
 
 
+def cache_line(cfg: Mapping[str, Any]) -> list[str]:
+    """A run that replayed model calls from `--llm-cache` says so: its latencies are not measurements."""
+    c = cfg.get("llm_cache") or {}
+    if not c.get("hits"):
+        return []
+    return [
+        f"- **model calls replayed from `{c.get('path')}`**: {c['hits']} of {c['hits'] + c.get('misses', 0)}; "
+        "the latencies are not measurements"
+    ]
+
+
 def failed_rows(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [r for r in rows if (r.get("scores") or {}).get("pass") is False]
 
@@ -135,6 +146,7 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
         f"- models: {md_cell(json.dumps(cfg.get('models') or {}, ensure_ascii=False))}; "
         f"prompt: {cfg.get('prompt') or '–'}",
         f"- git commit: `{cfg.get('git_commit', '?')}`; timestamp: {cfg.get('timestamp', '?')}",
+        *cache_line(cfg),
         "",
         "## Metrics",
         "",

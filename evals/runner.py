@@ -301,12 +301,14 @@ def run_eval(
     store_dir: str | Path | None = None,
     extra_config: Mapping[str, Any] | None = None,
     extracts: bool = False,
+    llm_cache: str | Path | None = None,
 ) -> RunResult:
     """Evaluate `system` on `items` and return rows, metrics, configuration and breakdowns.
 
     A baseline opens (or, on a `corpus` of its own, builds) the clause store with the hashing embedder: the
     clauses are the same (splitting does not depend on the embedder) and bm25/plain-rag never read the
-    clause vectors; plain-rag embeds its own chunks with the configured embedder."""
+    clause vectors; plain-rag embeds its own chunks with the configured embedder. `llm_cache`: the default
+    system's checks and wordings replayed from (and added to) that file (evals.llm_cache)."""
     from evals.systems import make_system
     from vectorstore.embeddings import HashingEmbeddings, make_embeddings
 
@@ -327,6 +329,7 @@ def run_eval(
             store,
             embeddings if embeddings is not None else store_embeddings,
             extracts=extracts,
+            llm_cache=None if retrieval_only else llm_cache,
         )
         document_text = store_texts(store)
 
@@ -378,6 +381,7 @@ def run_eval(
         "timestamp": started.isoformat(timespec="seconds"),
         "duration_s": round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1),
         "n_items": len(rows),
+        **({"llm_cache": sys_.cache_stats()} if hasattr(sys_, "cache_stats") and sys_.cache_stats() else {}),
         **(extra_config or {}),
     }
     return RunResult(rows=rows, metrics=metrics, config=config, breakdown=breakdowns(rows, k))

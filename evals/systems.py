@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from langchain_core.embeddings import Embeddings
@@ -63,7 +64,13 @@ class DefaultSystem:
     name = "default"
 
     def __init__(
-        self, settings: Settings, store: Any, embeddings: Embeddings, llm: Any = None, extracts: bool = False
+        self,
+        settings: Settings,
+        store: Any,
+        embeddings: Embeddings,
+        llm: Any = None,
+        extracts: bool = False,
+        llm_cache: str | Path | None = None,
     ) -> None:
         from assistant import Assistant
         from review import grid_answer
@@ -74,6 +81,16 @@ class DefaultSystem:
             settings, store=store, embeddings=embeddings, llm=llm, shortcut=grid_answer
         )
         self.embeddings = embeddings
+        self.cache: Any = None
+        if llm_cache:
+            from evals.llm_cache import LLMCache, install
+
+            self.cache = LLMCache(llm_cache)
+            install(self.assistant.parts, self.cache, _llm_name(settings))
+
+    def cache_stats(self) -> dict[str, Any] | None:
+        """The replay cache's file, hits and misses (None without one)."""
+        return self.cache.stats() if self.cache is not None else None
 
     def retrieve(self, question: str, k: int) -> dict[str, Any]:
         """The retrieved clauses (k of them); with `extracts`, the spans the answerer would be given
@@ -298,14 +315,21 @@ class PlainRagSystem(_BaselineBase):
 
 
 def make_system(
-    name: str, settings: Settings, store: Any, embeddings: Embeddings, extracts: bool = False
+    name: str,
+    settings: Settings,
+    store: Any,
+    embeddings: Embeddings,
+    extracts: bool = False,
+    llm_cache: str | Path | None = None,
 ) -> System:
     """Build a system by name (see SYSTEMS); `extracts`: the default system's retrieval returns the spans
-    the answerer would see."""
+    the answerer would see; `llm_cache`: its model calls replayed from that file (evals.llm_cache)."""
     if extracts and name != "default":
         raise ValueError("--extracts applies to the default system only")
+    if llm_cache and name != "default":
+        raise ValueError("--llm-cache applies to the default system only")
     if name == "default":
-        return DefaultSystem(settings, store, embeddings, extracts=extracts)
+        return DefaultSystem(settings, store, embeddings, extracts=extracts, llm_cache=llm_cache)
     if name == "bm25":
         return BM25System(settings, store, embeddings)
     if name == "plain-rag":
