@@ -32,6 +32,16 @@ EPILOG = """examples:
 """
 
 
+def add_llm_cache(parser: argparse.ArgumentParser) -> None:
+    """The --llm-cache option (run, lovo, review): evals.llm_cache."""
+    parser.add_argument(
+        "--llm-cache",
+        metavar="FILE",
+        help="replay the model's checks and wordings from this SQLite file and add new ones to it (for "
+        "re-running after a small change: quality figures as a fresh run's, latency not a measurement)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m evals",
@@ -108,12 +118,7 @@ def _parser() -> argparse.ArgumentParser:
         help="default: the assistant; bm25 / plain-rag: baselines (default: default)",
     )
     r.add_argument("--fast", action="store_true", help="use the fast local LLM (llm.choice=fast)")
-    r.add_argument(
-        "--llm-cache",
-        metavar="FILE",
-        help="replay the model's checks and wordings from this SQLite file and add new ones to it (for "
-        "re-running after a small change: quality figures as a fresh run's, latency not a measurement)",
-    )
+    add_llm_cache(r)
     r.add_argument(
         "--redact",
         action="store_true",
@@ -219,6 +224,7 @@ def _parser() -> argparse.ArgumentParser:
         help="fail (exit 1) when a pooled METRIC is under VALUE (repeatable)",
     )
     lv.add_argument("--fast", action="store_true", help="use the fast local LLM (llm.choice=fast)")
+    add_llm_cache(lv)
     lv.add_argument("--no-progress", action="store_true", help="no progress bar")
     v = sub.add_parser("review", help="score the review grid (vendors x topics) against the gold grid")
     v.add_argument("--gold", default=None, help="gold grid JSONL (default evals/gold/review.jsonl)")
@@ -231,6 +237,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--lang", choices=("en", "fr"), default="en", help="grid language (default en)")
     v.add_argument("--out", default=None, help="output folder (default evals/runs/<timestamp>-review/)")
     v.add_argument("--fast", action="store_true", help="use the fast local LLM (llm.choice=fast)")
+    add_llm_cache(v)
     v.add_argument(
         "--min",
         action="append",
@@ -499,9 +506,18 @@ def cmd_review(args: argparse.Namespace, settings: Settings | None = None) -> in
     settings = settings or load_settings()
     if args.fast:
         settings = settings.replace(**{"llm.choice": "fast"})
+    cache = None
     if grid is None:
+        if args.llm_cache:
+            from evals.llm_cache import LLMCache
+
+            cache = LLMCache(args.llm_cache)
         grid = rv.build_for_gold(
-            settings, gold, args.lang, progress=lambda m: print(m, file=sys.stderr, flush=True)
+            settings,
+            gold,
+            args.lang,
+            progress=lambda m: print(m, file=sys.stderr, flush=True),
+            llm_cache=cache,
         )
     rows, metrics = rv.score_grid(gold, grid, rv.corpus_text(settings.corpus_dir))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -510,6 +526,7 @@ def cmd_review(args: argparse.Namespace, settings: Settings | None = None) -> in
         "grid": args.grid or "review cache",
         "lang": args.lang,
         "model": rv.grid_model(grid),
+        **({"llm_cache": cache.stats()} if cache is not None else {}),
     }
     out = rv.write_review_run(
         args.out or PROJECT_ROOT / "evals" / "runs" / f"{stamp}-review", metrics, rows, config
@@ -595,6 +612,7 @@ def cmd_lovo(args: argparse.Namespace, settings: Settings | None = None) -> int:
             say=lambda m: print(m, file=sys.stderr, flush=True),
             inputs=("bias", *args.inputs.split(",")) if args.inputs else None,
             unworded_cut=not args.no_unworded_cut,
+            llm_cache=args.llm_cache,
             extra_config={
                 "inputs": args.inputs,
                 "unworded_cut": not args.no_unworded_cut,

@@ -173,6 +173,13 @@ class CachedChatModel(BaseChatModel):
         return self.model or "cached"
 
 
+def attach(assistant: Any, cache: LLMCache | None, model: str) -> Any:
+    """`assistant` with its model calls routed through `cache` (unchanged without one); returns it."""
+    if cache is not None:
+        install(assistant.parts, cache, model)
+    return assistant
+
+
 def install(parts: Any, cache: LLMCache, model: str) -> None:
     """Route an assistant's checks and wordings through `cache` (`model`: the name the keys carry)."""
     parts.wrap_models(

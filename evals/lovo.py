@@ -265,12 +265,14 @@ def run_lovo(
     fitter_class: type[Fitter] = Fitter,
     inputs: Sequence[str] | None = None,
     unworded_cut: bool = True,
+    llm_cache: str | Path | None = None,
 ) -> LovoResult:
     """Fit every fold, score each held-out vendor's items with its fold's numbers, and check each fitted
     quantity on seen vs unseen items. `select` picks which held-out items are scored (--filter, --sample,
     --limit: the fits always use every training item); `points` replaces the fusion grid; `inputs` names the
     confidence model's inputs ("bias" first; default: the default model's); `unworded_cut` False fits no
-    unworded cut in any fold."""
+    unworded cut in any fold; `llm_cache`: the engine's model calls replayed from (and added to) that file
+    (evals.llm_cache)."""
     from assistant.confidence import EngineConfig
     from assistant.fusion import fusion_for
     from assistant.rank import load_weights
@@ -299,6 +301,11 @@ def run_lovo(
             run_settings, store, embeddings, k, fit_rows, points, shipped_engine, inputs, unworded_cut
         )
         shared_llm = [llm]
+        cache = None
+        if llm_cache and not retrieval_only:
+            from evals.llm_cache import LLMCache
+
+            cache = LLMCache(llm_cache)
 
         def llm_of() -> Any:
             """The one LLM of every fold's engine, built on first use."""
@@ -340,7 +347,7 @@ def run_lovo(
             ask_fn = (
                 _retrieval_ask(fitter.grid, fit.fusion.fusion)
                 if retrieval_only
-                else _engine_ask(fitter, fit, run_settings, store, llm_of)
+                else _engine_ask(fitter, fit, run_settings, store, llm_of, cache)
             )
             fold_rows = evaluate(
                 to_score, ask_fn, k, fitter.grid.document_text, retrieval_only, progress, doc_language
@@ -392,6 +399,7 @@ def run_lovo(
         "timestamp": started.isoformat(timespec="seconds"),
         "duration_s": round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1),
         "n_items": len(rows),
+        **({"llm_cache": cache.stats()} if cache is not None else {}),
         **(extra_config or {}),
     }
     return LovoResult(
@@ -416,11 +424,12 @@ def _retrieval_ask(grid: GridRetriever, fusion: Fusion) -> Callable[[str], dict[
 
 
 def _engine_ask(
-    fitter: Fitter, fit: FoldFit, settings: Any, store: Any, llm: Callable[[], Any]
+    fitter: Fitter, fit: FoldFit, settings: Any, store: Any, llm: Callable[[], Any], cache: Any = None
 ) -> Callable[[str], dict[str, Any]]:
     """question -> the ask JSON of the engine built with the fold's fusion, ranker weights and EngineConfig
-    (the one LLM shared by every fold; no review-grid shortcut)."""
+    (the one LLM shared by every fold; no review-grid shortcut; its calls through `cache` when given)."""
     from assistant import Assistant
+    from evals.llm_cache import attach
 
     engine = Assistant(
         settings,
@@ -431,6 +440,7 @@ def _engine_ask(
         engine=fit.engine,
         fusion=fit.fusion.fusion,
     )
+    attach(engine, cache, _llm_name(settings, llm()))
     return lambda question: dict(engine.answer(question).to_json())
 
 

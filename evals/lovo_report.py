@@ -53,7 +53,7 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
     """report.md: the LOVO sections (folds, fitted values, seen vs unseen, reliability), then the usual run
     report of the pooled held-out items."""
     from core.text import md_cell
-    from evals.report import fmt
+    from evals.report import cache_line, fmt
     from evals.report import render_markdown as run_markdown
 
     cfg, lv = summary["config"], summary["lovo"]
@@ -74,6 +74,7 @@ def render_markdown(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
         f"- corpus: `{cfg.get('corpus')}` ({cfg.get('corpus_documents', '?')} documents); models: "
         f"{md_cell(json.dumps(cfg.get('models') or {}))}; fit run: {cfg.get('fit_run') or '–'}",
         f"- git commit: `{cfg.get('git_commit', '?')}`; timestamp: {cfg.get('timestamp', '?')}",
+        *cache_line(cfg),
         f"- fold rule: {lv['fold_rule']}",
         "",
         "## What is approximated",

@@ -426,3 +426,29 @@ def test_the_estimate_times_questions_by_the_fit_run_else_the_newest_full_run_of
     history.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
     assert last_p50_s(None, history) == (5.0, "the history's new")
     assert last_p50_s({"metrics": {}}, tmp_path / "absent.jsonl") is None
+
+
+def test_full_mode_replays_the_model_calls_from_an_llm_cache(sample_store: Settings, tmp_path: Path) -> None:
+    from evals.dataset import apply_filters
+
+    items = load_golds(GOLDS)
+
+    def run() -> Any:
+        return run_lovo(
+            sample_store,
+            items,
+            retrieval_only=False,
+            vendors=["leo-bizdev"],
+            fit_rows=fit_run_rows(items),
+            select=lambda xs: apply_filters(xs, {}, limit=2),
+            points=small_grid(),
+            progress=False,
+            fitter_class=RecordingFitter,
+            llm_cache=tmp_path / "calls.sqlite",
+        )
+
+    first, second = run(), run()
+    c1, c2 = first.summary()["config"]["llm_cache"], second.summary()["config"]["llm_cache"]
+    assert c1["misses"] > 0 and c2["misses"] == 0 and c2["hits"] == c1["hits"] + c1["misses"]
+    assert [r["ask"]["answer"] for r in first.rows] == [r["ask"]["answer"] for r in second.rows]
+    assert all(r["ask"]["model"]["llm"] == "extractive-fake" for r in second.rows)

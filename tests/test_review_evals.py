@@ -120,3 +120,27 @@ def test_cli_scores_a_grid_file(
     assert len((out / "results.jsonl").read_text(encoding="utf-8").splitlines()) == 60
     assert "| cell_accuracy | 1.000 |" in (out / "report.md").read_text(encoding="utf-8")
     assert main(["review", "--grid", str(tmp_path / "absent.json")], settings=settings) == 2
+
+
+def test_a_grid_built_for_the_gold_asks_the_model_through_the_llm_cache(tmp_path: Path) -> None:
+    import shutil
+
+    from evals.llm_cache import LLMCache
+    from evals.review import build_for_gold
+    from ingest.pipeline import run_ingest
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS / "boost-my-mail", corpus / "boost-my-mail")
+    items = [i for i in load_gold(DEFAULT_GOLD) if i["vendors"] == ["boost-my-mail"]][:2]
+    grids = []
+    cache = LLMCache(tmp_path / "calls.sqlite")
+    for store in ("a", "b"):  # two stores: two review caches, so the second grid computes its cells again
+        settings = offline_settings(corpus, tmp_path / store)
+        run_ingest(settings, progress=False)
+        grids.append(build_for_gold(settings, items, "en", llm_cache=cache))
+        if store == "a":
+            first = dict(cache.stats())
+    assert first["misses"] > 0 and first["hits"] == 0
+    assert cache.stats()["hits"] == first["misses"] and cache.stats()["misses"] == first["misses"]
+    answers = [[c["answer"] for c in r["cells"].values()] for g in grids for r in g["rows"]]
+    assert answers[0] == answers[1] and len(answers[0]) == 2
