@@ -381,7 +381,7 @@ def run_eval(
         "timestamp": started.isoformat(timespec="seconds"),
         "duration_s": round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1),
         "n_items": len(rows),
-        **({"llm_cache": sys_.cache_stats()} if hasattr(sys_, "cache_stats") and sys_.cache_stats() else {}),
+        **({"llm_cache": stats} if (stats := getattr(sys_, "cache_stats", lambda: None)()) else {}),
         **(extra_config or {}),
     }
     return RunResult(rows=rows, metrics=metrics, config=config, breakdown=breakdowns(rows, k))

@@ -83,10 +83,10 @@ class DefaultSystem:
         self.embeddings = embeddings
         self.cache: Any = None
         if llm_cache:
-            from evals.llm_cache import LLMCache, install
+            from evals.llm_cache import LLMCache, attach
 
             self.cache = LLMCache(llm_cache)
-            install(self.assistant.parts, self.cache, _llm_name(settings))
+            attach(self.assistant, self.cache, _llm_name(settings))
 
     def cache_stats(self) -> dict[str, Any] | None:
         """The replay cache's file, hits and misses (None without one)."""
