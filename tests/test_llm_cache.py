@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from assistant_fakes import offline_settings
 from langchain_core.messages import HumanMessage
 
 from assistant.check import Verdict
 from assistant.llm import ExtractiveFakeChatModel
 from assistant.prompts import load_prompt
-from core.settings import Settings, load_settings
+from core.settings import Settings
 from evals.cli import main
 from evals.llm_cache import CachedChatModel, CachedChecker, LLMCache
 from evals.report import load_run
@@ -116,12 +117,7 @@ def test_cache_path_must_be_a_file(tmp_path: Path) -> None:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(
-        env={},
-        corpus_dir=str(FIX / "corpus"),
-        store_dir=str(tmp_path / "store"),
-        **{"embedding.kind": "hashing", "llm.provider": "fake"},
-    )
+    return offline_settings(FIX / "corpus", tmp_path / "store")
 
 
 def test_a_replayed_run_gives_the_same_answers_and_says_latency_is_not_measured(

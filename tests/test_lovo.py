@@ -380,12 +380,13 @@ def test_lovo_command_writes_a_run_folder(
     assert main([*argv, "--retrieval-only", "--min", "recall=1"], settings=sample_store) == 2
 
 
-def test_full_mode_answers_the_held_out_items_with_the_fold_s_engine(sample_store: Settings) -> None:
+def full_mode_on_two_items(settings: Settings, **kw: Any) -> Any:
+    """The full mode on two of LEO Bizdev's held-out items (the fake LLM)."""
     from evals.dataset import apply_filters
 
     items = load_golds(GOLDS)
-    result = run_lovo(
-        sample_store,
+    return run_lovo(
+        settings,
         items,
         retrieval_only=False,
         vendors=["leo-bizdev"],
@@ -394,7 +395,12 @@ def test_full_mode_answers_the_held_out_items_with_the_fold_s_engine(sample_stor
         points=small_grid(),
         progress=False,
         fitter_class=RecordingFitter,
+        **kw,
     )
+
+
+def test_full_mode_answers_the_held_out_items_with_the_fold_s_engine(sample_store: Settings) -> None:
+    result = full_mode_on_two_items(sample_store)
     assert [r["fold"] for r in result.rows] == ["leo-bizdev"] * 2
     for r in result.rows:
         assert "answer" in r["ask"] and r["ask"]["model"]["llm"] == "extractive-fake"
@@ -429,25 +435,7 @@ def test_the_estimate_times_questions_by_the_fit_run_else_the_newest_full_run_of
 
 
 def test_full_mode_replays_the_model_calls_from_an_llm_cache(sample_store: Settings, tmp_path: Path) -> None:
-    from evals.dataset import apply_filters
-
-    items = load_golds(GOLDS)
-
-    def run() -> Any:
-        return run_lovo(
-            sample_store,
-            items,
-            retrieval_only=False,
-            vendors=["leo-bizdev"],
-            fit_rows=fit_run_rows(items),
-            select=lambda xs: apply_filters(xs, {}, limit=2),
-            points=small_grid(),
-            progress=False,
-            fitter_class=RecordingFitter,
-            llm_cache=tmp_path / "calls.sqlite",
-        )
-
-    first, second = run(), run()
+    first, second = (full_mode_on_two_items(sample_store, llm_cache=tmp_path / "calls.sqlite") for _ in "ab")
     c1, c2 = first.summary()["config"]["llm_cache"], second.summary()["config"]["llm_cache"]
     assert c1["misses"] > 0 and c2["misses"] == 0 and c2["hits"] == c1["hits"] + c1["misses"]
     assert [r["ask"]["answer"] for r in first.rows] == [r["ask"]["answer"] for r in second.rows]
