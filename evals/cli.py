@@ -328,6 +328,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         parse_filters,
         select_split,
     )
+    from evals.llm_cache import check_cache_file
     from evals.metrics import metric_names, shown_metrics
     from evals.report import fmt, write_run
     from evals.runner import run_eval
@@ -341,6 +342,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         if args.split:
             gold = select_split(gold, args.split)
         items = apply_filters(gold, filters, args.limit, args.sample, args.seed)
+        check_cache_file(args.llm_cache)
     except (GoldError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -495,11 +497,13 @@ def cmd_review(args: argparse.Namespace, settings: Settings | None = None) -> in
 
     from evals import review as rv
     from evals.dataset import GoldError, load_gold
+    from evals.llm_cache import check_cache_file
 
     try:
         gold = load_gold(args.gold or rv.DEFAULT_GOLD)
         mins = parse_thresholds(args.min, [*rv.HEADLINE, "cell_accuracy_all"])
         grid = json.loads(Path(args.grid).read_text(encoding="utf-8")) if args.grid else None
+        check_cache_file(args.llm_cache)
     except (GoldError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -546,6 +550,7 @@ def cmd_lovo(args: argparse.Namespace, settings: Settings | None = None) -> int:
     write the run folder, print the pooled and per-fold figures and the seen/unseen verdicts."""
     from evals import lovo, lovo_report
     from evals.dataset import GoldError, apply_filters, parse_filters
+    from evals.llm_cache import check_cache_file
     from evals.lovo_checks import RANKER_METRICS
     from evals.metrics import metric_names
     from evals.report import load_run
@@ -556,6 +561,7 @@ def cmd_lovo(args: argparse.Namespace, settings: Settings | None = None) -> int:
         filters = parse_filters(args.filter)
         items = lovo.load_golds(args.gold)
         fit_summary, fit_rows = load_run(args.fit_run) if args.fit_run else (None, [])
+        check_cache_file(args.llm_cache)
     except (GoldError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

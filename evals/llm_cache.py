@@ -41,8 +41,12 @@ class LLMCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(self.path), check_same_thread=False)
-        self._db.execute("CREATE TABLE IF NOT EXISTS calls (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        self._db.commit()
+        try:
+            self._db.execute("CREATE TABLE IF NOT EXISTS calls (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            self._db.commit()
+        except sqlite3.DatabaseError as exc:  # an existing file that is not this cache: never overwritten
+            self._db.close()
+            raise ValueError(f"--llm-cache: {self.path} is not a replay cache ({exc})") from exc
         self.hits = 0
         self.misses = 0
 
@@ -73,6 +77,12 @@ class LLMCache:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def check_cache_file(path: str | Path | None) -> None:
+    """Raise ValueError, before a run starts, when `path` cannot be a replay cache (a folder, another file)."""
+    if path:
+        LLMCache(path).close()
 
 
 def _messages_key(messages: list[BaseMessage]) -> list[list[str]]:

@@ -110,9 +110,22 @@ def test_a_failed_stream_is_not_kept(tmp_path: Path) -> None:
     assert inner.calls == 2 and text.endswith("[1]")
 
 
-def test_cache_path_must_be_a_file(tmp_path: Path) -> None:
+def test_cache_path_must_be_a_file_of_its_own(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="wants a file"):
         LLMCache(tmp_path)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database, and kept as it is\n" * 200, encoding="utf-8")
+    with pytest.raises(ValueError, match="is not a replay cache"):
+        LLMCache(notes)
+    assert notes.read_text(encoding="utf-8").startswith("not a database")
+    # every command that takes the option says so before it starts, and exits 2
+    gold, corpus = str(FIX / "gold.jsonl"), str(FIX / "corpus")
+    for argv in (
+        ["run", "--gold", gold, "--corpus", corpus],
+        ["review"],
+        ["lovo", "--gold", gold, "--retrieval-only"],
+    ):
+        assert main([*argv, "--llm-cache", str(notes)]) == 2
 
 
 @pytest.fixture
