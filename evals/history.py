@@ -105,6 +105,10 @@ def history_row(
     for extra in ("lang", "filters", "limit", "corpus", "k"):
         if cfg.get(extra):
             row[extra] = cfg[extra]
+    cache = cfg.get("llm_cache") or {}
+    if cache.get("hits"):  # model calls replayed (evals.llm_cache): its latencies are not measurements
+        row["metrics"] = {k: v for k, v in row["metrics"].items() if not k.startswith("latency")}
+        row["llm_cache"] = {"hits": cache["hits"], "misses": cache.get("misses", 0)}
     return row
 
 

@@ -97,6 +97,19 @@ def test_record_appends_one_line_per_run_with_its_provenance(tmp_path: Path) -> 
     assert [r["change"] for r in load_history(history)] == ["engine: split second asks"] * 2 + ["again"]
 
 
+def test_a_run_that_replayed_model_calls_records_no_latency(tmp_path: Path) -> None:
+    history = tmp_path / "history.jsonl"
+    replayed = _summary()
+    replayed["config"]["llm_cache"] = {"path": "/x/calls.sqlite", "hits": 40, "misses": 3}
+    fresh = _summary()
+    fresh["config"]["llm_cache"] = {"path": "/x/calls.sqlite", "hits": 0, "misses": 43}
+    assert _record(history, _run_dir(tmp_path, "r", replayed), _run_dir(tmp_path, "f", fresh)) == 0
+    r, f = load_history(history)
+    assert "latency_ms_p50" not in r["metrics"] and r["metrics"]["answer_accuracy"] == 0.7
+    assert r["llm_cache"] == {"hits": 40, "misses": 3}
+    assert f["metrics"]["latency_ms_p50"] == 7000.0 and "llm_cache" not in f
+
+
 def test_record_without_cpu_names_this_machine(tmp_path: Path) -> None:
     history = tmp_path / "history.jsonl"
     a = _run_dir(tmp_path, "a", _summary())
