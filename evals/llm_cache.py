@@ -9,7 +9,7 @@ then those of a fresh run up to llama.cpp's float noise (a prefix evaluated in a
 P(yes) in the third decimal); latency is not a measurement (the summary's `config.llm_cache` counts hits
 and the report says so). Report figures from a run without the cache.
 
-The engine never imports this module: the runner wraps the assistant's parts (`Parts.wrap_models`)."""
+The engine never imports this module: the evals wrap an assistant's parts (`attach`, `Parts.wrap_models`)."""
 
 from __future__ import annotations
 
@@ -183,16 +183,16 @@ class CachedChatModel(BaseChatModel):
         return self.model or "cached"
 
 
-def attach(assistant: Any, cache: LLMCache | None, model: str) -> Any:
-    """`assistant` with its model calls routed through `cache` (unchanged without one); returns it."""
+def attach(assistant: Any, cache: LLMCache | None) -> Any:
+    """`assistant` with its checks and wordings routed through `cache` (unchanged without one); returns it.
+    The keys carry the model's name as the answers report it (`assistant.llm.model_name` of the real model)."""
     if cache is not None:
-        install(assistant.parts, cache, model)
+        from assistant.llm import model_name
+
+        parts = assistant.parts
+        model = model_name(assistant.settings.llm, parts.llm)
+        parts.wrap_models(
+            lambda llm: CachedChatModel(inner=llm, replay=cache, model=model),
+            lambda checker: CachedChecker(checker, cache, model),
+        )
     return assistant
-
-
-def install(parts: Any, cache: LLMCache, model: str) -> None:
-    """Route an assistant's checks and wordings through `cache` (`model`: the name the keys carry)."""
-    parts.wrap_models(
-        lambda llm: CachedChatModel(inner=llm, replay=cache, model=model),
-        lambda checker: CachedChecker(checker, cache, model),
-    )

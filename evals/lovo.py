@@ -440,7 +440,7 @@ def _engine_ask(
         engine=fit.engine,
         fusion=fit.fusion.fusion,
     )
-    attach(engine, cache, _llm_name(settings, llm()))
+    attach(engine, cache)
     return lambda question: dict(engine.answer(question).to_json())
 
 

@@ -192,14 +192,13 @@ def build_for_gold(
 ) -> dict[str, Any]:
     """The grid for the gold's vendors and topics, from the review cache (computing what it lacks); the
     cells it computes ask the model through `llm_cache` (an evals.llm_cache.LLMCache) when given."""
-    from assistant.llm import model_name
     from assistant.pipeline import Assistant
     from evals.llm_cache import attach
     from review import GridBuilder
 
     vendors = sorted({i["vendors"][0] for i in gold})
     topics = list(dict.fromkeys(i["topic"] for i in gold))
-    builder = GridBuilder(attach(Assistant(settings), llm_cache, model_name(settings.llm)))
+    builder = GridBuilder(attach(Assistant(settings), llm_cache))
 
     def tick(p: Any, status: str) -> None:
         if progress and status != "start":

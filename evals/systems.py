@@ -86,7 +86,7 @@ class DefaultSystem:
             from evals.llm_cache import LLMCache, attach
 
             self.cache = LLMCache(llm_cache)
-            attach(self.assistant, self.cache, _llm_name(settings))
+            attach(self.assistant, self.cache)
 
     def cache_stats(self) -> dict[str, Any] | None:
         """The replay cache's file, hits and misses (None without one)."""
