@@ -140,9 +140,13 @@ def answered_asks(engine: EngineConfig, chosen: Sequence[Checked]) -> list[Check
 
 
 def note_silent_asks(turn: Turn, asks: Sequence[str], chosen: Sequence[Checked]) -> None:
-    """When a question's asks are not all answered, the answer names the ones the documents are silent on."""
+    """When a question's asks are not all answered, the answer names the ones the documents are silent on (not
+    a later ask that the first ask's answer was checked to answer as well: Turn.covered)."""
     a = turn.answer
-    silent = [ask for ask in asks if all(c.ask != ask for c in chosen)] if len(asks) > 1 else []
+    # the first ask's answer also answers the asks it covers, when it is the answer shown
+    covered = turn.covered if asks and any(c.ask == asks[0] for c in chosen) else []
+    silent = [ask for ask in asks if all(c.ask != ask for c in chosen) and ask not in covered]
+    silent = silent if len(asks) > 1 else []
     if silent and not a.abstained:
         a.answer += "\n" + "\n".join(t(turn.lang, "ask_silent", ask=ask) for ask in silent)
         a.warn(WarningCode.ASK_SILENT, "no sentence for: " + " | ".join(silent))
@@ -195,8 +199,9 @@ def checked_note(verdicts: Sequence[Checked], chosen: Checked) -> str:
 def check_asks(
     turn: Turn, parts: Parts, corpus: CorpusView, per_ask: Asks, types: Sequence[str], best_dense: float
 ) -> tuple[list[Checked], str]:
-    """Each ask's best checked sentence: the first ask's always, a second ask's when accepted on its own
-    (EngineConfig.accepts_secondary). Returns (chosen, error); on a model error, the failing ask's
+    """Each ask's best checked sentence: the first ask's always, a later ask's when accepted on its own
+    (EngineConfig.accepts_secondary), else whether the first ask's answer answers it too (P(yes) >=
+    EngineConfig.covers_at: Turn.covered). Returns (chosen, error); on a model error, the failing ask's
     best-ranked sentence alone, unchecked."""
     engine = parts.engine
     norm = weight_norm(parts.weights)
@@ -233,6 +238,28 @@ def check_asks(
         turn.answer.warn(WarningCode.CHECK, checked_note(run.verdicts, best))
         if i == 0 or engine.accepts_secondary(answer.conf, answer.p):
             chosen.append(answer)
+        elif chosen:  # no sentence of its own: does the first ask's answer answer it too?
+            first = check_candidates(
+                lambda: parts.checker,
+                ask,
+                [chosen[0].cand],
+                1,
+                engine.accept_at,
+                corpus.readable,
+                partial(refuses, ask),
+            )
+            ms += first.ms
+            if first.error:  # the ask is said to be silent, as when the first answer was not checked for it
+                turn.answer.warn(
+                    WarningCode.CHECK, f"first answer not checked for a later ask: {first.error}"
+                )
+                continue
+            score_checked(engine, first.verdicts, ask, cands, types, best_dense, norm)
+            also = first.verdicts[0]
+            note = checked_note(first.verdicts, also).removeprefix("check: ")
+            turn.answer.warn(WarningCode.CHECK, f"first answer checked for a later ask ({ask}): {note}")
+            if also.p >= engine.covers_at:
+                turn.covered.append(ask)
     turn.timings["check"] = timed_ms(tc)
     turn.timings["checks"] = float(len(ms))
     if ms:  # the first check reads the question; the next ones reuse it from the KV cache

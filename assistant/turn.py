@@ -26,6 +26,9 @@ class Turn:
     names: dict[str, str] = field(default_factory=dict)  # vendor slug -> display name
     timings: dict[str, float] = field(default_factory=lambda: {"retrieve": 0.0, "generate": 0.0})
     t0: float = field(default_factory=time.perf_counter)
+    # later asks that no sentence of their own answers but the first ask's answer does (single.check_asks):
+    # not said to be silent
+    covered: list[str] = field(default_factory=list)
 
     def who(self, vendors: Sequence[str]) -> str:
         """Whose documents were searched, for the reader ("Humanlinker's documents", "The documents in the

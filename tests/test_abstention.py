@@ -250,6 +250,56 @@ def test_a_second_ask_is_gated_on_the_checks_own_probability(built, secondary_p:
     assert (silent in ans.answer) == (n_cited == 1) and ("ask_silent" in ans.warning_codes) == (n_cited == 1)
 
 
+@pytest.mark.parametrize("p_first_for_courts,silent", [(0.7, False), (0.5, True)])
+def test_a_later_ask_the_first_answer_also_answers_is_not_said_silent(
+    built, p_first_for_courts: float, silent: bool
+) -> None:
+    """A later ask whose own sentences all fail is checked on the first ask's answer: when the check accepts
+    it there at engine.covers_at (0.6), the answer does not say the documents are silent on it (it would
+    contradict the sentence quoted); at 0.5, which passes secondary_p but not covers_at, it does."""
+    asst, _, checker = make(
+        built,
+        [""],
+        rules=[("plafonnée", 0.9, "plafond"), ("plafonnée", p_first_for_courts, "tribunaux")],
+        engine=EngineConfig(abstain_below=0.5, secondary_p=0.4),
+    )
+    ans = asst.answer(
+        "Quel est le plafond de responsabilité de Humanlinker et quels tribunaux sont compétents ?"
+    )
+    assert not ans.abstained and len(ans.citations) == 1 and "plafonnée" in ans.citations[0].quote
+    assert any("tribunaux" in q and "plafonnée" in sent for q, sent in checker.calls)
+    assert ("ask_silent" in ans.warning_codes) == silent, ans.answer
+    assert ("Les documents ne le précisent pas" in ans.answer) == silent
+    assert any(w.startswith("first answer checked for a later ask") for w in ans.warnings)
+
+
+def test_a_failed_check_of_the_first_answer_for_a_later_ask_says_the_ask_silent(built) -> None:
+    """When the model fails while the first ask's answer is checked for a later ask, the answer keeps the
+    first ask's answer and says the later ask is silent, with a note of the failure."""
+
+    class FailsOnFirstAnswer(FakeChecker):
+        def check(self, question: str, sentence: str, label: str) -> Any:
+            if "tribunaux" in question and "plafonnée" in sentence:
+                raise TimeoutError("model timed out")
+            return super().check(question, sentence, label)
+
+    settings, store, emb = built
+    asst = Assistant(
+        settings,
+        store=store,
+        embeddings=emb,
+        llm=ScriptedChat(replies=[""]),
+        checker=FailsOnFirstAnswer([("plafonnée", 0.9, "plafond")]),
+        engine=EngineConfig(abstain_below=0.5, secondary_p=0.4),
+    )
+    ans = asst.answer(
+        "Quel est le plafond de responsabilité de Humanlinker et quels tribunaux sont compétents ?"
+    )
+    assert not ans.abstained and "plafonnée" in ans.citations[0].quote
+    assert "ask_silent" in ans.warning_codes
+    assert any(w.startswith("first answer not checked for a later ask") for w in ans.warnings), ans.warnings
+
+
 @pytest.mark.parametrize("p_courts,answered", [(0.9, True), (0.45, False)])
 def test_when_only_the_second_ask_is_found_the_answer_says_the_first_is_not(
     built, p_courts: float, answered: bool
