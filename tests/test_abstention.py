@@ -68,7 +68,7 @@ def test_check_under_threshold_abstains_in_the_question_language(built) -> None:
     assert ans.confidence == pytest.approx(0.1)
     assert "seuil" in ans.explanation
     assert llm.calls == []  # no wording is asked for when the check says no
-    assert len(checker.calls) == EngineConfig().max_checks
+    assert len(checker.calls) == asst.parts.engine.max_checks  # the shipped engine's (config/ranker.json)
     assert_verbatim(ans, built[1])
 
 
