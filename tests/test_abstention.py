@@ -23,11 +23,16 @@ def built(tmp_path_factory: pytest.TempPathFactory):
 
 
 def make(
-    built, replies: list[str], rules: list[Any] | None = None, default: float = 0.05, **kw
+    built,
+    replies: list[str],
+    rules: list[Any] | None = None,
+    default: float = 0.05,
+    checker: FakeChecker | None = None,
+    **kw,
 ) -> tuple[Assistant, ScriptedChat, FakeChecker]:
     settings, store, emb = built
     llm = ScriptedChat(replies=list(replies))
-    checker = FakeChecker(rules, default)
+    checker = checker or FakeChecker(rules, default)
     return Assistant(settings, store=store, embeddings=emb, llm=llm, checker=checker, **kw), llm, checker
 
 
@@ -283,12 +288,9 @@ def test_a_failed_check_of_the_first_answer_for_a_later_ask_says_the_ask_silent(
                 raise TimeoutError("model timed out")
             return super().check(question, sentence, label)
 
-    settings, store, emb = built
-    asst = Assistant(
-        settings,
-        store=store,
-        embeddings=emb,
-        llm=ScriptedChat(replies=[""]),
+    asst, _, _ = make(
+        built,
+        [""],
         checker=FailsOnFirstAnswer([("plafonnée", 0.9, "plafond")]),
         engine=EngineConfig(abstain_below=0.5, secondary_p=0.4),
     )
