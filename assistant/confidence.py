@@ -119,6 +119,10 @@ class EngineConfig(BaseModel):
     # two test answers in its full run (evals/baselines/full-v15-accept-at-per-vendor).
     accept_at: float = 0.8
     max_checks: int = 3  # candidates checked per ask at most
+    # candidates checked per ask at most for a review grid cell: the grid is built in the background, once
+    # per vendor and topic, and cached, so a check costs no one a wait; its topic questions are generic ("What
+    # is the governing law?"), so the clause is more often the ranker's third sentence than a chat question's
+    grid_checks: int = 3
     row_checks: int = 2  # candidates checked per vendor row at most
     # P(yes) at which a second ask's sentence or a comparison row's sentence is accepted. Their ranker
     # scores are not comparable with a whole question's (a fragment such as "which court has jurisdiction?"

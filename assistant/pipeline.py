@@ -160,10 +160,15 @@ class Assistant:
 
     # ------------------------------------------------------------------ the stream
     def answer(
-        self, question: str, vendors: Sequence[str] | None = None, history: Sequence[Any] | None = None
+        self,
+        question: str,
+        vendors: Sequence[str] | None = None,
+        history: Sequence[Any] | None = None,
+        checks: int | None = None,
     ) -> Answer:
-        """The verified answer (runs the stream to its end)."""
-        return _last(self.stream(question, vendors=vendors, history=history))
+        """The verified answer (runs the stream to its end); `checks`: candidates checked per ask at most
+        (default EngineConfig.max_checks; the review grid passes EngineConfig.grid_checks)."""
+        return _last(self._run(question, vendors, history, checks=checks))
 
     def compare(self, topic_or_question: str, vendors: Sequence[str]) -> Answer:
         """One separately found, checked and cited row per vendor (Answer.comparison)."""
@@ -181,11 +186,14 @@ class Assistant:
         vendors: Sequence[str] | None,
         history: Sequence[Any] | None,
         force_rows: bool = False,
+        checks: int | None = None,
     ) -> Iterator[StreamEvent]:
+        if checks is not None and checks < 1:
+            raise ValueError(f"checks must be at least 1, not {checks}")
         t0 = time.perf_counter()
         lang = detect_language(question)
         base = Answer(question=question, answer="", abstained=True, language=lang, model=self.model_info())
-        turn = Turn(question, lang, base, t0=t0)
+        turn = Turn(question, lang, base, t0=t0, checks=checks)
         a = turn.answer
         self.refresh()
         if not self.catalog():

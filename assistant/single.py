@@ -213,7 +213,7 @@ def check_asks(
         # a later ask gets a sentence of its own (the first ask's answer would add nothing), and is also
         # checked on the sentences around the first ask's answer
         taken = {c.cand.span.key for c in chosen}
-        pool = [c for c in cands if c.span.key not in taken][: engine.max_checks]
+        pool = [c for c in cands if c.span.key not in taken][: turn.checks or engine.max_checks]
         if chosen:  # a later ask (the first ask's answer is chosen[0])
             pool += context_candidates(chosen[0], pool)
         if not pool:

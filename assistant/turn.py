@@ -29,6 +29,9 @@ class Turn:
     # later asks that no sentence of their own answers but the first ask's answer does (single.check_asks):
     # not said to be silent
     covered: list[str] = field(default_factory=list)
+    # candidates checked per ask at most for this question; None: EngineConfig.max_checks (the review grid,
+    # computed in the background, asks for EngineConfig.grid_checks)
+    checks: int | None = None
 
     def who(self, vendors: Sequence[str]) -> str:
         """Whose documents were searched, for the reader ("Humanlinker's documents", "The documents in the

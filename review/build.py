@@ -116,6 +116,8 @@ class GridBuilder:
         self.model = current_model(asst)
         self.prompt = prompt or current_prompt(asst, self.cache, self.model)
         self.lock = lock  # held around each model call (the page shares one model with the chat)
+        # candidates checked per ask in a cell (EngineConfig.grid_checks; None: the engine's own max_checks)
+        self.checks: int | None = getattr(getattr(asst, "engine", None), "grid_checks", None)
         self.progress = Progress()
 
     def select(
@@ -199,7 +201,7 @@ class GridBuilder:
         docs = vendor_fingerprint(self.asst.store, vendor)
         question = topic.question(lang, vendor_name)
         with self.lock or nullcontext():
-            ans = self.asst.answer(question, vendors=[vendor])
+            ans = self.asst.answer(question, vendors=[vendor], checks=self.checks)
         cell = cell_from_answer(ans)
         prompt = (
             cell_prompt_key(self.asst, str(ans.model["prompt"])) if ans.model.get("prompt") else self.prompt

@@ -77,6 +77,31 @@ def test_check_under_threshold_abstains_in_the_question_language(built) -> None:
     assert_verbatim(ans, built[1])
 
 
+def test_the_review_grid_checks_more_candidates_than_the_chat(built, tmp_path) -> None:
+    """A grid cell (computed in the background, cached) checks up to EngineConfig.grid_checks candidates per
+    ask, a chat answer up to max_checks; `checks` overrides both for one answer, and a budget under 1 is an
+    error, not a silent default."""
+    from review import GridBuilder, ReviewCache
+
+    engine = EngineConfig(max_checks=2, grid_checks=4)
+    asst, _, checker = make(built, [], default=0.1, engine=engine)
+    q = "What is the cap on Boost My Mail's total liability?"  # the grid's liability_cap question
+    asst.answer(q, vendors=["boost-my-mail"])
+    assert len(checker.calls) == 2
+    checker.calls.clear()
+    settings = built[0].replace(store_dir=tmp_path)  # a review cache of this test's own
+    grid_asst, _, grid_checker = make((settings, built[1], built[2]), [], default=0.1, engine=engine)
+    builder = GridBuilder(grid_asst, cache=ReviewCache.for_store(tmp_path))
+    assert builder.checks == 4
+    cell = builder.build(["boost-my-mail"], ["liability_cap"], "en").cell("boost-my-mail", "liability_cap")
+    assert cell is not None and cell["abstained"]
+    assert [q for q, _ in grid_checker.calls] == [q] * 4
+    asst.answer(q, vendors=["boost-my-mail"], checks=1)
+    assert len(checker.calls) == 1
+    with pytest.raises(ValueError, match="at least 1"):
+        asst.answer(q, checks=0)
+
+
 def test_threshold_decides(built) -> None:
     """The same verdict (0.6) answers under a 0.5 threshold and abstains under a 0.7 one."""
     q = "How quickly must Humanlinker notify a data breach?"

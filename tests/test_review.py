@@ -75,11 +75,11 @@ class CrashingAssistant(Assistant):
     crash_at = 3
     calls = 0
 
-    def answer(self, question: str, vendors: Any = None, history: Any = None) -> Answer:
+    def answer(self, question: str, vendors: Any = None, history: Any = None, checks: Any = None) -> Answer:
         type(self).calls += 1
         if type(self).calls >= self.crash_at:
             raise KeyboardInterrupt("simulated crash")
-        return super().answer(question, vendors=vendors, history=history)
+        return super().answer(question, vendors=vendors, history=history, checks=checks)
 
 
 class NewPromptAssistant(Assistant):
@@ -87,8 +87,8 @@ class NewPromptAssistant(Assistant):
 
     prompt_version = "answer.v99"
 
-    def answer(self, question: str, vendors: Any = None, history: Any = None) -> Answer:
-        ans = super().answer(question, vendors=vendors, history=history)
+    def answer(self, question: str, vendors: Any = None, history: Any = None, checks: Any = None) -> Answer:
+        ans = super().answer(question, vendors=vendors, history=history, checks=checks)
         ans.model["prompt"] = self.prompt_version
         return ans
 
