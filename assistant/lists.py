@@ -195,6 +195,41 @@ def enumerates(text: str) -> bool:
     return len(_SEPARATOR.split("".join(flat))) >= MIN_ENUMERATED
 
 
+# A marker of an enumeration inside a sentence: "i) … ii) … iii)", "(a) … (b)", "1) … 2)", "1° … 2°"; not a
+# marker glued to a word ("art. 6.1)", "(cf. 6.2))")
+_MARK = re.compile(r"(?<![\w.)])\(?([ivx]{1,4}|[a-h]|\d{1,2})(?:\)|°)(?=\s)", re.I)
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
+_CONJUNCTION = re.compile(r"\b(?:and|or|et|ou)\b", re.I)
+
+
+def _marker_run(text: str) -> int:
+    """The length of the run of consecutive enumeration markers that starts at the text's first one
+    ("i)", "ii)", "iii)" -> 3; "a)", "b)" -> 2); 0 when there is none."""
+    best = 0
+    for series in (_ROMAN, "abcdefgh", [str(n) for n in range(1, 21)]):
+        want, n = 0, 0
+        for m in _MARK.finditer(text):
+            tok = m.group(1).lower()
+            if want < len(series) and tok == series[want]:
+                want, n = want + 1, n + 1
+        best = max(best, n if n >= 2 else 0)
+    return best
+
+
+def enumerated_items(text: str) -> int:
+    """How many items a sentence enumerates with markers ("…si ce dernier est i) un concurrent…, ii) en
+    situation de conflit d'intérêts… ou iii) en contentieux…" -> 3); 0 for a sentence without at least two
+    consecutive markers (a run of commas is not counted: it also separates the parts of one item)."""
+    return _marker_run(text)
+
+
+def items_stated(text: str) -> int:
+    """How many items a wording states at least: its enumeration markers when it keeps them, else its
+    pieces between commas, semicolons and conjunctions ("a competitor, a conflict of interest or litigation"
+    -> 3). A generous count: it only tells a wording that dropped an enumeration's items."""
+    return max(_marker_run(text), len(_SEPARATOR.findall(text)) + len(_CONJUNCTION.findall(text)) + 1)
+
+
 def list_referred(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None, list[Span]]:
     """(introduction, items) of the list that ends right before `best` when `best` refers back to it ("Ces
     droits peuvent être exercés…" after the list of rights); (None, []) otherwise."""

@@ -23,6 +23,7 @@ class Rejection(StrEnum):
     UNSETTLED = "the wording's yes or no is not settled by the two readings of the sentence"
     MISSING_KEY_FACT = "the wording leaves out the clause's key fact (its figure or name)"
     MISSING_CASE = "the wording leaves out the case the clause is limited to"
+    MISSING_ITEMS = "the wording leaves out items the sentence enumerates"
     UNFINISHED = "the wording is unfinished (it stops mid-phrase or leaves a blank to fill in)"
     TRUNCATED = "the wording was cut off at the model's token limit"
     FIGURES = "figure(s) "  # a figure of the wording that the cited sentence does not hold (detail follows)
@@ -60,6 +61,7 @@ _NO_ANSWER = frozenset(
         Rejection.REPEATS_QUESTION,
         Rejection.MISSING_KEY_FACT,
         Rejection.MISSING_CASE,
+        Rejection.MISSING_ITEMS,
         Rejection.UNFINISHED,
         Rejection.FIGURES,
         Rejection.POLARITY,

@@ -17,6 +17,7 @@ from assistant.cases import cases_in, cases_of
 from assistant.citations import adds_nothing, check_answer, markers, says_not_found, span_citation
 from assistant.context import format_extract
 from assistant.figures import extract_numbers
+from assistant.lists import enumerated_items, is_list_question, items_stated
 from assistant.outcomes import key_phrase
 from assistant.prompts import Prompt
 from assistant.query import addresses_the_assistant, is_yes_no_question
@@ -130,6 +131,17 @@ def missing_case(text: str, question: str, spans: Sequence[Span]) -> bool:
     a rule for another case as theirs. A quoted sentence keeps it by itself."""
     asked, said = cases_in(question), cases_in(text)
     return any(case not in asked and case not in said for sp in spans for case in cases_of(sp.text))
+
+
+def missing_items(text: str, question: str, spans: Sequence[Span]) -> bool:
+    """True when the question asks for several things, a cited sentence enumerates them with markers ("i)
+    … ii) … iii)") and the wording states fewer items than it marks: "on what grounds can X refuse the
+    auditor?" answered "if the auditor has not met their requirements [1]" from a sentence listing three
+    grounds. The quoted sentence keeps them all."""
+    if not is_list_question(question):
+        return False
+    want = max((enumerated_items(" ".join(sp.text.split())) for sp in spans), default=0)
+    return want >= 2 and items_stated(text) < want
 
 
 _YES_NO = re.compile(r"^\W*(yes|no|oui|non)\b", re.I)
@@ -276,6 +288,8 @@ def wording_problem(
         return no(Rejection.MISSING_KEY_FACT)
     if missing_case(text, question, [spans[n - 1] for n in used]):
         return no(Rejection.MISSING_CASE)
+    if missing_items(text, question, [spans[n - 1] for n in used]):
+        return no(Rejection.MISSING_ITEMS)
     cited = [citations[n] for n in used]
     res = check_answer(text, cited, document_text, {sp.clause.id for sp in spans})
     if not res.ok:

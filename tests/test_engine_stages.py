@@ -767,6 +767,72 @@ def test_a_wording_keeps_the_case_its_clause_is_limited_to(
         assert reason is Rejection.MISSING_CASE and reason.states_no_answer
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "wording", "shown"),
+    [
+        # three marked grounds, none kept: the wording answers with something the sentence does not say
+        (
+            "On what grounds may Acme refuse the auditor the customer chose?",
+            "Acme may refuse the auditor if it is i) a competitor of Acme, ii) in a conflict of interest with "
+            "Acme or iii) in litigation with Acme.",
+            "Acme may refuse the auditor if it does not meet Acme's standards [1].",
+            False,
+        ),
+        # two of three kept
+        (
+            "Quels motifs permettent à Acme de refuser l'auditeur ?",
+            "Acme peut refuser l'auditeur s'il est (a) un concurrent, (b) en conflit d'intérêts ou (c) en "
+            "litige avec Acme.",
+            "Acme peut refuser un auditeur concurrent ou en conflit d'intérêts [1].",
+            False,
+        ),
+        # every item kept, without the markers, in another language
+        (
+            "On what grounds may Acme refuse the auditor the customer chose?",
+            "Acme peut refuser l'auditeur s'il est i) un concurrent, ii) en conflit d'intérêts ou iii) en litige "
+            "avec Acme.",
+            "Acme may refuse an auditor who is a competitor, in a conflict of interest, or in litigation with "
+            "it [1].",
+            True,
+        ),
+        # markers kept
+        (
+            "Which remedies may Acme offer?",
+            "Acme may 1) meet the customer, 2) ask the authority or 3) appoint an expert.",
+            "Acme may 1) meet the customer, 2) ask the authority or 3) appoint an expert [1].",
+            True,
+        ),
+        # the question asks for one thing: an enumeration in its sentence need not be repeated
+        (
+            "Can Acme refuse the auditor the customer chose?",
+            "Acme may refuse the auditor if it is i) a competitor, ii) in a conflict of interest or iii) in "
+            "litigation with Acme.",
+            "Yes, Acme may refuse the auditor in some cases [1].",
+            True,
+        ),
+        # an article number with a bracket is not an enumeration
+        (
+            "Which documents does Acme provide?",
+            "Acme provides the documents listed in art. 6.1) of the agreement.",
+            "Acme provides the documents listed in the agreement [1].",
+            True,
+        ),
+    ],
+)
+def test_a_wording_keeps_the_items_its_sentence_enumerates(
+    question: str, sentence: str, wording: str, shown: bool
+) -> None:
+    from assistant.reasons import Rejection
+    from assistant.say import wording_problem
+    from assistant.spans import Span
+
+    span = Span(clause(sentence, vendor="acme"), 0, len(sentence), sentence)
+    reason, _, _ = wording_problem(wording, question, [span], ["Acme"], lambda _d: sentence)
+    assert (reason is None) is shown, reason
+    if not shown:
+        assert reason is Rejection.MISSING_ITEMS and reason.states_no_answer
+
+
 class CutChat(LogprobChat):
     """Streams its content word by word; the last chunk carries `stop` as its finish reason (as llama.cpp and
     OpenAI-compatible servers send "length" when the token limit cut the reply)."""
