@@ -275,6 +275,7 @@ def run_lovo(
     (evals.llm_cache)."""
     from assistant.confidence import EngineConfig
     from assistant.fusion import fusion_for
+    from assistant.llm import model_name
     from assistant.rank import load_weights
     from evals.runner import attach_passages, document_languages, evaluate, git_commit, open_store
     from vectorstore.embeddings import embeddings_name, make_embeddings
@@ -388,7 +389,7 @@ def run_lovo(
         "corpus_documents": n_docs,
         "models": {
             "embeddings": name,
-            "llm": None if retrieval_only else _llm_name(run_settings, shared_llm[0]),
+            "llm": None if retrieval_only else model_name(run_settings.llm, shared_llm[0]),
         },
         "prompt": next(
             (r["ask"]["model"]["prompt"] for r in rows if (r["ask"].get("model") or {}).get("prompt")), None
@@ -442,9 +443,3 @@ def _engine_ask(
     )
     attach(engine, cache)
     return lambda question: dict(engine.answer(question).to_json())
-
-
-def _llm_name(settings: Any, llm: Any) -> str:
-    from assistant.llm import model_name
-
-    return model_name(settings.llm, llm)

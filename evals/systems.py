@@ -128,9 +128,11 @@ class DefaultSystem:
 
 
 def _llm_name(settings: Settings) -> str:
+    """The model a run names in its summary: what its answers name (Answer.model["llm"]), "extractive-fake"
+    for the offline fake as much as a GGUF's file name."""
     from assistant.llm import model_name
 
-    return "fake" if settings.llm.provider == "fake" else model_name(settings.llm)
+    return model_name(settings.llm)
 
 
 def _load_prompt(name: str) -> str:

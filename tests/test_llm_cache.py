@@ -156,6 +156,7 @@ def test_a_replayed_run_gives_the_same_answers_and_says_latency_is_not_measured(
     ]
     # the answers name the model as an uncached run's do
     assert {r["ask"]["model"]["llm"] for r in rows1 + rows2} == {"extractive-fake"}
+    assert first["config"]["models"]["llm"] == "extractive-fake"  # and so does the run's summary
     report = (tmp_path / "b" / "report.md").read_text(encoding="utf-8")
     assert "replayed from" in report and "not measurements" in report
     assert json.loads((tmp_path / "b" / "summary.json").read_text())["config"]["llm_cache"]["hits"] > 0
