@@ -757,14 +757,20 @@ def test_a_wording_keeps_the_case_its_clause_is_limited_to(
     question: str, sentence: str, wording: str, shown: bool
 ) -> None:
     from assistant.reasons import Rejection
+
+    assert_wording(question, sentence, wording, None if shown else Rejection.MISSING_CASE)
+
+
+def assert_wording(question: str, sentence: str, wording: str, rejected: Any) -> None:
+    """The wording of one invented Acme sentence is shown (`rejected` None) or rejected for that reason, one
+    that says the model stated no answer from the sentence."""
     from assistant.say import wording_problem
     from assistant.spans import Span
 
     span = Span(clause(sentence, vendor="acme"), 0, len(sentence), sentence)
     reason, _, _ = wording_problem(wording, question, [span], ["Acme"], lambda _d: sentence)
-    assert (reason is None) is shown, reason
-    if not shown:
-        assert reason is Rejection.MISSING_CASE and reason.states_no_answer
+    assert reason is rejected, reason
+    assert rejected is None or reason.states_no_answer
 
 
 @pytest.mark.parametrize(
@@ -823,14 +829,8 @@ def test_a_wording_keeps_the_items_its_sentence_enumerates(
     question: str, sentence: str, wording: str, shown: bool
 ) -> None:
     from assistant.reasons import Rejection
-    from assistant.say import wording_problem
-    from assistant.spans import Span
 
-    span = Span(clause(sentence, vendor="acme"), 0, len(sentence), sentence)
-    reason, _, _ = wording_problem(wording, question, [span], ["Acme"], lambda _d: sentence)
-    assert (reason is None) is shown, reason
-    if not shown:
-        assert reason is Rejection.MISSING_ITEMS and reason.states_no_answer
+    assert_wording(question, sentence, wording, None if shown else Rejection.MISSING_ITEMS)
 
 
 class CutChat(LogprobChat):
