@@ -120,8 +120,9 @@ class EngineConfig(BaseModel):
     accept_at: float = 0.8
     max_checks: int = 3  # candidates checked per ask at most
     # candidates checked per ask at most for a review grid cell: the grid is built in the background, once
-    # per vendor and topic, and cached, so a check costs no one a wait; its topic questions are generic ("What
-    # is the governing law?"), so the clause is more often the ranker's third sentence than a chat question's
+    # per vendor and topic, and cached, so a check costs no one a wait. On the review gold's dev cells every
+    # budget from 2 to 6 gets the same cells right; 3 is what max_checks was before the chat's was cut for
+    # latency (config/ranker.json's "selection" says so).
     grid_checks: int = 3
     row_checks: int = 2  # candidates checked per vendor row at most
     # P(yes) at which a second ask's sentence or a comparison row's sentence is accepted. Their ranker
