@@ -202,32 +202,27 @@ _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xi
 _CONJUNCTION = re.compile(r"\b(?:and|or|et|ou)\b", re.I)
 
 
-def _marker_run(text: str) -> int:
-    """The length of the run of consecutive enumeration markers that starts at the text's first one
-    ("i)", "ii)", "iii)" -> 3; "a)", "b)" -> 2); 0 when there is none."""
-    best = 0
-    for series in (_ROMAN, "abcdefgh", [str(n) for n in range(1, 21)]):
-        want, n = 0, 0
-        for m in _MARK.finditer(text):
-            tok = m.group(1).lower()
-            if want < len(series) and tok == series[want]:
-                want, n = want + 1, n + 1
-        best = max(best, n if n >= 2 else 0)
-    return best
-
-
 def enumerated_items(text: str) -> int:
     """How many items a sentence enumerates with markers ("…si ce dernier est i) un concurrent…, ii) en
-    situation de conflit d'intérêts… ou iii) en contentieux…" -> 3); 0 for a sentence without at least two
-    consecutive markers (a run of commas is not counted: it also separates the parts of one item)."""
-    return _marker_run(text)
+    situation de conflit d'intérêts… ou iii) en contentieux…" -> 3): the markers of one series (roman, letters
+    or numbers) found in order from its first one; 0 for fewer than two (a run of commas is not counted: it
+    also separates the parts of one item)."""
+    marks = [m.group(1).lower() for m in _MARK.finditer(text)]
+    best = 0
+    for series in (_ROMAN, "abcdefgh", [str(n) for n in range(1, 21)]):
+        n = 0
+        for tok in marks:
+            if n < len(series) and tok == series[n]:
+                n += 1
+        best = max(best, n if n >= 2 else 0)
+    return best
 
 
 def items_stated(text: str) -> int:
     """How many items a wording states at least: its enumeration markers when it keeps them, else its
     pieces between commas, semicolons and conjunctions ("a competitor, a conflict of interest or litigation"
     -> 3). A generous count: it only tells a wording that dropped an enumeration's items."""
-    return max(_marker_run(text), len(_SEPARATOR.findall(text)) + len(_CONJUNCTION.findall(text)) + 1)
+    return max(enumerated_items(text), len(_SEPARATOR.findall(text)) + len(_CONJUNCTION.findall(text)) + 1)
 
 
 def list_referred(best: Span, spans: Sequence[Span], text: str) -> tuple[Span | None, list[Span]]:

@@ -166,19 +166,24 @@ class Assistant:
         history: Sequence[Any] | None = None,
         checks: int | None = None,
     ) -> Answer:
-        """The verified answer (runs the stream to its end); `checks`: candidates checked per ask at most
-        (default EngineConfig.max_checks; the review grid passes EngineConfig.grid_checks)."""
-        return _last(self._run(question, vendors, history, checks=checks))
+        """The verified answer (runs the stream to its end)."""
+        return _last(self.stream(question, vendors=vendors, history=history, checks=checks))
 
     def compare(self, topic_or_question: str, vendors: Sequence[str]) -> Answer:
         """One separately found, checked and cited row per vendor (Answer.comparison)."""
         return _last(self._run(topic_or_question, vendors, None, force_rows=True))
 
     def stream(
-        self, question: str, vendors: Sequence[str] | None = None, history: Sequence[Any] | None = None
+        self,
+        question: str,
+        vendors: Sequence[str] | None = None,
+        history: Sequence[Any] | None = None,
+        checks: int | None = None,
     ) -> Iterator[StreamEvent]:
-        """Typed events (`Shown`, `Progress`) as the answer takes shape, then the final `Answer`."""
-        yield from self._run(question, vendors, history)
+        """Typed events (`Shown`, `Progress`) as the answer takes shape, then the final `Answer`; `checks`:
+        candidates checked per ask at most (default EngineConfig.max_checks; the review grid passes
+        EngineConfig.grid_checks)."""
+        yield from self._run(question, vendors, history, checks=checks)
 
     def _run(
         self,
