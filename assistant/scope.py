@@ -14,11 +14,16 @@ from assistant.vendors import Detection, VendorInfo, detect_vendors
 
 # French prepositions of several words that may open an ask ("au bout de combien de temps…")
 _LONG_PREPOSITIONS = r"au\s+bout\s+de|à\s+partir\s+de|à\s+compter\s+de|jusqu['’]à"
+# The prepositions a question word may follow ("and within how many hours", "et pendant combien de temps",
+# "and during which period"), English and French, one list for every pattern below
+_PREPOSITIONS = (
+    r"within|in|under|for|from|to|with|at|by|on|through|during|after|before|until|since|between|dans|sous|avec|"
+    rf"pour|par|de|à|en|chez|sur|pendant|durant|après|avant|depuis|entre|{_LONG_PREPOSITIONS}"
+)
 # Two asks in one question: "What is X's cap, and which court has jurisdiction?" / "… et quel tribunal …"
 # "… and within how many hours …?" / "… et dans quel délai …?": a preposition may come before the question word
 _SECOND_ASK = re.compile(
-    r"[,;]?\s+(?:and|et)\s+(?=(?:(?:within|in|under|for|from|to|with|at|by|on|dans|sous|"
-    rf"avec|pour|par|de|à|a|en|chez|sur|{_LONG_PREPOSITIONS})\s+)?(?:what|which|who|whom|where|when|how|is|are|does|do|can|quel(?:le)?s?|qui|"
+    rf"[,;]?\s+(?:and|et)\s+(?=(?:(?:{_PREPOSITIONS}|a)\s+)?(?:what|which|who|whom|where|when|how|is|are|does|do|can|quel(?:le)?s?|qui|"
     r"o[uù]|quand|comment|combien|lequel|laquelle|lesquel(?:le)?s|est-ce|peut-il|peut-elle|doit-il|doit-elle)\b)"
     # after a comma, a French inversion a few words on: "…, et Boost My Mail peut-il céder le sien ?"
     r"|,\s+(?:and|et)\s+(?=(?:[\w'’]+\s+){0,4}?[\w'’]+-(?:t-)?(?:il|elle|ils|elles|on)\b)",
@@ -43,19 +48,20 @@ _QUESTION_WORD = re.compile(
 # A question word and at most one noun after it, with its preposition: "Avec quel préavis", "By which means",
 # "Dans quel délai"; `_BARE_WH` when it is the whole of an ask, `_LEAD_WH` when it opens one.
 _WH_PHRASE = (
-    r"(?:(?:within|in|under|for|from|to|with|at|by|on|through|dans|sous|avec|pour|par|de|à|en|sur|"
-    rf"{_LONG_PREPOSITIONS})\s+)?"
-    r"(?:(?:quel(?:le)?s?|which|what)\s+[\w'’-]+|combien\s+de\s+[\w'’-]+|how|when|where|why|comment|quand|où|"
-    r"pourquoi)"
+    rf"(?:(?:{_PREPOSITIONS})\s+)?"
+    r"(?:(?:quel(?:le)?s?|which|what)\s+[\w'’-]+|combien\s+de\s+[\w'’-]+|how(?:\s+(?:long|often|much|many))?"
+    r"|when|where|why|comment|quand|où|pourquoi)"
 )
 _BARE_WH = re.compile(_WH_PHRASE, re.I)
-_LEAD_WH = re.compile(_WH_PHRASE + r"\s+", re.I)
+# the whole phrase ("after how long, can…"), and a comma after it
+_LEAD_WH = re.compile(_WH_PHRASE + r"(?![\w'’-])[\s,]+", re.I)
 # A second ask with no verb of its own: a question word, perhaps after a preposition, and up to three words
-# ("in what GDPR role?", "et avec quel préavis ?", "and under what conditions?", "and where?")
+# ("in what GDPR role?", "et avec quel préavis ?", "and under what conditions?", "and where?"); after "how
+# long" or "combien de temps", up to two ("for how long at most?", "pendant combien de temps au maximum ?")
 _ELLIPTIC_ASK = re.compile(
-    r"(?:(?:within|in|under|for|from|to|with|at|by|on|through|dans|sous|avec|pour|par|de|à|en|sur)\s+)?"
-    r"(?:(?:quel(?:le)?s?|which|what)(?:\s+[\w'’-]+){1,3}|how\s+(?:long|often|much|many)|how|when|where|why"
-    r"|comment|quand|où|pourquoi|combien(?:\s+de\s+[\w'’-]+)?)",
+    rf"(?:(?:{_PREPOSITIONS})\s+)?"
+    r"(?:(?:quel(?:le)?s?|which|what)(?:\s+[\w'’-]+){1,3}|(?:how\s+(?:long|often|much|many)"
+    r"|combien\s+de\s+[\w'’-]+)(?:\s+[\w'’-]+){0,2}|how|when|where|why|comment|quand|où|pourquoi|combien)",
     re.I,
 )
 # An auxiliary ends an open question's question-word phrase: what follows is the predicate a verbless
@@ -108,7 +114,8 @@ def split_asks(question: str) -> list[str]:
         # "Within what period and by which means must X…?"): the first ask takes the second's predicate
         lead = _LEAD_WH.match(second)
         if _BARE_WH.fullmatch(first) and lead and second[lead.end() :].strip(" ?"):
-            return [f"{first} {second[lead.end() :].strip()}", second]
+            rest = second[lead.end() :].strip()
+            return [f"{first} {rest}", f"{second[: lead.end()].rstrip(' ,')} {rest}"]
         return [first + " ?", _completed(first, second)]
     return [question]
 

@@ -410,6 +410,26 @@ def test_a_verbless_second_ask_takes_the_first_ask_s_predicate(question: str, se
             "Quel est le préavis de résiliation, et pour les contrats en cours ?",
             ["Quel est le préavis de résiliation, et pour les contrats en cours ?"],
         ),
+        # prepositions of time before the question word, and a phrase of up to two words after "how long"
+        (
+            "In which cases, and after how long, can Acme close an account?",
+            ["In which cases can Acme close an account?", "after how long can Acme close an account?"],
+        ),
+        (
+            "Does Acme keep backups, and for how long at most?",
+            ["Does Acme keep backups ?", "for how long at most does Acme keep backups ?"],
+        ),
+        (
+            "Acme peut-il conserver des logs, et pendant combien de temps au maximum ?",
+            [
+                "Acme peut-il conserver des logs ?",
+                "pendant combien de temps au maximum Acme peut-il conserver des logs ?",
+            ],
+        ),
+        (
+            "Does Acme keep backups, and during which period?",
+            ["Does Acme keep backups ?", "during which period does Acme keep backups ?"],
+        ),
     ],
 )
 def test_the_same_question_asked_for_two_cases(question: str, asks: list[str]) -> None:
