@@ -11,10 +11,22 @@ errors:
 
 A verdict is stated only when both agree, as the verdict and the sentence quoted verbatim. Otherwise the
 model's wording is shown only if it states no yes or no of its own (the 1.5B model tends to open with
-"Yes, <the question restated>" whatever the sentence says). On the gold dev split's closed questions, with each item's evidence as the sentence
-(27 items, six vendors; Intel Xeon, Qwen2.5-Coder-1.5B Q4_K_M): the negation reading is right on 25, the
-model's on 21 (read at P(yes) 0.5); with the model's reading taken only outside 0.4-0.6, the two agree on 16,
-all right, and on none of the wrongly chosen sentences seen there."""
+"Yes, <the question restated>" whatever the sentence says).
+
+Measured on the gold's closed questions with each item's evidence as the sentence (Qwen2.5-Coder-1.5B
+Q4_K_M; dev: 27 items over six vendors, AMD EPYC family 25 model 17, 2026-12-07): the negation reading is
+right on 24; the model's P(yes) orders them well (ROC AUC 0.967; test, reported only: 0.929 on 33) but its
+best single cut is under 0.5 (0.463 on dev, 0.421 on test), and a content-free sentence ("N/A") gets P(yes)
+0.07-0.19: the model leans to "no". A band of 0.4-0.5 instead of 0.4-0.6 settles more of those items (21
+right and 1 wrong against 18 and 1), but end to end on the dev split, where the engine's chosen sentence is
+not always the evidence, it settled three more closed answers: one right ("Yes." for the register of
+processing), two wrong ("Yes." before a sentence that keeps data only "pour la durée de l'utilisation du
+Service", asked whether data are kept after the contract; "Yes." before a wrongly chosen sentence). The band
+stays 0.4-0.6. Tried and not kept either: the sentence before the question in the prompt (AUC 0.856 on dev),
+"if the sentence is true, would the answer be yes or no?" (0.956 dev, 0.893 test), the content-free P(yes)
+subtracted in log-odds (contextual calibration: no better than the raw P(yes) on either split), and the
+negation reading alone unless the model strongly disagrees (on dev's wrongly chosen sentences, 5 or 6 wrong
+verdicts out of 16 against 2)"""
 
 from __future__ import annotations
 
@@ -34,7 +46,8 @@ log = logging.getLogger(__name__)
 
 # The model's reading is "yes" at P(yes) >= YES_AT, "no" at P(yes) <= NO_AT, and no reading between: a
 # sentence that does not decide the question leaves it near even odds (0.51-0.53 on the dev split's wrongly
-# chosen sentences), and "yes" is also what the negation reading says of any sentence without a negation.
+# chosen sentences), and "yes" is also what the negation reading says of any sentence without a negation;
+# a band of 0.4-0.5, nearer the model's own even odds, lost more than it gained end to end (above).
 YES_AT, NO_AT = 0.6, 0.4
 
 

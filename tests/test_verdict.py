@@ -168,6 +168,22 @@ def test_settle_needs_both_readings(p: float, expected: str | None) -> None:
     assert ("unsettled" in s.note()) is (expected is None)
 
 
+@pytest.mark.parametrize(
+    "p,expected",
+    [
+        (0.9, "yes"),
+        (YES_AT, "yes"),
+        (0.55, None),  # inside the band: the model reads neither (0.4-0.5 lost end to end: verdict.py)
+        (NO_AT, None),  # the model reads "no", the negation reading "yes"
+    ],
+)
+def test_settle_on_a_sentence_without_negation(p: float, expected: str | None) -> None:
+    question = "Le Sous-traitant peut-il fournir une preuve écrite de destruction ?"
+    sentence = "À la demande du Client, le Sous-traitant fournit une preuve écrite de destruction."
+    s = settle(Reading(p), question, sentence, "Acme")
+    assert s.negation == "yes" and s.verdict == expected
+
+
 def test_settle_without_reader_or_with_a_failing_one() -> None:
     assert settle(None, QUESTION, SENTENCE, "Acme") == Settled("no", "no")
     failed = settle(Reading(None), QUESTION, SENTENCE, "Acme")
