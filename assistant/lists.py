@@ -199,6 +199,7 @@ def enumerates(text: str) -> bool:
 # marker glued to a word ("art. 6.1)", "(cf. 6.2))")
 _MARK = re.compile(r"(?<![\w.)])\(?([ivx]{1,4}|[a-h]|\d{1,2})(?:\)|°)(?=\s)", re.I)
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
+_SERIES = (_ROMAN, tuple("abcdefgh"), tuple(str(n) for n in range(1, 21)))  # the marker series, in order
 _CONJUNCTION = re.compile(r"\b(?:and|or|et|ou)\b", re.I)
 
 
@@ -209,7 +210,7 @@ def enumerated_items(text: str) -> int:
     also separates the parts of one item)."""
     marks = [m.group(1).lower() for m in _MARK.finditer(text)]
     best = 0
-    for series in (_ROMAN, "abcdefgh", [str(n) for n in range(1, 21)]):
+    for series in _SERIES:
         n = 0
         for tok in marks:
             if n < len(series) and tok == series[n]:

@@ -140,7 +140,7 @@ def missing_items(text: str, question: str, spans: Sequence[Span]) -> bool:
     grounds. The quoted sentence keeps them all."""
     if not is_list_question(question):
         return False
-    want = max((enumerated_items(" ".join(sp.text.split())) for sp in spans), default=0)
+    want = max((enumerated_items(sp.text) for sp in spans), default=0)
     return want >= 2 and items_stated(text) < want
 
 
