@@ -276,3 +276,38 @@ def _lines(spans: Sequence[Span], text: str) -> list[Span]:
         else:
             out.append(sp)
     return out
+
+
+def governing_words(item: Span, text: str) -> str | None:
+    """The words an enumerated item completes, which decide what it says: "Le Client ne doit pas" for "(iv)
+    utiliser la Solution pour … stocker des numéros de carte…" (the words before the first marker of the
+    item's series, in the sentence on the item's line that holds both), or "Customer shall not:" for "-
+    resell the Service" (the line ending with ":" above the list the item stands in, with only items, and a
+    blank line after it, between). None when the span is no item or holds those words already. `text` is
+    the item's document."""
+    m = _MARK.match(item.text)
+    series = next((s for s in _SERIES if m.group(1).lower() in s), None) if m is not None else None
+    if m is not None and series is not None:
+        before = text[text.rfind("\n", 0, item.start) + 1 : item.start]
+        if m.group(1).lower() == series[0]:
+            end: int | None = len(before)
+        else:
+            firsts = [k for k in _MARK.finditer(before) if k.group(1).lower() == series[0]]
+            end = firsts[-1].start() if firsts else None
+        if end is not None:
+            head = re.split(r"(?<=[.!?;])\s+", before[:end].rstrip())[-1].strip()
+            if head:
+                return head
+    if not is_list_item(item.text) or text[text.rfind("\n", 0, item.start) + 1 : item.start].strip():
+        return None
+    blank = False  # one blank line may stand between two items, or after the introduction
+    for line in reversed(text[: text.rfind("\n", 0, item.start) + 1].split("\n")[-(2 * MAX_ITEMS) : -1]):
+        if not line.strip():
+            if blank:
+                return None
+            blank = True
+        elif is_list_item(line):
+            blank = False
+        else:
+            return line.strip() if line.rstrip().endswith(":") else None
+    return None

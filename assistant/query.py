@@ -58,10 +58,9 @@ AUXILIARIES = (
 )
 # A closed question: an auxiliary first ("Can…", "Does…", "Est-ce que…", "Peut-on…") or a French inversion
 # ("Le Prestataire peut-il…", "Boost My Mail a-t-il…").
+_CLOSED_START = rf"^\W*(?:(?:{'|'.join(AUXILIARIES)})\b|est-ce\s+qu|peut-on\b|doit-on\b)"
 _YES_NO_QUESTION = re.compile(
-    rf"^\W*(?:(?:{'|'.join(AUXILIARIES)})"
-    r"\b|est-ce\s+qu|peut-on\b|doit-on\b)"
-    r"|\b\w+-t-(?:il|elle|on|ils|elles)\b|\b\w{2,}-(?:il|elle|ils|elles|on|je|nous|vous)\b",
+    _CLOSED_START + r"|\b\w+-t-(?:il|elle|on|ils|elles)\b|\b\w{2,}-(?:il|elle|ils|elles|on|je|nous|vous)\b",
     re.I,
 )
 # An interrogative word: before a French inversion, it makes the question an open one ("Sous quel délai
@@ -107,11 +106,32 @@ def _asks_before(before: str) -> bool:
     return False
 
 
+# Where a statement of context may end before the question proper ("We are restructuring our group: can we
+# move the contract…?", "Nous changeons d'hébergeur. Est-ce que…"): a colon, semicolon or full stop and a space
+# ("?" is not one: "What is X? Can Y?" asks twice)
+_CONTEXT_END = re.compile(r"[:;.]\s+")
+# An opening that only a closed question has: an English auxiliary, "est-ce que", "peut-on", "doit-on"
+_CLOSED_OPENING = re.compile(_CLOSED_START, re.I)
+
+
+def question_proper(question: str) -> str:
+    """The question without what the user says before it: a statement of context ending in a colon, a
+    semicolon or a full stop ("We are restructuring our group: can we move…?" -> "can we move…?") when what
+    follows opens as a closed question does, then a condition ("If I cancel mid-month, is…?" -> "is…?")."""
+    question = question.strip()
+    for m in _CONTEXT_END.finditer(question):
+        tail = question[m.end() :]
+        if _CLOSED_OPENING.match(tail):
+            question = tail
+            break
+    return _LEADING_CONDITION.sub("", question, count=1)
+
+
 def is_yes_no_question(question: str) -> bool:
     """A question answered by yes or no ("Can Boost My Mail change its prices?", "Le Prestataire peut-il
-    sous-traiter ?", "If I cancel mid-month, is the unused time refunded?"), not an open one with an
-    inversion ("Sous quel délai Humanlinker notifie-t-il… ?")."""
-    question = _LEADING_CONDITION.sub("", question.strip(), count=1)
+    sous-traiter ?", "If I cancel mid-month, is the unused time refunded?", "We are restructuring: can we
+    move the contract?"), not an open one with an inversion ("Sous quel délai Humanlinker notifie-t-il… ?")."""
+    question = question_proper(question)
     m = _YES_NO_QUESTION.search(question)
     if m is None:
         return False

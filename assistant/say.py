@@ -20,7 +20,7 @@ from assistant.figures import extract_numbers
 from assistant.lists import enumerated_items, is_list_question, items_stated
 from assistant.outcomes import key_phrase
 from assistant.prompts import Prompt
-from assistant.query import addresses_the_assistant, is_yes_no_question
+from assistant.query import addresses_the_assistant, is_yes_no_question, question_proper
 from assistant.rank import question_types
 from assistant.reasons import Rejection
 from assistant.spans import Span
@@ -200,6 +200,7 @@ def negation_verdict(question: str, sentence: str) -> str:
     question's parity, else "no". The sentence's "without …"/"sans …" count only when the question has one:
     otherwise they tell how the act is done ("shall notify Customer without undue delay", "may terminate
     without notice"), not whether it is."""
+    question = question_proper(question)  # "We don't want X: can it Y?" asks whether it can Y
     asks_without = _WITHOUT.search(question) is not None
     return "yes" if (negations(question) - negations(sentence, asks_without)) % 2 == 0 else "no"
 

@@ -16,7 +16,14 @@ from assistant.confidence import EngineConfig, refuses, score_checked, weight_no
 from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
 from assistant.figures.asked import asked_kinds
-from assistant.lists import MAX_ITEMS, enumeration_after, is_list_question, list_referred, list_run
+from assistant.lists import (
+    MAX_ITEMS,
+    enumeration_after,
+    governing_words,
+    is_list_question,
+    list_referred,
+    list_run,
+)
 from assistant.outcomes import marked_quote, one_quote
 from assistant.parts import Parts
 from assistant.rank import Candidate, question_types
@@ -25,7 +32,7 @@ from assistant.say import Said, is_yes_no_question, say
 from assistant.spans import Span, split_clause
 from assistant.texts import reason_text, t
 from assistant.turn import Turn, fmt_conf
-from assistant.verdict import settle, stated, unsettled
+from assistant.verdict import read_with, settle, stated, unsettled
 from core.types import Citation, WarningCode
 
 # each ask of the question with its ranked candidates
@@ -289,10 +296,12 @@ def word(
         # a closed question's verdict first: the sentence's check left most of this prompt in the KV cache
         closed = is_yes_no_question(ask)
         if closed:
-            settled = settle(parts.verdict_checker, ask, corpus.readable(span), span.clause.vendor_name)
+            lead = governing_words(span, corpus.document_text(span.clause.document, span.clause.doc_sha256))
+            reading = read_with(lead, corpus.readable(span))
+            settled = settle(parts.verdict_checker, ask, reading, span.clause.vendor_name)
             turn.answer.warn(WarningCode.VERDICT, settled.note())
             if settled.verdict:  # the verdict and the sentence that decides it: no wording to ask for
-                out.append(stated(settled.verdict, span, question_types(ask), turn.lang))
+                out.append(stated(settled.verdict, span, question_types(ask), turn.lang, lead))
                 continue
         said = say(
             parts.llm,

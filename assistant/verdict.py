@@ -9,9 +9,11 @@ errors:
   (the engine prompt's `verdict` section), read as P(yes) from its first token; it is wrong on long
   conditional sentences, and leans to "no".
 
-A verdict is stated only when both agree, as the verdict and the sentence quoted verbatim. Otherwise the
-model's wording is shown only if it states no yes or no of its own (the 1.5B model tends to open with
-"Yes, <the question restated>" whatever the sentence says).
+Both read an item of an enumeration after the words it completes ("Le Client ne doit pas […] (iv) utiliser
+la Solution pour stocker des numéros de carte…": `read_with`, `lists.governing_words`). A verdict is stated
+only when both agree, as the verdict and the sentence quoted verbatim. Otherwise the model's wording is shown
+only if it states no yes or no of its own (the 1.5B model tends to open with "Yes, <the question restated>"
+whatever the sentence says).
 
 Measured on the gold's closed questions with each item's evidence as the sentence (Qwen2.5-Coder-1.5B
 Q4_K_M; dev: 27 items over six vendors, AMD EPYC family 25 model 17, 2026-12-07): the negation reading is
@@ -82,12 +84,21 @@ def settle(checker: Checker | None, question: str, sentence: str, label: str) ->
     return Settled(by_negation if by_model == by_negation else None, by_negation, p)
 
 
-def stated(verdict: str, span: Span, types: Sequence[str], lang: str) -> Said:
+def read_with(lead: str | None, sentence: str) -> str:
+    """What the readings of a closed question read: the sentence, after the words it completes when it is an
+    item of an enumeration (lists.governing_words: "Le Client ne doit pas […] (iv) utiliser la Solution
+    pour … stocker des numéros de carte…"; the item alone reads as allowed)."""
+    return sentence if not lead else f"{lead} […] {sentence}"
+
+
+def stated(verdict: str, span: Span, types: Sequence[str], lang: str, lead: str | None = None) -> Said:
     """The answer to a closed question whose verdict is settled: the verdict, then the sentence that decides
-    it quoted verbatim ("No. «…» [1]"). No wording is asked for: the small model's restatement of a closed
-    question is the question with "Yes" before it, which can only lose what the sentence says ("we recommend
-    two-factor authentication" read as "mandatory")."""
-    text = f"{t(lang, verdict)} {marked_quote(span.text, types)} [1]"
+    it quoted verbatim ("No. «…» [1]"), after the words it completes when it is an item of an enumeration
+    ("No. «Le Client ne doit pas […] (iv) utiliser…» [1]", the elision marked as a legal quote marks it).
+    No wording is asked for: the small model's restatement of a closed question is the question with "Yes"
+    before it, which can only lose what the sentence says ("we recommend two-factor authentication" read as
+    "mandatory")."""
+    text = f"{t(lang, verdict)} {marked_quote(read_with(lead, span.text), types)} [1]"
     return Said(text=text, citations=[span_citation(1, span)], verdict=verdict)
 
 

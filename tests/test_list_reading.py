@@ -12,6 +12,7 @@ from assistant import Assistant
 from assistant.lists import (
     enumerates,
     enumeration_after,
+    governing_words,
     is_list_question,
     list_referred,
     list_run,
@@ -169,3 +170,40 @@ def test_a_list_question_whose_sentence_refers_back_quotes_the_list(built) -> No
     assert llm.calls == []
     for c in ans.citations:
         assert store.document_text(c.document)[c.start : c.end] == c.quote
+
+
+LONG_ITEM = (
+    "transmettre, collecter, stocker ou traiter des données sensibles soumises à une réglementation " * 3
+)
+PROHIBITIONS = (
+    "Le Client ne doit pas (i) revendre le Service à un tiers ou le mettre à la disposition d'un tiers "
+    "autrement que par les interfaces prévues à cet effet ; (ii) tenter d'obtenir un accès non autorisé au "
+    "Service ni à ses systèmes ; (iii) contourner les mesures de sécurité du Service ; (iv) utiliser le "
+    f"Service pour {LONG_ITEM.strip()} ; ou (v) copier le Service.\n"
+)
+LINE_LIST = (
+    "Customer shall not:\n"
+    "- resell or sublicense the Service to any third party;\n"
+    "- use the Service to store payment card numbers;\n"
+    "- reverse engineer the Service.\n\n"
+    "The provider may audit Customer's use of the Service once a year.\n"
+)
+
+
+def test_an_item_split_from_its_sentence_keeps_the_words_it_completes() -> None:
+    spans = _spans(PROHIBITIONS)
+    item = _at(spans, "(iv)")  # the sentence is too long for one span: split at its markers
+    assert governing_words(item, PROHIBITIONS) == "Le Client ne doit pas"
+    assert governing_words(spans[0], PROHIBITIONS) is None  # the span holds them already
+
+
+def test_an_item_of_a_line_list_keeps_its_introduction() -> None:
+    spans = _spans(LINE_LIST)
+    assert governing_words(_at(spans, "- use"), LINE_LIST) == "Customer shall not:"
+    assert governing_words(_at(spans, "The provider"), LINE_LIST) is None  # no item
+
+
+def test_an_item_after_a_paragraph_has_no_governing_words() -> None:
+    text = "The provider hosts the data in France.\n- backups are encrypted;\n- logs are kept a year.\n"
+    spans = _spans(text)
+    assert governing_words(_at(spans, "- backups"), text) is None

@@ -15,7 +15,7 @@ from assistant.check import Verdict
 from assistant.reasons import Rejection
 from assistant.say import Said, is_yes_no_question, negation_verdict
 from assistant.spans import Span
-from assistant.verdict import NO_AT, YES_AT, Settled, settle, stated, unsettled
+from assistant.verdict import NO_AT, YES_AT, Settled, read_with, settle, stated, unsettled
 from core.types import Clause, WarningCode
 
 SENTENCE = "Le Sous-traitant n’est pas autorisé à prendre en charge les notifications de violation."
@@ -77,6 +77,12 @@ class Reading:
         ("Un employé qui accède à tort aux données est-il sanctionné ?", True),
         ("À qui le client doit-il adresser sa demande ?", False),
         ("Pour les clients de l'UE, quel droit s'applique-t-il ?", False),
+        # a statement of context first: the question proper follows its colon or full stop
+        ("We are restructuring our group: can we move the contract to a sister company?", True),
+        ("Nous changeons d'hébergeur. Est-ce que nos données seront supprimées ?", True),
+        ("Our data is in France; does the provider ever move it abroad?", True),
+        ("We use the free plan: what is the liability cap?", False),
+        ("What is the notice period? Can it be shortened?", False),  # two questions: "?" ends no context
     ],
 )
 def test_closed_questions(question: str, closed: bool) -> None:
@@ -144,6 +150,12 @@ def test_closed_questions(question: str, closed: bool) -> None:
         ("Can the vendor terminate without notice?", "The vendor may not terminate without notice.", "no"),
         ("Peut-il sous-traiter sans accord ?", "Il ne peut pas sous-traiter sans accord écrit.", "no"),
         ("Can the vendor terminate at will?", "The vendor may not terminate without cause.", "no"),
+        # what the user says before the question does not negate it
+        (
+            "We don't want our data in the US: can the vendor host it in the EU?",
+            "The vendor can host the data in the EU.",
+            "yes",
+        ),
     ],
 )
 def test_negation_reading(question: str, sentence: str, verdict: str) -> None:
@@ -196,6 +208,21 @@ def test_a_settled_verdict_is_stated_with_the_sentence_quoted() -> None:
     assert out.text.startswith("Non. «") and out.text.endswith("[1]") and out.reason is None
     assert [c.quote for c in out.citations] == [SENTENCE] and out.citations[0].start == sp.start
     assert stated("yes", sp, [], "en").text.startswith("Yes. «")
+
+
+def test_an_item_is_read_and_quoted_after_the_words_it_completes() -> None:
+    # "(iv) utiliser la Solution pour stocker…" alone reads as allowed; under "Le Client ne doit pas" it is not
+    question = "Pouvons-nous stocker des numéros de carte bancaire dans la Solution ?"
+    item = "(iv) utiliser la Solution pour stocker des numéros de carte bancaire ;"
+    assert settle(None, question, item, "Acme").verdict == "yes"
+    reading = read_with("Le Client ne doit pas", item)
+    assert reading == "Le Client ne doit pas […] " + item
+    assert settle(None, question, reading, "Acme").verdict == "no"
+    sp = span()
+    out = stated("no", sp, [], "fr", lead="Le Client ne doit pas")
+    assert out.text.startswith("Non. « Le Client ne doit pas […] ") and out.text.endswith("» [1]")
+    assert [c.quote for c in out.citations] == [SENTENCE]  # the citation is the item, verbatim
+    assert read_with(None, item) == item
 
 
 def test_without_a_settled_verdict_a_wording_s_yes_or_no_is_rejected() -> None:
