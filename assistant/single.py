@@ -90,6 +90,12 @@ def answer_single(
         yield from turn.finish()
         return
     p_unanswered = engine.p_unanswerable(a.signals)
+    if p_unanswered is not None and p_unanswered >= engine.abstain_unanswerable_at:
+        later = answered_later(engine, chosen)
+        if later:  # the first ask is one the documents do not answer; a later ask's answer passes every gate
+            chosen, conf = later, later[0].conf
+            a.signals = dict(later[0].signals)
+            p_unanswered = engine.p_unanswerable(a.signals)
     if p_unanswered is not None:
         a.signals["p_unanswerable"] = round(p_unanswered, 4)
         if p_unanswered >= engine.abstain_unanswerable_at:
@@ -144,6 +150,17 @@ def answered_asks(engine: EngineConfig, chosen: Sequence[Checked]) -> list[Check
     if later[0].verdict and later[0].conf >= engine.abstain_below:
         return later
     return first
+
+
+def answered_later(engine: EngineConfig, chosen: Sequence[Checked]) -> list[Checked]:
+    """When the unanswerable gate stops the first ask's answer, the later asks' answers if the first of them
+    passes the confidence threshold and the gate on its own signals (the first ask then being one the
+    documents are silent on, as when its answer fails the confidence threshold: answered_asks); else []."""
+    later = list(chosen[1:])
+    if not later or not later[0].verdict or later[0].conf < engine.abstain_below:
+        return []
+    p = engine.p_unanswerable(later[0].signals)
+    return later if p is not None and p < engine.abstain_unanswerable_at else []
 
 
 def note_silent_asks(turn: Turn, asks: Sequence[str], chosen: Sequence[Checked]) -> None:

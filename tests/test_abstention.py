@@ -3,6 +3,7 @@ out-of-corpus requests; and what is shown when the model's wording cannot be ver
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any
 
@@ -798,3 +799,37 @@ def test_a_refused_sentence_does_not_stop_the_checks() -> None:
         len(check_candidates(lambda: checker, what, cands, 3, 0.5, refused=partial(refuses, what)).verdicts)
         == 1
     )
+
+
+def test_a_later_ask_answers_alone_when_the_gate_stops_the_first() -> None:
+    """The unanswerable gate stops the first ask's answer: a later ask's answer that passes the confidence
+    threshold and the gate on its own signals answers alone (the first ask is then named as silent); one
+    that fails either does not."""
+    from assistant.check import Checked, Verdict
+    from assistant.rank import Candidate
+    from assistant.single import answered_later
+    from assistant.spans import split_clause
+
+    sents = split_clause(
+        one_clause(
+            "The initial term of the contract is one year. Either party may terminate it on thirty days' notice.",
+            "Term",
+        )
+    )
+    engine = EngineConfig(
+        abstain_below=0.4,
+        unanswerable_weights=[0.0, -1.0],
+        unanswerable_inputs=["bias", "p_yes_logit"],
+        abstain_unanswerable_at=0.5,
+    )
+
+    def checked(i: int, p: float, conf: float) -> Checked:
+        logit = math.log(p / (1 - p))
+        return Checked(Candidate(sents[i], ()), Verdict(p, True), conf, f"ask {i}", {"p_yes_logit": logit})
+
+    first = checked(0, 0.3, 0.45)  # P(unanswerable) 0.7: the gate stops it
+    assert engine.p_unanswerable(first.signals) >= engine.abstain_unanswerable_at
+    assert answered_later(engine, [first, checked(1, 0.8, 0.8)])[0].ask == "ask 1"
+    assert answered_later(engine, [first, checked(1, 0.45, 0.6)]) == []  # the gate stops it too
+    assert answered_later(engine, [first, checked(1, 0.8, 0.3)]) == []  # under the confidence threshold
+    assert answered_later(engine, [first]) == []
