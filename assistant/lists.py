@@ -311,3 +311,10 @@ def governing_words(item: Span, text: str) -> str | None:
         else:
             return line.strip() if line.rstrip().endswith(":") else None
     return None
+
+
+def read_with(lead: str | None, sentence: str) -> str:
+    """The sentence as it reads after the words it completes, when it is an item of an enumeration
+    (governing_words: "Le Client ne doit pas […] (iv) utiliser la Solution pour … stocker des numéros de
+    carte…"; the item alone reads as allowed), the elision marked as a legal quote marks it."""
+    return sentence if not lead else f"{lead} […] {sentence}"

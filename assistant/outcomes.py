@@ -4,9 +4,10 @@ its key phrase in bold), abstentions with the closest clause, and the key phrase
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from assistant.figures import figure_spans
+from assistant.lists import read_with
 from assistant.places import PLACE_ADDRESS, PLACE_AREAS, PLACE_WORDS, place_names
 from assistant.rank import LAW, MONEY, NAMES, PERCENT
 from assistant.spans import Span
@@ -96,10 +97,17 @@ def quoted(text: str) -> str:
     return f"« {' '.join(text.split())} »"
 
 
-def one_quote(spans: Sequence[Span], types: Sequence[str], vendor_prefix: bool = False) -> str:
-    """The answer that quotes the checked sentence(s): one line each, key phrase in bold, cited [n]."""
+def one_quote(
+    spans: Sequence[Span],
+    types: Sequence[str],
+    vendor_prefix: bool = False,
+    leads: Mapping[tuple[str, int, int], str] | None = None,
+) -> str:
+    """The answer that quotes the checked sentence(s): one line each, key phrase in bold, cited [n]; an item
+    of an enumeration after the words it completes (`leads`, by span key: lists.governing_words)."""
     lines = []
     for i, sp in enumerate(spans, 1):
         who = f"{sp.clause.vendor_name}: " if vendor_prefix else ""
-        lines.append(f"{who}{marked_quote(sp.text, types)} [{i}]")
+        text = read_with((leads or {}).get(sp.key), sp.text)
+        lines.append(f"{who}{marked_quote(text, types)} [{i}]")
     return "\n".join(lines)

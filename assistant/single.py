@@ -23,6 +23,7 @@ from assistant.lists import (
     is_list_question,
     list_referred,
     list_run,
+    read_with,
 )
 from assistant.outcomes import marked_quote, one_quote
 from assistant.parts import Parts
@@ -32,7 +33,7 @@ from assistant.say import Said, is_yes_no_question, say
 from assistant.spans import Span, split_clause
 from assistant.texts import reason_text, t
 from assistant.turn import Turn, fmt_conf
-from assistant.verdict import read_with, settle, stated, unsettled
+from assistant.verdict import settle, stated, unsettled
 from core.types import Citation, WarningCode
 
 # each ask of the question with its ranked candidates
@@ -121,10 +122,9 @@ def answer_single(
             yield from turn.finish()
             return
     listed = ask_lists(turn, parts, corpus, per_ask, chosen, types, best_dense) if len(chosen) > 1 else {}
-    yield Shown(one_quote(spans, types), "checked", _cites(spans))
+    turn.leads = leads_of(corpus, spans)  # reads the documents the wording's checks read too
+    yield Shown(one_quote(spans, types, leads=turn.leads), "checked", _cites(spans))
     yield Progress("say", "writing the answer")
-    for sp in spans:
-        corpus.document_text(sp.clause.document, sp.clause.doc_sha256)
     if listed:
         rest = [c for i, c in enumerate(chosen) if i not in listed]
         answer_with_lists(turn, chosen, listed, word(turn, parts, corpus, question, rest, by_ask=True), types)
@@ -150,6 +150,19 @@ def answered_asks(engine: EngineConfig, chosen: Sequence[Checked]) -> list[Check
     if later[0].verdict and later[0].conf >= engine.abstain_below:
         return later
     return first
+
+
+def leads_of(corpus: CorpusView, spans: Sequence[Span]) -> dict[tuple[str, int, int], str]:
+    """The words each span completes, by span key, for the spans that are items of an enumeration
+    (lists.governing_words): "(iv) utiliser la Solution pour … stocker des numéros de carte…" alone reads as
+    allowed, and the model restated it as "Aura Digital states that it will use the Solution to … store
+    credit card numbers" until it was shown after "Le Client ne doit pas"."""
+    out = {}
+    for sp in spans:
+        lead = governing_words(sp, corpus.document_text(sp.clause.document, sp.clause.doc_sha256))
+        if lead:
+            out[sp.key] = lead
+    return out
 
 
 def answered_later(engine: EngineConfig, chosen: Sequence[Checked]) -> list[Checked]:
@@ -313,7 +326,7 @@ def word(
         # a closed question's verdict first: the sentence's check left most of this prompt in the KV cache
         closed = is_yes_no_question(ask)
         if closed:
-            lead = governing_words(span, corpus.document_text(span.clause.document, span.clause.doc_sha256))
+            lead = turn.leads.get(span.key)
             reading = read_with(lead, corpus.readable(span))
             settled = settle(parts.verdict_checker, ask, reading, span.clause.vendor_name)
             turn.answer.warn(WarningCode.VERDICT, settled.note())
@@ -328,7 +341,7 @@ def word(
             turn.lang,
             corpus.text_of,
             max_tokens=min(parts.settings.llm.max_tokens, 120),
-            readable=corpus.readable,
+            readable=lambda sp: read_with(turn.leads.get(sp.key), corpus.readable(sp)),
         )
         if said.first_token_ms is not None and "llm_first_token" not in turn.timings:
             turn.timings["llm_first_token"] = (tg - turn.t0) * 1000 + said.first_token_ms
@@ -361,7 +374,9 @@ def conclude(
     a.citations = _cites(spans)
     a.abstained = False
     pieces = [
-        renumber_one(s.text, i) if s.text else one_quote([c.cand.span], types).replace(" [1]", f" [{i}]")
+        renumber_one(s.text, i)
+        if s.text
+        else one_quote([c.cand.span], types, leads=turn.leads).replace(" [1]", f" [{i}]")
         for i, (s, c) in enumerate(zip(said, chosen, strict=False), 1)
     ]
     rejected = [s for s in said if not s.text]
@@ -383,7 +398,7 @@ def conclude(
         note = f"confidence {conf:.2f} < {engine.abstain_unworded_below} and no answer stated: "
         turn.abstain(spans[0], who, why, note + rejected[0].failure, conf)
     else:
-        a.answer, a.mode = one_quote(spans, types), "extractive"
+        a.answer, a.mode = one_quote(spans, types, leads=turn.leads), "extractive"
         a.explanation = t(lang, "why_quoted", conf=conf_txt, reason=reason_text(rejected[0].reason, lang))
         a.warn(WarningCode.WORDING_REJECTED, f"wording rejected: {rejected[0].failure}")
 
@@ -636,7 +651,7 @@ def answer_with_lists(
             lines.append(renumber_one(s.text, n))
             worded += 1
         else:
-            lines.append(one_quote([c.cand.span], types).replace(" [1]", f" [{n}]"))
+            lines.append(one_quote([c.cand.span], types, leads=turn.leads).replace(" [1]", f" [{n}]"))
             why = s.failure if s is not None else "no wording"
             a.warn(WarningCode.WORDING_REJECTED, f"wording rejected for one ask: {why}")
         spans.append(c.cand.span)

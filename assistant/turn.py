@@ -32,6 +32,10 @@ class Turn:
     # candidates checked per ask at most for this question; None: EngineConfig.max_checks (the review grid,
     # computed in the background, asks for EngineConfig.grid_checks)
     checks: int | None = None
+    # the words each answering sentence completes when it is an item of an enumeration, by span key
+    # (lists.governing_words: "Le Client ne doit pas" before "(iv) utiliser la Solution pour…"): read with it
+    # by the verdict and the wording, quoted with it
+    leads: dict[tuple[str, int, int], str] = field(default_factory=dict)
 
     def who(self, vendors: Sequence[str]) -> str:
         """Whose documents were searched, for the reader ("Humanlinker's documents", "The documents in the

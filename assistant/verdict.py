@@ -10,10 +10,10 @@ errors:
   conditional sentences, and leans to "no".
 
 Both read an item of an enumeration after the words it completes ("Le Client ne doit pas […] (iv) utiliser
-la Solution pour stocker des numéros de carte…": `read_with`, `lists.governing_words`). A verdict is stated
-only when both agree, as the verdict and the sentence quoted verbatim. Otherwise the model's wording is shown
-only if it states no yes or no of its own (the 1.5B model tends to open with "Yes, <the question restated>"
-whatever the sentence says).
+la Solution pour stocker des numéros de carte…": `lists.governing_words`, `lists.read_with`). A verdict is
+stated only when both agree, as the verdict and the sentence quoted verbatim. Otherwise the model's wording is
+shown only if it states no yes or no of its own (the 1.5B model tends to open with "Yes, <the question
+restated>" whatever the sentence says).
 
 Measured on the gold's closed questions with each item's evidence as the sentence (Qwen2.5-Coder-1.5B
 Q4_K_M; dev: 27 items over six vendors, AMD EPYC family 25 model 17, 2026-12-07): the negation reading is
@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 
 from assistant.check import Checker
 from assistant.citations import span_citation
+from assistant.lists import read_with
 from assistant.outcomes import marked_quote
 from assistant.reasons import Rejection
 from assistant.say import Said, negation_verdict, yes_no
@@ -82,13 +83,6 @@ def settle(checker: Checker | None, question: str, sentence: str, label: str) ->
         return Settled(None, by_negation)
     by_model = "yes" if p >= YES_AT else "no" if p <= NO_AT else None
     return Settled(by_negation if by_model == by_negation else None, by_negation, p)
-
-
-def read_with(lead: str | None, sentence: str) -> str:
-    """What the readings of a closed question read: the sentence, after the words it completes when it is an
-    item of an enumeration (lists.governing_words: "Le Client ne doit pas […] (iv) utiliser la Solution
-    pour … stocker des numéros de carte…"; the item alone reads as allowed)."""
-    return sentence if not lead else f"{lead} […] {sentence}"
 
 
 def stated(verdict: str, span: Span, types: Sequence[str], lang: str, lead: str | None = None) -> Said:

@@ -12,10 +12,12 @@ from assistant_fakes import FakeChecker, ScriptedChat, build_store
 
 from assistant import Assistant
 from assistant.check import Verdict
+from assistant.lists import read_with
+from assistant.outcomes import one_quote
 from assistant.reasons import Rejection
 from assistant.say import Said, is_yes_no_question, negation_verdict
 from assistant.spans import Span
-from assistant.verdict import NO_AT, YES_AT, Settled, read_with, settle, stated, unsettled
+from assistant.verdict import NO_AT, YES_AT, Settled, settle, stated, unsettled
 from core.types import Clause, WarningCode
 
 SENTENCE = "Le Sous-traitant n’est pas autorisé à prendre en charge les notifications de violation."
@@ -223,6 +225,9 @@ def test_an_item_is_read_and_quoted_after_the_words_it_completes() -> None:
     assert out.text.startswith("Non. « Le Client ne doit pas […] ") and out.text.endswith("» [1]")
     assert [c.quote for c in out.citations] == [SENTENCE]  # the citation is the item, verbatim
     assert read_with(None, item) == item
+    # a quoted answer (no wording) quotes it so too
+    assert one_quote([sp], [], leads={sp.key: "Le Client ne doit pas"}).startswith("« Le Client ne doit pas […] ")
+    assert one_quote([sp], [], leads={}) == one_quote([sp], [])
 
 
 def test_without_a_settled_verdict_a_wording_s_yes_or_no_is_rejected() -> None:
@@ -272,3 +277,48 @@ def test_engine_states_a_verdict_only_when_both_readings_agree(built: Any, p_ver
         assert "deux lectures" in ans.explanation  # the reader is told how the verdict was reached
     else:  # the readings disagree: the wording's "yes" is rejected, the sentence is quoted
         assert ans.mode == "extractive" and not ans.answer.startswith("Non") and not llm.replies
+
+
+CARDS = "numéros de carte de crédit"
+
+
+def test_an_item_of_a_prohibition_is_worded_and_read_after_its_governing_words(built: Any) -> None:
+    """Aura Digital's "Le Client ne doit pas (i) … (iv) utiliser la Solution pour … stocker des numéros de
+    carte de crédit…" is split at its markers: the item alone reads as allowed (the 1.5B model restated it
+    as "Aura Digital states that it will use the Solution to … store credit card numbers"). The wording is
+    asked of it after "Le Client ne doit pas", and a closed question's readings read it so too."""
+    settings, store, emb = built
+    llm = ScriptedChat(
+        replies=["Le Client ne doit pas stocker de numéros de carte de crédit dans la Solution [1]."]
+    )
+    asst = Assistant(
+        settings, store=store, embeddings=emb, llm=llm, checker=FakeChecker([(CARDS, 0.95)]), min_dense=0.0
+    )
+    ans = asst.answer(
+        "Que dit le contrat sur l'utilisation de la Solution pour stocker des numéros de carte de crédit ou de "
+        "débit et des informations de compte bancaire personnel ?",
+        vendors=["aura-digital"],
+    )
+    assert not ans.abstained and ans.citations[0].quote.startswith("(iv) utiliser la Solution"), ans.warnings
+    prompt = "\n".join(str(m.content) for m in llm.calls[-1])
+    assert "Le Client ne doit pas […] (iv) utiliser la Solution" in prompt
+    assert ans.mode == "generated" and ans.answer.startswith("Le Client ne doit pas")
+
+    reader = Reading(0.1)
+    closed = Assistant(
+        settings,
+        store=store,
+        embeddings=emb,
+        llm=ScriptedChat(replies=[]),
+        checker=FakeChecker([(CARDS, 0.95)]),
+        verdict_checker=reader,
+        min_dense=0.0,
+    ).answer(
+        "Le Client peut-il stocker des numéros de carte de crédit dans la Solution ?",
+        vendors=["aura-digital"],
+    )
+    assert reader.calls and reader.calls[0][1].startswith("Le Client ne doit pas […] (iv)")
+    assert closed.answer.startswith("Non. « Le Client ne doit pas […] (iv) utiliser la Solution"), (
+        closed.answer
+    )
+    assert closed.citations[0].quote.startswith("(iv) utiliser")  # the citation is the item, verbatim
