@@ -13,6 +13,7 @@ from assistant.citations import span_citation
 from assistant.confidence import refuses, score_checked, weight_norm
 from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
+from assistant.lists import governing_words, read_with
 from assistant.outcomes import marked_quote
 from assistant.parts import Parts
 from assistant.rank import Candidate, question_types
@@ -75,7 +76,9 @@ def answer_rows(
         # EngineConfig.secondary_p: the fitted model under-rates rows)
         row_conf = max(best.conf, best.p)
         if engine.accepts_secondary(best.conf, best.p):
-            rows[v] = (marked_quote(best.cand.span.text, types), best.cand.span, row_conf, False)
+            sp = best.cand.span  # an item of an enumeration after the words it completes (lists.read_with)
+            lead = governing_words(sp, corpus.document_text(sp.clause.document, sp.clause.doc_sha256))
+            rows[v] = (marked_quote(read_with(lead, sp.text), types), sp, row_conf, False)
         else:
             rows[v] = (t(lang, "row_missing"), None, row_conf, True)
             note = f"{v}: P(yes) {best.p:.2f}, confidence {best.conf:.2f}: row abstained"

@@ -226,7 +226,9 @@ def test_an_item_is_read_and_quoted_after_the_words_it_completes() -> None:
     assert [c.quote for c in out.citations] == [SENTENCE]  # the citation is the item, verbatim
     assert read_with(None, item) == item
     # a quoted answer (no wording) quotes it so too
-    assert one_quote([sp], [], leads={sp.key: "Le Client ne doit pas"}).startswith("« Le Client ne doit pas […] ")
+    assert one_quote([sp], [], leads={sp.key: "Le Client ne doit pas"}).startswith(
+        "« Le Client ne doit pas […] "
+    )
     assert one_quote([sp], [], leads={}) == one_quote([sp], [])
 
 
@@ -322,3 +324,22 @@ def test_an_item_of_a_prohibition_is_worded_and_read_after_its_governing_words(b
         closed.answer
     )
     assert closed.citations[0].quote.startswith("(iv) utiliser")  # the citation is the item, verbatim
+
+
+def test_a_comparison_row_quotes_an_item_after_its_governing_words(built: Any) -> None:
+    settings, store, emb = built
+    asst = Assistant(
+        settings,
+        store=store,
+        embeddings=emb,
+        llm=ScriptedChat(replies=[]),
+        checker=FakeChecker([(CARDS, 0.95)]),
+        min_dense=0.0,
+    )
+    ans = asst.answer(
+        "Quels fournisseurs interdisent d'utiliser la Solution pour stocker des numéros de carte de crédit ou de "
+        "débit et des informations de compte bancaire personnel ?"
+    )
+    rows = {r.vendor: r for r in ans.comparison}
+    assert "aura-digital" in rows and not rows["aura-digital"].abstained, ans.warnings
+    assert "« Le Client ne doit pas […] (iv) utiliser la Solution" in ans.answer, ans.answer
