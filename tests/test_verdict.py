@@ -284,6 +284,21 @@ def test_engine_states_a_verdict_only_when_both_readings_agree(built: Any, p_ver
 CARDS = "numéros de carte de crédit"
 
 
+def _cards_assistant(built: Any, **kw: Any) -> Assistant:
+    """The engine over the sample corpus with a check that accepts the sentences on credit card numbers and
+    no wording model (a call to it fails the test)."""
+    settings, store, emb = built
+    return Assistant(
+        settings,
+        store=store,
+        embeddings=emb,
+        llm=ScriptedChat(replies=[]),
+        checker=FakeChecker([(CARDS, 0.95)]),
+        min_dense=0.0,
+        **kw,
+    )
+
+
 def test_an_item_of_a_prohibition_is_worded_and_read_after_its_governing_words(built: Any) -> None:
     """Aura Digital's "Le Client ne doit pas (i) … (iv) utiliser la Solution pour … stocker des numéros de
     carte de crédit…" is split at its markers: the item alone reads as allowed (the 1.5B model restated it
@@ -307,15 +322,7 @@ def test_an_item_of_a_prohibition_is_worded_and_read_after_its_governing_words(b
     assert ans.mode == "generated" and ans.answer.startswith("Le Client ne doit pas")
 
     reader = Reading(0.1)
-    closed = Assistant(
-        settings,
-        store=store,
-        embeddings=emb,
-        llm=ScriptedChat(replies=[]),
-        checker=FakeChecker([(CARDS, 0.95)]),
-        verdict_checker=reader,
-        min_dense=0.0,
-    ).answer(
+    closed = _cards_assistant(built, verdict_checker=reader).answer(
         "Le Client peut-il stocker des numéros de carte de crédit dans la Solution ?",
         vendors=["aura-digital"],
     )
@@ -327,19 +334,10 @@ def test_an_item_of_a_prohibition_is_worded_and_read_after_its_governing_words(b
 
 
 def test_a_comparison_row_quotes_an_item_after_its_governing_words(built: Any) -> None:
-    settings, store, emb = built
-    asst = Assistant(
-        settings,
-        store=store,
-        embeddings=emb,
-        llm=ScriptedChat(replies=[]),
-        checker=FakeChecker([(CARDS, 0.95)]),
-        min_dense=0.0,
-    )
-    ans = asst.answer(
+    ans = _cards_assistant(built).answer(
         "Quels fournisseurs interdisent d'utiliser la Solution pour stocker des numéros de carte de crédit ou de "
         "débit et des informations de compte bancaire personnel ?"
     )
-    rows = {r.vendor: r for r in ans.comparison}
+    rows = {r.vendor: r for r in ans.comparison or []}
     assert "aura-digital" in rows and not rows["aura-digital"].abstained, ans.warnings
     assert "« Le Client ne doit pas […] (iv) utiliser la Solution" in ans.answer, ans.answer
