@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from assistant.lists import governing_words
 from assistant.spans import Span
 from assistant.vendors import VendorInfo, catalog_from
 from core.text import sentence_spans
@@ -93,6 +94,11 @@ class CorpusView:
         if key not in self._tables:
             self._tables[key] = find_tables(self.document_text(document, sha))
         return self._tables[key]
+
+    def governing_words(self, span: Span) -> str | None:
+        """The words the span completes when it is an item of an enumeration (lists.governing_words: "Le
+        Client ne doit pas" before "(iv) utiliser la Solution pour…"), read from its document version."""
+        return governing_words(span, self.document_text(span.clause.document, span.clause.doc_sha256))
 
     def readable(self, span: Any) -> str:
         """What the model is shown for a candidate: a text-table row as its "header: value" cells (its

@@ -285,10 +285,11 @@ def governing_words(item: Span, text: str) -> str | None:
     resell the Service" (the line ending with ":" above the list the item stands in, with only items, and a
     blank line after it, between). None when the span is no item or holds those words already. `text` is
     the item's document."""
+    line_start = text.rfind("\n", 0, item.start) + 1
+    before = text[line_start : item.start]  # the item's line up to it
     m = _MARK.match(item.text)
     series = next((s for s in _SERIES if m.group(1).lower() in s), None) if m is not None else None
     if m is not None and series is not None:
-        before = text[text.rfind("\n", 0, item.start) + 1 : item.start]
         if m.group(1).lower() == series[0]:
             end: int | None = len(before)
         else:
@@ -298,10 +299,10 @@ def governing_words(item: Span, text: str) -> str | None:
             head = re.split(r"(?<=[.!?;])\s+", before[:end].rstrip())[-1].strip()
             if head:
                 return head
-    if not is_list_item(item.text) or text[text.rfind("\n", 0, item.start) + 1 : item.start].strip():
+    if not is_list_item(item.text) or before.strip():
         return None
     blank = False  # one blank line may stand between two items, or after the introduction
-    for line in reversed(text[: text.rfind("\n", 0, item.start) + 1].split("\n")[-(2 * MAX_ITEMS) : -1]):
+    for line in reversed(text[:line_start].split("\n")[-(2 * MAX_ITEMS) : -1]):
         if not line.strip():
             if blank:
                 return None

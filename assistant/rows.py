@@ -13,7 +13,7 @@ from assistant.citations import span_citation
 from assistant.confidence import refuses, score_checked, weight_norm
 from assistant.corpus import CorpusView
 from assistant.events import Progress, Shown, StreamEvent
-from assistant.lists import governing_words, read_with
+from assistant.lists import read_with
 from assistant.outcomes import marked_quote
 from assistant.parts import Parts
 from assistant.rank import Candidate, question_types
@@ -77,8 +77,8 @@ def answer_rows(
         row_conf = max(best.conf, best.p)
         if engine.accepts_secondary(best.conf, best.p):
             sp = best.cand.span  # an item of an enumeration after the words it completes (lists.read_with)
-            lead = governing_words(sp, corpus.document_text(sp.clause.document, sp.clause.doc_sha256))
-            rows[v] = (marked_quote(read_with(lead, sp.text), types), sp, row_conf, False)
+            quote = marked_quote(read_with(corpus.governing_words(sp), sp.text), types)
+            rows[v] = (quote, sp, row_conf, False)
         else:
             rows[v] = (t(lang, "row_missing"), None, row_conf, True)
             note = f"{v}: P(yes) {best.p:.2f}, confidence {best.conf:.2f}: row abstained"

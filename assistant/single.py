@@ -19,7 +19,6 @@ from assistant.figures.asked import asked_kinds
 from assistant.lists import (
     MAX_ITEMS,
     enumeration_after,
-    governing_words,
     is_list_question,
     list_referred,
     list_run,
@@ -157,12 +156,7 @@ def leads_of(corpus: CorpusView, spans: Sequence[Span]) -> dict[tuple[str, int, 
     (lists.governing_words): "(iv) utiliser la Solution pour … stocker des numéros de carte…" alone reads as
     allowed, and the model restated it as "Aura Digital states that it will use the Solution to … store
     credit card numbers" until it was shown after "Le Client ne doit pas"."""
-    out = {}
-    for sp in spans:
-        lead = governing_words(sp, corpus.document_text(sp.clause.document, sp.clause.doc_sha256))
-        if lead:
-            out[sp.key] = lead
-    return out
+    return {sp.key: lead for sp in spans if (lead := corpus.governing_words(sp))}
 
 
 def answered_later(engine: EngineConfig, chosen: Sequence[Checked]) -> list[Checked]:
@@ -320,18 +314,22 @@ def word(
     verdict and the quoted sentence instead (assistant.verdict)."""
     tg = time.perf_counter()
     out: list[Said] = []
+
+    def reading(sp: Span) -> str:  # what the verdict and the wording read of a sentence (Turn.leads)
+        return read_with(turn.leads.get(sp.key), corpus.readable(sp))
+
     for c in chosen:
         ask = (c.ask or question) if by_ask or len(chosen) > 1 else question
         span = c.cand.span
         # a closed question's verdict first: the sentence's check left most of this prompt in the KV cache
         closed = is_yes_no_question(ask)
         if closed:
-            lead = turn.leads.get(span.key)
-            reading = read_with(lead, corpus.readable(span))
-            settled = settle(parts.verdict_checker, ask, reading, span.clause.vendor_name)
+            settled = settle(parts.verdict_checker, ask, reading(span), span.clause.vendor_name)
             turn.answer.warn(WarningCode.VERDICT, settled.note())
             if settled.verdict:  # the verdict and the sentence that decides it: no wording to ask for
-                out.append(stated(settled.verdict, span, question_types(ask), turn.lang, lead))
+                out.append(
+                    stated(settled.verdict, span, question_types(ask), turn.lang, turn.leads.get(span.key))
+                )
                 continue
         said = say(
             parts.llm,
@@ -341,7 +339,7 @@ def word(
             turn.lang,
             corpus.text_of,
             max_tokens=min(parts.settings.llm.max_tokens, 120),
-            readable=lambda sp: read_with(turn.leads.get(sp.key), corpus.readable(sp)),
+            readable=reading,
         )
         if said.first_token_ms is not None and "llm_first_token" not in turn.timings:
             turn.timings["llm_first_token"] = (tg - turn.t0) * 1000 + said.first_token_ms
