@@ -79,6 +79,8 @@ _LEADING_CONDITION = re.compile(
     r"|en\s+cas\s+d['’]?e?|après|avant)\b[^,?;]{1,200},\s*",
     re.I,
 )
+# A frame before the question: a phrase that ends in a comma ("Under the DPA, can…", "Chez X, peut-on…")
+_LEADING_FRAME = re.compile(r"^[^,?;:]{2,200},\s*")
 # Question words that also open a relative clause ("Un employé qui accède à tort aux données est-il
 # sanctionné ?"): after a noun they ask nothing
 _RELATIVE = frozenset("qui que qu' qu’ which who whom whose where when".split())
@@ -124,7 +126,11 @@ def question_proper(question: str) -> str:
         if _CLOSED_OPENING.match(tail):
             question = tail
             break
-    return _LEADING_CONDITION.sub("", question, count=1)
+    question = _LEADING_CONDITION.sub("", question, count=1)
+    frame = _LEADING_FRAME.match(question)  # "Under the DPA, can the customer audit…?" asks whether it can
+    if frame and _CLOSED_OPENING.match(question[frame.end() :]) and not _WH_WORD.match(question):
+        question = question[frame.end() :]
+    return question
 
 
 def is_yes_no_question(question: str) -> bool:

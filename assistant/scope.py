@@ -53,6 +53,17 @@ _WH_PHRASE = (
     r"|when|where|why|comment|quand|où|pourquoi)"
 )
 _BARE_WH = re.compile(_WH_PHRASE, re.I)
+# What opens a question: a question word after at most a preposition, an auxiliary, "est-ce que"
+_QUESTION_OPENING = re.compile(
+    rf"(?:(?:{_PREPOSITIONS})\s+)?(?:{_QUESTION_WORD.pattern}|(?:{'|'.join(AUXILIARIES)})\b|est-ce\b)", re.I
+)
+# A subordinate clause may open with a question word and still be a frame: "Quand nous signalons X, …",
+# "When I cancel, …": a subject pronoun follows it
+_SUBORDINATE = re.compile(
+    r"(?:when|where|quand|lorsqu['’]?|où)\s+(?:i|we|you|they|nous|vous|on|ils|elles)\b", re.I
+)
+# A second ask that opens on a name keeps its capital ("Boost My Mail peut-il céder le sien ?")
+_PROPER_START = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)+|[A-Z]{2,}|[A-Z]\w*\d")
 # the whole phrase ("after how long, can…"), and a comma after it
 _LEAD_WH = re.compile(_WH_PHRASE + r"(?![\w'’-])[\s,]+", re.I)
 # A second ask with no verb of its own: a question word, perhaps after a preposition, and up to three words
@@ -100,7 +111,13 @@ class Scope:
 
 def split_asks(question: str) -> list[str]:
     """One or two asks: a question joining two questions with "and/et" (or two question marks) is split. An
-    instruction after the question ("…? Give every case.") is no ask of its own."""
+    instruction after the question ("…? Give every case.") is no ask of its own. A frame that opens the
+    question ("Under X's DPA, …", "Chez X, …") scopes both asks, and the second gets it too (`_framed`)."""
+    asks = _split(question)
+    return [asks[0], _framed(asks[0], asks[1])] if len(asks) == 2 else asks
+
+
+def _split(question: str) -> list[str]:
     asked = [p.strip() for p in question.split("?")[:-1] if p.strip()]  # each part that a "?" closes
     if len(asked) >= 2:
         return [p + " ?" for p in asked[:2]]
@@ -118,6 +135,30 @@ def split_asks(question: str) -> list[str]:
             return [f"{first} {rest}", f"{second[: lead.end()].rstrip(' ,')} {rest}"]
         return [first + " ?", _completed(first, second)]
     return [question]
+
+
+def _framed(first: str, second: str) -> str:
+    """The second ask with the frame that opens the first ("Under the Unnamed Provider's DPA, how quickly…,
+    and within how many days is the copy deleted?" -> "Under the Unnamed Provider's DPA, within how many
+    days…?"; "Chez X, quel préavis…, et de combien de jours…?"): the words before the first ask's first comma,
+    when they hold no question of their own and what follows the comma opens one (a question word after at
+    most a preposition, an auxiliary, or a French inverted verb a few words on). Without the frame the second
+    ask is retrieved and checked as if the question had none: on another document, or another case. The
+    second ask is kept as it is when it has the frame already or one of its own."""
+    head, comma, rest = first.partition(",")
+    frame = head.strip()
+    if not comma or not 2 <= len(frame.split()) <= 16 or "," in second or frame in second:
+        return second
+    if _QUESTION_OPENING.match(frame) and not _SUBORDINATE.match(frame):
+        return second  # "What is X, …": the question itself, not a frame
+    opens = rest.strip()
+    if not (_QUESTION_OPENING.match(opens) or _FRENCH_INVERTED.search(" ".join(opens.split()[:6]))):
+        if not is_yes_no_question(opens):  # "puis-je céder…", "est-ce que…"
+            return second
+    body = second.strip()
+    if body[:1].isupper() and not _PROPER_START.match(body):  # "Boost My Mail peut-il…" keeps its capital
+        body = body[0].lower() + body[1:]
+    return f"{frame}, {body}"
 
 
 def _has_own_verb(text: str) -> bool:

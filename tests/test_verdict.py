@@ -85,6 +85,11 @@ class Reading:
         ("Our data is in France; does the provider ever move it abroad?", True),
         ("We use the free plan: what is the liability cap?", False),
         ("What is the notice period? Can it be shortened?", False),  # two questions: "?" ends no context
+        # a frame before the question: the question proper follows its comma
+        ("Under the DPA, can the customer audit the provider?", True),
+        ("Chez Acme, est-ce que les sauvegardes sont chiffrées ?", True),
+        ("Under the DPA, what can the customer audit?", False),
+        ("What, in short, can the customer audit?", False),
     ],
 )
 def test_closed_questions(question: str, closed: bool) -> None:
