@@ -234,6 +234,22 @@ def replace_mentions(question: str, mentions: Sequence[VendorMention], name: str
     return "".join(out)
 
 
+def mentions_in(text: str, source: str, mentions: Sequence[VendorMention]) -> list[VendorMention]:
+    """`source`'s vendor mentions as they stand in `text`, an ask cut from it ("…? and which courts have
+    jurisdiction?"), perhaps with words carried over from another part: the offsets of each mention's words
+    wherever `text` has them. A mention's offsets hold in the text they were found in only, and an ask
+    after the first does not start where the question does (its lexical query lost letters: "which courts
+    have n?")."""
+    if text == source:
+        return list(mentions)
+    found: dict[tuple[int, int], VendorMention] = {}
+    for m in mentions:
+        words = source[m.start : m.end]
+        for hit in re.finditer(rf"(?<!\w){re.escape(words)}(?!\w)", text):
+            found.setdefault((hit.start(), hit.end()), VendorMention(m.slug, hit.start(), hit.end(), m.fuzzy))
+    return sorted(found.values(), key=lambda m: m.start)
+
+
 def strip_mentions(question: str, mentions: Sequence[VendorMention]) -> str:
     """The question without its vendor mentions (vendor names only add noise to lexical matching once
     retrieval is filtered to that vendor)."""

@@ -102,6 +102,10 @@ class RetrievalSettings(_Section):
     # "hand-set" (dense 1, BM25 1, glossary 0.7, rrf_k), "fitted" (config/fusion.json, from
     # python -m evals.fit_fusion, for the embedder it was fitted with) or the path of such a file
     fusion: str = "fitted"
+    # the dense query keeps the vendor names the question mentions (the lexical query never does); off by
+    # default: retrieval is filtered to those vendors, and the name only favours the sentences that repeat
+    # it (assistant/retrieval.py search_text). The ranker's weights were fitted with it off.
+    vendor_names_in_query: bool = False
 
 
 class IngestSettings(_Section):

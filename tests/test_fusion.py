@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.fusion import rrf_fuse
 from assistant.retrieval import continues, interleave
 from core.types import Clause, Hit
@@ -211,3 +213,68 @@ def test_assistant_uses_the_fusion_its_settings_name(tmp_path) -> None:  # type:
     a = Assistant(s2, store=object(), embeddings=emb)
     assert a.model_info()["embeddings"] == "hashing-256"
     assert a.fusion.rrf_k == 20 and a.fusion.weight("bm25") == 0.0
+
+
+class _Embedder:
+    """Records the texts it embeds."""
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    def embed_query(self, text: str) -> list[float]:
+        self.queries.append(text)
+        return [1.0]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [[1.0] for _ in texts]
+
+
+def _scope(question: str):  # type: ignore[no-untyped-def]
+    from assistant.scope import decide
+    from assistant.vendors import VendorInfo
+
+    catalog = [VendorInfo(slug="acme-cloud", name="Acme Cloud")]
+    sc = decide(question, None, None, catalog, lambda w: False)
+    assert sc.vendors == ["acme-cloud"]
+    return sc
+
+
+@pytest.mark.parametrize("keep_names", [False, True])
+def test_the_query_searches_without_the_vendor_names_it_mentions(keep_names: bool) -> None:
+    """Retrieval filtered to a vendor searches without the vendor's name: lexically always, and densely unless
+    settings keep it (a name only draws the sentences that repeat it). Each ask of a two-ask question loses
+    the name where it stands in that ask, not at the question's offsets ("which courts have n?")."""
+    from assistant.fusion import Fusion
+    from assistant.retrieval import retrieve
+    from core.settings import RetrievalSettings
+
+    question = "What is Acme Cloud's liability cap, and which courts have jurisdiction?"
+    sc = _scope(question)
+    settings = RetrievalSettings(neighbour_expansion=False, vendor_names_in_query=keep_names)
+    hybrid = Fusion({"dense": 1.0, "bm25": 1.0, "bm25_glossary": 0.0}, 60)
+    for ask, searched in zip(
+        sc.asks, ["What is 's liability cap ?", "which courts have jurisdiction?"], strict=True
+    ):
+        store, emb = _Store(), _Embedder()
+        res = retrieve(ask, sc, store, emb, hybrid, settings)
+        assert store.calls == ["dense", f"bm25:{searched}"]
+        assert emb.queries == [ask if keep_names else searched]
+        assert all(ask[m.start : m.end] == "Acme Cloud" for m in res.mentions)
+    # a question that is only the name is searched as it is
+    store, emb = _Store(), _Embedder()
+    retrieve(
+        "Acme Cloud?", _scope("Acme Cloud?"), store, emb, hybrid, RetrievalSettings(neighbour_expansion=False)
+    )
+    assert emb.queries == ["Acme Cloud?"]
+
+
+def test_mentions_are_found_again_in_an_ask() -> None:
+    from assistant.vendors import VendorMention, mentions_in
+
+    source = "Does Acme renew, and can Acme's customer cancel?"
+    found = [VendorMention("acme", 5, 9), VendorMention("acme", 25, 29)]
+    assert mentions_in(source, source, found) == found
+    ask = "can Acme's customer cancel?"
+    assert [(m.start, m.end) for m in mentions_in(ask, source, found)] == [(4, 8)]
+    assert mentions_in("can the customer cancel?", source, found) == []
+    assert mentions_in("Acmeology?", source, found) == []  # a word that only starts with the name
