@@ -130,6 +130,16 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("run_b")
     d = sub.add_parser("redact", help="rewrite a run folder without any document or question text")
     d.add_argument("run")
+    x = sub.add_parser(
+        "crossfit",
+        help="a dev run's rows, each replaced by the one a leave-one-vendor-out run (--also-dev) answered with "
+        "the fold fitted without its vendor: rows to fit the confidence and the gate on (evals/crossfit.py)",
+    )
+    x.add_argument("lovo_run", help="an `evals lovo --also-dev` output folder")
+    x.add_argument("dev_run", help="the full dev run the leave-one-vendor-out run was given as --fit-run")
+    x.add_argument(
+        "--out", required=True, help="the folder to write (a run folder: summary.json, results.jsonl)"
+    )
     t = sub.add_parser("table", help="a Markdown table of the headline metrics of several runs")
     t.add_argument("runs", nargs="+")
     h = sub.add_parser(
@@ -440,6 +450,32 @@ def cmd_redact(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_crossfit(args: argparse.Namespace) -> int:
+    from evals.crossfit import cross_fitted_run
+    from evals.report import load_run, write_run
+
+    try:
+        lovo_summary, lovo_rows = load_run(args.lovo_run)
+        dev_summary, dev_rows = load_run(args.dev_run)
+        result = cross_fitted_run(
+            lovo_summary,
+            lovo_rows,
+            dev_summary,
+            dev_rows,
+            {"lovo_run": args.lovo_run, "dev_run": args.dev_run},
+        )
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    write_run(args.out, result.summary(), result.rows)
+    info = result.config["cross_fitted"]
+    print(
+        f"wrote {args.out}: {info['rows_cross_fitted']} rows cross-fitted, "
+        f"{info['rows_from_dev_run']} from {args.dev_run} (items no fold holds out)"
+    )
+    return 0
+
+
 def cmd_table(args: argparse.Namespace) -> int:
     from evals.compare import render_table
     from evals.report import load_run
@@ -656,6 +692,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return cmd_compare(args)
     if args.command == "redact":
         return cmd_redact(args)
+    if args.command == "crossfit":
+        return cmd_crossfit(args)
     if args.command == "table":
         return cmd_table(args)
     if args.command == "record":

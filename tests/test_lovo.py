@@ -440,3 +440,56 @@ def test_full_mode_replays_the_model_calls_from_an_llm_cache(sample_store: Setti
     assert c1["misses"] > 0 and c2["misses"] == 0 and c2["hits"] == c1["hits"] + c1["misses"]
     assert [r["ask"]["answer"] for r in first.rows] == [r["ask"]["answer"] for r in second.rows]
     assert all(r["ask"]["model"]["llm"] == "extractive-fake" for r in second.rows)
+
+
+def _row(i: str, split: str, answer: str, fold: str | None = None, hit: int = 0) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": i,
+        "split": split,
+        "ask": {"answer": answer},
+        "gold": {"split": split},
+        "scores": {"answerable": True, "citations_hit": hit, "pass": bool(hit)},
+    }
+    if fold:
+        row["fold"] = fold
+    return row
+
+
+def test_cross_fitted_rows_are_the_folds_dev_answers_and_the_dev_run_s_for_the_rest(tmp_path: Path) -> None:
+    """`evals crossfit`: each dev row a leave-one-vendor-out run answered with the fold fitted without its
+    vendor replaces the dev run's row; items no fold holds out keep the dev run's; test rows are not taken;
+    metrics are recomputed over the merged rows; a run without dev rows is refused."""
+    from evals.cli import main
+    from evals.crossfit import cross_fitted_rows
+    from evals.report import load_run, write_run
+
+    dev = [
+        _row("a-1", "dev", "in sample", hit=1),
+        _row("b-1", "dev", "in sample", hit=1),
+        _row("x-1", "dev", "x"),
+    ]
+    lovo = [
+        _row("a-1", "dev", "held out", "a"),
+        _row("b-1", "dev", "held out", "b", hit=1),
+        _row("a-9", "test", "test row", "a"),
+    ]
+    rows, n = cross_fitted_rows(lovo, dev)
+    assert n == 2 and [r["ask"]["answer"] for r in rows] == ["held out", "held out", "x"]
+    write_run(tmp_path / "dev", {"config": {"k": 5, "split": "dev"}}, dev)
+    (tmp_path / "lovo").mkdir()  # as `evals lovo` writes it: each row with its fold and split
+    (tmp_path / "lovo" / "summary.json").write_text(json.dumps({"config": {"git_commit": "abc"}}))
+    (tmp_path / "lovo" / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lovo))
+    assert (
+        main(["crossfit", str(tmp_path / "lovo"), str(tmp_path / "dev"), "--out", str(tmp_path / "x")]) == 0
+    )
+    summary, written = load_run(tmp_path / "x")
+    assert [r["id"] for r in written] == ["a-1", "b-1", "x-1"]
+    assert summary["config"]["cross_fitted"]["rows_cross_fitted"] == 2
+    assert summary["config"]["cross_fitted"]["rows_from_dev_run"] == 1
+    (tmp_path / "test-only").mkdir()
+    (tmp_path / "test-only" / "summary.json").write_text("{}")
+    (tmp_path / "test-only" / "results.jsonl").write_text(json.dumps(lovo[2]) + "\n")
+    code = main(
+        ["crossfit", str(tmp_path / "test-only"), str(tmp_path / "dev"), "--out", str(tmp_path / "y")]
+    )
+    assert code == 2 and not (tmp_path / "y").exists()
