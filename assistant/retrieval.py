@@ -144,11 +144,6 @@ def search_text(question: str, scope: Scope, mentions: Sequence[Any]) -> str:
     return stripped if re.search(r"\w", stripped) else question
 
 
-def dense_text(question: str, scope: Scope, mentions: Sequence[Any], keep_names: bool) -> str:
-    """The dense query's text: `search_text`'s, or the question itself when names are kept."""
-    return question if keep_names else search_text(question, scope, mentions)
-
-
 def retrieve(
     question: str,
     scope: Scope,
@@ -177,18 +172,18 @@ def retrieve(
         res.timings_ms["retrieve"] = timed_ms(t0)
         return res
     t1 = time.perf_counter()
-    qv = embeddings.embed_query(dense_text(question, scope, res.mentions, settings.vendor_names_in_query))
+    searched = search_text(question, scope, res.mentions)  # lexically always; densely unless names are kept
+    qv = embeddings.embed_query(question if settings.vendor_names_in_query else searched)
     res.query_vector = list(qv)
     res.timings_ms["embed_query"] = timed_ms(t1)
     groups: list[list[str] | None] = (
         [[v] for v in scope.vendors] if scope.fan_out else [scope.vendors or None]
     )
     per_group = max(2, math.ceil(k / len(groups))) if scope.fan_out else k
-    lexical_q = search_text(question, scope, res.mentions)
     results = []
     for g in groups:
         hits, best = search_group(
-            store, lexical_q, qv, g, settings.k_dense, settings.k_bm25, fusion, per_group
+            store, searched, qv, g, settings.k_dense, settings.k_bm25, fusion, per_group
         )
         res.best_dense[g[0] if g and len(g) == 1 else "*"] = best
         results.append(hits)
