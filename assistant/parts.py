@@ -17,6 +17,7 @@ from assistant.llm import make_chat_model, model_name
 from assistant.prompts import Prompt, load_prompt
 from assistant.rank import load_weights
 from assistant.sentence_vectors import SentenceVectors
+from assistant.support import min_support_for
 from core.settings import Settings
 from vectorstore.embeddings import embedder_name, embeddings_name, make_embeddings
 
@@ -134,6 +135,11 @@ class Parts:
             path = None if s.vectorstore_url else s.store_dir / "sentence_vectors.sqlite"
             self._sentence_vectors = SentenceVectors(self.embeddings, self.embedder_name(), path)
         return self._sentence_vectors
+
+    @property
+    def min_support(self) -> float:
+        """A wording's least similarity to the sentence it cites (assistant.support; 0: no such check)."""
+        return min_support_for(self.embedder_name(), self.settings.answer.min_support)
 
     def prompt(self, version: str = ENGINE_PROMPT) -> Prompt:
         if version not in self._prompts:

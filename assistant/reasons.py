@@ -24,6 +24,9 @@ class Rejection(StrEnum):
     MISSING_KEY_FACT = "the wording leaves out the clause's key fact (its figure or name)"
     MISSING_CASE = "the wording leaves out the case the clause is limited to"
     MISSING_ITEMS = "the wording leaves out items the sentence enumerates"
+    UNSUPPORTED = (
+        "the wording is too far in meaning from the sentence it cites"  # (similarity detail follows)
+    )
     UNFINISHED = "the wording is unfinished (it stops mid-phrase or leaves a blank to fill in)"
     TRUNCATED = "the wording was cut off at the model's token limit"
     FIGURES = "figure(s) "  # a figure of the wording that the cited sentence does not hold (detail follows)
@@ -62,6 +65,7 @@ _NO_ANSWER = frozenset(
         Rejection.MISSING_KEY_FACT,
         Rejection.MISSING_CASE,
         Rejection.MISSING_ITEMS,
+        Rejection.UNSUPPORTED,
         Rejection.UNFINISHED,
         Rejection.FIGURES,
         Rejection.POLARITY,

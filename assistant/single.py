@@ -30,6 +30,7 @@ from assistant.rank import Candidate, question_types
 from assistant.retrieval import Retrieval, timed_ms
 from assistant.say import Said, is_yes_no_question, say
 from assistant.spans import Span, split_clause
+from assistant.support import supported
 from assistant.texts import reason_text, t
 from assistant.turn import Turn, fmt_conf
 from assistant.verdict import settle, stated, unsettled
@@ -345,6 +346,7 @@ def word(
             turn.timings["llm_first_token"] = (tg - turn.t0) * 1000 + said.first_token_ms
         if closed:
             said = unsettled(said)
+        said = supported(said, parts.sentence_vectors, reading(span), parts.min_support)
         out.append(said)
         if said.error:
             break

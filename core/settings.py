@@ -108,6 +108,17 @@ class RetrievalSettings(_Section):
     vendor_names_in_query: bool = False
 
 
+class AnswerSettings(_Section):
+    # a wording's least cosine similarity to the sentence it cites, under which the sentence is quoted alone
+    # (assistant/support.py); None: the floor measured for the embedder (none for an unmeasured one), 0: off
+    min_support: float | None = Field(None, ge=0.0, le=1.0)
+
+    @field_validator("min_support", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
+
+
 class IngestSettings(_Section):
     max_file_mb: float = 50.0
     write_batch: int = Field(512, ge=1)  # clauses embedded and written together (across small documents)
@@ -123,6 +134,7 @@ class Settings(_Section):
     llm: LLMSettings = LLMSettings()
     chunking: ChunkSettings = ChunkSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
     ingest: IngestSettings = IngestSettings()
     log_level: str = "WARNING"
 
