@@ -18,7 +18,7 @@ from assistant.outcomes import marked_quote
 from assistant.parts import Parts
 from assistant.rank import Candidate, question_types
 from assistant.retrieval import Retrieval, timed_ms
-from assistant.spans import Span
+from assistant.spans import Span, whole_sentence
 from assistant.texts import t
 from assistant.turn import Turn
 from core.types import Citation, VendorAnswer, WarningCode
@@ -77,7 +77,9 @@ def answer_rows(
         row_conf = max(best.conf, best.p)
         if engine.accepts_secondary(best.conf, best.p):
             sp = best.cand.span  # an item of an enumeration after the words it completes (lists.read_with)
-            quote = marked_quote(read_with(corpus.governing_words(sp), sp.text), types)
+            lead = corpus.governing_words(sp)
+            sp = sp if lead else whole_sentence(sp)  # a piece of a long sentence: the whole sentence
+            quote = marked_quote(read_with(lead, sp.text), types)
             rows[v] = (quote, sp, row_conf, False)
         else:
             rows[v] = (t(lang, "row_missing"), None, row_conf, True)

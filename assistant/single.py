@@ -6,7 +6,7 @@ streamed as they come (the ranker's sentence first, before any model call)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -29,7 +29,7 @@ from assistant.parts import Parts
 from assistant.rank import Candidate, question_types
 from assistant.retrieval import Retrieval, timed_ms
 from assistant.say import Said, is_yes_no_question, say
-from assistant.spans import Span, split_clause
+from assistant.spans import Span, split_clause, whole_sentence
 from assistant.support import supported
 from assistant.texts import reason_text, t
 from assistant.turn import Turn, fmt_conf
@@ -123,6 +123,8 @@ def answer_single(
             return
     listed = ask_lists(turn, parts, corpus, per_ask, chosen, types, best_dense) if len(chosen) > 1 else {}
     turn.leads = leads_of(corpus, spans)  # reads the documents the wording's checks read too
+    chosen = widened(chosen, turn.leads)
+    spans = [c.cand.span for c in chosen]
     yield Shown(one_quote(spans, types, leads=turn.leads), "checked", _cites(spans))
     yield Progress("say", "writing the answer")
     if listed:
@@ -150,6 +152,23 @@ def answered_asks(engine: EngineConfig, chosen: Sequence[Checked]) -> list[Check
     if later[0].verdict and later[0].conf >= engine.abstain_below:
         return later
     return first
+
+
+def widened(chosen: Sequence[Checked], leads: Mapping[tuple[str, int, int], str]) -> list[Checked]:
+    """Each answer's sentence whole where the ranker's unit was a piece of a long sentence cut at a comma
+    (spans.whole_sentence), so that the wording and the quote keep the condition the rest of the sentence
+    sets; not an item of an enumeration read after its governing words (`leads`: its quote elides the rest),
+    nor a sentence another ask's answer already is."""
+    out: list[Checked] = []
+    seen: set[tuple[str, int, int]] = set()
+    for c in chosen:
+        sp = c.cand.span
+        whole = sp if sp.key in leads else whole_sentence(sp)
+        if whole.key in seen:
+            whole = sp
+        seen.add(whole.key)
+        out.append(c if whole is sp else replace(c, cand=replace(c.cand, span=whole)))
+    return out
 
 
 def leads_of(corpus: CorpusView, spans: Sequence[Span]) -> dict[tuple[str, int, int], str]:

@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from core.text import sentence_spans
+from core.text import sentence_bounds, sentence_spans
 from core.text import sentences as sentences  # imported from here by assistant.requirements
 from core.types import Clause, Hit
 from vectorstore.bm25 import tokenize
@@ -41,6 +41,28 @@ def split_clause(clause: Clause, rank: int = 0, clause_dense: float = 0.0) -> li
         Span(clause, clause.start + s, clause.start + e, clause.text[s:e], rank, clause_dense)
         for s, e in sentence_spans(clause.text)
     ]
+
+
+# The longest sentence a cut piece is widened back to (a longer one stays cut, its piece quoted)
+WHOLE_SENTENCE_MAX = 1200
+
+
+def whole_sentence(sp: Span, max_chars: int = WHOLE_SENTENCE_MAX) -> Span:
+    """The whole sentence `sp` was cut from, when sentence_spans cut a long sentence at a comma (the piece
+    ends with a comma or follows one): the piece « Le Client s’interdit de transférer à un tiers le Contrat
+    […] et notamment sans que cela soit limitatif, » is what the ranker and the check read, but quoted alone
+    it drops the "sans accord préalable écrit du Fournisseur" that ends its sentence. `sp` itself otherwise,
+    when the sentence is longer than `max_chars`, and when it introduces a list (it ends with a colon)."""
+    text = sp.clause.text
+    s, e = sp.start - sp.clause.start, sp.end - sp.clause.start
+    if not (sp.text.rstrip().endswith(",") or text[:s].rstrip().endswith(",")):
+        return sp
+    for a, b in sentence_bounds(text):
+        if a <= s and e <= b:
+            if (a, b) == (s, e) or b - a > max_chars or text[a:b].rstrip().endswith(":"):
+                return sp  # (a sentence that introduces a list is answered by the list: assistant.lists)
+            return replace(sp, start=sp.clause.start + a, end=sp.clause.start + b, text=text[a:b])
+    return sp
 
 
 def spans_of_hits(hits: Sequence[Hit]) -> list[Span]:
