@@ -174,6 +174,15 @@ _EXCEPTION = re.compile(
 )
 
 
+# Drafting that keeps a list open ("including, but not limited to, …", "without limitation", « sans que cela
+# soit limitatif », « sans s'y limiter »): it negates nothing the sentence says
+_NON_LIMITING = re.compile(
+    r"\b(?:(?:but\s+)?not\s+limited\s+to|without\s+limit(?:ation|ing)?(?:\s+of\s+the\s+foregoing)?"
+    r"|sans\s+que\s+cel[aà]\s+(?:soit|ne\s+soit)\s+limitati(?:f|ve)|sans\s+(?:s['’]y\s+)?limit(?:er|ation))\b",
+    re.I,
+)
+
+
 # A condition, up to the end of its clause ("…but if you haven't used your account in months, contact us",
 # "si le Client ne paie pas, …"): its negations say when the sentence applies, they do not negate its verb
 _CONDITION = re.compile(r"\b(?:if|when(?:ever)?|si|s['’]il(?:s)?|lorsqu(?:e\b|['’])|quand)\b[^,;:.!?]*", re.I)
@@ -185,12 +194,13 @@ _WITHOUT = re.compile(r"\b(?:without|sans)\b", re.I)
 
 def negations(text: str, without: bool = True) -> int:
     """How many negations the text holds ("may not", "ne peut pas", "n'est pas", "without", "sans",
-    "interdit", "no refund"), outside asides between dashes, exceptions ("unless prohibited by law") and
+    "interdit", "no refund"), outside drafting that keeps a list open ("including, but not limited to"),
+    asides between dashes, exceptions ("unless prohibited by law") and
     conditions ("if you haven't used your account", "si le Client ne paie pas"); with
     `without` False, "without"/"sans" do not count. A "yes" agrees with a sentence whose count has the
     question's parity, a "no" with one whose parity differs ("Can it subcontract without consent?" / "It may
     not subcontract without consent": 1 and 2, so "no")."""
-    kept = _CONDITION.sub(" ", _EXCEPTION.sub(" ", _ASIDE.sub(" ", text)))
+    kept = _CONDITION.sub(" ", _EXCEPTION.sub(" ", _ASIDE.sub(" ", _NON_LIMITING.sub(" ", text))))
     n = len(_NEGATION.findall(kept))
     return n if without else n - len(_WITHOUT.findall(kept))
 

@@ -157,6 +157,23 @@ def test_closed_questions(question: str, closed: bool) -> None:
         ("Can the vendor terminate without notice?", "The vendor may not terminate without notice.", "no"),
         ("Peut-il sous-traiter sans accord ?", "Il ne peut pas sous-traiter sans accord écrit.", "no"),
         ("Can the vendor terminate at will?", "The vendor may not terminate without cause.", "no"),
+        # drafting that keeps a list open negates nothing
+        (
+            "Is the vendor liable for lost profits?",
+            "The vendor shall not be liable for any damages, including, but not limited to, lost profits.",
+            "no",
+        ),
+        (
+            "Can the vendor terminate without notice?",
+            "The vendor may not terminate without notice, including without limitation in the first year.",
+            "no",
+        ),
+        (
+            "Le client peut-il céder le contrat sans accord ?",
+            "Le Client ne peut pas céder le Contrat sans accord écrit, notamment et sans que cela soit "
+            "limitatif, par voie de fusion.",
+            "no",
+        ),
         # what the user says before the question does not negate it
         (
             "We don't want our data in the US: can the vendor host it in the EU?",
