@@ -98,3 +98,12 @@ def test_the_answer_quotes_the_sentence_when_its_wording_bends_it(built, wording
         assert ans.mode == "extractive" and "weather" not in ans.answer
         assert "48 heures ouvrées" in ans.answer  # the sentence, quoted
         assert any(Rejection.UNSUPPORTED.value in w for w in ans.warnings), ans.warnings
+
+
+def test_a_failing_embedder_hides_the_wording_instead_of_failing_the_answer() -> None:
+    class Broken(HashingEmbeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            raise RuntimeError("embedder down")
+
+    out = supported(Said(text=FAITHFUL), SentenceVectors(Broken(), "broken"), SENTENCE, 0.3)
+    assert out.text == "" and out.reason is Rejection.UNSUPPORTED and "RuntimeError" in out.failure
