@@ -28,8 +28,6 @@ import logging
 import re
 from dataclasses import replace
 
-import numpy as np
-
 from assistant.reasons import Rejection
 from assistant.say import Said
 from assistant.sentence_vectors import SentenceVectors
@@ -56,9 +54,7 @@ def support(vectors: SentenceVectors, wording: str, sentence: str) -> float:
     text = _MARKER.sub("", wording).strip()
     if not text or not sentence.strip():
         return 0.0
-    w = np.asarray(vectors.embeddings.embed_documents([text])[0], dtype=np.float32)
-    w /= max(float(np.linalg.norm(w)), 1e-12)
-    return float(vectors.vectors([sentence])[0] @ w)
+    return vectors.similarities(vectors.embeddings.embed_documents([text])[0], [sentence])[0]
 
 
 def supported(said: Said, vectors: SentenceVectors, sentence: str, floor: float) -> Said:

@@ -20,8 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from assistant.sentence_vectors import SentenceVectors
 from core.settings import PROJECT_ROOT, load_settings
 
 GOLD = PROJECT_ROOT / "evals" / "gold" / "wordings.jsonl"
@@ -75,13 +74,12 @@ def auc(rows: Sequence[dict[str, Any]], sims: Sequence[float]) -> float | None:
     return wins / (len(bad) * len(good))
 
 
-def similarities(rows: Sequence[dict[str, Any]], embeddings: Any) -> list[float]:
-    """Cosine similarity of each wording to its sentence, both embedded as documents."""
-    w = np.asarray(embeddings.embed_documents([r["wording"] for r in rows]), dtype=np.float32)
-    s = np.asarray(embeddings.embed_documents([r["sentence"] for r in rows]), dtype=np.float32)
-    w /= np.maximum(np.linalg.norm(w, axis=1, keepdims=True), 1e-12)
-    s /= np.maximum(np.linalg.norm(s, axis=1, keepdims=True), 1e-12)
-    return [float(x) for x in (w * s).sum(axis=1)]
+def similarities(rows: Sequence[dict[str, Any]], vectors: SentenceVectors) -> list[float]:
+    """Cosine similarity of each wording to its sentence, both embedded as documents, as the assistant's
+    SentenceVectors embeds and normalises them (in memory here: nothing is kept)."""
+    w = vectors.vectors([r["wording"] for r in rows])
+    s = vectors.vectors([r["sentence"] for r in rows])
+    return [float(a @ b) for a, b in zip(w, s, strict=True)]
 
 
 def fit(rows: Sequence[dict[str, Any]], sims: Sequence[float]) -> dict[str, Any]:
@@ -120,8 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    result = {"embedder": embedder_name(settings.embedding), "gold": str(args.gold), "items": len(rows)}
-    result |= fit(rows, similarities(rows, make_embeddings(settings.embedding)))
+    name = embedder_name(settings.embedding)
+    result = {"embedder": name, "gold": str(args.gold), "items": len(rows)}
+    result |= fit(rows, similarities(rows, SentenceVectors(make_embeddings(settings.embedding), name)))
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
