@@ -178,6 +178,39 @@ def is_which_vendors(question: str) -> bool:
     return bool(_WHICH_VENDORS.search(fold(question, lower=False)))
 
 
+# A question that asks which of the vendors meet something ("Which vendors host data outside the EU?",
+# "Quels fournisseurs s'appuient sur AWS ?", "Do any providers charge for audits?"): the wh-word or "any"
+# right before the word for vendors, so "Quels sous-traitants les fournisseurs utilisent-ils ?" (which
+# sub-processors each vendor uses) is not one. Matched on the question with its accents stripped.
+_SELECTION = re.compile(
+    r"\b(?:which|what)\s+(?:of\s+the\s+|of\s+these\s+)?(?:vendors?|providers?|suppliers?|processors|companies)\b"
+    r"|\b(?:do|does|are|is)\s+(?:there\s+)?any\s+(?:of\s+the\s+)?(?:vendors?|providers?|suppliers?)\b"
+    r"|\b(?:quel(?:le)?s|lesquel(?:le)?s)\s+(?:sont\s+les\s+|des\s+|d'entre\s+(?:eux|les)\s+)?"
+    r"(?:fournisseurs|prestataires|editeurs|vendeurs|societes)\b"
+    r"|\by\s+a-t-il\s+des\s+(?:fournisseurs|prestataires|editeurs)\b",
+    re.I,
+)
+# What makes a "which vendors" question ask for more than a yes or no per vendor: a superlative ("Which
+# vendor has the longest…", "le plus court"; not a threshold: "within 72 hours or less", "en moins de 48
+# heures"), or a second, open ask ("…, and how fast?",
+# "…, et avec quelles garanties ?").
+_NOT_SELECTION = re.compile(
+    r"\b(?:most|least|highest|lowest|longest|shortest|best|worst|fastest|slowest|largest|smallest|biggest"
+    r"|strictest|earliest|latest|meilleure?s?|pire)\b|\b(?:le|la|les)\s+(?:plus|moins)\b"
+    r"|(?:,|\band\b|\bet\b)\s+(?:(?:with|under|in|avec|sous|dans|selon|pour)\s+)?"
+    r"(?:how|what|which|when|where|why|who|comment|quel(?:le)?s?|quand|ou|pourquoi|combien)\b",
+    re.I,
+)
+
+
+def is_vendor_selection(question: str) -> bool:
+    """A question that asks which vendors meet a condition, each vendor a yes or a no ("Which vendors host
+    their service on Microsoft Azure?", "Quels fournisseurs s'appuient sur AWS ?"), not which one ranks first
+    ("Which vendor has the longest notice period?") nor what each says ("…, and with what safeguards?")."""
+    folded = fold(question, apostrophes=True)
+    return bool(_SELECTION.search(folded)) and not _NOT_SELECTION.search(folded)
+
+
 def is_fan_out(question: str) -> bool:
     """Questions over several vendors: "which vendors…", "quels fournisseurs…", "every vendor", "compare…"."""
     return is_which_vendors(question) or bool(_EVERY_VENDOR.search(question))

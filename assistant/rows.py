@@ -1,12 +1,16 @@
 """Comparison rows: for a question over several vendors ("which vendors…", a comparison), one row per vendor
 with its own best sentence, checked on its own and quoted with its key phrase; a vendor whose documents are
-silent says so in its row."""
+silent says so in its row. A selection question ("Which vendors host their service on Microsoft Azure?":
+query.is_vendor_selection) gets each row's yes or no where two readings of its sentence settle it
+(verdict.settle_selection), the vendors meeting the condition named first, then the rows that say yes, no,
+nothing settled, and nothing found."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
+from typing import NamedTuple
 
 from assistant.check import check_candidates
 from assistant.citations import span_citation
@@ -16,14 +20,26 @@ from assistant.events import Progress, Shown, StreamEvent
 from assistant.lists import read_with
 from assistant.outcomes import marked_quote
 from assistant.parts import Parts
+from assistant.query import is_vendor_selection
 from assistant.rank import Candidate, question_types
 from assistant.retrieval import Retrieval, timed_ms
 from assistant.spans import Span, whole_sentence
 from assistant.texts import t
 from assistant.turn import Turn
+from assistant.verdict import settle_selection
 from core.types import Citation, VendorAnswer, WarningCode
 
-Row = tuple[str, Span | None, float | None, bool]  # text, cited sentence, confidence, abstained
+
+class Row(NamedTuple):
+    """One vendor's row: its text, the cited sentence, the confidence, whether it abstained, and a selection
+    question's verdict for this vendor ("unsettled" when its readings disagree; None outside a selection and
+    for a vendor whose documents were silent)."""
+
+    text: str
+    span: Span | None
+    confidence: float | None
+    abstained: bool
+    verdict: str | None = None  # "yes", "no" or "unsettled" in a selection's checked rows
 
 
 def answer_rows(
@@ -39,12 +55,13 @@ def answer_rows(
     a, lang, engine = turn.answer, turn.lang, parts.engine
     norm = weight_norm(parts.weights)
     types = question_types(question)
-    missing: Row = (t(lang, "row_missing"), None, None, True)
+    missing = Row(t(lang, "row_missing"), None, None, True)
+    selecting = is_vendor_selection(question)
     rows: dict[str, Row] = {}
     for v, cands in per_vendor.items():  # the draft: every vendor's best-ranked sentence
         if cands:  # no dense gate per row: the check decides (a row's topic may be worded far off)
-            rows[v] = (marked_quote(cands[0].span.text, types), cands[0].span, None, False)
-    text, cites, _ = render(ret.vendors, rows, turn.names, missing)
+            rows[v] = Row(marked_quote(cands[0].span.text, types), cands[0].span, None, False)
+    text, cites, _ = render(ret.vendors, rows, turn.names, missing, lang)
     turn.timings["first_token"] = timed_ms(turn.t0)
     yield Shown(text, "draft", cites)
     tc = time.perf_counter()
@@ -80,34 +97,72 @@ def answer_rows(
             lead = corpus.governing_words(sp)
             sp = sp if lead else whole_sentence(sp)  # a piece of a long sentence: the whole sentence
             quote = marked_quote(read_with(lead, sp.text), types)
-            rows[v] = (quote, sp, row_conf, False)
+            verdict = None
+            if selecting:  # does this vendor meet the condition, by this sentence?
+                name = turn.names.get(v, v)
+                reading = read_with(lead, corpus.readable(sp))
+                settled = settle_selection(parts.verdict_checker, question, name, reading, lang)
+                a.warn(WarningCode.VERDICT, f"{v}: {settled.note()}")
+                verdict = settled.verdict or "unsettled"
+                quote = f"{t(lang, verdict)} {quote}"
+            rows[v] = Row(quote, sp, row_conf, False, verdict)
         else:
-            rows[v] = (t(lang, "row_missing"), None, row_conf, True)
+            rows[v] = Row(t(lang, "row_missing"), None, row_conf, True)
             note = f"{v}: P(yes) {best.p:.2f}, confidence {best.conf:.2f}: row abstained"
             a.warn(WarningCode.ROW_ABSTAINED, note)
-        text, cites, _ = render(ret.vendors, rows, turn.names, missing)
+        text, cites, _ = render(ret.vendors, rows, turn.names, missing, lang)
         yield Shown(text, "checked", cites)
     turn.timings["check"] = timed_ms(tc)
-    text, cites, out = render(ret.vendors, rows, turn.names, missing)
+    settled_all = selecting and not error
+    text, cites, out = render(ret.vendors, rows, turn.names, missing, lang, settled_all)
     a.answer, a.citations, a.comparison = text, cites, out
     a.abstained = all(r.abstained for r in out)
     a.mode = "abstained" if a.abstained else "extractive"
     confs = [r.confidence for r in out if r.confidence is not None and not r.abstained]
     a.confidence = min(confs) if confs else None
-    a.explanation = t(lang, "why_rows") + (" " + t(lang, "why_quoted_nomodel", reason=error) if error else "")
+    a.explanation = t(lang, "why_selection" if settled_all else "why_rows") + (
+        " " + t(lang, "why_quoted_nomodel", reason=error) if error else ""
+    )
     yield from turn.finish()
 
 
+# A selection's rows in this order: the vendors that meet the condition, those that do not, the rows that
+# settle nothing (their clause quoted), then the vendors whose documents were silent.
+_SELECTION_ORDER = {"yes": 0, "no": 1, "unsettled": 2, None: 3}
+
+
+def joined(names: Sequence[str], lang: str) -> str:
+    """ "A", "A and B", "A, B and C" (French "et")."""
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {t(lang, 'and')} {names[-1]}"
+
+
 def render(
-    vendors: Sequence[str], rows: Mapping[str, Row], names: Mapping[str, str], missing: Row
+    vendors: Sequence[str],
+    rows: Mapping[str, Row],
+    names: Mapping[str, str],
+    missing: Row,
+    lang: str = "en",
+    selection: bool = False,
 ) -> tuple[str, list[Citation], list[VendorAnswer]]:
     """The rows as the answer's text ("Vendor: row [n]" lines), their citations numbered in order, and the
-    comparison records."""
+    comparison records. A settled selection opens with the vendors that meet its condition (or says that
+    none was found to) and orders its rows by verdict."""
     lines: list[str] = []
     cites: list[Citation] = []
     out: list[VendorAnswer] = []
+    if selection:
+        vendors = sorted(
+            vendors,
+            key=lambda v: (rows.get(v, missing).abstained, _SELECTION_ORDER[rows.get(v, missing).verdict]),
+        )
+        chosen = [names.get(v, v) for v in vendors if rows.get(v, missing).verdict == "yes"]
+        lines.append(
+            t(lang, "selection_yes", names=joined(chosen, lang)) if chosen else t(lang, "selection_none")
+        )
     for v in vendors:
-        body, span, p, abstained = rows.get(v, missing)
+        body, span, p, abstained, verdict = rows.get(v, missing)
         ns: list[int] = []
         if span is not None:
             n = len(cites) + 1
@@ -115,5 +170,5 @@ def render(
             ns = [n]
             body = f"{body} [{n}]"
         lines.append(f"{names.get(v, v)}: {body}")
-        out.append(VendorAnswer(v, names.get(v, v), body, abstained, ns, p))
+        out.append(VendorAnswer(v, names.get(v, v), body, abstained, ns, p, verdict))
     return "\n".join(lines), cites, out

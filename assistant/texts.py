@@ -23,6 +23,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "quote_intro": "The clause says:",
         "yes": "Yes.",
         "no": "No.",
+        "unsettled": "Not settled, read the clause:",
+        "selection_ask": "{question}? Is {name} one of them?",
+        "selection_yes": "By their documents: {names}.",
+        "selection_none": "No vendor's documents were found to say so; each vendor's closest clause follows.",
+        "and": "and",
         # explanations ("Why this answer"), for a lawyer or a buyer
         "why_generated": "The assistant ranked the sentences of the retrieved clauses, the language model "
         "confirmed that the cited sentence answers the question (confidence {conf}), and "
@@ -57,6 +62,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_empty": "No document has been ingested yet.",
         "why_rows": "Each vendor's row was found, checked and cited on its own, from that vendor's "
         "documents only.",
+        "why_selection": "Each vendor's row was found, checked and cited on its own, from that vendor's "
+        "documents only. A row says yes or no only where two readings of its sentence agree: the count of its "
+        "negations against the question's, and the language model asked whether, by this sentence, the vendor "
+        "is one of those asked about; a condition with a figure (a number of hours, a percentage, an amount) "
+        "is met only by a sentence that states one. Otherwise the clause is quoted for you to judge.",
         "conf_uncalibrated": "{conf} (a yes/no reply: this model gives no probabilities)",
         "why_list": "The question asks for several items: the checked sentence (confidence {conf}) belongs to "
         "a list in the document, quoted whole, each of its items cited ({n}).",
@@ -90,6 +100,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "quote_intro": "La clause dit :",
         "yes": "Oui.",
         "no": "Non.",
+        "unsettled": "Non tranché, lire la clause :",
+        "selection_ask": "{question} ? {name} en fait-il partie ?",
+        "selection_yes": "D'après leurs documents : {names}.",
+        "selection_none": "Aucun document des fournisseurs ne le dit parmi les clauses trouvées ; la clause la "
+        "plus proche de chacun suit.",
+        "and": "et",
         "why_generated": "L'assistant a classé les phrases des clauses retrouvées, le modèle de langue a "
         "confirmé que la phrase citée répond à la question (confiance {conf}), et la "
         "formulation ci-dessus a été vérifiée : chaque chiffre figure dans la clause citée.",
@@ -122,6 +138,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_empty": "Aucun document n'a encore été ingéré.",
         "why_rows": "Chaque ligne a été trouvée, vérifiée et citée séparément, à partir des seuls documents "
         "du fournisseur.",
+        "why_selection": "Chaque ligne a été trouvée, vérifiée et citée séparément, à partir des seuls "
+        "documents du fournisseur. Une ligne ne dit oui ou non que si deux lectures de sa phrase s'accordent : "
+        "le nombre de ses négations comparé à celui de la question, et le modèle de langue interrogé pour "
+        "savoir si, d'après cette phrase, le fournisseur est l'un de ceux que vise la question ; une condition "
+        "chiffrée (un nombre d'heures, un pourcentage, un montant) n'est remplie que par une phrase qui en "
+        "donne un. Sinon, la clause est citée pour que vous en jugiez.",
         "conf_uncalibrated": "{conf} (réponse oui/non : ce modèle ne donne pas de probabilités)",
         "why_list": "La question demande plusieurs éléments : la phrase vérifiée (confiance {conf}) appartient "
         "à une liste du document, citée en entier, chacun de ses éléments cité ({n}).",

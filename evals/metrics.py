@@ -36,8 +36,8 @@ METRIC_NAMES_TEMPLATE = (
     "latency_ms_p50",
     "latency_ms_p95",
 )
-# Metrics of the answer kinds (gold `kind`: list, two_part, yes_no, table_cell), after the spec's; null in a
-# run whose gold has no item of that kind.
+# Metrics of the answer kinds (gold `kind`: list, two_part, yes_no, table_cell, selection), after the spec's;
+# null in a run whose gold has no item of that kind.
 KIND_METRIC_NAMES = (
     "list_item_recall",
     "list_item_precision",
@@ -47,6 +47,9 @@ KIND_METRIC_NAMES = (
     "yes_no_verified",
     "yes_no_right",
     "table_cell_cited",
+    "selection_precision",
+    "selection_recall",
+    "selection_exact",
 )
 
 
@@ -334,6 +337,8 @@ def score_item(
     # One pass/fail per item, for `compare` flips and the report's failed items.
     if not answerable:
         passed = abstained
+    elif s["selection_exact"] is not None:  # the vendors named as meeting the condition, exactly
+        passed = s["selection_exact"] == 1.0 and s["answer_accuracy"] in (None, 1.0)
     elif s["answer_accuracy"] is not None:
         passed = s["answer_accuracy"] == 1.0
     elif has_evidence:
@@ -587,6 +592,9 @@ def kind_scores(
         "yes_no_verified": None,
         "yes_no_right": None,
         "table_cell_cited": None,
+        "selection_precision": None,
+        "selection_recall": None,
+        "selection_exact": None,
     }
     kind = gold.get("kind")
     if ask is None or not gold.get("answerable", True):
@@ -609,7 +617,36 @@ def kind_scores(
         row = evidence[0]  # the row as the document writes it (complete.md: first evidence passage)
         cited = [Span.from_json(c) for c in citations]
         s["table_cell_cited"] = 1.0 if not abstained and any(spans_hit(c, row) for c in cited) else 0.0
+    elif kind == "selection" and isinstance(gold.get("verdicts"), Mapping):
+        s.update(selection_scores(gold["verdicts"], ask))
     return s
+
+
+def selected_vendors(ask: Mapping[str, Any]) -> set[str]:
+    """The vendors an answer over several vendors says meet the question's condition: its rows whose verdict
+    is "yes" when the rows carry verdicts (a selection the engine settled row by row), else every row that
+    answers (rows without verdicts present each vendor's clause as its answer)."""
+    if ask.get("abstained"):
+        return set()
+    rows = list(ask.get("comparison") or [])
+    if any(r.get("verdict") is not None for r in rows):
+        return {str(r.get("vendor")) for r in rows if r.get("verdict") == "yes"}
+    return {str(r.get("vendor")) for r in rows if not r.get("abstained")}
+
+
+def selection_scores(verdicts: Mapping[str, str], ask: Mapping[str, Any]) -> dict[str, float | None]:
+    """A selection item's scores ("Which vendors…?", gold `verdicts`: each vendor's "yes", "no" or
+    "silent"): precision and recall of the vendors the answer says meet the condition, against the gold
+    "yes" vendors, and whether the two sets are equal. Precision is None when the answer names none (unless
+    none should be named: 1.0), recall None when none should be (unless none is: 1.0)."""
+    want = {v for v, x in verdicts.items() if x == "yes"}
+    said = selected_vendors(ask)
+    hit = len(said & want)
+    return {
+        "selection_precision": hit / len(said) if said else (1.0 if not want else None),
+        "selection_recall": hit / len(want) if want else (1.0 if not said else None),
+        "selection_exact": 1.0 if said == want else 0.0,
+    }
 
 
 def aggregate_kinds(scores: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:

@@ -483,12 +483,18 @@ def test_grid_answer_from_cached_cells(built, tmp_path: Path) -> None:
         if row.abstained:
             assert "not specified" in row.answer and not row.citation_ns
     fr = grid_answer(
-        "Quels fournisseurs doivent notifier une violation de données ?", asst, VENDORS, "en", cache=cache
+        "Quels fournisseurs doivent notifier une violation de données, et dans quel délai ?",
+        asst,
+        VENDORS,
+        "en",
+        cache=cache,
     )
     assert fr is not None and fr.comparison is not None  # French keywords route to the same cells
     assert [(r.vendor, r.answer) for r in fr.comparison] == [(r.vendor, r.answer) for r in ans.comparison]
     assert grid_answer("How fast must Humanlinker notify a breach?", asst, cache=cache) is None
     assert grid_answer("Which vendors sell sandwiches?", asst, vendors=VENDORS, cache=cache) is None
+    # a selection is settled vendor by vendor by the engine's rows, not read from the topic's cells
+    assert grid_answer("Which vendors notify a breach within 48 hours?", asst, VENDORS, cache=cache) is None
 
 
 def test_refitting_the_engine_recomputes_the_cells() -> None:

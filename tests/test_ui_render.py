@@ -202,3 +202,11 @@ def test_answer_markdown_keeps_the_key_phrase_bold_and_nothing_else() -> None:
     out = render.answer_markdown("**[x](http://e)** a ** b", cited=[])
     assert out.startswith("**\\[x\\]\\(http\\://e\\)**") and out.endswith("a \\*\\* b")
     assert "](" not in out
+
+
+def test_a_selections_rows_say_whether_each_vendor_meets_the_condition() -> None:
+    ans = _comparison()
+    assert ans.comparison is not None
+    ans.comparison[0].verdict, ans.comparison[1].verdict = "yes", "unsettled"
+    rows = render.comparison_rows(ans)
+    assert [r["status"] for r in rows] == ["meets it", "not settled: read the clause", "not in the documents"]

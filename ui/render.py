@@ -224,8 +224,13 @@ def _citation_line(c: Citation, max_quote: int = 300) -> str:
     return f"[{c.n}] {c.document}{sec}: “{q}”"
 
 
+# A selection's row status ("Which vendors…?": whether the vendor meets the question's condition)
+_STATUS = {"yes": "meets it", "no": "does not meet it", "unsettled": "not settled: read the clause"}
+
+
 def comparison_rows(answer: Answer) -> list[dict[str, str]]:
-    """One flat row per vendor of a comparison: vendor, status, short answer, its citations."""
+    """One flat row per vendor of a comparison: vendor, status (for a selection, whether the vendor meets
+    the question's condition), short answer, its citations."""
     by_n = {c.n: c for c in answer.citations}
     rows: list[dict[str, str]] = []
     for va in answer.comparison or []:
@@ -233,7 +238,8 @@ def comparison_rows(answer: Answer) -> list[dict[str, str]]:
         rows.append(
             {
                 "vendor": va.vendor_name or va.vendor,
-                "status": "not in the documents" if va.abstained else "answered",
+                "status": _STATUS.get(va.verdict or "")
+                or ("not in the documents" if va.abstained else "answered"),
                 "answer": va.answer,
                 "citations": " ".join(f"[{c.n}]" for c in cites),
                 "sources": "; ".join(_citation_line(c) for c in cites),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.figures.parse import parse_figures
+from assistant.figures.parse import explicit, parse_figures
 from core.text import fold
 
 _UNITS_EN = r"(?:minutes?|hours?|days?|weeks?|months?|years?)"
@@ -66,3 +66,20 @@ def lacks_asked_figure(question: str, sentence: str) -> bool:
     if "money" in asked and _FREE.search(fold(sentence)):
         kinds.add("money")
     return not all(kinds & _ANSWERS[k] for k in asked)
+
+
+# The kinds of figure a condition names that a sentence must state one of to meet it ("within 48 hours",
+# "99.9 % uptime", "more than 100 €"); a count ("ISO 27001", "Article 28") is a name, not a measure.
+_MEASURES = frozenset({"duration", "percent", "money"})
+
+
+def states_asked_figures(question: str, sentence: str) -> bool:
+    """False when the question names a measure written with digits or number words (a duration, a
+    percentage, an amount) and the sentence states no figure of that kind: "notify within 48 hours" is not
+    met by "without undue delay". Which value meets the condition is left to the reader (24 hours meets
+    "within 48 hours"); a question naming no measure is met by any sentence."""
+    named = {f.kind for f in parse_figures(question) if explicit(f) and f.kind in _MEASURES}
+    if not named:
+        return True
+    stated = {f.kind for f in parse_figures(_GLUED.sub(" ", sentence))}
+    return named <= stated
