@@ -191,11 +191,11 @@ _SELECTION = re.compile(
     re.I,
 )
 # What makes a "which vendors" question ask for more than a yes or no per vendor: a superlative ("Which
-# vendor has the longest…", "le plus court"; not a threshold: "within 72 hours or less", "en moins de 48
-# heures"), or a second, open ask ("…, and how fast?",
+# vendor has the longest…", "le plus court"; not a threshold: "at least 10 days", "within 72 hours or less",
+# "en moins de 48 heures"), or a second, open ask ("…, and how fast?",
 # "…, et avec quelles garanties ?").
 _NOT_SELECTION = re.compile(
-    r"\b(?:most|least|highest|lowest|longest|shortest|best|worst|fastest|slowest|largest|smallest|biggest"
+    r"(?<!\bat\s)\b(?:most|least|highest|lowest|longest|shortest|best|worst|fastest|slowest|largest|smallest|biggest"
     r"|strictest|earliest|latest|meilleure?s?|pire)\b|\b(?:le|la|les)\s+(?:plus|moins)\b"
     r"|(?:,|\band\b|\bet\b)\s+(?:(?:with|under|in|avec|sous|dans|selon|pour)\s+)?"
     r"(?:how|what|which|when|where|why|who|comment|quel(?:le)?s?|quand|ou|pourquoi|combien)\b",

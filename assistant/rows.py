@@ -1,9 +1,9 @@
 """Comparison rows: for a question over several vendors ("which vendors…", a comparison), one row per vendor
 with its own best sentence, checked on its own and quoted with its key phrase; a vendor whose documents are
-silent says so in its row. A selection question ("Which vendors host their service on Microsoft Azure?":
-query.is_vendor_selection) gets each row's yes or no where two readings of its sentence settle it
-(verdict.settle_selection), the vendors meeting the condition named first, then the rows that say yes, no,
-nothing settled, and nothing found."""
+silent says so in its row. A selection whose condition is a bound on a measure ("Which vendors notify a
+breach within 48 hours?": assistant.selection) gets each row's yes or no where its sentence's figures settle
+it, the vendors meeting the condition named first, then the rows that say no, nothing settled, and nothing
+found."""
 
 from __future__ import annotations
 
@@ -20,13 +20,12 @@ from assistant.events import Progress, Shown, StreamEvent
 from assistant.lists import read_with
 from assistant.outcomes import marked_quote
 from assistant.parts import Parts
-from assistant.query import is_vendor_selection
 from assistant.rank import Candidate, question_types
 from assistant.retrieval import Retrieval, timed_ms
+from assistant.selection import is_bounded_selection, settle_row
 from assistant.spans import Span, whole_sentence
 from assistant.texts import t
 from assistant.turn import Turn
-from assistant.verdict import settle_selection
 from core.types import Citation, VendorAnswer, WarningCode
 
 
@@ -56,7 +55,7 @@ def answer_rows(
     norm = weight_norm(parts.weights)
     types = question_types(question)
     missing = Row(t(lang, "row_missing"), None, None, True)
-    selecting = is_vendor_selection(question)
+    selecting = is_bounded_selection(question)
     rows: dict[str, Row] = {}
     for v, cands in per_vendor.items():  # the draft: every vendor's best-ranked sentence
         if cands:  # no dense gate per row: the check decides (a row's topic may be worded far off)
@@ -98,12 +97,8 @@ def answer_rows(
             sp = sp if lead else whole_sentence(sp)  # a piece of a long sentence: the whole sentence
             quote = marked_quote(read_with(lead, sp.text), types)
             verdict = None
-            if selecting:  # does this vendor meet the condition, by this sentence?
-                name = turn.names.get(v, v)
-                reading = read_with(lead, corpus.readable(sp))
-                settled = settle_selection(parts.verdict_checker, question, name, reading, lang)
-                a.warn(WarningCode.VERDICT, f"{v}: {settled.note()}")
-                verdict = settled.verdict or "unsettled"
+            if selecting:  # does this vendor meet the condition, by this sentence's figures?
+                verdict = settle_row(question, read_with(lead, corpus.readable(sp)))
                 quote = f"{t(lang, verdict)} {quote}"
             rows[v] = Row(quote, sp, row_conf, False, verdict)
         else:

@@ -24,9 +24,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "yes": "Yes.",
         "no": "No.",
         "unsettled": "Not settled, read the clause:",
-        "selection_ask": "{question}? Is {name} one of them?",
         "selection_yes": "By their documents: {names}.",
-        "selection_none": "No vendor's documents were found to say so; each vendor's closest clause follows.",
+        "selection_none": "No clause found states a figure within the bound; each vendor's closest clause "
+        "follows.",
         "and": "and",
         # explanations ("Why this answer"), for a lawyer or a buyer
         "why_generated": "The assistant ranked the sentences of the retrieved clauses, the language model "
@@ -63,10 +63,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_rows": "Each vendor's row was found, checked and cited on its own, from that vendor's "
         "documents only.",
         "why_selection": "Each vendor's row was found, checked and cited on its own, from that vendor's "
-        "documents only. A row says yes or no only where two readings of its sentence agree: the count of its "
-        "negations against the question's, and the language model asked whether, by this sentence, the vendor "
-        "is one of those asked about; a condition with a figure (a number of hours, a percentage, an amount) "
-        "is met only by a sentence that states one. Otherwise the clause is quoted for you to judge.",
+        "documents only. The question bounds a figure, so each row's sentence is read for it: yes when it states "
+        "one within the bound, no when each figure it states of that kind is outside it. Otherwise (no such "
+        "figure, a figure that may or may not be within, a negated sentence) the clause is quoted for you to "
+        "judge.",
         "conf_uncalibrated": "{conf} (a yes/no reply: this model gives no probabilities)",
         "why_list": "The question asks for several items: the checked sentence (confidence {conf}) belongs to "
         "a list in the document, quoted whole, each of its items cited ({n}).",
@@ -101,10 +101,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "yes": "Oui.",
         "no": "Non.",
         "unsettled": "Non tranché, lire la clause :",
-        "selection_ask": "{question} ? {name} en fait-il partie ?",
         "selection_yes": "D'après leurs documents : {names}.",
-        "selection_none": "Aucun document des fournisseurs ne le dit parmi les clauses trouvées ; la clause la "
-        "plus proche de chacun suit.",
+        "selection_none": "Aucune clause trouvée ne donne un chiffre dans la borne ; la clause la plus proche "
+        "de chaque fournisseur suit.",
         "and": "et",
         "why_generated": "L'assistant a classé les phrases des clauses retrouvées, le modèle de langue a "
         "confirmé que la phrase citée répond à la question (confiance {conf}), et la "
@@ -139,11 +138,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_rows": "Chaque ligne a été trouvée, vérifiée et citée séparément, à partir des seuls documents "
         "du fournisseur.",
         "why_selection": "Chaque ligne a été trouvée, vérifiée et citée séparément, à partir des seuls "
-        "documents du fournisseur. Une ligne ne dit oui ou non que si deux lectures de sa phrase s'accordent : "
-        "le nombre de ses négations comparé à celui de la question, et le modèle de langue interrogé pour "
-        "savoir si, d'après cette phrase, le fournisseur est l'un de ceux que vise la question ; une condition "
-        "chiffrée (un nombre d'heures, un pourcentage, un montant) n'est remplie que par une phrase qui en "
-        "donne un. Sinon, la clause est citée pour que vous en jugiez.",
+        "documents du fournisseur. La question fixe une borne chiffrée : la phrase de chaque ligne est lue pour "
+        "ses chiffres, oui si elle en donne un dans la borne, non si chacun de ceux qu'elle donne de ce type est "
+        "hors de la borne. Sinon (aucun chiffre de ce type, un chiffre qui peut être dedans ou non, une phrase "
+        "négative), la clause est citée pour que vous en jugiez.",
         "conf_uncalibrated": "{conf} (réponse oui/non : ce modèle ne donne pas de probabilités)",
         "why_list": "La question demande plusieurs éléments : la phrase vérifiée (confiance {conf}) appartient "
         "à une liste du document, citée en entier, chacun de ses éléments cité ({n}).",

@@ -38,7 +38,6 @@ from dataclasses import dataclass, replace
 
 from assistant.check import Checker
 from assistant.citations import span_citation
-from assistant.figures.asked import states_asked_figures
 from assistant.lists import read_with
 from assistant.outcomes import marked_quote
 from assistant.reasons import Rejection
@@ -70,42 +69,20 @@ class Settled:
         return f"verdict: negation reading {self.negation}, model {model} -> {self.verdict or 'unsettled'}"
 
 
-def settle(
-    checker: Checker | None, question: str, sentence: str, label: str, asked: str | None = None
-) -> Settled:
-    """Both readings of `sentence` for the closed `question` (`asked`: the question the model reads, when
-    it is not `question` itself: selection_question). Without a second reader (a test's fake judge) the
-    negation reading decides alone, as before the model's reading existed; when the model fails, no verdict
-    is settled."""
+def settle(checker: Checker | None, question: str, sentence: str, label: str) -> Settled:
+    """Both readings of `sentence` for the closed `question`. Without a second reader (a test's fake judge)
+    the negation reading decides alone, as before the model's reading existed; when the model fails, no
+    verdict is settled."""
     by_negation = negation_verdict(question, sentence)
     if checker is None:
         return Settled(by_negation, by_negation)
     try:
-        p = checker.check(asked or question, " ".join(sentence.split()), label).p_yes
+        p = checker.check(question, " ".join(sentence.split()), label).p_yes
     except Exception as exc:  # noqa: BLE001 - no second reading: no verdict, the sentence is quoted
         log.warning("verdict reading unavailable: %s", exc)
         return Settled(None, by_negation)
     by_model = "yes" if p >= YES_AT else "no" if p <= NO_AT else None
     return Settled(by_negation if by_model == by_negation else None, by_negation, p)
-
-
-def selection_question(question: str, name: str, lang: str) -> str:
-    """The closed question one vendor's row answers in a selection question ("Which vendors host their
-    service on Microsoft Azure? Is Boost My Mail one of them?"): the question kept whole, so the model reads
-    the condition as the user wrote it, and no verb is re-conjugated for one vendor."""
-    return t(lang, "selection_ask", question=question.strip().rstrip("?？ \u00a0\u202f"), name=name)
-
-
-def settle_selection(checker: Checker | None, question: str, name: str, sentence: str, lang: str) -> Settled:
-    """Whether the vendor `name` meets the condition of the selection `question` by `sentence` (its row's
-    checked sentence), read as a closed question (selection_question) by both readings, with one more
-    condition on a "yes": a question that names a figure ("within 48 hours", "99.9 %") is met only by a
-    sentence that states a figure of that kind ("without undue delay" states none); which figure meets it
-    (24 hours meets "within 48 hours") is the model's reading."""
-    settled = settle(checker, question, sentence, name, selection_question(question, name, lang))
-    if settled.verdict == "yes" and not states_asked_figures(question, sentence):
-        return replace(settled, verdict=None)
-    return settled
 
 
 def stated(verdict: str, span: Span, types: Sequence[str], lang: str, lead: str | None = None) -> Said:

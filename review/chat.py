@@ -10,7 +10,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.query import is_vendor_selection, is_which_vendors
+from assistant.query import is_which_vendors
+from assistant.selection import is_bounded_selection
 from core.markers import sub_markers
 from core.text import detect_language, fold
 from core.types import Answer, Citation, VendorAnswer
@@ -54,10 +55,10 @@ def grid_answer(
     """Answer a "Which vendors ...?" question from the cached grid: one comparison row per vendor with its
     own (renumbered) citations. None when the question is not of that kind, matches no topic, or a
     vendor's cell is not cached yet (the caller then answers it the usual way). Nor does it answer a
-    selection ("Which vendors notify a breach within 48 hours?": query.is_vendor_selection): a cell answers
-    its topic, not whether the vendor meets the question's condition, which the engine's rows settle vendor by
+    selection with a bound ("Which vendors notify a breach within 48 hours?": assistant.selection): a cell
+    answers its topic, not whether the vendor meets the bound, which the engine's rows settle vendor by
     vendor from the sentences found for the question itself."""
-    if not is_which_vendors(question) or is_vendor_selection(question):
+    if not is_which_vendors(question) or is_bounded_selection(question):
         return None
     t0 = time.perf_counter()
     tps = list(topics) if topics is not None else load_topics()

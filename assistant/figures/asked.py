@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.figures.base import Figure
+from assistant.figures.compare import within_limit
 from assistant.figures.parse import explicit, parse_figures
 from core.text import fold
 
@@ -71,15 +73,63 @@ def lacks_asked_figure(question: str, sentence: str) -> bool:
 # The kinds of figure a condition names that a sentence must state one of to meet it ("within 48 hours",
 # "99.9 % uptime", "more than 100 €"); a count ("ISO 27001", "Article 28") is a name, not a measure.
 _MEASURES = frozenset({"duration", "percent", "money"})
+# The words that make a named measure a bound (on folded text): right before it, a most ("within 48 hours",
+# "moins de 48 heures", "up to three months") or a least ("at least 99.5 %", "au moins 30 jours"); right
+# after it, "or less" / "or more".
+_AT_MOST_BEFORE = re.compile(
+    r"\b(?:within|at\s+most|no\s+more\s+than|not\s+more\s+than|up\s+to|under|less\s+than|maximum(?:\s+of)?"
+    r"|sous|au\s+plus|au\s+maximum|moins\s+de|jusqu'a|d'au\s+plus|n'excedant\s+pas|inferieure?s?\s+a"
+    r"|dans\s+un\s+delai\s+(?:maximum\s+|maximal\s+)?de)\s*$"
+)
+_AT_LEAST_BEFORE = re.compile(
+    r"\b(?:at\s+least|no\s+less\s+than|not\s+less\s+than|more\s+than|over|above|minimum(?:\s+of)?"
+    r"|au\s+moins|au\s+minimum|d'au\s+moins|plus\s+de|superieure?s?\s+a)\s*$"
+)
+_AT_MOST_AFTER = re.compile(r"^\s*(?:or\s+less|or\s+fewer|ou\s+moins|maximum|max\b)")
+_AT_LEAST_AFTER = re.compile(r"^\s*(?:or\s+more|ou\s+plus|minimum|min\b)")
 
 
-def states_asked_figures(question: str, sentence: str) -> bool:
-    """False when the question names a measure written with digits or number words (a duration, a
-    percentage, an amount) and the sentence states no figure of that kind: "notify within 48 hours" is not
-    met by "without undue delay". Which value meets the condition is left to the reader (24 hours meets
-    "within 48 hours"); a question naming no measure is met by any sentence."""
-    named = {f.kind for f in parse_figures(question) if explicit(f) and f.kind in _MEASURES}
-    if not named:
-        return True
-    stated = {f.kind for f in parse_figures(_GLUED.sub(" ", sentence))}
-    return named <= stated
+def _bound(question: str, fig: Figure) -> str | None:
+    """ "max", "min" or None: whether the question names `fig` as an upper or a lower bound."""
+    before = fold(question[: fig.start], apostrophes=True)[-40:]
+    after = fold(question[fig.end :], apostrophes=True)[:20]
+    if _AT_MOST_BEFORE.search(before) or _AT_MOST_AFTER.match(after):
+        return "max"
+    if _AT_LEAST_BEFORE.search(before) or _AT_LEAST_AFTER.match(after):
+        return "min"
+    return None
+
+
+def bounded_measures(question: str) -> list[tuple[Figure, str]]:
+    """The measures the question names as bounds, each with "max" or "min": "within 48 hours" (max), "at
+    least 99.5 %" (min), "up to three months" (max), "moins de 48 heures" (max). A measure named without a
+    bound ("guarantee 99.9 % uptime", "24 hours a day") is none: which side meets it is not said."""
+    out = []
+    for f in parse_figures(question):
+        if explicit(f) and f.kind in _MEASURES and (bound := _bound(question, f)) is not None:
+            out.append((f, bound))
+    return out
+
+
+def meets_bounds(question: str, sentence: str) -> bool | None:
+    """Whether the sentence meets every bound the question names (bounded_measures): True when, for each,
+    one of its figures of that kind is surely within it (24 hours is within "within 48 hours"; 99.99 % is
+    "at least 99.5 %"); False when, for one, it states figures of that kind and each is surely outside
+    (72 hours; 99 %); None when the question names no bound, the sentence states no figure of a bound's
+    kind ("without undue delay"), or whether a figure is within is not sure (48 business hours may run past
+    48 elapsed hours: assistant.figures.within_limit)."""
+    bounds = bounded_measures(question)
+    if not bounds:
+        return None
+    stated = parse_figures(_GLUED.sub(" ", sentence))
+    met: list[bool | None] = []
+    for limit, bound in bounds:
+        reads = [
+            within_limit(f, limit) if bound == "max" else within_limit(limit, f)
+            for f in stated
+            if f.kind == limit.kind and explicit(f)
+        ]
+        met.append(True if True in reads else False if reads and all(r is False for r in reads) else None)
+    if False in met:
+        return False
+    return True if all(m is True for m in met) else None
