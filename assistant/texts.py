@@ -33,10 +33,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "confirmed that the cited sentence answers the question (confidence {conf}), and "
         "the wording above was checked against it: every figure in it appears in the "
         "quoted clause.",
-        "why_verdict": "The cited sentence was judged to answer the question (confidence {conf}), and two "
-        "readings of it agree on the yes or no: the count of its negations against the question's, and the "
-        "language model asked whether, by this sentence, the answer is yes or no. The sentence is quoted as "
-        "written after it.",
+        "why_verdict": "The cited sentence was judged to answer the question (confidence {conf}), and its yes "
+        "or no is settled: two readings of it agree (the count of its negations against the question's, and "
+        "the language model asked whether, by this sentence, the answer is yes or no), or, when the question "
+        "bounds a figure (within 48 hours, at least 99.5 %), its own figures fall within or outside the bound. "
+        "The sentence is quoted as written after it.",
         "why_quoted": "The cited sentence was judged to answer the question (confidence {conf}), but no "
         "wording of it passed the checks ({reason}), so the clause is quoted as written; the "
         "key words are in bold.",
@@ -108,10 +109,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_generated": "L'assistant a classé les phrases des clauses retrouvées, le modèle de langue a "
         "confirmé que la phrase citée répond à la question (confiance {conf}), et la "
         "formulation ci-dessus a été vérifiée : chaque chiffre figure dans la clause citée.",
-        "why_verdict": "La phrase citée a été jugée répondre à la question (confiance {conf}), et deux lectures "
-        "s'accordent sur le oui ou le non : le nombre de ses négations comparé à celui de la question, et le "
-        "modèle de langue interrogé sur ce que la phrase répond, oui ou non. La phrase est citée telle quelle "
-        "à la suite.",
+        "why_verdict": "La phrase citée a été jugée répondre à la question (confiance {conf}), et son oui ou son "
+        "non est établi : deux lectures s'accordent (le nombre de ses négations comparé à celui de la question, "
+        "et le modèle de langue interrogé sur ce que la phrase répond, oui ou non) ou, quand la question fixe "
+        "une borne chiffrée (sous 48 heures, au moins 99,5 %), ses propres chiffres sont dans la borne ou hors "
+        "de la borne. La phrase est citée telle quelle à la suite.",
         "why_quoted": "La phrase citée a été jugée répondre à la question (confiance {conf}), mais aucune "
         "reformulation n'a passé les contrôles ({reason}) : la clause est donc citée telle "
         "quelle, les mots clés en gras.",

@@ -14,6 +14,7 @@ from assistant.figures.asked import bounded_measures, meets_bounds
 from assistant.query import is_vendor_selection, is_which_vendors
 from assistant.rows import Row, render
 from assistant.selection import is_bounded_selection, settle_row
+from assistant.verdict import settle
 from evals.metrics import score_item, selected_vendors, selection_scores
 
 SELECTIONS = [
@@ -267,3 +268,40 @@ def test_a_selection_item_passes_only_when_the_vendors_named_are_exactly_right()
     settled = _ask([{"vendor": "a", "verdict": "yes"}, {"vendor": "b", "verdict": "unsettled"}])
     settled["answer"] = "By their documents: Alpha.\nAlpha: Yes. «…»\nBeta: Not settled, read the clause: «…»"
     assert score_item(gold, settled, 5, lambda d: None)["pass"] is True
+
+
+def test_a_closed_question_over_several_vendors_with_a_bound_is_settled_row_by_row() -> None:
+    assert is_bounded_selection("Do Humanlinker and LEO Bizdev notify a breach within 48 hours?")
+    assert not is_bounded_selection("Do Humanlinker and LEO Bizdev notify breaches quickly?")
+
+
+@pytest.mark.parametrize(
+    "sentence,verdict,asked",
+    [
+        ("Acme notifies the customer within 24 hours.", "yes", False),  # the figures settle it
+        ("Acme notifies the customer within 72 hours.", "no", False),
+        ("Acme notifies the customer without undue delay.", None, True),  # no figure: the two readings
+    ],
+)
+def test_a_closed_question_with_a_bound_is_settled_by_the_figures_first(
+    sentence: str, verdict: str | None, asked: bool
+) -> None:
+    judge = FakeChecker(default=0.5)
+    settled = settle(judge, "Does Acme notify a breach within 48 hours?", sentence, "Acme")
+    assert settled.verdict == verdict and settled.figures is not asked
+    assert bool(judge.calls) is asked
+    if not asked:
+        assert "figures" in settled.note()
+
+
+def test_a_closed_question_with_a_bound_through_the_engine(built) -> None:
+    """The model's reading would say no (P(yes) 0.1); LEO Bizdev's "quarante-huit (48) heures" is within
+    48 hours, so the answer is "Yes." and the sentence, with no model asked for the verdict."""
+    settings, store, emb = built
+    checker = FakeChecker([(r"quarante-huit", 0.9)], 0.05)
+    judge = FakeChecker(default=0.1)
+    asst = Assistant(settings, store=store, embeddings=emb, llm=None, checker=checker, verdict_checker=judge)
+    ans = asst.answer("Does LEO Bizdev notify a personal data breach within 48 hours?")
+    assert ans.answer.startswith("Yes. «") and "quarante-huit" in ans.answer
+    assert judge.calls == []
+    assert any("figures against the question's bound -> yes" in w for w in ans.warnings)
