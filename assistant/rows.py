@@ -30,15 +30,15 @@ from core.types import Citation, VendorAnswer, WarningCode
 
 
 class Row(NamedTuple):
-    """One vendor's row: its text, the cited sentence, the confidence, whether it abstained, and a selection
-    question's verdict for this vendor ("unsettled" when its readings disagree; None outside a selection and
-    for a vendor whose documents were silent)."""
+    """One vendor's row: its text, the cited sentence, the confidence, whether it abstained, and a bounded
+    selection's verdict for this vendor ("unsettled" when its sentence's figures do not settle it; None
+    outside such a selection and for a vendor whose documents were silent)."""
 
     text: str
     span: Span | None
     confidence: float | None
     abstained: bool
-    verdict: str | None = None  # "yes", "no" or "unsettled" in a selection's checked rows
+    verdict: str | None = None  # "yes", "no" or "unsettled" in a bounded selection's checked rows
 
 
 def answer_rows(

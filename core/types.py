@@ -109,8 +109,8 @@ class VendorAnswer:
     abstained: bool
     citation_ns: list[int] = field(default_factory=list)
     confidence: float | None = None  # the checker's P(the cited sentence answers), None when not checked
-    # a selection question's "yes", "no" or "unsettled" for this vendor; None outside a selection ("Which
-    # vendors…?": assistant.rows) and for a vendor whose documents were silent
+    # a bounded selection's "yes", "no" or "unsettled" for this vendor ("Which vendors notify a breach within
+    # 48 hours?": assistant.selection); None outside one and for a vendor whose documents were silent
     verdict: str | None = None
 
     def to_json(self) -> dict[str, Any]:
