@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from assistant.places import EEA_CODES, countries_named
+from assistant.places import eu_places
 from core.markers import strip_markers
 from core.settings import PROJECT_ROOT
-from core.text import fold, sentences
+from core.text import fold
 
 if TYPE_CHECKING:
     from assistant.figures import Figure
@@ -58,52 +58,6 @@ _UNIT_WORDS = {
     "percent": "%",
     "minute": "minutes",
 }
-
-# Hosting places beyond the countries and regions assistant.places names (pycountry, English and French): the
-# EU/EEA as areas, the adjective "French", and the ways of saying data leave it; countries are read by their
-# ISO code (places.EEA_CODES inside). A city alone is not read ("Orange", "Nice" are other words too): such a
-# cell names no hosting place, and its quote is there to read.
-_EU_WORDS = (
-    "union europeenne",
-    "european union",
-    "espace economique europeen",
-    "european economic area",
-    "eee",
-    "eea",
-    " ue ",
-    " eu ",
-    "europe",
-    "french",
-)
-_NON_EU_WORDS = (
-    "etats-unis",  # the United States as written without accents, and by their abbreviations
-    "etats unis",
-    " usa ",
-    " us ",
-    "u.s.",
-    "pays tiers",
-    "third countr",
-    "third-countr",
-    "standard contractual clauses",
-    "clauses contractuelles types",
-)
-_NEGATION = re.compile(r"\b(?:no|not|never|without|aucun|aucune|jamais|sans|ne|n'|pas)\b")
-# Data leaving the EU/EEA, on folded text: "outside (of) the EU", "out of the EEA", "outside Europe", "hors de
-# l'Union", "en dehors de l'UE", "hors EEE". Its "EU" names where data goes from, not where it is hosted.
-_OUT_OF_EU = re.compile(
-    r"\b(?:out(?:side)?\s+(?:of\s+)?(?:the\s+)?|(?:en\s+dehors|hors)\s+(?:de\s+)?(?:l'\s*)?)"
-    r"(?:eu|eea|ue|eee|europe|european\s+(?:union|economic\s+area)|union(?:\s+europeenne)?"
-    r"|espace\s+economique\s+europeen|espace)\b"
-)
-
-# The EU as a legal order, not a place: "under EU privacy law", "the European Commission", "EU Standard
-# Contractual Clauses", "le droit de l'Union", "la réglementation européenne" (folded text)
-_EU_LAW = re.compile(
-    r"\b(?:eu|ue|european\s+union|union\s+europeenne|european)\s+(?:privacy\s+|data\s+protection\s+)?"
-    r"(?:laws?|legislation|regulations?|gdpr|directives?|standard\s+contractual\s+clauses|commission)\b"
-    r"|\b(?:droit|legislation|reglementation|reglement|commission)\s+(?:de\s+l'\s*(?:union(?:\s+europeenne)?|ue)"
-    r"|europeen(?:ne)?)\b"
-)
 
 
 @dataclass(frozen=True)
@@ -303,23 +257,7 @@ def _check_figures(req: Requirement, cell: Mapping[str, Any]) -> Verdict:
 
 def _check_eu(req: Requirement, cell: Mapping[str, Any]) -> Verdict:
     answer, quotes = _texts(cell)
-    eu: set[str] = set()
-    outside: set[str] = set()
-    for sent in sentences(answer + "\n" + quotes):
-        named = countries_named(sent)
-        s = f" {fold(sent, apostrophes=True)} "
-        s = re.sub(r"[(),:]", " ", s)
-        found_out = [m.group() for m in _OUT_OF_EU.finditer(s)]
-        s = _OUT_OF_EU.sub(" ", s)  # the EU it leaves is no EU hosting
-        s = _EU_LAW.sub(" ", s)  # nor is the EU whose law applies
-        found_out += [w.strip() for w in _NON_EU_WORDS if w in s]
-        found_out += [fold(n) for n, code in named.items() if code not in EEA_CODES]
-        eu.update(fold(n) for n, code in named.items() if code in EEA_CODES)
-        if found_out and _NEGATION.search(s):
-            eu.add("no transfer outside the EU")
-        elif found_out:
-            outside.update(found_out)
-        eu.update(w.strip() for w in _EU_WORDS if w in s)
+    eu, outside = eu_places(answer + "\n" + quotes)
     if outside and eu:
         return Verdict(
             "amber",

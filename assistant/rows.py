@@ -1,9 +1,9 @@
 """Comparison rows: for a question over several vendors ("which vendors…", a comparison), one row per vendor
 with its own best sentence, checked on its own and quoted with its key phrase; a vendor whose documents are
-silent says so in its row. A selection whose condition is a bound on a measure ("Which vendors notify a
-breach within 48 hours?": assistant.selection) gets each row's yes or no where its sentence's figures settle
-it, the vendors meeting the condition named first, then the rows that say no, nothing settled, and nothing
-found."""
+silent says so in its row. A selection whose condition is a bound on a measure or a place ("Which vendors
+notify a breach within 48 hours?", "…host customer data outside the EU?": assistant.selection) gets each row's
+yes or no where its sentence's figures or places settle it, the vendors meeting the condition named first,
+then the rows that say no, nothing settled, and nothing found."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from core.types import Citation, VendorAnswer, WarningCode
 
 class Row(NamedTuple):
     """One vendor's row: its text, the cited sentence, the confidence, whether it abstained, and a bounded
-    selection's verdict for this vendor ("unsettled" when its sentence's figures do not settle it; None
+    selection's verdict for this vendor ("unsettled" when its sentence does not settle it; None
     outside such a selection and for a vendor whose documents were silent)."""
 
     text: str
@@ -97,7 +97,7 @@ def answer_rows(
             sp = sp if lead else whole_sentence(sp)  # a piece of a long sentence: the whole sentence
             quote = marked_quote(read_with(lead, sp.text), types)
             verdict = None
-            if selecting:  # does this vendor meet the condition, by this sentence's figures?
+            if selecting:  # does this vendor meet the condition, by this sentence's figures or places?
                 verdict = settle_row(question, read_with(lead, corpus.readable(sp)))
                 quote = f"{t(lang, verdict)} {quote}"
             rows[v] = Row(quote, sp, row_conf, False, verdict)

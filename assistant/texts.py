@@ -25,7 +25,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "no": "No.",
         "unsettled": "Not settled, read the clause:",
         "selection_yes": "By their documents: {names}.",
-        "selection_none": "No clause found states a figure within the bound; each vendor's closest clause "
+        "selection_none": "No clause found shows a vendor meeting the condition; each vendor's closest clause "
         "follows.",
         "and": "and",
         # explanations ("Why this answer"), for a lawyer or a buyer
@@ -64,10 +64,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_rows": "Each vendor's row was found, checked and cited on its own, from that vendor's "
         "documents only.",
         "why_selection": "Each vendor's row was found, checked and cited on its own, from that vendor's "
-        "documents only. The question bounds a figure, so each row's sentence is read for it: yes when it states "
-        "one within the bound, no when each figure it states of that kind is outside it. Otherwise (no such "
-        "figure, a figure that may or may not be within, a negated sentence) the clause is quoted for you to "
-        "judge.",
+        "documents only. The question's condition is a bound on a figure or a place, so each row's sentence is "
+        "read for it: yes when it states a figure within the bound or places the data where asked, no when its "
+        "figures are outside the bound or it places the data elsewhere. Otherwise (no such figure or place, a "
+        "figure that may or may not be within, a negated or conditional sentence) the clause is quoted for you "
+        "to judge.",
         "conf_uncalibrated": "{conf} (a yes/no reply: this model gives no probabilities)",
         "why_list": "The question asks for several items: the checked sentence (confidence {conf}) belongs to "
         "a list in the document, quoted whole, each of its items cited ({n}).",
@@ -103,8 +104,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "no": "Non.",
         "unsettled": "Non tranché, lire la clause :",
         "selection_yes": "D'après leurs documents : {names}.",
-        "selection_none": "Aucune clause trouvée ne donne un chiffre dans la borne ; la clause la plus proche "
-        "de chaque fournisseur suit.",
+        "selection_none": "Aucune clause trouvée ne montre un fournisseur qui remplit la condition ; la clause "
+        "la plus proche de chacun suit.",
         "and": "et",
         "why_generated": "L'assistant a classé les phrases des clauses retrouvées, le modèle de langue a "
         "confirmé que la phrase citée répond à la question (confiance {conf}), et la "
@@ -140,10 +141,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_rows": "Chaque ligne a été trouvée, vérifiée et citée séparément, à partir des seuls documents "
         "du fournisseur.",
         "why_selection": "Chaque ligne a été trouvée, vérifiée et citée séparément, à partir des seuls "
-        "documents du fournisseur. La question fixe une borne chiffrée : la phrase de chaque ligne est lue pour "
-        "ses chiffres, oui si elle en donne un dans la borne, non si chacun de ceux qu'elle donne de ce type est "
-        "hors de la borne. Sinon (aucun chiffre de ce type, un chiffre qui peut être dedans ou non, une phrase "
-        "négative), la clause est citée pour que vous en jugiez.",
+        "documents du fournisseur. La condition de la question est une borne chiffrée ou un lieu : la phrase de "
+        "chaque ligne est lue pour elle, oui si elle donne un chiffre dans la borne ou place les données là où "
+        "la question le demande, non si ses chiffres sont hors de la borne ou si elle place les données "
+        "ailleurs. Sinon (aucun chiffre ni lieu de ce type, un chiffre qui peut être dans la borne ou non, une "
+        "phrase négative ou conditionnelle), la clause est citée pour que vous en jugiez.",
         "conf_uncalibrated": "{conf} (réponse oui/non : ce modèle ne donne pas de probabilités)",
         "why_list": "La question demande plusieurs éléments : la phrase vérifiée (confiance {conf}) appartient "
         "à une liste du document, citée en entier, chacun de ses éléments cité ({n}).",

@@ -109,8 +109,8 @@ class VendorAnswer:
     abstained: bool
     citation_ns: list[int] = field(default_factory=list)
     confidence: float | None = None  # the checker's P(the cited sentence answers), None when not checked
-    # a bounded selection's "yes", "no" or "unsettled" for this vendor ("Which vendors notify a breach within
-    # 48 hours?": assistant.selection); None outside one and for a vendor whose documents were silent
+    # a settled selection's "yes", "no" or "unsettled" for this vendor ("Which vendors notify a breach within
+    # 48 hours?", "…host data outside the EU?": assistant.selection); None outside one and for a silent vendor
     verdict: str | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -55,9 +55,9 @@ def grid_answer(
     """Answer a "Which vendors ...?" question from the cached grid: one comparison row per vendor with its
     own (renumbered) citations. None when the question is not of that kind, matches no topic, or a
     vendor's cell is not cached yet (the caller then answers it the usual way). Nor does it answer a
-    selection with a bound ("Which vendors notify a breach within 48 hours?": assistant.selection): a cell
-    answers its topic, not whether the vendor meets the bound, which the engine's rows settle vendor by
-    vendor from the sentences found for the question itself."""
+    selection the engine settles ("Which vendors notify a breach within 48 hours?", "…host data outside the
+    EU?": assistant.selection): a cell answers its topic, not whether the vendor meets the condition, which the
+    engine's rows settle vendor by vendor from the sentences found for the question itself."""
     if not is_which_vendors(question) or is_bounded_selection(question):
         return None
     t0 = time.perf_counter()

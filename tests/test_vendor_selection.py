@@ -13,7 +13,7 @@ from assistant import Assistant
 from assistant.figures.asked import bounded_measures, meets_bounds
 from assistant.query import is_vendor_selection, is_which_vendors
 from assistant.rows import Row, render
-from assistant.selection import is_bounded_selection, settle_row
+from assistant.selection import is_bounded_selection, place_asked, place_verdict, settle_row
 from assistant.verdict import settle
 from evals.metrics import score_item, selected_vendors, selection_scores
 
@@ -157,7 +157,7 @@ def test_a_selection_names_the_vendors_that_meet_it_first_then_orders_rows_by_ve
     assert [r.vendor for r in out] == ["b", "e", "d", "a", "c"]
     assert [r.verdict for r in out] == ["yes", "yes", "no", "unsettled", None]
     fr, _, _ = render(["a", "d"], rows, names, missing, "fr", selection=True)
-    assert fr.splitlines()[0].startswith("Aucune clause trouvée ne donne un chiffre dans la borne")
+    assert fr.splitlines()[0].startswith("Aucune clause trouvée ne montre un fournisseur")
     plain, _, plain_out = render(list(names), rows, names, missing, "en")
     assert [r.vendor for r in plain_out] == list(names) and not plain.startswith("By their documents")
 
@@ -186,7 +186,7 @@ def test_a_selection_through_the_engine(built) -> None:
     assert [r.vendor for r in ans.comparison][:2] == ["leo-bizdev", "humanlinker"]
     assert all(r.verdict is None for r in ans.comparison if r.abstained)
     assert judge.calls == []
-    assert "bounds a figure" in ans.explanation
+    assert "bound on a figure or a place" in ans.explanation
     assert ans.to_json()["comparison"][0]["verdict"] == "yes"
 
 
@@ -196,7 +196,10 @@ def test_a_selection_without_a_bound_is_answered_row_by_row_as_before(built) -> 
     asst = Assistant(settings, store=store, embeddings=emb, llm=None, checker=checker)
     ans = asst.answer("Which vendors notify a personal data breach quickly?")
     assert ans.comparison is not None and all(r.verdict is None for r in ans.comparison)
-    assert not ans.answer.startswith("By their documents") and "bounds a figure" not in ans.explanation
+    assert (
+        not ans.answer.startswith("By their documents")
+        and "bound on a figure or a place" not in ans.explanation
+    )
 
 
 def _ask(rows: list[dict[str, Any]], abstained: bool = False) -> dict[str, Any]:
@@ -305,3 +308,87 @@ def test_a_closed_question_with_a_bound_through_the_engine(built) -> None:
     assert ans.answer.startswith("Yes. «") and "quarante-huit" in ans.answer
     assert judge.calls == []
     assert any("figures against the question's bound -> yes" in w for w in ans.warnings)
+
+
+@pytest.mark.parametrize(
+    "question,asked",
+    [
+        ("Which vendors host customer data outside the European Union?", "outside"),
+        ("Quels fournisseurs hébergent les données hors de l'UE ?", "outside"),
+        ("Quels fournisseurs hébergent les données de leurs clients dans l'Union européenne ?", "inside"),
+        ("Which vendors store customer data in the United States?", "US"),
+        ("Quels fournisseurs transfèrent des données vers les États-Unis ?", "US"),
+        ("Which vendors keep customer data in Ireland?", "IE"),
+        # another condition than the place: left to the reader
+        ("Which vendors need the customer's authorisation before hosting data outside the EU?", None),
+        ("Which vendors host their service on Microsoft Azure?", None),  # a provider, not a place
+        ("Which vendors name a data protection officer in France?", None),  # no verb of hosting or sending
+        ("Which vendors host data in France or Germany?", None),  # which country would a row need?
+    ],
+)
+def test_the_place_a_question_asks_about(question: str, asked: str | None) -> None:
+    assert place_asked(question) == asked
+
+
+@pytest.mark.parametrize(
+    "sentence,outside,inside,france,us",
+    [
+        ("Les données personnelles sont hébergées en France.", "no", "yes", "yes", "no"),
+        (
+            "Any information you provide will be transferred to and stored in the United States.",
+            "yes",
+            "no",
+            "no",
+            "yes",
+        ),
+        (
+            "Le Sous-traitant héberge les Données dans un État membre de l'Union européenne.",
+            "no",
+            "yes",
+            None,
+            "no",
+        ),
+        # conditional or negated: says nothing of where the data are
+        (
+            "If you are located in the European Union, your data will be stored in the United States.",
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "En cas d'hébergement hors de l'Union européenne, le Sous-traitant obtiendra l'accord du Client.",
+            None,
+            None,
+            None,
+            None,
+        ),
+        ("Aucune donnée n'est transférée hors de l'UE.", None, None, None, None),
+        # both inside and outside: not settled either way
+        (
+            "Data are hosted in the EU, and support staff in the United States may access them.",
+            None,
+            None,
+            None,
+            "yes",
+        ),
+    ],
+)
+def test_a_row_is_settled_by_the_places_it_names(
+    sentence: str, outside: str | None, inside: str | None, france: str | None, us: str | None
+) -> None:
+    questions = [
+        "Which vendors host customer data outside the European Union?",
+        "Which vendors host customer data in the European Union?",
+        "Quels fournisseurs hébergent les données en France ?",
+        "Which vendors store customer data in the United States?",
+    ]
+    assert [place_verdict(q, sentence) for q in questions] == [outside, inside, france, us]
+
+
+def test_a_place_selection_settles_its_rows() -> None:
+    q = "Which vendors host customer data outside the European Union?"
+    assert is_bounded_selection(q)
+    assert settle_row(q, "Data are stored in the United States.") == "yes"
+    assert settle_row(q, "Data are stored in Ireland.") == "no"
+    assert settle_row(q, "Data are stored on servers we choose.") == "unsettled"
