@@ -36,8 +36,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_verdict": "The cited sentence was judged to answer the question (confidence {conf}), and its yes "
         "or no is settled: two readings of it agree (the count of its negations against the question's, and "
         "the language model asked whether, by this sentence, the answer is yes or no), or, when the question "
-        "bounds a figure (within 48 hours, at least 99.5 %), its own figures fall within or outside the bound. "
-        "The sentence is quoted as written after it.",
+        "bounds a figure (within 48 hours, at least 99.5 %) or asks only where data are, its own figures fall "
+        "within or outside the bound, or the places it names are or are not the one asked. The sentence is "
+        "quoted as written after it.",
         "why_quoted": "The cited sentence was judged to answer the question (confidence {conf}), but no "
         "wording of it passed the checks ({reason}), so the clause is quoted as written; the "
         "key words are in bold.",
@@ -113,8 +114,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_verdict": "La phrase citée a été jugée répondre à la question (confiance {conf}), et son oui ou son "
         "non est établi : deux lectures s'accordent (le nombre de ses négations comparé à celui de la question, "
         "et le modèle de langue interrogé sur ce que la phrase répond, oui ou non) ou, quand la question fixe "
-        "une borne chiffrée (sous 48 heures, au moins 99,5 %), ses propres chiffres sont dans la borne ou hors "
-        "de la borne. La phrase est citée telle quelle à la suite.",
+        "une borne chiffrée (sous 48 heures, au moins 99,5 %) ou demande seulement où sont les données, ses "
+        "propres chiffres sont dans la borne ou hors de la borne, ou les lieux qu'elle nomme sont ou ne sont pas "
+        "celui demandé. La phrase est citée telle quelle à la suite.",
         "why_quoted": "La phrase citée a été jugée répondre à la question (confiance {conf}), mais aucune "
         "reformulation n'a passé les contrôles ({reason}) : la clause est donc citée telle "
         "quelle, les mots clés en gras.",

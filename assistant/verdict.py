@@ -42,7 +42,7 @@ from assistant.lists import read_with
 from assistant.outcomes import marked_quote
 from assistant.reasons import Rejection
 from assistant.say import Said, negation_verdict, yes_no
-from assistant.selection import figure_verdict
+from assistant.selection import figure_verdict, place_verdict
 from assistant.spans import Span
 from assistant.texts import t
 
@@ -63,12 +63,14 @@ class Settled:
     verdict: str | None
     negation: str
     p_yes: float | None = None  # the model's reading; None when there is no model to ask
-    figures: bool = False  # settled by the sentence's figures against the question's bound
+    by: str | None = None  # "figures" or "places": settled by the sentence's own, before any model reading
 
     def note(self) -> str:
         """The record of both readings, for the answer's warnings."""
-        if self.figures:
+        if self.by == "figures":
             return f"verdict: the sentence's figures against the question's bound -> {self.verdict}"
+        if self.by == "places":
+            return f"verdict: the places the sentence names against the place asked -> {self.verdict}"
         model = "not asked" if self.p_yes is None else f"P(yes) {self.p_yes:.3f}"
         return f"verdict: negation reading {self.negation}, model {model} -> {self.verdict or 'unsettled'}"
 
@@ -78,10 +80,14 @@ def settle(checker: Checker | None, question: str, sentence: str, label: str) ->
     the negation reading decides alone, as before the model's reading existed; when the model fails, no
     verdict is settled. A question that bounds a measure ("Does it notify a breach within 48 hours?", "au
     moins 99,5 % ?") is settled by the sentence's figures when they settle it (selection.figure_verdict: 24
-    hours yes, 72 hours no), and the model is not asked: it reads figures worse than they compare."""
+    hours yes, 72 hours no), and one that asks only where data are ("Does Basecamp store customer data in the
+    EU?") by the places the sentence names (selection.place_verdict); then the model is not asked: it reads
+    figures and places worse than they compare."""
     by_negation = negation_verdict(question, sentence)
     if (by_figures := figure_verdict(question, sentence)) is not None:
-        return Settled(by_figures, by_negation, figures=True)
+        return Settled(by_figures, by_negation, by="figures")
+    if (by_places := place_verdict(question, sentence)) is not None:
+        return Settled(by_places, by_negation, by="places")
     if checker is None:
         return Settled(by_negation, by_negation)
     try:

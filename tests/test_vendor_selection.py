@@ -291,7 +291,7 @@ def test_a_closed_question_with_a_bound_is_settled_by_the_figures_first(
 ) -> None:
     judge = FakeChecker(default=0.5)
     settled = settle(judge, "Does Acme notify a breach within 48 hours?", sentence, "Acme")
-    assert settled.verdict == verdict and settled.figures is not asked
+    assert settled.verdict == verdict and (settled.by == "figures") is not asked
     assert bool(judge.calls) is asked
     if not asked:
         assert "figures" in settled.note()
@@ -392,3 +392,22 @@ def test_a_place_selection_settles_its_rows() -> None:
     assert settle_row(q, "Data are stored in the United States.") == "yes"
     assert settle_row(q, "Data are stored in Ireland.") == "no"
     assert settle_row(q, "Data are stored on servers we choose.") == "unsettled"
+
+
+@pytest.mark.parametrize(
+    "question,sentence,verdict",
+    [
+        ("Does Acme store customer data in the EU?", "All data infrastructure is located in the U.S.", "no"),
+        ("Acme héberge-t-il les données en France ?", "Les données sont hébergées en France.", "yes"),
+        ("Does Acme store customer data in the EU?", "If you are in the EU, data go to the U.S.", None),
+    ],
+)
+def test_a_closed_question_about_where_data_are_is_settled_by_the_places_first(
+    question: str, sentence: str, verdict: str | None
+) -> None:
+    judge = FakeChecker(default=0.5)  # the model unsure: only the places can settle it
+    settled = settle(judge, question, sentence, "Acme")
+    assert settled.verdict == verdict
+    assert (settled.by == "places") is (verdict is not None) and bool(judge.calls) is (verdict is None)
+    if verdict is not None:
+        assert "places the sentence names" in settled.note()
