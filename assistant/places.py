@@ -145,7 +145,7 @@ _NON_EU_WORDS = (
 _NEGATION = re.compile(r"\b(?:no|not|never|without|aucun|aucune|jamais|sans|ne|n'|pas)\b")
 # Data leaving the EU/EEA, on folded text: "outside (of) the EU", "out of the EEA", "outside Europe", "hors de
 # l'Union", "en dehors de l'UE", "hors EEE". Its "EU" names where data goes from, not where it is hosted.
-_OUT_OF_EU = re.compile(
+OUT_OF_EU = re.compile(
     r"\b(?:out(?:side)?\s+(?:of\s+)?(?:the\s+)?|(?:en\s+dehors|hors)\s+(?:de\s+)?(?:l'\s*)?)"
     r"(?:eu|eea|ue|eee|europe|european\s+(?:union|economic\s+area)|union(?:\s+europeenne)?"
     r"|espace\s+economique\s+europeen|espace)\b"
@@ -173,8 +173,8 @@ def eu_places(text: str) -> tuple[set[str], set[str]]:
         named = countries_named(sent)
         s = f" {fold(sent, apostrophes=True)} "
         s = re.sub(r"[(),:]", " ", s)
-        found_out = [m.group() for m in _OUT_OF_EU.finditer(s)]
-        s = _OUT_OF_EU.sub(" ", s)  # the EU it leaves is no EU hosting
+        found_out = [m.group() for m in OUT_OF_EU.finditer(s)]
+        s = OUT_OF_EU.sub(" ", s)  # the EU it leaves is no EU hosting
         s = _EU_LAW.sub(" ", s)  # nor is the EU whose law applies
         found_out += [w.strip() for w in _NON_EU_WORDS if w in s]
         found_out += [fold(n) for n, code in named.items() if code not in EEA_CODES]

@@ -94,7 +94,7 @@ def answer_rows(
         if engine.accepts_secondary(best.conf, best.p):
             sp = best.cand.span  # an item of an enumeration after the words it completes (lists.read_with)
             lead = corpus.governing_words(sp)
-            sp = sp if lead else whole_sentence(sp)  # a piece of a long sentence: the whole sentence
+            sp = whole_sentence(sp, lead)  # a piece of a long sentence: the whole sentence
             quote = marked_quote(read_with(lead, sp.text), types)
             verdict = None
             if selecting:  # does this vendor meet the condition, by this sentence's figures or places?

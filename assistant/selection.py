@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from assistant.figures.asked import bounded_measures, meets_bounds
-from assistant.places import EEA_CODES, countries_named, eu_places
+from assistant.places import EEA_CODES, OUT_OF_EU, countries_named, eu_places
 from assistant.query import is_vendor_selection, is_yes_no_question
 from assistant.say import negations
 from core.text import fold
@@ -56,10 +56,8 @@ _CONDITION = re.compile(
     r"|guarantee\w*|clauses?|mechanisms?|unless|autoris\w*|accord|avant|prealabl\w*|garanti\w*|conditions?"
     r"|mecanismes?|encadr\w*|sauf|only\s+if|seulement\s+si)\b"
 )
-_OUTSIDE = re.compile(
-    r"\b(?:out(?:side)?\s+(?:of\s+)?(?:the\s+)?|(?:en\s+dehors|hors)\s+(?:de\s+)?(?:l'\s*)?)"
-    r"(?:eu|eea|ue|eee|europe|european|union|espace)\b|\bthird\s+countr|\bpays\s+tiers\b"
-)
+# beside data leaving the EU as places.OUT_OF_EU reads it: the countries outside it, as a bloc
+_THIRD_COUNTRIES = re.compile(r"\bthird\s+countr|\bpays\s+tiers\b")
 _INSIDE = re.compile(
     r"\b(?:union\s+europeenne|european\s+union|eu|ue|eea|eee|europe|espace\s+economique\s+europeen"
     r"|european\s+economic\s+area)\b"
@@ -99,7 +97,7 @@ def place_asked(question: str) -> str | None:
         return codes[0]
     if codes:
         return None  # several countries: which one would a row have to name?
-    if _OUTSIDE.search(folded):
+    if OUT_OF_EU.search(folded) or _THIRD_COUNTRIES.search(folded):
         return "outside"
     return "inside" if _INSIDE.search(folded) else None
 

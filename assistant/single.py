@@ -163,7 +163,7 @@ def widened(chosen: Sequence[Checked], leads: Mapping[tuple[str, int, int], str]
     seen: set[tuple[str, int, int]] = set()
     for c in chosen:
         sp = c.cand.span
-        whole = sp if sp.key in leads else whole_sentence(sp)
+        whole = whole_sentence(sp, leads.get(sp.key))
         if whole.key in seen:
             whole = sp
         seen.add(whole.key)

@@ -47,12 +47,16 @@ def split_clause(clause: Clause, rank: int = 0, clause_dense: float = 0.0) -> li
 WHOLE_SENTENCE_MAX = 1200
 
 
-def whole_sentence(sp: Span, max_chars: int = WHOLE_SENTENCE_MAX) -> Span:
+def whole_sentence(sp: Span, lead: str | None = None, max_chars: int = WHOLE_SENTENCE_MAX) -> Span:
     """The whole sentence `sp` was cut from, when sentence_spans cut a long sentence at a comma (the piece
     ends with a comma or follows one): the piece « Le Client s’interdit de transférer à un tiers le Contrat
     […] et notamment sans que cela soit limitatif, » is what the ranker and the check read, but quoted alone
-    it drops the "sans accord préalable écrit du Fournisseur" that ends its sentence. `sp` itself otherwise,
-    when the sentence is longer than `max_chars`, and when it introduces a list (it ends with a colon)."""
+    it drops the "sans accord préalable écrit du Fournisseur" that ends its sentence. `sp` itself otherwise:
+    when it is an item of an enumeration read after its `lead` (lists.governing_words: its quote elides the
+    rest), when the sentence is longer than `max_chars`, and when it introduces a list (it ends with a
+    colon)."""
+    if lead:
+        return sp
     text = sp.clause.text
     s, e = sp.start - sp.clause.start, sp.end - sp.clause.start
     if not (sp.text.rstrip().endswith(",") or text[:s].rstrip().endswith(",")):
