@@ -28,6 +28,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.prompts import Prompt
 from assistant.rank import Candidate
+from assistant.spans import Span
 
 log = logging.getLogger(__name__)
 
@@ -273,6 +274,9 @@ class Checked:
     # the kind the question asks for (assistant.figures.asked): never accepted
     case_conflict: bool = False
     figure_missing: bool = False
+    # the sentence that was checked, when the answer quotes it with a neighbour that points back at it or that
+    # it points back at (assistant.single.widened): a closed question's verdict is read from it alone
+    checked_sentence: Span | None = None
 
     @property
     def refused(self) -> bool:

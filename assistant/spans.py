@@ -4,10 +4,11 @@ offsets (ranked against a question by assistant/rank.py), and the idf-weighted w
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
-from core.text import sentence_bounds, sentence_spans
+from core.text import fold, sentence_bounds, sentence_spans
 from core.text import sentences as sentences  # imported from here by assistant.requirements
 from core.types import Clause, Hit
 from vectorstore.bm25 import tokenize
@@ -67,6 +68,64 @@ def whole_sentence(sp: Span, lead: str | None = None, max_chars: int = WHOLE_SEN
                 return sp  # (a sentence that introduces a list is answered by the list: assistant.lists)
             return replace(sp, start=sp.clause.start + a, end=sp.clause.start + b, text=text[a:b])
     return sp
+
+
+# A sentence that opens by pointing back at the one before it (on folded text): "If we do so, we will give at
+# least 30 days notice…" after "we may choose to change the prices", "Such personal data may include…",
+# « Dans ce cas, le Fournisseur pourra facturer… », « Une telle… », « À défaut d'accord… ». Not "This
+# Agreement" or « ce Contrat », which point at the document, nor the impersonal "It is…" or « Il est… ».
+_DOCUMENT_NOUN = (
+    r"(?:agreement|addendum|dpa|policy|contract|document|terms|section|clause|article|annex|appendix|exhibit"
+    r"|schedule|page|website|site|contrat|accord|politique|conditions|cgu|cgv|cgs|annexe|present)"
+)
+_BACK_REFERENCE = re.compile(
+    r"(?:if\s+(?:we|you|it|they|the\s+\w+)\s+(?:do|does|did)\s+so|if\s+so|in\s+(?:that|this|such|which)\s+(?:case|event)"
+    r"|failing\s+(?:that|this|which|such)|otherwise|thereafter|they\b|it\b(?!\s+is\b|'s\b)"
+    rf"|(?:such|this|these|those)\b(?!\s+{_DOCUMENT_NOUN}\b)"
+    r"|a\s+defaut\b|dans\s+(?:ce|cette|un\s+tel|une\s+telle|ces)\s+(?:cas|hypotheses?)|en\s+ce\s+cas|celui-ci|celle-ci"
+    r"|ceux-ci|celles-ci|elles?\b|ils\b|une?\s+tel(?:le)?\b|de\s+tel(?:le)?s\b|dans\s+la\s+mesure\s+ou\s+une?\s+tel"
+    rf"|(?:ce|cet|cette|ces)\b(?!\s+{_DOCUMENT_NOUN}\b))"
+)
+_SENTENCE_END = re.compile(r"[.!?][\"'»”)\]]*\s*$")
+
+
+def opens_with_back_reference(text: str) -> bool:
+    """Whether the sentence opens by pointing back at the one before it (_BACK_REFERENCE)."""
+    return bool(_BACK_REFERENCE.match(fold(text, apostrophes=True).lstrip(" \"'«“(-–")))
+
+
+def with_neighbours(
+    sp: Span, avoid: Collection[tuple[str, int, int]] = (), max_chars: int = WHOLE_SENTENCE_MAX
+) -> Span:
+    """`sp` with the sentence before it when it opens by pointing back at it, and the sentence after it when
+    that one opens by pointing back at `sp` (opens_with_back_reference), so that the quote reads alone: "If we
+    do so, we will give at least 30 days notice" says what the notice is for only after "we may choose to
+    change the prices for existing customers", and « Dans ce cas, le Fournisseur pourra facturer au Client les
+    frais… » is what the sentence before it (the work the Client may instruct) comes to. Only whole sentences of
+    its clause, on the same paragraph (no blank line between), each ending as a sentence ends (not a heading or
+    a list's introduction), not a sentence in `avoid` (another ask's answer), and not past `max_chars` in all."""
+    text = sp.clause.text
+    s, e = sp.start - sp.clause.start, sp.end - sp.clause.start
+    bounds = sentence_bounds(text)
+    at = next((k for k, (a, b) in enumerate(bounds) if (a, b) == (s, e)), None)
+    if at is None or not _SENTENCE_END.search(sp.text):
+        return sp
+
+    def joins(k: int) -> bool:
+        a, b = bounds[k]
+        lo, hi = (b, s) if k < at else (e, a)
+        key = (sp.clause.document, sp.clause.start + a, sp.clause.start + b)
+        return "\n\n" not in text[lo:hi] and bool(_SENTENCE_END.search(text[a:b])) and key not in avoid
+
+    start, end = s, e
+    if at > 0 and opens_with_back_reference(sp.text) and joins(at - 1):
+        start = bounds[at - 1][0]
+    nxt = at + 1
+    if nxt < len(bounds) and opens_with_back_reference(text[slice(*bounds[nxt])]) and joins(nxt):
+        end = bounds[nxt][1]
+    if (start, end) == (s, e) or end - start > max_chars:
+        return sp
+    return replace(sp, start=sp.clause.start + start, end=sp.clause.start + end, text=text[start:end])
 
 
 def spans_of_hits(hits: Sequence[Hit]) -> list[Span]:

@@ -13,6 +13,7 @@ from assistant import Assistant
 from assistant.figures.asked import bounded_measures, meets_bounds
 from assistant.query import is_vendor_selection, is_which_vendors
 from assistant.rows import Row, render
+from assistant.places import abbreviated_countries, eu_places
 from assistant.selection import is_bounded_selection, place_asked, place_verdict, settle_row
 from assistant.verdict import settle
 from evals.metrics import score_item, selected_vendors, selection_scores
@@ -364,6 +365,18 @@ def test_the_place_a_question_asks_about(question: str, asked: str | None) -> No
             None,
         ),
         ("Aucune donnée n'est transférée hors de l'UE.", None, None, None, None),
+        # a condition given as an example of what the sentence states, and the EU as whose data they are
+        (
+            "EU personal data may be transferred to the U.S. in connection with our operations, for "
+            "instance, if an EU user signs up for our newsletter.",
+            "yes",
+            "no",
+            "no",
+            "yes",
+        ),
+        # "us" the pronoun is no country; "USA" ending a sentence is one
+        ("Your data is hosted in France; contact us with any question.", "no", "yes", "yes", "no"),
+        ("Les données sont hébergées aux USA.", "yes", "no", "no", "yes"),
         # both inside and outside: not settled either way
         (
             "Data are hosted in the EU, and support staff in the United States may access them.",
@@ -384,6 +397,14 @@ def test_a_row_is_settled_by_the_places_it_names(
         "Which vendors store customer data in the United States?",
     ]
     assert [place_verdict(q, sentence) for q in questions] == [outside, inside, france, us]
+
+
+def test_country_abbreviations_are_read_as_written() -> None:
+    assert abbreviated_countries("Data may be transferred to the U.S. and the UK.") == {"US", "GB"}
+    assert abbreviated_countries("US-based support staff") == {"US"}
+    assert abbreviated_countries("Please contact us; let us know.") == set()
+    assert abbreviated_countries("POUR TOUTE QUESTION, CONTACT US A L'ADRESSE CI-DESSOUS.") == set()
+    assert eu_places("Contact us at privacy@example.com.") == (set(), set())
 
 
 def test_a_place_selection_settles_its_rows() -> None:
