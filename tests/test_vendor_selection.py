@@ -11,9 +11,9 @@ from assistant_fakes import FakeChecker, build_store
 
 from assistant import Assistant
 from assistant.figures.asked import bounded_measures, meets_bounds
+from assistant.places import abbreviated_countries, eu_places
 from assistant.query import is_vendor_selection, is_which_vendors
 from assistant.rows import Row, render
-from assistant.places import abbreviated_countries, eu_places
 from assistant.selection import is_bounded_selection, place_asked, place_verdict, settle_row
 from assistant.verdict import settle
 from evals.metrics import score_item, selected_vendors, selection_scores
