@@ -118,17 +118,10 @@ def has_place(text: str) -> bool:
 # EU/EEA as areas, the adjective "French", and the ways of saying data leave it; countries are read by their
 # ISO code (EEA_CODES inside). A city alone is not read ("Orange", "Nice" are other words too): such a
 # cell names no hosting place, and its quote is there to read.
-_EU_WORDS = (
-    "union europeenne",
-    "european union",
-    "espace economique europeen",
-    "european economic area",
-    "eee",
-    "eea",
-    " ue ",
-    " eu ",
-    "europe",
-    "french",
+# The EU/EEA and its words, as whole words of the folded text ("dans l'UE.", "in the EU." as well)
+_EU_WORDS = re.compile(
+    r"\b(?:union\s+europeenne|european\s+union|espace\s+economique\s+europeen|european\s+economic\s+area|eee|eea"
+    r"|ue|eu|europe|french)\b"
 )
 _NON_EU_WORDS = (
     "etats-unis",  # the United States as written without accents (abbreviated: abbreviated_countries)
@@ -155,14 +148,22 @@ _EU_LAW = re.compile(
     r"(?:laws?|legislation|regulations?|gdpr|directives?|standard\s+contractual\s+clauses|commission)\b"
     r"|\b(?:droit|legislation|reglementation|reglement|commission)\s+(?:de\s+l'\s*(?:union(?:\s+europeenne)?|ue)"
     r"|europeen(?:ne)?)\b"
+    # a legal instrument by its number: "Regulation (EU) 2016/679", « Règlement (UE) 2016/679 », « Décision UE
+    # 2021/914 » (brackets are spaces by then)
+    r"|\b(?:regulation|directive|decision|reglement)\s+(?:eu|ue|ec|ce)\b"
 )
 
 
 # Countries pycountry names only in full, by their abbreviations, on the text as written: "U.S.", "USA",
-# "US" in capitals, "U.K."; never the pronoun "us" ("contact us"), nor "US" in a sentence written in capitals.
+# "US" in capitals, "U.K."; never the pronoun "us" ("contact us"), nor "US" in a sentence written in capitals,
+# nor the country as a legal order ("the UK Addendum", "UK GDPR", "U.S. law enforcement", "US government").
+_LEGAL_AFTER = (
+    r"(?!\s*(?:GDPR|Addendum|[Ll]aws?\b|[Ll]egislation|[Rr]egulations?|[Ff]ederal|[Gg]overnment|[Cc]ourts?"
+    r"|[Aa]uthorit|[Vv]ersion|Data\s+Protection|[Ss]tate\s+[Ll]aw))"
+)
 _ABBREVIATIONS = {
-    "US": re.compile(r"\bU\.S\.(?:A\.)?|\bUSA\b|\bUS\b"),
-    "GB": re.compile(r"\bU\.K\.|\bUK\b"),
+    "US": re.compile(rf"(?:\bU\.S\.(?:A\.)?|\bUSA\b|\bUS\b){_LEGAL_AFTER}"),
+    "GB": re.compile(rf"(?:\bU\.K\.|\bUK\b){_LEGAL_AFTER}"),
 }
 
 
@@ -186,6 +187,9 @@ _EU_ORIGIN = re.compile(
     r"(?:\s+europeenne)?|ue|eee)|europeen(?:ne)?s?)\b"
 )
 
+# "eu" or "ue" not written in capitals: a French word ("avoir eu"), not the Union (on the text as written)
+_NOT_AN_AREA = re.compile(r"\b(?!EU\b|UE\b)(?:[Ee][Uu]|[Uu][Ee])\b")
+
 
 def eu_places(text: str) -> tuple[set[str], set[str]]:
     """(inside, outside): what the text says of data inside the EU/EEA (its areas and member states, and "no
@@ -197,7 +201,9 @@ def eu_places(text: str) -> tuple[set[str], set[str]]:
     outside: set[str] = set()
     for sent in sentences(text):
         named = countries_named(sent)
-        s = f" {fold(sent, apostrophes=True)} "
+        # "EU" and "UE" are read as written, in capitals: the French past participle "eu" ("après en avoir eu
+        # connaissance", « Eu égard à ») is no place
+        s = f" {fold(_NOT_AN_AREA.sub(' ', sent), apostrophes=True)} "
         s = re.sub(r"[(),:]", " ", s)
         found_out = [m.group() for m in OUT_OF_EU.finditer(s)]
         s = OUT_OF_EU.sub(" ", s)  # the EU it leaves is no EU hosting
@@ -211,5 +217,5 @@ def eu_places(text: str) -> tuple[set[str], set[str]]:
             eu.add("no transfer outside the EU")
         elif found_out:
             outside.update(found_out)
-        eu.update(w.strip() for w in _EU_WORDS if w in s)
+        eu.update(" ".join(m.group().split()) for m in _EU_WORDS.finditer(s))
     return eu, outside

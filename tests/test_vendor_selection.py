@@ -403,8 +403,34 @@ def test_country_abbreviations_are_read_as_written() -> None:
     assert abbreviated_countries("Data may be transferred to the U.S. and the UK.") == {"US", "GB"}
     assert abbreviated_countries("US-based support staff") == {"US"}
     assert abbreviated_countries("Please contact us; let us know.") == set()
+    # the country as a legal order
+    assert abbreviated_countries("The UK Addendum forms part of this DPA under the UK GDPR.") == set()
+    assert abbreviated_countries("If U.S. law enforcement authorities have a warrant, we comply.") == set()
+    assert abbreviated_countries("As a US company with all data infrastructure located in the US.") == {"US"}
     assert abbreviated_countries("POUR TOUTE QUESTION, CONTACT US A L'ADRESSE CI-DESSOUS.") == set()
     assert eu_places("Contact us at privacy@example.com.") == (set(), set())
+
+
+@pytest.mark.parametrize(
+    "sentence,inside,outside",
+    [
+        ("Data is hosted in the EU.", True, False),  # "EU" before a full stop
+        ("Les données sont hébergées dans l'UE.", True, False),  # after an elision
+        # the French participle "eu" is no place, in any case but capitals
+        ("Le Prestataire notifiera le Client sous 48 heures après en avoir eu connaissance.", False, False),
+        ("Eu égard à leur nature, les données sont hébergées en France.", True, False),
+        # a legal instrument by its number is no place
+        (
+            "Au sens de l'article 28 du Règlement (UE) 2016/679, le Prestataire est sous-traitant.",
+            False,
+            False,
+        ),
+        ("Regulation (EU) 2016/679 applies to the processing.", False, False),
+    ],
+)
+def test_the_eu_is_read_as_written(sentence: str, inside: bool, outside: bool) -> None:
+    found_inside, found_outside = eu_places(sentence)
+    assert (bool(found_inside), bool(found_outside)) == (inside, outside)
 
 
 def test_a_place_selection_settles_its_rows() -> None:
