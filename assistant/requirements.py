@@ -3,7 +3,9 @@ review-grid cells: green / amber / red / unknown, each with a reason a buyer can
 
 Rules (one line per topic key; the text after the key):
   max|at most|within|no more than|<= N UNIT    a duration, percentage or amount that must not be exceeded
-  min|at least|no less than|>= N UNIT [...]    one that must be reached ("at least 12 months of fees")
+                                               (in French too: « au plus », « au maximum », « dans un délai de »)
+  min|at least|no less than|>= N UNIT [...]    one that must be reached ("at least 12 months of fees"; « au
+                                               moins », « au minimum »)
   EU only | EEA only                           hosting and transfers inside the EU/EEA
   any of: A, B, C                              one of these names must appear (law, court, certification)
   required                                     the documents must say something on the topic
@@ -19,6 +21,7 @@ import os
 import re
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -40,8 +43,6 @@ RuleKind = Literal["max", "min", "eu_only", "any_of", "required"]
 DEFAULT_REQUIREMENTS = PROJECT_ROOT / "config" / "requirements.example.yaml"
 ENV_VAR = "CQA_REQUIREMENTS"
 
-_MAX = re.compile(r"^\s*(?:max(?:imum)?|at\s+most|within|no\s+more\s+than|<=|≤|under)\s*:?\s*(.+)$", re.I)
-_MIN = re.compile(r"^\s*(?:min(?:imum)?|at\s+least|no\s+less\s+than|>=|≥)\s*:?\s*(.+)$", re.I)
 _EU = re.compile(r"^\s*(?:eu|eea|eu/eea|europe)(?:\s+or\s+eea)?\s+only\s*$", re.I)
 _ANY = re.compile(r"^\s*(?:any\s+of|one\s+of)\s*:?\s*(.+)$", re.I)
 _REQUIRED = re.compile(r"^\s*(?:required|must\s+be\s+stated|present)\s*$", re.I)
@@ -97,13 +98,35 @@ def _figures(text: str) -> list[Figure]:
     return parse_figures(text)
 
 
+@cache
+def _bound_rules() -> tuple[tuple[Literal["max", "min"], re.Pattern[str]], ...]:
+    """The keyword of a "max" and of a "min" rule, on the folded rule: the words that bound a measure in a
+    question (figures.asked: "within", "at most", « au plus », « dans un délai de »…; "at least", « au
+    moins »…), and "max", "min", "<=", ">=", "≤", "≥"."""
+    from assistant.figures.asked import AT_LEAST_WORDS, AT_MOST_WORDS
+
+    def rule(words: str, short: str, signs: str) -> re.Pattern[str]:
+        return re.compile(rf"^\s*(?:(?:{words}|{short})\b|{signs})\s*:?\s*(?=\S)")
+
+    return (("max", rule(AT_MOST_WORDS, "max", "<=|≤")), ("min", rule(AT_LEAST_WORDS, "min", ">=|≥")))
+
+
+def _after_folded(text: str, end: int) -> str:
+    """What follows the first `end` characters of `text` as folded (fold may change a text's length)."""
+    for i in range(len(text) + 1):
+        if len(fold(text[:i], apostrophes=True)) >= end:
+            return text[i:]
+    return ""
+
+
 def parse_requirement(topic: str, text: str) -> Requirement:
     """Read one rule; RequirementError when it is none of the forms in the module docstring."""
     text = str(text).strip()
-    for kind, rx in (("max", _MAX), ("min", _MIN)):
-        m = rx.match(text)
+    for kind, rx in _bound_rules():
+        m = rx.match(fold(text, apostrophes=True))
         if m:
-            figs = [f for f in _figures(m.group(1)) if f.kind in ("duration", "percent", "money", "count")]
+            value = _after_folded(text, m.end())  # read as written: "48 heures ouvrées" keeps its unit
+            figs = [f for f in _figures(value) if f.kind in ("duration", "percent", "money", "count")]
             if not figs:
                 raise RequirementError(
                     f"{topic}: {text!r}: no figure with a unit (e.g. '72 hours', '99.5 %')"

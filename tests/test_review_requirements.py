@@ -228,6 +228,25 @@ def test_rule_forms_and_errors() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "rule,kind,value,unit",
+    [
+        ("au plus 72 heures", "max", 72, "hour"),
+        ("dans un délai de 48 heures ouvrées", "max", 48, "business_hour"),  # the unit read as written
+        ("sous 30 jours", "max", 30, "day"),
+        ("Maximum : 3 mois", "max", 3, "month"),
+        ("au moins 99,5 %", "min", 99.5, "percent"),
+        ("d'au moins 12 mois", "min", 12, "month"),
+        ("≥ 99.9 %", "min", 99.9, "percent"),
+    ],
+)
+def test_rules_read_in_french_with_the_questions_bound_words(
+    rule: str, kind: str, value: float, unit: str
+) -> None:
+    r = parse_requirement("t", rule)
+    assert (r.kind, r.figure.value, r.figure.unit) == (kind, value, unit)
+
+
 def test_apply_to_a_grid_and_file_selection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     p = tmp_path / "mine.yaml"
     p.write_text("requirements:\n  breach_notification: max 24 hours\n", encoding="utf-8")

@@ -76,15 +76,19 @@ _MEASURES = frozenset({"duration", "percent", "money"})
 # The words that make a named measure a bound (on folded text): right before it, a most ("within 48 hours",
 # "moins de 48 heures", "up to three months") or a least ("at least 99.5 %", "au moins 30 jours"); right
 # after it, "or less" / "or more".
-_AT_MOST_BEFORE = re.compile(
-    r"\b(?:within|at\s+most|no\s+more\s+than|not\s+more\s+than|up\s+to|under|less\s+than|maximum(?:\s+of)?"
+# The words themselves, English and French, are also the keywords of the review grid's requirement rules
+# (assistant.requirements: "max 72 hours", « au plus 72 heures », "at least 99.5 %").
+AT_MOST_WORDS = (
+    r"within|at\s+most|no\s+more\s+than|not\s+more\s+than|up\s+to|under|less\s+than|maximum(?:\s+of)?"
     r"|sous|au\s+plus|au\s+maximum|moins\s+de|jusqu'a|d'au\s+plus|n'excedant\s+pas|inferieure?s?\s+a"
-    r"|dans\s+un\s+delai\s+(?:maximum\s+|maximal\s+)?de)\s*$"
+    r"|dans\s+un\s+delai\s+(?:maximum\s+|maximal\s+)?de"
 )
-_AT_LEAST_BEFORE = re.compile(
-    r"\b(?:at\s+least|no\s+less\s+than|not\s+less\s+than|more\s+than|over|above|minimum(?:\s+of)?"
-    r"|au\s+moins|au\s+minimum|d'au\s+moins|plus\s+de|superieure?s?\s+a)\s*$"
+AT_LEAST_WORDS = (
+    r"at\s+least|no\s+less\s+than|not\s+less\s+than|more\s+than|over|above|minimum(?:\s+of)?"
+    r"|au\s+moins|au\s+minimum|d'au\s+moins|plus\s+de|superieure?s?\s+a"
 )
+_AT_MOST_BEFORE = re.compile(rf"\b(?:{AT_MOST_WORDS})\s*$")
+_AT_LEAST_BEFORE = re.compile(rf"\b(?:{AT_LEAST_WORDS})\s*$")
 _AT_MOST_AFTER = re.compile(r"^\s*(?:or\s+less|or\s+fewer|ou\s+moins|maximum|max\b)")
 _AT_LEAST_AFTER = re.compile(r"^\s*(?:or\s+more|ou\s+plus|minimum|min\b)")
 
