@@ -115,13 +115,14 @@ def has_place(text: str) -> bool:
 
 
 # Hosting places beyond the countries and regions this module names (pycountry, English and French): the
-# EU/EEA as areas, the adjective "French", and the ways of saying data leave it; countries are read by their
-# ISO code (EEA_CODES inside). A city alone is not read ("Orange", "Nice" are other words too): such a
-# cell names no hosting place, and its quote is there to read.
-# The EU/EEA and its words, as whole words of the folded text ("dans l'UE.", "in the EU." as well)
+# EU/EEA as areas, the adjective "French" before what holds data ("French servers", not "the French version"
+# or "French law"), and the ways of saying data leave it; countries are read by their ISO code (EEA_CODES
+# inside). A city alone is not read ("Orange", "Nice" are other words too): such a cell names no hosting
+# place, and its quote is there to read. All as whole words of the folded text ("dans l'UE.", "in the EU.").
 _EU_WORDS = re.compile(
     r"\b(?:union\s+europeenne|european\s+union|espace\s+economique\s+europeen|european\s+economic\s+area|eee|eea"
-    r"|ue|eu|europe|french)\b"
+    r"|ue|eu|europe|french(?=\s+(?:servers?|data\s*cent(?:er|re)s?|datacent(?:er|re)s?|territory|soil|hosting"
+    r"|hosts?|infrastructure|cloud|regions?|facilities|premises)\b))\b"
 )
 _NON_EU_WORDS = (
     "etats-unis",  # the United States as written without accents (abbreviated: abbreviated_countries)

@@ -419,6 +419,9 @@ def test_country_abbreviations_are_read_as_written() -> None:
         # the French participle "eu" is no place, in any case but capitals
         ("Le Prestataire notifiera le Client sous 48 heures après en avoir eu connaissance.", False, False),
         ("Eu égard à leur nature, les données sont hébergées en France.", True, False),
+        # "French" before what holds data is a place; before a version or a law, no place
+        ("Data is hosted on French servers.", True, False),
+        ("The French version prevails; the contract is governed by French law.", False, False),
         # a legal instrument by its number is no place
         (
             "Au sens de l'article 28 du Règlement (UE) 2016/679, le Prestataire est sous-traitant.",
