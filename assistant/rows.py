@@ -94,9 +94,8 @@ def answer_rows(
         if engine.accepts_secondary(best.conf, best.p):
             sp = best.cand.span  # an item of an enumeration after the words it completes (lists.read_with)
             lead = corpus.governing_words(sp)
-            sp = whole_sentence(sp, lead)  # a piece of a long sentence: the whole sentence
-            if not lead:  # with the sentence before or after that points back at it
-                sp = with_neighbours(sp)
+            # a piece of a long sentence: the whole sentence, with the one before or after that points back
+            sp = with_neighbours(whole_sentence(sp, lead), lead)
             quote = marked_quote(read_with(lead, sp.text), types)
             verdict = None
             if selecting:  # does this vendor meet the condition, by this sentence's figures or places?

@@ -166,9 +166,8 @@ def widened(chosen: Sequence[Checked], leads: Mapping[tuple[str, int, int], str]
     answers = {c.cand.span.key for c in chosen}
     for c in chosen:
         sp = c.cand.span
-        whole = sentence = whole_sentence(sp, leads.get(sp.key))
-        if not leads.get(sp.key):
-            whole = with_neighbours(sentence, avoid=answers - {sp.key})
+        sentence = whole_sentence(sp, leads.get(sp.key))
+        whole = with_neighbours(sentence, leads.get(sp.key), avoid=answers - {sp.key})
         if whole.key in seen:
             whole = sentence = sp
         seen.add(whole.key)

@@ -95,7 +95,10 @@ def opens_with_back_reference(text: str) -> bool:
 
 
 def with_neighbours(
-    sp: Span, avoid: Collection[tuple[str, int, int]] = (), max_chars: int = WHOLE_SENTENCE_MAX
+    sp: Span,
+    lead: str | None = None,
+    avoid: Collection[tuple[str, int, int]] = (),
+    max_chars: int = WHOLE_SENTENCE_MAX,
 ) -> Span:
     """`sp` with the sentence before it when it opens by pointing back at it, and the sentence after it when
     that one opens by pointing back at `sp` (opens_with_back_reference), so that the quote reads alone: "If we
@@ -103,7 +106,10 @@ def with_neighbours(
     change the prices for existing customers", and « Dans ce cas, le Fournisseur pourra facturer au Client les
     frais… » is what the sentence before it (the work the Client may instruct) comes to. Only whole sentences of
     its clause, on the same paragraph (no blank line between), each ending as a sentence ends (not a heading or
-    a list's introduction), not a sentence in `avoid` (another ask's answer), and not past `max_chars` in all."""
+    a list's introduction), not a sentence in `avoid` (another ask's answer), and not past `max_chars` in all.
+    `sp` itself when it is an item of an enumeration read after its `lead` (as for whole_sentence)."""
+    if lead:
+        return sp
     text = sp.clause.text
     s, e = sp.start - sp.clause.start, sp.end - sp.clause.start
     bounds = sentence_bounds(text)

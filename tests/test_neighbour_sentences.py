@@ -87,6 +87,7 @@ def test_no_widening_across_a_blank_line_a_heading_past_the_limit_or_into_anothe
     price = span(PRICE)
     assert with_neighbours(price, max_chars=len(PRICE) + 10) is price
     assert with_neighbours(price, avoid={span(NOTICE).key}) is price  # another ask's answer
+    assert with_neighbours(price, "Pricing:") is price  # an enumeration item read after its lead
 
 
 def test_widened_answers_keep_each_asks_own_sentence() -> None:
