@@ -9,11 +9,12 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from assistant.cells import Cell
 from assistant.lists import governing_words
 from assistant.spans import Span
 from assistant.vendors import VendorInfo, catalog_from
 from core.text import sentence_spans
-from ingest.tables import Table, find_tables, row_key, table_context
+from ingest.tables import Table, find_tables, row_key, table_context, terms_defined
 from vectorstore.bm25 import tokenize
 
 log = logging.getLogger(__name__)
@@ -102,10 +103,37 @@ class CorpusView:
 
     def readable(self, span: Any) -> str:
         """What the model is shown for a candidate: a text-table row as its "header: value" cells (its
-        columns named: "Délai de traitement — Anomalies majeures: 8 h"), else the sentence itself."""
+        columns named: "Délai de traitement — Anomalies majeures: 8 h"), after the document's definition of
+        the row's name when it gives one near the table ("Temps de récupération : délai selon lequel le
+        Prestataire s'engage à corriger l'Anomalie…": what the row is about is often only there), else the
+        sentence itself."""
         tables = self.tables(span)
         rows = table_context(tables, span.start, span.end) if tables else ""
-        return "; ".join(rows.split("\n")) if rows else span.text
+        if not rows:
+            return span.text
+        shown = "; ".join(rows.split("\n"))
+        label = row_key(tables, span.start, span.end)
+        table = next((t for t in tables if t.row_labels and t.start <= span.start < t.end), None)
+        if label is None or table is None:
+            return shown
+        text = self.document_text(span.clause.document, span.clause.doc_sha256)
+        defined = terms_defined(text, table).get(label)
+        return f"{defined} {shown}" if defined else shown
+
+    def row_cells(self, span: Any) -> list[Cell]:
+        """The cells of the one table row the span is, each named by the row and its column ("Délai de
+        traitement", "Anomalies majeures", "8 h"), for a table whose first column names its rows and whose
+        header names its columns; [] for anything else (prose, a list-like table of names)."""
+        tables = self.tables(span)
+        table = next((t for t in tables if t.row_labels and t.start <= span.start < t.end), None)
+        rows = [r for r in table.rows if r.start < span.end and r.end > span.start] if table else []
+        if table is None or table.header is None or len(rows) != 1 or not rows[0].cells[0]:
+            return []
+        heads = list(table.header.cells)
+        values = list(rows[0].cells[1:])
+        if len(heads) == len(values) + 1:  # a corner cell above the row names
+            heads = heads[1:]
+        return [Cell(rows[0].cells[0], h, v) for h, v in zip(heads, values, strict=False) if h and v]
 
     def named_rows(
         self, question: str, vendors: Sequence[str], named: Callable[[str, str, str], bool]

@@ -55,6 +55,7 @@ class Said:
     raw: str = ""
     first_token_ms: float | None = None
     verdict: str | None = None  # a closed question's settled yes or no, stated before the quoted sentence
+    cell: bool = False  # a table cell (or row) read as the table writes it, not a model's wording
 
 
 def say_messages(

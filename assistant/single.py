@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
+from assistant.cells import question_similarities, read_cell
 from assistant.check import Checked, check_candidates
 from assistant.citations import span_citation
 from assistant.confidence import EngineConfig, refuses, score_checked, weight_norm
@@ -362,6 +363,13 @@ def word(
                     stated(settled.verdict, span, question_types(ask), turn.lang, turn.leads.get(span.key))
                 )
                 continue
+        cells = [] if closed else corpus.row_cells(span)
+        if len(cells) >= 2:  # a table row: the cell asked for, named by its row and column (assistant.cells)
+            similarities = question_similarities(parts.embeddings, parts.sentence_vectors)
+            cell = read_cell(ask, cells, span.clause.vendor_name, parts.checker, similarities)
+            turn.answer.warn(WarningCode.TABLE_CELL, cell.note())
+            out.append(Said(text=f"{cell.text} [1]", citations=[span_citation(1, span)], cell=True))
+            continue
         said = say(
             parts.llm,
             parts.prompt(),
@@ -416,7 +424,13 @@ def conclude(
         a.signals["wording_no_answer"] = 1.0 if no_answer else 0.0
     if generated == len(chosen):
         a.answer, a.mode = " ".join(pieces), "generated"
-        why = "why_verdict" if all(s.verdict for s in said) else "why_generated"
+        why = (
+            "why_verdict"
+            if all(s.verdict for s in said)
+            else "why_cell"
+            if all(s.cell for s in said)
+            else "why_generated"
+        )
         a.explanation = t(lang, why, conf=conf_txt)
     elif generated:
         a.answer, a.mode = "\n".join(pieces), "generated"

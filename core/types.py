@@ -138,6 +138,7 @@ class WarningCode(StrEnum):
     VERSIONS = "versions"  # answered from stored versions of a document (what changed, an older version)
     VERDICT = "verdict"  # a closed question's yes or no: the two readings of the sentence, for the record
     UNANSWERABLE = "unanswerable"  # abstained: P(the documents do not answer) reached the gate's threshold
+    TABLE_CELL = "table_cell"  # a table row answered by its cell: the two readings of its column
 
 
 @dataclass

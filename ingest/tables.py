@@ -328,3 +328,35 @@ def row_key(tables: Sequence[Table], start: int, end: int) -> str | None:
         if len(rows) == 1 and len(rows[0].cells) >= 2 and rows[0].cells[0]:
             return rows[0].cells[0]
     return None
+
+
+# A term defined the way contracts define the words of a table, at the start of its own paragraph: "Délai de
+# traitement : délai selon lequel…", "Response Time - the time within which…", "Uptime means…", « Anomalie
+# bloquante désigne… ».
+_DEFINES = (
+    r"\s*(?:[:\u2013\u2014-]|\bmeans\b|\bshall\s+mean\b|\bd[ée]signe\b|\bsignifie\b|\bs['\u2019]entend\b)\s*"
+)
+# characters before the table's first row or after its last: the text that explains it
+DEFINITION_REACH = 2000
+
+
+def terms_defined(text: str, table: Table) -> dict[str, str]:
+    """The definitions the document gives of a table's words, near the table: each row label (for a table
+    whose first column names its rows) and each column header that opens a paragraph of its own followed by
+    a colon, a dash, "means" or « désigne », within DEFINITION_REACH characters of the table ("Temps de
+    récupération : délai selon lequel le Prestataire s'engage à corriger l'Anomalie…" under an SLA table).
+    Maps the term as the table writes it to its defining paragraph as the document writes it."""
+    terms = [c for c in (table.header.cells if table.header else ()) if c]
+    if table.row_labels:
+        terms += [r.cells[0] for r in table.rows if r.cells and r.cells[0]]
+    near = [(max(0, table.start - DEFINITION_REACH), table.start), (table.end, table.end + DEFINITION_REACH)]
+    out: dict[str, str] = {}
+    for term in dict.fromkeys(terms):
+        rx = re.compile(rf"(?im)^[ \t]*{re.escape(term)}{_DEFINES}(?=\w)")
+        for lo, hi in near:
+            m = rx.search(text, lo, hi)
+            if m:
+                end = text.find("\n", m.start())
+                out[term] = " ".join(text[m.start() : end if end >= 0 else len(text)].split())
+                break
+    return out

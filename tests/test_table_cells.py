@@ -1,0 +1,123 @@
+"""A table cell as the answer (assistant.cells): the cell the question asks for, named by its row and column,
+when the meaning reading and the checker's reading agree on the column; every cell of the row, each named,
+when they do not. And the definitions a document gives of a table's row names (ingest.tables.terms_defined),
+which the model reads with the row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from assistant_fakes import FakeChecker, ScriptedChat, build_store
+
+from assistant import Assistant
+from assistant.cells import Cell, read_cell
+from core.types import WarningCode
+from ingest.tables import find_tables, terms_defined
+
+SLA = (
+    "Le Prestataire s'engage à prendre en charge les signalements dans les délais suivants.\n"
+    "\n"
+    "\u00a0Anomalies bloquantesAnomalies majeuresAnomalies mineures\n"
+    "Délai de traitement2 h8 h18 h\n"
+    "Temps de récupération3 j.6 j.N/A\n"
+    "\n"
+    "Délai de traitement : délai selon lequel le Prestataire s'engage à mobiliser du personnel.\n"
+    "\n"
+    "Temps de récupération : délai selon lequel le Prestataire s'engage à corriger l'Anomalie.\n"
+)
+
+ROW = [
+    Cell("Délai de traitement", "Anomalies bloquantes", "2 h"),
+    Cell("Délai de traitement", "Anomalies majeures", "8 h"),
+    Cell("Délai de traitement", "Anomalies mineures", "18 h"),
+]
+
+
+def _meaning(best: int | None) -> Any:
+    """A meaning reading that ranks column `best` first (None: a tie, no column)."""
+
+    def sims(question: str, texts: Sequence[str]) -> list[float]:
+        return [0.5 if best is None else (0.9 if i == best else 0.2) for i in range(len(texts))]
+
+    return sims
+
+
+def test_the_row_names_are_read_with_their_definitions_near_the_table() -> None:
+    (table,) = find_tables(SLA)
+    defined = terms_defined(SLA, table)
+    assert defined["Temps de récupération"].startswith("Temps de récupération : délai selon lequel")
+    assert defined["Temps de récupération"].endswith("corriger l'Anomalie.")
+    assert "mobiliser du personnel" in defined["Délai de traitement"]
+    assert "Anomalies majeures" not in defined  # a header the text does not define
+
+
+def test_a_definition_far_from_the_table_or_inside_a_sentence_is_not_the_rows() -> None:
+    far = SLA.replace("\nDélai de traitement : délai", "\n" + "x " * 1500 + "\nDélai de traitement : délai")
+    (table,) = find_tables(far)
+    assert "Délai de traitement" not in terms_defined(far, table)
+    inside = SLA.replace("\nDélai de traitement : délai", "\nLe Délai de traitement : délai")
+    (table,) = find_tables(inside)
+    assert "Délai de traitement" not in terms_defined(inside, table)
+
+
+def test_both_readings_agree_on_the_column_the_cell_answers() -> None:
+    checker = FakeChecker([(r"Anomalies majeures: 8 h", 0.8)], default=0.3)
+    read = read_cell("En combien d'heures une anomalie majeure ?", ROW, "Acme", checker, _meaning(1))
+    assert read.cells == (ROW[1],)
+    assert read.text == "Délai de traitement — Anomalies majeures: 8 h"
+    assert "-> agree" in read.note()
+
+
+@pytest.mark.parametrize("meaning", [0, None])  # another column; no column closest in meaning
+def test_when_the_readings_differ_the_whole_row_is_shown_each_cell_named(meaning: int | None) -> None:
+    checker = FakeChecker([(r"Anomalies majeures", 0.8)], default=0.3)
+    read = read_cell("How quickly are anomalies handled?", ROW, "Acme", checker, _meaning(meaning))
+    assert read.cells == tuple(ROW)
+    assert read.text == (
+        "Délai de traitement — Anomalies bloquantes: 2 h; Anomalies majeures: 8 h; Anomalies mineures: 18 h"
+    )
+
+
+def test_without_a_second_reading_or_when_the_checker_fails_the_whole_row() -> None:
+    class Broken:
+        def check(self, question: str, sentence: str, label: str) -> Any:
+            raise RuntimeError("model down")
+
+    assert read_cell("q?", ROW, "Acme", None, _meaning(1)).cells == tuple(ROW)
+    assert read_cell("q?", ROW, "Acme", Broken(), _meaning(1)).cells == tuple(ROW)  # type: ignore[arg-type]
+    tied = FakeChecker([], default=0.5)
+    assert read_cell("q?", ROW, "Acme", tied, _meaning(1)).cells == tuple(ROW)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return build_store(tmp_path_factory.mktemp("store"))
+
+
+def test_a_table_row_answer_is_its_cell_cited_as_the_row_is_written(
+    built: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end on the sample corpus's SLA table: the row is cited verbatim, the answer is the cell of the
+    column both readings pick, and the model is not asked to restate it."""
+    from assistant import single
+
+    settings, store, emb = built
+    checker = FakeChecker(
+        [(r"^Délai de traitement — Anomalies majeures: 8 h$", 0.8), (r"bloquantes: 2 h; ", 0.9)],
+        default=0.05,
+    )
+    chat = ScriptedChat(replies=["It takes 2 hours [1]."])
+    asst = Assistant(settings, store=store, embeddings=emb, llm=chat, checker=checker, min_dense=0.0)
+    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _meaning(1))
+    ans = asst.answer(
+        "Délai de traitement des Anomalies majeures chez Aura Digital ?", vendors=["aura-digital"]
+    )
+    assert not ans.abstained
+    row = ans.citations[0]
+    assert row.quote == "Délai de traitement2 h8 h18 h"
+    assert store.document_text(row.document)[row.start : row.end] == row.quote
+    assert ans.answer.startswith("Délai de traitement — Anomalies majeures: 8 h [1]")
+    assert WarningCode.TABLE_CELL in ans.warning_codes
+    assert "2 hours" not in ans.answer  # the model's wording of the row was never asked for or shown
