@@ -131,14 +131,16 @@ def renumber(answer: str, citations: Sequence[Citation], start: int = 1) -> tupl
     return text, out
 
 
-# Words that carry no answer: affirmations, and talk about the extracts themselves ("is detailed in [2]").
+# Words that carry no answer: affirmations, talk about the extracts themselves ("is detailed in [2]"), and
+# the forms of the auxiliaries that the tokenizer keeps (a question's "does … have" comes back as "has": "Under
+# Basecamp's DPA, 37signals has a GDPR role for customer personal data.").
 _FILLER_STEMS = frozenset(
     tokenize(
         "yes oui non extract extracts extrait extraits passage passages document documents detailed détaillé "
         "described décrit explained expliqué mentioned mentionné specified précisé indicated indiqué stated "
         "provided prévu clause clauses article according selon following suivant suivantes set out énoncé "
         "located situated situé située based basé found trouve listed listé defined défini given donné governed "
-        "régi"
+        "régi has have had having does do did avait avaient était étaient"
     )
 )
 _NEGATIVE = re.compile(

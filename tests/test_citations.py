@@ -188,6 +188,16 @@ def test_markers_sentences_and_renumbering() -> None:
             False,
         ),
         ("Oui, en France [2].", "Les données sont-elles hébergées dans l'UE ?", False),
+        (  # the question's "does … have" restated as "has"
+            "Under Boost My Mail's DPA, Boost My Mail has a GDPR role for customer personal data. [1]",
+            "Under Boost My Mail's DPA, what GDPR role does Boost My Mail have for customer personal data?",
+            True,
+        ),
+        (
+            "Boost My Mail has a processor role for customer personal data. [1]",
+            "What GDPR role does Boost My Mail have for customer personal data?",
+            False,
+        ),
     ],
 )
 def test_adds_nothing(sentence: str, question: str, expected: bool) -> None:
