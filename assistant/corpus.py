@@ -120,6 +120,16 @@ class CorpusView:
         defined = terms_defined(text, table).get(label)
         return f"{defined} {shown}" if defined else shown
 
+    def row_text(self, span: Any) -> str | None:
+        """The one table row the span is, as its "header: value" cells ("Sous-traitant: OpenAI; Finalité:
+        Intelligence artificielle générative"), for a table with a header and two columns or more; None for
+        anything else."""
+        tables = self.tables(span)
+        if not tables or row_key(tables, span.start, span.end) is None:
+            return None
+        rows = table_context(tables, span.start, span.end)
+        return "; ".join(rows.split("\n")) if rows else None
+
     def row_cells(self, span: Any) -> list[Cell]:
         """The cells of the one table row the span is, each named by the row and its column ("Délai de
         traitement", "Anomalies majeures", "8 h"), for a table whose first column names its rows and whose

@@ -34,9 +34,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "the wording above was checked against it: every figure in it appears in the "
         "quoted clause.",
         "why_cell": "The cited table row was judged to answer the question (confidence {conf}). The answer is "
-        "its cell as the table writes it, named by its row and its column: the column the question asks for "
-        "when two readings agree on it (the header closest in meaning to the question, and the cell the "
-        "language model most believes answers it), else every cell of the row.",
+        "its cells as the table writes them, each named by its column; in a table whose first column names its "
+        "rows, only the cell the question asks for when two readings agree on its column (the header closest in "
+        "meaning to the question, and the cell the language model most believes answers it).",
         "why_verdict": "The cited sentence was judged to answer the question (confidence {conf}), and its yes "
         "or no is settled: two readings of it agree (the count of its negations against the question's, and "
         "the language model asked whether, by this sentence, the answer is yes or no), or, when the question "
@@ -116,10 +116,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "confirmé que la phrase citée répond à la question (confiance {conf}), et la "
         "formulation ci-dessus a été vérifiée : chaque chiffre figure dans la clause citée.",
         "why_cell": "La ligne de tableau citée a été jugée répondre à la question (confiance {conf}). La réponse "
-        "est sa cellule telle que le tableau l'écrit, nommée par sa ligne et sa colonne : la colonne que la "
-        "question demande quand deux lectures s'accordent (l'en-tête le plus proche du sens de la question, et "
-        "la cellule dont le modèle de langue estime le plus qu'elle y répond), sinon toutes les cellules de la "
-        "ligne.",
+        "est ses cellules telles que le tableau les écrit, chacune nommée par sa colonne ; dans un tableau dont la "
+        "première colonne nomme les lignes, seulement la cellule que la question demande quand deux lectures "
+        "s'accordent sur sa colonne (l'en-tête le plus proche du sens de la question, et la cellule dont le "
+        "modèle de langue estime le plus qu'elle y répond).",
         "why_verdict": "La phrase citée a été jugée répondre à la question (confiance {conf}), et son oui ou son "
         "non est établi : deux lectures s'accordent (le nombre de ses négations comparé à celui de la question, "
         "et le modèle de langue interrogé sur ce que la phrase répond, oui ou non) ou, quand la question fixe "

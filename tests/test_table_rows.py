@@ -50,18 +50,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_a_named_row_is_checked_first_and_cited_as_written(built: Any) -> None:
     settings, store, emb = built
     checker = FakeChecker([(r"Sous-traitant: MongoDB; Finalité", 0.9)], default=0.05)
-    asst = Assistant(
-        settings,
-        store=store,
-        embeddings=emb,
-        llm=ScriptedChat(replies=["For hosting and securely managing its databases [1]."]),
-        checker=checker,
-        min_dense=0.0,
-    )
+    chat = ScriptedChat(replies=["For hosting and securely managing its databases [1]."])
+    asst = Assistant(settings, store=store, embeddings=emb, llm=chat, checker=checker, min_dense=0.0)
     ans = asst.answer("What does LEO Bizdev use MongoDB for?", vendors=["leo-bizdev"])
     # the row is shown to the checker with its columns named, and first
     assert checker.calls and checker.calls[0][1].startswith("Sous-traitant: MongoDB; Finalité:")
     assert not ans.abstained
+    # the answer is the row's cells as the table writes them, each named by its column, not a model's wording
+    assert ans.answer.startswith("Sous-traitant: MongoDB; Finalité: Hébergement et gestion sécurisée"), (
+        ans.answer
+    )
+    assert not chat.calls
     row = ans.citations[0]
     assert row.quote == "MongoDB\tHébergement et gestion sécurisée des bases de données"
     assert store.document_text(row.document)[row.start : row.end] == row.quote
