@@ -371,7 +371,8 @@ def word(
             out.append(Said(text=f"{cell.text} [1]", citations=[span_citation(1, span)], cell=True))
             continue
         row = None if closed else corpus.row_text(span)
-        if row:  # a row of a table of names ("OpenAI | Intelligence artificielle générative"): its cells, named
+        # a row of a table of names ("OpenAI | Intelligence artificielle générative"): its cells, each named
+        if row:
             turn.answer.warn(WarningCode.TABLE_CELL, "table cell: the row, each cell named by its column")
             out.append(Said(text=f"{row} [1]", citations=[span_citation(1, span)], cell=True))
             continue
