@@ -119,10 +119,14 @@ def has_place(text: str) -> bool:
 # or "French law"), and the ways of saying data leave it; countries are read by their ISO code (EEA_CODES
 # inside). A city alone is not read ("Orange", "Nice" are other words too): such a cell names no hosting
 # place, and its quote is there to read. All as whole words of the folded text ("dans l'UE.", "in the EU.").
+# The EU or the EEA by name, on folded text (what a question asks data to be inside: selection.place_asked).
+EU_AREA = (
+    r"union\s+europeenne|european\s+union|espace\s+economique\s+europeen|european\s+economic\s+area|eee|eea"
+    r"|ue|eu|europe"
+)
 _EU_WORDS = re.compile(
-    r"\b(?:union\s+europeenne|european\s+union|espace\s+economique\s+europeen|european\s+economic\s+area|eee|eea"
-    r"|ue|eu|europe|french(?=\s+(?:servers?|data\s*cent(?:er|re)s?|datacent(?:er|re)s?|territory|soil|hosting"
-    r"|hosts?|infrastructure|cloud|regions?|facilities|premises)\b))\b"
+    rf"\b(?:{EU_AREA}|french(?=\s+(?:servers?|data\s*cent(?:er|re)s?|datacent(?:er|re)s?|territory|soil"
+    r"|hosting|hosts?|infrastructure|cloud|regions?|facilities|premises)\b))\b"
 )
 _NON_EU_WORDS = (
     "etats-unis",  # the United States as written without accents (abbreviated: abbreviated_countries)

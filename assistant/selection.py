@@ -28,7 +28,14 @@ from __future__ import annotations
 import re
 
 from assistant.figures.asked import bounded_measures, meets_bounds
-from assistant.places import EEA_CODES, OUT_OF_EU, abbreviated_countries, countries_named, eu_places
+from assistant.places import (
+    EEA_CODES,
+    EU_AREA,
+    OUT_OF_EU,
+    abbreviated_countries,
+    countries_named,
+    eu_places,
+)
 from assistant.query import is_vendor_selection, is_yes_no_question
 from assistant.say import negations
 from core.text import fold
@@ -59,10 +66,7 @@ _CONDITION = re.compile(
 )
 # beside data leaving the EU as places.OUT_OF_EU reads it: the countries outside it, as a bloc
 _THIRD_COUNTRIES = re.compile(r"\bthird\s+countr|\bpays\s+tiers\b")
-_INSIDE = re.compile(
-    r"\b(?:union\s+europeenne|european\s+union|eu|ue|eea|eee|europe|espace\s+economique\s+europeen"
-    r"|european\s+economic\s+area)\b"
-)
+_INSIDE = re.compile(rf"\b(?:{EU_AREA})\b")
 # A sentence that says where data go only under a condition ("If you are located in the EU…", « En cas
 # d'hébergement … hors de l'Union … ») does not say where they are.
 _CONDITIONAL = re.compile(
