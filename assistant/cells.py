@@ -81,6 +81,11 @@ def _argmax(values: Sequence[float]) -> int | None:
     return at[0] if len(at) == 1 else None
 
 
+# The checker reads at most this many cells, the ones closest in meaning to the question (0.4-0.5 s each on
+# 2 cores): a wide table's row costs no more than a three-column one.
+MAX_CHECKED_CELLS = 3
+
+
 def read_cell(
     question: str,
     cells: Sequence[Cell],
@@ -89,13 +94,18 @@ def read_cell(
     similarities: Callable[[str, Sequence[str]], Sequence[float]] | None,
 ) -> CellReading:
     """The cell of `cells` (one row's) that `question` asks for, when the two readings agree on its column;
-    else the whole row. Without a checker or an embedder (a test's fake), or when either fails, the row."""
+    else the whole row. The checker reads the MAX_CHECKED_CELLS cells closest in meaning (P(yes) 0 for the
+    others). Without a checker or an embedder (a test's fake), or when either fails, the row."""
     whole = CellReading(tuple(cells), None, None)
     if len(cells) < 2 or checker is None or similarities is None:
         return whole
     try:
-        by_meaning = _argmax(list(similarities(question, [c.column for c in cells])))
-        p = tuple(checker.check(question, c.line, label).p_yes for c in cells)
+        sims = list(similarities(question, [c.column for c in cells]))
+        by_meaning = _argmax(sims)
+        read = set(sorted(range(len(cells)), key=lambda i: -sims[i])[:MAX_CHECKED_CELLS])
+        p = tuple(
+            checker.check(question, c.line, label).p_yes if i in read else 0.0 for i, c in enumerate(cells)
+        )
     except Exception as exc:  # noqa: BLE001 - no second reading: the whole row, each cell named
         log.warning("table cell reading unavailable: %s", exc)
         return whole

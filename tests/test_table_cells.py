@@ -91,6 +91,14 @@ def test_without_a_second_reading_or_when_the_checker_fails_the_whole_row() -> N
     assert read_cell("q?", ROW, "Acme", tied, _meaning(1)).cells == tuple(ROW)
 
 
+def test_a_wide_row_is_checked_on_the_cells_closest_in_meaning_only() -> None:
+    wide = [Cell("Response", f"Tier {i}", f"{i} h") for i in range(8)]
+    checker = FakeChecker([(r"Tier 5: 5 h", 0.8)], default=0.3)
+    read = read_cell("How fast for tier 5?", wide, "Acme", checker, _meaning(5))
+    assert read.cells == (wide[5],)
+    assert len(checker.calls) == 3  # not eight
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return build_store(tmp_path_factory.mktemp("store"))
