@@ -59,9 +59,7 @@ class CellReading:
         """The answer's words: the cell's line ("Délai de traitement — Anomalies majeures: 8 h"), or the row
         named once and each of its cells by its column ("Délai de traitement — Anomalies bloquantes: 2 h;
         Anomalies majeures: 8 h; …")."""
-        if len(self.cells) == 1:
-            return self.cells[0].line
-        return f"{self.cells[0].row} — " + "; ".join(f"{c.column}: {c.value}" for c in self.cells)
+        return self.cells[0].line if len(self.cells) == 1 else whole_row(self.cells)
 
     def note(self) -> str:
         picked = "agree" if len(self.cells) == 1 else "the whole row"
@@ -70,6 +68,12 @@ class CellReading:
             f"table cell: column by meaning {self.by_meaning}, by the checker {self.by_checker} "
             f"(P(yes) {ps}) -> {picked}"
         )
+
+
+def whole_row(cells: Sequence[Cell]) -> str:
+    """A row's cells, the row named once and each cell by its column ("Délai de traitement — Anomalies
+    bloquantes: 2 h; Anomalies majeures: 8 h; Anomalies mineures: 18 h")."""
+    return f"{cells[0].row} — " + "; ".join(f"{c.column}: {c.value}" for c in cells)
 
 
 def _argmax(values: Sequence[float]) -> int | None:

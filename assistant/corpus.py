@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from assistant.cells import Cell
+from assistant.cells import Cell, whole_row
 from assistant.lists import governing_words
 from assistant.spans import Span
 from assistant.vendors import VendorInfo, catalog_from
@@ -122,8 +122,11 @@ class CorpusView:
 
     def row_text(self, span: Any) -> str | None:
         """The one table row the span is, as its "header: value" cells ("Sous-traitant: OpenAI; Finalité:
-        Intelligence artificielle générative"), for a table with a header and two columns or more; None for
-        anything else."""
+        Intelligence artificielle générative"; a row of a table whose first column names its rows named once:
+        "Délai de traitement — Anomalies bloquantes: 2 h; Anomalies majeures: 8 h; …"), for a table with a
+        header and two columns or more; None for anything else."""
+        if len(cells := self.row_cells(span)) >= 2:
+            return whole_row(cells)
         tables = self.tables(span)
         if not tables or row_key(tables, span.start, span.end) is None:
             return None

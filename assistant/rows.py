@@ -96,7 +96,8 @@ def answer_rows(
             lead = corpus.governing_words(sp)
             # a piece of a long sentence: the whole sentence, with the one before or after that points back
             sp = with_neighbours(whole_sentence(sp, lead), lead)
-            quote = marked_quote(read_with(lead, sp.text), types)
+            # a table row reads as its cells, each named by its column (the citation quotes it as written)
+            quote = corpus.row_text(sp) or marked_quote(read_with(lead, sp.text), types)
             verdict = None
             if selecting:  # does this vendor meet the condition, by this sentence's figures or places?
                 verdict = settle_row(question, read_with(lead, corpus.readable(sp)))

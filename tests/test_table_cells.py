@@ -129,3 +129,22 @@ def test_a_table_row_answer_is_its_cell_cited_as_the_row_is_written(
     assert ans.answer.startswith("Délai de traitement — Anomalies majeures: 8 h [1]")
     assert WarningCode.TABLE_CELL in ans.warning_codes
     assert "2 hours" not in ans.answer  # the model's wording of the row was never asked for or shown
+
+
+def test_a_comparison_row_that_is_a_table_row_reads_as_its_cells(built: Any) -> None:
+    """In a comparison, a vendor's row that is a table row shows its cells, each named by its column, not
+    the row's run-together text; its citation quotes the row as written."""
+    settings, store, emb = built
+    checker = FakeChecker([(r"Anomalies bloquantes: 2 h", 0.9)], default=0.05)
+    asst = Assistant(
+        settings, store=store, embeddings=emb, llm=ScriptedChat(replies=[]), checker=checker, min_dense=0.0
+    )
+    ans = asst.compare("Délai de traitement des Anomalies bloquantes ?", ["aura-digital", "humanlinker"])
+    assert ans.comparison is not None
+    aura = next(r for r in ans.comparison if r.vendor == "aura-digital")
+    assert aura.answer.startswith(
+        "Délai de traitement — Anomalies bloquantes: 2 h; Anomalies majeures: 8 h; Anomalies mineures: 18 h ["
+    ), aura.answer
+    cited = ans.citations[aura.citation_ns[0] - 1]
+    assert cited.quote == "Délai de traitement2 h8 h18 h"
+    assert store.document_text(cited.document)[cited.start : cited.end] == cited.quote
