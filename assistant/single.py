@@ -64,7 +64,8 @@ def answer_single(
     a.retrieved = [c.span.as_hit() for c in per_ask[0][1][: max(8, parts.settings.retrieval.k_final)]]
     draft = [c[0].span for _, c in per_ask]
     turn.timings["first_token"] = timed_ms(turn.t0)  # first useful content: the ranker's sentence, quoted
-    yield Shown(one_quote(draft, types), "draft", _cites(draft))
+    row = corpus.row_text(draft[0]) if len(draft) == 1 else None  # a table row reads as its cells
+    yield Shown(f"{row} [1]" if row else one_quote(draft, types), "draft", _cites(draft))
     yield Progress("check", "checking the clause")
     chosen, error = check_asks(turn, parts, corpus, per_ask, types, best_dense)
     if not error:

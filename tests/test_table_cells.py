@@ -129,6 +129,16 @@ def test_a_table_row_answer_is_its_cell_cited_as_the_row_is_written(
     assert ans.answer.startswith("Délai de traitement — Anomalies majeures: 8 h [1]")
     assert WarningCode.TABLE_CELL in ans.warning_codes
     assert "2 hours" not in ans.answer  # the model's wording of the row was never asked for or shown
+    # the first thing shown, before any check, is the row's cells too, not its run-together text
+    from assistant.events import Shown
+
+    stream = asst.stream(
+        "Délai de traitement des Anomalies majeures chez Aura Digital ?", vendors=["aura-digital"]
+    )
+    first = next(e for e in stream if isinstance(e, Shown))
+    assert first.text.startswith(
+        "Délai de traitement — Anomalies bloquantes: 2 h; Anomalies majeures: 8 h"
+    ), first
 
 
 def test_a_comparison_row_that_is_a_table_row_reads_as_its_cells(built: Any) -> None:
