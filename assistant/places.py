@@ -114,16 +114,18 @@ def has_place(text: str) -> bool:
     )
 
 
-# Hosting places beyond the countries and regions this module names (pycountry, English and French): the
-# EU/EEA as areas, the adjective "French" before what holds data ("French servers", not "the French version"
-# or "French law"), and the ways of saying data leave it; countries are read by their ISO code (EEA_CODES
-# inside). A city alone is not read ("Orange", "Nice" are other words too): such a cell names no hosting
-# place, and its quote is there to read. All as whole words of the folded text ("dans l'UE.", "in the EU.").
 # The EU or the EEA by name, on folded text (what a question asks data to be inside: selection.place_asked).
 EU_AREA = (
     r"union\s+europeenne|european\s+union|espace\s+economique\s+europeen|european\s+economic\s+area|eee|eea"
     r"|ue|eu|europe"
 )
+
+
+# Hosting places beyond the countries and regions this module names (pycountry, English and French): the
+# EU/EEA as areas, the adjective "French" before what holds data ("French servers", not "the French version"
+# or "French law"), and the ways of saying data leave it; countries are read by their ISO code (EEA_CODES
+# inside). A city alone is not read ("Orange", "Nice" are other words too): such a cell names no hosting
+# place, and its quote is there to read. All as whole words of the folded text ("dans l'UE.", "in the EU.").
 _EU_WORDS = re.compile(
     rf"\b(?:{EU_AREA}|french(?=\s+(?:servers?|data\s*cent(?:er|re)s?|datacent(?:er|re)s?|territory|soil"
     r"|hosting|hosts?|infrastructure|cloud|regions?|facilities|premises)\b))\b"
