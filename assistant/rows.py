@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from typing import NamedTuple
 
+from assistant.cells import question_similarities, read_cell
 from assistant.check import check_candidates
 from assistant.citations import span_citation
 from assistant.confidence import refuses, score_checked, weight_norm
@@ -101,6 +102,11 @@ def answer_rows(
             verdict = None
             if selecting:  # does this vendor meet the condition, by this sentence's figures or places?
                 verdict = settle_row(question, read_with(lead, corpus.readable(sp)))
+                if len(cells := corpus.row_cells(sp)) >= 2:  # a table row: by the cell asked for alone
+                    similarities = question_similarities(parts.embeddings, parts.sentence_vectors)
+                    cell = read_cell(question, cells, sp.clause.vendor_name, parts.checker, similarities)
+                    a.warn(WarningCode.TABLE_CELL, f"{v}: {cell.note()}")
+                    verdict = settle_row(question, cell.text) if len(cell.cells) == 1 else "unsettled"
                 quote = f"{t(lang, verdict)} {quote}"
             rows[v] = Row(quote, sp, row_conf, False, verdict)
         else:

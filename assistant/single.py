@@ -351,12 +351,25 @@ def word(
     for c in chosen:
         ask = (c.ask or question) if by_ask or len(chosen) > 1 else question
         span = c.cand.span
-        # a closed question's verdict first: the sentence's check left most of this prompt in the KV cache
         closed = is_yes_no_question(ask)
+        decides = c.checked_sentence or span  # what was checked, without a neighbour quoted beside it
+        cells = corpus.row_cells(decides)
+        if len(cells) >= 2:  # a table row: the cell asked for, named by its row and column (assistant.cells)
+            similarities = question_similarities(parts.embeddings, parts.sentence_vectors)
+            cell = read_cell(ask, cells, span.clause.vendor_name, parts.checker, similarities)
+            turn.answer.warn(WarningCode.TABLE_CELL, cell.note())
+            verdict = None
+            if closed and len(cell.cells) == 1:  # "…within 4 hours?" is settled by the asked cell alone
+                settled = settle(parts.verdict_checker, ask, cell.text, span.clause.vendor_name)
+                turn.answer.warn(WarningCode.VERDICT, settled.note())
+                verdict = settled.verdict
+            text = f"{t(turn.lang, verdict)} {cell.text} [1]" if verdict else f"{cell.text} [1]"
+            out.append(Said(text=text, citations=[span_citation(1, span)], verdict=verdict, cell=True))
+            continue
+        # a closed question's verdict first: the sentence's check left most of this prompt in the KV cache
         if closed:
             # read from the sentence that was checked, not with the neighbour quoted beside it: the model's
             # reading of two sentences settled fewer verdicts (one right "Yes." lost on the test split)
-            decides = c.checked_sentence or span
             settled = settle(parts.verdict_checker, ask, reading(decides), span.clause.vendor_name)
             turn.answer.warn(WarningCode.VERDICT, settled.note())
             if settled.verdict:  # the verdict and the sentence that decides it: no wording to ask for
@@ -364,13 +377,6 @@ def word(
                     stated(settled.verdict, span, question_types(ask), turn.lang, turn.leads.get(span.key))
                 )
                 continue
-        cells = [] if closed else corpus.row_cells(span)
-        if len(cells) >= 2:  # a table row: the cell asked for, named by its row and column (assistant.cells)
-            similarities = question_similarities(parts.embeddings, parts.sentence_vectors)
-            cell = read_cell(ask, cells, span.clause.vendor_name, parts.checker, similarities)
-            turn.answer.warn(WarningCode.TABLE_CELL, cell.note())
-            out.append(Said(text=f"{cell.text} [1]", citations=[span_citation(1, span)], cell=True))
-            continue
         row = None if closed else corpus.row_text(span)
         # a row of a table of names ("OpenAI | Intelligence artificielle générative"): its cells, each named
         if row:

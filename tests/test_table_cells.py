@@ -158,3 +158,62 @@ def test_a_comparison_row_that_is_a_table_row_reads_as_its_cells(built: Any) -> 
     cited = ans.citations[aura.citation_ns[0] - 1]
     assert cited.quote == "Délai de traitement2 h8 h18 h"
     assert store.document_text(cited.document)[cited.start : cited.end] == cited.quote
+
+
+@pytest.mark.parametrize(
+    "question,column,expected",
+    [
+        # the asked cell settles a bound: 2 h is within 4 hours, 18 h is not
+        (
+            "Is the Délai de traitement of Aura Digital for Anomalies bloquantes within 4 hours?",
+            0,
+            "Yes. Délai de traitement — Anomalies bloquantes: 2 h [1]",
+        ),
+        (
+            "Is the Délai de traitement of Aura Digital for Anomalies mineures within 4 hours?",
+            2,
+            "No. Délai de traitement — Anomalies mineures: 18 h [1]",
+        ),
+    ],
+)
+def test_a_closed_question_on_a_table_row_is_settled_by_the_asked_cell_alone(
+    built: Any, monkeypatch: pytest.MonkeyPatch, question: str, column: int, expected: str
+) -> None:
+    """Read on the whole row, "within 4 hours?" found 2 h among 2 h, 8 h and 18 h and said "Yes." for the
+    minor anomalies too; the verdict is now read on the cell both readings agree on."""
+    from assistant import single
+
+    settings, store, emb = built
+    heads = ["bloquantes", "majeures", "mineures"]
+    checker = FakeChecker(
+        [(rf"^Délai de traitement — Anomalies {heads[column]}: ", 0.8), (r"bloquantes: 2 h; ", 0.9)],
+        default=0.05,
+    )
+    asst = Assistant(
+        settings, store=store, embeddings=emb, llm=ScriptedChat(replies=[]), checker=checker, min_dense=0.0
+    )
+    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _meaning(column))
+    ans = asst.answer(question, vendors=["aura-digital"])
+    assert ans.answer.startswith(expected), (ans.answer, ans.warnings)
+    assert ans.citations[0].quote == "Délai de traitement2 h8 h18 h"
+
+
+def test_a_closed_question_on_a_row_whose_column_is_not_settled_gets_the_row_without_a_verdict(
+    built: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant import single
+
+    settings, store, emb = built
+    checker = FakeChecker(
+        [(r"^Délai de traitement — Anomalies bloquantes: ", 0.8), (r"bloquantes: 2 h; ", 0.9)]
+    )
+    asst = Assistant(
+        settings, store=store, embeddings=emb, llm=ScriptedChat(replies=[]), checker=checker, min_dense=0.0
+    )
+    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _meaning(2))
+    ans = asst.answer(
+        "Is the Délai de traitement of Aura Digital for Anomalies mineures within 4 hours?",
+        vendors=["aura-digital"],
+    )
+    assert ans.answer.startswith("Délai de traitement — Anomalies bloquantes: 2 h; Anomalies majeures: 8 h;")
+    assert not ans.answer.startswith(("Yes", "No"))
