@@ -14,7 +14,7 @@ from assistant.lists import governing_words
 from assistant.spans import Span
 from assistant.vendors import VendorInfo, catalog_from
 from core.text import sentence_spans
-from ingest.tables import Table, find_tables, row_key, table_context, terms_defined
+from ingest.tables import Table, column_headers, find_tables, row_key, table_context, terms_defined
 from vectorstore.bm25 import tokenize
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,9 @@ class CorpusView:
         self._texts: dict[tuple[str, str], str] = {}
         self._doc_clauses: dict[tuple[str, str], list[Any]] = {}
         self._tables: dict[tuple[str, str], list[Table]] = {}
+        # the definitions of a labelled table's words (ingest.tables.terms_defined), by document version and
+        # the table's first offset: read once, not at every candidate the table's rows give
+        self._defined: dict[tuple[str, str, int], dict[str, str]] = {}
 
     @property
     def store(self) -> Any:
@@ -52,6 +55,7 @@ class CorpusView:
             self._texts.clear()
             self._doc_clauses.clear()
             self._tables.clear()
+            self._defined.clear()
 
     def catalog(self) -> list[VendorInfo]:
         """The corpus vendors with their aliases (from the store's document records)."""
@@ -113,12 +117,18 @@ class CorpusView:
             return span.text
         shown = "; ".join(rows.split("\n"))
         label = row_key(tables, span.start, span.end)
-        table = next((t for t in tables if t.row_labels and t.start <= span.start < t.end), None)
+        table = self._labelled_table(span)
         if label is None or table is None:
             return shown
-        text = self.document_text(span.clause.document, span.clause.doc_sha256)
-        defined = terms_defined(text, table).get(label)
+        key = (span.clause.document, span.clause.doc_sha256, table.start)
+        if key not in self._defined:
+            self._defined[key] = terms_defined(self.document_text(key[0], key[1]), table)
+        defined = self._defined[key].get(label)
         return f"{defined} {shown}" if defined else shown
+
+    def _labelled_table(self, span: Any) -> Table | None:
+        """The table whose first column names its rows that the span starts in, if any."""
+        return next((t for t in self.tables(span) if t.row_labels and t.start <= span.start < t.end), None)
 
     def row_text(self, span: Any) -> str | None:
         """The one table row the span is, as its "header: value" cells ("Sous-traitant: OpenAI; Finalité:
@@ -137,16 +147,13 @@ class CorpusView:
         """The cells of the one table row the span is, each named by the row and its column ("Délai de
         traitement", "Anomalies majeures", "8 h"), for a table whose first column names its rows and whose
         header names its columns; [] for anything else (prose, a list-like table of names)."""
-        tables = self.tables(span)
-        table = next((t for t in tables if t.row_labels and t.start <= span.start < t.end), None)
+        table = self._labelled_table(span)
         rows = [r for r in table.rows if r.start < span.end and r.end > span.start] if table else []
         if table is None or table.header is None or len(rows) != 1 or not rows[0].cells[0]:
             return []
-        heads = list(table.header.cells)
-        values = list(rows[0].cells[1:])
-        if len(heads) == len(values) + 1:  # a corner cell above the row names
-            heads = heads[1:]
-        return [Cell(rows[0].cells[0], h, v) for h, v in zip(heads, values, strict=False) if h and v]
+        cells = rows[0].cells
+        heads = column_headers(table, len(cells))  # as render_row names them, what the check is shown
+        return [Cell(cells[0], h, v) for h, v in zip(heads[1:], cells[1:], strict=False) if h and v]
 
     def named_rows(
         self, question: str, vendors: Sequence[str], named: Callable[[str, str, str], bool]

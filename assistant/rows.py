@@ -101,12 +101,13 @@ def answer_rows(
             quote = corpus.row_text(sp) or marked_quote(read_with(lead, sp.text), types)
             verdict = None
             if selecting:  # does this vendor meet the condition, by this sentence's figures or places?
-                verdict = settle_row(question, read_with(lead, corpus.readable(sp)))
                 if len(cells := corpus.row_cells(sp)) >= 2:  # a table row: by the cell asked for alone
                     similarities = question_similarities(parts.embeddings, parts.sentence_vectors)
                     cell = read_cell(question, cells, sp.clause.vendor_name, parts.checker, similarities)
                     a.warn(WarningCode.TABLE_CELL, f"{v}: {cell.note()}")
                     verdict = settle_row(question, cell.text) if len(cell.cells) == 1 else "unsettled"
+                else:
+                    verdict = settle_row(question, read_with(lead, corpus.readable(sp)))
                 quote = f"{t(lang, verdict)} {quote}"
             rows[v] = Row(quote, sp, row_conf, False, verdict)
         else:

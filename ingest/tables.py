@@ -94,8 +94,9 @@ def make_table(
     return Table(first, tuple(data), labels)
 
 
-def _headers(table: Table, width: int) -> list[str]:
-    """The header of each data column (column 0 is the row label when `row_labels`)."""
+def column_headers(table: Table, width: int) -> list[str]:
+    """The header of each of a `width`-cell row's columns (column 0 is the row label when `row_labels`, its
+    header "" when the header row has no corner cell); "" for a column the header does not name."""
     if table.header is None:
         return [""] * width
     h = list(table.header.cells)
@@ -108,7 +109,7 @@ def render_row(table: Table, row: Row) -> list[str]:
     """ "header: value" lines of one row. With row labels, one line per cell ("Délai de traitement —
     Anomalies majeures: 8 h"); otherwise one line per row ("Sous-traitant: MongoDB; Finalité: …")."""
     cells = list(row.cells)
-    heads = _headers(table, len(cells))
+    heads = column_headers(table, len(cells))
     if table.header is None:
         return [" | ".join(c for c in cells if c)] if any(cells) else []
     if table.row_labels and len(cells) >= 2:
