@@ -562,7 +562,8 @@ class RankedList:
 
 def ranked_lists(corpus: CorpusView, cands: Sequence[Candidate]) -> list[RankedList]:
     """The lists and tables that hold at least LIST_MIN_RANKED of the question's LIST_POOL best-ranked
-    candidates, the one holding most first (ties: the best-ranked)."""
+    candidates, each once (a sentence after a list that refers back to it finds the same list), the one
+    holding most first (ties: the best-ranked)."""
     found: list[RankedList] = []
     top = [c.span for c in cands[:LIST_POOL]]
     for sp in top:
@@ -573,7 +574,12 @@ def ranked_lists(corpus: CorpusView, cands: Sequence[Candidate]) -> list[RankedL
             found.append(RankedList(intro, rows, table=True))
             continue
         intro, items = whole_list(corpus, sp)
-        if intro is not None and items and intro.text.rstrip().endswith(":"):
+        if (
+            intro is not None
+            and items
+            and intro.text.rstrip().endswith(":")
+            and not any(f.holds(intro) for f in found)
+        ):
             found.append(RankedList(intro, items, table=False))
     for f in found:  # a table's introduction ranked before its rows counts too
         f.ranks = [r for r, sp in enumerate(top) if f.holds(sp)]
@@ -690,31 +696,35 @@ def answer_with_lists(
 ) -> None:
     """A question of several asks answered ask by ask, in the question's order: each ask in `listed` by its
     list (introduction and items, each quoted and cited), each other ask by its wording (`said`, in order)
-    when it passed the checks, else by its sentence quoted; citations numbered through."""
+    when it passed the checks, else by its sentence quoted; citations numbered through, a passage another
+    ask already cites keeping its number and not quoted twice ("In which cases, and after how long, can
+    37signals cancel an inactive account?": both asks find the same list, which is shown once)."""
     a, lang = turn.answer, turn.lang
     lines: list[str] = []
-    spans: list[Span] = []
+    cited = Numbering()
     words = iter(said)
     worded = 0
     for i, c in enumerate(chosen):
         if i in listed:
-            block, shown = blocks_lines(listed[i][1], types, len(spans) + 1)
-            lines += block
-            spans += shown
+            blocks = listed[i][1]
+            if all(
+                cited.has(sp) for intro, items in blocks for sp in ([intro] if intro else []) + list(items)
+            ):
+                continue  # an earlier ask's list already shows every line of this one
+            lines += blocks_lines(blocks, types, cited)
             continue
         s = next(words, None)
-        n = len(spans) + 1
+        sp = c.cand.span
         if s is not None and s.text:
-            lines.append(renumber_one(s.text, n))
+            lines.append(renumber_one(s.text, cited.number(sp)))
             worded += 1
-        else:
-            lines.append(one_quote([c.cand.span], types, leads=turn.leads).replace(" [1]", f" [{n}]"))
+        elif not cited.has(sp):
+            lines.append(one_quote([sp], types, leads=turn.leads).replace(" [1]", f" [{cited.number(sp)}]"))
             why = s.failure if s is not None else "no wording"
             a.warn(WarningCode.WORDING_REJECTED, f"wording rejected for one ask: {why}")
-        spans.append(c.cand.span)
     a.answer, a.abstained = "\n".join(lines), False
     a.mode = "generated" if worded else "extractive"
-    a.citations = _cites(spans)
+    a.citations = _cites(cited.spans)
     why, blocks = next(iter(listed.values()))
     calibrated = all(c.verdict.calibrated for c in chosen if c.verdict)
     conf = chosen[0].conf
@@ -722,29 +732,37 @@ def answer_with_lists(
     a.explanation = t(lang, why, n=sum(len(items) for _intro, items in blocks), conf=conf_txt)
 
 
+@dataclass
+class Numbering:
+    """The citation numbers of an answer's passages, in the order they are first cited ([1], [2]…): a
+    passage cited again keeps its first number."""
+
+    spans: list[Span] = field(default_factory=list)
+    _at: dict[tuple[str, int, int], int] = field(default_factory=dict)
+
+    def has(self, sp: Span) -> bool:
+        return sp.key in self._at
+
+    def number(self, sp: Span) -> int:
+        """`sp`'s number, a new one if it is not cited yet."""
+        if sp.key not in self._at:
+            self.spans.append(sp)
+            self._at[sp.key] = len(self.spans)
+        return self._at[sp.key]
+
+
 def list_lines(
-    intro: Span | None, items: Sequence[Span], types: Sequence[str], first: int = 1
-) -> tuple[list[str], list[Span]]:
-    """A list's lines (its introduction, when there is one, then every item on its own line, each quoted
-    verbatim and cited from [first] on) and the spans they cite, in order."""
-    listed = [intro, *items] if intro is not None else list(items)
-    lines = [f"{marked_quote(intro.text, types)} [{first}]"] if intro is not None else []
-    start = first + 1 if intro is not None else first
-    lines += [f"- {marked_quote(sp.text, types)} [{i}]" for i, sp in enumerate(items, start)]
-    return lines, listed
+    intro: Span | None, items: Sequence[Span], types: Sequence[str], cited: Numbering
+) -> list[str]:
+    """A list's lines: its introduction, when there is one, then every item on its own line, each quoted
+    verbatim and cited by its number in `cited` (a new number for a passage not cited yet)."""
+    lines = [f"{marked_quote(intro.text, types)} [{cited.number(intro)}]"] if intro is not None else []
+    return lines + [f"- {marked_quote(sp.text, types)} [{cited.number(sp)}]" for sp in items]
 
 
-def blocks_lines(
-    blocks: Sequence[Block], types: Sequence[str], first: int = 1
-) -> tuple[list[str], list[Span]]:
-    """The lines of one or more lists (list_lines), cited on through from [first], and the spans they cite."""
-    lines: list[str] = []
-    spans: list[Span] = []
-    for intro, items in blocks:
-        block, shown = list_lines(intro, items, types, first + len(spans))
-        lines += block
-        spans += shown
-    return lines, spans
+def blocks_lines(blocks: Sequence[Block], types: Sequence[str], cited: Numbering) -> list[str]:
+    """The lines of one or more lists (list_lines), their passages numbered in `cited`."""
+    return [line for intro, items in blocks for line in list_lines(intro, items, types, cited)]
 
 
 def conf_text(lang: str, conf: float, calibrated: bool) -> str:
@@ -757,9 +775,10 @@ def answer_list(turn: Turn, found: Listed, types: Sequence[str], conf: float, ca
     there is one) on its own line, then every item on its own line, each quoted verbatim and cited."""
     a, lang = turn.answer, turn.lang
     why, blocks = found
-    lines, listed = blocks_lines(blocks, types)
+    cited = Numbering()
+    lines = blocks_lines(blocks, types, cited)
     a.answer, a.mode, a.abstained = "\n".join(lines), "extractive", False
-    a.citations = _cites(listed)
+    a.citations = _cites(cited.spans)
     conf_txt = conf_text(lang, conf, calibrated)
     a.explanation = t(lang, why, n=sum(len(items) for _intro, items in blocks), conf=conf_txt)
 

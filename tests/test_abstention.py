@@ -536,6 +536,41 @@ def test_a_list_ask_of_a_two_ask_question_is_answered_by_its_list_and_the_other_
     assert_verbatim(ans, built[1])
 
 
+def test_two_asks_answered_by_the_same_list_show_it_once(built) -> None:
+    """Both asks find the same list: it is shown and cited once, not once per ask (a Basecamp question, "In
+    which cases, and after how long, can 37signals cancel an inactive account?", listed its five cases twice,
+    cited [2]-[6] and again [7]-[11])."""
+    rules = [(r"met en œuvre des mesures techniques", 0.95), (r"chiffrement des mots de passe", 0.6)]
+    asst, llm, checker = make(built, ["LEO Bizdev met en œuvre des mesures de sécurité. [1]"], rules=rules)
+    ans = asst.answer(
+        "Quelles mesures de sécurité LEO Bizdev met-il en œuvre, et lesquelles protègent les mots de passe ?"
+    )
+    assert not ans.abstained, (ans.answer, ans.warnings)
+    quotes = [c.quote for c in ans.citations]
+    assert quotes[0] == "Ces mesures incluent notamment:" and len(quotes) == len(set(quotes)) == 8, ans.answer
+    assert ans.answer.count("chiffrement des mots de passe") == 1, ans.answer
+    assert_verbatim(ans, built[1])
+
+
+def test_a_passage_cited_by_two_asks_keeps_its_first_number() -> None:
+    from assistant.single import Numbering, blocks_lines
+    from assistant.spans import split_clause
+
+    text = (
+        "The Provider applies these security measures:\n- encryption of data at rest;\n"
+        "- daily backups of every database;\n- yearly audits by a third party.\n"
+    )
+    spans = split_clause(one_clause(text, "Security"))
+    intro, items = spans[0], spans[1:]
+    assert len(items) == 3, [sp.text for sp in spans]
+    cited = Numbering()
+    first = blocks_lines([(intro, items)], [], cited)
+    again = blocks_lines([(None, items[1:])], [], cited)
+    assert [line[-3:] for line in first] == ["[1]", "[2]", "[3]", "[4]"]
+    assert [line[-3:] for line in again] == ["[3]", "[4]"] and cited.spans == spans
+    assert cited.has(items[0]) and cited.number(items[0]) == 2 and len(cited.spans) == 4
+
+
 def test_list_run_reads_the_list_a_sentence_belongs_to() -> None:
     from assistant.lists import is_list_question, list_run
     from assistant.spans import split_clause

@@ -172,6 +172,27 @@ def test_a_list_question_whose_sentence_refers_back_quotes_the_list(built) -> No
         assert store.document_text(c.document)[c.start : c.end] == c.quote
 
 
+def test_a_list_found_from_an_item_and_from_a_sentence_referring_back_to_it_is_one_list(built) -> None:
+    """A list question's best-ranked sentences: items of Boost My Mail's list of rights, and the sentence
+    after the list that refers back to it ("… de ces droits …"): both find the same list, which is one
+    ranked list, not two (the answer showed the list twice)."""
+    from assistant.rank import Candidate
+    from assistant.single import ranked_lists
+
+    settings, store, emb = built
+    asst = Assistant(
+        settings, store=store, embeddings=emb, llm=ScriptedChat(replies=[]), checker=FakeChecker([])
+    )
+    document = "boost-my-mail/cgs.txt"
+    spans = [sp for c in store.clauses(document) for sp in split_clause(c)]
+    item = next(sp for sp in spans if sp.text.lstrip("\uf0a7 ").startswith("obtenir la limitation"))
+    other = next(sp for sp in spans if sp.text.lstrip("\uf0a7 ").startswith("obtenir une copie"))
+    after = next(sp for sp in spans if "l’un ou l’autre de ces droits" in sp.text)
+    found = ranked_lists(asst.corpus, [Candidate(item, ()), Candidate(after, ()), Candidate(other, ())])
+    assert len(found) == 1 and found[0].intro is not None and found[0].intro.text.rstrip().endswith(":")
+    assert found[0].holds(item) and not found[0].holds(after) and found[0].ranks == [0, 2]
+
+
 LONG_ITEM = (
     "transmettre, collecter, stocker ou traiter des données sensibles soumises à une réglementation " * 3
 )
