@@ -44,6 +44,20 @@ def _meaning(best: int | None) -> Any:
     return sims
 
 
+def _columns(best: int | None, row_word: str | None = None) -> Any:
+    """A meaning reading for the whole engine: the columns as _meaning(best) ranks them, and of a table's
+    rows (read with their definitions) the one holding `row_word` first (no word: a tie, the ranker's row
+    stands)."""
+    columns = _meaning(best)
+
+    def sims(question: str, texts: Sequence[str]) -> list[float]:
+        if all(t.startswith("Anomalies") for t in texts):
+            return columns(question, texts)
+        return [0.9 if row_word and row_word in t else 0.5 for t in texts]
+
+    return sims
+
+
 def test_the_row_names_are_read_with_their_definitions_near_the_table() -> None:
     (table,) = find_tables(SLA)
     defined = terms_defined(SLA, table)
@@ -118,7 +132,7 @@ def test_a_table_row_answer_is_its_cell_cited_as_the_row_is_written(
     )
     chat = ScriptedChat(replies=["It takes 2 hours [1]."])
     asst = Assistant(settings, store=store, embeddings=emb, llm=chat, checker=checker, min_dense=0.0)
-    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _meaning(1))
+    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _columns(1))
     ans = asst.answer(
         "Délai de traitement des Anomalies majeures chez Aura Digital ?", vendors=["aura-digital"]
     )
@@ -192,7 +206,7 @@ def test_a_closed_question_on_a_table_row_is_settled_by_the_asked_cell_alone(
     asst = Assistant(
         settings, store=store, embeddings=emb, llm=ScriptedChat(replies=[]), checker=checker, min_dense=0.0
     )
-    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _meaning(column))
+    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _columns(column))
     ans = asst.answer(question, vendors=["aura-digital"])
     assert ans.answer.startswith(expected), (ans.answer, ans.warnings)
     assert ans.citations[0].quote == "Délai de traitement2 h8 h18 h"
@@ -210,10 +224,47 @@ def test_a_closed_question_on_a_row_whose_column_is_not_settled_gets_the_row_wit
     asst = Assistant(
         settings, store=store, embeddings=emb, llm=ScriptedChat(replies=[]), checker=checker, min_dense=0.0
     )
-    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _meaning(2))
+    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _columns(2))
     ans = asst.answer(
         "Is the Délai de traitement of Aura Digital for Anomalies mineures within 4 hours?",
         vendors=["aura-digital"],
     )
     assert ans.answer.startswith("Délai de traitement — Anomalies bloquantes: 2 h; Anomalies majeures: 8 h;")
     assert not ans.answer.startswith(("Yes", "No"))
+
+
+@pytest.mark.parametrize("p_asked_row", [0.6, 0.05])
+def test_the_row_a_question_asks_for_is_the_one_closest_in_meaning_when_the_check_accepts_it(
+    built: Any, monkeypatch: pytest.MonkeyPatch, p_asked_row: float
+) -> None:
+    """The check prefers the row « Délai de traitement » (the ranker's order among rows of one table is little
+    more than their words); the row closest in meaning to the question, read with its definition (« Temps de
+    récupération : délai selon lequel le Prestataire s'engage à corriger l'Anomalie… »), answers when the
+    check accepts it; when the check refuses it, the checked row stands."""
+    from assistant import single
+
+    settings, store, emb = built
+    checker = FakeChecker(
+        [
+            (r"^Délai de traitement — Anomalies bloquantes: 2 h$", 0.8),
+            (r"^Temps de récupération — Anomalies bloquantes: 3 j\.$", 0.8),
+            (r"bloquantes: 2 h; ", 0.9),
+            (r"bloquantes: 3 j\.; ", p_asked_row),
+        ],
+        default=0.05,
+    )
+    asst = Assistant(
+        settings, store=store, embeddings=emb, llm=ScriptedChat(replies=[]), checker=checker, min_dense=0.0
+    )
+    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _columns(0, "corriger"))
+    ans = asst.answer(
+        "Délai pour corriger les Anomalies bloquantes chez Aura Digital ?", vendors=["aura-digital"]
+    )
+    row_notes = [w for w in ans.warnings if w.startswith("table row by meaning")]
+    if p_asked_row > 0.5:
+        assert ans.answer.startswith("Temps de récupération — Anomalies bloquantes: 3 j. [1]"), ans.answer
+        assert ans.citations[0].quote == "Temps de récupération3 j.6 j.N/A"
+        assert row_notes and row_notes[0].endswith("-> taken")
+    else:
+        assert ans.answer.startswith("Délai de traitement — Anomalies bloquantes: 2 h [1]"), ans.answer
+        assert row_notes and row_notes[0].endswith("-> not accepted")
