@@ -25,6 +25,7 @@ from assistant.rank import Candidate, question_types
 from assistant.retrieval import Retrieval, timed_ms
 from assistant.selection import is_bounded_selection, settle_row
 from assistant.spans import Span, whole_sentence, with_neighbours
+from assistant.table_row import asked_row
 from assistant.texts import t
 from assistant.turn import Turn
 from core.types import Citation, VendorAnswer, WarningCode
@@ -89,6 +90,10 @@ def answer_rows(
             continue
         score_checked(engine, run.verdicts, question, cands, types, ret.best_dense.get(v, 0.0), norm)
         best = run.verdicts[engine.select([c.conf for c in run.verdicts])]
+        # a table row: the row of that table the question asks for (table_row.asked_row)
+        best = asked_row(
+            turn, parts, corpus, question, cands, run.verdicts, best, types, ret.best_dense.get(v, 0.0)
+        )
         # a row's confidence is the larger of the fitted confidence and the check's own P(yes) (see
         # EngineConfig.secondary_p: the fitted model under-rates rows)
         row_conf = max(best.conf, best.p)

@@ -5,9 +5,8 @@ streamed as they come (the ranker's sentence first, before any model call)."""
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -33,12 +32,11 @@ from assistant.retrieval import Retrieval, timed_ms
 from assistant.say import Said, is_yes_no_question, say
 from assistant.spans import Span, split_clause, whole_sentence, with_neighbours
 from assistant.support import supported
+from assistant.table_row import asked_row
 from assistant.texts import reason_text, t
 from assistant.turn import Turn, fmt_conf
 from assistant.verdict import settle, stated, unsettled
 from core.types import Citation, WarningCode
-
-log = logging.getLogger(__name__)
 
 # each ask of the question with its ranked candidates
 Asks = Sequence[tuple[str, list[Candidate]]]
@@ -249,32 +247,6 @@ def choose(engine: EngineConfig, verdicts: Sequence[Checked], closed: bool) -> t
     return best, best
 
 
-def row_by_meaning(
-    corpus: CorpusView, similarities: Callable[[str, Sequence[str]], Sequence[float]], ask: str, best: Checked
-) -> Span | None:
-    """When an open question's answering sentence is a row of a table whose first column names its rows, the
-    row of that table closest in meaning to the question, read as the check reads it (its name's definition
-    in the document, then its cells named by their columns: CorpusView.readable), if it is another row than
-    the answer's; else None (a tie too). The ranker tells rows of one table apart by little more than their
-    words (their section, clause and meaning are the table's): "En combien de jours … corrigé une anomalie
-    bloquante ?" ranked the row « Délai de traitement » first, where « Temps de récupération : délai selon
-    lequel le Prestataire s'engage à corriger l'Anomalie… » is the row asked for."""
-    sp = best.cand.span
-    if corpus.row_key(sp) is None:
-        return None
-    _intro, rows = corpus.table_rows(sp)
-    if len(rows) < 2:
-        return None
-    sims = list(similarities(ask, [corpus.readable(r) for r in rows]))
-    top = max(sims)
-    at = [i for i, v in enumerate(sims) if v == top]
-    if len(at) != 1:
-        return None
-    row = rows[at[0]]
-    same = row.clause.document == sp.clause.document and row.start <= sp.start < row.end
-    return None if same else row
-
-
 def checked_note(verdicts: Sequence[Checked], chosen: Checked) -> str:
     """The internal note of one ask's checked sentences, best-ranked first, each with its verdict and span
     (what evals.selection replays the choice of the answering sentence from)."""
@@ -359,51 +331,6 @@ def check_asks(
         if len(ms) > 1:
             turn.timings["check_next_ms"] = sum(ms[1:]) / len(ms[1:])
     return chosen, error
-
-
-def asked_row(
-    turn: Turn,
-    parts: Parts,
-    corpus: CorpusView,
-    ask: str,
-    cands: Sequence[Candidate],
-    verdicts: Sequence[Checked],
-    best: Checked,
-    types: Sequence[str],
-    best_dense: float,
-) -> Checked:
-    """`best`, or the row of its table that the question asks for (row_by_meaning) when that row is one of
-    the ask's candidates and the check accepts it (checked now if it was not among the checked sentences)."""
-    try:
-        row = row_by_meaning(
-            corpus, question_similarities(parts.embeddings, parts.sentence_vectors), ask, best
-        )
-    except Exception as exc:  # noqa: BLE001 - no meaning reading: the ranker's row stands
-        log.warning("row reading unavailable: %s", exc)
-        return best
-    if row is None:
-        return best
-    found = next((v for v in verdicts if v.cand.span.key == row.key), None)
-    if found is None:
-        cand = next((c for c in cands if c.span.key == row.key), None)
-        if cand is None:
-            return best
-        engine = parts.engine
-        run = check_candidates(
-            lambda: parts.checker, ask, [cand], 1, engine.accept_at, corpus.readable, partial(refuses, ask)
-        )
-        if run.error or not run.verdicts or run.verdicts[0].verdict is None:
-            return best
-        found = run.verdicts[0]
-        found.ask = ask
-        score_checked(engine, [found], ask, cands, types, best_dense, weight_norm(parts.weights))
-    accepted = found.verdict is not None and not found.refused and found.conf >= parts.engine.abstain_below
-    turn.answer.warn(
-        WarningCode.CHECK,
-        f"table row by meaning: {row.clause.document}:{row.start}-{row.end} confidence {found.conf:.3f} -> "
-        f"{'taken' if accepted else 'not accepted'}",
-    )
-    return found if accepted else best
 
 
 def word(

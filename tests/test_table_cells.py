@@ -58,6 +58,14 @@ def _columns(best: int | None, row_word: str | None = None) -> Any:
     return sims
 
 
+def _read_meaning(monkeypatch: pytest.MonkeyPatch, sims: Any) -> None:
+    """The engine's meaning reading (of columns and of rows) replaced by `sims`."""
+    from assistant import rows, single, table_row
+
+    for module in (single, table_row, rows):
+        monkeypatch.setattr(module, "question_similarities", lambda embeddings, vectors: sims)
+
+
 def test_the_row_names_are_read_with_their_definitions_near_the_table() -> None:
     (table,) = find_tables(SLA)
     defined = terms_defined(SLA, table)
@@ -123,7 +131,6 @@ def test_a_table_row_answer_is_its_cell_cited_as_the_row_is_written(
 ) -> None:
     """End to end on the sample corpus's SLA table: the row is cited verbatim, the answer is the cell of the
     column both readings pick, and the model is not asked to restate it."""
-    from assistant import single
 
     settings, store, emb = built
     checker = FakeChecker(
@@ -132,7 +139,7 @@ def test_a_table_row_answer_is_its_cell_cited_as_the_row_is_written(
     )
     chat = ScriptedChat(replies=["It takes 2 hours [1]."])
     asst = Assistant(settings, store=store, embeddings=emb, llm=chat, checker=checker, min_dense=0.0)
-    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _columns(1))
+    _read_meaning(monkeypatch, _columns(1))
     ans = asst.answer(
         "Délai de traitement des Anomalies majeures chez Aura Digital ?", vendors=["aura-digital"]
     )
@@ -195,7 +202,6 @@ def test_a_closed_question_on_a_table_row_is_settled_by_the_asked_cell_alone(
 ) -> None:
     """Read on the whole row, "within 4 hours?" found 2 h among 2 h, 8 h and 18 h and said "Yes." for the
     minor anomalies too; the verdict is now read on the cell both readings agree on."""
-    from assistant import single
 
     settings, store, emb = built
     heads = ["bloquantes", "majeures", "mineures"]
@@ -206,7 +212,7 @@ def test_a_closed_question_on_a_table_row_is_settled_by_the_asked_cell_alone(
     asst = Assistant(
         settings, store=store, embeddings=emb, llm=ScriptedChat(replies=[]), checker=checker, min_dense=0.0
     )
-    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _columns(column))
+    _read_meaning(monkeypatch, _columns(column))
     ans = asst.answer(question, vendors=["aura-digital"])
     assert ans.answer.startswith(expected), (ans.answer, ans.warnings)
     assert ans.citations[0].quote == "Délai de traitement2 h8 h18 h"
@@ -215,7 +221,6 @@ def test_a_closed_question_on_a_table_row_is_settled_by_the_asked_cell_alone(
 def test_a_closed_question_on_a_row_whose_column_is_not_settled_gets_the_row_without_a_verdict(
     built: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assistant import single
 
     settings, store, emb = built
     checker = FakeChecker(
@@ -224,7 +229,7 @@ def test_a_closed_question_on_a_row_whose_column_is_not_settled_gets_the_row_wit
     asst = Assistant(
         settings, store=store, embeddings=emb, llm=ScriptedChat(replies=[]), checker=checker, min_dense=0.0
     )
-    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _columns(2))
+    _read_meaning(monkeypatch, _columns(2))
     ans = asst.answer(
         "Is the Délai de traitement of Aura Digital for Anomalies mineures within 4 hours?",
         vendors=["aura-digital"],
@@ -241,7 +246,6 @@ def test_the_row_a_question_asks_for_is_the_one_closest_in_meaning_when_the_chec
     more than their words); the row closest in meaning to the question, read with its definition (« Temps de
     récupération : délai selon lequel le Prestataire s'engage à corriger l'Anomalie… »), answers when the
     check accepts it; when the check refuses it, the checked row stands."""
-    from assistant import single
 
     settings, store, emb = built
     checker = FakeChecker(
@@ -256,7 +260,7 @@ def test_the_row_a_question_asks_for_is_the_one_closest_in_meaning_when_the_chec
     asst = Assistant(
         settings, store=store, embeddings=emb, llm=ScriptedChat(replies=[]), checker=checker, min_dense=0.0
     )
-    monkeypatch.setattr(single, "question_similarities", lambda embeddings, vectors: _columns(0, "corriger"))
+    _read_meaning(monkeypatch, _columns(0, "corriger"))
     ans = asst.answer(
         "Délai pour corriger les Anomalies bloquantes chez Aura Digital ?", vendors=["aura-digital"]
     )
@@ -268,3 +272,22 @@ def test_the_row_a_question_asks_for_is_the_one_closest_in_meaning_when_the_chec
     else:
         assert ans.answer.startswith("Délai de traitement — Anomalies bloquantes: 2 h [1]"), ans.answer
         assert row_notes and row_notes[0].endswith("-> not accepted")
+
+
+def test_a_comparison_row_takes_the_row_of_its_table_the_question_asks_for(
+    built: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a comparison too, a vendor's row that is a row of a table takes the table's row closest in meaning
+    to the question when the check accepts it."""
+    settings, store, emb = built
+    checker = FakeChecker([(r"bloquantes: 2 h; ", 0.9), (r"bloquantes: 3 j\.; ", 0.6)], default=0.05)
+    asst = Assistant(
+        settings, store=store, embeddings=emb, llm=ScriptedChat(replies=[]), checker=checker, min_dense=0.0
+    )
+    _read_meaning(monkeypatch, _columns(0, "corriger"))
+    ans = asst.compare("Délai pour corriger les Anomalies bloquantes ?", ["aura-digital", "humanlinker"])
+    assert ans.comparison is not None
+    aura = next(r for r in ans.comparison if r.vendor == "aura-digital")
+    assert aura.answer.startswith("Temps de récupération — Anomalies bloquantes: 3 j.;"), aura.answer
+    cited = ans.citations[aura.citation_ns[0] - 1]
+    assert cited.quote == "Temps de récupération3 j.6 j.N/A"
