@@ -4,12 +4,13 @@ prompts. The Assistant owns one `Parts`; the stages receive it explicitly."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
+from assistant.cells import question_similarities
 from assistant.check import ENGINE_PROMPT, Checker, make_checker
 from assistant.confidence import DEFAULT_MIN_DENSE, EngineConfig
 from assistant.fusion import Fusion, fusion_for
@@ -135,6 +136,12 @@ class Parts:
             path = None if s.vectorstore_url else s.store_dir / "sentence_vectors.sqlite"
             self._sentence_vectors = SentenceVectors(self.embeddings, self.embedder_name(), path)
         return self._sentence_vectors
+
+    def similarities(self) -> Callable[[str, Sequence[str]], list[float]]:
+        """The meaning reading: a question's similarity to each of some texts, by the embedder (the sentence-
+        vector cache keeps the texts' vectors): a table's column headers (assistant.cells) and its rows
+        (assistant.table_row)."""
+        return question_similarities(self.embeddings, self.sentence_vectors)
 
     @property
     def min_support(self) -> float:

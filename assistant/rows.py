@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from typing import NamedTuple
 
-from assistant.cells import question_similarities, read_cell
+from assistant.cells import read_cell
 from assistant.check import check_candidates
 from assistant.citations import span_citation
 from assistant.confidence import refuses, score_checked, weight_norm
@@ -107,8 +107,9 @@ def answer_rows(
             verdict = None
             if selecting:  # does this vendor meet the condition, by this sentence's figures or places?
                 if len(cells := corpus.row_cells(sp)) >= 2:  # a table row: by the cell asked for alone
-                    similarities = question_similarities(parts.embeddings, parts.sentence_vectors)
-                    cell = read_cell(question, cells, sp.clause.vendor_name, parts.checker, similarities)
+                    cell = read_cell(
+                        question, cells, sp.clause.vendor_name, parts.checker, parts.similarities()
+                    )
                     a.warn(WarningCode.TABLE_CELL, f"{v}: {cell.note()}")
                     verdict = settle_row(question, cell.text) if len(cell.cells) == 1 else "unsettled"
                 else:

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from assistant.cells import question_similarities, read_cell
+from assistant.cells import read_cell
 from assistant.check import Checked, check_candidates
 from assistant.citations import span_citation
 from assistant.confidence import EngineConfig, refuses, score_checked, weight_norm
@@ -358,8 +358,7 @@ def word(
         decides = c.checked_sentence or span  # what was checked, without a neighbour quoted beside it
         cells = corpus.row_cells(decides)
         if len(cells) >= 2:  # a table row: the cell asked for, named by its row and column (assistant.cells)
-            similarities = question_similarities(parts.embeddings, parts.sentence_vectors)
-            cell = read_cell(ask, cells, span.clause.vendor_name, parts.checker, similarities)
+            cell = read_cell(ask, cells, span.clause.vendor_name, parts.checker, parts.similarities())
             turn.answer.warn(WarningCode.TABLE_CELL, cell.note())
             verdict = None
             if closed and len(cell.cells) == 1:  # "…within 4 hours?" is settled by the asked cell alone

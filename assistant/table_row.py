@@ -17,7 +17,6 @@ import logging
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from assistant.cells import question_similarities
 from assistant.check import Checked, check_candidates
 from assistant.confidence import refuses, score_checked, weight_norm
 from assistant.corpus import CorpusView
@@ -70,9 +69,7 @@ def asked_row(
     """`best`, or the row of its table that the question asks for (row_by_meaning) when that row is one of
     the ask's candidates and the check accepts it (checked now if it was not among the checked sentences)."""
     try:
-        row = row_by_meaning(
-            corpus, question_similarities(parts.embeddings, parts.sentence_vectors), ask, best
-        )
+        row = row_by_meaning(corpus, parts.similarities(), ask, best)
     except Exception as exc:  # noqa: BLE001 - no meaning reading: the ranker's row stands
         log.warning("row reading unavailable: %s", exc)
         return best

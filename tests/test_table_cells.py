@@ -60,10 +60,9 @@ def _columns(best: int | None, row_word: str | None = None) -> Any:
 
 def _read_meaning(monkeypatch: pytest.MonkeyPatch, sims: Any) -> None:
     """The engine's meaning reading (of columns and of rows) replaced by `sims`."""
-    from assistant import rows, single, table_row
+    from assistant.parts import Parts
 
-    for module in (single, table_row, rows):
-        monkeypatch.setattr(module, "question_similarities", lambda embeddings, vectors: sims)
+    monkeypatch.setattr(Parts, "similarities", lambda self: sims)
 
 
 def test_the_row_names_are_read_with_their_definitions_near_the_table() -> None:
