@@ -27,6 +27,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.check import Checker
 from assistant.sentence_vectors import SentenceVectors
+from ingest.tables import cell_line
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class Cell:
     @property
     def line(self) -> str:
         """The cell as the table's "header: value" rendering writes it (ingest.tables.render_row)."""
-        return f"{self.row} — {self.column}: {self.value}"
+        return cell_line(self.row, self.column, self.value)
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,13 @@ def column_headers(table: Table, width: int) -> list[str]:
     return h + [""] * (width - len(h))
 
 
+def cell_line(label: str, header: str, value: str) -> str:
+    """One cell of a labelled row as a line: "Délai de traitement — Anomalies majeures: 8 h" (the value alone
+    under no header; no "—" without a row label)."""
+    piece = f"{header}: {value}" if header else value
+    return f"{label} — {piece}" if label else piece
+
+
 def render_row(table: Table, row: Row) -> list[str]:
     """ "header: value" lines of one row. With row labels, one line per cell ("Délai de traitement —
     Anomalies majeures: 8 h"); otherwise one line per row ("Sous-traitant: MongoDB; Finalité: …")."""
@@ -116,10 +123,8 @@ def render_row(table: Table, row: Row) -> list[str]:
         label = cells[0]
         out = []
         for h, v in zip(heads[1:], cells[1:], strict=False):
-            if not v:
-                continue
-            piece = f"{h}: {v}" if h else v
-            out.append(f"{label} — {piece}" if label else piece)
+            if v:
+                out.append(cell_line(label, h, v))
         return out
     parts = [f"{h}: {v}" if h else v for h, v in zip(heads, cells, strict=False) if v]
     return ["; ".join(parts)] if parts else []
