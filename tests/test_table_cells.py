@@ -130,7 +130,6 @@ def test_a_table_row_answer_is_its_cell_cited_as_the_row_is_written(
 ) -> None:
     """End to end on the sample corpus's SLA table: the row is cited verbatim, the answer is the cell of the
     column both readings pick, and the model is not asked to restate it."""
-
     settings, store, emb = built
     checker = FakeChecker(
         [(r"^Délai de traitement — Anomalies majeures: 8 h$", 0.8), (r"bloquantes: 2 h; ", 0.9)],
@@ -201,7 +200,6 @@ def test_a_closed_question_on_a_table_row_is_settled_by_the_asked_cell_alone(
 ) -> None:
     """Read on the whole row, "within 4 hours?" found 2 h among 2 h, 8 h and 18 h and said "Yes." for the
     minor anomalies too; the verdict is now read on the cell both readings agree on."""
-
     settings, store, emb = built
     heads = ["bloquantes", "majeures", "mineures"]
     checker = FakeChecker(
@@ -245,7 +243,6 @@ def test_the_row_a_question_asks_for_is_the_one_closest_in_meaning_when_the_chec
     more than their words); the row closest in meaning to the question, read with its definition (« Temps de
     récupération : délai selon lequel le Prestataire s'engage à corriger l'Anomalie… »), answers when the
     check accepts it; when the check refuses it, the checked row stands."""
-
     settings, store, emb = built
     checker = FakeChecker(
         [
