@@ -27,7 +27,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.check import Checker
 from assistant.sentence_vectors import SentenceVectors
-from ingest.tables import cell_line
+from ingest.tables import cell_line, named_value
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +74,10 @@ class CellReading:
 def whole_row(cells: Sequence[Cell]) -> str:
     """A row's cells, the row named once and each cell by its column ("Délai de traitement — Anomalies
     bloquantes: 2 h; Anomalies majeures: 8 h; Anomalies mineures: 18 h")."""
-    return f"{cells[0].row} — " + "; ".join(f"{c.column}: {c.value}" for c in cells)
+    return f"{cells[0].row} — " + "; ".join(named_value(c.column, c.value) for c in cells)
 
 
-def _argmax(values: Sequence[float]) -> int | None:
+def unique_argmax(values: Sequence[float]) -> int | None:
     """The index of the one largest value; None when there is none or it is tied."""
     if not values:
         return None
@@ -106,7 +106,7 @@ def read_cell(
         return whole
     try:
         sims = list(similarities(question, [c.column for c in cells]))
-        by_meaning = _argmax(sims)
+        by_meaning = unique_argmax(sims)
         read = set(sorted(range(len(cells)), key=lambda i: -sims[i])[:MAX_CHECKED_CELLS])
         p = tuple(
             checker.check(question, c.line, label).p_yes if i in read else 0.0 for i, c in enumerate(cells)
@@ -114,7 +114,7 @@ def read_cell(
     except Exception as exc:  # noqa: BLE001 - no second reading: the whole row, each cell named
         log.warning("table cell reading unavailable: %s", exc)
         return whole
-    by_checker = _argmax(p)
+    by_checker = unique_argmax(p)
     if by_meaning is not None and by_meaning == by_checker:
         return CellReading((cells[by_meaning],), by_meaning, by_checker, p)
     return CellReading(tuple(cells), by_meaning, by_checker, p)

@@ -112,10 +112,9 @@ class CorpusView:
         Prestataire s'engage à corriger l'Anomalie…": what the row is about is often only there), else the
         sentence itself."""
         tables = self.tables(span)
-        rows = table_context(tables, span.start, span.end) if tables else ""
-        if not rows:
+        shown = _one_line(table_context(tables, span.start, span.end)) if tables else ""
+        if not shown:
             return span.text
-        shown = "; ".join(rows.split("\n"))
         label = row_key(tables, span.start, span.end)
         table = self._labelled_table(span)
         if label is None or table is None:
@@ -140,8 +139,7 @@ class CorpusView:
         tables = self.tables(span)
         if not tables or row_key(tables, span.start, span.end) is None:
             return None
-        rows = table_context(tables, span.start, span.end)
-        return "; ".join(rows.split("\n")) if rows else None
+        return _one_line(table_context(tables, span.start, span.end)) or None
 
     def row_cells(self, span: Any) -> list[Cell]:
         """The cells of the one table row the span is, each named by the row and its column ("Délai de
@@ -229,6 +227,11 @@ class CorpusView:
         """The clauses around `clause` in its document version, from that version's clause list (read once)."""
         lo, hi = clause.ordinal - before, clause.ordinal + after
         return [c for c in self._clauses_of(clause.document, clause.doc_sha256) if lo <= c.ordinal <= hi]
+
+
+def _one_line(rows: str) -> str:
+    """A table row's rendered "header: value" lines (ingest.tables.table_context) as one line, "; " between."""
+    return "; ".join(rows.split("\n")) if rows else ""
 
 
 def _continues(a: Table, b: Table, text: str) -> bool:

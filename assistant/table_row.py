@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 from functools import partial
 
+from assistant.cells import unique_argmax
 from assistant.check import Checked, check_candidates
 from assistant.confidence import refuses, score_checked, weight_norm
 from assistant.corpus import CorpusView
@@ -46,12 +47,10 @@ def row_by_meaning(
     _intro, rows = corpus.table_rows(sp)
     if len(rows) < 2:
         return None
-    sims = list(similarities(ask, [corpus.readable(r) for r in rows]))
-    top = max(sims)
-    at = [i for i, v in enumerate(sims) if v == top]
-    if len(at) != 1:
+    at = unique_argmax(list(similarities(ask, [corpus.readable(r) for r in rows])))
+    if at is None:
         return None
-    row = rows[at[0]]
+    row = rows[at]
     same = row.clause.document == sp.clause.document and row.start <= sp.start < row.end
     return None if same else row
 

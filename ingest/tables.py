@@ -105,10 +105,15 @@ def column_headers(table: Table, width: int) -> list[str]:
     return h + [""] * (width - len(h))
 
 
+def named_value(header: str, value: str) -> str:
+    """A cell named by its column's header ("Finalité: Hébergement"); the value alone under no header."""
+    return f"{header}: {value}" if header else value
+
+
 def cell_line(label: str, header: str, value: str) -> str:
     """One cell of a labelled row as a line: "Délai de traitement — Anomalies majeures: 8 h" (the value alone
     under no header; no "—" without a row label)."""
-    piece = f"{header}: {value}" if header else value
+    piece = named_value(header, value)
     return f"{label} — {piece}" if label else piece
 
 
@@ -126,7 +131,7 @@ def render_row(table: Table, row: Row) -> list[str]:
             if v:
                 out.append(cell_line(label, h, v))
         return out
-    parts = [f"{h}: {v}" if h else v for h, v in zip(heads, cells, strict=False) if v]
+    parts = [named_value(h, v) for h, v in zip(heads, cells, strict=False) if v]
     return ["; ".join(parts)] if parts else []
 
 
