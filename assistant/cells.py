@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
 
@@ -124,9 +125,11 @@ def question_similarities(
     embeddings: Embeddings, vectors: SentenceVectors
 ) -> Callable[[str, Sequence[str]], list[float]]:
     """The meaning reading's similarity: the question embedded as a query, each header as a document (the
-    sentence-vector cache keeps the headers' vectors)."""
+    sentence-vector cache keeps the headers' vectors; the last questions' vectors are kept too, the row's
+    and the cell's readings of one answer embedding its question once)."""
+    query = lru_cache(maxsize=8)(embeddings.embed_query)
 
     def sims(question: str, texts: Sequence[str]) -> list[float]:
-        return [float(s) for s in vectors.similarities(embeddings.embed_query(question), list(texts))]
+        return [float(s) for s in vectors.similarities(query(question), list(texts))]
 
     return sims

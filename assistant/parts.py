@@ -51,6 +51,7 @@ class Parts:
         self._fusion = fusion
         self._prompts: dict[str, Prompt] = {}
         self._sentence_vectors: SentenceVectors | None = None
+        self._similarities: Callable[[str, Sequence[str]], list[float]] | None = None
         # best dense similarity under which retrieval found nothing relevant (per embedder kind)
         self.min_dense = (
             min_dense if min_dense is not None else DEFAULT_MIN_DENSE.get(settings.embedding.kind, 0.3)
@@ -140,8 +141,10 @@ class Parts:
     def similarities(self) -> Callable[[str, Sequence[str]], list[float]]:
         """The meaning reading: a question's similarity to each of some texts, by the embedder (the sentence-
         vector cache keeps the texts' vectors): a table's column headers (assistant.cells) and its rows
-        (assistant.table_row)."""
-        return question_similarities(self.embeddings, self.sentence_vectors)
+        (assistant.table_row). Built once: it keeps the vectors of the last questions it read."""
+        if self._similarities is None:
+            self._similarities = question_similarities(self.embeddings, self.sentence_vectors)
+        return self._similarities
 
     @property
     def min_support(self) -> float:

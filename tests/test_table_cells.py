@@ -287,3 +287,27 @@ def test_a_comparison_row_takes_the_row_of_its_table_the_question_asks_for(
     assert aura.answer.startswith("Temps de récupération — Anomalies bloquantes: 3 j.;"), aura.answer
     cited = ans.citations[aura.citation_ns[0] - 1]
     assert cited.quote == "Temps de récupération3 j.6 j.N/A"
+
+
+def test_the_meaning_reading_embeds_a_question_once() -> None:
+    """The row's reading and the cell's reading of one answer read the same question: it is embedded once."""
+    from assistant.cells import question_similarities
+    from vectorstore.embeddings import HashingEmbeddings
+
+    class Counting(HashingEmbeddings):
+        calls = 0
+
+        def embed_query(self, text: str) -> list[float]:
+            Counting.calls += 1
+            return super().embed_query(text)
+
+    class Vectors:
+        def similarities(self, q: Sequence[float], texts: Sequence[str]) -> list[float]:
+            return [float(len(t)) for t in texts]
+
+    sims = question_similarities(Counting(), Vectors())  # type: ignore[arg-type]
+    assert sims("Délai de correction ?", ["a", "bbb"]) == [1.0, 3.0]
+    assert sims("Délai de correction ?", ["cc"]) == [2.0]
+    assert Counting.calls == 1
+    sims("Another question?", ["a"])
+    assert Counting.calls == 2
